@@ -1,0 +1,179 @@
+#include "registry/credentials.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "util/base64.h"
+#include "util/subprocess.h"
+
+namespace promote::registry {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxConfigBytes = 1024 * 1024;
+
+// The keys docker uses for a registry in `auths`: Docker Hub is stored under its v1 URL.
+std::vector<std::string> ConfigKeysFor(std::string_view registry) {
+  std::string r(registry);
+  if (r == "docker.io") {
+    return {"https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io"};
+  }
+  return {r, "https://" + r, "http://" + r, "https://" + r + "/v1/", "http://" + r + "/v1/"};
+}
+
+bool ValidHelperName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::optional<Credentials>> RunCredentialHelper(const std::string& helper, std::string_view registry,
+                                                       std::string_view origin) {
+  if (!ValidHelperName(helper)) {
+    return InvalidArgument(std::string(origin) + ": credential helper name '" + helper + "' is not valid");
+  }
+  std::string server = registry == "docker.io" ? "https://index.docker.io/v1/" : std::string(registry);
+  ProcessOptions p;
+  p.argv = {"docker-credential-" + helper, "get"};
+  p.stdin_data = server;
+  p.timeout = std::chrono::seconds(30);
+  auto run = RunProcess(p);
+  if (!run.ok()) {
+    return Status(Code::kUnauthenticated, std::string(origin) + ": credential helper docker-credential-" + helper +
+                                              " for " + std::string(registry) + ": " + run.status().message());
+  }
+  if (run->timed_out) {
+    return Status(Code::kUnauthenticated, "credential helper docker-credential-" + helper + " timed out");
+  }
+  if (run->exit_code != 0) {
+    // The helper protocol says "credentials not found in native keychain" on stdout for a miss.
+    if (run->stdout_data.find("credentials not found") != std::string::npos) return std::optional<Credentials>();
+    return Status(Code::kUnauthenticated, "credential helper docker-credential-" + helper + " failed for " +
+                                              std::string(registry) + " (exit " + std::to_string(run->exit_code) + ")");
+  }
+  json j = json::parse(run->stdout_data, nullptr, false);
+  WipeString(run->stdout_data);
+  if (!j.is_object() || !j.contains("Secret") || !j["Secret"].is_string()) {
+    return Status(Code::kUnauthenticated,
+                  "credential helper docker-credential-" + helper + " printed no valid credentials JSON");
+  }
+  Credentials c;
+  std::string user = j.value("Username", "");
+  std::string secret = j["Secret"].get<std::string>();
+  if (user == "<token>") {
+    c.identity_token = Secret(std::move(secret));
+  } else {
+    c.username = user;
+    c.password = Secret(std::move(secret));
+  }
+  return std::optional<Credentials>(std::move(c));
+}
+
+}  // namespace
+
+void StaticKeychain::Add(std::string registry, Credentials credentials) {
+  entries_[std::move(registry)] = std::move(credentials);
+}
+
+Result<std::optional<Credentials>> StaticKeychain::Resolve(std::string_view registry) const {
+  auto it = entries_.find(registry);
+  if (it == entries_.end()) return std::optional<Credentials>();
+  return std::optional<Credentials>(it->second);
+}
+
+std::string DockerConfigKeychain::DefaultPath() {
+  if (const char* dir = std::getenv("DOCKER_CONFIG"); dir != nullptr && *dir != '\0') {
+    return std::string(dir) + "/config.json";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : "") + "/.docker/config.json";
+}
+
+Result<std::optional<Credentials>> DockerConfigKeychain::Resolve(std::string_view registry) const {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) return std::optional<Credentials>();
+  std::string text;
+  text.resize(kMaxConfigBytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes) return InvalidArgument("docker config " + path_ + ": larger than 1 MiB");
+  auto r = ResolveFromDockerConfig(text, registry, "docker config " + path_);
+  WipeString(text);
+  return r;
+}
+
+Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
+                                                           std::string_view origin) {
+  json j = json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return InvalidArgument(std::string(origin) + ": not a valid JSON object");
+  }
+  auto field_error = [&](const std::string& what) {
+    return InvalidArgument(std::string(origin) + ": " + what);
+  };
+  // credHelpers (per registry) take precedence over auths, as in docker.
+  if (auto helpers = j.find("credHelpers"); helpers != j.end()) {
+    if (!helpers->is_object()) return field_error("credHelpers is not an object");
+    for (const auto& key : ConfigKeysFor(registry)) {
+      auto h = helpers->find(key);
+      if (h == helpers->end()) continue;
+      if (!h->is_string()) return field_error("credHelpers[\"" + key + "\"] is not a string");
+      return RunCredentialHelper(h->get<std::string>(), registry, origin);
+    }
+  }
+  if (auto auths = j.find("auths"); auths != j.end()) {
+    if (!auths->is_object()) return field_error("auths is not an object");
+    for (const auto& key : ConfigKeysFor(registry)) {
+      auto a = auths->find(key);
+      if (a == auths->end()) continue;
+      if (!a->is_object()) return field_error("auths[\"" + key + "\"] is not an object");
+      Credentials c;
+      if (auto auth = a->find("auth"); auth != a->end() && auth->is_string() && !auth->get<std::string>().empty()) {
+        auto decoded = Base64Decode(auth->get<std::string>());
+        if (!decoded) return field_error("auths[\"" + key + "\"].auth is not valid base64");
+        auto colon = decoded->find(':');
+        if (colon == std::string::npos) {
+          WipeString(*decoded);
+          return field_error("auths[\"" + key + "\"].auth is not base64 of user:password");
+        }
+        c.username = decoded->substr(0, colon);
+        c.password = Secret(decoded->substr(colon + 1));
+        WipeString(*decoded);
+      } else if (a->contains("username") && a->contains("password")) {
+        c.username = a->value("username", "");
+        c.password = Secret(a->value("password", ""));
+      }
+      if (auto it = a->find("identitytoken"); it != a->end() && it->is_string() && !it->get<std::string>().empty()) {
+        c.identity_token = Secret(it->get<std::string>());
+      }
+      if (auto it = a->find("registrytoken"); it != a->end() && it->is_string() && !it->get<std::string>().empty()) {
+        c.registry_token = Secret(it->get<std::string>());
+      }
+      if (!c.empty()) return std::optional<Credentials>(std::move(c));
+      // An empty entry (as `docker login` with a credsStore leaves) falls through to the store.
+    }
+  }
+  if (auto store = j.find("credsStore"); store != j.end()) {
+    if (!store->is_string()) return field_error("credsStore is not a string");
+    if (!store->get<std::string>().empty()) return RunCredentialHelper(store->get<std::string>(), registry, origin);
+  }
+  return std::optional<Credentials>();
+}
+
+Result<std::optional<Credentials>> ChainKeychain::Resolve(std::string_view registry) const {
+  for (const auto& k : chain_) {
+    PROMOTE_ASSIGN_OR_RETURN(auto found, k->Resolve(registry));
+    if (found) return found;
+  }
+  return std::optional<Credentials>();
+}
+
+}  // namespace promote::registry

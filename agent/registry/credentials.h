@@ -1,0 +1,76 @@
+// Registry credentials and where they come from: explicit per-registry values (flags, env,
+// agent config) and the docker config.json (`auths`, `credHelpers`, `credsStore` through
+// `docker-credential-<name> get`, honouring DOCKER_CONFIG). Secrets stay in Secret values.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/secret.h"
+#include "util/status.h"
+
+namespace promote::registry {
+
+struct Credentials {
+  std::string username;
+  Secret password;
+  // OAuth2 refresh token ("identitytoken" in docker config; helpers return it with
+  // username "<token>"): exchanged at the token endpoint instead of username/password.
+  Secret identity_token;
+  // A ready bearer token to send as is (e.g. from a CI system).
+  Secret registry_token;
+
+  bool empty() const { return username.empty() && identity_token.empty() && registry_token.empty(); }
+};
+
+// Finds credentials for a registry host ("127.0.0.1:5000", "docker.io").
+class Keychain {
+ public:
+  virtual ~Keychain() = default;
+  // nullopt: no credentials known (anonymous). An error: a configured source failed
+  // (unreadable config, helper crashed): that must not silently become anonymous.
+  virtual Result<std::optional<Credentials>> Resolve(std::string_view registry) const = 0;
+};
+
+// Credentials given explicitly, per registry host.
+class StaticKeychain : public Keychain {
+ public:
+  void Add(std::string registry, Credentials credentials);
+  Result<std::optional<Credentials>> Resolve(std::string_view registry) const override;
+
+ private:
+  std::map<std::string, Credentials, std::less<>> entries_;
+};
+
+// A docker config.json. Construct with the file path; a missing file means no credentials.
+class DockerConfigKeychain : public Keychain {
+ public:
+  // Path of the config docker itself would read: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+  static std::string DefaultPath();
+  explicit DockerConfigKeychain(std::string path) : path_(std::move(path)) {}
+  Result<std::optional<Credentials>> Resolve(std::string_view registry) const override;
+
+ private:
+  std::string path_;
+};
+
+// Tries each keychain in order; the first that knows the registry wins.
+class ChainKeychain : public Keychain {
+ public:
+  void Append(std::shared_ptr<const Keychain> keychain) { chain_.push_back(std::move(keychain)); }
+  Result<std::optional<Credentials>> Resolve(std::string_view registry) const override;
+
+ private:
+  std::vector<std::shared_ptr<const Keychain>> chain_;
+};
+
+// Parses docker config.json text and resolves `registry` from it (credential helpers are run).
+// Exposed for tests and the fuzzer; `origin` names the file in errors.
+Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
+                                                           std::string_view origin);
+
+}  // namespace promote::registry

@@ -1,0 +1,245 @@
+#include "registry/http_client.h"
+
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+
+namespace promote::registry {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+// The URL without its query string: queries may carry upload state, never worth logging.
+std::string UrlForMessages(const std::string& url) { return url.substr(0, url.find('?')); }
+
+struct Transfer {
+  const HttpRequest* request;
+  HttpResponse* response;
+  const CancelToken* cancel;
+  bool sink_aborted = false;
+  bool reader_aborted = false;
+};
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    // A new response starts (after a redirect or 100 Continue): forget the previous headers.
+    // The status is noted now so OnBody knows whether to stream or buffer the body.
+    t->response->headers.clear();
+    auto sp = line.find(' ');
+    if (sp != std::string_view::npos) t->response->status = std::atol(std::string(line.substr(sp + 1, 3)).c_str());
+    return size * n;
+  }
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    t->response->headers.emplace(Lower(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1)));
+  }
+  return size * n;
+}
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t len = size * n;
+  if (t->request->body_sink && t->response->status >= 200 && t->response->status < 300) {
+    if (!t->request->body_sink(data, len)) {
+      t->sink_aborted = true;
+      return 0;  // makes curl fail with CURLE_WRITE_ERROR
+    }
+    return len;
+  }
+  if (t->response->body.size() + len > t->request->max_body_bytes) {
+    t->response->body_truncated = true;
+    return 0;
+  }
+  t->response->body.append(data, len);
+  return len;
+}
+
+size_t OnRead(char* buf, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t got = t->request->body_reader(buf, size * n);
+  if (got == kAbortUpload) {
+    t->reader_aborted = true;
+    return CURL_READFUNC_ABORT;
+  }
+  return got;
+}
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  return (t->cancel != nullptr && t->cancel->cancelled()) ? 1 : 0;
+}
+
+CURLcode OnSslContext(CURL*, void* ssl_ctx, void* user) {
+  const auto* tls = static_cast<const TlsOptions*>(user);
+  X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
+  if (X509_STORE_load_file(store, tls->ca_file.c_str()) != 1) return CURLE_SSL_CACERT_BADFILE;
+  return CURLE_OK;
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(std::string_view name) const {
+  auto it = headers.find(Lower(name));
+  return it == headers.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> HttpResponse::Headers(std::string_view name) const {
+  std::vector<std::string> out;
+  auto range = headers.equal_range(Lower(name));
+  for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
+  return out;
+}
+
+// Connection cache, DNS cache and TLS sessions shared by every easy handle of this client,
+// plus a pool of idle easy handles so their settings and buffers are reused.
+struct HttpClient::Shared {
+  CURLSH* share = nullptr;
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
+  std::mutex pool_mu;
+  std::vector<CURL*> idle;
+
+  static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<Shared*>(user)->locks[data].lock();
+  }
+  static void Unlock(CURL*, curl_lock_data data, void* user) { static_cast<Shared*>(user)->locks[data].unlock(); }
+
+  Shared() {
+    static std::once_flag global_init;
+    std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    share = curl_share_init();
+    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &Shared::Lock);
+    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &Shared::Unlock);
+    curl_share_setopt(share, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+  ~Shared() {
+    for (CURL* h : idle) curl_easy_cleanup(h);
+    curl_share_cleanup(share);
+  }
+  CURL* Acquire() {
+    std::lock_guard lock(pool_mu);
+    if (idle.empty()) return curl_easy_init();
+    CURL* h = idle.back();
+    idle.pop_back();
+    curl_easy_reset(h);
+    return h;
+  }
+  void Release(CURL* h) {
+    std::lock_guard lock(pool_mu);
+    idle.push_back(h);
+  }
+};
+
+HttpClient::HttpClient(TlsOptions tls) : shared_(std::make_unique<Shared>()), tls_(std::move(tls)) {}
+HttpClient::~HttpClient() = default;
+
+Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToken* cancel) {
+  CURL* h = shared_->Acquire();
+  if (h == nullptr) return Internal("curl_easy_init failed");
+  struct Releaser {
+    Shared* s;
+    CURL* h;
+    curl_slist* headers = nullptr;
+    ~Releaser() {
+      curl_slist_free_all(headers);
+      s->Release(h);
+    }
+  } releaser{shared_.get(), h};
+
+  HttpResponse response;
+  Transfer t{&request, &response, cancel};
+
+  curl_easy_setopt(h, CURLOPT_SHARE, shared_->share);
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+  // A transfer slower than 1 KiB/s for 60 s is stalled: fail it so a retry can take over.
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024L);
+  curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024L);
+  if (request.follow_redirects) {
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    // Never downgrade to plain HTTP on a redirect from HTTPS.
+    bool https = request.url.rfind("https://", 0) == 0;
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+  }
+  if (!tls_.ca_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &OnSslContext);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, &tls_);
+  }
+
+  curl_slist*& hdrs = releaser.headers;
+  for (const auto& hd : request.headers) hdrs = curl_slist_append(hdrs, hd.c_str());
+  hdrs = curl_slist_append(hdrs, "Expect:");  // no 100-continue round trip before uploads
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+
+  const std::string& m = request.method;
+  if (m == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (m == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else if (request.body_reader) {
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, &OnRead);
+    curl_easy_setopt(h, CURLOPT_READDATA, &t);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body_size));
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
+  } else {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
+  }
+
+  CURLcode rc = curl_easy_perform(h);
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  response.status = status;
+  if (rc != CURLE_OK) {
+    std::string where = m + " " + UrlForMessages(request.url);
+    if (rc == CURLE_ABORTED_BY_CALLBACK && cancel != nullptr && cancel->cancelled()) {
+      return Status(Code::kCancelled, where + ": cancelled");
+    }
+    if (t.sink_aborted) return Status(Code::kUnavailable, where + ": download stopped by the receiver");
+    if (t.reader_aborted) return Status(Code::kUnavailable, where + ": upload source failed");
+    if (rc == CURLE_WRITE_ERROR && response.body_truncated) {
+      return RegistryError(where + ": response body larger than " + std::to_string(request.max_body_bytes) + " bytes");
+    }
+    return Unavailable(where + ": " + curl_easy_strerror(rc));
+  }
+  return response;
+}
+
+}  // namespace promote::registry

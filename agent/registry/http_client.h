@@ -1,0 +1,73 @@
+// HttpClient: HTTP/1.1 and HTTP/2 over libcurl, with connections, DNS and TLS sessions shared
+// between all requests of one client (and all threads using it). It knows nothing about
+// registries: requests in, responses or a transport error out. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/cancel.h"
+#include "util/status.h"
+
+namespace promote::registry {
+
+struct TlsOptions {
+  // Extra CA certificates (PEM file) trusted in addition to the system store.
+  std::string ca_file;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  // A small in-memory body (manifests, token forms). Ignored when body_reader is set.
+  std::string_view body;
+  // A streamed body: fills the buffer, returns bytes written, 0 at the end, or
+  // kAbortUpload to fail the request. body_size must then be the exact length.
+  std::function<size_t(char* buf, size_t len)> body_reader;
+  int64_t body_size = -1;
+  // A streamed response body: receives each chunk; returning false aborts the transfer.
+  // Only used for 2xx responses; error bodies are always buffered (bounded) for parsing.
+  std::function<bool(const char* data, size_t len)> body_sink;
+  size_t max_body_bytes = 8 * 1024 * 1024;
+  bool follow_redirects = false;
+};
+
+inline constexpr size_t kAbortUpload = static_cast<size_t>(-1);
+
+struct HttpResponse {
+  long status = 0;
+  std::multimap<std::string, std::string> headers;  // names lower-cased
+  std::string body;                                  // buffered body (empty when streamed to a sink)
+  bool body_truncated = false;                       // buffered body exceeded max_body_bytes
+
+  // First value of a header (name is case-insensitive), or "".
+  std::string Header(std::string_view name) const;
+  std::vector<std::string> Headers(std::string_view name) const;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(TlsOptions tls = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Performs one request. Transport failures (connect, TLS, reset, timeout) are kUnavailable
+  // naming the method and URL; a cancelled token gives kCancelled. HTTP error statuses are
+  // not errors here: the response is returned for the caller to interpret.
+  Result<HttpResponse> Do(const HttpRequest& request, const CancelToken* cancel = nullptr);
+
+ private:
+  struct Shared;
+  std::unique_ptr<Shared> shared_;
+  TlsOptions tls_;
+};
+
+}  // namespace promote::registry

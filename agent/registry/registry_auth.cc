@@ -1,0 +1,170 @@
+#include "registry/registry_auth.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "registry/registry_error.h"
+#include "registry/url.h"
+#include "util/base64.h"
+
+namespace promote::registry {
+
+std::string RepositoryScope(const std::string& repository, const std::string& actions) {
+  return "repository:" + repository + ":" + actions;
+}
+
+RegistryAuth::RegistryAuth(std::string registry, HttpClient* http, std::optional<Credentials> credentials)
+    : registry_(std::move(registry)), http_(http), credentials_(std::move(credentials)) {}
+
+Status RegistryAuth::Configure(const std::string& www_authenticate) {
+  std::lock_guard lock(mu_);
+  if (www_authenticate.empty()) {
+    scheme_ = Scheme::kNone;
+    return OkStatus();
+  }
+  PROMOTE_ASSIGN_OR_RETURN(auto challenges, ParseWwwAuthenticate(www_authenticate));
+  for (const auto& c : challenges) {
+    if (c.scheme == "bearer") {
+      std::string realm = c.Param("realm");
+      if (realm.rfind("https://", 0) != 0 && realm.rfind("http://", 0) != 0) {
+        return RegistryError("registry " + registry_ + ": bearer realm '" + realm + "' is not an http(s) URL");
+      }
+      scheme_ = Scheme::kBearer;
+      realm_ = realm;
+      service_ = c.Param("service");
+      return OkStatus();
+    }
+  }
+  for (const auto& c : challenges) {
+    if (c.scheme == "basic") {
+      scheme_ = Scheme::kBasic;
+      return OkStatus();
+    }
+  }
+  return RegistryError("registry " + registry_ + ": unsupported authentication scheme '" + challenges[0].scheme + "'");
+}
+
+std::string RegistryAuth::ScopeKey(const Scopes& scopes) {
+  Scopes sorted = scopes;
+  std::sort(sorted.begin(), sorted.end());
+  std::string key;
+  for (const auto& s : sorted) key += s + " ";
+  return key;
+}
+
+Result<Secret> RegistryAuth::Authorization(const Scopes& scopes, const CancelToken* cancel) {
+  Scheme scheme;
+  {
+    std::lock_guard lock(mu_);
+    scheme = scheme_;
+  }
+  if (scheme == Scheme::kNone) return Secret();
+  if (scheme == Scheme::kBasic) {
+    if (!credentials_ || credentials_->username.empty()) {
+      return Status(Code::kUnauthenticated, "registry " + registry_ +
+                                                " requires a login and no credentials were found for it "
+                                                "(docker config, credential helper or explicit credentials)");
+    }
+    std::string pair = credentials_->username + ":" + std::string(credentials_->password.reveal());
+    Secret header("Basic " + Base64Encode(pair));
+    WipeString(pair);
+    return header;
+  }
+  if (credentials_ && !credentials_->registry_token.empty()) {
+    return Secret("Bearer " + std::string(credentials_->registry_token.reveal()));
+  }
+  std::string key = ScopeKey(scopes);
+  {
+    std::lock_guard lock(mu_);
+    auto it = tokens_.find(key);
+    if (it != tokens_.end() && it->second.expires > std::chrono::steady_clock::now()) {
+      return Secret("Bearer " + std::string(it->second.token.reveal()));
+    }
+  }
+  PROMOTE_ASSIGN_OR_RETURN(CachedToken fresh, FetchToken(scopes, cancel));
+  Secret header("Bearer " + std::string(fresh.token.reveal()));
+  std::lock_guard lock(mu_);
+  tokens_[key] = std::move(fresh);
+  ++tokens_fetched_;
+  return header;
+}
+
+void RegistryAuth::Invalidate(const Scopes& scopes) {
+  std::lock_guard lock(mu_);
+  tokens_.erase(ScopeKey(scopes));
+}
+
+int RegistryAuth::tokens_fetched() const {
+  std::lock_guard lock(mu_);
+  return tokens_fetched_;
+}
+
+Result<RegistryAuth::CachedToken> RegistryAuth::FetchToken(const Scopes& scopes, const CancelToken* cancel) {
+  std::string realm, service;
+  {
+    std::lock_guard lock(mu_);
+    realm = realm_;
+    service = service_;
+  }
+  HttpRequest req;
+  std::string form;
+  std::string query;
+  if (!service.empty()) query += "service=" + UrlEncode(service);
+  for (const auto& s : scopes) query += (query.empty() ? "" : "&") + std::string("scope=") + UrlEncode(s);
+
+  if (credentials_ && !credentials_->identity_token.empty()) {
+    // OAuth2 refresh-token grant, as docker does with an identity token.
+    req.method = "POST";
+    req.url = realm;
+    form = "grant_type=refresh_token&client_id=promote&refresh_token=" +
+           UrlEncode(std::string(credentials_->identity_token.reveal())) + (query.empty() ? "" : "&" + query);
+    req.body = form;
+    req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+  } else {
+    req.url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + query;
+    if (credentials_ && !credentials_->username.empty()) {
+      std::string pair = credentials_->username + ":" + std::string(credentials_->password.reveal());
+      req.headers.push_back("Authorization: Basic " + Base64Encode(pair));
+      WipeString(pair);
+    }
+  }
+  req.max_body_bytes = 1024 * 1024;
+  auto resp = http_->Do(req, cancel);
+  WipeString(form);
+  for (auto& h : req.headers) WipeString(h);
+  if (!resp.ok()) return resp.status().WithContext("token service for " + registry_);
+  if (resp->status == 401 || resp->status == 403) {
+    std::string who = credentials_ && !credentials_->username.empty() ? "user '" + credentials_->username + "'"
+                                                                        : "anonymous access";
+    return Status(Code::kUnauthenticated, "token service for registry " + registry_ + " refused " + who +
+                                              " (HTTP " + std::to_string(resp->status) + "); check the credentials");
+  }
+  if (resp->status != 200) {
+    return RegistryErrorFromResponse(*resp, "token service for registry " + registry_);
+  }
+  auto j = nlohmann::json::parse(resp->body, nullptr, false);
+  WipeString(resp->body);
+  if (!j.is_object()) return RegistryError("token service for registry " + registry_ + " answered with non-JSON");
+  std::string token;
+  if (j.contains("token") && j["token"].is_string()) token = j["token"].get<std::string>();
+  if (token.empty() && j.contains("access_token") && j["access_token"].is_string()) {
+    token = j["access_token"].get<std::string>();
+  }
+  if (token.empty()) return RegistryError("token service for registry " + registry_ + " returned no token");
+  for (char c : token) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return RegistryError("token service for registry " + registry_ + " returned a token with invalid characters");
+    }
+  }
+  long long expires_in = 60;  // the protocol's default when the field is absent
+  if (j.contains("expires_in") && j["expires_in"].is_number_integer()) expires_in = j["expires_in"].get<long long>();
+  if (expires_in < 1) expires_in = 60;
+  // Renew a little early so a token never expires between our check and the registry's.
+  auto margin = std::min<long long>(10, expires_in / 5);
+  CachedToken ct{Secret(std::move(token)),
+                 std::chrono::steady_clock::now() + std::chrono::seconds(expires_in - margin)};
+  return ct;
+}
+
+}  // namespace promote::registry

@@ -1,0 +1,409 @@
+#include "registry/registry_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "oci/media_types.h"
+#include "oci/reference.h"
+#include "registry/registry_error.h"
+#include "registry/url.h"
+
+namespace promote::registry {
+namespace {
+
+constexpr std::string_view kOctetStream = "Content-Type: application/octet-stream";
+
+void SleepCancellable(std::chrono::milliseconds d, const CancelToken* cancel) {
+  auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel != nullptr && cancel->cancelled()) return;
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(50),
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()) +
+            std::chrono::milliseconds(1)));
+  }
+}
+
+std::string ApiHost(const std::string& host) { return host == "docker.io" ? "registry-1.docker.io" : host; }
+
+class SlotGuard {
+ public:
+  explicit SlotGuard(std::counting_semaphore<1024>& s) : s_(s) { s_.acquire(); }
+  ~SlotGuard() { s_.release(); }
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+
+ private:
+  std::counting_semaphore<1024>& s_;
+};
+
+}  // namespace
+
+RegistryClient::RegistryClient(std::string host, HttpClient* http, std::optional<Credentials> credentials,
+                               RegistryOptions options)
+    : host_(std::move(host)),
+      api_host_(ApiHost(host_)),
+      http_(http),
+      options_(std::move(options)),
+      auth_(host_, http, std::move(credentials)),
+      request_slots_(std::clamp(options_.max_concurrent_requests, 1, 1024)) {}
+
+Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
+  std::lock_guard lock(ping_mu_);
+  if (pinged_) return OkStatus();
+  bool http_allowed = oci::IsLoopbackRegistry(host_) ||
+                      std::find(options_.plain_http_registries.begin(), options_.plain_http_registries.end(), host_) !=
+                          options_.plain_http_registries.end();
+  std::vector<std::string> schemes = {"https"};
+  if (http_allowed) schemes.push_back("http");
+  Status last;
+  for (const auto& scheme : schemes) {
+    std::string base = scheme + "://" + api_host_;
+    HttpRequest req;
+    req.url = base + "/v2/";
+    req.max_body_bytes = 64 * 1024;
+    auto resp = http_->Do(req, cancel);
+    ++requests_sent_;
+    if (!resp.ok()) {
+      last = resp.status();
+      if (resp.status().code() == Code::kCancelled) return last;
+      continue;
+    }
+    if (resp->status == 200) {
+      PROMOTE_RETURN_IF_ERROR(auth_.Configure(""));
+    } else if (resp->status == 401) {
+      PROMOTE_RETURN_IF_ERROR(auth_.Configure(resp->Header("WWW-Authenticate")));
+    } else if (resp->status == 404) {
+      return RegistryError("registry " + host_ + " does not speak the registry API (GET /v2/ answered 404)");
+    } else {
+      last = RegistryErrorFromResponse(*resp, "registry " + host_ + " GET /v2/");
+      continue;
+    }
+    base_url_ = base;
+    pinged_ = true;
+    return OkStatus();
+  }
+  std::string hint = http_allowed ? "" : " (plain HTTP is only used for loopback or registries allowed explicitly)";
+  return Status(last.code() == Code::kOk ? Code::kUnavailable : last.code(),
+                "cannot reach registry " + host_ + ": " + last.message() + hint);
+}
+
+void RegistryClient::NoteRetryAfter(const HttpResponse& response) {
+  auto after = ParseRetryAfter(response.Header("Retry-After"));
+  if (!after) return;
+  auto capped = std::min(*after, options_.retry.max_retry_after);
+  std::lock_guard lock(pause_mu_);
+  paused_until_ = std::max(paused_until_, std::chrono::steady_clock::now() + capped);
+}
+
+void RegistryClient::WaitForHostPause(const CancelToken* cancel) {
+  std::chrono::steady_clock::time_point until;
+  {
+    std::lock_guard lock(pause_mu_);
+    until = paused_until_;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (until > now) SleepCancellable(std::chrono::duration_cast<std::chrono::milliseconds>(until - now), cancel);
+}
+
+Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel,
+                                          bool retryable) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  const std::vector<std::string> base_headers = request.headers;
+  bool refreshed_auth = false;
+  std::chrono::milliseconds waited{0};
+  for (int attempt = 1;; ++attempt) {
+    if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled");
+    WaitForHostPause(cancel);
+    PROMOTE_ASSIGN_OR_RETURN(Secret authorization, auth_.Authorization(scopes, cancel));
+    request.headers = base_headers;
+    if (!authorization.empty()) request.headers.push_back("Authorization: " + std::string(authorization.reveal()));
+    Result<HttpResponse> resp = [&] {
+      SlotGuard slot(request_slots_);
+      return http_->Do(request, cancel);
+    }();
+    ++requests_sent_;
+    if (!authorization.empty()) WipeString(request.headers.back());
+
+    if (resp.ok() && resp->status == 401 && !refreshed_auth) {
+      // Tokens can expire early or lack a scope: learn the challenge again and retry once.
+      refreshed_auth = true;
+      if (auto challenge = resp->Header("WWW-Authenticate"); !challenge.empty()) {
+        PROMOTE_RETURN_IF_ERROR(auth_.Configure(challenge));
+      }
+      auth_.Invalidate(scopes);
+      --attempt;
+      continue;
+    }
+    bool transient = resp.ok() ? IsRetryableStatus(resp->status) : resp.status().code() == Code::kUnavailable;
+    if (!transient || !retryable || attempt >= options_.retry.max_attempts) return resp;
+
+    std::chrono::milliseconds wait = options_.retry.Backoff(attempt);
+    if (resp.ok()) {
+      if (auto after = ParseRetryAfter(resp->Header("Retry-After"))) {
+        wait = std::min(*after, options_.retry.max_retry_after);
+        if (resp->status == 429) NoteRetryAfter(*resp);
+      }
+    }
+    if (waited + wait > options_.retry.max_total_wait) return resp;
+    waited += wait;
+    spdlog::debug("retrying {} {} on {} (attempt {} after {} ms)", request.method,
+                  request.url.substr(0, request.url.find('?')),
+                  resp.ok() ? "HTTP " + std::to_string(resp->status) : resp.status().message(), attempt + 1,
+                  wait.count());
+    SleepCancellable(wait, cancel);
+  }
+}
+
+Result<oci::Manifest> RegistryClient::GetManifest(const std::string& repo, const std::string& identifier,
+                                                  const Scopes& scopes, const CancelToken* cancel) {
+  std::string what = "GET manifest " + host_ + "/" + repo + (identifier.rfind("sha256:", 0) == 0 ? "@" : ":") +
+                     identifier;
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  HttpRequest req;
+  req.url = Url("/v2/" + repo + "/manifests/" + identifier);
+  req.headers.push_back("Accept: " + std::string(oci::media_type::kManifestAccept));
+  req.max_body_bytes = oci::kMaxManifestBytes;
+  auto resp = Send(req, scopes, cancel, true);
+  if (!resp.ok()) {
+    if (resp.status().message().find("larger than") != std::string::npos) {
+      return RegistryError(what + ": manifest larger than 4 MiB refused");
+    }
+    return resp.status().WithContext(what);
+  }
+  if (resp->status != 200) return RegistryErrorFromResponse(*resp, what);
+  auto manifest = oci::ParseManifest(std::move(resp->body), resp->Header("Content-Type"));
+  if (!manifest.ok()) return RegistryError(what + ": " + manifest.status().message());
+  if (identifier.rfind("sha256:", 0) == 0 && manifest->digest.str() != identifier) {
+    return DataLoss(what + ": registry served bytes whose digest is " + manifest->digest.str());
+  }
+  std::string claimed = resp->Header("Docker-Content-Digest");
+  if (!claimed.empty() && claimed != manifest->digest.str()) {
+    return DataLoss(what + ": registry claims digest " + claimed + " but the bytes hash to " +
+                    manifest->digest.str());
+  }
+  return manifest;
+}
+
+Result<std::optional<ManifestHead>> RegistryClient::HeadManifest(const std::string& repo,
+                                                                 const std::string& identifier, const Scopes& scopes,
+                                                                 const CancelToken* cancel) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  HttpRequest req;
+  req.method = "HEAD";
+  req.url = Url("/v2/" + repo + "/manifests/" + identifier);
+  req.headers.push_back("Accept: " + std::string(oci::media_type::kManifestAccept));
+  std::string what = "HEAD manifest " + host_ + "/" + repo + " " + identifier;
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
+  if (resp.status == 404) return std::optional<ManifestHead>();
+  if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  std::string digest_header = resp.Header("Docker-Content-Digest");
+  if (digest_header.empty()) {
+    // Some registries omit the header on HEAD: fall back to GET, which hashes the bytes.
+    PROMOTE_ASSIGN_OR_RETURN(oci::Manifest m, GetManifest(repo, identifier, scopes, cancel));
+    return std::optional<ManifestHead>(ManifestHead{m.digest, m.media_type, static_cast<int64_t>(m.bytes.size())});
+  }
+  auto digest = oci::Digest::Parse(digest_header);
+  if (!digest.ok()) return RegistryError(what + ": bad Docker-Content-Digest: " + digest.status().message());
+  ManifestHead head{*digest, resp.Header("Content-Type"), 0};
+  std::string len = resp.Header("Content-Length");
+  if (!len.empty() && len.find_first_not_of("0123456789") == std::string::npos && len.size() < 19) {
+    head.size = std::stoll(len);
+  }
+  return std::optional<ManifestHead>(head);
+}
+
+Status RegistryClient::PutManifest(const std::string& repo, const std::string& identifier,
+                                   const oci::Manifest& manifest, const Scopes& scopes, const CancelToken* cancel) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  HttpRequest req;
+  req.method = "PUT";
+  req.url = Url("/v2/" + repo + "/manifests/" + identifier);
+  req.headers.push_back("Content-Type: " + manifest.media_type);
+  req.body = manifest.bytes;
+  std::string what = "PUT manifest " + host_ + "/" + repo + " " + identifier;
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
+  if (resp.status != 201 && resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  std::string stored = resp.Header("Docker-Content-Digest");
+  if (!stored.empty() && stored != manifest.digest.str()) {
+    return DataLoss(what + ": registry stored digest " + stored + " instead of " + manifest.digest.str());
+  }
+  return OkStatus();
+}
+
+Result<bool> RegistryClient::BlobExists(const std::string& repo, const oci::Digest& digest, const Scopes& scopes,
+                                        const CancelToken* cancel) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  HttpRequest req;
+  req.method = "HEAD";
+  req.url = Url("/v2/" + repo + "/blobs/" + digest.str());
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
+  if (resp.status == 200) return true;
+  if (resp.status == 404) return false;
+  return RegistryErrorFromResponse(resp, "HEAD blob " + host_ + "/" + repo + "@" + digest.str());
+}
+
+Status RegistryClient::GetBlob(const std::string& repo, const oci::Digest& digest, const BodySink& sink,
+                               const Scopes& scopes, const CancelToken* cancel) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  HttpRequest req;
+  req.url = Url("/v2/" + repo + "/blobs/" + digest.str());
+  req.follow_redirects = true;
+  req.body_sink = sink;
+  req.max_body_bytes = 64 * 1024;  // only error bodies are buffered
+  std::string what = "GET blob " + host_ + "/" + repo + "@" + digest.str();
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, false));
+  if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  return OkStatus();
+}
+
+Result<std::string> RegistryClient::GetBlobBytes(const std::string& repo, const oci::Digest& digest,
+                                                 size_t max_bytes, const Scopes& scopes, const CancelToken* cancel) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  HttpRequest req;
+  req.url = Url("/v2/" + repo + "/blobs/" + digest.str());
+  req.follow_redirects = true;
+  req.max_body_bytes = max_bytes;
+  std::string what = "GET blob " + host_ + "/" + repo + "@" + digest.str();
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
+  if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  if (oci::Digest::Of(resp.body) != digest) return DataLoss(what + ": content does not match its digest");
+  return std::move(resp.body);
+}
+
+Result<UploadSession> RegistryClient::StartUpload(const std::string& repo, const std::optional<oci::Digest>& digest,
+                                                  const std::string& mount_from, const Scopes& scopes,
+                                                  const CancelToken* cancel) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  HttpRequest req;
+  req.method = "POST";
+  std::string url = Url("/v2/" + repo + "/blobs/uploads/");
+  if (digest && !mount_from.empty()) {
+    url = AppendQuery(url, "mount", digest->str());
+    url = AppendQuery(url, "from", mount_from);
+  }
+  req.url = url;
+  std::string what = "start upload to " + host_ + "/" + repo;
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
+  UploadSession session;
+  if (resp.status == 201 && digest && !mount_from.empty()) {
+    session.mounted = true;
+    return session;
+  }
+  if (resp.status != 202) return RegistryErrorFromResponse(resp, what);
+  std::string location = resp.Header("Location");
+  if (location.empty()) return RegistryError(what + ": registry sent no upload Location");
+  session.location = ResolveLocation(base_url_, location);
+  std::string min_chunk = resp.Header("OCI-Chunk-Min-Length");
+  if (!min_chunk.empty() && min_chunk.size() < 12 && min_chunk.find_first_not_of("0123456789") == std::string::npos) {
+    session.min_chunk = std::stoll(min_chunk);
+  }
+  return session;
+}
+
+Status RegistryClient::UploadMonolithic(const UploadSession& session, const oci::Digest& digest, int64_t size,
+                                        const BodyReader& reader, const Scopes& scopes, const CancelToken* cancel) {
+  HttpRequest req;
+  req.method = "PUT";
+  req.url = AppendQuery(session.location, "digest", digest.str());
+  req.headers.emplace_back(kOctetStream);
+  req.body_reader = reader;
+  req.body_size = size;
+  std::string what = "upload blob " + digest.str() + " to " + host_;
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, false));
+  if (resp.status != 201) return RegistryErrorFromResponse(resp, what);
+  return OkStatus();
+}
+
+Status RegistryClient::UploadChunked(const UploadSession& session, const oci::Digest& digest, int64_t size,
+                                     int64_t chunk_size, const BodyReader& reader, const Scopes& scopes,
+                                     const CancelToken* cancel) {
+  std::string what = "chunked upload of blob " + digest.str() + " to " + host_;
+  chunk_size = std::max(chunk_size, session.min_chunk);
+  if (chunk_size <= 0) return InvalidArgument("chunk size must be positive");
+  std::string location = session.location;
+  int64_t offset = 0;
+  while (offset < size) {
+    int64_t len = std::min(chunk_size, size - offset);
+    int64_t sent = 0;
+    HttpRequest req;
+    req.method = "PATCH";
+    req.url = location;
+    req.headers.emplace_back(kOctetStream);
+    req.headers.push_back("Content-Range: " + std::to_string(offset) + "-" + std::to_string(offset + len - 1));
+    req.body_size = len;
+    req.body_reader = [&](char* buf, size_t want) -> size_t {
+      size_t allowed = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(want), len - sent));
+      if (allowed == 0) return 0;
+      size_t got = reader(buf, allowed);
+      if (got != kAbortUpload) sent += static_cast<int64_t>(got);
+      return got;
+    };
+    PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, false));
+    if (resp.status != 202) return RegistryErrorFromResponse(resp, what);
+    std::string next = resp.Header("Location");
+    if (next.empty()) return RegistryError(what + ": registry sent no Location after a chunk");
+    location = ResolveLocation(base_url_, next);
+    offset += len;
+  }
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = AppendQuery(location, "digest", digest.str());
+  put.headers.emplace_back(kOctetStream);
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(put, scopes, cancel, false));
+  if (resp.status != 201) return RegistryErrorFromResponse(resp, what);
+  return OkStatus();
+}
+
+Status RegistryClient::PushBlobBytes(const std::string& repo, const std::string& bytes, const Scopes& scopes,
+                                     const CancelToken* cancel) {
+  oci::Digest digest = oci::Digest::Of(bytes);
+  PROMOTE_ASSIGN_OR_RETURN(bool exists, BlobExists(repo, digest, scopes, cancel));
+  if (exists) return OkStatus();
+  PROMOTE_ASSIGN_OR_RETURN(UploadSession session, StartUpload(repo, std::nullopt, "", scopes, cancel));
+  size_t offset = 0;
+  BodyReader reader = [&](char* buf, size_t len) -> size_t {
+    size_t n = std::min(len, bytes.size() - offset);
+    std::copy_n(bytes.data() + offset, n, buf);
+    offset += n;
+    return n;
+  };
+  return UploadMonolithic(session, digest, static_cast<int64_t>(bytes.size()), reader, scopes, cancel);
+}
+
+Result<std::vector<std::string>> RegistryClient::ListTags(const std::string& repo, const Scopes& scopes,
+                                                          const CancelToken* cancel) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  std::vector<std::string> tags;
+  std::string url = Url("/v2/" + repo + "/tags/list?n=1000");
+  std::string what = "list tags of " + host_ + "/" + repo;
+  for (int page = 0; page < 1000 && !url.empty(); ++page) {
+    HttpRequest req;
+    req.url = url;
+    PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
+    if (resp.status == 404) return tags;
+    if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+    auto j = nlohmann::json::parse(resp.body, nullptr, false);
+    if (!j.is_object()) return RegistryError(what + ": response is not JSON");
+    if (j.contains("tags") && j["tags"].is_array()) {
+      for (const auto& t : j["tags"]) {
+        if (t.is_string()) tags.push_back(t.get<std::string>());
+      }
+    }
+    url.clear();
+    // Link: </v2/repo/tags/list?n=1000&last=x>; rel="next"
+    std::string link = resp.Header("Link");
+    auto lt = link.find('<');
+    auto gt = link.find('>');
+    if (lt != std::string::npos && gt != std::string::npos && gt > lt && link.find("rel=\"next\"") != std::string::npos) {
+      url = ResolveLocation(base_url_, link.substr(lt + 1, gt - lt - 1));
+    }
+  }
+  return tags;
+}
+
+}  // namespace promote::registry

@@ -1,0 +1,130 @@
+// RegistryClient: the OCI distribution API of one registry host — manifests, blobs, uploads,
+// mounts, tags — with authentication, retries and a per-registry request limit. Every call
+// names the scopes it needs, so tokens carry exactly pull on a source and push+pull on a target.
+// Thread-safe; one instance per registry host, shared by all copies (see RegistryPool).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <semaphore>
+#include <string>
+#include <vector>
+
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "registry/http_client.h"
+#include "registry/registry_auth.h"
+#include "registry/retry.h"
+#include "util/cancel.h"
+#include "util/status.h"
+
+namespace promote::registry {
+
+struct RegistryOptions {
+  RetryPolicy retry;
+  // Registries that may be spoken to over plain HTTP. Loopback registries always may:
+  // HTTPS is tried first, then HTTP.
+  std::vector<std::string> plain_http_registries;
+  int max_concurrent_requests = 16;  // per registry host
+};
+
+struct ManifestHead {
+  oci::Digest digest;
+  std::string media_type;
+  int64_t size = 0;
+};
+
+struct UploadSession {
+  bool mounted = false;    // the blob was mounted: nothing to upload
+  std::string location;    // absolute URL to PATCH/PUT to when not mounted
+  int64_t min_chunk = 0;   // OCI-Chunk-Min-Length, when the registry asks for chunks
+};
+
+// Supplies the bytes of a blob upload: fills buf, returns bytes written, 0 at the end or
+// kAbortUpload when the source failed.
+using BodyReader = std::function<size_t(char* buf, size_t len)>;
+// Receives downloaded bytes in order; returns false to abort.
+using BodySink = std::function<bool(const char* data, size_t len)>;
+
+class RegistryClient {
+ public:
+  // `host` as in references ("127.0.0.1:5000", "docker.io"); credentials already resolved.
+  RegistryClient(std::string host, HttpClient* http, std::optional<Credentials> credentials,
+                 RegistryOptions options);
+
+  const std::string& host() const { return host_; }
+
+  // GET a manifest by tag or digest; bytes are verified against the requested digest and
+  // the registry's Docker-Content-Digest. Oversize or unparsable manifests are refused.
+  Result<oci::Manifest> GetManifest(const std::string& repo, const std::string& identifier, const Scopes& scopes,
+                                    const CancelToken* cancel = nullptr);
+  // HEAD a manifest; nullopt when it does not exist.
+  Result<std::optional<ManifestHead>> HeadManifest(const std::string& repo, const std::string& identifier,
+                                                   const Scopes& scopes, const CancelToken* cancel = nullptr);
+  // PUT the manifest's exact bytes under a tag or its digest.
+  Status PutManifest(const std::string& repo, const std::string& identifier, const oci::Manifest& manifest,
+                     const Scopes& scopes, const CancelToken* cancel = nullptr);
+
+  // HEAD a blob: true when the repository has it.
+  Result<bool> BlobExists(const std::string& repo, const oci::Digest& digest, const Scopes& scopes,
+                          const CancelToken* cancel = nullptr);
+  // GET a blob, streaming it to `sink` (redirects to storage are followed). Not retried here:
+  // a sink cannot un-receive bytes; the caller retries the whole transfer.
+  Status GetBlob(const std::string& repo, const oci::Digest& digest, const BodySink& sink, const Scopes& scopes,
+                 const CancelToken* cancel = nullptr);
+  // GET a small blob (configs, signature payloads) into memory, verified against its digest.
+  Result<std::string> GetBlobBytes(const std::string& repo, const oci::Digest& digest, size_t max_bytes,
+                                   const Scopes& scopes, const CancelToken* cancel = nullptr);
+
+  // Starts an upload; with `mount_from` set, asks the registry to mount the blob from that
+  // repository of the same registry first (201 = mounted, nothing else to do).
+  Result<UploadSession> StartUpload(const std::string& repo, const std::optional<oci::Digest>& digest,
+                                    const std::string& mount_from, const Scopes& scopes,
+                                    const CancelToken* cancel = nullptr);
+  // Uploads the whole blob in one PUT (streamed from `reader`, `size` bytes).
+  Status UploadMonolithic(const UploadSession& session, const oci::Digest& digest, int64_t size,
+                          const BodyReader& reader, const Scopes& scopes, const CancelToken* cancel = nullptr);
+  // Uploads the blob in PATCH chunks of `chunk_size` bytes and closes with PUT ?digest=.
+  Status UploadChunked(const UploadSession& session, const oci::Digest& digest, int64_t size, int64_t chunk_size,
+                       const BodyReader& reader, const Scopes& scopes, const CancelToken* cancel = nullptr);
+  // Convenience for small in-memory blobs: existence check, then a single PUT.
+  Status PushBlobBytes(const std::string& repo, const std::string& bytes, const Scopes& scopes,
+                       const CancelToken* cancel = nullptr);
+
+  Result<std::vector<std::string>> ListTags(const std::string& repo, const Scopes& scopes,
+                                            const CancelToken* cancel = nullptr);
+
+  // Requests sent so far, and tokens fetched (for the JSON result and tests).
+  int64_t requests_sent() const { return requests_sent_.load(); }
+  int tokens_fetched() const { return auth_.tokens_fetched(); }
+
+ private:
+  Status EnsurePinged(const CancelToken* cancel);
+  // Sends with auth, 401 refresh and (when `retryable`) retries with backoff on transient
+  // failures. Streamed uploads and downloads are sent with retryable=false.
+  Result<HttpResponse> Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel, bool retryable);
+  std::string Url(const std::string& path) const { return base_url_ + path; }
+  void NoteRetryAfter(const HttpResponse& response);
+  void WaitForHostPause(const CancelToken* cancel);
+
+  const std::string host_;
+  const std::string api_host_;  // docker.io is served by registry-1.docker.io
+  HttpClient* const http_;
+  const RegistryOptions options_;
+  RegistryAuth auth_;
+
+  std::mutex ping_mu_;
+  bool pinged_ = false;
+  std::string base_url_;
+  std::counting_semaphore<1024> request_slots_;
+  std::mutex pause_mu_;
+  std::chrono::steady_clock::time_point paused_until_{};
+  std::atomic<int64_t> requests_sent_{0};
+};
+
+}  // namespace promote::registry
