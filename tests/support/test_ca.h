@@ -1,0 +1,34 @@
+// TestCa: a throw-away certificate authority and a server certificate for 127.0.0.1, ::1 and
+// localhost, made once per test process with the openssl CLI. TLS registries and the token server
+// present the server certificate; clients trust ca_cert_path().
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace promote::testing {
+
+class TempDir;
+
+class TestCa {
+ public:
+  // The process-wide instance, created on first use (thread-safe). Throws std::runtime_error with
+  // openssl's output when the certificates cannot be made.
+  static const TestCa& Get();
+
+  ~TestCa();
+  TestCa(const TestCa&) = delete;
+  TestCa& operator=(const TestCa&) = delete;
+
+  std::string ca_cert_path() const;      // PEM, the trust anchor
+  std::string server_cert_path() const;  // PEM, leaf only (signed by the CA)
+  std::string server_key_path() const;   // PEM, unencrypted P-256 key, mode 0600
+  // A directory holding ca.crt, the layout skopeo/containers-image expect for --cert-dir.
+  std::string cert_dir() const;
+
+ private:
+  TestCa();
+  std::unique_ptr<TempDir> dir_;
+};
+
+}  // namespace promote::testing
