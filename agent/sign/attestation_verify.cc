@@ -1,0 +1,32 @@
+#include "sign/attestation_verify.h"
+
+#include "sign/digest_text.h"
+#include "sign/dsse.h"
+
+namespace promote::sign {
+namespace {
+
+Status Refused(std::string message) { return Status(Code::kGateRefused, std::move(message)); }
+
+}  // namespace
+
+Result<InTotoStatement> VerifyAttestationEnvelope(std::string_view envelope_json, const PublicKey& key,
+                                                  std::string_view manifest_digest) {
+  if (!IsSha256Digest(manifest_digest)) {
+    return InvalidArgument("expected manifest digest '" + std::string(manifest_digest) +
+                           "' is not sha256:<64 lowercase hex>");
+  }
+  auto envelope = ParseDsseEnvelope(envelope_json);
+  if (!envelope.ok()) return Refused(envelope.status().message());
+  if (envelope->payload_type != kInTotoPayloadType) {
+    return Refused("DSSE envelope: payloadType is '" + envelope->payload_type + "', expected " +
+                   std::string(kInTotoPayloadType));
+  }
+  PROMOTE_RETURN_IF_ERROR(VerifyDsse(*envelope, key));
+  auto statement = ParseInTotoStatement(envelope->payload);
+  if (!statement.ok()) return Refused(statement.status().message());
+  PROMOTE_RETURN_IF_ERROR(CheckSubjectDigest(*statement, manifest_digest));
+  return statement;
+}
+
+}  // namespace promote::sign

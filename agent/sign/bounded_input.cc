@@ -1,0 +1,43 @@
+#include "sign/bounded_input.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "util/secret.h"
+
+namespace promote::sign {
+
+Status CheckInputSize(std::string_view input, size_t max_bytes, std::string_view what) {
+  if (input.size() <= max_bytes) return OkStatus();
+  return InvalidArgument(std::string(what) + ": is " + std::to_string(input.size()) +
+                         " bytes, more than the limit of " + std::to_string(max_bytes) +
+                         " bytes; check that it is the right file");
+}
+
+Result<std::string> ReadBoundedFile(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return InvalidArgument(path + ": cannot open (" + std::strerror(errno) + ")");
+  }
+  // Key files may hold a plain private key: reserve enough that a key is never reallocated
+  // (leaving copies behind), and wipe the read buffer.
+  std::string content;
+  content.reserve(8192);
+  char buf[4096];
+  while (in) {
+    in.read(buf, sizeof buf);
+    content.append(buf, static_cast<size_t>(in.gcount()));
+    if (content.size() > max_bytes) {
+      WipeMemory(buf, sizeof buf);
+      WipeString(content);
+      return InvalidArgument(path + ": is more than the limit of " + std::to_string(max_bytes) +
+                             " bytes; check that it is the right file");
+    }
+  }
+  WipeMemory(buf, sizeof buf);
+  if (in.bad()) return InvalidArgument(path + ": read error");
+  return content;
+}
+
+}  // namespace promote::sign

@@ -1,0 +1,53 @@
+#include "sign/ecdsa.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <memory>
+
+namespace promote::sign {
+namespace {
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+
+const auto* Bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+}  // namespace
+
+Result<std::string> SignEcdsaSha256(const PrivateKey& key, std::string_view message) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  size_t len = 0;
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, Bytes(message), message.size()) != 1) {
+    ERR_clear_error();
+    return Internal("ECDSA signing could not start (OpenSSL error)");
+  }
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, Bytes(message),
+                     message.size()) != 1) {
+    ERR_clear_error();
+    return Internal("ECDSA signing failed (OpenSSL error)");
+  }
+  sig.resize(len);
+  return sig;
+}
+
+Status VerifyEcdsaSha256(const PublicKey& key, std::string_view message, std::string_view der_signature) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1) {
+    ERR_clear_error();
+    return Internal("ECDSA verification could not start (OpenSSL error)");
+  }
+  const int rc = EVP_DigestVerify(ctx.get(), Bytes(der_signature), der_signature.size(), Bytes(message),
+                                  message.size());
+  ERR_clear_error();
+  if (rc != 1) {
+    return Status(Code::kGateRefused, "signature does not verify with the given public key");
+  }
+  return OkStatus();
+}
+
+}  // namespace promote::sign

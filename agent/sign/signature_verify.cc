@@ -1,0 +1,55 @@
+#include "sign/signature_verify.h"
+
+#include "sign/digest_text.h"
+#include "sign/docker_identity.h"
+#include "sign/ecdsa.h"
+#include "util/base64.h"
+
+namespace promote::sign {
+namespace {
+
+Status Refused(std::string message) { return Status(Code::kGateRefused, std::move(message)); }
+
+Status CheckIdentity(const std::string& claimed, const SignatureExpectation& expected) {
+  if (expected.identity_policy == IdentityPolicy::kIgnore) return OkStatus();
+  auto want = ParseDockerIdentity(expected.identity);
+  if (!want.ok()) return want.status().WithContext("expected signature identity");
+  auto got = ParseDockerIdentity(claimed);
+  if (!got.ok()) return Refused("signature identity is not a valid reference: " + got.status().message());
+  if (expected.identity_policy == IdentityPolicy::kMatchRepository) {
+    if (got->repository != want->repository) {
+      return Refused("signature for identity " + claimed + " is not accepted: expected repository " +
+                     want->repository);
+    }
+    return OkStatus();
+  }
+  if (got->ToString() != want->ToString()) {
+    return Refused("signature for identity " + claimed + " is not accepted: expected exactly " +
+                   want->ToString());
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<SimpleSigningClaims> VerifySimpleSigningLayer(std::string_view payload, std::string_view signature_base64,
+                                                     const PublicKey& key, const SignatureExpectation& expected) {
+  if (!IsSha256Digest(expected.manifest_digest)) {
+    return InvalidArgument("expected manifest digest '" + expected.manifest_digest +
+                           "' is not sha256:<64 lowercase hex>");
+  }
+  auto signature = Base64Decode(signature_base64);
+  if (!signature) {
+    return Refused("signature annotation " + std::string(kSignatureAnnotation) + " is not valid base64");
+  }
+  PROMOTE_RETURN_IF_ERROR(VerifyEcdsaSha256(key, payload, *signature));
+  auto claims = ParseSimpleSigningPayload(payload);
+  if (!claims.ok()) return Refused(claims.status().message());
+  if (claims->manifest_digest != expected.manifest_digest) {
+    return Refused("signature is for manifest " + claims->manifest_digest + ", not " + expected.manifest_digest);
+  }
+  PROMOTE_RETURN_IF_ERROR(CheckIdentity(claims->docker_reference, expected));
+  return claims;
+}
+
+}  // namespace promote::sign

@@ -1,0 +1,102 @@
+#include "sign/simple_signing.h"
+
+#include <cmath>
+
+#include "sign/bounded_input.h"
+#include "sign/digest_text.h"
+#include "sign/go_json.h"
+#include "sign/strict_json.h"
+
+namespace promote::sign {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kWhat = "simple-signing payload";
+
+std::string What(std::string_view field) { return std::string(kWhat) + ": " + std::string(field); }
+
+Status CheckOptional(const json& optional) {
+  if (optional.is_null()) return OkStatus();
+  if (!optional.is_object()) return InvalidArgument(What("optional must be null or an object"));
+  if (auto it = optional.find("creator"); it != optional.end() && !it->is_string()) {
+    return InvalidArgument(What("optional.creator must be a string"));
+  }
+  if (auto it = optional.find("timestamp"); it != optional.end()) {
+    const bool integral = it->is_number_integer() ||
+                          (it->is_number_float() && std::trunc(it->get<double>()) == it->get<double>() &&
+                           std::isfinite(it->get<double>()));
+    if (!integral) return InvalidArgument(What("optional.timestamp must be an integer"));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::string> BuildSimpleSigningPayload(std::string_view docker_reference,
+                                              std::string_view manifest_digest,
+                                              const std::map<std::string, std::string>& annotations) {
+  if (docker_reference.empty()) {
+    return InvalidArgument("simple-signing payload: the signed identity (docker reference) is empty");
+  }
+  if (!IsSha256Digest(manifest_digest)) {
+    return InvalidArgument("simple-signing payload: manifest digest '" + std::string(manifest_digest) +
+                           "' is not sha256:<64 lowercase hex>");
+  }
+  std::string out = "{\"critical\":{\"identity\":{\"docker-reference\":";
+  AppendGoJsonString(out, docker_reference);
+  out += "},\"image\":{\"docker-manifest-digest\":";
+  AppendGoJsonString(out, manifest_digest);
+  out += "},\"type\":";
+  AppendGoJsonString(out, kSimpleSigningType);
+  out += "},\"optional\":";
+  if (annotations.empty()) {
+    out += "null";
+  } else {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, value] : annotations) {  // std::map: sorted by bytes, as Go sorts keys
+      if (!first) out += ',';
+      first = false;
+      AppendGoJsonString(out, key);
+      out += ':';
+      AppendGoJsonString(out, value);
+    }
+    out += '}';
+  }
+  out += '}';
+  return out;
+}
+
+Result<SimpleSigningClaims> ParseSimpleSigningPayload(std::string_view payload) {
+  PROMOTE_RETURN_IF_ERROR(CheckInputSize(payload, kMaxSimpleSigningPayloadBytes, kWhat));
+  PROMOTE_ASSIGN_OR_RETURN(json doc, ParseStrictJson(payload, kWhat));
+  PROMOTE_RETURN_IF_ERROR(RequireExactKeys(doc, {"critical", "optional"}, kWhat));
+  const json& critical = doc["critical"];
+  PROMOTE_RETURN_IF_ERROR(RequireExactKeys(critical, {"type", "image", "identity"}, What("critical")));
+  const json& type = critical["type"];
+  if (!type.is_string() || type.get_ref<const std::string&>() != kSimpleSigningType) {
+    return InvalidArgument(What("critical.type must be \"" + std::string(kSimpleSigningType) + "\""));
+  }
+  const json& image = critical["image"];
+  PROMOTE_RETURN_IF_ERROR(RequireExactKeys(image, {"docker-manifest-digest"}, What("critical.image")));
+  const json& digest = image["docker-manifest-digest"];
+  if (!digest.is_string() || !IsSha256Digest(digest.get_ref<const std::string&>())) {
+    return InvalidArgument(What("critical.image.docker-manifest-digest must be sha256:<64 lowercase hex>"));
+  }
+  const json& identity = critical["identity"];
+  PROMOTE_RETURN_IF_ERROR(RequireExactKeys(identity, {"docker-reference"}, What("critical.identity")));
+  const json& reference = identity["docker-reference"];
+  if (!reference.is_string() || reference.get_ref<const std::string&>().empty()) {
+    return InvalidArgument(What("critical.identity.docker-reference must be a non-empty string"));
+  }
+  PROMOTE_RETURN_IF_ERROR(CheckOptional(doc["optional"]));
+
+  SimpleSigningClaims claims;
+  claims.docker_reference = reference.get<std::string>();
+  claims.manifest_digest = digest.get<std::string>();
+  claims.optional = doc["optional"];
+  return claims;
+}
+
+}  // namespace promote::sign
