@@ -1,0 +1,25 @@
+// The `promote` subcommands. Each registers its flags on the app and returns the exit code
+// when run. They parse and print; the work happens in the modules below.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "cli/output.h"
+
+namespace promote::cli {
+
+struct GlobalFlags {
+  std::string output = "text";
+  std::string log_level = "warn";
+  int progress_interval_s = 5;
+  OutputFormat format() const { return output == "json" ? OutputFormat::kJson : OutputFormat::kText; }
+};
+
+using CommandRunner = std::function<int()>;
+
+CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterResolveCommand(CLI::App* app, const GlobalFlags* global);
+
+}  // namespace promote::cli

@@ -1,0 +1,46 @@
+// promote: build once, promote by digest. The command-line entry point.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace promote::cli;
+  CLI::App app{"promote: copy, gate, sign and record container image promotions by digest"};
+  app.set_version_flag("--version", "promote " PROMOTE_VERSION);
+  app.require_subcommand(1);
+  GlobalFlags global;
+  if (const char* lvl = std::getenv("PROMOTE_LOG_LEVEL")) global.log_level = lvl;
+  app.add_option("-o,--output", global.output, "Result format on stdout")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--log-level", global.log_level, "Log level on stderr")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--progress-interval", global.progress_interval_s,
+                 "Seconds between progress lines on stderr when it is not a terminal (0: none)")
+      ->check(CLI::Range(0, 3600));
+
+  std::map<CLI::App*, CommandRunner> commands;
+  auto add = [&](CommandRunner runner) { commands[app.get_subcommands({}).back()] = std::move(runner); };
+  add(RegisterCopyCommand(&app, &global));
+  add(RegisterResolveCommand(&app, &global));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  auto logger = spdlog::stderr_color_mt("promote");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(global.log_level));
+  for (auto* sub : app.get_subcommands()) {
+    auto it = commands.find(sub);
+    if (it != commands.end()) return it->second();
+  }
+  return 2;
+}

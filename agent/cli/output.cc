@@ -1,0 +1,75 @@
+#include "cli/output.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace promote::cli {
+
+void PrintJson(const nlohmann::json& j) {
+  // Invalid UTF-8 from a registry must not make the result unprintable.
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+}
+
+std::string HumanBytes(int64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+ProgressPrinter::ProgressPrinter(const copy::CopyProgress* progress, bool enabled, std::chrono::milliseconds interval)
+    : progress_(progress),
+      tty_(::isatty(STDERR_FILENO) == 1),
+      interval_(tty_ ? std::chrono::milliseconds(200) : interval),
+      start_(std::chrono::steady_clock::now()) {
+  if (enabled) thread_ = std::thread([this] { Run(); });
+}
+
+ProgressPrinter::~ProgressPrinter() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  if (printed_) PrintLine(true);
+}
+
+void ProgressPrinter::Run() {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, interval_, [&] { return stop_; })) {
+    PrintLine(false);
+    printed_ = true;
+  }
+}
+
+void ProgressPrinter::PrintLine(bool final_line) {
+  int64_t total = progress_->bytes_total.load();
+  int64_t done = progress_->bytes_done.load();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  int pct = total > 0 ? static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total)) : 0;
+  char line[256];
+  std::snprintf(line, sizeof line, "progress: images %lld/%lld, blobs %lld/%lld, %s/%s (%d%%), %s streamed, %.1fs",
+                static_cast<long long>(progress_->images_done.load()),
+                static_cast<long long>(progress_->images_total.load()),
+                static_cast<long long>(progress_->blobs_done.load()),
+                static_cast<long long>(progress_->blobs_total.load()), HumanBytes(done).c_str(),
+                HumanBytes(total).c_str(), pct, HumanBytes(progress_->bytes_streamed.load()).c_str(), secs);
+  if (tty_) {
+    std::fprintf(stderr, "\r\033[K%s%s", line, final_line ? "\n" : "");
+  } else {
+    std::fprintf(stderr, "%s\n", line);
+  }
+  std::fflush(stderr);
+}
+
+}  // namespace promote::cli

@@ -1,0 +1,85 @@
+#include "cli/registry_flags.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace promote::cli {
+namespace {
+
+// Reads a password file: the first line, without its newline (as skopeo and docker do).
+Result<Secret> ReadPasswordFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("password file " + path + ": cannot be read");
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return Secret(std::move(line));
+}
+
+Result<std::optional<registry::Credentials>> ExplicitCredentials(const std::string& username,
+                                                                 const std::string& password_file,
+                                                                 const char* password_env, const char* which) {
+  const char* env = std::getenv(password_env);
+  bool have_password = !password_file.empty() || (env != nullptr);
+  if (username.empty() && !have_password) return std::optional<registry::Credentials>();
+  if (username.empty()) {
+    return InvalidArgument(std::string("--") + which + "-username is required with a " + which + " password");
+  }
+  if (!have_password) {
+    return InvalidArgument(std::string("--") + which + "-username needs a password: set " + password_env +
+                           " or pass --" + which + "-password-file");
+  }
+  registry::Credentials c;
+  c.username = username;
+  if (!password_file.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(c.password, ReadPasswordFile(password_file));
+  } else {
+    c.password = Secret(env);
+  }
+  return std::optional<registry::Credentials>(std::move(c));
+}
+
+}  // namespace
+
+void RegistryFlags::Register(CLI::App* cmd, bool with_target) {
+  cmd->add_option("--ca-file", ca_file, "PEM file of extra CA certificates to trust")->check(CLI::ExistingFile);
+  cmd->add_option("--plain-http", plain_http,
+                  "Registry host allowed over plain HTTP (repeatable; loopback registries always are)");
+  cmd->add_option("--authfile", authfile, "docker config.json to read credentials from");
+  cmd->add_option("--src-username", src_username, "Username for the source registry (password: PROMOTE_SRC_PASSWORD)");
+  cmd->add_option("--src-password-file", src_password_file, "File holding the source registry password");
+  if (with_target) {
+    cmd->add_option("--dst-username", dst_username,
+                    "Username for the target registry (password: PROMOTE_DST_PASSWORD)");
+    cmd->add_option("--dst-password-file", dst_password_file, "File holding the target registry password");
+  }
+  cmd->add_option("--retries", retries, "Attempts per request on transient failures")->check(CLI::Range(1, 20));
+  cmd->add_option("--registry-requests", per_registry_requests, "Concurrent requests per registry")
+      ->check(CLI::Range(1, 256));
+}
+
+Result<std::unique_ptr<registry::RegistryPool>> RegistryFlags::BuildPool(
+    const std::vector<oci::Reference>& sources, const std::vector<oci::Reference>& targets) const {
+  auto explicit_creds = std::make_shared<registry::StaticKeychain>();
+  PROMOTE_ASSIGN_OR_RETURN(auto src, ExplicitCredentials(src_username, src_password_file, "PROMOTE_SRC_PASSWORD", "src"));
+  PROMOTE_ASSIGN_OR_RETURN(auto dst, ExplicitCredentials(dst_username, dst_password_file, "PROMOTE_DST_PASSWORD", "dst"));
+  if (src) {
+    for (const auto& r : sources) explicit_creds->Add(r.registry, *src);
+  }
+  if (dst) {
+    for (const auto& r : targets) explicit_creds->Add(r.registry, *dst);
+  }
+  auto chain = std::make_shared<registry::ChainKeychain>();
+  chain->Append(explicit_creds);
+  chain->Append(std::make_shared<registry::DockerConfigKeychain>(
+      authfile.empty() ? registry::DockerConfigKeychain::DefaultPath() : authfile));
+
+  registry::RegistryOptions options;
+  options.plain_http_registries = plain_http;
+  options.retry.max_attempts = retries;
+  options.max_concurrent_requests = per_registry_requests;
+  return std::make_unique<registry::RegistryPool>(chain, registry::TlsOptions{ca_file}, options);
+}
+
+}  // namespace promote::cli

@@ -1,0 +1,42 @@
+#include "copy/copy_report.h"
+
+namespace promote::copy {
+
+nlohmann::json ResultEnvelope(const std::string& command, const Status& status, nlohmann::json body) {
+  nlohmann::json j = nlohmann::json::object();
+  j["schema"] = 1;
+  j["command"] = command;
+  j["ok"] = status.ok();
+  if (status.ok()) {
+    j["error"] = nullptr;
+  } else {
+    j["error"] = {{"code", CodeName(status.code())},
+                  {"exit_code", ExitCodeFor(status.code())},
+                  {"message", status.message()}};
+  }
+  if (body.is_object()) {
+    for (auto& [k, v] : body.items()) j[k] = v;
+  }
+  return j;
+}
+
+nlohmann::json CopyReport::ToJson() const {
+  auto counts = [](const TransferCounts& c) {
+    return nlohmann::json{{"copied", c.copied}, {"mounted", c.mounted}, {"skipped", c.skipped}};
+  };
+  nlohmann::json body = {
+      {"source", source},
+      {"target", target},
+      {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
+      {"media_type", media_type},
+      {"platforms", platforms},
+      {"tags", {{"written", tags_written}, {"unchanged", tags_unchanged}, {"moved", tags_moved}}},
+      {"blobs", counts(blobs)},
+      {"manifests", {{"copied", manifests_copied}, {"skipped", manifests_skipped}}},
+      {"bytes", counts(blob_bytes)},
+      {"timings_ms", {{"total", duration_ms}}},
+  };
+  return ResultEnvelope("copy", status, std::move(body));
+}
+
+}  // namespace promote::copy

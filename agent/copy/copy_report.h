@@ -1,0 +1,43 @@
+// CopyReport: what one image copy did — the digest, what was copied, mounted or skipped, the
+// tags written — and how it ended. It renders the JSON result documented in docs/result-json.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/status.h"
+
+namespace promote::copy {
+
+struct TransferCounts {
+  int64_t copied = 0;
+  int64_t mounted = 0;
+  int64_t skipped = 0;
+};
+
+struct CopyReport {
+  std::string source;  // as normalised reference
+  std::string target;
+  std::string digest;
+  std::string media_type;
+  std::vector<std::string> platforms;
+  std::vector<std::string> tags_written;
+  std::vector<std::string> tags_unchanged;
+  std::vector<std::string> tags_moved;
+  TransferCounts blobs;
+  TransferCounts blob_bytes;
+  int64_t manifests_copied = 0;
+  int64_t manifests_skipped = 0;
+  int64_t duration_ms = 0;
+  Status status;
+
+  nlohmann::json ToJson() const;
+};
+
+// {"schema":1,"command":…,"ok":…,"error":…} plus `body`'s fields.
+nlohmann::json ResultEnvelope(const std::string& command, const Status& status, nlohmann::json body);
+
+}  // namespace promote::copy

@@ -1,0 +1,198 @@
+#include "copy/image_copier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <semaphore>
+#include <thread>
+
+#include "copy/image_walker.h"
+
+namespace promote::copy {
+namespace {
+
+using registry::RepositoryScope;
+
+// Waits for every future, returning the first error (all are awaited so no task outlives
+// the data it references).
+template <typename T>
+Status WaitAll(std::vector<std::future<T>>& futures, std::vector<T>* results = nullptr) {
+  Status first;
+  for (auto& f : futures) {
+    T r = f.get();
+    if constexpr (std::is_same_v<T, Status>) {
+      if (!r.ok() && first.ok()) first = r;
+    } else {
+      if (!r.ok() && first.ok()) first = r.status();
+    }
+    if (results != nullptr) results->push_back(std::move(r));
+  }
+  return first;
+}
+
+}  // namespace
+
+ImageCopier::ImageCopier(registry::RegistryPool* registries, CopyOptions options)
+    : registries_(registries),
+      options_(std::move(options)),
+      pool_(options_.jobs),
+      blobs_(options_.blob, options_.progress, options_.cancel) {}
+
+std::vector<std::string> ImageCopier::TagsFor(const CopyRequest& request) const {
+  std::vector<std::string> tags;
+  if (!request.target.tag.empty()) tags.push_back(request.target.tag);
+  for (const auto& t : options_.tags) {
+    if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+  }
+  if (tags.empty() && !request.source.tag.empty()) tags.push_back(request.source.tag);
+  return tags;
+}
+
+std::vector<CopyReport> ImageCopier::CopyAll(const std::vector<CopyRequest>& requests) {
+  std::vector<CopyReport> reports(requests.size());
+  if (options_.progress != nullptr) options_.progress->images_total += static_cast<int64_t>(requests.size());
+  if (requests.size() == 1) {
+    reports[0] = Copy(requests[0]);
+    return reports;
+  }
+  std::counting_semaphore<256> slots(std::clamp(options_.max_concurrent_images, 1, 256));
+  std::vector<std::thread> threads;
+  threads.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    slots.acquire();
+    threads.emplace_back([&, i] {
+      reports[i] = Copy(requests[i]);
+      slots.release();
+    });
+  }
+  for (auto& t : threads) t.join();
+  return reports;
+}
+
+CopyReport ImageCopier::Copy(const CopyRequest& request) {
+  auto start = std::chrono::steady_clock::now();
+  CopyReport report;
+  report.source = request.source.str();
+  report.target = request.target.str();
+  report.status = CopyInto(request, &report);
+  report.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (options_.progress != nullptr) options_.progress->images_done++;
+  return report;
+}
+
+Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
+  const CancelToken* cancel = options_.cancel;
+  const auto& src_ref = request.source;
+  const auto& dst_ref = request.target;
+  std::vector<std::string> tags = TagsFor(request);
+  for (const auto& t : tags) {
+    if (auto st = oci::ValidateTag(t); !st.ok()) return st;
+  }
+
+  PROMOTE_ASSIGN_OR_RETURN(auto src, registries_->Get(src_ref.registry));
+  PROMOTE_ASSIGN_OR_RETURN(auto dst, registries_->Get(dst_ref.registry));
+  BlobEndpoint source{src.get(), src_ref.repository, {RepositoryScope(src_ref.repository, "pull")}};
+  BlobEndpoint target{dst.get(), dst_ref.repository, {RepositoryScope(dst_ref.repository, "pull,push")}};
+  if (src == dst && src_ref.repository != dst_ref.repository) {
+    // One token for the mount: push+pull on the target and pull on the source.
+    target.scopes.push_back(RepositoryScope(src_ref.repository, "pull"));
+  }
+
+  PROMOTE_ASSIGN_OR_RETURN(ImageGraph graph, WalkImage(*src, src_ref.repository, src_ref.Identifier(), source.scopes,
+                                                       cancel));
+  const oci::Digest digest = graph.root.digest;
+  if (src_ref.digest && *src_ref.digest != digest) {
+    return DataLoss("source " + src_ref.str() + " resolved to " + digest.str());
+  }
+  report->digest = digest.str();
+  report->media_type = graph.root.media_type;
+  report->platforms = graph.platforms;
+  report->target = dst_ref.WithDigest(digest).str();
+
+  auto may_move = [&](const std::string& tag) {
+    return options_.force ||
+           std::find(options_.mutable_tags.begin(), options_.mutable_tags.end(), tag) != options_.mutable_tags.end();
+  };
+  auto conflict = [&](const std::string& tag, const oci::Digest& existing) {
+    return Status(Code::kConflict, "tag '" + tag + "' at " + dst_ref.Name() + " already names " + existing.str() +
+                                       ", not " + digest.str() + "; immutable tags are never moved (--force overrides)");
+  };
+  // Refuse conflicts before writing anything.
+  for (const auto& tag : tags) {
+    PROMOTE_ASSIGN_OR_RETURN(auto head, dst->HeadManifest(dst_ref.repository, tag, target.scopes, cancel));
+    if (head && head->digest != digest && !may_move(tag)) return conflict(tag, head->digest);
+  }
+
+  // 1. Blobs.
+  std::vector<oci::Descriptor> blobs = graph.UniqueBlobs();
+  if (options_.progress != nullptr) {
+    options_.progress->blobs_total += static_cast<int64_t>(blobs.size());
+    for (const auto& b : blobs) options_.progress->bytes_total += b.size;
+  }
+  std::vector<std::future<Result<BlobOutcome>>> blob_futures;
+  for (const auto& b : blobs) {
+    blob_futures.push_back(pool_.Submit([this, &source, &target, b] { return blobs_.Copy(source, target, b); }));
+  }
+  std::vector<Result<BlobOutcome>> outcomes;
+  Status blob_status = WaitAll(blob_futures, &outcomes);
+  if (!blob_status.ok()) return blob_status;
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    switch (*outcomes[i]) {
+      case BlobOutcome::kCopied:
+        report->blobs.copied++;
+        report->blob_bytes.copied += blobs[i].size;
+        break;
+      case BlobOutcome::kMounted:
+        report->blobs.mounted++;
+        report->blob_bytes.mounted += blobs[i].size;
+        break;
+      case BlobOutcome::kSkipped:
+        report->blobs.skipped++;
+        report->blob_bytes.skipped += blobs[i].size;
+        break;
+    }
+  }
+
+  // 2. Manifests below the root (children first), then the root, each by digest.
+  auto put_if_missing = [&](const oci::Manifest& m) -> Result<bool> {
+    PROMOTE_ASSIGN_OR_RETURN(auto head, dst->HeadManifest(dst_ref.repository, m.digest.str(), target.scopes, cancel));
+    if (head) return false;
+    PROMOTE_RETURN_IF_ERROR(dst->PutManifest(dst_ref.repository, m.digest.str(), m, target.scopes, cancel));
+    if (options_.progress != nullptr) options_.progress->manifests_done++;
+    return true;
+  };
+  // Image manifests do not depend on each other: write them concurrently. Nested indexes
+  // follow in order, as each needs its children present.
+  std::vector<std::future<Result<bool>>> leaf_futures;
+  for (const auto& m : graph.children) {
+    if (!m.is_index()) leaf_futures.push_back(pool_.Submit([&put_if_missing, &m] { return put_if_missing(m); }));
+  }
+  std::vector<Result<bool>> leaf_results;
+  PROMOTE_RETURN_IF_ERROR(WaitAll(leaf_futures, &leaf_results));
+  for (const auto& r : leaf_results) (*r ? report->manifests_copied : report->manifests_skipped)++;
+  for (const auto& m : graph.children) {
+    if (!m.is_index()) continue;
+    PROMOTE_ASSIGN_OR_RETURN(bool written, put_if_missing(m));
+    (written ? report->manifests_copied : report->manifests_skipped)++;
+  }
+  PROMOTE_ASSIGN_OR_RETURN(bool root_written, put_if_missing(graph.root));
+  (root_written ? report->manifests_copied : report->manifests_skipped)++;
+
+  // 3. Tags, last of all. Checked again: another writer may have moved a tag meanwhile.
+  for (const auto& tag : tags) {
+    if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled before tagging");
+    PROMOTE_ASSIGN_OR_RETURN(auto head, dst->HeadManifest(dst_ref.repository, tag, target.scopes, cancel));
+    if (head && head->digest == digest) {
+      report->tags_unchanged.push_back(tag);
+      continue;
+    }
+    if (head && !may_move(tag)) return conflict(tag, head->digest);
+    PROMOTE_RETURN_IF_ERROR(dst->PutManifest(dst_ref.repository, tag, graph.root, target.scopes, cancel));
+    (head ? report->tags_moved : report->tags_written).push_back(tag);
+  }
+  return OkStatus();
+}
+
+}  // namespace promote::copy

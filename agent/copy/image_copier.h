@@ -1,0 +1,58 @@
+// ImageCopier: copies images between registries so that the target digest equals the source
+// digest, always. Order: blobs, child manifests, the index, then tags — so a failure never
+// leaves a tag pointing at an incomplete image. Tags that already name another digest are a
+// conflict unless forced or declared mutable. Re-running is cheap: what exists is skipped.
+// Several images can be copied in one call; they share the transfer pool and blob transfers.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "copy/blob_copier.h"
+#include "copy/copy_progress.h"
+#include "copy/copy_report.h"
+#include "copy/transfer_pool.h"
+#include "oci/reference.h"
+#include "registry/registry_pool.h"
+#include "util/cancel.h"
+
+namespace promote::copy {
+
+struct CopyRequest {
+  oci::Reference source;  // tag or digest (or both: the digest wins)
+  oci::Reference target;  // repository, optionally with a tag
+};
+
+struct CopyOptions {
+  // Tags written at the target besides the target reference's own tag. Without any, the
+  // source's tag is reused; a source given only by digest gets no tag.
+  std::vector<std::string> tags;
+  bool force = false;                      // move any existing tag
+  std::vector<std::string> mutable_tags;   // tags that may move without force ("latest", "stage")
+  int jobs = 8;                            // concurrent blob transfers
+  int max_concurrent_images = 16;
+  BlobCopyOptions blob;
+  CopyProgress* progress = nullptr;
+  const CancelToken* cancel = nullptr;
+};
+
+class ImageCopier {
+ public:
+  ImageCopier(registry::RegistryPool* registries, CopyOptions options);
+
+  // Copies every request, concurrently; one report per request, in order.
+  std::vector<CopyReport> CopyAll(const std::vector<CopyRequest>& requests);
+  CopyReport Copy(const CopyRequest& request);
+
+ private:
+  Status CopyInto(const CopyRequest& request, CopyReport* report);
+  std::vector<std::string> TagsFor(const CopyRequest& request) const;
+
+  registry::RegistryPool* const registries_;
+  const CopyOptions options_;
+  TransferPool pool_;
+  BlobCopier blobs_;
+};
+
+}  // namespace promote::copy
