@@ -1,0 +1,21 @@
+#include "scan/report_format.h"
+
+#include "scan/grype_report.h"
+#include "scan/sarif_report.h"
+#include "scan/trivy_report.h"
+
+namespace promote::scan {
+
+bool IsKnownReportFormat(std::string_view format) {
+  return format == "trivy-json" || format == "grype-json" || format == "sarif";
+}
+
+Result<ScanReport> ParseReport(std::string_view format, std::string_view bytes) {
+  if (format == "trivy-json") return ParseTrivyJson(bytes);
+  if (format == "grype-json") return ParseGrypeJson(bytes);
+  if (format == "sarif") return ParseSarif(bytes);
+  return InvalidArgument("report format \"" + std::string(format) +
+                         "\" is not known; use one of trivy-json, grype-json, sarif");
+}
+
+}  // namespace promote::scan

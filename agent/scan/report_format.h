@@ -1,0 +1,19 @@
+// Chooses a report parser by format name, for hooks and CLI flags that name the format of a
+// report ("trivy-json", "grype-json", "sarif").
+#pragma once
+
+#include <string_view>
+
+#include "scan/finding.h"
+#include "util/status.h"
+
+namespace promote::scan {
+
+// True for the names ParseReport accepts.
+bool IsKnownReportFormat(std::string_view format);
+
+// Parses `bytes` with the parser for `format`. An unknown format is InvalidArgument listing the
+// known ones; otherwise the contract is that of ParseTrivyJson, ParseGrypeJson or ParseSarif.
+Result<ScanReport> ParseReport(std::string_view format, std::string_view bytes);
+
+}  // namespace promote::scan

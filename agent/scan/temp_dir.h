@@ -1,0 +1,30 @@
+// A private temporary directory (mode 0700) that is removed with everything in it when the
+// owner goes out of scope. Scanner runs live in one, so nothing they write outlives them.
+#pragma once
+
+#include <string>
+
+#include "util/status.h"
+
+namespace promote::scan {
+
+class TempDir {
+ public:
+  // Creates "<$TMPDIR or /tmp>/<prefix>XXXXXX".
+  static Result<TempDir> Create(const std::string& prefix);
+
+  TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  TempDir& operator=(TempDir&& other) noexcept;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string path) : path_(std::move(path)) {}
+  void Remove();
+  std::string path_;
+};
+
+}  // namespace promote::scan
