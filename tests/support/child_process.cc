@@ -103,7 +103,8 @@ class Fd {
 
 void MakePipe(Fd& read_end, Fd& write_end) {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe2 failed: ") + std::strerror(errno));
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("pipe2 failed: ") + std::strerror(errno));
   read_end.Reset(fds[0]);
   write_end.Reset(fds[1]);
 }
@@ -216,7 +217,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
   Fd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (log.get() < 0) throw std::runtime_error("cannot open log " + log_path + ": " + std::strerror(errno));
   Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (devnull.get() < 0) throw std::runtime_error(std::string("cannot open /dev/null: ") + std::strerror(errno));
+  if (devnull.get() < 0)
+    throw std::runtime_error(std::string("cannot open /dev/null: ") + std::strerror(errno));
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));

@@ -14,8 +14,8 @@ namespace promote::testing {
 struct CommandResult {
   int exit_code = -1;   // -1 when the command was killed by a signal
   int term_signal = 0;  // the signal, when killed
-  std::string out;
-  std::string err;
+  std::string out{};
+  std::string err{};
   bool ok() const { return exit_code == 0; }
   // "`openssl req ...` exited with 1; stderr: ..." for error messages.
   std::string Describe(const std::vector<std::string>& argv) const;

@@ -47,7 +47,8 @@ struct SlistDeleter {
 
 void InitCurlOnce() {
   static const bool kInit = [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw std::runtime_error("curl_global_init failed");
     return true;
   }();
   (void)kInit;
@@ -117,7 +118,8 @@ HttpResponse Fetch(const HttpRequest& request) {
 
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {
-    response.error = std::string(curl_easy_strerror(rc)) + (errbuf[0] != '\0' ? std::string(": ") + errbuf : "");
+    response.error =
+        std::string(curl_easy_strerror(rc)) + (errbuf[0] != '\0' ? std::string(": ") + errbuf : "");
     response.status = 0;
     return response;
   }

@@ -12,21 +12,21 @@ namespace promote::testing {
 
 struct HttpRequest {
   std::string method = "GET";
-  std::string url;
-  std::vector<std::string> headers;  // "Name: value"
-  std::optional<std::string> body;   // sent as-is (with Content-Length) when set
-  std::string ca_file;               // trust anchors for https; "" = system default
+  std::string url{};
+  std::vector<std::string> headers{};  // "Name: value"
+  std::optional<std::string> body{};   // sent as-is (with Content-Length) when set
+  std::string ca_file{};               // trust anchors for https; "" = system default
   bool verify_tls = true;
-  std::optional<std::pair<std::string, std::string>> basic_auth;  // user, password
-  std::string bearer_token;                                       // "" = none
+  std::optional<std::pair<std::string, std::string>> basic_auth{};  // user, password
+  std::string bearer_token{};                                       // "" = none
   long timeout_ms = 10000;
 };
 
 struct HttpResponse {
-  long status = 0;     // 0 when no HTTP response arrived; see error
-  std::string error;   // libcurl's message when the transfer failed
-  std::string body;
-  std::multimap<std::string, std::string> headers;  // names lower-cased
+  long status = 0;      // 0 when no HTTP response arrived; see error
+  std::string error{};  // libcurl's message when the transfer failed
+  std::string body{};
+  std::multimap<std::string, std::string> headers{};  // names lower-cased
 
   // First value of a header (name is case-insensitive), or "" when absent.
   std::string Header(const std::string& name) const;

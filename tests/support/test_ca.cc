@@ -15,9 +15,25 @@ TestCa::TestCa() : dir_(std::make_unique<TempDir>()) {
   const std::string d = dir_->path();
   dir_->MakeDir("certs");
   // P-256 everywhere: small, fast to make, accepted by Go (registry, skopeo), OpenSSL and curl.
-  RunCommandOrThrow({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                     "-nodes", "-keyout", d + "/ca.key", "-out", d + "/ca.crt", "-days", "7", "-subj",
-                     "/CN=promote test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+  RunCommandOrThrow({"openssl",
+                     "req",
+                     "-x509",
+                     "-newkey",
+                     "ec",
+                     "-pkeyopt",
+                     "ec_paramgen_curve:prime256v1",
+                     "-nodes",
+                     "-keyout",
+                     d + "/ca.key",
+                     "-out",
+                     d + "/ca.crt",
+                     "-days",
+                     "7",
+                     "-subj",
+                     "/CN=promote test CA",
+                     "-addext",
+                     "basicConstraints=critical,CA:TRUE",
+                     "-addext",
                      "keyUsage=critical,keyCertSign,cRLSign"});
   RunCommandOrThrow({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                      "-nodes", "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj",

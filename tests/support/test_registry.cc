@@ -71,8 +71,8 @@ TestRegistry::TestRegistry(RegistryOptions options)
   if (options_.auth == RegistryAuth::kBasic) {
     // bcrypt is the only hash distribution accepts; cost 4 keeps each authenticated request cheap.
     // The password goes through stdin (-i), never onto a command line.
-    CommandResult r = RunCommandOrThrow({"htpasswd", "-n", "-i", "-B", "-C", "4", options_.username},
-                                        options_.password);
+    CommandResult r =
+        RunCommandOrThrow({"htpasswd", "-n", "-i", "-B", "-C", "4", options_.username}, options_.password);
     std::string entry = r.out.substr(0, r.out.find('\n'));
     dir_->Write("htpasswd", entry + "\n", 0600);
   } else if (options_.auth == RegistryAuth::kToken) {
@@ -95,7 +95,9 @@ TestRegistry::~TestRegistry() {
 
 std::string TestRegistry::host() const { return "127.0.0.1:" + std::to_string(port_); }
 
-std::string TestRegistry::base_url() const { return std::string(options_.tls ? "https://" : "http://") + host(); }
+std::string TestRegistry::base_url() const {
+  return std::string(options_.tls ? "https://" : "http://") + host();
+}
 
 std::string TestRegistry::ca_file() const { return options_.tls ? TestCa::Get().ca_cert_path() : ""; }
 
@@ -187,6 +189,8 @@ void TestRegistry::Start() {
     probe.url = base_url() + "/v2/?" + std::string(kProbeTag) + "ready";
     probe.ca_file = ca_file();
     probe.timeout_ms = 2000;
+    const auto started = std::chrono::steady_clock::now();
+    bool listening = false;
     for (bool retry_port = false; !retry_port;) {
       if (!process_->Running()) {
         std::string log_text = ReadFrom(log_path, log_offset);
@@ -201,17 +205,29 @@ void TestRegistry::Start() {
           retry_port = true;
           continue;
         }
-        throw std::runtime_error("docker-registry on " + host() + " " + exit + " during start-up; log:\n" + log_text);
+        throw std::runtime_error("docker-registry on " + host() + " " + exit + " during start-up; log:\n" +
+                                 log_text);
       }
-      HttpResponse r = Fetch(probe);
-      // Checking Running() again guards against another server that happens to hold the port.
-      if ((r.status == 200 || r.status == 401) && process_->Running()) return;
-      last_error = r.status != 0 ? "status " + std::to_string(r.status) : r.error;
+      // Probe once the registry says it listens, so a foreign server that holds the port (the
+      // registry then exits) is not mistaken for it. After a second, probe anyway in case a
+      // future registry words that line differently.
+      if (!listening) {
+        listening = ReadFrom(log_path, log_offset).find("listening on " + host()) != std::string::npos ||
+                    std::chrono::steady_clock::now() > started + std::chrono::seconds(1);
+      }
+      if (listening) {
+        HttpResponse r = Fetch(probe);
+        if ((r.status == 200 || r.status == 401) && process_->Running()) return;
+        last_error = r.status != 0 ? "status " + std::to_string(r.status) : r.error;
+      } else {
+        last_error = "no \"listening on " + host() + "\" in the log yet";
+      }
       if (std::chrono::steady_clock::now() > deadline) {
         process_->Kill();
         process_.reset();
-        throw std::runtime_error("docker-registry on " + host() + " did not answer GET /v2/ within 15 s (last: " +
-                                 last_error + "); log:\n" + ReadFrom(log_path, log_offset));
+        throw std::runtime_error("docker-registry on " + host() +
+                                 " did not answer GET /v2/ within 15 s (last: " + last_error + "); log:\n" +
+                                 ReadFrom(log_path, log_offset));
       }
       std::this_thread::sleep_for(kPollInterval);
     }
@@ -243,11 +259,13 @@ std::vector<AccessLogEntry> TestRegistry::AccessLog() const {
     req.url = base_url() + "/v2/?" + marker;
     req.ca_file = ca_file();
     HttpResponse r = Fetch(req);
-    if (r.status == 0) throw std::runtime_error("access-log marker request failed: " + r.error + "; log:\n" + log());
+    if (r.status == 0)
+      throw std::runtime_error("access-log marker request failed: " + r.error + "; log:\n" + log());
     auto deadline = std::chrono::steady_clock::now() + kMarkerDeadline;
     while (ReadFrom(log_path, 0).find(marker + " HTTP/") == std::string::npos) {
       if (std::chrono::steady_clock::now() > deadline) {
-        throw std::runtime_error("access-log line for " + marker + " did not appear within 10 s; log:\n" + log());
+        throw std::runtime_error("access-log line for " + marker + " did not appear within 10 s; log:\n" +
+                                 log());
       }
       std::this_thread::sleep_for(kPollInterval);
     }
@@ -257,7 +275,8 @@ std::vector<AccessLogEntry> TestRegistry::AccessLog() const {
   std::string line;
   while (std::getline(in, line)) {
     AccessLogEntry e;
-    if (ParseAccessLine(line, e) && e.target.find(kProbeTag) == std::string::npos) entries.push_back(std::move(e));
+    if (ParseAccessLine(line, e) && e.target.find(kProbeTag) == std::string::npos)
+      entries.push_back(std::move(e));
   }
   return entries;
 }

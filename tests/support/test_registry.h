@@ -37,8 +37,8 @@ struct RegistryOptions {
 
 // One request as the registry's access log recorded it.
 struct AccessLogEntry {
-  std::string method;  // "GET", "HEAD", ...
-  std::string target;  // request URI as sent: path and query ("/v2/shop/app/blobs/sha256:...")
+  std::string method{};  // "GET", "HEAD", ...
+  std::string target{};  // request URI as sent: path and query ("/v2/shop/app/blobs/sha256:...")
   int status = 0;
 };
 

@@ -43,7 +43,9 @@ struct Credentials {
   std::string bearer;
 };
 
-Credentials BasicOf(const TestRegistry& r) { return {std::make_pair(r.options().username, r.options().password), ""}; }
+Credentials BasicOf(const TestRegistry& r) {
+  return {std::make_pair(r.options().username, r.options().password), ""};
+}
 
 HttpResponse Send(const TestRegistry& registry, const std::string& method, const std::string& path_or_url,
                   const Credentials& creds = {}, std::optional<std::string> body = std::nullopt,
@@ -88,7 +90,8 @@ std::string UrlEncode(const std::string& s) {
 std::map<std::string, std::string> ChallengeParams(const std::string& header) {
   std::map<std::string, std::string> params;
   static const std::regex kParam(R"re((\w+)="([^"]*)")re");
-  for (auto it = std::sregex_iterator(header.begin(), header.end(), kParam); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(header.begin(), header.end(), kParam); it != std::sregex_iterator();
+       ++it) {
     params[(*it)[1].str()] = (*it)[2].str();
   }
   return params;
@@ -211,7 +214,8 @@ TEST_CASE("token registry: Bearer challenge, token with credentials, push and HE
   CHECK(params["realm"] == ts->realm());
   CHECK(params["service"] == ts->options().service);
 
-  HttpResponse token_response = RequestToken(registry, {"repository:test/repo:pull,push"}, BasicOf(registry).basic);
+  HttpResponse token_response =
+      RequestToken(registry, {"repository:test/repo:pull,push"}, BasicOf(registry).basic);
   REQUIRE_MESSAGE(token_response.status == 200, token_response.body);
   auto body = nlohmann::json::parse(token_response.body);
   CHECK(body.at("token") == body.at("access_token"));
@@ -245,7 +249,8 @@ TEST_CASE("token registry: Bearer challenge, token with credentials, push and HE
 TEST_CASE("token registry: a pull-only token cannot push, and a read-only account only gets pull") {
   TestRegistry registry(RegistryOptions{.auth = RegistryAuth::kToken});
   const std::string blob = "pushed with a push token";
-  REQUIRE(PushBlob(registry, "test/repo", blob, {std::nullopt, TokenFor(registry, {"repository:test/repo:pull,push"})})
+  REQUIRE(PushBlob(registry, "test/repo", blob,
+                   {std::nullopt, TokenFor(registry, {"repository:test/repo:pull,push"})})
               .status == 201);
 
   Credentials pull_only{std::nullopt, TokenFor(registry, {"repository:test/repo:pull"})};
@@ -262,17 +267,19 @@ TEST_CASE("token registry: a pull-only token cannot push, and a read-only accoun
 
 TEST_CASE("token server: wrong credentials get 401, anonymous gets a token with no access") {
   TestRegistry registry(RegistryOptions{.auth = RegistryAuth::kToken});
-  HttpResponse wrong =
-      RequestToken(registry, {"repository:test/repo:pull"}, std::make_pair(registry.options().username, "nope"));
+  HttpResponse wrong = RequestToken(registry, {"repository:test/repo:pull"},
+                                    std::make_pair(registry.options().username, "nope"));
   CHECK(wrong.status == 401);
-  HttpResponse unknown_user = RequestToken(registry, {"repository:test/repo:pull"}, std::make_pair("who", "nope"));
+  HttpResponse unknown_user =
+      RequestToken(registry, {"repository:test/repo:pull"}, std::make_pair("who", "nope"));
   CHECK(unknown_user.status == 401);
 
   HttpResponse anon = RequestToken(registry, {"repository:test/repo:pull"}, std::nullopt);
   REQUIRE(anon.status == 200);
   Credentials anon_token{std::nullopt, nlohmann::json::parse(anon.body).at("token").get<std::string>()};
   CHECK(Send(registry, "GET", "/v2/", anon_token).status == 200);  // authenticated, but...
-  CHECK(Send(registry, "HEAD", "/v2/test/repo/blobs/" + Sha256Digest("x"), anon_token).status == 401);  // no access
+  CHECK(Send(registry, "HEAD", "/v2/test/repo/blobs/" + Sha256Digest("x"), anon_token).status ==
+        401);  // no access
 
   auto stats = registry.token_server()->Stats();
   CHECK(stats.requests == 3);
@@ -400,18 +407,17 @@ TEST_CASE("skopeo pushes an image into a TLS basic-auth registry") {
                                       {"os", "linux"},
                                       {"rootfs", {{"type", "layers"}, {"diff_ids", {Sha256Digest(tar)}}}}}
                            .dump();
-  std::string manifest =
-      nlohmann::json{{"schemaVersion", 2},
-                     {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                     {"config",
-                      {{"mediaType", "application/vnd.oci.image.config.v1+json"},
-                       {"digest", Sha256Digest(config)},
-                       {"size", config.size()}}},
-                     {"layers",
-                      {{{"mediaType", "application/vnd.oci.image.layer.v1.tar+gzip"},
-                        {"digest", Sha256Digest(layer)},
-                        {"size", layer.size()}}}}}
-          .dump();
+  std::string manifest = nlohmann::json{{"schemaVersion", 2},
+                                        {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                                        {"config",
+                                         {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+                                          {"digest", Sha256Digest(config)},
+                                          {"size", config.size()}}},
+                                        {"layers",
+                                         {{{"mediaType", "application/vnd.oci.image.layer.v1.tar+gzip"},
+                                           {"digest", Sha256Digest(layer)},
+                                           {"size", layer.size()}}}}}
+                             .dump();
   for (const std::string* b : {&layer, &config, &manifest}) {
     work.Write("layout/blobs/sha256/" + Sha256Digest(*b).substr(7), *b);
   }

@@ -59,8 +59,8 @@ TokenServer::TokenServer(TokenServerOptions options, const std::string& dir)
   WriteFile(config_path, config.dump(2), 0600);
 
   const std::string script = std::string(PROMOTE_TEST_SUPPORT_DIR) + "/token_server.py";
-  process_ = std::make_unique<ChildProcess>(std::vector<std::string>{TokenServerPython(), "-u", script, config_path},
-                                            log_path_);
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{TokenServerPython(), "-u", script, config_path}, log_path_);
   static const std::regex kListening(R"(token server listening on https?://127\.0\.0\.1:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
   for (;;) {
@@ -71,11 +71,12 @@ TokenServer::TokenServer(TokenServerOptions options, const std::string& dir)
       break;
     }
     if (!process_->Running()) {
-      throw std::runtime_error("token server " + process_->DescribeExit() + " before listening; log " + log_path_ +
-                               ":\n" + log_text);
+      throw std::runtime_error("token server " + process_->DescribeExit() + " before listening; log " +
+                               log_path_ + ":\n" + log_text);
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("token server did not listen within 15 s; log " + log_path_ + ":\n" + log_text);
+      throw std::runtime_error("token server did not listen within 15 s; log " + log_path_ + ":\n" +
+                               log_text);
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -97,8 +98,8 @@ TokenServerStats TokenServer::Stats() const {
   if (options_.tls) req.ca_file = TestCa::Get().ca_cert_path();
   HttpResponse resp = Fetch(req);
   if (resp.status != 200) {
-    throw std::runtime_error("GET " + req.url + " failed: status " + std::to_string(resp.status) + " " + resp.error +
-                             "; token server log:\n" + log());
+    throw std::runtime_error("GET " + req.url + " failed: status " + std::to_string(resp.status) + " " +
+                             resp.error + "; token server log:\n" + log());
   }
   nlohmann::json j = nlohmann::json::parse(resp.body);
   TokenServerStats s;

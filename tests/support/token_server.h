@@ -16,8 +16,8 @@ class TempDir;
 struct TokenServerOptions {
   std::string issuer = "promote-test-token-issuer";
   std::string service = "promote-test-registry";
-  std::string username;
-  std::string password;
+  std::string username{};
+  std::string password{};
   // Actions the user may be granted ("pull", "push", "delete", "*" = all). A token grants the
   // intersection of what was asked for and this list.
   std::vector<std::string> actions = {"*"};
@@ -32,12 +32,12 @@ struct TokenServerOptions {
 };
 
 struct TokenServerStats {
-  uint64_t requests = 0;          // every GET /token
-  uint64_t issued = 0;            // tokens for an authenticated user
-  uint64_t issued_anonymous = 0;  // tokens without credentials (no access)
-  uint64_t rejected = 0;          // 401: wrong or missing credentials
-  uint64_t bad_request = 0;       // 400: wrong service or malformed scope
-  std::vector<std::string> scopes;  // every scope asked for, oldest first (last 1000)
+  uint64_t requests = 0;              // every GET /token
+  uint64_t issued = 0;                // tokens for an authenticated user
+  uint64_t issued_anonymous = 0;      // tokens without credentials (no access)
+  uint64_t rejected = 0;              // 401: wrong or missing credentials
+  uint64_t bad_request = 0;           // 400: wrong service or malformed scope
+  std::vector<std::string> scopes{};  // every scope asked for, oldest first (last 1000)
 };
 
 class TokenServer {
