@@ -9,8 +9,8 @@
 namespace promote::scan {
 
 struct AllowEntry {
-  std::string id;       // matched exactly against Finding::id
-  std::string reason;   // shown beside every finding it hides
+  std::string id;      // matched exactly against Finding::id
+  std::string reason;  // shown beside every finding it hides
   // The entry stops applying at 00:00 UTC on this date (as Trivy's exp:/expired_at do): on the
   // expiry date itself it no longer applies.
   std::optional<std::chrono::year_month_day> expires;

@@ -22,7 +22,8 @@ std::string DockerConfigKey(std::string_view registry_host) {
 
 Status WriteDockerAuthFile(const std::string& dir, std::string_view registry_host, std::string_view username,
                            const Secret& password) {
-  if (registry_host.empty()) return InvalidArgument("credentials given without a registry host to use them for");
+  if (registry_host.empty())
+    return InvalidArgument("credentials given without a registry host to use them for");
   if (::mkdir(dir.c_str(), 0700) != 0) {
     return Internal("cannot create " + dir + ": " + std::strerror(errno));
   }
@@ -54,7 +55,8 @@ Status WriteDockerAuthFile(const std::string& dir, std::string_view registry_hos
     written += static_cast<size_t>(n);
   }
   WipeString(text);
-  if (::close(fd) != 0 && status.ok()) status = Internal("cannot write " + path + ": " + std::strerror(errno));
+  if (::close(fd) != 0 && status.ok())
+    status = Internal("cannot write " + path + ": " + std::strerror(errno));
   return status;
 }
 

@@ -20,11 +20,16 @@ std::optional<Severity> ParseSeverity(std::string_view text) {
 
 const char* SeverityName(Severity severity) {
   switch (severity) {
-    case Severity::kUnknown: return "UNKNOWN";
-    case Severity::kLow: return "LOW";
-    case Severity::kMedium: return "MEDIUM";
-    case Severity::kHigh: return "HIGH";
-    case Severity::kCritical: return "CRITICAL";
+    case Severity::kUnknown:
+      return "UNKNOWN";
+    case Severity::kLow:
+      return "LOW";
+    case Severity::kMedium:
+      return "MEDIUM";
+    case Severity::kHigh:
+      return "HIGH";
+    case Severity::kCritical:
+      return "CRITICAL";
   }
   return "UNKNOWN";
 }

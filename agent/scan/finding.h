@@ -26,23 +26,23 @@ std::optional<Severity> ParseSeverity(std::string_view text);
 const char* SeverityName(Severity severity);
 
 struct Finding {
-  std::string id;                 // CVE-…, GHSA-…, distro advisory id
-  std::string package;            // package name
+  std::string id;       // CVE-…, GHSA-…, distro advisory id
+  std::string package;  // package name
   std::string installed_version;
-  std::string fixed_version;      // as the scanner wrote it; may be a list ("6.0.3.1, 5.2.4.3")
-  bool fixed = false;             // a fix is available (Trivy Status "fixed", Grype fix.state "fixed")
+  std::string fixed_version;  // as the scanner wrote it; may be a list ("6.0.3.1, 5.2.4.3")
+  bool fixed = false;         // a fix is available (Trivy Status "fixed", Grype fix.state "fixed")
   Severity severity = Severity::kUnknown;
-  std::string target;             // Trivy Result.Target, Grype artifact location, SARIF location uri
-  std::string package_type;       // Trivy Result.Type (debian, gemspec…), Grype artifact.type (apk, gem…)
+  std::string target;        // Trivy Result.Target, Grype artifact location, SARIF location uri
+  std::string package_type;  // Trivy Result.Type (debian, gemspec…), Grype artifact.type (apk, gem…)
 };
 
 struct ScanReport {
-  std::string scanner;            // "trivy", "grype" or "sarif"
+  std::string scanner;  // "trivy", "grype" or "sarif"
   std::string scanner_version;
-  std::string artifact;           // what was scanned, as the scanner names it
-  std::string platform;           // "linux/arm64" when known, else empty
+  std::string artifact;  // what was scanned, as the scanner names it
+  std::string platform;  // "linux/arm64" when known, else empty
   std::vector<Finding> findings;
-  std::string raw;                // the report bytes exactly as read, kept as evidence
+  std::string raw;  // the report bytes exactly as read, kept as evidence
 };
 
 }  // namespace promote::scan

@@ -21,9 +21,7 @@ int LimitFor(Severity s, const GatePolicy& policy) {
   return s >= policy.threshold ? 0 : std::numeric_limits<int>::max();
 }
 
-std::string Plural(int n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
+std::string Plural(int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 }  // namespace
 

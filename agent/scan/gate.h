@@ -36,14 +36,14 @@ struct GatePolicy {
 // A finding as the gate saw it.
 struct GateFinding {
   Finding finding;
-  std::string platform;        // ScanReport::platform of the report it came from
-  std::string scanner;         // ScanReport::scanner
-  Severity effective;          // severity after unknown_counts_as
+  std::string platform;                     // ScanReport::platform of the report it came from
+  std::string scanner;                      // ScanReport::scanner
+  Severity effective = Severity::kUnknown;  // severity after unknown_counts_as
 };
 
 struct IgnoredFinding {
   GateFinding finding;
-  std::string reason;          // the allowlist entry's reason, or "unfixed"
+  std::string reason;  // the allowlist entry's reason, or "unfixed"
 };
 
 struct GateVerdict {
@@ -53,9 +53,9 @@ struct GateVerdict {
   std::map<Severity, int> counts;
   // Non-ignored findings per effective severity, what the limits were compared with.
   std::map<Severity, int> counted;
-  std::vector<GateFinding> breaking;     // the findings that made the gate fail
-  std::vector<IgnoredFinding> ignored;   // every finding the allowlist or ignore_unfixed dropped
-  std::vector<AllowEntry> expired;       // allowlist entries that had stopped applying on `today`
+  std::vector<GateFinding> breaking;    // the findings that made the gate fail
+  std::vector<IgnoredFinding> ignored;  // every finding the allowlist or ignore_unfixed dropped
+  std::vector<AllowEntry> expired;      // allowlist entries that had stopped applying on `today`
   // One line per reason the gate failed ("3 findings at or above HIGH"), empty when passed.
   std::vector<std::string> reasons;
 };

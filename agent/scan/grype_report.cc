@@ -20,7 +20,8 @@ Status ReadSource(const ReportJson& in, const json& doc, ScanReport& report) {
     return OkStatus();
   }
   if (!target->is_object()) {
-    return in.Error("source.target", std::string("must be an object or a string, found ") + target->type_name());
+    return in.Error("source.target",
+                    std::string("must be an object or a string, found ") + target->type_name());
   }
   PROMOTE_ASSIGN_OR_RETURN(report.artifact, in.String(*target, "source.target", "userInput"));
   if (report.artifact.empty()) {
@@ -43,7 +44,8 @@ Status ReadFix(const ReportJson& in, const json& vuln, const std::string& vpath,
   for (size_t k = 0; k < versions->size(); ++k) {
     const json& v = (*versions)[k];
     if (!v.is_string()) {
-      return in.Error(JsonPath(JsonPath(fpath, "versions"), k), std::string("must be a string, found ") + v.type_name());
+      return in.Error(JsonPath(JsonPath(fpath, "versions"), k),
+                      std::string("must be a string, found ") + v.type_name());
     }
     if (!f.fixed_version.empty()) f.fixed_version += ", ";
     f.fixed_version += v.get<std::string>();

@@ -207,8 +207,9 @@ Result<ProcessOutcome> RunProcess(const ProcessSpec& spec) {
   if (spec.argv.empty() || spec.argv[0].empty()) return InvalidArgument("no program to run: argv is empty");
   std::optional<std::string> path = FindExecutable(spec.argv[0], spec.env);
   if (!path) {
-    return NotFound(spec.argv[0] + ": no such executable (looked in the PATH given to it); install it or "
-                                   "give its full path");
+    return NotFound(spec.argv[0] +
+                    ": no such executable (looked in the PATH given to it); install it or "
+                    "give its full path");
   }
   PROMOTE_ASSIGN_OR_RETURN(Pipe out, MakePipe());
   PROMOTE_ASSIGN_OR_RETURN(Pipe err, MakePipe());
@@ -241,7 +242,8 @@ Result<ProcessOutcome> RunProcess(const ProcessSpec& spec) {
   if (n == sizeof exec_errno) {
     child.Wait();
     if (workdir && exec_errno == ENOENT) {
-      return Internal(spec.argv[0] + ": cannot start in " + spec.workdir + " or exec: " + std::strerror(exec_errno));
+      return Internal(spec.argv[0] + ": cannot start in " + spec.workdir +
+                      " or exec: " + std::strerror(exec_errno));
     }
     return Internal(spec.argv[0] + ": cannot start: " + std::strerror(exec_errno));
   }
@@ -275,7 +277,8 @@ Result<ProcessOutcome> RunProcess(const ProcessSpec& spec) {
     if (ready < 0 && errno != EINTR) return Internal(std::string("poll: ") + std::strerror(errno));
     if (out.read.open()) Drain(out.read, outcome.stdout_bytes);
     if (err.read.open()) Drain(err.read, outcome.stderr_bytes);
-    if (outcome.stdout_bytes.size() > spec.max_output_bytes || outcome.stderr_bytes.size() > spec.max_output_bytes) {
+    if (outcome.stdout_bytes.size() > spec.max_output_bytes ||
+        outcome.stderr_bytes.size() > spec.max_output_bytes) {
       too_large = true;
       break;
     }
@@ -285,7 +288,11 @@ Result<ProcessOutcome> RunProcess(const ProcessSpec& spec) {
     // Closing our ends first turns a writer blocked on a full pipe into an EPIPE.
     out.read.Close();
     err.read.Close();
-    if (!child.reaped()) Stop(child, spec.kill_grace);
+    if (!child.reaped()) {
+      Stop(child, spec.kill_grace);
+    } else {
+      child.KillGroup(SIGKILL);  // the child is gone; what it started is not
+    }
     outcome.ending = timed_out ? ProcessOutcome::Ending::kTimedOut : ProcessOutcome::Ending::kOutputTooLarge;
   } else {
     child.Wait();

@@ -69,7 +69,8 @@ Result<RuleFacts> ReadRule(const ReportJson& in, const json& rule, const std::st
   }
   PROMOTE_ASSIGN_OR_RETURN(const json* config, in.Object(rule, path, "defaultConfiguration"));
   if (config) {
-    PROMOTE_ASSIGN_OR_RETURN(facts.default_level, in.String(*config, JsonPath(path, "defaultConfiguration"), "level"));
+    PROMOTE_ASSIGN_OR_RETURN(facts.default_level,
+                             in.String(*config, JsonPath(path, "defaultConfiguration"), "level"));
   }
   PROMOTE_ASSIGN_OR_RETURN(const json* props, in.Object(rule, path, "properties"));
   if (props) {
@@ -114,7 +115,8 @@ const std::string* Field(const std::map<std::string, std::string>& fields, const
 }
 
 Result<Finding> ReadResult(const ReportJson& in, const json& result, const std::string& path,
-                           const std::map<std::string, size_t>& rule_by_id, const std::vector<RuleFacts>& rules) {
+                           const std::map<std::string, size_t>& rule_by_id,
+                           const std::vector<RuleFacts>& rules) {
   PROMOTE_RETURN_IF_ERROR(in.ExpectObject(result, path));
   PROMOTE_ASSIGN_OR_RETURN(std::string rule_id, in.String(result, path, "ruleId"));
   const RuleFacts* rule = nullptr;
@@ -177,7 +179,9 @@ Result<Finding> ReadResult(const ReportJson& in, const json& result, const std::
     if (phys != loc.end() && phys->is_object()) {
       auto art = phys->find("artifactLocation");
       if (art != phys->end() && art->is_object()) {
-        PROMOTE_ASSIGN_OR_RETURN(f.target, in.String(*art, JsonPath(path, "locations[0].physicalLocation.artifactLocation"), "uri"));
+        PROMOTE_ASSIGN_OR_RETURN(
+            f.target,
+            in.String(*art, JsonPath(path, "locations[0].physicalLocation.artifactLocation"), "uri"));
       }
     }
   }

@@ -45,7 +45,8 @@ Result<std::string> PinnedReference(const ScanTarget& target) {
     return InvalidArgument("scan target \"" + target.image + "\" is not pinned by a sha256 digest");
   }
   if (!target.digest.empty() && pinned != target.digest) {
-    return InvalidArgument("scan target \"" + target.image + "\" names a different digest than " + target.digest);
+    return InvalidArgument("scan target \"" + target.image + "\" names a different digest than " +
+                           target.digest);
   }
   return target.image;
 }
@@ -71,13 +72,18 @@ bool MentionsReport(const HookConfig& config) {
 }
 
 // Where the report comes from: a file, or stdout for a command that prints it.
-bool ReportOnStdout(const HookConfig& config) { return config.kind == HookConfig::kCommand && !MentionsReport(config); }
+bool ReportOnStdout(const HookConfig& config) {
+  return config.kind == HookConfig::kCommand && !MentionsReport(config);
+}
 
 std::string ReportFormat(const HookConfig& config) {
   switch (config.kind) {
-    case HookConfig::kTrivy: return "trivy-json";
-    case HookConfig::kGrype: return "grype-json";
-    case HookConfig::kCommand: return config.format;
+    case HookConfig::kTrivy:
+      return "trivy-json";
+    case HookConfig::kGrype:
+      return "grype-json";
+    case HookConfig::kCommand:
+      return config.format;
   }
   return config.format;
 }
@@ -107,8 +113,10 @@ std::string StderrTail(std::string_view err, const ScanTarget& target) {
     }
   }
   for (char& c : text) {
-    if (c == '\n' || c == '\t') c = ' ';
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    if (c == '\n' || c == '\t')
+      c = ' ';
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
   }
   while (!text.empty() && text.back() == ' ') text.pop_back();
   if (text.empty()) return "";
@@ -121,15 +129,24 @@ Status ScannerFailure(const HookConfig& config, const std::string& what) {
 
 std::string SignalName(int sig) {
   switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGBUS: return "SIGBUS";
-    case SIGILL: return "SIGILL";
-    case SIGFPE: return "SIGFPE";
-    case SIGINT: return "SIGINT";
-    default: return "signal " + std::to_string(sig);
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGKILL:
+      return "SIGKILL";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGILL:
+      return "SIGILL";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGINT:
+      return "SIGINT";
+    default:
+      return "signal " + std::to_string(sig);
   }
 }
 
@@ -138,10 +155,12 @@ Result<std::string> ReadReportFile(const HookConfig& config, const std::string& 
   if (::stat(path.c_str(), &st) != 0) {
     return ScannerFailure(config, "printed no valid report: it wrote no report file");
   }
-  if (!S_ISREG(st.st_mode)) return ScannerFailure(config, "printed no valid report: the report is not a file");
+  if (!S_ISREG(st.st_mode))
+    return ScannerFailure(config, "printed no valid report: the report is not a file");
   if (static_cast<size_t>(st.st_size) > config.max_output_bytes) {
     return ScannerFailure(config, "printed no valid report: the report is " + std::to_string(st.st_size) +
-                                      " bytes, more than the limit of " + std::to_string(config.max_output_bytes));
+                                      " bytes, more than the limit of " +
+                                      std::to_string(config.max_output_bytes));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return ScannerFailure(config, "printed no valid report: its report file cannot be read");
@@ -176,9 +195,12 @@ std::vector<std::string> ScannerEnvironment(const HookConfig& config, const Scan
 
 std::string ScannerName(const HookConfig& config) {
   switch (config.kind) {
-    case HookConfig::kTrivy: return "trivy";
-    case HookConfig::kGrype: return "grype";
-    case HookConfig::kCommand: break;
+    case HookConfig::kTrivy:
+      return "trivy";
+    case HookConfig::kGrype:
+      return "grype";
+    case HookConfig::kCommand:
+      break;
   }
   const size_t slash = config.executable.rfind('/');
   return slash == std::string::npos ? config.executable : config.executable.substr(slash + 1);
@@ -202,16 +224,28 @@ Result<std::vector<std::string>> BuildScannerArgv(const HookConfig& config, cons
   switch (config.kind) {
     case HookConfig::kTrivy:
       argv = {config.executable.empty() ? "trivy" : config.executable,
-              "image", "--image-src", "remote", "--scanners", "vuln", "--format", "json",
-              "--list-all-pkgs=false", "--output", report_path};
+              "image",
+              "--image-src",
+              "remote",
+              "--scanners",
+              "vuln",
+              "--format",
+              "json",
+              "--list-all-pkgs=false",
+              "--output",
+              report_path};
       if (!target.platform.empty()) argv.insert(argv.end(), {"--platform", target.platform});
       if (target.insecure_registry) argv.push_back("--insecure");
       argv.insert(argv.end(), extra.begin(), extra.end());
       argv.push_back(reference);
       break;
     case HookConfig::kGrype:
-      argv = {config.executable.empty() ? "grype" : config.executable, "registry:" + reference, "-o", "json",
-              "--file", report_path};
+      argv = {config.executable.empty() ? "grype" : config.executable,
+              "registry:" + reference,
+              "-o",
+              "json",
+              "--file",
+              report_path};
       if (!target.platform.empty()) argv.insert(argv.end(), {"--platform", target.platform});
       argv.insert(argv.end(), extra.begin(), extra.end());
       break;
@@ -226,15 +260,18 @@ Result<std::vector<std::string>> BuildScannerArgv(const HookConfig& config, cons
 Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target) {
   PROMOTE_ASSIGN_OR_RETURN(std::string reference, PinnedReference(target));
   if (target.credentials && target.registry_host.empty()) {
-    return InvalidArgument("scan target " + reference + " has credentials but no registry host to use them for");
+    return InvalidArgument("scan target " + reference +
+                           " has credentials but no registry host to use them for");
   }
   PROMOTE_ASSIGN_OR_RETURN(TempDir tmp, TempDir::Create("promote-scan-"));
   const std::string home = tmp.path() + "/home";
   const std::string tmpdir = tmp.path() + "/tmp";
   const std::string workdir = config.workdir.empty() ? tmp.path() + "/work" : config.workdir;
-  const std::string report_path = tmp.path() + "/report/" + (ReportFormat(config) == "sarif" ? "report.sarif" : "report.json");
+  const std::string report_path =
+      tmp.path() + "/report/" + (ReportFormat(config) == "sarif" ? "report.sarif" : "report.json");
   for (const std::string& dir : {home, tmpdir, tmp.path() + "/report"}) {
-    if (::mkdir(dir.c_str(), 0700) != 0) return Internal("cannot create " + dir + ": " + std::strerror(errno));
+    if (::mkdir(dir.c_str(), 0700) != 0)
+      return Internal("cannot create " + dir + ": " + std::strerror(errno));
   }
   if (config.workdir.empty() && ::mkdir(workdir.c_str(), 0700) != 0) {
     return Internal("cannot create " + workdir + ": " + std::strerror(errno));
@@ -242,8 +279,8 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target) {
   std::string docker_config;
   if (target.credentials) {
     docker_config = tmp.path() + "/docker";
-    PROMOTE_RETURN_IF_ERROR(WriteDockerAuthFile(docker_config, target.registry_host, target.credentials->first,
-                                                target.credentials->second));
+    PROMOTE_RETURN_IF_ERROR(WriteDockerAuthFile(docker_config, target.registry_host,
+                                                target.credentials->first, target.credentials->second));
   }
 
   ProcessSpec spec;

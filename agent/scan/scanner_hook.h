@@ -26,7 +26,7 @@ struct ScanTarget {
   std::string platform;       // "linux/arm64", or empty for the scanner's default
   std::string registry_host;  // host[:port] the credentials are for
   std::optional<std::pair<std::string, Secret>> credentials;  // username, password
-  bool insecure_registry = false;  // plain HTTP or an untrusted certificate
+  bool insecure_registry = false;                             // plain HTTP or an untrusted certificate
 };
 
 struct HookConfig {

@@ -82,7 +82,8 @@ Result<ScanReport> ParseTrivyJson(std::string_view bytes) {
       if (!vulns) continue;
       const std::string vpath = JsonPath(rpath, "Vulnerabilities");
       for (size_t j = 0; j < vulns->size(); ++j) {
-        PROMOTE_ASSIGN_OR_RETURN(Finding f, ReadVulnerability(in, (*vulns)[j], JsonPath(vpath, j), target, type));
+        PROMOTE_ASSIGN_OR_RETURN(Finding f,
+                                 ReadVulnerability(in, (*vulns)[j], JsonPath(vpath, j), target, type));
         report.findings.push_back(std::move(f));
       }
     }

@@ -63,9 +63,9 @@ Result<std::vector<AllowEntry>> ParsePlain(std::string_view content, std::string
           return LineError(name, line_no, "\"" + token + "\" is not a valid expiry; write exp:YYYY-MM-DD");
         }
       } else {
-        return LineError(name, line_no,
-                         "unexpected \"" + token + "\" after " + entry.id +
-                             "; a line is: ID [exp:YYYY-MM-DD] [# reason]");
+        return LineError(
+            name, line_no,
+            "unexpected \"" + token + "\" after " + entry.id + "; a line is: ID [exp:YYYY-MM-DD] [# reason]");
       }
     }
     if (entry.reason.empty()) entry.reason = "listed in " + std::string(name);
@@ -106,9 +106,10 @@ Result<AllowEntry> ParseYamlEntry(std::string_view name, const YAML::Node& item)
     } else if (key == "paths" || key == "purls") {
       if (!value.IsNull() && !(value.IsSequence() && value.size() == 0)) {
         return YamlError(name, value,
-                         key + " is not supported: the gate matches ignore entries by id only, so this "
-                               "entry would ignore the id everywhere; remove " + key +
-                               " to accept it for the whole image");
+                         key +
+                             " is not supported: the gate matches ignore entries by id only, so this "
+                             "entry would ignore the id everywhere; remove " +
+                             key + " to accept it for the whole image");
       }
     } else {
       return YamlError(name, kv.first,
@@ -130,17 +131,17 @@ Result<std::vector<AllowEntry>> ParseYaml(std::string_view content, std::string_
   std::vector<AllowEntry> entries;
   if (root.IsNull()) return entries;
   if (!root.IsMap()) {
-    return YamlError(name, root,
-                     "top level must be a mapping with vulnerabilities, misconfigurations, secrets, licenses");
+    return YamlError(
+        name, root, "top level must be a mapping with vulnerabilities, misconfigurations, secrets, licenses");
   }
   try {
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       const YAML::Node& list = kv.second;
       if (key != "vulnerabilities" && key != "misconfigurations" && key != "secrets" && key != "licenses") {
-        return YamlError(name, kv.first,
-                         "unknown key \"" + key +
-                             "\"; allowed: vulnerabilities, misconfigurations, secrets, licenses");
+        return YamlError(
+            name, kv.first,
+            "unknown key \"" + key + "\"; allowed: vulnerabilities, misconfigurations, secrets, licenses");
       }
       if (list.IsNull()) continue;
       if (!list.IsSequence()) return YamlError(name, list, key + " must be a list");
@@ -161,7 +162,8 @@ Result<std::vector<AllowEntry>> ParseYaml(std::string_view content, std::string_
 TrivyIgnoreFormat TrivyIgnoreFormatFor(std::string_view path) {
   const std::string lower = Lower(path);
   auto ends_with = [&](std::string_view suffix) {
-    return lower.size() >= suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return lower.size() >= suffix.size() &&
+           lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   return ends_with(".yaml") || ends_with(".yml") ? TrivyIgnoreFormat::kYaml : TrivyIgnoreFormat::kPlain;
 }

@@ -11,12 +11,23 @@ TEST_CASE("ParseSeverity accepts Trivy and Grype spellings") {
     const char* text;
     std::optional<Severity> want;
   } cases[] = {
-      {"CRITICAL", Severity::kCritical}, {"Critical", Severity::kCritical}, {"critical", Severity::kCritical},
-      {"HIGH", Severity::kHigh},         {"High", Severity::kHigh},         {"MEDIUM", Severity::kMedium},
-      {"Medium", Severity::kMedium},     {"LOW", Severity::kLow},           {"Low", Severity::kLow},
-      {"Negligible", Severity::kLow},    {"NEGLIGIBLE", Severity::kLow},    {"UNKNOWN", Severity::kUnknown},
-      {"Unknown", Severity::kUnknown},   {"", Severity::kUnknown},          {"SEVERE", std::nullopt},
-      {"HIGH ", std::nullopt},           {"4", std::nullopt},
+      {"CRITICAL", Severity::kCritical},
+      {"Critical", Severity::kCritical},
+      {"critical", Severity::kCritical},
+      {"HIGH", Severity::kHigh},
+      {"High", Severity::kHigh},
+      {"MEDIUM", Severity::kMedium},
+      {"Medium", Severity::kMedium},
+      {"LOW", Severity::kLow},
+      {"Low", Severity::kLow},
+      {"Negligible", Severity::kLow},
+      {"NEGLIGIBLE", Severity::kLow},
+      {"UNKNOWN", Severity::kUnknown},
+      {"Unknown", Severity::kUnknown},
+      {"", Severity::kUnknown},
+      {"SEVERE", std::nullopt},
+      {"HIGH ", std::nullopt},
+      {"4", std::nullopt},
   };
   for (const Case& c : cases) {
     CAPTURE(c.text);

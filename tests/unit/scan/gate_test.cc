@@ -2,16 +2,16 @@
 
 #include <doctest/doctest.h>
 
-#include "scan/trivy_report.h"
 #include "scan/grype_report.h"
+#include "scan/trivy_report.h"
 #include "scan_test_files.h"
 
 using namespace promote::scan;
 using promote::scan::testing::Fixture;
-using std::chrono::year_month_day;
-using std::chrono::year;
-using std::chrono::month;
 using std::chrono::day;
+using std::chrono::month;
+using std::chrono::year;
+using std::chrono::year_month_day;
 
 namespace {
 
@@ -101,6 +101,7 @@ TEST_CASE("decision table: threshold x ignore-unfixed x allowlist x expiry x unk
   const year_month_day yesterday{year(2026), month(3), day(14)};
   const year_month_day tomorrow{year(2026), month(3), day(16)};
 
+  // clang-format off
   struct Case {
     const char* name;
     Severity threshold;
@@ -144,6 +145,7 @@ TEST_CASE("decision table: threshold x ignore-unfixed x allowlist x expiry x unk
       {"UNKNOWN threshold: everything breaks", Severity::kUnknown, false, {}, Severity::kUnknown, {}, false,
        {"CRIT-FIXED", "HIGH-UNFIXED", "LOW-FIXED", "MED-FIXED", "UNRATED"}, 0, 0},
   };
+  // clang-format on
   for (const Case& c : cases) {
     CAPTURE(c.name);
     GatePolicy policy;
@@ -176,7 +178,8 @@ TEST_CASE("the allowlist reason is recorded and wins over 'unfixed'") {
 TEST_CASE("breaking findings carry platform and effective severity; JSON shows them") {
   GatePolicy policy;
   policy.allowlist = {{"CVE-OLD", "was fine", year_month_day{year(2026), month(1), day(1)}}};
-  GateVerdict v = Evaluate({Report({F("UNRATED", Severity::kUnknown, false)}, "linux/arm64")}, policy, kToday);
+  GateVerdict v =
+      Evaluate({Report({F("UNRATED", Severity::kUnknown, false)}, "linux/arm64")}, policy, kToday);
   REQUIRE(v.breaking.size() == 1);
   CHECK(v.breaking[0].platform == "linux/arm64");
   CHECK(v.breaking[0].effective == Severity::kHigh);

@@ -18,7 +18,8 @@ std::vector<const Finding*> FindAll(const ScanReport& r, const std::string& id, 
   return out;
 }
 
-std::string Match(const std::string& vulnerability, const std::string& artifact = R"({"name": "p", "version": "1"})") {
+std::string Match(const std::string& vulnerability,
+                  const std::string& artifact = R"({"name": "p", "version": "1"})") {
   return R"({"matches": [{"vulnerability": )" + vulnerability + R"(, "artifact": )" + artifact + "}]}";
 }
 
@@ -102,8 +103,8 @@ TEST_CASE("grype severities and fix states normalise") {
 }
 
 TEST_CASE("grype: absent keys are empty") {
-  for (const char* json : {R"({"matches": []})", R"({"matches": null, "source": null})", R"({"descriptor": {}})",
-                           R"({"matches": [{"vulnerability": {"id": "CVE-1"}}]})"}) {
+  for (const char* json : {R"({"matches": []})", R"({"matches": null, "source": null})",
+                           R"({"descriptor": {}})", R"({"matches": [{"vulnerability": {"id": "CVE-1"}}]})"}) {
     CAPTURE(json);
     auto r = ParseGrypeJson(json);
     REQUIRE_MESSAGE(r.ok(), r.status().ToString());
@@ -121,14 +122,17 @@ TEST_CASE("grype: bad input is a clear InvalidArgument naming the JSON path") {
       {"top level array", "[]", "must be a JSON object"},
       {"truncated", R"({"matches": [{"vulnerability": )", "is not valid JSON"},
       {"matches is an object", R"({"matches": {}})", "matches: must be an array"},
-      {"match without vulnerability", R"({"matches": [{"artifact": {}}]})", "matches[0].vulnerability: is missing"},
+      {"match without vulnerability", R"({"matches": [{"artifact": {}}]})",
+       "matches[0].vulnerability: is missing"},
       {"id missing", Match(R"({"severity": "High"})"), "matches[0].vulnerability.id: is missing"},
       {"severity number", Match(R"({"id": "C", "severity": 7})"), "vulnerability.severity: must be a string"},
       {"severity unknown word", Match(R"({"id": "C", "severity": "Severe"})"), "\"Severe\" is not one of"},
       {"fix versions not strings", Match(R"({"id": "C", "fix": {"versions": [1], "state": "fixed"}})"),
        "fix.versions[0]: must be a string"},
-      {"artifact name number", Match(R"({"id": "C"})", R"({"name": 5})"), "matches[0].artifact.name: must be a string"},
-      {"location not object", Match(R"({"id": "C"})", R"({"locations": ["x"]})"), "artifact.locations[0]: must be an object"},
+      {"artifact name number", Match(R"({"id": "C"})", R"({"name": 5})"),
+       "matches[0].artifact.name: must be a string"},
+      {"location not object", Match(R"({"id": "C"})", R"({"locations": ["x"]})"),
+       "artifact.locations[0]: must be an object"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);

@@ -49,8 +49,8 @@ TEST_CASE("a fixture in the wrong format is refused, not read as clean") {
 TEST_CASE("every fixture truncated anywhere is an error, never a partial report") {
   for (const FixtureFormat& f : kFixtures) {
     const std::string bytes = Fixture(f.file);
-    for (size_t cut : {size_t{0}, size_t{1}, size_t{17}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 200,
-                       bytes.size() - 2}) {
+    for (size_t cut : {size_t{0}, size_t{1}, size_t{17}, bytes.size() / 3, bytes.size() / 2,
+                       bytes.size() - 200, bytes.size() - 2}) {
       CAPTURE(f.file);
       CAPTURE(cut);
       auto r = ParseReport(f.format, std::string_view(bytes).substr(0, cut));

@@ -78,7 +78,8 @@ json OneResult(const json& rule, const json& result) {
   r["ruleId"] = "R1";
   json ru = rule;
   ru["id"] = "R1";
-  return {{"version", "2.1.0"}, {"runs", {{{"tool", {{"driver", {{"name", "x"}, {"rules", {ru}}}}}}, {"results", {r}}}}}};
+  return {{"version", "2.1.0"},
+          {"runs", {{{"tool", {{"driver", {{"name", "x"}, {"rules", {ru}}}}}}, {"results", {r}}}}}};
 }
 
 }  // namespace
@@ -131,18 +132,33 @@ TEST_CASE("SARIF severity precedence: tag, help Severity line, security-severity
     json result;
     Severity want;
   } cases[] = {
-      {"tag", {{"properties", {{"tags", {"security", "MEDIUM"}}, {"security-severity", "9.9"}}}}, json::object(), Severity::kMedium},
-      {"help line", {{"help", {{"text", "Severity: high"}}}, {"properties", {{"security-severity", "1.0"}}}}, json::object(), Severity::kHigh},
-      {"score 9.0", {{"properties", {{"security-severity", "9.0"}}}}, {{"level", "note"}}, Severity::kCritical},
+      {"tag",
+       {{"properties", {{"tags", {"security", "MEDIUM"}}, {"security-severity", "9.9"}}}},
+       json::object(),
+       Severity::kMedium},
+      {"help line",
+       {{"help", {{"text", "Severity: high"}}}, {"properties", {{"security-severity", "1.0"}}}},
+       json::object(),
+       Severity::kHigh},
+      {"score 9.0",
+       {{"properties", {{"security-severity", "9.0"}}}},
+       {{"level", "note"}},
+       Severity::kCritical},
       {"score 7.0", {{"properties", {{"security-severity", "7.0"}}}}, json::object(), Severity::kHigh},
-      {"score 6.9 as number", {{"properties", {{"security-severity", 6.9}}}}, json::object(), Severity::kMedium},
+      {"score 6.9 as number",
+       {{"properties", {{"security-severity", 6.9}}}},
+       json::object(),
+       Severity::kMedium},
       {"score 0.1", {{"properties", {{"security-severity", "0.1"}}}}, json::object(), Severity::kLow},
       {"score 0", {{"properties", {{"security-severity", "0.0"}}}}, json::object(), Severity::kUnknown},
       {"level error", json::object(), {{"level", "error"}}, Severity::kHigh},
       {"level warning", json::object(), {{"level", "warning"}}, Severity::kMedium},
       {"level note", json::object(), {{"level", "note"}}, Severity::kLow},
       {"level none", json::object(), {{"level", "none"}}, Severity::kUnknown},
-      {"rule default level", {{"defaultConfiguration", {{"level", "error"}}}}, json::object(), Severity::kHigh},
+      {"rule default level",
+       {{"defaultConfiguration", {{"level", "error"}}}},
+       json::object(),
+       Severity::kHigh},
       {"nothing", json::object(), json::object(), Severity::kUnknown},
   };
   for (const Case& c : cases) {
@@ -176,7 +192,8 @@ TEST_CASE("SARIF: bad input is InvalidArgument naming the JSON path") {
       {"version 2.0.0", R"({"version": "2.0.0", "runs": []})", "version: is \"2.0.0\""},
       {"no version", R"({"runs": []})", "version: is missing"},
       {"runs object", R"({"version": "2.1.0", "runs": {}})", "runs: must be an array"},
-      {"results string", R"({"version": "2.1.0", "runs": [{"results": "x"}]})", "runs[0].results: must be an array"},
+      {"results string", R"({"version": "2.1.0", "runs": [{"results": "x"}]})",
+       "runs[0].results: must be an array"},
       {"security-severity word", bad_score.dump(), "security-severity: \"high\" is not a number"},
       {"ruleIndex out of range", bad_index.dump(), "runs[0].results[0].ruleIndex"},
       {"result without rule", R"({"version": "2.1.0", "runs": [{"results": [{}]}]})", "ruleId: is missing"},

@@ -1,7 +1,6 @@
 #include "scan/scanner_hook.h"
 
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -90,12 +89,14 @@ TEST_CASE("scanner failures are errors that say what happened, never an empty re
     const char* message_has;
   } cases[] = {
       {"crash", Command("crash.sh"), "scanner crash.sh crashed: killed by SIGSEGV"},
-      {"garbage report", Command("garbage.sh"), "scanner garbage.sh printed no valid report: trivy-json report"},
+      {"garbage report", Command("garbage.sh"),
+       "scanner garbage.sh printed no valid report: trivy-json report"},
       {"garbage on stdout", Command("garbage.sh", {}), "printed no valid report"},
       {"exit 2 with a valid report", Command("exit2.sh"), "scanner exit2.sh exited with status 2"},
       {"empty report", Command("empty_report.sh"), "printed no valid report: the report is empty"},
       {"no report", Command("no_report.sh"), "printed no valid report: it wrote no report file"},
-      {"wrong format", Command("fake_scanner.sh", {"{report}"}, "grype-json"), "printed no valid report: grype-json"},
+      {"wrong format", Command("fake_scanner.sh", {"{report}"}, "grype-json"),
+       "printed no valid report: grype-json"},
       {"missing executable", Command("does-not-exist.sh"), "could not be started"},
   };
   for (Case& c : cases) {
@@ -200,16 +201,36 @@ TEST_CASE("built-in trivy and grype kinds run the documented command lines") {
     std::vector<std::string> extra;
     std::vector<std::string> want;  // "REPORT" stands for the report path
   } cases[] = {
-      {"trivy", HookConfig::kTrivy, "trivy-photon30-high-critical.json", false, "", {},
-       {"image", "--image-src", "remote", "--scanners", "vuln", "--format", "json", "--list-all-pkgs=false", "--output",
-        "REPORT", Target().image}},
-      {"trivy, platform, insecure, extra args", HookConfig::kTrivy, "trivy-photon30-high-critical.json", true,
-       "linux/arm64", {"--cache-dir", "/var/cache/trivy"},
-       {"image", "--image-src", "remote", "--scanners", "vuln", "--format", "json", "--list-all-pkgs=false", "--output",
-        "REPORT", "--platform", "linux/arm64", "--insecure", "--cache-dir", "/var/cache/trivy", Target().image}},
-      {"grype", HookConfig::kGrype, "grype-chainguard-ruby.json", false, "", {},
+      {"trivy",
+       HookConfig::kTrivy,
+       "trivy-photon30-high-critical.json",
+       false,
+       "",
+       {},
+       {"image", "--image-src", "remote", "--scanners", "vuln", "--format", "json", "--list-all-pkgs=false",
+        "--output", "REPORT", Target().image}},
+      {"trivy, platform, insecure, extra args",
+       HookConfig::kTrivy,
+       "trivy-photon30-high-critical.json",
+       true,
+       "linux/arm64",
+       {"--cache-dir", "/var/cache/trivy"},
+       {"image", "--image-src", "remote", "--scanners", "vuln", "--format", "json", "--list-all-pkgs=false",
+        "--output", "REPORT", "--platform", "linux/arm64", "--insecure", "--cache-dir", "/var/cache/trivy",
+        Target().image}},
+      {"grype",
+       HookConfig::kGrype,
+       "grype-chainguard-ruby.json",
+       false,
+       "",
+       {},
        {"registry:" + Target().image, "-o", "json", "--file", "REPORT"}},
-      {"grype with platform", HookConfig::kGrype, "grype-chainguard-ruby.json", true, "linux/arm/v7", {},
+      {"grype with platform",
+       HookConfig::kGrype,
+       "grype-chainguard-ruby.json",
+       true,
+       "linux/arm/v7",
+       {},
        {"registry:" + Target().image, "-o", "json", "--file", "REPORT", "--platform", "linux/arm/v7"}},
   };
   for (Case& c : cases) {
@@ -256,7 +277,8 @@ TEST_CASE("targets must be pinned by digest and must not look like flags") {
   } cases[] = {
       {"repo@digest", std::string("r/app@") + kDigest, kDigest, "", "", std::string("r/app@") + kDigest},
       {"repo + digest", "r/app", kDigest, "", "", std::string("r/app@") + kDigest},
-      {"repo@digest, no separate digest", std::string("r/app@") + kDigest, "", "", "", std::string("r/app@") + kDigest},
+      {"repo@digest, no separate digest", std::string("r/app@") + kDigest, "", "", "",
+       std::string("r/app@") + kDigest},
       {"tag only", "r/app:latest", "", "", "is not pinned by digest", ""},
       {"different digests", "r/app@sha256:aaaa", kDigest, "", "names a different digest", ""},
       {"not sha256", "r/app@md5:abcd", "", "", "not pinned by a sha256 digest", ""},
@@ -282,7 +304,8 @@ TEST_CASE("targets must be pinned by digest and must not look like flags") {
     } else {
       REQUIRE_FALSE(argv.ok());
       CHECK(argv.status().code() == Code::kInvalidArgument);
-      CHECK_MESSAGE(argv.status().message().find(c.message_has) != std::string::npos, argv.status().message());
+      CHECK_MESSAGE(argv.status().message().find(c.message_has) != std::string::npos,
+                    argv.status().message());
       // RunHook refuses the same targets before starting anything.
       CHECK(RunHook(config, t).status().code() == Code::kInvalidArgument);
     }

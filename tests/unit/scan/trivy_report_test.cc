@@ -21,11 +21,21 @@ Tally Count(const ScanReport& r) {
   Tally t;
   for (const Finding& f : r.findings) {
     switch (f.severity) {
-      case Severity::kCritical: ++t.critical; break;
-      case Severity::kHigh: ++t.high; break;
-      case Severity::kMedium: ++t.medium; break;
-      case Severity::kLow: ++t.low; break;
-      case Severity::kUnknown: ++t.unknown; break;
+      case Severity::kCritical:
+        ++t.critical;
+        break;
+      case Severity::kHigh:
+        ++t.high;
+        break;
+      case Severity::kMedium:
+        ++t.medium;
+        break;
+      case Severity::kLow:
+        ++t.low;
+        break;
+      case Severity::kUnknown:
+        ++t.unknown;
+        break;
     }
     ++(f.fixed ? t.fixed : t.unfixed);
   }
@@ -130,7 +140,8 @@ TEST_CASE("Trivy: absent keys are empty, not errors") {
       {"null Results", R"({"SchemaVersion": 2, "Results": null})", 0},
       {"empty Results", Minimal("[]"), 0},
       {"Result without Vulnerabilities", Minimal(R"([{"Target": "x", "Class": "os-pkgs"}])"), 0},
-      {"vulnerability with only an id", Minimal(R"([{"Vulnerabilities": [{"VulnerabilityID": "CVE-1"}]}])"), 1},
+      {"vulnerability with only an id", Minimal(R"([{"Vulnerabilities": [{"VulnerabilityID": "CVE-1"}]}])"),
+       1},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -160,7 +171,8 @@ TEST_CASE("Trivy fix status: Status wins; without Status a FixedVersion means fi
   };
   for (const Case& c : cases) {
     CAPTURE(c.vuln);
-    auto r = ParseTrivyJson(Minimal(std::string(R"([{"Vulnerabilities": [{"VulnerabilityID": "CVE-1", )") + c.vuln + "}]}]"));
+    auto r = ParseTrivyJson(
+        Minimal(std::string(R"([{"Vulnerabilities": [{"VulnerabilityID": "CVE-1", )") + c.vuln + "}]}]"));
     REQUIRE_MESSAGE(r.ok(), r.status().ToString());
     CHECK(r->findings.at(0).fixed == c.fixed);
   }
@@ -185,13 +197,16 @@ TEST_CASE("Trivy: bad input is a clear InvalidArgument naming the JSON path") {
       {"Result is a string", Minimal(R"(["x"])"), "Results[0]: must be an object"},
       {"Vulnerabilities is a string", Minimal(R"([{"Vulnerabilities": "none"}])"),
        "Results[0].Vulnerabilities: must be an array, found string"},
-      {"Severity is a number", Minimal(R"([{}, {"Vulnerabilities": [{"VulnerabilityID": "C", "Severity": 4}]}])"),
+      {"Severity is a number",
+       Minimal(R"([{}, {"Vulnerabilities": [{"VulnerabilityID": "C", "Severity": 4}]}])"),
        "Results[1].Vulnerabilities[0].Severity: must be a string, found number"},
-      {"unknown Severity", Minimal(R"([{"Vulnerabilities": [{"VulnerabilityID": "C", "Severity": "SEVERE"}]}])"),
+      {"unknown Severity",
+       Minimal(R"([{"Vulnerabilities": [{"VulnerabilityID": "C", "Severity": "SEVERE"}]}])"),
        "\"SEVERE\" is not one of"},
       {"missing VulnerabilityID", Minimal(R"([{"Vulnerabilities": [{"PkgName": "bash"}]}])"),
        "Results[0].Vulnerabilities[0].VulnerabilityID: is missing"},
-      {"FixedVersion is a list", Minimal(R"([{"Vulnerabilities": [{"VulnerabilityID": "C", "FixedVersion": ["1"]}]}])"),
+      {"FixedVersion is a list",
+       Minimal(R"([{"Vulnerabilities": [{"VulnerabilityID": "C", "FixedVersion": ["1"]}]}])"),
        "FixedVersion: must be a string, found array"},
       {"Trivy is a string", R"({"SchemaVersion": 2, "Trivy": "0.50"})", "Trivy: must be an object"},
   };
