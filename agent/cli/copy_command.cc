@@ -52,7 +52,7 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
   CLI::App* cmd = app->add_subcommand("copy", "Copy images by digest: promote copy SRC DST [SRC DST]...");
   cmd->add_option("refs", flags->refs, "Source and target pairs: SRC is a reference, DST a repository[:tag]")
       ->required();
-  cmd->add_option("-t,--tag", flags->tags, "Tag to write at the target (repeatable)");
+  cmd->add_option("-t,--tag", flags->tags, "Tag to write at the target (repeatable)")->allow_extra_args(false);
   cmd->add_flag("--force", flags->force, "Move target tags that already name another digest");
   cmd->add_option("-j,--jobs", flags->jobs, "Concurrent blob transfers")->check(CLI::Range(1, 256));
   cmd->add_option("--chunk-size", flags->chunk_size, "Upload blobs in PATCH chunks of this many bytes")
@@ -66,6 +66,13 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
       if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("copy", st, {}));
       std::cerr << "promote: " << st.message() << "\n";
       return ExitCodeFor(st.code());
+    }
+    for (const auto& tag : flags->tags) {
+      if (Status st = oci::ValidateTag(tag); !st.ok()) {
+        if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("copy", st, {}));
+        std::cerr << "promote: " << st.message() << "\n";
+        return ExitCodeFor(st.code());
+      }
     }
     std::vector<copy::CopyRequest> requests;
     std::vector<oci::Reference> sources, targets;

@@ -237,6 +237,10 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToke
     if (rc == CURLE_WRITE_ERROR && response.body_truncated) {
       return RegistryError(where + ": response body larger than " + std::to_string(request.max_body_bytes) + " bytes");
     }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+      return Unavailable(where + ": TLS certificate not trusted (" + std::string(curl_easy_strerror(rc)) +
+                         "); trust its CA with --ca-file");
+    }
     return Unavailable(where + ": " + curl_easy_strerror(rc));
   }
   return response;

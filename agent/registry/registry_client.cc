@@ -71,6 +71,9 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
     if (!resp.ok()) {
       last = resp.status();
       if (resp.status().code() == Code::kCancelled) return last;
+      // A server that speaks TLS with an untrusted certificate must not be retried over plain
+      // HTTP: that would hide the real problem behind a protocol error.
+      if (resp.status().message().find("TLS certificate not trusted") != std::string::npos) break;
       continue;
     }
     if (resp->status == 200) {

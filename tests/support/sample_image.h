@@ -1,0 +1,50 @@
+// Sample images for integration tests and benchmarks: random layers, a config per platform, an
+// image manifest per platform and (for several platforms) an OCI index, pushed to a real
+// registry with the product's registry client.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "registry/registry_client.h"
+#include "tests/support/test_registry.h"
+
+namespace promote::testing {
+
+struct SampleSpec {
+  std::vector<std::string> platforms = {"linux/amd64", "linux/arm64"};
+  int layers_per_platform = 2;
+  int64_t layer_size = 4096;
+  uint64_t seed = 1;                // different seeds give different layers
+  bool docker_media_types = false;  // Docker schema2 manifest list + manifests instead of OCI
+};
+
+struct SampleImage {
+  std::string digest;  // what the tag resolves to (index, or the single manifest)
+  std::string bytes;   // its exact bytes
+  std::string media_type;
+  std::vector<std::string> manifest_digests;  // child manifests (empty for a single image)
+  std::vector<std::string> blob_digests;      // configs and layers
+  int64_t blob_bytes = 0;
+};
+
+// A client for a TestRegistry, authenticated with its account and trusting its CA.
+class TestRegistryClient {
+ public:
+  explicit TestRegistryClient(const TestRegistry& registry);
+  ~TestRegistryClient();
+  registry::RegistryClient& get() { return *client_; }
+
+ private:
+  std::unique_ptr<registry::HttpClient> http_;
+  std::unique_ptr<registry::RegistryClient> client_;
+};
+
+// Pushes a sample image to registry/repository:tag and returns what was pushed.
+// Throws std::runtime_error when the registry refuses anything.
+SampleImage PushSampleImage(const TestRegistry& registry, const std::string& repository,
+                            const std::string& tag, const SampleSpec& spec = {});
+
+}  // namespace promote::testing
