@@ -232,15 +232,19 @@ ChildProcess::~ChildProcess() { Kill(); }
 
 bool ChildProcess::Running() {
   if (wait_status_) return false;
-  int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    wait_status_ = status;
-    // The leader is gone; anything else it started in its group goes too.
-    ::kill(-pid_, SIGKILL);
-    return false;
+  // Look without reaping first: while the leader is unreaped its pid (the group id) cannot be
+  // reused, so the group kill below cannot hit an unrelated process.
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+      info.si_pid != pid_) {
+    return true;
   }
-  return true;
+  ::kill(-pid_, SIGKILL);  // the leader is gone; anything else it started in its group goes too
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  wait_status_ = status;
+  return false;
 }
 
 std::string ChildProcess::DescribeExit() {

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -52,12 +51,23 @@ size_t FileSize(const std::string& path) {
 // One access-log line in Apache combined format, as gorilla/handlers writes it for distribution:
 // 127.0.0.1 - - [23/Nov/2026:12:58:33 +0000] "GET /v2/ HTTP/1.1" 401 87 "" "curl/7.88.1"
 bool ParseAccessLine(const std::string& line, AccessLogEntry& entry) {
-  static const std::regex kLine(R"re(^\S+ \S+ \S+ \[[^\]]*\] "([A-Z]+) (\S+) HTTP/[0-9.]+" (\d{3}) )re");
-  std::smatch m;
-  if (!std::regex_search(line, m, kLine)) return false;
-  entry.method = m[1].str();
-  entry.target = m[2].str();
-  entry.status = std::stoi(m[3].str());
+  size_t open = line.find("] \"");
+  if (line.empty() || line[0] == ' ' || open == std::string::npos) return false;
+  size_t method_end = line.find(' ', open + 3);
+  if (method_end == std::string::npos) return false;
+  size_t target_end = line.find(' ', method_end + 1);
+  if (target_end == std::string::npos || line.compare(target_end + 1, 5, "HTTP/") != 0) return false;
+  size_t quote = line.find("\" ", target_end);
+  if (quote == std::string::npos || quote + 5 > line.size()) return false;
+  std::string method = line.substr(open + 3, method_end - open - 3);
+  std::string status = line.substr(quote + 2, 3);
+  if (method.empty() || method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos ||
+      status.find_first_not_of("0123456789") != std::string::npos || line[quote + 5] != ' ') {
+    return false;
+  }
+  entry.method = std::move(method);
+  entry.target = line.substr(method_end + 1, target_end - method_end - 1);
+  entry.status = std::stoi(status);
   return true;
 }
 
@@ -106,8 +116,8 @@ std::string TestRegistry::cert_dir() const { return options_.tls ? TestCa::Get()
 std::string TestRegistry::storage_root() const { return dir_->path() + "/storage"; }
 
 std::string TestRegistry::BlobDataPath(const std::string& digest) const {
-  static const std::regex kDigest("^sha256:[0-9a-f]{64}$");
-  if (!std::regex_match(digest, kDigest)) {
+  if (digest.size() != 71 || digest.rfind("sha256:", 0) != 0 ||
+      digest.find_first_not_of("0123456789abcdef", 7) != std::string::npos) {
     throw std::invalid_argument("BlobDataPath: not a sha256 digest: '" + digest + "'");
   }
   std::string hex = digest.substr(7);

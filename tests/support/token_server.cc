@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "tests/support/child_process.h"
@@ -61,14 +61,17 @@ TokenServer::TokenServer(TokenServerOptions options, const std::string& dir)
   const std::string script = std::string(PROMOTE_TEST_SUPPORT_DIR) + "/token_server.py";
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{TokenServerPython(), "-u", script, config_path}, log_path_);
-  static const std::regex kListening(R"(token server listening on https?://127\.0\.0\.1:(\d+))");
+  static constexpr std::string_view kListening = "token server listening on ";
   auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
   for (;;) {
-    std::smatch m;
     std::string log_text = ReadIfExists(log_path_);
-    if (std::regex_search(log_text, m, kListening)) {
-      port_ = std::stoi(m[1].str());
-      break;
+    if (size_t at = log_text.find(kListening); at != std::string::npos) {
+      size_t colon = log_text.find("127.0.0.1:", at);
+      size_t end = log_text.find('\n', at);
+      if (colon != std::string::npos && end != std::string::npos && colon < end) {
+        port_ = std::stoi(log_text.substr(colon + 10, end - colon - 10));
+        break;
+      }
     }
     if (!process_->Running()) {
       throw std::runtime_error("token server " + process_->DescribeExit() + " before listening; log " +
