@@ -116,7 +116,6 @@ Result<ScryptParams> ParseScryptParams(const json& kdf, const std::string& sourc
                          "; cosign keys use N=32768, 65536 or 131072 with r=8, p=1");
 }
 
-
 bool IsEncryptedKeyLabel(std::string_view label) {
   return label == kSigstoreKeyPemLabel || label == kCosignKeyPemLabel;
 }
@@ -128,7 +127,8 @@ Status UnsupportedKeyLabel(const std::string& source, const std::string& label) 
 }
 
 // Decrypts the JSON body of an encrypted key PEM block.
-Result<Secret> DecryptKeyDocument(std::string_view body, const Secret& passphrase, const std::string& source) {
+Result<Secret> DecryptKeyDocument(std::string_view body, const Secret& passphrase,
+                                  const std::string& source) {
   auto parsed = ParseStrictJson(body, source + ": encrypted key");
   if (!parsed.ok()) return parsed.status();
   const json& doc = *parsed;
@@ -197,13 +197,16 @@ Result<PrivateKey> ParseCosignPrivateKey(std::string_view pem, const Secret& pas
     return PrivateKey::FromPkcs8Der(block.bytes, source);
   }
   if (block.label == "EC PRIVATE KEY") {
-    return InvalidArgument(source + ": unsupported PEM type 'EC PRIVATE KEY' (SEC1); convert it with "
+    return InvalidArgument(source +
+                           ": unsupported PEM type 'EC PRIVATE KEY' (SEC1); convert it with "
                            "'openssl pkcs8 -topk8 -nocrypt' or import it with 'cosign import-key-pair'");
   }
   if (!IsEncryptedKeyLabel(block.label)) {
-    return InvalidArgument(source + ": unsupported PEM type '" + block.label + "'; expected an encrypted "
-                           "cosign key ('" + std::string(kSigstoreKeyPemLabel) + "' or '" +
-                           std::string(kCosignKeyPemLabel) + "') or an unencrypted PKCS#8 'PRIVATE KEY'");
+    return InvalidArgument(source + ": unsupported PEM type '" + block.label +
+                           "'; expected an encrypted "
+                           "cosign key ('" +
+                           std::string(kSigstoreKeyPemLabel) + "' or '" + std::string(kCosignKeyPemLabel) +
+                           "') or an unencrypted PKCS#8 'PRIVATE KEY'");
   }
   PROMOTE_ASSIGN_OR_RETURN(Secret plaintext, DecryptKeyDocument(block.bytes, passphrase, source));
   return PrivateKey::FromPkcs8Der(plaintext.reveal(), source + ": decrypted key");
@@ -212,9 +215,17 @@ Result<PrivateKey> ParseCosignPrivateKey(std::string_view pem, const Secret& pas
 Result<PrivateKey> ReadCosignPrivateKeyFile(const std::string& path, const Secret& passphrase) {
   const std::string source = "cosign key " + path;
   auto text = ReadBoundedFile(path, kMaxKeyFileBytes);
-  if (!text.ok()) return text.status().WithContext("cosign key");
+  if (!text.ok()) return InvalidArgument("cosign key " + text.status().message());
   Secret pem(std::move(*text));
   return ParseCosignPrivateKey(pem.reveal(), passphrase, source);
+}
+
+Result<CosignKeyPairFiles> GenerateCosignKeyPair(const Secret& passphrase, CosignKeyFormat format) {
+  PROMOTE_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::Generate());
+  CosignKeyPairFiles files;
+  PROMOTE_ASSIGN_OR_RETURN(files.private_key_pem, EncryptCosignPrivateKey(key, passphrase, format));
+  files.public_key_pem = key.public_key().ToPem();
+  return files;
 }
 
 Result<std::string> EncryptCosignPrivateKey(const PrivateKey& key, const Secret& passphrase,

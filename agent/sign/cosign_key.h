@@ -46,4 +46,15 @@ Result<PrivateKey> ReadCosignPrivateKeyFile(const std::string& path, const Secre
 Result<std::string> EncryptCosignPrivateKey(const PrivateKey& key, const Secret& passphrase,
                                             CosignKeyFormat format = CosignKeyFormat::kCurrent);
 
+// The two files `cosign generate-key-pair` writes, as text.
+struct CosignKeyPairFiles {
+  std::string private_key_pem;  // cosign.key: encrypted, safe to store
+  std::string public_key_pem;   // cosign.pub
+};
+
+// Generates a fresh P-256 key and returns both files (EncryptCosignPrivateKey and
+// PublicKey::ToPem). kInternal only on crypto library failure.
+Result<CosignKeyPairFiles> GenerateCosignKeyPair(const Secret& passphrase,
+                                                 CosignKeyFormat format = CosignKeyFormat::kCurrent);
+
 }  // namespace promote::sign

@@ -52,16 +52,19 @@ Result<DockerIdentity> ParseDockerIdentity(std::string_view reference) {
 
   std::string domain = "docker.io";
   std::string_view path = name;
-  if (size_t slash = name.find('/'); slash != std::string_view::npos && IsRegistryHost(name.substr(0, slash))) {
+  if (size_t slash = name.find('/');
+      slash != std::string_view::npos && IsRegistryHost(name.substr(0, slash))) {
     domain = std::string(name.substr(0, slash));
     path = name.substr(slash + 1);
   }
   if (domain == "index.docker.io") domain = "docker.io";
-  if (path.empty() || path.front() == '/' || path.back() == '/' || path.find("//") != std::string_view::npos) {
+  if (path.empty() || path.front() == '/' || path.back() == '/' ||
+      path.find("//") != std::string_view::npos) {
     return bad("has an empty path component");
   }
   for (char c : path) {
-    if (!IsPathChar(c)) return bad("repository path may only hold lowercase letters, digits, '.', '_', '-' and '/'");
+    if (!IsPathChar(c))
+      return bad("repository path may only hold lowercase letters, digits, '.', '_', '-' and '/'");
   }
   std::string full_path(path);
   if (domain == "docker.io" && full_path.find('/') == std::string::npos) full_path = "library/" + full_path;

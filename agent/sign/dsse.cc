@@ -21,7 +21,8 @@ std::optional<std::string> DecodeStdThenUrl(const std::string& text) {
 Result<std::string> Base64Field(const json& object, const char* name, std::string_view where) {
   auto it = object.find(name);
   if (it == object.end() || !it->is_string()) {
-    return InvalidArgument(std::string(kWhat) + ": " + std::string(where) + name + " is missing or not a string");
+    return InvalidArgument(std::string(kWhat) + ": " + std::string(where) + name +
+                           " is missing or not a string");
   }
   auto bytes = DecodeStdThenUrl(it->get_ref<const std::string&>());
   if (!bytes) {
@@ -85,7 +86,8 @@ Result<DsseEnvelope> ParseDsseEnvelope(std::string_view json_text) {
     if (!entry.is_object()) return InvalidArgument(std::string(kWhat) + ": each signature must be an object");
     DsseSignature sig;
     if (auto keyid = entry.find("keyid"); keyid != entry.end()) {
-      if (!keyid->is_string()) return InvalidArgument(std::string(kWhat) + ": signatures[].keyid must be a string");
+      if (!keyid->is_string())
+        return InvalidArgument(std::string(kWhat) + ": signatures[].keyid must be a string");
       sig.keyid = keyid->get<std::string>();
     }
     PROMOTE_ASSIGN_OR_RETURN(sig.signature, Base64Field(entry, "sig", "signatures[]."));
@@ -94,8 +96,10 @@ Result<DsseEnvelope> ParseDsseEnvelope(std::string_view json_text) {
   return envelope;
 }
 
-Result<DsseEnvelope> SignDsse(std::string_view payload_type, std::string_view payload, const PrivateKey& key) {
-  PROMOTE_ASSIGN_OR_RETURN(std::string signature, SignEcdsaSha256(key, PreAuthEncoding(payload_type, payload)));
+Result<DsseEnvelope> SignDsse(std::string_view payload_type, std::string_view payload,
+                              const PrivateKey& key) {
+  PROMOTE_ASSIGN_OR_RETURN(std::string signature,
+                           SignEcdsaSha256(key, PreAuthEncoding(payload_type, payload)));
   DsseEnvelope envelope;
   envelope.payload_type = std::string(payload_type);
   envelope.payload = std::string(payload);

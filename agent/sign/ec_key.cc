@@ -62,8 +62,7 @@ Result<PublicKey> PublicKey::FromSpkiDer(std::string_view der, std::string_view 
   EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
   ERR_clear_error();
   if (!key) {
-    return InvalidArgument(std::string(source) +
-                           ": not a valid PKIX (SubjectPublicKeyInfo) public key");
+    return InvalidArgument(std::string(source) + ": not a valid PKIX (SubjectPublicKeyInfo) public key");
   }
   if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return InvalidArgument(std::string(source) + ": unexpected bytes after the public key");
@@ -97,8 +96,9 @@ std::string PublicKey::SpkiDer() const {
 std::string PublicKey::ToPem() const { return EncodePem("PUBLIC KEY", SpkiDer()); }
 
 Result<PublicKey> ReadPublicKeyFile(const std::string& path) {
-  PROMOTE_ASSIGN_OR_RETURN(std::string pem, ReadBoundedFile(path, kMaxKeyFileBytes));
-  return PublicKey::FromPem(pem, "public key " + path);
+  auto pem = ReadBoundedFile(path, kMaxKeyFileBytes);
+  if (!pem.ok()) return InvalidArgument("public key " + pem.status().message());
+  return PublicKey::FromPem(*pem, "public key " + path);
 }
 
 // ---- PrivateKey ------------------------------------------------------------------------------
@@ -115,8 +115,8 @@ Result<PrivateKey> PrivateKey::FromPkcs8Der(std::string_view der, std::string_vi
   ERR_clear_error();
   if (!info) {
     return InvalidArgument(std::string(source) +
-                           ": private key is not PKCS#8 (a SEC1 'EC PRIVATE KEY' or PKCS#1 key "
-                           "must be converted, e.g. with 'openssl pkcs8 -topk8 -nocrypt')");
+                           ": private key is not PKCS#8 (perhaps SEC1 'EC PRIVATE KEY' or PKCS#1); convert "
+                           "it with 'openssl pkcs8 -topk8' and import it with 'cosign import-key-pair'");
   }
   if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return InvalidArgument(std::string(source) + ": unexpected bytes after the PKCS#8 private key");

@@ -20,7 +20,8 @@ const auto* Bytes(std::string_view s) { return reinterpret_cast<const unsigned c
 Result<std::string> SignEcdsaSha256(const PrivateKey& key, std::string_view message) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1 ||
+  if (!ctx ||
+      EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, Bytes(message), message.size()) != 1) {
     ERR_clear_error();
     return Internal("ECDSA signing could not start (OpenSSL error)");
@@ -37,12 +38,13 @@ Result<std::string> SignEcdsaSha256(const PrivateKey& key, std::string_view mess
 
 Status VerifyEcdsaSha256(const PublicKey& key, std::string_view message, std::string_view der_signature) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1) {
+  if (!ctx ||
+      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1) {
     ERR_clear_error();
     return Internal("ECDSA verification could not start (OpenSSL error)");
   }
-  const int rc = EVP_DigestVerify(ctx.get(), Bytes(der_signature), der_signature.size(), Bytes(message),
-                                  message.size());
+  const int rc =
+      EVP_DigestVerify(ctx.get(), Bytes(der_signature), der_signature.size(), Bytes(message), message.size());
   ERR_clear_error();
   if (rc != 1) {
     return Status(Code::kGateRefused, "signature does not verify with the given public key");

@@ -84,16 +84,32 @@ void AppendGoJsonString(std::string& out, std::string_view s) {
     const auto b = static_cast<uint8_t>(s[i]);
     if (b < 0x80) {
       switch (b) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         case '<':
         case '>':
-        case '&': AppendUnicodeEscape(out, b); break;
+        case '&':
+          AppendUnicodeEscape(out, b);
+          break;
         default:
           if (b < 0x20) {
             AppendUnicodeEscape(out, b);

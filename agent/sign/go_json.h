@@ -2,10 +2,9 @@
 // the bytes Go produces and our output should be indistinguishable from theirs.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace promote::sign {
 

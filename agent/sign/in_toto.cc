@@ -84,7 +84,8 @@ Result<InTotoStatement> ParseInTotoStatement(std::string_view json_text) {
 
 Status CheckSubjectDigest(const InTotoStatement& statement, std::string_view digest) {
   if (!IsSha256Digest(digest)) {
-    return InvalidArgument("expected subject digest '" + std::string(digest) + "' is not sha256:<64 lowercase hex>");
+    return InvalidArgument("expected subject digest '" + std::string(digest) +
+                           "' is not sha256:<64 lowercase hex>");
   }
   const std::string_view hex = digest.substr(std::string_view("sha256:").size());
   for (const InTotoSubject& subject : statement.subjects) {

@@ -49,8 +49,7 @@ Result<PemBlock> DecodePem(std::string_view text, std::string_view source) {
       first.substr(first.size() - kDashes.size()) != kDashes) {
     return InvalidArgument(where + ": not a PEM file (no '-----BEGIN ...-----' line at the start)");
   }
-  std::string_view label =
-      first.substr(kBegin.size(), first.size() - kBegin.size() - kDashes.size());
+  std::string_view label = first.substr(kBegin.size(), first.size() - kBegin.size() - kDashes.size());
   if (!IsPrintableLabel(label)) {
     return InvalidArgument(where + ": PEM BEGIN line has an empty or unprintable type");
   }

@@ -32,8 +32,9 @@ Status CheckIdentity(const std::string& claimed, const SignatureExpectation& exp
 
 }  // namespace
 
-Result<SimpleSigningClaims> VerifySimpleSigningLayer(std::string_view payload, std::string_view signature_base64,
-                                                     const PublicKey& key, const SignatureExpectation& expected) {
+Result<SimpleSigningClaims> VerifySimpleSigningLayer(std::string_view payload,
+                                                     std::string_view signature_base64, const PublicKey& key,
+                                                     const SignatureExpectation& expected) {
   if (!IsSha256Digest(expected.manifest_digest)) {
     return InvalidArgument("expected manifest digest '" + expected.manifest_digest +
                            "' is not sha256:<64 lowercase hex>");
@@ -46,7 +47,8 @@ Result<SimpleSigningClaims> VerifySimpleSigningLayer(std::string_view payload, s
   auto claims = ParseSimpleSigningPayload(payload);
   if (!claims.ok()) return Refused(claims.status().message());
   if (claims->manifest_digest != expected.manifest_digest) {
-    return Refused("signature is for manifest " + claims->manifest_digest + ", not " + expected.manifest_digest);
+    return Refused("signature is for manifest " + claims->manifest_digest + ", not " +
+                   expected.manifest_digest);
   }
   PROMOTE_RETURN_IF_ERROR(CheckIdentity(claims->docker_reference, expected));
   return claims;

@@ -30,7 +30,8 @@ struct SignatureExpectation {
 // then checks the digest and identity claims. Returns the claims when all hold.
 // A bad signature, unparseable payload or failed claim is kGateRefused with the reason; an
 // unusable expectation (bad digest or identity) is kInvalidArgument.
-Result<SimpleSigningClaims> VerifySimpleSigningLayer(std::string_view payload, std::string_view signature_base64,
-                                                     const PublicKey& key, const SignatureExpectation& expected);
+Result<SimpleSigningClaims> VerifySimpleSigningLayer(std::string_view payload,
+                                                     std::string_view signature_base64, const PublicKey& key,
+                                                     const SignatureExpectation& expected);
 
 }  // namespace promote::sign

@@ -3,17 +3,17 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "util/status.h"
 
 namespace promote::sign {
 
 inline constexpr std::string_view kSimpleSigningType = "cosign container image signature";
-inline constexpr std::string_view kSimpleSigningMediaType = "application/vnd.dev.cosign.simplesigning.v1+json";
+inline constexpr std::string_view kSimpleSigningMediaType =
+    "application/vnd.dev.cosign.simplesigning.v1+json";
 // The .sig layer annotation holding the std base64 of the DER signature.
 inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
 

@@ -2,9 +2,8 @@
 // duplicate object keys (which let two parsers see different claims) and trailing data.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "util/status.h"
 

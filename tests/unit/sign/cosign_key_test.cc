@@ -104,7 +104,8 @@ TEST_CASE("malformed cosign key files are refused with a message naming the prob
       {"malformed JSON", with_doc(doc.substr(0, 100)), "malformed JSON"},
       {"JSON not an object", with_doc("[1,2]"), "must be an object"},
       {"trailing data after JSON", with_doc(doc + "{}"), "malformed JSON"},
-      {"duplicate key", replaced("{\"kdf\":", "{\"ciphertext\":\"\",\"kdf\":"), "duplicate JSON key \"ciphertext\""},
+      {"duplicate key", replaced("{\"kdf\":", "{\"ciphertext\":\"\",\"kdf\":"),
+       "duplicate JSON key \"ciphertext\""},
       {"kdf missing", replaced("\"kdf\":", "\"kdx\":"), "kdf is missing"},
       {"kdf name not scrypt", replaced("\"scrypt\"", "\"argon2id\""), "unsupported kdf 'argon2id'"},
       {"N=1024", replaced("\"N\":32768", "\"N\":1024"), "unsupported scrypt parameters N=1024"},
@@ -114,9 +115,11 @@ TEST_CASE("malformed cosign key files are refused with a message naming the prob
       {"N negative", replaced("\"N\":32768", "\"N\":-32768"), "positive integers"},
       {"N as string", replaced("\"N\":32768", "\"N\":\"32768\""), "positive integers"},
       {"salt bad base64", replaced("\"salt\":\"", "\"salt\":\"!"), "kdf.salt is not valid standard base64"},
-      {"salt too short", replaced("\"salt\":\"", "\"salt\":\"AAAA\",\"x\":\""), "kdf.salt is 3 bytes; expected 32"},
+      {"salt too short", replaced("\"salt\":\"", "\"salt\":\"AAAA\",\"x\":\""),
+       "kdf.salt is 3 bytes; expected 32"},
       {"cipher name other", replaced("nacl/secretbox", "aes-256-gcm"), "unsupported cipher 'aes-256-gcm'"},
-      {"short nonce", replaced("\"nonce\":\"", "\"nonce\":\"" + Base64Encode(std::string(12, 'n')) + "\",\"x\":\""),
+      {"short nonce",
+       replaced("\"nonce\":\"", "\"nonce\":\"" + Base64Encode(std::string(12, 'n')) + "\",\"x\":\""),
        "cipher.nonce is 12 bytes; expected 24"},
       {"nonce missing", replaced("\"nonce\":", "\"once\":"), "cipher.nonce is missing"},
       {"ciphertext shorter than the tag", replaced(ciphertext_b64, Base64Encode(ciphertext.substr(0, 10))),
@@ -124,7 +127,8 @@ TEST_CASE("malformed cosign key files are refused with a message naming the prob
       {"truncated ciphertext", replaced(ciphertext_b64, Base64Encode(ciphertext.substr(0, 100))),
        "wrong passphrase or corrupted key"},
       {"flipped ciphertext byte",
-       replaced(ciphertext_b64, Base64Encode(ciphertext.substr(0, 50) + char(ciphertext[50] ^ 1) + ciphertext.substr(51))),
+       replaced(ciphertext_b64,
+                Base64Encode(ciphertext.substr(0, 50) + char(ciphertext[50] ^ 1) + ciphertext.substr(51))),
        "wrong passphrase or corrupted key"},
       {"huge input", fixture + std::string(70 * 1024, ' '), "more than the limit of 65536 bytes"},
   };
@@ -182,8 +186,8 @@ TEST_CASE("generated keys round-trip through both cosign key formats") {
     // Body: compact JSON in Go's field order with the expected parameters and sizes.
     const std::string doc = PemBodyJson(*pem);
     CHECK(doc.size() == 414);
-    const std::string prefix =
-        "{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":" + std::to_string(c.n) + ",\"r\":8,\"p\":1},\"salt\":\"";
+    const std::string prefix = "{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":" + std::to_string(c.n) +
+                               ",\"r\":8,\"p\":1},\"salt\":\"";
     CHECK(doc.rfind(prefix, 0) == 0);
     CHECK(doc.find("\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":\"") != std::string::npos);
     const auto parsed = nlohmann::json::parse(doc);
@@ -218,7 +222,20 @@ TEST_CASE("a missing key file is an error naming the path") {
   auto key = ReadCosignPrivateKeyFile("/nonexistent/dir/cosign.key", Password());
   REQUIRE_FALSE(key.ok());
   CHECK(key.status().code() == Code::kInvalidArgument);
-  CHECK(key.status().message().find("/nonexistent/dir/cosign.key") != std::string::npos);
+  CHECK(key.status().message().rfind("cosign key /nonexistent/dir/cosign.key: cannot open", 0) == 0);
+
+  auto pub = ReadPublicKeyFile("/nonexistent/dir/cosign.pub");
+  REQUIRE_FALSE(pub.ok());
+  CHECK(pub.status().message().rfind("public key /nonexistent/dir/cosign.pub: cannot open", 0) == 0);
+}
+
+TEST_CASE("a generated key pair's files belong together") {
+  auto files = GenerateCosignKeyPair(Secret("pw"), CosignKeyFormat::kLegacy);
+  REQUIRE(files.ok());
+  auto key = ParseCosignPrivateKey(files->private_key_pem, Secret("pw"), "cosign.key");
+  REQUIRE(key.ok());
+  CHECK(key->public_key().ToPem() == files->public_key_pem);
+  CHECK(files->private_key_pem.rfind("-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n", 0) == 0);
 }
 
 }  // namespace

@@ -35,8 +35,8 @@ TEST_CASE("references normalise the way containers/image compares identities") {
 }
 
 TEST_CASE("malformed references are refused") {
-  for (const char* bad : {"", "reg.example/", "reg.example//app", "reg.example/App", "reg.example/app:", "a b",
-                          "reg.example/app@nodigest"}) {
+  for (const char* bad : {"", "reg.example/", "reg.example//app", "reg.example/App",
+                          "reg.example/app:", "a b", "reg.example/app@nodigest"}) {
     CAPTURE(bad);
     auto id = ParseDockerIdentity(bad);
     REQUIRE_FALSE(id.ok());

@@ -17,7 +17,8 @@ TEST_CASE("PAE matches the DSSE specification's vectors") {
     std::string pae;
   };
   const Case cases[] = {
-      {"http://example.com/HelloWorld", "hello world", "DSSEv1 29 http://example.com/HelloWorld 11 hello world"},
+      {"http://example.com/HelloWorld", "hello world",
+       "DSSEv1 29 http://example.com/HelloWorld 11 hello world"},
       {"", "", "DSSEv1 0  0 "},
       {"t", "caf\xc3\xa9", "DSSEv1 1 t 5 caf\xc3\xa9"},  // lengths count bytes, not characters
   };
@@ -44,8 +45,10 @@ TEST_CASE("envelopes encode as go-securesystemslib writes them") {
 }
 
 TEST_CASE("envelope parsing accepts URL-safe base64 and refuses malformed envelopes") {
-  const std::string good = R"({"payloadType":"t","payload":"aGVsbG8gd29ybGQ=","signatures":[{"keyid":"","sig":"AQI="}]})";
-  auto url_safe = ParseDsseEnvelope(ReplaceOnce(ReplaceOnce(good, "aGVsbG8gd29ybGQ=", "-_-_"), "AQI=", "AQI"));
+  const std::string good =
+      R"({"payloadType":"t","payload":"aGVsbG8gd29ybGQ=","signatures":[{"keyid":"","sig":"AQI="}]})";
+  auto url_safe =
+      ParseDsseEnvelope(ReplaceOnce(ReplaceOnce(good, "aGVsbG8gd29ybGQ=", "-_-_"), "AQI=", "AQI"));
   REQUIRE_MESSAGE(url_safe.ok(), url_safe.status().ToString());
   CHECK(url_safe->payload == "\xfb\xff\xbf");
   CHECK(url_safe->signatures[0].signature == "\x01\x02");

@@ -70,8 +70,10 @@ TEST_CASE("public keys: P-256 SPKI is accepted, everything else is refused clear
       {"RSA PUBLIC KEY label", EncodePem("RSA PUBLIC KEY", "x"), "unsupported PEM type 'RSA PUBLIC KEY'"},
       {"garbage DER", EncodePem("PUBLIC KEY", "not DER"), "not a valid PKIX"},
       {"truncated DER", EncodePem("PUBLIC KEY", cosign_pub_der.substr(0, 60)), "not a valid PKIX"},
-      {"trailing bytes", EncodePem("PUBLIC KEY", cosign_pub_der + "xx"), "unexpected bytes after the public key"},
-      {"point off the curve", EncodePem("PUBLIC KEY", cosign_pub_der.substr(0, 90) + char(cosign_pub_der[90] ^ 1)),
+      {"trailing bytes", EncodePem("PUBLIC KEY", cosign_pub_der + "xx"),
+       "unexpected bytes after the public key"},
+      {"point off the curve",
+       EncodePem("PUBLIC KEY", cosign_pub_der.substr(0, 90) + char(cosign_pub_der[90] ^ 1)),
        "not a valid PKIX"},
       {"huge", CosignFixture("cosign.pub") + std::string(65 * 1024, '\n'), "more than the limit"},
   };
@@ -117,7 +119,8 @@ TEST_CASE("private keys: only PKCS#8 P-256 is accepted") {
 
   auto sec1_key = ParseCosignPrivateKey(ReadFile(sec1), Secret(), "sec1.key");
   REQUIRE_FALSE(sec1_key.ok());
-  CHECK(sec1_key.status().message().find("unsupported PEM type 'EC PRIVATE KEY' (SEC1)") != std::string::npos);
+  CHECK(sec1_key.status().message().find("unsupported PEM type 'EC PRIVATE KEY' (SEC1)") !=
+        std::string::npos);
 
   // SEC1 DER inside a PRIVATE KEY label is caught by the PKCS#8 parser itself.
   const std::string sec1_der = DecodePem(ReadFile(sec1), "sec1")->bytes;

@@ -23,8 +23,8 @@ int OpensslVerify(const ScratchDir& dir, const std::string& pub_pem, const std::
   const std::string pub = dir.Write("pub.pem", pub_pem);
   const std::string sig = dir.Write("sig.der", signature);
   const std::string msg = dir.Write("payload", message);
-  return RunQuietly("openssl dgst -sha256 -verify " + ShellQuote(pub) + " -signature " + ShellQuote(sig) + " " +
-                    ShellQuote(msg));
+  return RunQuietly("openssl dgst -sha256 -verify " + ShellQuote(pub) + " -signature " + ShellQuote(sig) +
+                    " " + ShellQuote(msg));
 }
 
 TEST_CASE("our signatures verify with the openssl CLI, and tampering is caught") {
@@ -62,8 +62,8 @@ TEST_CASE("openssl-made signatures verify with our code") {
   const std::string message = "signed by openssl";
   const std::string msg = dir.Write("message", message);
   const std::string sig = (dir.path() / "sig.der").string();
-  REQUIRE(RunQuietly("openssl dgst -sha256 -sign " + ShellQuote(key_der) + " -keyform DER -out " + ShellQuote(sig) +
-                     " " + ShellQuote(msg)) == 0);
+  REQUIRE(RunQuietly("openssl dgst -sha256 -sign " + ShellQuote(key_der) + " -keyform DER -out " +
+                     ShellQuote(sig) + " " + ShellQuote(msg)) == 0);
   auto signature = ReadBoundedFile(sig, 1024);
   REQUIRE(signature.ok());
   auto pub = PublicKey::FromPem(CosignFixture("cosign.pub"), "cosign.pub");
@@ -80,7 +80,8 @@ TEST_CASE("DSSE signatures over PAE verify with the openssl CLI") {
   REQUIRE(envelope.ok());
   const std::string pae = PreAuthEncoding(envelope->payload_type, envelope->payload);
   CHECK(OpensslVerify(dir, key->public_key().ToPem(), envelope->signatures[0].signature, pae) == 0);
-  CHECK(OpensslVerify(dir, key->public_key().ToPem(), envelope->signatures[0].signature, envelope->payload) != 0);
+  CHECK(OpensslVerify(dir, key->public_key().ToPem(), envelope->signatures[0].signature, envelope->payload) !=
+        0);
 }
 
 TEST_CASE("malformed and wrong signatures are refused") {

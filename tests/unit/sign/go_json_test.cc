@@ -21,9 +21,9 @@ TEST_CASE("strings are escaped exactly as Go's encoding/json escapes them") {
       {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
       {"line\xe2\x80\xa8sep\xe2\x80\xa9", R"("line\u2028sep\u2029")"},
       {"bad\xff", R"("bad\ufffd")"},
-      {"\xc0\xaf", R"("\ufffd\ufffd")"},          // overlong '/'
+      {"\xc0\xaf", R"("\ufffd\ufffd")"},            // overlong '/'
       {"\xed\xa0\x80", R"("\ufffd\ufffd\ufffd")"},  // UTF-16 surrogate
-      {"\xe2\x82", R"("\ufffd\ufffd")"},          // truncated sequence
+      {"\xe2\x82", R"("\ufffd\ufffd")"},            // truncated sequence
   };
   for (const Case& c : cases) {
     CAPTURE(c.out);

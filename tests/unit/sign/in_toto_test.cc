@@ -13,12 +13,13 @@ using testing::ReplaceOnce;
 
 constexpr const char* kHex = "5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5";
 constexpr const char* kDigest = "sha256:5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5";
-constexpr const char* kOtherDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+constexpr const char* kOtherDigest =
+    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 TEST_CASE("statements are built as cosign attest writes them") {
   const nlohmann::json predicate = {{"Timestamp", "2025-01-02T03:04:05Z"}, {"Data", "scan <ok> & clean"}};
-  auto statement = BuildInTotoStatement("https://cosign.sigstore.dev/attestation/v1", "127.0.0.1:5000/demo/hello",
-                                        kDigest, predicate);
+  auto statement = BuildInTotoStatement("https://cosign.sigstore.dev/attestation/v1",
+                                        "127.0.0.1:5000/demo/hello", kDigest, predicate);
   REQUIRE(statement.ok());
   CHECK(*statement ==
         std::string(R"({"_type":"https://in-toto.io/Statement/v0.1",)") +
@@ -46,7 +47,8 @@ TEST_CASE("v1 statements in any key order and layout are accepted") {
     "predicate": {"buildType": "x"},
     "subject": [
       {"digest": {"sha512": "abcd"}, "name": "other"},
-      {"name": "app", "digest": {"sha256": ")") + kHex + R"("}}
+      {"name": "app", "digest": {"sha256": ")") +
+                         kHex + R"("}}
     ],
     "predicateType": "https://slsa.dev/provenance/v1",
     "_type": "https://in-toto.io/Statement/v1"
@@ -60,8 +62,9 @@ TEST_CASE("v1 statements in any key order and layout are accepted") {
 }
 
 TEST_CASE("malformed statements are refused") {
-  const std::string good = std::string(R"({"_type":"https://in-toto.io/Statement/v0.1","predicateType":"p",)") +
-                           R"("subject":[{"name":"n","digest":{"sha256":"h"}}],"predicate":{}})";
+  const std::string good =
+      std::string(R"({"_type":"https://in-toto.io/Statement/v0.1","predicateType":"p",)") +
+      R"("subject":[{"name":"n","digest":{"sha256":"h"}}],"predicate":{}})";
   REQUIRE(ParseInTotoStatement(good).ok());
   struct Case {
     const char* name;
@@ -71,13 +74,15 @@ TEST_CASE("malformed statements are refused") {
   const Case cases[] = {
       {"not JSON", "]", "malformed JSON"},
       {"unknown _type", ReplaceOnce(good, "Statement/v0.1", "Statement/v2"), "unsupported _type"},
-      {"_type missing", ReplaceOnce(good, R"("_type":"https://in-toto.io/Statement/v0.1",)", ""), "_type is missing"},
+      {"_type missing", ReplaceOnce(good, R"("_type":"https://in-toto.io/Statement/v0.1",)", ""),
+       "_type is missing"},
       {"predicateType missing", ReplaceOnce(good, R"("predicateType":"p",)", ""), "predicateType is missing"},
       {"subject empty", ReplaceOnce(good, R"({"name":"n","digest":{"sha256":"h"}})", ""), "non-empty array"},
       {"subject name missing", ReplaceOnce(good, R"("name":"n",)", ""), "subject.name"},
       {"digest not object", ReplaceOnce(good, R"({"sha256":"h"})", "\"h\""), "subject.digest is missing"},
       {"digest value not string", ReplaceOnce(good, R"("h")", "1"), "subject.digest.sha256 must be a string"},
-      {"duplicate key", ReplaceOnce(good, R"("predicateType":"p")", R"("predicateType":"p","predicateType":"q")"),
+      {"duplicate key",
+       ReplaceOnce(good, R"("predicateType":"p")", R"("predicateType":"p","predicateType":"q")"),
        "duplicate JSON key"},
   };
   for (const Case& c : cases) {
@@ -94,7 +99,8 @@ TEST_CASE("attestation envelopes verify end to end") {
   auto other = PrivateKey::Generate();
   REQUIRE(key.ok());
   REQUIRE(other.ok());
-  auto statement = BuildInTotoStatement("https://example.com/promotion/v1", "reg/app", kDigest, {{"env", "prod"}});
+  auto statement =
+      BuildInTotoStatement("https://example.com/promotion/v1", "reg/app", kDigest, {{"env", "prod"}});
   REQUIRE(statement.ok());
   auto envelope = SignDsse(kInTotoPayloadType, *statement, *key);
   REQUIRE(envelope.ok());
@@ -112,13 +118,15 @@ TEST_CASE("attestation envelopes verify end to end") {
 
   auto wrong_type_envelope = SignDsse("application/json", *statement, *key);
   REQUIRE(wrong_type_envelope.ok());
-  auto wrong_type = VerifyAttestationEnvelope(EncodeDsseEnvelope(*wrong_type_envelope), key->public_key(), kDigest);
+  auto wrong_type =
+      VerifyAttestationEnvelope(EncodeDsseEnvelope(*wrong_type_envelope), key->public_key(), kDigest);
   CHECK(wrong_type.status().code() == Code::kGateRefused);
   CHECK(wrong_type.status().message().find("payloadType") != std::string::npos);
 
   auto garbage = VerifyAttestationEnvelope("{}", key->public_key(), kDigest);
   CHECK(garbage.status().code() == Code::kGateRefused);
-  CHECK(VerifyAttestationEnvelope(json, key->public_key(), "sha256:x").status().code() == Code::kInvalidArgument);
+  CHECK(VerifyAttestationEnvelope(json, key->public_key(), "sha256:x").status().code() ==
+        Code::kInvalidArgument);
 }
 
 }  // namespace

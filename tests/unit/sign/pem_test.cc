@@ -38,7 +38,8 @@ TEST_CASE("PEM decoding tolerates surrounding whitespace only") {
   CHECK(DecodePem("\n\n  " + block + "\n\n", "padded").ok());
   auto with_text = DecodePem(block + "trailing text\n", "x.pem");
   REQUIRE_FALSE(with_text.ok());
-  CHECK(with_text.status().message() == "x.pem: unexpected data after the PEM block; expected exactly one block");
+  CHECK(with_text.status().message() ==
+        "x.pem: unexpected data after the PEM block; expected exactly one block");
   auto leading = DecodePem("comment\n" + block, "x.pem");
   REQUIRE_FALSE(leading.ok());
   CHECK(leading.status().message().find("not a PEM file") != std::string::npos);

@@ -21,12 +21,17 @@ TEST_CASE("payload bytes are exactly what cosign writes") {
   };
   const std::string critical =
       std::string(R"({"critical":{"identity":{"docker-reference":"127.0.0.1:5000/demo/hello"},)") +
-      R"("image":{"docker-manifest-digest":")" + kDigest + R"("},"type":"cosign container image signature"},)";
+      R"("image":{"docker-manifest-digest":")" + kDigest +
+      R"("},"type":"cosign container image signature"},)";
   const Case cases[] = {
       {"no annotations", "127.0.0.1:5000/demo/hello", {}, critical + R"("optional":null})"},
-      {"annotations sorted", "127.0.0.1:5000/demo/hello", {{"sha", "2b2e927"}, {"env", "prod"}},
+      {"annotations sorted",
+       "127.0.0.1:5000/demo/hello",
+       {{"sha", "2b2e927"}, {"env", "prod"}},
        critical + R"("optional":{"env":"prod","sha":"2b2e927"}})"},
-      {"Go escaping", "127.0.0.1:5000/demo/hello", {{"note", "a<b> & \"c\""}},
+      {"Go escaping",
+       "127.0.0.1:5000/demo/hello",
+       {{"note", "a<b> & \"c\""}},
        critical + R"("optional":{"note":"a\u003cb\u003e \u0026 \"c\""}})"},
   };
   for (const Case& c : cases) {
@@ -48,8 +53,9 @@ TEST_CASE("payload bytes are exactly what cosign writes") {
 
 TEST_CASE("the builder refuses a bad digest or an empty identity") {
   CHECK(BuildSimpleSigningPayload("", kDigest).status().code() == Code::kInvalidArgument);
-  for (const char* digest : {"", "sha256:abc", "sha512:5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5",
-                             "sha256:5AAFDBFEA1F9B14602B802CF7AFE37A697AF73CCBA9C73175CA7A5EC11293BA5"}) {
+  for (const char* digest :
+       {"", "sha256:abc", "sha512:5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5",
+        "sha256:5AAFDBFEA1F9B14602B802CF7AFE37A697AF73CCBA9C73175CA7A5EC11293BA5"}) {
     CAPTURE(digest);
     auto payload = BuildSimpleSigningPayload("reg/app", digest);
     REQUIRE_FALSE(payload.ok());
@@ -79,11 +85,14 @@ TEST_CASE("payload parsing is as strict as containers/image") {
       {"array", "[]", "must be a JSON object"},
       {"trailing data", good + "{}", "malformed JSON"},
       {"trailing newline is fine for JSON", good + "\n", nullptr},
-      {"optional missing", edit(",\"optional\":{\"creator\":\"containers/image 5.22.1\",\"timestamp\":1795358979}", ""),
+      {"optional missing",
+       edit(",\"optional\":{\"creator\":\"containers/image 5.22.1\",\"timestamp\":1795358979}", ""),
        "missing field \"optional\""},
-      {"optional null", edit("{\"creator\":\"containers/image 5.22.1\",\"timestamp\":1795358979}", "null"), nullptr},
+      {"optional null", edit("{\"creator\":\"containers/image 5.22.1\",\"timestamp\":1795358979}", "null"),
+       nullptr},
       {"optional unknown keys ignored", edit("\"creator\"", "\"x-extra\":[1],\"creator\""), nullptr},
-      {"optional is an array", edit("{\"creator\":\"containers/image 5.22.1\",\"timestamp\":1795358979}", "[]"),
+      {"optional is an array",
+       edit("{\"creator\":\"containers/image 5.22.1\",\"timestamp\":1795358979}", "[]"),
        "optional must be null or an object"},
       {"creator not a string", edit("\"containers/image 5.22.1\"", "5"), "optional.creator must be a string"},
       {"timestamp fractional", edit("1795358979", "1795358979.5"), "optional.timestamp must be an integer"},
@@ -101,11 +110,14 @@ TEST_CASE("payload parsing is as strict as containers/image") {
        "critical.identity: unknown field \"x\""},
       {"digest uppercase", edit("5aafdbfea1f9", "5AAFDBFEA1F9"), "docker-manifest-digest must be sha256"},
       {"digest short", edit("ba5\"", "\""), "docker-manifest-digest must be sha256"},
-      {"digest not a string", edit(std::string("\"") + kDigest + "\"", "1"), "docker-manifest-digest must be sha256"},
+      {"digest not a string", edit(std::string("\"") + kDigest + "\"", "1"),
+       "docker-manifest-digest must be sha256"},
       {"reference not a string", edit("\"127.0.0.1:5000/demo/hello:v1\"", "[]"),
        "docker-reference must be a non-empty string"},
-      {"reference empty", edit("127.0.0.1:5000/demo/hello:v1", ""), "docker-reference must be a non-empty string"},
-      {"duplicate key", edit("{\"critical\"", "{\"optional\":null,\"critical\""), "duplicate JSON key \"optional\""},
+      {"reference empty", edit("127.0.0.1:5000/demo/hello:v1", ""),
+       "docker-reference must be a non-empty string"},
+      {"duplicate key", edit("{\"critical\"", "{\"optional\":null,\"critical\""),
+       "duplicate JSON key \"optional\""},
       {"duplicate nested key", edit("\"type\":", "\"image\":{},\"type\":"), "duplicate JSON key \"image\""},
       {"huge", good + std::string(70 * 1024, ' '), "more than the limit"},
   };
