@@ -1,0 +1,453 @@
+#include "policy/promote_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "oci/reference.h"
+#include "policy/branch_rules.h"
+#include "scan/report_format.h"
+
+namespace promote::policy {
+namespace {
+
+constexpr size_t kMaxConfigBytes = 1024 * 1024;
+
+// Reads a YAML tree strictly; every error names origin:line.
+class Reader {
+ public:
+  explicit Reader(std::string origin) : origin_(std::move(origin)) {}
+
+  Status Error(const YAML::Node& at, const std::string& message) const {
+    int line = at.IsDefined() ? at.Mark().line + 1 : 0;
+    return InvalidArgument(origin_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message);
+  }
+
+  Status Keys(const YAML::Node& map, const std::string& where, const std::set<std::string>& allowed) const {
+    if (!map.IsMap()) return Error(map, where + " must be a mapping");
+    for (const auto& kv : map) {
+      std::string key = kv.first.as<std::string>();
+      if (allowed.count(key) == 0) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return Error(kv.first, "unknown key '" + key + "' in " + where + " (allowed: " + list + ")");
+      }
+    }
+    return OkStatus();
+  }
+
+  Result<std::string> String(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsScalar()) return Error(n, what + " must be a string");
+    return n.as<std::string>();
+  }
+
+  Result<bool> Bool(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsScalar()) return Error(n, what + " must be true or false");
+    std::string v = n.as<std::string>();
+    if (v == "true") return true;
+    if (v == "false") return false;
+    return Error(n, what + " must be true or false, not '" + v + "'");
+  }
+
+  Result<int> Int(const YAML::Node& n, const std::string& what, int min, int max) const {
+    if (!n.IsScalar()) return Error(n, what + " must be a number");
+    std::string v = n.as<std::string>();
+    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return Error(n, what + " must be a whole number, not '" + v + "'");
+    }
+    int i = std::stoi(v);
+    if (i < min || i > max) {
+      return Error(n, what + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return i;
+  }
+
+  Result<std::vector<std::string>> StringList(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsSequence()) return Error(n, what + " must be a list");
+    std::vector<std::string> out;
+    for (const auto& item : n) {
+      PROMOTE_ASSIGN_OR_RETURN(std::string s, String(item, what + " entries"));
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  Result<SecretRef> Secret(const YAML::Node& n, const std::string& what) const {
+    PROMOTE_ASSIGN_OR_RETURN(std::string v, String(n, what));
+    static const std::regex kEnv("env:[A-Za-z_][A-Za-z0-9_]*");
+    if (std::regex_match(v, kEnv)) return SecretRef{v};
+    if (v.rfind("file:", 0) == 0 && v.size() > 5) return SecretRef{v};
+    // The value itself is never echoed: it may be a pasted password.
+    return Error(n, what + " must be a reference (env:NAME or file:/path), never a literal secret");
+  }
+
+  Result<scan::Severity> Severity(const YAML::Node& n, const std::string& what) const {
+    PROMOTE_ASSIGN_OR_RETURN(std::string v, String(n, what));
+    auto s = scan::ParseSeverity(v);
+    if (!s || v.empty()) return Error(n, what + ": unknown severity '" + v + "' (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)");
+    return *s;
+  }
+
+ private:
+  std::string origin_;
+};
+
+Status ParseScanners(const Reader& r, const YAML::Node& node, PromoteConfig* config) {
+  if (!node.IsMap()) return r.Error(node, "scanners must be a mapping of name to scanner");
+  for (const auto& kv : node) {
+    std::string name = kv.first.as<std::string>();
+    const YAML::Node& s = kv.second;
+    std::string where = "scanner '" + name + "'";
+    PROMOTE_RETURN_IF_ERROR(
+        r.Keys(s, where, {"kind", "executable", "args", "format", "timeout", "workdir", "env", "exit-codes"}));
+    scan::HookConfig hook;
+    std::string kind = "trivy";
+    if (s["kind"]) {
+      PROMOTE_ASSIGN_OR_RETURN(kind, r.String(s["kind"], where + " kind"));
+    }
+    if (kind == "trivy") {
+      hook.kind = scan::HookConfig::kTrivy;
+    } else if (kind == "grype") {
+      hook.kind = scan::HookConfig::kGrype;
+    } else if (kind == "command") {
+      hook.kind = scan::HookConfig::kCommand;
+    } else {
+      return r.Error(s["kind"], where + ": kind must be trivy, grype or command, not '" + kind + "'");
+    }
+    if (s["executable"]) {
+      PROMOTE_ASSIGN_OR_RETURN(hook.executable, r.String(s["executable"], where + " executable"));
+    }
+    if (s["args"]) {
+      PROMOTE_ASSIGN_OR_RETURN(hook.args, r.StringList(s["args"], where + " args"));
+    }
+    if (s["format"]) {
+      PROMOTE_ASSIGN_OR_RETURN(hook.format, r.String(s["format"], where + " format"));
+      if (!scan::IsKnownReportFormat(hook.format)) {
+        return r.Error(s["format"], where + ": format must be trivy-json, grype-json or sarif");
+      }
+    }
+    if (hook.kind == scan::HookConfig::kCommand && (hook.executable.empty() || hook.format.empty())) {
+      return r.Error(s, where + ": a command scanner needs executable and format");
+    }
+    if (s["timeout"]) {
+      PROMOTE_ASSIGN_OR_RETURN(int t, r.Int(s["timeout"], where + " timeout (seconds)", 1, 86400));
+      hook.timeout = std::chrono::seconds(t);
+    }
+    if (s["workdir"]) {
+      PROMOTE_ASSIGN_OR_RETURN(hook.workdir, r.String(s["workdir"], where + " workdir"));
+    }
+    if (s["env"]) {
+      if (!s["env"].IsMap()) return r.Error(s["env"], where + " env must be a mapping");
+      for (const auto& e : s["env"]) {
+        PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(e.second, where + " env value"));
+        hook.env[e.first.as<std::string>()] = v;
+      }
+    }
+    if (s["exit-codes"]) {
+      hook.expected_exit_codes.clear();
+      for (const auto& c : s["exit-codes"]) {
+        PROMOTE_ASSIGN_OR_RETURN(int code, r.Int(c, where + " exit-codes", 0, 255));
+        hook.expected_exit_codes.push_back(code);
+      }
+    }
+    config->scanners[name] = hook;
+  }
+  return OkStatus();
+}
+
+Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n, const PromoteConfig& config,
+                                     const std::string& where) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(n, where, {"scanners", "fail-on", "ignore-unfixed", "unknown-as", "max", "allow",
+                                            "trivyignore", "platforms", "on-error"}));
+  ScanGateConfig gate;
+  if (!n["scanners"]) return r.Error(n, where + ": scanners is required (names from the top-level scanners)");
+  PROMOTE_ASSIGN_OR_RETURN(gate.scanners, r.StringList(n["scanners"], where + " scanners"));
+  if (gate.scanners.empty()) return r.Error(n["scanners"], where + ": scanners must name at least one scanner");
+  for (const auto& s : gate.scanners) {
+    if (config.scanners.count(s) == 0) return r.Error(n["scanners"], where + ": unknown scanner '" + s + "'");
+  }
+  if (n["fail-on"]) {
+    PROMOTE_ASSIGN_OR_RETURN(gate.policy.threshold, r.Severity(n["fail-on"], where + " fail-on"));
+  }
+  if (n["ignore-unfixed"]) {
+    PROMOTE_ASSIGN_OR_RETURN(gate.policy.ignore_unfixed, r.Bool(n["ignore-unfixed"], where + " ignore-unfixed"));
+  }
+  if (n["unknown-as"]) {
+    PROMOTE_ASSIGN_OR_RETURN(gate.policy.unknown_counts_as, r.Severity(n["unknown-as"], where + " unknown-as"));
+  }
+  if (n["max"]) {
+    if (!n["max"].IsMap()) return r.Error(n["max"], where + " max must map severities to counts");
+    for (const auto& kv : n["max"]) {
+      PROMOTE_ASSIGN_OR_RETURN(scan::Severity sev, r.Severity(kv.first, where + " max"));
+      PROMOTE_ASSIGN_OR_RETURN(int count, r.Int(kv.second, where + " max count", 0, 1000000));
+      gate.policy.max_count[sev] = count;
+    }
+  }
+  if (n["allow"]) {
+    if (!n["allow"].IsSequence()) return r.Error(n["allow"], where + " allow must be a list");
+    for (const auto& a : n["allow"]) {
+      PROMOTE_RETURN_IF_ERROR(r.Keys(a, where + " allow entry", {"id", "reason", "expires"}));
+      scan::AllowEntry entry;
+      if (!a["id"] || !a["reason"]) return r.Error(a, where + ": an allow entry needs id and reason");
+      PROMOTE_ASSIGN_OR_RETURN(entry.id, r.String(a["id"], "allow id"));
+      PROMOTE_ASSIGN_OR_RETURN(entry.reason, r.String(a["reason"], "allow reason"));
+      if (a["expires"]) {
+        PROMOTE_ASSIGN_OR_RETURN(std::string d, r.String(a["expires"], "allow expires"));
+        auto date = scan::ParseIsoDate(d);
+        if (!date) return r.Error(a["expires"], where + ": expires must be a date YYYY-MM-DD, not '" + d + "'");
+        entry.expires = *date;
+      }
+      gate.policy.allowlist.push_back(std::move(entry));
+    }
+  }
+  if (n["trivyignore"]) {
+    PROMOTE_ASSIGN_OR_RETURN(gate.trivyignore, r.String(n["trivyignore"], where + " trivyignore"));
+  }
+  if (n["platforms"]) {
+    PROMOTE_ASSIGN_OR_RETURN(gate.platforms, r.StringList(n["platforms"], where + " platforms"));
+  }
+  if (n["on-error"]) {
+    PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(n["on-error"], where + " on-error"));
+    if (v != "fail" && v != "warn") return r.Error(n["on-error"], where + ": on-error must be fail or warn");
+    gate.warn_on_scanner_error = v == "warn";
+  }
+  return gate;
+}
+
+Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment", {"name", "registry", "repository", "from", "mutable-tags",
+                                                    "stage-order", "sign", "credentials", "gates"}));
+  Environment env;
+  env.line = n.Mark().line + 1;
+  if (!n["name"] || !n["registry"] || !n["repository"]) {
+    return r.Error(n, "an environment needs name, registry and repository");
+  }
+  PROMOTE_ASSIGN_OR_RETURN(env.name, r.String(n["name"], "environment name"));
+  static const std::regex kName("[a-z0-9][a-z0-9_-]{0,62}");
+  if (!std::regex_match(env.name, kName)) {
+    return r.Error(n["name"], "environment name '" + env.name + "' must be lowercase letters, digits, '-' or '_'");
+  }
+  std::string where = "environment '" + env.name + "'";
+  PROMOTE_ASSIGN_OR_RETURN(env.registry, r.String(n["registry"], where + " registry"));
+  PROMOTE_ASSIGN_OR_RETURN(env.repository, r.String(n["repository"], where + " repository"));
+  auto parsed = oci::ParseRepository(env.registry + "/" + env.repository);
+  if (!parsed.ok()) return r.Error(n["repository"], where + ": " + parsed.status().message());
+  if (parsed->registry != env.registry && !(env.registry == "index.docker.io" || env.registry == "docker.io")) {
+    return r.Error(n["registry"], where + ": '" + env.registry + "' is not a registry host (e.g. registry.example.com:5000)");
+  }
+  env.registry = parsed->registry;
+  env.repository = parsed->repository;
+  if (n["from"]) {
+    PROMOTE_ASSIGN_OR_RETURN(std::string from, r.String(n["from"], where + " from"));
+    env.from = from;
+  }
+  if (n["mutable-tags"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env.mutable_tags, r.StringList(n["mutable-tags"], where + " mutable-tags"));
+    for (const auto& t : env.mutable_tags) {
+      if (Status st = oci::ValidateTag(t); !st.ok()) return r.Error(n["mutable-tags"], where + ": " + st.message());
+    }
+  }
+  if (n["stage-order"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env.stage_order, r.Bool(n["stage-order"], where + " stage-order"));
+  }
+  if (n["sign"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env.sign, r.Bool(n["sign"], where + " sign"));
+  }
+  if (n["credentials"]) {
+    const YAML::Node& c = n["credentials"];
+    PROMOTE_RETURN_IF_ERROR(r.Keys(c, where + " credentials", {"username", "password"}));
+    if (!c["username"] || !c["password"]) return r.Error(c, where + ": credentials need username and password");
+    PROMOTE_ASSIGN_OR_RETURN(env.credentials.username, r.String(c["username"], "credentials username"));
+    PROMOTE_ASSIGN_OR_RETURN(env.credentials.password, r.Secret(c["password"], where + " credentials password"));
+  }
+  if (n["gates"]) {
+    const YAML::Node& g = n["gates"];
+    PROMOTE_RETURN_IF_ERROR(r.Keys(g, where + " gates", {"scan", "signature"}));
+    if (g["scan"]) {
+      PROMOTE_ASSIGN_OR_RETURN(auto scan_gate, ParseScanGate(r, g["scan"], config, where + " scan gate"));
+      env.scan = std::move(scan_gate);
+    }
+    if (g["signature"]) {
+      const YAML::Node& s = g["signature"];
+      PROMOTE_RETURN_IF_ERROR(r.Keys(s, where + " signature gate", {"key", "identity-policy"}));
+      SignatureGateConfig sig;
+      if (!s["key"]) return r.Error(s, where + ": the signature gate needs key (a cosign public key)");
+      PROMOTE_ASSIGN_OR_RETURN(sig.public_key, r.String(s["key"], "signature key"));
+      if (s["identity-policy"]) {
+        PROMOTE_ASSIGN_OR_RETURN(sig.identity_policy, r.String(s["identity-policy"], "identity-policy"));
+        if (sig.identity_policy != "match-repository" && sig.identity_policy != "exact" &&
+            sig.identity_policy != "ignore") {
+          return r.Error(s["identity-policy"], "identity-policy must be match-repository, exact or ignore");
+        }
+      }
+      env.verify = sig;
+    }
+  }
+  return env;
+}
+
+Status Validate(const Reader& r, const YAML::Node& root, PromoteConfig* config) {
+  std::set<std::string> names;
+  for (const auto& env : config->environments) {
+    if (!names.insert(env.name).second) {
+      return InvalidArgument(config->origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
+                             "' is defined twice");
+    }
+  }
+  for (const auto& env : config->environments) {
+    if (env.from && config->FindEnvironment(*env.from) == nullptr) {
+      return InvalidArgument(config->origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
+                             "' comes from unknown environment '" + *env.from + "'");
+    }
+    // Walk the `from` chain: it must end, never revisit an environment.
+    std::set<std::string> seen = {env.name};
+    for (const Environment* e = config->SourceOf(env); e != nullptr; e = config->SourceOf(*e)) {
+      if (!seen.insert(e->name).second) {
+        return InvalidArgument(config->origin + ":" + std::to_string(env.line) + ": environments form a cycle through '" +
+                               e->name + "'");
+      }
+    }
+    if (env.sign && config->signing.empty()) {
+      return InvalidArgument(config->origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
+                             "' signs images but no signing key is configured (signing: key: env:NAME)");
+    }
+  }
+  for (const auto& rule : config->branches) {
+    for (const auto& to : rule.to) {
+      if (config->FindEnvironment(to) == nullptr) {
+        return InvalidArgument(config->origin + ":" + std::to_string(rule.line) + ": branch rule '" + rule.pattern +
+                               "' names unknown environment '" + to + "'");
+      }
+    }
+  }
+  (void)r;
+  (void)root;
+  return OkStatus();
+}
+
+}  // namespace
+
+const Environment* PromoteConfig::FindEnvironment(const std::string& name) const {
+  for (const auto& e : environments) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+const Environment* PromoteConfig::SourceOf(const Environment& env) const {
+  if (env.from) return FindEnvironment(*env.from);
+  for (size_t i = 0; i < environments.size(); ++i) {
+    if (environments[i].name == env.name) return i == 0 ? nullptr : &environments[i - 1];
+  }
+  return nullptr;
+}
+
+std::vector<BranchRule> DefaultBranchRules(const std::vector<Environment>& environments) {
+  auto has = [&](const std::string& n) {
+    for (const auto& e : environments) {
+      if (e.name == n) return true;
+    }
+    return false;
+  };
+  std::vector<BranchRule> rules;
+  if (has("dev")) rules.push_back({"develop", {"dev"}, 0});
+  if (has("stage")) rules.push_back({"release/*", {"stage"}, 0});
+  if (has("prod")) rules.push_back({"main", {"prod"}, 0});
+  // A hotfix passes stage like a release, then prod: "through the same gates".
+  if (has("stage") && has("prod")) {
+    rules.push_back({"hotfix/*", {"stage", "prod"}, 0});
+  } else if (has("prod")) {
+    rules.push_back({"hotfix/*", {"prod"}, 0});
+  }
+  return rules;
+}
+
+Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std::string& origin) {
+  if (yaml_text.size() > kMaxConfigBytes) return InvalidArgument(origin + ": larger than 1 MiB");
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+  Reader r(origin);
+  try {
+    PROMOTE_RETURN_IF_ERROR(
+        r.Keys(root, "promote.yaml", {"version", "image", "tags", "environments", "branches", "scanners", "signing"}));
+    PromoteConfig config;
+    config.origin = origin;
+    if (!root["version"]) return r.Error(root, "version is required (version: 1)");
+    PROMOTE_ASSIGN_OR_RETURN(int version, r.Int(root["version"], "version", 1, 1));
+    (void)version;
+    if (root["image"]) {
+      PROMOTE_ASSIGN_OR_RETURN(config.image, r.String(root["image"], "image"));
+    }
+    if (root["tags"]) {
+      const YAML::Node& t = root["tags"];
+      PROMOTE_RETURN_IF_ERROR(r.Keys(t, "tags", {"immutable", "version-from-branch"}));
+      if (t["immutable"]) {
+        PROMOTE_ASSIGN_OR_RETURN(config.immutable_tag, r.String(t["immutable"], "tags immutable"));
+        if (config.immutable_tag.find("{sha7}") == std::string::npos &&
+            config.immutable_tag.find("{sha}") == std::string::npos) {
+          return r.Error(t["immutable"], "tags immutable must contain {sha7} or {sha}");
+        }
+        if (Status st = oci::ValidateTag(RenderImmutableTag(config.immutable_tag, std::string(40, 'a'))); !st.ok()) {
+          return r.Error(t["immutable"], "tags immutable renders an invalid tag: " + st.message());
+        }
+      }
+      if (t["version-from-branch"]) {
+        PROMOTE_ASSIGN_OR_RETURN(config.version_tag_from_branch, r.Bool(t["version-from-branch"], "version-from-branch"));
+      }
+    }
+    if (root["signing"]) {
+      const YAML::Node& s = root["signing"];
+      PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password"}));
+      if (!s["key"]) return r.Error(s, "signing needs key (env:NAME holding the key path, or file:/path)");
+      PROMOTE_ASSIGN_OR_RETURN(config.signing.key, r.Secret(s["key"], "signing key"));
+      if (s["password"]) {
+        PROMOTE_ASSIGN_OR_RETURN(config.signing.password, r.Secret(s["password"], "signing password"));
+      }
+    }
+    if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &config));
+    if (!root["environments"] || !root["environments"].IsSequence() || root["environments"].size() == 0) {
+      return r.Error(root["environments"] ? root["environments"] : root, "environments must be a non-empty list");
+    }
+    for (const auto& e : root["environments"]) {
+      PROMOTE_ASSIGN_OR_RETURN(Environment env, ParseEnvironment(r, e, config));
+      config.environments.push_back(std::move(env));
+    }
+    if (root["branches"]) {
+      if (!root["branches"].IsSequence()) return r.Error(root["branches"], "branches must be a list");
+      for (const auto& b : root["branches"]) {
+        PROMOTE_RETURN_IF_ERROR(r.Keys(b, "branch rule", {"pattern", "to"}));
+        if (!b["pattern"] || !b["to"]) return r.Error(b, "a branch rule needs pattern and to");
+        BranchRule rule;
+        rule.line = b.Mark().line + 1;
+        PROMOTE_ASSIGN_OR_RETURN(rule.pattern, r.String(b["pattern"], "branch pattern"));
+        if (Status st = ValidateBranchPattern(rule.pattern); !st.ok()) return r.Error(b["pattern"], st.message());
+        PROMOTE_ASSIGN_OR_RETURN(rule.to, r.StringList(b["to"], "branch rule to"));
+        if (rule.to.empty()) return r.Error(b["to"], "a branch rule must name at least one environment");
+        config.branches.push_back(std::move(rule));
+      }
+    } else {
+      config.branches = DefaultBranchRules(config.environments);
+    }
+    PROMOTE_RETURN_IF_ERROR(Validate(r, root, &config));
+    return config;
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+Result<PromoteConfig> LoadPromoteConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("config " + path + ": cannot be read (pass --config PATH)");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ParsePromoteConfig(ss.str(), path);
+}
+
+}  // namespace promote::policy

@@ -1,0 +1,93 @@
+// The promote.yaml model: the application's environments (each a registry and repository),
+// tag rules, Git-flow branch rules, gates per environment, scanners and the signing key.
+// Secrets are references ("env:NAME", "file:/path"), never literals. Loading is strict:
+// unknown keys, bad values, cycles and unknown environment names are errors with file:line.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scan/gate.h"
+#include "scan/scanner_hook.h"
+#include "util/status.h"
+
+namespace promote::policy {
+
+// Where a secret comes from: "env:NAME" or "file:/path". Resolved only when used.
+struct SecretRef {
+  std::string ref;
+  bool empty() const { return ref.empty(); }
+};
+
+struct RegistryCredentialsRef {
+  std::string username;  // not secret; may also be "env:NAME"
+  SecretRef password;
+  bool empty() const { return username.empty() && password.empty(); }
+};
+
+struct ScanGateConfig {
+  std::vector<std::string> scanners;     // names from the top-level `scanners` map
+  scan::GatePolicy policy;
+  std::string trivyignore;               // path of a .trivyignore (plain or YAML) to apply
+  std::vector<std::string> platforms;    // subset of platforms to scan; empty = all
+  bool warn_on_scanner_error = false;    // on-error: warn
+};
+
+struct SignatureGateConfig {
+  std::string public_key;                // path of a cosign public key, or env:NAME holding the path
+  std::string identity_policy = "match-repository";
+};
+
+struct Environment {
+  std::string name;
+  std::string registry;                  // "stage.registry:5000"
+  std::string repository;                // "shop/payment-svc" or "stage/payment-svc"
+  std::optional<std::string> from;       // the environment promotions come from (default: previous)
+  std::vector<std::string> mutable_tags; // tags that move with each promotion ("latest", "stage")
+  bool stage_order = true;               // the digest must carry a valid record of the `from` env
+  std::optional<ScanGateConfig> scan;
+  std::optional<SignatureGateConfig> verify;  // signatures required on the source
+  bool sign = false;                     // sign the image at the target with the signing key
+  RegistryCredentialsRef credentials;    // empty: docker config / credential helpers
+  int line = 0;
+
+  std::string Name() const { return registry + "/" + repository; }
+};
+
+struct BranchRule {
+  std::string pattern;                   // "develop", "release/*", "hotfix/**"
+  std::vector<std::string> to;           // environments this branch may promote into
+  int line = 0;
+};
+
+struct SigningConfig {
+  SecretRef key;                         // env:NAME holding the key path, or file:/path
+  SecretRef password;                    // env:NAME or file:/path
+  bool empty() const { return key.empty(); }
+};
+
+struct PromoteConfig {
+  std::string origin;                    // file name, for messages
+  std::string image;
+  std::string immutable_tag = "sha-{sha7}";
+  bool version_tag_from_branch = true;   // release/v1.2.0 -> tag v1.2.0
+  std::vector<Environment> environments; // in promotion order
+  std::vector<BranchRule> branches;
+  std::map<std::string, scan::HookConfig> scanners;
+  SigningConfig signing;
+
+  const Environment* FindEnvironment(const std::string& name) const;
+  // The environment promotions into `env` come from; nullptr for the first one.
+  const Environment* SourceOf(const Environment& env) const;
+};
+
+// Parses promote.yaml text. `origin` names the file in errors ("promote.yaml:12: …").
+Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std::string& origin);
+Result<PromoteConfig> LoadPromoteConfig(const std::string& path);
+
+// The default Git-flow rules for the environments a config has.
+std::vector<BranchRule> DefaultBranchRules(const std::vector<Environment>& environments);
+
+}  // namespace promote::policy

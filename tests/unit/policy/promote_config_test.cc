@@ -1,0 +1,136 @@
+#include "policy/promote_config.h"
+
+#include <doctest/doctest.h>
+
+#include "policy/branch_rules.h"
+
+using namespace promote::policy;
+
+namespace {
+
+const std::string kGood = R"(version: 1
+image: payment-svc
+signing:
+  key: env:PROMOTE_SIGNING_KEY
+  password: env:PROMOTE_KEY_PASSWORD
+scanners:
+  trivy:
+    kind: trivy
+    timeout: 120
+environments:
+  - name: dev
+    registry: dev.registry:5000
+    repository: shop/payment-svc
+    mutable-tags: [latest]
+  - name: stage
+    registry: registry.example.com
+    repository: stage/payment-svc
+    mutable-tags: [stage]
+    gates:
+      scan:
+        scanners: [trivy]
+        fail-on: HIGH
+        ignore-unfixed: true
+        allow:
+          - id: CVE-2023-1234
+            reason: not reachable
+            expires: 2027-01-31
+  - name: prod
+    registry: registry.example.com
+    repository: prod/payment-svc
+    sign: true
+    credentials:
+      username: ci-bot
+      password: env:PROD_PASSWORD
+)";
+
+}  // namespace
+
+TEST_CASE("a complete promote.yaml loads with defaults for what it leaves out") {
+  auto c = ParsePromoteConfig(kGood, "promote.yaml");
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  REQUIRE(c->environments.size() == 3);
+  CHECK(c->immutable_tag == "sha-{sha7}");
+  const auto* stage = c->FindEnvironment("stage");
+  REQUIRE(stage != nullptr);
+  CHECK(c->SourceOf(*stage)->name == "dev");
+  CHECK(c->SourceOf(*c->FindEnvironment("dev")) == nullptr);
+  REQUIRE(stage->scan.has_value());
+  CHECK(stage->scan->policy.ignore_unfixed);
+  CHECK(stage->scan->policy.allowlist.size() == 1);
+  CHECK(c->FindEnvironment("prod")->credentials.password.ref == "env:PROD_PASSWORD");
+  // Default Git-flow rules.
+  CHECK(AllowedEnvironments(*c, "develop") == std::vector<std::string>{"dev"});
+  CHECK(AllowedEnvironments(*c, "release/v1.2.0") == std::vector<std::string>{"stage"});
+  CHECK(AllowedEnvironments(*c, "main") == std::vector<std::string>{"prod"});
+  CHECK(AllowedEnvironments(*c, "hotfix/urgent") == std::vector<std::string>{"stage", "prod"});
+  CHECK(AllowedEnvironments(*c, "feature/x").empty());
+}
+
+TEST_CASE("bad promote.yaml files are refused with file:line") {
+  struct Case {
+    std::string name;
+    std::string yaml;
+    std::string message_part;
+  };
+  const std::string envs = "environments:\n  - name: dev\n    registry: r.io\n    repository: app\n";
+  const Case cases[] = {
+      {"not yaml", "version: 1\nenvironments: [\n", "promote.yaml:"},
+      {"no version", envs, "version is required"},
+      {"bad version", "version: 2\n" + envs, "version must be between 1 and 1"},
+      {"unknown top key", "version: 1\nfoo: 1\n" + envs, "promote.yaml:2: unknown key 'foo'"},
+      {"no environments", "version: 1\n", "environments must be a non-empty list"},
+      {"unknown env key", "version: 1\n" + envs + "    colour: blue\n", "promote.yaml:6: unknown key 'colour'"},
+      {"env without repo", "version: 1\nenvironments:\n  - name: dev\n    registry: r.io\n", "needs name, registry"},
+      {"bad env name", "version: 1\nenvironments:\n  - name: Dev;rm\n    registry: r.io\n    repository: app\n",
+       "must be lowercase"},
+      {"uppercase repo", "version: 1\nenvironments:\n  - name: dev\n    registry: r.io\n    repository: App\n",
+       "lowercase"},
+      {"duplicate env", "version: 1\n" + envs + "  - name: dev\n    registry: r.io\n    repository: b\n",
+       "defined twice"},
+      {"unknown from",
+       "version: 1\n" + envs + "  - name: prod\n    registry: r.io\n    repository: b\n    from: qa\n",
+       "unknown environment 'qa'"},
+      {"cycle",
+       "version: 1\nenvironments:\n  - name: a\n    registry: r.io\n    repository: a\n    from: b\n"
+       "  - name: b\n    registry: r.io\n    repository: b\n    from: a\n",
+       "cycle"},
+      {"literal password",
+       "version: 1\n" + envs + "    credentials:\n      username: u\n      password: hunter2\n",
+       "never a literal secret"},
+      {"unknown scanner",
+       "version: 1\n" + envs + "    gates:\n      scan:\n        scanners: [trivy]\n", "unknown scanner 'trivy'"},
+      {"bad severity",
+       "version: 1\nscanners:\n  t: {kind: trivy}\n" + envs + "    gates:\n      scan:\n        scanners: [t]\n"
+       "        fail-on: SEVERE\n",
+       "unknown severity 'SEVERE'"},
+      {"bad expiry",
+       "version: 1\nscanners:\n  t: {kind: trivy}\n" + envs + "    gates:\n      scan:\n        scanners: [t]\n"
+       "        allow:\n          - {id: CVE-1, reason: r, expires: 31/01/2027}\n",
+       "expires must be a date"},
+      {"bad scanner kind", "version: 1\nscanners:\n  t: {kind: clair}\n" + envs, "kind must be trivy, grype"},
+      {"command without format", "version: 1\nscanners:\n  t: {kind: command, executable: /x}\n" + envs,
+       "needs executable and format"},
+      {"bad glob", "version: 1\n" + envs + "branches:\n  - pattern: 'rel ease/*'\n    to: [dev]\n",
+       "cannot contain"},
+      {"branch to unknown env", "version: 1\n" + envs + "branches:\n  - pattern: main\n    to: [prod]\n",
+       "unknown environment 'prod'"},
+      {"sign without key", "version: 1\n" + envs + "    sign: true\n", "no signing key"},
+      {"bad bool", "version: 1\n" + envs + "    sign: yes-please\n", "true or false"},
+      {"tag template without sha", "version: 1\ntags:\n  immutable: stable\n" + envs, "must contain {sha7}"},
+      {"tag template invalid", "version: 1\ntags:\n  immutable: 'sha {sha7}'\n" + envs, "invalid tag"},
+      {"bad mutable tag", "version: 1\n" + envs + "    mutable-tags: ['-x']\n", "must start"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto r = ParsePromoteConfig(c.yaml, "promote.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == promote::Code::kInvalidArgument);
+    INFO(r.status().message());
+    CHECK(r.status().message().find(c.message_part) != std::string::npos);
+  }
+  // The literal password never appears in the error.
+  auto lit = ParsePromoteConfig("version: 1\n" + envs + "    credentials:\n      username: u\n      password: hunter2\n",
+                                "promote.yaml");
+  CHECK(lit.status().message().find("hunter2") == std::string::npos);
+}
