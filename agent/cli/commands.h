@@ -21,5 +21,9 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterResolveCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterKeygenCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global);
 
 }  // namespace promote::cli

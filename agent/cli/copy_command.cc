@@ -13,6 +13,7 @@ struct CopyFlags {
   std::vector<std::string> refs;
   std::vector<std::string> tags;
   bool force = false;
+  bool no_attachments = false;
   int jobs = 8;
   int64_t chunk_size = 0;
   RegistryFlags registry;
@@ -29,6 +30,9 @@ void PrintText(const std::vector<copy::CopyReport>& reports) {
               << " skipped (" << HumanBytes(r.blob_bytes.copied) << " moved, " << HumanBytes(r.blob_bytes.mounted)
               << " mounted)\n"
               << "  manifests: " << r.manifests_copied << " written, " << r.manifests_skipped << " present\n";
+    if (r.attachments.copied + r.attachments.skipped > 0) {
+      std::cout << "  attachments: " << r.attachments.copied << " copied, " << r.attachments.skipped << " present\n";
+    }
     if (!r.platforms.empty()) {
       std::cout << "  platforms:";
       for (const auto& p : r.platforms) std::cout << " " << p;
@@ -54,6 +58,8 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
       ->required();
   cmd->add_option("-t,--tag", flags->tags, "Tag to write at the target (repeatable)")->allow_extra_args(false);
   cmd->add_flag("--force", flags->force, "Move target tags that already name another digest");
+  cmd->add_flag("--no-attachments", flags->no_attachments,
+                "Leave signatures, attestations, SBOMs and referrers (sha256-<hex>.sig/.att/.sbom) behind");
   cmd->add_option("-j,--jobs", flags->jobs, "Concurrent blob transfers")->check(CLI::Range(1, 256));
   cmd->add_option("--chunk-size", flags->chunk_size, "Upload blobs in PATCH chunks of this many bytes")
       ->check(CLI::Range(int64_t{1024}, int64_t{1} << 34));
@@ -102,6 +108,7 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
     copy::CopyOptions options;
     options.tags = flags->tags;
     options.force = flags->force;
+    options.attachments = !flags->no_attachments;
     options.jobs = flags->jobs;
     options.blob.chunk_size = flags->chunk_size;
     options.progress = &progress;

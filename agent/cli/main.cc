@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   auto add = [&](CommandRunner runner) { commands[app.get_subcommands({}).back()] = std::move(runner); };
   add(RegisterCopyCommand(&app, &global));
   add(RegisterResolveCommand(&app, &global));
+  add(RegisterRunCommand(&app, &global));
+  add(RegisterKeygenCommand(&app, &global));
+  add(RegisterSignCommand(&app, &global));
+  add(RegisterVerifyCommand(&app, &global));
 
   try {
     app.parse(argc, argv);

@@ -60,8 +60,18 @@ void RegistryFlags::Register(CLI::App* cmd, bool with_target) {
       ->check(CLI::Range(1, 256));
 }
 
+std::shared_ptr<const registry::Keychain> RegistryFlags::Keychain(
+    std::shared_ptr<const registry::Keychain> first) const {
+  auto chain = std::make_shared<registry::ChainKeychain>();
+  if (first) chain->Append(std::move(first));
+  chain->Append(std::make_shared<registry::DockerConfigKeychain>(
+      authfile.empty() ? registry::DockerConfigKeychain::DefaultPath() : authfile));
+  return chain;
+}
+
 Result<std::unique_ptr<registry::RegistryPool>> RegistryFlags::BuildPool(
-    const std::vector<oci::Reference>& sources, const std::vector<oci::Reference>& targets) const {
+    const std::vector<oci::Reference>& sources, const std::vector<oci::Reference>& targets,
+    std::shared_ptr<const registry::Keychain> first) const {
   auto explicit_creds = std::make_shared<registry::StaticKeychain>();
   PROMOTE_ASSIGN_OR_RETURN(auto src, ExplicitCredentials(src_username, src_password_file, "PROMOTE_SRC_PASSWORD", "src"));
   PROMOTE_ASSIGN_OR_RETURN(auto dst, ExplicitCredentials(dst_username, dst_password_file, "PROMOTE_DST_PASSWORD", "dst"));
@@ -73,8 +83,7 @@ Result<std::unique_ptr<registry::RegistryPool>> RegistryFlags::BuildPool(
   }
   auto chain = std::make_shared<registry::ChainKeychain>();
   chain->Append(explicit_creds);
-  chain->Append(std::make_shared<registry::DockerConfigKeychain>(
-      authfile.empty() ? registry::DockerConfigKeychain::DefaultPath() : authfile));
+  chain->Append(Keychain(std::move(first)));
 
   registry::RegistryOptions options;
   options.plain_http_registries = plain_http;

@@ -31,8 +31,12 @@ struct RegistryFlags {
   // Builds the pool. Explicit credentials (flags + PROMOTE_SRC_PASSWORD / PROMOTE_DST_PASSWORD
   // or the password files) apply to the given source and target registries and take
   // precedence over the docker config.
-  Result<std::unique_ptr<registry::RegistryPool>> BuildPool(const std::vector<oci::Reference>& sources,
-                                                            const std::vector<oci::Reference>& targets) const;
+  // `first` (e.g. promote.yaml credentials) is consulted before the docker config.
+  Result<std::unique_ptr<registry::RegistryPool>> BuildPool(
+      const std::vector<oci::Reference>& sources, const std::vector<oci::Reference>& targets,
+      std::shared_ptr<const registry::Keychain> first = nullptr) const;
+  // The keychain BuildPool uses without explicit src/dst credentials: `first`, then the docker config.
+  std::shared_ptr<const registry::Keychain> Keychain(std::shared_ptr<const registry::Keychain> first) const;
 };
 
 }  // namespace promote::cli

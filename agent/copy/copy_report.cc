@@ -20,6 +20,16 @@ nlohmann::json ResultEnvelope(const std::string& command, const Status& status, 
   return j;
 }
 
+namespace {
+
+nlohmann::json AttachmentsJson(const AttachmentCounts& a) {
+  nlohmann::json conflicts = nlohmann::json::array();
+  for (const auto& c : a.conflicts) conflicts.push_back({{"tag", c.tag}, {"reason", c.reason}});
+  return {{"copied", a.copied}, {"skipped", a.skipped}, {"conflicts", conflicts}};
+}
+
+}  // namespace
+
 nlohmann::json CopyReport::ToJson() const {
   auto counts = [](const TransferCounts& c) {
     return nlohmann::json{{"copied", c.copied}, {"mounted", c.mounted}, {"skipped", c.skipped}};
@@ -30,10 +40,13 @@ nlohmann::json CopyReport::ToJson() const {
       {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
       {"media_type", media_type},
       {"platforms", platforms},
-      {"tags", {{"written", tags_written}, {"unchanged", tags_unchanged}, {"moved", tags_moved}}},
+      {"tags",
+       {{"written", tags_written}, {"unchanged", tags_unchanged}, {"moved", tags_moved}, {"refused", tags_refused}}},
+      {"dry_run", dry_run},
       {"blobs", counts(blobs)},
       {"manifests", {{"copied", manifests_copied}, {"skipped", manifests_skipped}}},
       {"bytes", counts(blob_bytes)},
+      {"attachments", AttachmentsJson(attachments)},
       {"timings_ms", {{"total", duration_ms}}},
   };
   return ResultEnvelope("copy", status, std::move(body));

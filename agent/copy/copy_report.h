@@ -18,6 +18,18 @@ struct TransferCounts {
   int64_t skipped = 0;
 };
 
+// Signatures, attestations, SBOMs and referrers carried along with an image (copy/attachments.h).
+struct AttachmentConflict {
+  std::string tag;     // the attachment tag at the target
+  std::string reason;  // what differs
+};
+
+struct AttachmentCounts {
+  int64_t copied = 0;   // attachment tags and referrer manifests written at the target
+  int64_t skipped = 0;  // already there (same digest, or a superset for tags)
+  std::vector<AttachmentConflict> conflicts;
+};
+
 struct CopyReport {
   std::string source;  // as normalised reference
   std::string target;
@@ -27,10 +39,13 @@ struct CopyReport {
   std::vector<std::string> tags_written;
   std::vector<std::string> tags_unchanged;
   std::vector<std::string> tags_moved;
+  std::vector<std::string> tags_refused;
+  bool dry_run = false;
   TransferCounts blobs;
   TransferCounts blob_bytes;
   int64_t manifests_copied = 0;
   int64_t manifests_skipped = 0;
+  AttachmentCounts attachments;
   int64_t duration_ms = 0;
   Status status;
 

@@ -7,6 +7,7 @@
 #include <semaphore>
 #include <thread>
 
+#include "copy/attachments.h"
 #include "copy/image_walker.h"
 
 namespace promote::copy {
@@ -45,7 +46,7 @@ std::vector<std::string> ImageCopier::TagsFor(const CopyRequest& request) const 
   for (const auto& t : options_.tags) {
     if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
   }
-  if (tags.empty() && !request.source.tag.empty()) tags.push_back(request.source.tag);
+  if (tags.empty() && options_.reuse_source_tag && !request.source.tag.empty()) tags.push_back(request.source.tag);
   return tags;
 }
 
@@ -111,19 +112,15 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
   report->platforms = graph.platforms;
   report->target = dst_ref.WithDigest(digest).str();
 
-  auto may_move = [&](const std::string& tag) {
-    return options_.force ||
-           std::find(options_.mutable_tags.begin(), options_.mutable_tags.end(), tag) != options_.mutable_tags.end();
-  };
-  auto conflict = [&](const std::string& tag, const oci::Digest& existing) {
-    return Status(Code::kConflict, "tag '" + tag + "' at " + dst_ref.Name() + " already names " + existing.str() +
-                                       ", not " + digest.str() + "; immutable tags are never moved (--force overrides)");
-  };
+  TagPolicy tag_policy{options_.force, options_.mutable_tags};
   // Refuse conflicts before writing anything.
-  for (const auto& tag : tags) {
-    PROMOTE_ASSIGN_OR_RETURN(auto head, dst->HeadManifest(dst_ref.repository, tag, target.scopes, cancel));
-    if (head && head->digest != digest && !may_move(tag)) return conflict(tag, head->digest);
+  PROMOTE_ASSIGN_OR_RETURN(TagOutcome planned,
+                           PlanTags(*dst, dst_ref.repository, digest, tags, tag_policy, target.scopes, cancel));
+  if (!planned.refused.empty()) {
+    report->tags_refused = planned.refused;
+    return Status(Code::kConflict, planned.first_conflict);
   }
+  if (options_.dry_run) return PlanInto(graph, *src, source, *dst, target, planned, report);
 
   // 1. Blobs.
   std::vector<oci::Descriptor> blobs = graph.UniqueBlobs();
@@ -180,18 +177,52 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
   PROMOTE_ASSIGN_OR_RETURN(bool root_written, put_if_missing(graph.root));
   (root_written ? report->manifests_copied : report->manifests_skipped)++;
 
-  // 3. Tags, last of all. Checked again: another writer may have moved a tag meanwhile.
-  for (const auto& tag : tags) {
-    if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled before tagging");
-    PROMOTE_ASSIGN_OR_RETURN(auto head, dst->HeadManifest(dst_ref.repository, tag, target.scopes, cancel));
-    if (head && head->digest == digest) {
-      report->tags_unchanged.push_back(tag);
-      continue;
-    }
-    if (head && !may_move(tag)) return conflict(tag, head->digest);
-    PROMOTE_RETURN_IF_ERROR(dst->PutManifest(dst_ref.repository, tag, graph.root, target.scopes, cancel));
-    (head ? report->tags_moved : report->tags_written).push_back(tag);
+  // Signatures, attestations, SBOMs and referrers come before any tag, so a tag never names
+  // an image whose signatures have not arrived yet.
+  if (options_.attachments) {
+    std::vector<oci::Digest> subjects = {digest};
+    for (const auto& m : graph.children) subjects.push_back(m.digest);
+    PROMOTE_RETURN_IF_ERROR(CopyAttachments(blobs_, source, target, subjects, &report->attachments, cancel));
   }
+
+  // 3. Tags, last of all.
+  TagOutcome written;
+  Status tag_status = WriteTags(*dst, dst_ref.repository, graph.root, tags, tag_policy, target.scopes, cancel, &written);
+  report->tags_written = written.written;
+  report->tags_unchanged = written.unchanged;
+  report->tags_moved = written.moved;
+  report->tags_refused = written.refused;
+  return tag_status;
+}
+
+Status ImageCopier::PlanInto(const ImageGraph& graph, registry::RegistryClient& src, const BlobEndpoint& source,
+                             registry::RegistryClient& dst, const BlobEndpoint& target, const TagOutcome& tags,
+                             CopyReport* report) {
+  const CancelToken* cancel = options_.cancel;
+  report->dry_run = true;
+  for (const auto& b : graph.UniqueBlobs()) {
+    PROMOTE_ASSIGN_OR_RETURN(bool exists, dst.BlobExists(target.repository, b.digest, target.scopes, cancel));
+    if (exists) {
+      report->blobs.skipped++;
+      report->blob_bytes.skipped += b.size;
+    } else if (&src == &dst && source.repository != target.repository) {
+      report->blobs.mounted++;
+      report->blob_bytes.mounted += b.size;
+    } else {
+      report->blobs.copied++;
+      report->blob_bytes.copied += b.size;
+    }
+  }
+  std::vector<const oci::Manifest*> manifests;
+  for (const auto& c : graph.children) manifests.push_back(&c);
+  manifests.push_back(&graph.root);
+  for (const auto* m : manifests) {
+    PROMOTE_ASSIGN_OR_RETURN(auto head, dst.HeadManifest(target.repository, m->digest.str(), target.scopes, cancel));
+    (head ? report->manifests_skipped : report->manifests_copied)++;
+  }
+  report->tags_written = tags.written;
+  report->tags_unchanged = tags.unchanged;
+  report->tags_moved = tags.moved;
   return OkStatus();
 }
 

@@ -12,6 +12,8 @@
 #include "copy/blob_copier.h"
 #include "copy/copy_progress.h"
 #include "copy/copy_report.h"
+#include "copy/image_walker.h"
+#include "copy/tag_writer.h"
 #include "copy/transfer_pool.h"
 #include "oci/reference.h"
 #include "registry/registry_pool.h"
@@ -32,6 +34,11 @@ struct CopyOptions {
   std::vector<std::string> mutable_tags;   // tags that may move without force ("latest", "stage")
   int jobs = 8;                            // concurrent blob transfers
   int max_concurrent_images = 16;
+  bool reuse_source_tag = true;            // no tags given: write the source's tag
+  // Plan only: report what would be copied, mounted, skipped and tagged; write nothing.
+  bool dry_run = false;
+  // Carry the image's .sig/.att/.sbom tags and referrers along (copy/attachments.h).
+  bool attachments = true;
   BlobCopyOptions blob;
   CopyProgress* progress = nullptr;
   const CancelToken* cancel = nullptr;
@@ -47,6 +54,9 @@ class ImageCopier {
 
  private:
   Status CopyInto(const CopyRequest& request, CopyReport* report);
+  Status PlanInto(const ImageGraph& graph, registry::RegistryClient& src, const BlobEndpoint& source,
+                  registry::RegistryClient& dst, const BlobEndpoint& target, const TagOutcome& tags,
+                  CopyReport* report);
   std::vector<std::string> TagsFor(const CopyRequest& request) const;
 
   registry::RegistryPool* const registries_;

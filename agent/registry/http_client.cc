@@ -108,8 +108,10 @@ std::vector<std::string> HttpResponse::Headers(std::string_view name) const {
   return out;
 }
 
-// Connection cache, DNS cache and TLS sessions shared by every easy handle of this client,
-// plus a pool of idle easy handles so their settings and buffers are reused.
+// DNS cache and TLS sessions shared by every easy handle of this client, plus a pool of idle
+// easy handles. Connections are not shared through the share object (libcurl does not support
+// that across concurrent threads); each pooled handle keeps its own live connections, so a
+// handle taken from the pool reuses the connections its earlier requests opened.
 struct HttpClient::Shared {
   CURLSH* share = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
@@ -128,7 +130,6 @@ struct HttpClient::Shared {
     curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &Shared::Lock);
     curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &Shared::Unlock);
     curl_share_setopt(share, CURLSHOPT_USERDATA, this);
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   }

@@ -1,5 +1,5 @@
-// HttpClient: HTTP/1.1 and HTTP/2 over libcurl, with connections, DNS and TLS sessions shared
-// between all requests of one client (and all threads using it). It knows nothing about
+// HttpClient: HTTP/1.1 and HTTP/2 over libcurl. Connections are kept alive and reused between
+// requests (per pooled handle); DNS and TLS sessions are shared by all threads using the client. It knows nothing about
 // registries: requests in, responses or a transport error out. Thread-safe.
 #pragma once
 

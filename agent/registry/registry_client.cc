@@ -58,8 +58,13 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
   bool http_allowed = oci::IsLoopbackRegistry(host_) ||
                       std::find(options_.plain_http_registries.begin(), options_.plain_http_registries.end(), host_) !=
                           options_.plain_http_registries.end();
+  // Loopback registries are usually plain HTTP (as docker assumes): try that first there.
   std::vector<std::string> schemes = {"https"};
-  if (http_allowed) schemes.push_back("http");
+  if (oci::IsLoopbackRegistry(host_)) {
+    schemes = {"http", "https"};
+  } else if (http_allowed) {
+    schemes.push_back("http");
+  }
   Status last;
   for (const auto& scheme : schemes) {
     std::string base = scheme + "://" + api_host_;
@@ -80,6 +85,10 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
       PROMOTE_RETURN_IF_ERROR(auth_.Configure(""));
     } else if (resp->status == 401) {
       PROMOTE_RETURN_IF_ERROR(auth_.Configure(resp->Header("WWW-Authenticate")));
+    } else if (resp->status == 400 && scheme == "http") {
+      // A TLS server answering a plain-HTTP request ("Client sent an HTTP request to an HTTPS server").
+      last = RegistryError("registry " + host_ + " answered HTTP 400 to plain HTTP");
+      continue;
     } else if (resp->status == 404) {
       return RegistryError("registry " + host_ + " does not speak the registry API (GET /v2/ answered 404)");
     } else {
@@ -376,6 +385,27 @@ Status RegistryClient::PushBlobBytes(const std::string& repo, const std::string&
     return n;
   };
   return UploadMonolithic(session, digest, static_cast<int64_t>(bytes.size()), reader, scopes, cancel);
+}
+
+Result<std::optional<oci::Manifest>> RegistryClient::GetReferrers(const std::string& repo,
+                                                                  const oci::Digest& subject,
+                                                                  const Scopes& scopes,
+                                                                  const CancelToken* cancel) {
+  PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  HttpRequest req;
+  req.url = Url("/v2/" + repo + "/referrers/" + subject.str());
+  req.headers.push_back("Accept: " + std::string(oci::media_type::kOciIndex));
+  req.max_body_bytes = oci::kMaxManifestBytes;
+  std::string what = "GET referrers " + host_ + "/" + repo + "@" + subject.str();
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
+  if (resp.status == 404 || resp.status == 400 || resp.status == 405 || resp.status == 406) {
+    return std::optional<oci::Manifest>();
+  }
+  if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  auto index = oci::ParseManifest(std::move(resp.body), oci::media_type::kOciIndex);
+  if (!index.ok()) return RegistryError(what + ": " + index.status().message());
+  if (!index->is_index()) return RegistryError(what + ": the registry answered with something other than an index");
+  return std::optional<oci::Manifest>(std::move(*index));
 }
 
 Result<std::vector<std::string>> RegistryClient::ListTags(const std::string& repo, const Scopes& scopes,

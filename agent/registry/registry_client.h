@@ -96,6 +96,12 @@ class RegistryClient {
   Status PushBlobBytes(const std::string& repo, const std::string& bytes, const Scopes& scopes,
                        const CancelToken* cancel = nullptr);
 
+  // GET /v2/<repo>/referrers/<digest>: the OCI 1.1 referrers index of a manifest. nullopt when
+  // the registry does not support the API (404, 400, 405 or 406, as go-containerregistry treats
+  // them); then clients keep the tag-schema fallback index at tag "sha256-<hex>" instead.
+  Result<std::optional<oci::Manifest>> GetReferrers(const std::string& repo, const oci::Digest& subject,
+                                                    const Scopes& scopes, const CancelToken* cancel = nullptr);
+
   Result<std::vector<std::string>> ListTags(const std::string& repo, const Scopes& scopes,
                                             const CancelToken* cancel = nullptr);
 

@@ -1,0 +1,52 @@
+#include "cli/signing_key.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include "sign/bounded_input.h"
+#include "sign/cosign_key.h"
+#include "sign/pem.h"
+
+namespace promote::cli {
+
+Result<std::optional<Secret>> FindKeyPassphrase(const std::string& password_file) {
+  if (!password_file.empty()) {
+    std::ifstream in(password_file, std::ios::binary);
+    if (!in) return InvalidArgument("key password file " + password_file + ": cannot be read");
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    Secret secret(std::move(line));
+    return std::optional<Secret>(std::move(secret));
+  }
+  for (const char* name : {"PROMOTE_KEY_PASSWORD", "COSIGN_PASSWORD"}) {
+    if (const char* value = std::getenv(name)) return std::optional<Secret>(Secret(value));
+  }
+  return std::optional<Secret>();
+}
+
+Result<Secret> RequireKeyPassphrase(const std::string& password_file) {
+  PROMOTE_ASSIGN_OR_RETURN(std::optional<Secret> passphrase, FindKeyPassphrase(password_file));
+  if (!passphrase) {
+    return InvalidArgument(
+        "no key passphrase: set PROMOTE_KEY_PASSWORD (or COSIGN_PASSWORD) or pass --password-file FILE");
+  }
+  return std::move(*passphrase);
+}
+
+Result<sign::PrivateKey> LoadSigningKey(const std::string& path, const std::string& password_file) {
+  const std::string source = "cosign key " + path;
+  auto text = sign::ReadBoundedFile(path, sign::kMaxKeyFileBytes);
+  if (!text.ok()) return InvalidArgument("cosign key " + text.status().message());
+  Secret pem(std::move(*text));
+  PROMOTE_ASSIGN_OR_RETURN(sign::PemBlock block, sign::DecodePem(pem.reveal(), source));
+  Secret passphrase;
+  if (block.label != "PRIVATE KEY") {
+    auto found = RequireKeyPassphrase(password_file);
+    if (!found.ok()) return found.status().WithContext(source);
+    passphrase = std::move(*found);
+  }
+  return sign::ParseCosignPrivateKey(pem.reveal(), passphrase, source);
+}
+
+}  // namespace promote::cli

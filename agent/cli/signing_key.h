@@ -1,0 +1,29 @@
+// The signing key of `promote sign` and `keygen`: the key file and where its passphrase comes
+// from. The passphrase is never a flag value (it would show in process lists and shell
+// history): --password-file F (its first line, as skopeo reads --sign-passphrase-file) when
+// given, else PROMOTE_KEY_PASSWORD, else COSIGN_PASSWORD (so pipelines set up for cosign work
+// unchanged). An empty value is a valid passphrase, as in cosign.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "sign/ec_key.h"
+#include "util/secret.h"
+#include "util/status.h"
+
+namespace promote::cli {
+
+// The passphrase, or nullopt when none of the sources is set. kInvalidArgument when the file
+// cannot be read.
+Result<std::optional<Secret>> FindKeyPassphrase(const std::string& password_file);
+
+// As FindKeyPassphrase, but a missing passphrase is kInvalidArgument saying how to provide one.
+Result<Secret> RequireKeyPassphrase(const std::string& password_file);
+
+// Reads the private key at `path`: an encrypted cosign key (either label; the passphrase is
+// required) or an unencrypted PKCS#8 key (no passphrase needed). Every problem — unreadable
+// file, not a key, wrong passphrase, missing passphrase — is kInvalidArgument naming the file.
+Result<sign::PrivateKey> LoadSigningKey(const std::string& path, const std::string& password_file);
+
+}  // namespace promote::cli

@@ -1,0 +1,209 @@
+#include "copy/attachments.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "oci/manifest.h"
+#include "oci/media_types.h"
+
+namespace promote::copy {
+namespace {
+
+// The cosign tag suffixes, as in specs/cosign-format.md §2.
+constexpr const char* kCosignSuffixes[] = {"sig", "att", "sbom"};
+// Attachments are small artifacts; an index of them nests one level at most in practice.
+constexpr int kMaxArtifactDepth = 2;
+
+// An artifact as fetched from the source: the manifest and, for an index, its children
+// (children before the index that lists them).
+struct Artifact {
+  oci::Manifest root;
+  std::vector<oci::Manifest> children;
+};
+
+// The "digest" of a descriptor object, "" when there is none (registry-controlled JSON).
+std::string DigestOf(const nlohmann::json& descriptor) {
+  if (!descriptor.is_object()) return "";
+  auto it = descriptor.find("digest");
+  return it != descriptor.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// True when every layer (image manifest) or listed manifest (index) of `source` is also in
+// `target`: the target's attachment already holds all the source has, and keeping it loses nothing.
+bool Covers(const oci::Manifest& target, const oci::Manifest& source) {
+  auto t = nlohmann::json::parse(target.bytes, nullptr, false);
+  auto s = nlohmann::json::parse(source.bytes, nullptr, false);
+  if (!t.is_object() || !s.is_object()) return false;
+  const char* list = source.is_index() ? "manifests" : "layers";
+  if (target.is_index() != source.is_index()) return false;
+  auto entries = [&](const nlohmann::json& j) {
+    auto it = j.find(list);
+    return it != j.end() && it->is_array() ? *it : nlohmann::json::array();
+  };
+  nlohmann::json have = entries(t);
+  for (const auto& want : entries(s)) {
+    bool found = false;
+    for (const auto& h : have) {
+      if (source.is_index() ? DigestOf(h) == DigestOf(want) && !DigestOf(want).empty() : h == want) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+class AttachmentCarrier {
+ public:
+  AttachmentCarrier(BlobCopier& blobs, const BlobEndpoint& source, const BlobEndpoint& target,
+                    AttachmentCounts* counts, const CancelToken* cancel)
+      : blobs_(blobs), source_(source), target_(target), counts_(counts), cancel_(cancel) {}
+
+  Status CarrySubject(const oci::Digest& subject) {
+    for (const char* suffix : kCosignSuffixes) {
+      PROMOTE_RETURN_IF_ERROR(CarryTag(subject.TagForm() + "." + suffix));
+    }
+    PROMOTE_RETURN_IF_ERROR(CarryTag(subject.TagForm()));  // referrers tag-schema fallback index
+    PROMOTE_ASSIGN_OR_RETURN(
+        auto referrers, source_.client->GetReferrers(source_.repository, subject, source_.scopes, cancel_));
+    if (referrers) {
+      for (const auto& d : referrers->children) PROMOTE_RETURN_IF_ERROR(CarryByDigest(d.digest));
+    }
+    return OkStatus();
+  }
+
+ private:
+  // The artifact at `identifier` in the source repository; nullopt when it does not exist.
+  Result<std::optional<Artifact>> Fetch(const std::string& identifier) {
+    auto root = source_.client->GetManifest(source_.repository, identifier, source_.scopes, cancel_);
+    if (!root.ok()) {
+      if (root.status().code() == Code::kNotFound) return std::optional<Artifact>();
+      return root.status();
+    }
+    Artifact artifact{std::move(*root), {}};
+    PROMOTE_RETURN_IF_ERROR(FetchChildren(artifact.root, 1, &artifact));
+    return std::optional<Artifact>(std::move(artifact));
+  }
+
+  Status FetchChildren(const oci::Manifest& index, int depth, Artifact* artifact) {
+    if (!index.is_index()) return OkStatus();
+    if (depth > kMaxArtifactDepth) {
+      return RegistryError("attachment index " + index.digest.str() + " nests deeper than " +
+                           std::to_string(kMaxArtifactDepth) + " levels");
+    }
+    for (const auto& child : index.children) {
+      PROMOTE_ASSIGN_OR_RETURN(
+          oci::Manifest m,
+          source_.client->GetManifest(source_.repository, child.digest.str(), source_.scopes, cancel_));
+      PROMOTE_RETURN_IF_ERROR(FetchChildren(m, depth + 1, artifact));
+      artifact->children.push_back(std::move(m));
+    }
+    return OkStatus();
+  }
+
+  Status CopyBlobsOf(const oci::Manifest& m) {
+    for (const auto& b : m.Blobs()) {
+      if (oci::media_type::IsNonDistributable(b.media_type)) continue;
+      PROMOTE_RETURN_IF_ERROR(blobs_.Copy(source_, target_, b).status());
+    }
+    return OkStatus();
+  }
+
+  // Blobs, then children by digest, then the root under `put_as` (a tag or its digest).
+  Status Write(const Artifact& artifact, const std::string& put_as) {
+    for (const auto& c : artifact.children) {
+      PROMOTE_RETURN_IF_ERROR(CopyBlobsOf(c));
+      PROMOTE_ASSIGN_OR_RETURN(auto head, target_.client->HeadManifest(target_.repository, c.digest.str(),
+                                                                       target_.scopes, cancel_));
+      if (!head) {
+        PROMOTE_RETURN_IF_ERROR(
+            target_.client->PutManifest(target_.repository, c.digest.str(), c, target_.scopes, cancel_));
+      }
+      done_.insert(c.digest);
+    }
+    PROMOTE_RETURN_IF_ERROR(CopyBlobsOf(artifact.root));
+    PROMOTE_RETURN_IF_ERROR(
+        target_.client->PutManifest(target_.repository, put_as, artifact.root, target_.scopes, cancel_));
+    done_.insert(artifact.root.digest);
+    return OkStatus();
+  }
+
+  Status CarryTag(const std::string& tag) {
+    PROMOTE_ASSIGN_OR_RETURN(std::optional<Artifact> artifact, Fetch(tag));
+    if (!artifact) return OkStatus();
+    PROMOTE_ASSIGN_OR_RETURN(auto head,
+                             target_.client->HeadManifest(target_.repository, tag, target_.scopes, cancel_));
+    if (head && head->digest == artifact->root.digest) {
+      counts_->skipped++;
+      for (const auto& c : artifact->children) done_.insert(c.digest);
+      return OkStatus();
+    }
+    if (head) {
+      PROMOTE_ASSIGN_OR_RETURN(oci::Manifest existing,
+                               target_.client->GetManifest(target_.repository, tag, target_.scopes, cancel_));
+      if (Covers(existing, artifact->root)) {
+        counts_->skipped++;
+        for (const auto& c : artifact->children) done_.insert(c.digest);
+        return OkStatus();
+      }
+      std::string what = artifact->root.is_index() ? "manifests" : "layers";
+      counts_->conflicts.push_back(
+          {tag, "the target's " + existing.digest.str() + " lacks " + what + " of the source's " +
+                    artifact->root.digest.str() +
+                    "; it is kept, not replaced, so no signature at the target is lost"});
+      spdlog::warn("attachment {}:{} differs at the target and was not replaced", target_.repository, tag);
+      return OkStatus();
+    }
+    PROMOTE_RETURN_IF_ERROR(Write(*artifact, tag));
+    counts_->copied++;
+    return OkStatus();
+  }
+
+  Status CarryByDigest(const oci::Digest& digest) {
+    if (!done_.insert(digest).second) return OkStatus();
+    PROMOTE_ASSIGN_OR_RETURN(
+        auto head, target_.client->HeadManifest(target_.repository, digest.str(), target_.scopes, cancel_));
+    if (head) {
+      counts_->skipped++;
+      return OkStatus();
+    }
+    PROMOTE_ASSIGN_OR_RETURN(std::optional<Artifact> artifact, Fetch(digest.str()));
+    if (!artifact) {
+      return RegistryError("referrer " + digest.str() + " listed by " + source_.client->host() + "/" +
+                           source_.repository + " does not exist there");
+    }
+    PROMOTE_RETURN_IF_ERROR(Write(*artifact, digest.str()));
+    counts_->copied++;
+    return OkStatus();
+  }
+
+  BlobCopier& blobs_;
+  const BlobEndpoint& source_;
+  const BlobEndpoint& target_;
+  AttachmentCounts* counts_;
+  const CancelToken* cancel_;
+  std::set<oci::Digest> done_;
+};
+
+}  // namespace
+
+Status CopyAttachments(BlobCopier& blobs, const BlobEndpoint& source, const BlobEndpoint& target,
+                       const std::vector<oci::Digest>& subjects, AttachmentCounts* counts,
+                       const CancelToken* cancel) {
+  AttachmentCarrier carrier(blobs, source, target, counts, cancel);
+  for (const auto& subject : subjects) {
+    if (cancel != nullptr && cancel->cancelled())
+      return Status(Code::kCancelled, "cancelled while copying attachments");
+    PROMOTE_RETURN_IF_ERROR(carrier.CarrySubject(subject));
+  }
+  if (counts->conflicts.empty()) return OkStatus();
+  std::string msg = "attachments at the target differ from the source's and were kept:";
+  for (const auto& c : counts->conflicts) msg += " " + c.tag + " (" + c.reason + ")";
+  msg += "; merging is not supported: re-sign at the target, or copy with --no-attachments";
+  return Status(Code::kConflict, msg);
+}
+
+}  // namespace promote::copy

@@ -1,0 +1,41 @@
+// Tags at a target repository: deciding what writing a set of tags would do (write, leave
+// unchanged, move, or refuse because an immutable tag names another digest) and doing it.
+// Used last in every copy and promotion, after the image and its attachments are complete.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "oci/manifest.h"
+#include "registry/registry_client.h"
+#include "util/cancel.h"
+#include "util/status.h"
+
+namespace promote::copy {
+
+struct TagPolicy {
+  bool force = false;                     // any tag may move
+  std::vector<std::string> mutable_tags;  // these may move without force
+  bool MayMove(const std::string& tag) const;
+};
+
+struct TagOutcome {
+  std::vector<std::string> written;
+  std::vector<std::string> unchanged;
+  std::vector<std::string> moved;
+  std::vector<std::string> refused;       // immutable tags naming another digest
+  std::string first_conflict;             // message for the first refused tag
+};
+
+// What writing `tags` for `digest` would do, with no writes.
+Result<TagOutcome> PlanTags(registry::RegistryClient& client, const std::string& repository,
+                            const oci::Digest& digest, const std::vector<std::string>& tags, const TagPolicy& policy,
+                            const registry::Scopes& scopes, const CancelToken* cancel);
+
+// Writes the tags (checking each again right before: another writer may have moved it).
+// A conflict is kConflict and stops before that tag.
+Status WriteTags(registry::RegistryClient& client, const std::string& repository, const oci::Manifest& manifest,
+                 const std::vector<std::string>& tags, const TagPolicy& policy, const registry::Scopes& scopes,
+                 const CancelToken* cancel, TagOutcome* outcome);
+
+}  // namespace promote::copy

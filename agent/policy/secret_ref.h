@@ -1,0 +1,35 @@
+// Resolving the secret references promote.yaml and agent configs use: "env:NAME" (the value of
+// an environment variable) and "file:/path" (the first line of a file). Error messages name the
+// reference, never the value.
+#pragma once
+
+#include <string>
+
+#include "policy/promote_config.h"
+#include "registry/credentials.h"
+#include "util/secret.h"
+#include "util/status.h"
+
+namespace promote::policy {
+
+// The secret a reference points at. `what` names its use in errors ("signing password").
+Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what);
+
+// For key references: env:NAME holds a file path; file:/path is the path itself.
+Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what);
+
+// A username that may be literal or "env:NAME".
+Result<std::string> ResolveUsername(const std::string& value, const std::string& what);
+
+// Credentials of each environment that declares them, looked up by registry host when first
+// needed (so an unused environment's missing variable is not an error).
+class ConfigKeychain : public registry::Keychain {
+ public:
+  explicit ConfigKeychain(const PromoteConfig* config) : config_(config) {}
+  Result<std::optional<registry::Credentials>> Resolve(std::string_view registry) const override;
+
+ private:
+  const PromoteConfig* config_;
+};
+
+}  // namespace promote::policy

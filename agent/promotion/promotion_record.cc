@@ -1,0 +1,132 @@
+#include "promotion/promotion_record.h"
+
+#include <ctime>
+
+#include "sign/attestation_store.h"
+#include "sign/attestation_verify.h"
+#include "sign/dsse.h"
+#include "sign/in_toto.h"
+
+namespace promote::promotion {
+namespace {
+
+std::string Str(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string NowRfc3339() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json PromotionRecord::ToPredicate() const {
+  return {{"kind", kind},
+          {"from", {{"env", from_env}, {"reference", from_reference}}},
+          {"to", {{"env", to_env}, {"reference", to_reference}}},
+          {"digest", digest},
+          {"git", {{"sha", git_sha}, {"branch", branch}}},
+          {"tags", tags},
+          {"ci", ci.ToJson()},
+          {"gates", gates},
+          {"time", time},
+          {"promote_version", promote_version}};
+}
+
+Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) {
+  if (!p.is_object() || !p.contains("to") || !p["to"].is_object() || !p.contains("digest")) {
+    return InvalidArgument("promotion record: predicate lacks to/digest");
+  }
+  PromotionRecord r;
+  r.kind = Str(p, "kind");
+  if (p.contains("from") && p["from"].is_object()) {
+    r.from_env = Str(p["from"], "env");
+    r.from_reference = Str(p["from"], "reference");
+  }
+  r.to_env = Str(p["to"], "env");
+  r.to_reference = Str(p["to"], "reference");
+  r.digest = Str(p, "digest");
+  if (p.contains("git") && p["git"].is_object()) {
+    r.git_sha = Str(p["git"], "sha");
+    r.branch = Str(p["git"], "branch");
+  }
+  if (p.contains("tags") && p["tags"].is_array()) {
+    for (const auto& t : p["tags"]) {
+      if (t.is_string()) r.tags.push_back(t.get<std::string>());
+    }
+  }
+  if (p.contains("ci") && p["ci"].is_object()) {
+    r.ci.system = Str(p["ci"], "system");
+    r.ci.run_id = Str(p["ci"], "run_id");
+    r.ci.run_url = Str(p["ci"], "run_url");
+    r.ci.actor = Str(p["ci"], "actor");
+  }
+  if (p.contains("gates")) r.gates = p["gates"];
+  r.time = Str(p, "time");
+  r.promote_version = Str(p, "promote_version");
+  if (r.to_env.empty() || r.digest.empty()) return InvalidArgument("promotion record: empty to.env or digest");
+  return r;
+}
+
+Result<std::string> WriteRecord(registry::RegistryClient& client, const std::string& repo,
+                                const oci::Descriptor& subject, const PromotionRecord& record,
+                                const sign::PrivateKey& key, const registry::Scopes& scopes) {
+  PROMOTE_ASSIGN_OR_RETURN(std::string statement,
+                           sign::BuildInTotoStatement(kPromotionPredicateType, client.host() + "/" + repo,
+                                                      subject.digest.str(), record.ToPredicate()));
+  PROMOTE_ASSIGN_OR_RETURN(sign::DsseEnvelope envelope, sign::SignDsse("application/vnd.in-toto+json", statement, key));
+  PROMOTE_ASSIGN_OR_RETURN(sign::AttachOutcome outcome,
+                           sign::AttachAttestation(client, repo, subject, envelope, kPromotionPredicateType, scopes));
+  return outcome.attestation_reference;
+}
+
+Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
+                                               const oci::Digest& digest, const sign::PublicKey& key,
+                                               const registry::Scopes& scopes) {
+  PROMOTE_ASSIGN_OR_RETURN(auto stored, sign::ListAttestations(client, repo, digest, scopes));
+  std::vector<CheckedRecord> out;
+  for (const auto& att : stored) {
+    if (att.predicate_type != kPromotionPredicateType) continue;
+    CheckedRecord checked;
+    auto statement = sign::VerifyAttestationEnvelope(att.envelope, key, digest.str());
+    if (!statement.ok()) {
+      checked.problem = statement.status().message();
+      // Still show what the record claims, so a forged record can be reported as such.
+      auto env = sign::ParseDsseEnvelope(att.envelope);
+      if (env.ok()) {
+        auto parsed = sign::ParseInTotoStatement(env->payload);
+        if (parsed.ok()) {
+          auto rec = PromotionRecord::FromPredicate(parsed->predicate);
+          if (rec.ok()) checked.record = *rec;
+        }
+      }
+      out.push_back(std::move(checked));
+      continue;
+    }
+    if (statement->predicate_type != kPromotionPredicateType) {
+      checked.problem = "statement predicate type " + statement->predicate_type + " is not a promotion record";
+      out.push_back(std::move(checked));
+      continue;
+    }
+    auto rec = PromotionRecord::FromPredicate(statement->predicate);
+    if (!rec.ok()) {
+      checked.problem = rec.status().message();
+    } else if (rec->digest != digest.str()) {
+      checked.record = *rec;
+      checked.problem = "record names digest " + rec->digest + ", not " + digest.str();
+    } else {
+      checked.record = *rec;
+      checked.valid = true;
+    }
+    out.push_back(std::move(checked));
+  }
+  return out;
+}
+
+}  // namespace promote::promotion

@@ -1,0 +1,64 @@
+// The promotion record: a signed in-toto statement (DSSE envelope) kept in the target registry
+// next to the image, as a cosign attestation (`sha256-<hex>.att`), so any registry works and no
+// database is needed. It says from where to where a digest was promoted, for which commit and
+// branch, by which CI run, with which gate verdicts and when. History and the stage-order gate
+// read records back and accept only those that verify with the agent's key.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "oci/digest.h"
+#include "oci/manifest.h"
+#include "promotion/ci_context.h"
+#include "registry/registry_client.h"
+#include "sign/ec_key.h"
+#include "util/status.h"
+
+namespace promote::promotion {
+
+inline constexpr std::string_view kPromotionPredicateType = "https://promote.dev/attestation/promotion/v1";
+
+struct PromotionRecord {
+  std::string kind = "promotion";  // or "rollback"
+  std::string from_env;
+  std::string from_reference;
+  std::string to_env;
+  std::string to_reference;
+  std::string digest;
+  std::string git_sha;
+  std::string branch;
+  std::vector<std::string> tags;
+  CiContext ci;
+  nlohmann::json gates = nlohmann::json::array();
+  std::string time;  // RFC 3339 UTC
+  std::string promote_version = PROMOTE_VERSION;
+
+  nlohmann::json ToPredicate() const;
+  static Result<PromotionRecord> FromPredicate(const nlohmann::json& predicate);
+};
+
+// A record read back, with whether it verified.
+struct CheckedRecord {
+  PromotionRecord record;
+  bool valid = false;
+  std::string problem;  // why it was not accepted (bad signature, wrong subject, malformed)
+};
+
+std::string NowRfc3339();
+
+// Signs the record with `key` and appends it to the digest's .att manifest in `repo`.
+// Returns the attestation reference.
+Result<std::string> WriteRecord(registry::RegistryClient& client, const std::string& repo,
+                                const oci::Descriptor& subject, const PromotionRecord& record,
+                                const sign::PrivateKey& key, const registry::Scopes& scopes);
+
+// Every promotion record attached to `digest` in `repo`, each verified with `key` (signature and
+// subject). Unsigned, forged or malformed records are returned with valid=false and a problem.
+Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
+                                               const oci::Digest& digest, const sign::PublicKey& key,
+                                               const registry::Scopes& scopes);
+
+}  // namespace promote::promotion

@@ -1,0 +1,385 @@
+#include "promotion/promotion_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+#include "copy/image_copier.h"
+#include "copy/image_walker.h"
+#include "copy/tag_writer.h"
+#include "oci/reference.h"
+#include "policy/branch_rules.h"
+#include "policy/secret_ref.h"
+#include "promotion/promotion_record.h"
+#include "promotion/scan_gate.h"
+#include "sign/cosign_key.h"
+#include "sign/image_signer.h"
+#include "sign/image_verifier.h"
+
+namespace promote::promotion {
+namespace {
+
+using registry::RepositoryScope;
+
+std::string JoinNames(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s.empty() ? "none" : s;
+}
+
+std::string BranchFromCiEnvironment() {
+  for (const char* name : {"BRANCH_NAME", "GITHUB_REF_NAME", "GIT_BRANCH"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') {
+      std::string b = v;
+      if (b.rfind("origin/", 0) == 0) b = b.substr(7);
+      return b;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+nlohmann::json RunResult::ToJson() const {
+  nlohmann::json gates_json = nlohmann::json::array();
+  for (const auto& g : gates) gates_json.push_back(g.ToJson());
+  auto counts = [](const copy::TransferCounts& c) {
+    return nlohmann::json{{"copied", c.copied}, {"mounted", c.mounted}, {"skipped", c.skipped}};
+  };
+  nlohmann::json body = {
+      {"status", outcome},
+      {"dry_run", dry_run},
+      {"sha", sha},
+      {"branch", branch},
+      {"from", {{"env", from_env}, {"reference", from_reference}}},
+      {"to", {{"env", to_env}, {"reference", to_reference}}},
+      {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
+      {"platforms", platforms},
+      {"tags", {{"written", tags_written}, {"moved", tags_moved}, {"unchanged", tags_unchanged}, {"refused", tags_refused}}},
+      {"blobs", counts(blobs)},
+      {"bytes", counts(bytes)},
+      {"gates", gates_json},
+      {"signature", signature_reference.empty() ? nlohmann::json(nullptr)
+                                                : nlohmann::json{{"reference", signature_reference}}},
+      {"record", record_reference.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reference", record_reference}}},
+      {"timings_ms", {{"total", duration_ms}}},
+  };
+  return copy::ResultEnvelope("run", status, std::move(body));
+}
+
+Result<SigningKey> LoadSigningKey(const policy::PromoteConfig& config) {
+  SigningKey out;
+  if (config.signing.empty()) return out;
+  PROMOTE_ASSIGN_OR_RETURN(std::string path, policy::ResolvePath(config.signing.key, "signing key"));
+  Secret password;
+  if (!config.signing.password.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(config.signing.password, "signing password"));
+  } else if (const char* p = std::getenv("PROMOTE_KEY_PASSWORD")) {
+    password = Secret(p);
+  } else if (const char* c = std::getenv("COSIGN_PASSWORD")) {
+    password = Secret(c);
+  }
+  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ReadCosignPrivateKeyFile(path, password));
+  out.public_key = std::make_shared<sign::PublicKey>(key.public_key());
+  out.key = std::make_shared<sign::PrivateKey>(std::move(key));
+  return out;
+}
+
+PromotionRunner::PromotionRunner(const policy::PromoteConfig* config, registry::RegistryPool* registries,
+                                 std::shared_ptr<const registry::Keychain> keychain, SigningKey signing)
+    : config_(config), registries_(registries), keychain_(std::move(keychain)), signing_(std::move(signing)) {}
+
+RunResult PromotionRunner::Run(const RunRequest& request) const {
+  auto start = std::chrono::steady_clock::now();
+  RunResult result;
+  result.dry_run = request.dry_run;
+  result.status = RunInto(request, &result);
+  result.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (!result.status.ok()) {
+    Code c = result.status.code();
+    result.outcome = (c == Code::kGateRefused || c == Code::kConflict) ? "refused" : "failed";
+  }
+  return result;
+}
+
+Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) const {
+  const policy::PromoteConfig& config = *config_;
+  const CancelToken* cancel = request.cancel;
+
+  // 1. Which commit, which branch, which environments.
+  result->branch = request.branch.empty() ? BranchFromCiEnvironment() : request.branch;
+  if (result->branch.empty()) {
+    return InvalidArgument("--branch is required (or BRANCH_NAME / GITHUB_REF_NAME): the Git-flow rules decide "
+                           "where a branch may promote");
+  }
+  PROMOTE_RETURN_IF_ERROR(policy::ValidateBranchName(result->branch));
+  std::optional<std::string> branch_sha = policy::ShaFromBranch(result->branch);
+  std::string sha;
+  if (!request.sha.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(sha, policy::NormaliseSha(request.sha));
+    if (branch_sha && sha.rfind(*branch_sha, 0) != 0 && branch_sha->rfind(sha, 0) != 0) {
+      return InvalidArgument("--sha " + sha + " does not match the SHA in branch '" + result->branch + "' (" +
+                             *branch_sha + ")");
+    }
+  } else if (branch_sha) {
+    sha = *branch_sha;
+  } else {
+    return InvalidArgument("--sha is required (branch '" + result->branch + "' does not carry one as -sha-<hex>)");
+  }
+  result->sha = sha;
+
+  std::vector<std::string> allowed = policy::AllowedEnvironments(config, result->branch);
+  std::string to = request.to;
+  if (to.empty()) {
+    if (allowed.size() != 1) {
+      return InvalidArgument("branch '" + result->branch + "' may promote into " + JoinNames(allowed) +
+                             "; pass --to to choose");
+    }
+    to = allowed.front();
+  }
+  const policy::Environment* env = config.FindEnvironment(to);
+  if (env == nullptr) return InvalidArgument("unknown environment '" + to + "' (not in " + config.origin + ")");
+  result->to_env = env->name;
+  const policy::Environment* source = nullptr;
+  if (!request.from.empty()) {
+    source = config.FindEnvironment(request.from);
+    if (source == nullptr) return InvalidArgument("unknown environment '" + request.from + "' given as --from");
+  } else {
+    source = config.SourceOf(*env);
+  }
+  // The first environment receives builds directly: its "promotion" tags and records in place.
+  if (source == nullptr) source = env;
+  result->from_env = source->name;
+
+  // 2. The branch gate.
+  if (std::find(allowed.begin(), allowed.end(), env->name) == allowed.end()) {
+    result->gates.push_back({"branch", "refused",
+                             "branch '" + result->branch + "' may not promote into '" + env->name +
+                                 "' (it may promote into " + JoinNames(allowed) + ")"});
+    return Status(Code::kGateRefused, result->gates.back().detail);
+  }
+  result->gates.push_back({"branch", "passed", "branch '" + result->branch + "' may promote into '" + env->name + "'"});
+
+  // 3. The tags and the digest.
+  std::string immutable_tag = policy::RenderImmutableTag(config.immutable_tag, sha);
+  if (config.immutable_tag.find("{sha}") != std::string::npos && sha.size() != 40) {
+    return InvalidArgument("the immutable tag template " + config.immutable_tag + " needs the full 40-character SHA");
+  }
+  PROMOTE_RETURN_IF_ERROR(oci::ValidateTag(immutable_tag));
+  std::vector<std::string> immutable_tags = {immutable_tag};
+  if (config.version_tag_from_branch) {
+    if (auto version = policy::VersionFromBranch(result->branch)) {
+      if (oci::ValidateTag(*version).ok()) immutable_tags.push_back(*version);
+    }
+  }
+  PROMOTE_ASSIGN_OR_RETURN(auto src, registries_->Get(source->registry));
+  PROMOTE_ASSIGN_OR_RETURN(auto dst, registries_->Get(env->registry));
+  registry::Scopes src_scopes = {RepositoryScope(source->repository, "pull")};
+  registry::Scopes dst_scopes = {RepositoryScope(env->repository, "pull,push")};
+  if (src == dst && source->repository != env->repository) {
+    dst_scopes.push_back(RepositoryScope(source->repository, "pull"));
+  }
+  result->from_reference = source->Name() + ":" + immutable_tag;
+  auto graph = copy::WalkImage(*src, source->repository, immutable_tag, src_scopes, cancel);
+  if (!graph.ok()) {
+    if (graph.status().code() == Code::kNotFound) {
+      return NotFound("no image tagged " + immutable_tag + " in environment '" + source->name + "' (" +
+                      source->Name() + "); was commit " + sha + " built and pushed there?");
+    }
+    return graph.status();
+  }
+  const oci::Digest digest = graph->root.digest;
+  result->digest = digest.str();
+  result->platforms = graph->platforms;
+  result->to_reference = env->Name() + "@" + digest.str();
+  oci::Descriptor subject{graph->root.media_type, digest, static_cast<int64_t>(graph->root.bytes.size()), {}, {}};
+
+  // 4. Gates on the source.
+  bool refused = false;
+  // Stage order: the digest must have been promoted into the environment before this one in
+  // promote.yaml, whatever --from says (copying from elsewhere cannot skip a stage).
+  const policy::Environment* previous = config.SourceOf(*env);
+  if (env->stage_order && previous != nullptr) {
+    GateResult g{"stage-order", "passed", ""};
+    std::shared_ptr<registry::RegistryClient> prev_client;
+    if (previous == source) {
+      prev_client = src;
+    } else {
+      PROMOTE_ASSIGN_OR_RETURN(prev_client, registries_->Get(previous->registry));
+    }
+    registry::Scopes prev_scopes = {RepositoryScope(previous->repository, "pull")};
+    if (!signing_.public_key) {
+      g.verdict = "refused";
+      g.detail = "the stage-order gate verifies promotion records and needs the signing key (signing: in " +
+                 config.origin + "), or stage-order: false";
+    } else {
+      PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*prev_client, previous->repository, digest,
+                                                         *signing_.public_key, prev_scopes));
+      const CheckedRecord* found = nullptr;
+      std::string problems;
+      for (const auto& r : records) {
+        if (r.valid && r.record.to_env == previous->name) {
+          found = &r;
+          break;
+        }
+        if (!r.valid) problems += (problems.empty() ? "" : "; ") + r.problem;
+      }
+      if (found != nullptr) {
+        g.detail = "promoted to '" + previous->name + "' at " + found->record.time +
+                   (found->record.ci.run_id.empty() ? "" : " by run " + found->record.ci.run_id);
+      } else {
+        g.verdict = "refused";
+        g.detail = digest.str() + " has no valid promotion record for '" + previous->name +
+                   "'; promote it through '" + previous->name + "' first" +
+                   (problems.empty() ? "" : " (records refused: " + problems + ")");
+      }
+    }
+    refused = refused || g.refused();
+    result->gates.push_back(std::move(g));
+  }
+  if (env->verify) {
+    GateResult g{"signature", "passed", ""};
+    std::string key_path = env->verify->public_key;
+    if (key_path.rfind("env:", 0) == 0 || key_path.rfind("file:", 0) == 0) {
+      auto p = policy::ResolvePath(policy::SecretRef{key_path}, "signature gate key");
+      if (!p.ok()) return p.status();
+      key_path = *p;
+    }
+    PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey pub, sign::ReadPublicKeyFile(key_path));
+    sign::IdentityExpectation expect;
+    expect.policy = env->verify->identity_policy == "exact"    ? sign::IdentityPolicy::kExact
+                    : env->verify->identity_policy == "ignore" ? sign::IdentityPolicy::kIgnore
+                                                               : sign::IdentityPolicy::kMatchRepository;
+    expect.identity = source->Name();
+    PROMOTE_ASSIGN_OR_RETURN(auto report, sign::VerifyImage(*src, source->repository, digest, pub, expect, src_scopes,
+                                                            cancel));
+    Status verdict = report.ToStatus();
+    if (!verdict.ok()) {
+      g.verdict = "refused";
+      g.detail = verdict.message();
+    } else {
+      g.detail = std::to_string(report.verified_count()) + " signature(s) verified on the source";
+    }
+    refused = refused || g.refused();
+    result->gates.push_back(std::move(g));
+  }
+  if (env->scan) {
+    ScanSubject s;
+    s.repository_name = source->Name();
+    s.digest = digest.str();
+    s.platforms = graph->platforms;
+    s.registry_host = source->registry;
+    s.insecure_registry = oci::IsLoopbackRegistry(source->registry);
+    if (keychain_) {
+      auto creds = keychain_->Resolve(source->registry);
+      if (!creds.ok()) return creds.status();
+      s.credentials = std::move(*creds);
+    }
+    ScanGateOutcome outcome = RunScanGate(*env->scan, config.scanners, s);
+    refused = refused || outcome.gate.refused();
+    result->gates.push_back(std::move(outcome.gate));
+  }
+  if (refused) {
+    for (const auto& g : result->gates) {
+      if (g.refused()) return Status(Code::kGateRefused, g.name + " gate refused '" + env->name + "': " + g.detail);
+    }
+  }
+
+  // 5. Tags: refuse conflicts before anything is written.
+  copy::TagPolicy tag_policy{false, env->mutable_tags};
+  std::vector<std::string> all_tags = immutable_tags;
+  for (const auto& t : env->mutable_tags) {
+    if (std::find(all_tags.begin(), all_tags.end(), t) == all_tags.end()) all_tags.push_back(t);
+  }
+  PROMOTE_ASSIGN_OR_RETURN(copy::TagOutcome planned,
+                           copy::PlanTags(*dst, env->repository, digest, all_tags, tag_policy, dst_scopes, cancel));
+  if (!planned.refused.empty()) {
+    result->tags_refused = planned.refused;
+    return Status(Code::kConflict, planned.first_conflict);
+  }
+
+  // 6. Copy (nothing to copy into the first environment: the build pushed it there).
+  copy::CopyOptions copy_options;
+  copy_options.reuse_source_tag = false;
+  copy_options.dry_run = request.dry_run;
+  copy_options.jobs = request.jobs;
+  copy_options.progress = request.progress;
+  copy_options.cancel = cancel;
+  bool wrote_image = false;
+  if (source != env) {
+    copy::ImageCopier copier(registries_, copy_options);
+    oci::Reference from_ref{source->registry, source->repository, "", digest};
+    oci::Reference to_ref{env->registry, env->repository, "", std::nullopt};
+    copy::CopyReport report = copier.Copy({from_ref, to_ref});
+    result->blobs = report.blobs;
+    result->bytes = report.blob_bytes;
+    PROMOTE_RETURN_IF_ERROR(report.status);
+    wrote_image = report.blobs.copied + report.blobs.mounted + report.manifests_copied > 0;
+  }
+  if (request.dry_run) {
+    result->tags_written = planned.written;
+    result->tags_moved = planned.moved;
+    result->tags_unchanged = planned.unchanged;
+    if (env->sign) result->gates.push_back({"sign", "skipped", "would sign " + digest.str() + " at " + env->Name()});
+    result->outcome = "planned";
+    return OkStatus();
+  }
+
+  // 7. Sign at the target, then record, then tags last of all.
+  bool wrote_meta = false;
+  if (env->sign) {
+    if (!signing_.key) return InvalidArgument("environment '" + env->name + "' signs images but no signing key is loaded");
+    sign::SignOptions so;
+    so.identity = env->Name();
+    PROMOTE_ASSIGN_OR_RETURN(auto signed_out,
+                             sign::SignImage(*dst, env->repository, subject, *signing_.key, so, dst_scopes, cancel));
+    result->signature_reference = signed_out.signature_reference;
+    wrote_meta = wrote_meta || signed_out.added;
+  }
+  if (signing_.key) {
+    // Idempotent: an equal valid record (same environment, commit and digest) is not repeated.
+    PROMOTE_ASSIGN_OR_RETURN(auto existing,
+                             ReadRecords(*dst, env->repository, digest, *signing_.public_key, dst_scopes));
+    bool have = false;
+    for (const auto& r : existing) {
+      if (r.valid && r.record.kind == "promotion" && r.record.to_env == env->name && r.record.git_sha == sha &&
+          r.record.from_env == source->name) {
+        have = true;
+      }
+    }
+    result->record_reference = env->Name() + ":" + digest.TagForm() + ".att";
+    if (!have) {
+      PromotionRecord record;
+      record.from_env = source->name;
+      record.from_reference = source->Name() + "@" + digest.str();
+      record.to_env = env->name;
+      record.to_reference = env->Name() + "@" + digest.str();
+      record.digest = digest.str();
+      record.git_sha = sha;
+      record.branch = result->branch;
+      record.tags = all_tags;
+      record.ci = request.ci;
+      for (const auto& g : result->gates) record.gates.push_back({{"name", g.name}, {"verdict", g.verdict}});
+      record.time = NowRfc3339();
+      PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
+                               WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes));
+      wrote_meta = true;
+    }
+  }
+  copy::TagOutcome tags;
+  Status tag_status = copy::WriteTags(*dst, env->repository, graph->root, all_tags, tag_policy, dst_scopes, cancel, &tags);
+  result->tags_written = tags.written;
+  result->tags_moved = tags.moved;
+  result->tags_unchanged = tags.unchanged;
+  result->tags_refused = tags.refused;
+  PROMOTE_RETURN_IF_ERROR(tag_status);
+  bool changed = wrote_image || wrote_meta || !tags.written.empty() || !tags.moved.empty();
+  result->outcome = changed ? "promoted" : "unchanged";
+  return OkStatus();
+}
+
+}  // namespace promote::promotion

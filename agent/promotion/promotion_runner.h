@@ -1,0 +1,80 @@
+// PromotionRunner: one configured promotion end to end — pick the target environment from the
+// branch rules, resolve the SHA's immutable tag in the source environment to a digest, run the
+// gates (branch, stage order, source signatures, vulnerability scan), copy, sign, record, and
+// tag last. A dry run stops after planning and writes nothing. Thread-safe: the agent runs many
+// promotions through one runner concurrently.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "copy/copy_progress.h"
+#include "copy/copy_report.h"
+#include "policy/promote_config.h"
+#include "promotion/ci_context.h"
+#include "promotion/gate_result.h"
+#include "registry/registry_pool.h"
+#include "sign/ec_key.h"
+#include "util/cancel.h"
+#include "util/status.h"
+
+namespace promote::promotion {
+
+struct RunRequest {
+  std::string to;      // may be empty when the branch maps to exactly one environment
+  std::string from;    // default: the environment's source in promote.yaml
+  std::string sha;     // 7-40 hex; may be empty when the branch name carries it
+  std::string branch;  // Git branch
+  bool dry_run = false;
+  CiContext ci;
+  int jobs = 8;
+  copy::CopyProgress* progress = nullptr;
+  const CancelToken* cancel = nullptr;
+};
+
+struct RunResult {
+  Status status;
+  std::string outcome;  // promoted, unchanged, planned, refused, failed
+  bool dry_run = false;
+  std::string sha, branch;
+  std::string from_env, from_reference, to_env, to_reference;
+  std::string digest;
+  std::vector<std::string> platforms;
+  std::vector<std::string> tags_written, tags_moved, tags_unchanged, tags_refused;
+  copy::TransferCounts blobs, bytes;
+  std::vector<GateResult> gates;
+  std::string signature_reference;
+  std::string record_reference;
+  int64_t duration_ms = 0;
+
+  nlohmann::json ToJson() const;
+};
+
+// The agent's signing key (from promote.yaml `signing:`), loaded once. Empty when none is set.
+struct SigningKey {
+  std::shared_ptr<sign::PrivateKey> key;
+  std::shared_ptr<sign::PublicKey> public_key;
+};
+Result<SigningKey> LoadSigningKey(const policy::PromoteConfig& config);
+
+class PromotionRunner {
+ public:
+  PromotionRunner(const policy::PromoteConfig* config, registry::RegistryPool* registries,
+                  std::shared_ptr<const registry::Keychain> keychain, SigningKey signing);
+
+  RunResult Run(const RunRequest& request) const;
+
+ private:
+  Status RunInto(const RunRequest& request, RunResult* result) const;
+
+  const policy::PromoteConfig* config_;
+  registry::RegistryPool* registries_;
+  std::shared_ptr<const registry::Keychain> keychain_;
+  SigningKey signing_;
+};
+
+}  // namespace promote::promotion

@@ -1,0 +1,94 @@
+#include "promotion/scan_gate.h"
+
+#include <algorithm>
+
+#include "scan/allowlist.h"
+#include "scan/trivyignore.h"
+
+namespace promote::promotion {
+
+nlohmann::json GateResult::ToJson() const {
+  nlohmann::json j = {{"name", name}, {"verdict", verdict}, {"detail", detail}};
+  if (!data.is_null()) j["data"] = data;
+  return j;
+}
+
+ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
+                            const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject) {
+  ScanGateOutcome out;
+  out.gate.name = "scan";
+  std::vector<std::string> platforms = subject.platforms;
+  if (!gate.platforms.empty()) {
+    std::vector<std::string> chosen;
+    for (const auto& p : gate.platforms) {
+      if (std::find(platforms.begin(), platforms.end(), p) != platforms.end()) chosen.push_back(p);
+    }
+    if (chosen.empty()) {
+      out.gate.verdict = "refused";
+      out.gate.detail = "none of the policy's platforms is in the image";
+      return out;
+    }
+    platforms = chosen;
+  }
+  if (platforms.empty()) platforms.push_back("");
+
+  scan::GatePolicy policy = gate.policy;
+  if (!gate.trivyignore.empty()) {
+    auto entries = scan::ReadTrivyIgnoreFile(gate.trivyignore);
+    if (!entries.ok()) {
+      out.gate.verdict = "refused";
+      out.gate.detail = "ignore file: " + entries.status().message();
+      return out;
+    }
+    policy.allowlist.insert(policy.allowlist.end(), entries->begin(), entries->end());
+  }
+
+  std::vector<std::string> failures;
+  for (const auto& name : gate.scanners) {
+    auto it = scanners.find(name);
+    if (it == scanners.end()) {
+      failures.push_back("scanner '" + name + "' is not configured");
+      continue;
+    }
+    for (const auto& platform : platforms) {
+      scan::ScanTarget target;
+      target.image = subject.repository_name + "@" + subject.digest;
+      target.digest = subject.digest;
+      target.platform = platform;
+      target.registry_host = subject.registry_host;
+      target.insecure_registry = subject.insecure_registry;
+      if (subject.credentials && !subject.credentials->username.empty()) {
+        target.credentials = std::make_pair(subject.credentials->username, subject.credentials->password);
+      }
+      auto report = scan::RunHook(it->second, target);
+      if (!report.ok()) {
+        failures.push_back(report.status().message());
+        continue;
+      }
+      report->platform = platform;
+      out.reports.push_back(std::move(*report));
+    }
+  }
+
+  scan::GateVerdict verdict = scan::Evaluate(out.reports, policy, scan::TodayUtc());
+  out.gate.data = scan::ToJson(verdict);
+  if (!failures.empty()) out.gate.data["scanner_failures"] = failures;
+  if (!failures.empty() && !gate.warn_on_scanner_error) {
+    out.gate.verdict = "refused";
+    out.gate.detail = "scanner failure: " + failures.front();
+    return out;
+  }
+  if (!verdict.passed) {
+    out.gate.verdict = "refused";
+    std::string reasons;
+    for (const auto& r : verdict.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
+    out.gate.detail = reasons;
+    return out;
+  }
+  out.gate.verdict = failures.empty() ? "passed" : "warned";
+  out.gate.detail = failures.empty() ? "no findings over the policy in " + std::to_string(out.reports.size()) + " report(s)"
+                                     : "scanner failure tolerated (on-error: warn): " + failures.front();
+  return out;
+}
+
+}  // namespace promote::promotion

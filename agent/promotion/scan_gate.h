@@ -1,0 +1,37 @@
+// The vulnerability-scan gate: runs the configured scanners against the exact digest being
+// promoted (every platform of an index, or the subset the policy names), then judges the
+// reports against the policy. A scanner that fails is a scanner failure, never "no findings":
+// the gate refuses unless the policy says on-error: warn.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/promote_config.h"
+#include "promotion/gate_result.h"
+#include "registry/credentials.h"
+#include "scan/gate.h"
+#include "scan/scanner_hook.h"
+
+namespace promote::promotion {
+
+struct ScanSubject {
+  std::string repository_name;         // "registry/repo"
+  std::string digest;                  // "sha256:…"
+  std::vector<std::string> platforms;  // of the image (index children, or the single image's)
+  std::string registry_host;
+  std::optional<registry::Credentials> credentials;
+  bool insecure_registry = false;
+};
+
+struct ScanGateOutcome {
+  GateResult gate;
+  std::vector<scan::ScanReport> reports;  // kept as evidence
+};
+
+ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
+                            const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject);
+
+}  // namespace promote::promotion

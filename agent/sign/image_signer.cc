@@ -1,0 +1,65 @@
+#include "sign/image_signer.h"
+
+#include "sign/cosign_attachment.h"
+#include "sign/ecdsa.h"
+#include "sign/simple_signing.h"
+#include "util/base64.h"
+
+namespace promote::sign {
+namespace {
+
+// cosign's duplicate rule: same payload (hence same claims and annotations) and a signature
+// that verifies with the signer's key. ECDSA signatures are randomised, so comparing the
+// signature annotation itself would never find a duplicate.
+bool AlreadySigned(const AttachmentManifest& sig, const oci::Digest& payload_digest, std::string_view payload,
+                   const PublicKey& key) {
+  for (const auto& layer : sig.layers) {
+    if (layer.media_type != kSimpleSigningMediaType || layer.digest != payload_digest) continue;
+    auto annotation = layer.annotations.find(std::string(kSignatureAnnotation));
+    if (annotation == layer.annotations.end()) continue;
+    auto der = Base64Decode(annotation->second);
+    if (der && VerifyEcdsaSha256(key, payload, *der).ok()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string DefaultSigningIdentity(const oci::Reference& reference) { return reference.Name(); }
+
+Result<SignOutcome> SignImage(registry::RegistryClient& client, const std::string& repo,
+                              const oci::Descriptor& manifest, const PrivateKey& key,
+                              const SignOptions& options, const registry::Scopes& scopes,
+                              const CancelToken* cancel) {
+  if (options.identity.empty())
+    return InvalidArgument("signing " + manifest.digest.str() + ": identity is empty");
+  PROMOTE_ASSIGN_OR_RETURN(
+      std::string payload,
+      BuildSimpleSigningPayload(options.identity, manifest.digest.str(), options.annotations));
+  const oci::Digest payload_digest = oci::Digest::Of(payload);
+  const std::string tag = AttachmentTag(manifest.digest, kSignatureTagSuffix);
+
+  PROMOTE_ASSIGN_OR_RETURN(AttachmentManifest current,
+                           ReadAttachmentManifest(client, repo, tag, scopes, cancel));
+  SignOutcome outcome;
+  outcome.signature_reference = client.host() + "/" + repo + ":" + tag;
+  outcome.payload_digest = payload_digest;
+  if (AlreadySigned(current, payload_digest, payload, key.public_key())) {
+    outcome.signature_manifest = current.stored->digest;
+    outcome.signatures = current.layers.size();
+    return outcome;
+  }
+
+  PROMOTE_ASSIGN_OR_RETURN(std::string der, SignEcdsaSha256(key, payload));
+  NewAttachmentLayer layer;
+  layer.media_type = std::string(kSimpleSigningMediaType);
+  layer.blob = std::move(payload);
+  layer.annotations[std::string(kSignatureAnnotation)] = Base64Encode(der);
+  PROMOTE_ASSIGN_OR_RETURN(outcome.signature_manifest,
+                           AppendAttachmentLayer(client, repo, current, layer, scopes, cancel));
+  outcome.added = true;
+  outcome.signatures = current.layers.size() + 1;
+  return outcome;
+}
+
+}  // namespace promote::sign

@@ -1,0 +1,245 @@
+// promote run end to end: Git-flow rules, stage order, tags, dry runs, records, in both layouts.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "sign/cosign_key.h"
+#include "sign/dsse.h"
+#include "sign/in_toto.h"
+#include "tests/support/promote_cli.h"
+#include "tests/support/sample_image.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_registry.h"
+
+using namespace promote::testing;
+
+namespace {
+
+const std::string kSha = "2b2e927abcdef0123456789abcdef01234567890";
+const std::string kSha2 = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
+
+// Three environments and a signing key, with promote.yaml written for a layout.
+struct Pipeline {
+  TempDir dir;
+  std::string key_path, pub_path, password = "key-" + RandomPassword();
+  std::string config_path;
+  std::map<std::string, std::string> env;
+
+  Pipeline() {
+    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+    REQUIRE(pair.ok());
+    key_path = dir.Write("cosign.key", pair->private_key_pem, 0600);
+    pub_path = dir.Write("cosign.pub", pair->public_key_pem);
+    env = {{"PROMOTE_SIGNING_KEY", key_path}, {"PROMOTE_KEY_PASSWORD", password}};
+  }
+
+  void WriteConfig(const std::string& dev_ref, const std::string& stage_ref, const std::string& prod_ref,
+                   const std::string& extra_prod = "") {
+    auto split = [](const std::string& ref) {
+      auto slash = ref.find('/');
+      return std::make_pair(ref.substr(0, slash), ref.substr(slash + 1));
+    };
+    auto [dr, drepo] = split(dev_ref);
+    auto [sr, srepo] = split(stage_ref);
+    auto [pr, prepo] = split(prod_ref);
+    std::string yaml = "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
+                       "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n"
+                       "  - name: dev\n    registry: " + dr + "\n    repository: " + drepo +
+                       "\n    mutable-tags: [latest]\n"
+                       "  - name: stage\n    registry: " + sr + "\n    repository: " + srepo +
+                       "\n    mutable-tags: [stage]\n"
+                       "  - name: prod\n    registry: " + pr + "\n    repository: " + prepo +
+                       "\n    mutable-tags: [prod]\n    sign: true\n" + extra_prod;
+    config_path = dir.Write("promote.yaml", yaml);
+  }
+
+  CliRun Run(std::vector<std::string> args, std::map<std::string, std::string> extra_env = {}) const {
+    std::vector<std::string> full = {"-o", "json", "run", "--config", config_path};
+    full.insert(full.end(), args.begin(), args.end());
+    auto e = env;
+    for (const auto& [k, v] : extra_env) e[k] = v;
+    return RunPromote(full, e);
+  }
+};
+
+std::string TagDigest(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
+  TestRegistryClient c(reg);
+  auto head = c.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
+  REQUIRE(head.ok());
+  return head->has_value() ? (*head)->digest.str() : "";
+}
+
+uint64_t Writes(const TestRegistry& reg) {
+  return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
+}
+
+}  // namespace
+
+TEST_CASE("Git-flow across three registries: develop -> dev, release -> stage, main -> prod") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/shop/payment-svc", stage.host() + "/shop/payment-svc", prod.host() + "/shop/payment-svc");
+  SampleImage img = PushSampleImage(dev, "shop/payment-svc", "sha-2b2e927");
+
+  // develop: the build pushed sha-2b2e927; promotion into dev tags latest and records it.
+  auto to_dev = p.Run({"--branch", "develop", "--sha", kSha});
+  INFO(to_dev.err);
+  REQUIRE(to_dev.exit_code == 0);
+  auto j = to_dev.Json();
+  CHECK(j["status"] == "promoted");
+  CHECK(j["to"]["env"] == "dev");
+  CHECK(j["digest"] == img.digest);
+  CHECK(j["tags"]["written"] == nlohmann::json::array({"latest"}));
+  CHECK(j["record"]["reference"].get<std::string>().find(".att") != std::string::npos);
+  CHECK(TagDigest(dev, "shop/payment-svc", "latest") == img.digest);
+
+  // Skipping stage is refused, and prod is untouched.
+  uint64_t prod_writes = Writes(prod);
+  auto skip = p.Run({"--branch", "main", "--sha", kSha, "--from", "dev"});
+  CHECK(skip.exit_code == 3);
+  CHECK(skip.Json()["status"] == "refused");
+  CHECK(skip.Json()["error"]["message"].get<std::string>().find("stage-order") != std::string::npos);
+  CHECK(Writes(prod) == prod_writes);
+
+  // A feature branch may not promote anywhere.
+  auto feature = p.Run({"--branch", "feature/login", "--sha", kSha, "--to", "stage"});
+  CHECK(feature.exit_code == 3);
+  CHECK(feature.Json()["gates"][0]["name"] == "branch");
+  CHECK(feature.Json()["gates"][0]["verdict"] == "refused");
+
+  // Dry run of the release: a plan, and the stage registry sees no write.
+  uint64_t stage_writes = Writes(stage);
+  auto plan = p.Run({"--branch", "release/v1.2.0-sha-2b2e927", "--dry-run"});
+  INFO(plan.err);
+  REQUIRE(plan.exit_code == 0);
+  auto pj = plan.Json();
+  CHECK(pj["status"] == "planned");
+  CHECK(pj["dry_run"] == true);
+  CHECK(pj["to"]["env"] == "stage");
+  CHECK(pj["blobs"]["copied"] == img.blob_digests.size());
+  CHECK(pj["tags"]["written"] == nlohmann::json::array({"sha-2b2e927", "v1.2.0", "stage"}));
+  CHECK(Writes(stage) == stage_writes);
+
+  // The release: SHA taken from the branch name, version tag from it too.
+  auto to_stage = p.Run({"--branch", "release/v1.2.0-sha-2b2e927"});
+  INFO(to_stage.err);
+  REQUIRE(to_stage.exit_code == 0);
+  auto sj = to_stage.Json();
+  CHECK(sj["status"] == "promoted");
+  CHECK(sj["digest"] == img.digest);
+  CHECK(sj["gates"][1]["name"] == "stage-order");
+  CHECK(sj["gates"][1]["verdict"] == "passed");
+  CHECK(TagDigest(stage, "shop/payment-svc", "v1.2.0") == img.digest);
+  CHECK(TagDigest(stage, "shop/payment-svc", "stage") == img.digest);
+
+  // Re-running is cheap and changes nothing.
+  auto again = p.Run({"--branch", "release/v1.2.0-sha-2b2e927"});
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.Json()["status"] == "unchanged");
+
+  // main -> prod, signed.
+  auto to_prod = p.Run({"--branch", "main", "--sha", "2b2e927"});
+  INFO(to_prod.err);
+  REQUIRE(to_prod.exit_code == 0);
+  auto prj = to_prod.Json();
+  CHECK(prj["digest"] == img.digest);
+  CHECK(prj["signature"]["reference"].get<std::string>().find(".sig") != std::string::npos);
+  CHECK(TagDigest(prod, "shop/payment-svc", "prod") == img.digest);
+  auto verify = RunPromote({"-o", "json", "verify", prod.host() + "/shop/payment-svc:prod", "--key", p.pub_path});
+  INFO(verify.err);
+  CHECK(verify.exit_code == 0);
+}
+
+TEST_CASE("the shared layout mounts between environment paths of one registry") {
+  TestRegistry shared;
+  Pipeline p;
+  p.WriteConfig(shared.host() + "/dev/payment-svc", shared.host() + "/stage/payment-svc",
+                shared.host() + "/prod/payment-svc");
+  SampleImage img = PushSampleImage(shared, "dev/payment-svc", "sha-2b2e927");
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+  auto r = p.Run({"--branch", "release/v1.2.0", "--sha", kSha});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = r.Json();
+  CHECK(j["blobs"]["mounted"] == img.blob_digests.size());
+  CHECK(j["bytes"]["copied"] == 0);
+  // No layer was read: every image blob was mounted into stage/.
+  for (const auto& blob : img.blob_digests) CHECK(shared.RequestCount("GET", "/blobs/" + blob) == 0);
+}
+
+TEST_CASE("immutable tags are never moved; mutable ones follow each promotion") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  SampleImage a = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 1});
+  SampleImage b = PushSampleImage(dev, "app", "sha-9f8e7d6", {{"linux/amd64"}, 1, 1000, 2});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha2}).exit_code == 0);
+  REQUIRE(p.Run({"--branch", "release/v1.2.0", "--sha", kSha}).exit_code == 0);
+  CHECK(TagDigest(stage, "app", "stage") == a.digest);
+
+  auto second = p.Run({"--branch", "release/v1.3.0", "--sha", kSha2});
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.Json()["tags"]["moved"] == nlohmann::json::array({"stage"}));
+  CHECK(TagDigest(stage, "app", "stage") == b.digest);
+  CHECK(TagDigest(stage, "app", "v1.2.0") == a.digest);
+
+  // Releasing b under a's version tag is a conflict: v1.2.0 stays on a, nothing else changes.
+  uint64_t writes = Writes(stage);
+  auto conflict = p.Run({"--branch", "release/v1.2.0", "--sha", kSha2});
+  CHECK(conflict.exit_code == 3);
+  CHECK(conflict.Json()["error"]["code"] == "conflict");
+  CHECK(conflict.Json()["tags"]["refused"] == nlohmann::json::array({"v1.2.0"}));
+  CHECK(TagDigest(stage, "app", "v1.2.0") == a.digest);
+  CHECK(Writes(stage) == writes);
+}
+
+TEST_CASE("a forged record does not pass the stage-order gate") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 3});
+
+  // Someone with registry write access but another key "promotes" into dev.
+  Pipeline forger;
+  forger.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  REQUIRE(forger.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+
+  uint64_t writes = Writes(stage);
+  auto refused = p.Run({"--branch", "release/v1.2.0", "--sha", kSha});
+  CHECK(refused.exit_code == 3);
+  std::string msg = refused.Json()["error"]["message"];
+  CHECK(msg.find("no valid promotion record") != std::string::npos);
+  CHECK(msg.find("records refused") != std::string::npos);
+  CHECK(Writes(stage) == writes);
+}
+
+TEST_CASE("bad run input is refused before any registry is touched") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string message_part;
+  } cases[] = {
+      {{"--branch", "develop", "--sha", "xyz"}, 2, "7 to 40 hex"},
+      {{"--branch", "develop", "--sha", "2b2e927$(id)"}, 2, "not hexadecimal"},
+      {{"--branch", "release/v1.2.0-sha-1111111", "--sha", kSha}, 2, "does not match"},
+      {{"--branch", "release/v1.2.0"}, 2, "--sha is required"},
+      {{"--branch", "hotfix/x", "--sha", kSha}, 2, "pass --to"},
+      {{"--branch", "develop", "--sha", kSha, "--to", "qa"}, 2, "unknown environment 'qa'"},
+      {{"--branch", "bad..name", "--sha", kSha}, 2, "not a valid Git branch"},
+      {{"--sha", kSha}, 2, "--branch is required"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.message_part);
+    auto r = p.Run(c.args, {{"BRANCH_NAME", ""}, {"GITHUB_REF_NAME", ""}});
+    CHECK(r.exit_code == c.exit_code);
+    CHECK(r.Json()["error"]["message"].get<std::string>().find(c.message_part) != std::string::npos);
+  }
+  auto missing_config = RunPromote({"-o", "json", "run", "--config", p.dir.path() + "/nope.yaml", "--branch", "develop"});
+  CHECK(missing_config.exit_code == 2);
+  CHECK(Writes(dev) + Writes(stage) + Writes(prod) == 0);
+}
