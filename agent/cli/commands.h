@@ -22,6 +22,8 @@ using CommandRunner = std::function<int()>;
 CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterResolveCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterKeygenCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global);

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   add(RegisterCopyCommand(&app, &global));
   add(RegisterResolveCommand(&app, &global));
   add(RegisterRunCommand(&app, &global));
+  add(RegisterHistoryCommand(&app, &global));
+  add(RegisterRollbackCommand(&app, &global));
   add(RegisterKeygenCommand(&app, &global));
   add(RegisterSignCommand(&app, &global));
   add(RegisterVerifyCommand(&app, &global));

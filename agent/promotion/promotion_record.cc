@@ -1,5 +1,7 @@
 #include "promotion/promotion_record.h"
 
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 
 #include "sign/attestation_store.h"
@@ -18,12 +20,17 @@ std::string Str(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 std::string NowRfc3339() {
-  std::time_t t = std::time(nullptr);
+  // Milliseconds: history orders promotions by this, and several can happen in one second.
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
 }
 
 nlohmann::json PromotionRecord::ToPredicate() const {

@@ -243,3 +243,65 @@ TEST_CASE("bad run input is refused before any registry is touched") {
   CHECK(missing_config.exit_code == 2);
   CHECK(Writes(dev) + Writes(stage) + Writes(prod) == 0);
 }
+
+TEST_CASE("history after dev -> stage -> prod, and rollback to the previous prod release") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  SampleImage a = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 21});
+  SampleImage b = PushSampleImage(dev, "app", "sha-9f8e7d6", {{"linux/amd64"}, 1, 1000, 22});
+  for (const auto& sha : {kSha, kSha2}) {
+    REQUIRE(p.Run({"--branch", "develop", "--sha", sha}).exit_code == 0);
+    REQUIRE(p.Run({"--branch", "release/next", "--sha", sha}).exit_code == 0);
+    auto r = p.Run({"--branch", "main", "--sha", sha}, {{"GITHUB_RUN_ID", "4242"}});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  CHECK(TagDigest(prod, "app", "prod") == b.digest);
+
+  auto h = RunPromote({"-o", "json", "history", "--config", p.config_path, "--sha", kSha}, p.env);
+  INFO(h.err);
+  REQUIRE(h.exit_code == 0);
+  auto hj = h.Json();
+  CHECK(hj["digest"] == a.digest);
+  REQUIRE(hj["environments"].size() == 3);
+  for (const auto& e : hj["environments"]) {
+    CAPTURE(e["env"].get<std::string>());
+    CHECK(e["digest"] == a.digest);
+    CHECK(e["promoted"] == true);
+    REQUIRE(e["records"].size() >= 1);
+    CHECK(e["records"][0]["valid"] == true);
+    CHECK(e["records"][0]["git"]["sha"] == kSha);
+  }
+  CHECK(hj["environments"][2]["records"][0]["ci"]["run_id"] == "4242");
+  CHECK(hj["environments"][2]["records"][0]["from"]["env"] == "stage");
+
+  // A digest that never reached prod cannot be rolled back to.
+  PushSampleImage(dev, "app", "sha-1111111", {{"linux/amd64"}, 1, 1000, 23});
+  auto never = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "prod", "--to",
+                           "sha256:" + std::string(64, 'e')},
+                          p.env);
+  CHECK(never.exit_code == 3);
+  CHECK(TagDigest(prod, "app", "prod") == b.digest);
+
+  auto back = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "prod"}, p.env);
+  INFO(back.err);
+  REQUIRE(back.exit_code == 0);
+  auto bj = back.Json();
+  CHECK(bj["from_digest"] == b.digest);
+  CHECK(bj["to_digest"] == a.digest);
+  CHECK(bj["sha"] == kSha);
+  CHECK(TagDigest(prod, "app", "prod") == a.digest);
+  // The immutable tags never moved.
+  CHECK(TagDigest(prod, "app", "sha-9f8e7d6") == b.digest);
+
+  auto after = RunPromote({"-o", "json", "history", "--config", p.config_path, "--sha", kSha}, p.env);
+  REQUIRE(after.exit_code == 0);
+  INFO(after.out);
+  bool rollback_recorded = false;
+  const nlohmann::json after_json = after.Json();
+  for (const auto& r : after_json["environments"][2]["records"]) {
+    if (r["kind"] == "rollback" && r["valid"] == true) rollback_recorded = true;
+  }
+  CHECK(rollback_recorded);
+}

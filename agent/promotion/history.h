@@ -1,0 +1,53 @@
+// Promotion history from the registries alone: for a commit (its immutable tag in each
+// environment) or a digest, where it has been promoted, when, by which run, and whether each
+// record verifies with the agent's key. Also the list of digests an environment has received,
+// which rollback chooses from.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "policy/promote_config.h"
+#include "promotion/promotion_record.h"
+#include "registry/registry_pool.h"
+#include "sign/ec_key.h"
+#include "util/status.h"
+
+namespace promote::promotion {
+
+struct EnvironmentHistory {
+  std::string env;
+  std::string reference;  // registry/repo:tag or @digest looked at
+  std::string digest;     // "" when the image is not in this environment
+  std::vector<CheckedRecord> records;  // records of promotions into this environment
+};
+
+struct History {
+  std::string sha;
+  std::string digest;
+  std::vector<EnvironmentHistory> environments;
+  nlohmann::json ToJson() const;
+};
+
+// History of the commit `sha` across every environment of `config`.
+Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                              const sign::PublicKey& key, const std::string& sha);
+
+// History of `digest` across every environment of `config` (where that digest is present).
+Result<History> HistoryForDigest(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                                 const sign::PublicKey& key, const oci::Digest& digest);
+
+// One valid promotion into an environment.
+struct Promotion {
+  oci::Digest digest;
+  PromotionRecord record;
+};
+
+// Every digest promoted into `env` (found through its immutable tags), with its newest valid
+// record, oldest first.
+Result<std::vector<Promotion>> PromotionsInto(const policy::PromoteConfig& config, const policy::Environment& env,
+                                              registry::RegistryPool& registries, const sign::PublicKey& key);
+
+}  // namespace promote::promotion

@@ -1,0 +1,113 @@
+#include "promotion/rollback.h"
+
+#include "copy/copy_report.h"
+#include "copy/tag_writer.h"
+#include "promotion/history.h"
+
+namespace promote::promotion {
+namespace {
+
+using registry::RepositoryScope;
+
+Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                    const SigningKey& signing, const RollbackRequest& request, RollbackResult* result) {
+  const policy::Environment* env = config.FindEnvironment(request.env);
+  if (env == nullptr) return InvalidArgument("unknown environment '" + request.env + "'");
+  if (env->mutable_tags.empty()) {
+    return InvalidArgument("environment '" + env->name + "' has no mutable tags to move back (mutable-tags:)");
+  }
+  if (!signing.key) return InvalidArgument("rollback verifies and writes promotion records: configure signing:");
+  if (request.steps < 1) return InvalidArgument("--steps must be at least 1");
+
+  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env->registry));
+  registry::Scopes scopes = {RepositoryScope(env->repository, "pull,push")};
+  const std::string& current_tag = env->mutable_tags.front();
+  PROMOTE_ASSIGN_OR_RETURN(auto current, client->HeadManifest(env->repository, current_tag, scopes));
+  if (current) result->from_digest = current->digest.str();
+
+  PROMOTE_ASSIGN_OR_RETURN(auto promotions, PromotionsInto(config, *env, registries, *signing.public_key));
+  const Promotion* target = nullptr;
+  if (request.to) {
+    for (const auto& p : promotions) {
+      if (p.digest == *request.to) target = &p;
+    }
+    if (target == nullptr) {
+      return Status(Code::kGateRefused, request.to->str() + " has no valid promotion record for '" + env->name +
+                                            "': only digests promoted there can be rolled back to");
+    }
+  } else {
+    // Walk back from the current digest, newest promotion first.
+    int index = static_cast<int>(promotions.size()) - 1;
+    if (current) {
+      for (int i = index; i >= 0; --i) {
+        if (promotions[i].digest == current->digest) {
+          index = i;
+          break;
+        }
+      }
+    }
+    int wanted = index - request.steps;
+    if (wanted < 0) {
+      return Status(Code::kGateRefused, "environment '" + env->name + "' has only " +
+                                            std::to_string(promotions.size()) +
+                                            " recorded promotion(s); cannot go back " + std::to_string(request.steps));
+    }
+    target = &promotions[static_cast<size_t>(wanted)];
+  }
+  result->to_digest = target->digest.str();
+  result->git_sha = target->record.git_sha;
+  if (request.dry_run) {
+    result->tags_moved = env->mutable_tags;
+    return OkStatus();
+  }
+
+  PROMOTE_ASSIGN_OR_RETURN(oci::Manifest manifest,
+                           client->GetManifest(env->repository, target->digest.str(), scopes));
+  PromotionRecord record;
+  record.kind = "rollback";
+  record.from_env = env->name;
+  record.from_reference = env->Name() + "@" + result->from_digest;
+  record.to_env = env->name;
+  record.to_reference = env->Name() + "@" + target->digest.str();
+  record.digest = target->digest.str();
+  record.git_sha = target->record.git_sha;
+  record.branch = target->record.branch;
+  record.tags = env->mutable_tags;
+  record.ci = request.ci;
+  record.time = NowRfc3339();
+  oci::Descriptor subject{manifest.media_type, manifest.digest, static_cast<int64_t>(manifest.bytes.size()), {}, {}};
+  PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
+                           WriteRecord(*client, env->repository, subject, record, *signing.key, scopes));
+  copy::TagOutcome tags;
+  copy::TagPolicy policy{false, env->mutable_tags};
+  PROMOTE_RETURN_IF_ERROR(
+      copy::WriteTags(*client, env->repository, manifest, env->mutable_tags, policy, scopes, nullptr, &tags));
+  result->tags_moved = tags.moved;
+  result->tags_moved.insert(result->tags_moved.end(), tags.written.begin(), tags.written.end());
+  return OkStatus();
+}
+
+}  // namespace
+
+nlohmann::json RollbackResult::ToJson() const {
+  nlohmann::json body = {{"env", env},
+                         {"dry_run", dry_run},
+                         {"from_digest", from_digest},
+                         {"to_digest", to_digest},
+                         {"sha", git_sha},
+                         {"tags_moved", tags_moved},
+                         {"record", record_reference.empty() ? nlohmann::json(nullptr)
+                                                             : nlohmann::json{{"reference", record_reference}}}};
+  return copy::ResultEnvelope("rollback", status, std::move(body));
+}
+
+RollbackResult Rollback(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                        const SigningKey& signing, const RollbackRequest& request) {
+  RollbackResult result;
+  result.env = request.env;
+  result.dry_run = request.dry_run;
+  result.status = RollbackInto(config, registries, signing, request, &result);
+  return result;
+}
+
+}  // namespace promote::promotion

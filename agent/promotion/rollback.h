@@ -1,0 +1,43 @@
+// Rollback: move an environment's mutable tags ("prod", "latest") back to a digest that was
+// promoted there before — chosen by digest or by counting back — and record the rollback.
+// Refused when the chosen digest has no valid promotion record for that environment.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "policy/promote_config.h"
+#include "promotion/ci_context.h"
+#include "promotion/promotion_runner.h"
+#include "registry/registry_pool.h"
+#include "util/status.h"
+
+namespace promote::promotion {
+
+struct RollbackRequest {
+  std::string env;
+  std::optional<oci::Digest> to;  // the digest to go back to
+  int steps = 1;                  // otherwise: this many promotions back from the current one
+  bool dry_run = false;
+  CiContext ci;
+};
+
+struct RollbackResult {
+  Status status;
+  std::string env;
+  std::string from_digest;  // what the mutable tags named
+  std::string to_digest;
+  std::string git_sha;
+  std::vector<std::string> tags_moved;
+  std::string record_reference;
+  bool dry_run = false;
+  nlohmann::json ToJson() const;
+};
+
+RollbackResult Rollback(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                        const SigningKey& signing, const RollbackRequest& request);
+
+}  // namespace promote::promotion
