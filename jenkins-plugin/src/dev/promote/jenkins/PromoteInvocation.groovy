@@ -1,0 +1,258 @@
+package dev.promote.jenkins
+
+import com.cloudbees.groovy.cps.NonCPS
+
+/**
+ * The promoteImage step's named parameters, validated and turned into one `promote run` call.
+ *
+ * Every value reaches the shell as an environment variable: the sh script is built from constant
+ * fragments only ('"$PROMOTE_STEP_TO"'), so no parameter can change the command and no secret is
+ * ever part of the script text. Credentials are described as bindings for withCredentials; the
+ * step turns them into usernamePassword/file/string calls. Nothing here knows about environments,
+ * branches or gates: promote.yaml and the CLI decide those.
+ */
+class PromoteInvocation implements Serializable {
+  private static final long serialVersionUID = 1L
+
+  /** The parameter names promoteImage accepts, in the order the help lists them. */
+  static final List<String> PARAMETERS = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent',
+                                          'credentials', 'signingKey', 'signingPassword', 'promoteBinary'].asImmutable()
+
+  /** Variables the step itself exports; a credentials mapping must not produce one of these. */
+  static final List<String> RESERVED_VARIABLES = ['PROMOTE_SIGNING_KEY', 'PROMOTE_KEY_PASSWORD', 'PROMOTE_AGENT',
+                                                  'PROMOTE_SRC_PASSWORD'].asImmutable()
+
+  static final String DEFAULT_CONFIG = 'promote.yaml'
+  static final String DEFAULT_BINARY = 'promote'
+
+  // Same rule as promote.yaml environment names (agent/policy/promote_config.cc).
+  private static final String ENVIRONMENT_NAME = /[a-z0-9][a-z0-9_-]{0,62}/
+  private static final String SHA = /[0-9a-fA-F]{7,40}/
+  // Git allows more, but a branch Jenkins builds is made of these; promote checks the full Git rules.
+  private static final String BRANCH = /[A-Za-z0-9][A-Za-z0-9._\/+@-]{0,254}/
+  private static final String CREDENTIALS_ID = /[^\x00-\x1f\x7f]{1,256}/
+
+  List<String> errors = []
+  String to
+  String from
+  String sha
+  String branch
+  String config = DEFAULT_CONFIG
+  boolean dryRun
+  String agent
+  Map<String, String> credentials = [:]
+  String signingKey
+  String signingPassword
+  String promoteBinary = DEFAULT_BINARY
+
+  /**
+   * Validates `args` (the step's named parameters). `defaults` holds the pipeline's GIT_COMMIT and
+   * BRANCH_NAME, used for `sha` and `branch` when those parameters are absent (not when they are
+   * given as null or '': then promote is not passed the flag and decides itself).
+   */
+  @NonCPS
+  static PromoteInvocation fromArguments(Map args, Map defaults) {
+    PromoteInvocation inv = new PromoteInvocation()
+    if (args == null) args = [:]
+    List<String> unknown = []
+    for (Object key : args.keySet()) {
+      if (!(key instanceof CharSequence) || !PARAMETERS.contains(key.toString())) unknown << String.valueOf(key)
+    }
+    if (unknown) {
+      inv.errors << "unknown parameter${unknown.size() > 1 ? 's' : ''} ${unknown.collect { "'${it}'" }.join(', ')}; " +
+          "valid parameters: ${PARAMETERS.join(', ')}"
+    }
+    inv.to = inv.optionalString(args, 'to', null)
+    inv.from = inv.optionalString(args, 'from', null)
+    inv.sha = inv.optionalString(args, 'sha', defaults?.GIT_COMMIT)
+    inv.branch = inv.optionalString(args, 'branch', defaults?.BRANCH_NAME)
+    inv.config = inv.optionalString(args, 'config', DEFAULT_CONFIG)
+    inv.agent = inv.optionalString(args, 'agent', null)
+    inv.signingKey = inv.optionalString(args, 'signingKey', null)
+    inv.signingPassword = inv.optionalString(args, 'signingPassword', null)
+    inv.promoteBinary = inv.optionalString(args, 'promoteBinary', DEFAULT_BINARY)
+
+    if (args.containsKey('dryRun') && args.dryRun != null) {
+      if (args.dryRun instanceof Boolean) inv.dryRun = args.dryRun
+      else inv.errors << "dryRun must be true or false, not ${describe(args.dryRun)}"
+    }
+    if (inv.to != null && !(inv.to ==~ ENVIRONMENT_NAME)) {
+      inv.errors << "to: '${printable(inv.to)}' is not an environment name (lowercase letters, digits, '-' or '_')"
+    }
+    if (inv.from != null && !(inv.from ==~ ENVIRONMENT_NAME)) {
+      inv.errors << "from: '${printable(inv.from)}' is not an environment name (lowercase letters, digits, '-' or '_')"
+    }
+    if (inv.sha != null && !(inv.sha ==~ SHA)) {
+      inv.errors << "sha: '${printable(inv.sha)}' is not a commit SHA (7 to 40 hexadecimal digits)"
+    }
+    if (inv.branch != null && !(inv.branch ==~ BRANCH)) {
+      inv.errors << "branch: '${printable(inv.branch)}' is not a branch name (letters, digits and . _ / + @ -, " +
+          "not starting with a punctuation character)"
+    }
+    if (inv.to == null && inv.branch == null) {
+      inv.errors << "to: no target environment and no branch (BRANCH_NAME is not set); pass to: or branch:"
+    }
+    inv.checkPath('config', inv.config, 'promote.yaml')
+    inv.checkPath('promoteBinary', inv.promoteBinary, 'promote')
+    if (inv.agent != null && !(inv.agent ==~ /[^\s\x00-\x1f\x7f]{1,1024}/)) {
+      inv.errors << "agent: '${printable(inv.agent)}' is not an address (host:port or unix:/path, no spaces)"
+    }
+    inv.checkCredentialsId('signingKey', inv.signingKey)
+    inv.checkCredentialsId('signingPassword', inv.signingPassword)
+    inv.parseCredentials(args)
+    return inv
+  }
+
+  /** One message listing every problem, for error(). */
+  @NonCPS
+  String errorMessage() {
+    if (errors.size() == 1) return "promoteImage: ${errors[0]}"
+    return "promoteImage: ${errors.size()} invalid parameters:\n" + errors.collect { " - ${it}" }.join('\n')
+  }
+
+  /** The sh script: constant text referring to the PROMOTE_STEP_* variables of environment(). */
+  @NonCPS
+  String script() {
+    List<String> words = ['"$PROMOTE_STEP_BINARY"', '-o', 'json', 'run', '--config', '"$PROMOTE_STEP_CONFIG"']
+    if (to != null) words += ['--to', '"$PROMOTE_STEP_TO"']
+    if (from != null) words += ['--from', '"$PROMOTE_STEP_FROM"']
+    if (sha != null) words += ['--sha', '"$PROMOTE_STEP_SHA"']
+    if (branch != null) words += ['--branch', '"$PROMOTE_STEP_BRANCH"']
+    if (dryRun) words << '--dry-run'
+    return words.join(' ') + ' >"$PROMOTE_STEP_RESULT"'
+  }
+
+  /** Non-secret variables for withEnv: the values the script refers to, and PROMOTE_AGENT. */
+  @NonCPS
+  List<String> environment() {
+    List<String> vars = ["PROMOTE_STEP_BINARY=${promoteBinary}", "PROMOTE_STEP_CONFIG=${config}",
+                         "PROMOTE_STEP_RESULT=${resultFile()}"].collect { it.toString() }
+    if (to != null) vars << "PROMOTE_STEP_TO=${to}".toString()
+    if (from != null) vars << "PROMOTE_STEP_FROM=${from}".toString()
+    if (sha != null) vars << "PROMOTE_STEP_SHA=${sha}".toString()
+    if (branch != null) vars << "PROMOTE_STEP_BRANCH=${branch}".toString()
+    if (agent != null) vars << "PROMOTE_AGENT=${agent}".toString()
+    return vars
+  }
+
+  /**
+   * withCredentials bindings as plain maps: [kind: 'usernamePassword' | 'file' | 'string',
+   * credentialsId: ..., and the variable names]. Environment `prod` gets PROMOTE_PROD_USERNAME and
+   * PROMOTE_PROD_PASSWORD (upper case, '-' becomes '_').
+   */
+  @NonCPS
+  List<Map> credentialBindings() {
+    List<Map> bindings = []
+    credentials.each { String envName, String id ->
+      String prefix = credentialVariablePrefix(envName)
+      bindings << [kind: 'usernamePassword', credentialsId: id, usernameVariable: "${prefix}_USERNAME".toString(),
+                   passwordVariable: "${prefix}_PASSWORD".toString()]
+    }
+    if (signingKey != null) bindings << [kind: 'file', credentialsId: signingKey, variable: 'PROMOTE_SIGNING_KEY']
+    if (signingPassword != null) {
+      bindings << [kind: 'string', credentialsId: signingPassword, variable: 'PROMOTE_KEY_PASSWORD']
+    }
+    return bindings
+  }
+
+  /** The workspace file the JSON result is written to and archived from. */
+  @NonCPS
+  String resultFile() {
+    return to != null ? "promote-result-${to}.json".toString() : 'promote-result.json'
+  }
+
+  @NonCPS
+  static String credentialVariablePrefix(String envName) {
+    return 'PROMOTE_' + envName.toUpperCase(Locale.ROOT).replace('-', '_')
+  }
+
+  @NonCPS
+  private String optionalString(Map args, String name, String fallback) {
+    if (!args.containsKey(name)) return fallback
+    Object v = args[name]
+    if (v == null) return null
+    if (!(v instanceof CharSequence)) {
+      errors << "${name} must be a string, not ${describe(v)}".toString()
+      return null
+    }
+    String s = v.toString().trim()
+    return s.isEmpty() ? null : s
+  }
+
+  @NonCPS
+  private void checkPath(String name, String value, String fallback) {
+    if (value == null) {
+      if (name == 'config') config = fallback
+      if (name == 'promoteBinary') promoteBinary = fallback
+      return
+    }
+    if (value.startsWith('-') || !(value ==~ /[^\x00-\x1f\x7f]{1,4096}/)) {
+      errors << "${name}: '${printable(value)}' is not a usable path (no control characters, must not start with '-')".toString()
+    }
+  }
+
+  @NonCPS
+  private void checkCredentialsId(String name, String id) {
+    if (id != null && !(id ==~ CREDENTIALS_ID)) {
+      errors << "${name}: '${printable(id)}' is not a credentials id".toString()
+    }
+  }
+
+  @NonCPS
+  private void parseCredentials(Map args) {
+    if (!args.containsKey('credentials') || args.credentials == null) return
+    if (!(args.credentials instanceof Map)) {
+      errors << "credentials must be a map of environment name to credentials id ([prod: 'prod-registry']), " +
+          "not ${describe(args.credentials)}".toString()
+      return
+    }
+    Map<String, String> seen = [:]
+    ((Map) args.credentials).each { Object k, Object v ->
+      String envName = String.valueOf(k)
+      if (!(k instanceof CharSequence) || !(envName ==~ ENVIRONMENT_NAME)) {
+        errors << "credentials: '${printable(envName)}' is not an environment name (lowercase letters, digits, '-' or '_')".toString()
+        return
+      }
+      if (!(v instanceof CharSequence) || !(v.toString() ==~ CREDENTIALS_ID)) {
+        errors << "credentials.${envName}: ${v instanceof CharSequence ? "'" + printable(v.toString()) + "'" : describe(v)} " +
+            "is not a credentials id".toString()
+        return
+      }
+      String prefix = credentialVariablePrefix(envName)
+      if (seen.containsKey(prefix)) {
+        errors << "credentials: '${seen[prefix]}' and '${envName}' would both use ${prefix}_USERNAME/_PASSWORD".toString()
+        return
+      }
+      for (String reserved : RESERVED_VARIABLES) {
+        if (reserved == "${prefix}_USERNAME".toString() || reserved == "${prefix}_PASSWORD".toString()) {
+          errors << "credentials: environment '${envName}' would overwrite ${reserved}, which the step sets itself".toString()
+          return
+        }
+      }
+      seen[prefix] = envName
+      credentials[envName] = v.toString()
+    }
+  }
+
+  @NonCPS
+  private static String describe(Object v) {
+    if (v == null) return 'null'
+    String text = v instanceof CharSequence ? "'${printable(v.toString())}'" : printable(String.valueOf(v))
+    return "${v.getClass().simpleName} ${text}".toString()
+  }
+
+  /** The value with control characters shown as \\uXXXX and cut at 80 characters, for messages. */
+  @NonCPS
+  static String printable(String s) {
+    StringBuilder out = new StringBuilder()
+    for (char c : s.toCharArray()) {
+      if (out.length() >= 80) {
+        out.append('…')
+        break
+      }
+      if (c < (char) 0x20 || c == (char) 0x7f) out.append(String.format('\\u%04x', (int) c))
+      else out.append(c)
+    }
+    return out.toString()
+  }
+}

@@ -1,0 +1,176 @@
+package dev.promote.jenkins
+
+import com.cloudbees.groovy.cps.NonCPS
+import groovy.json.JsonSlurperClassic
+
+/**
+ * What one `promote run -o json` call produced: its exit code and JSON result (docs/result-json.md,
+ * schema 1), turned into the step's return value, a build description and, on failure, the message
+ * the build fails with. The message says which kind of failure it was, from the exit code:
+ * 2 usage or configuration, 3 refused by a gate or a tag conflict, 4 registry or network, 5 internal.
+ */
+class PromoteResult implements Serializable {
+  private static final long serialVersionUID = 1L
+
+  int exitCode
+  boolean ok
+  /** The parsed JSON object, or null when promote printed none. */
+  Map json
+  String failureMessage
+  String description
+
+  @NonCPS
+  static PromoteResult from(int exitCode, String output, PromoteInvocation inv) {
+    PromoteResult r = new PromoteResult()
+    r.exitCode = exitCode
+    r.json = parse(output)
+    String target = r.targetEnvironment(inv)
+    if (r.json == null) {
+      r.ok = false
+      r.failureMessage = noResultMessage(exitCode, inv)
+      r.description = "${target}: failed".toString()
+      return r
+    }
+    r.ok = exitCode == 0 && r.json.ok == true
+    if (r.ok) {
+      r.description = r.successDescription(target)
+    } else {
+      r.failureMessage = r.failure(target)
+      r.description = "${target}: ${exitCode == 3 ? 'refused' : 'failed'}".toString()
+    }
+    return r
+  }
+
+  /**
+   * The step's return value: plain serializable collections.
+   * Keys: status, dryRun, digest, from, fromReference, to, reference, platforms, tags (written, moved,
+   * unchanged, refused), signature, record (references or null), gates ([name, verdict, detail]),
+   * blobs, bytes, resultFile, exitCode.
+   */
+  @NonCPS
+  Map toMap(PromoteInvocation inv) {
+    Map from = json.from instanceof Map ? (Map) json.from : [:]
+    Map to = json.to instanceof Map ? (Map) json.to : [:]
+    Map tags = json.tags instanceof Map ? (Map) json.tags : [:]
+    List gates = []
+    if (json.gates instanceof List) {
+      for (Object g : (List) json.gates) {
+        if (!(g instanceof Map)) continue
+        Map gate = [name: g.name, verdict: g.verdict]
+        if (g.detail != null) gate.detail = g.detail
+        if (g.counts instanceof Map) gate.counts = new LinkedHashMap((Map) g.counts)
+        gates << gate
+      }
+    }
+    return [
+        status       : json.status,
+        dryRun       : json.dry_run == true,
+        digest       : json.digest,
+        from         : from.env,
+        fromReference: from.reference,
+        to           : to.env,
+        reference    : to.reference,
+        platforms    : json.platforms instanceof List ? new ArrayList((List) json.platforms) : [],
+        tags         : [written  : list(tags.written), moved: list(tags.moved), unchanged: list(tags.unchanged),
+                        refused  : list(tags.refused)],
+        signature    : json.signature instanceof Map ? json.signature.reference : null,
+        record       : json.record instanceof Map ? json.record.reference : null,
+        gates        : gates,
+        blobs        : json.blobs instanceof Map ? new LinkedHashMap((Map) json.blobs) : [:],
+        bytes        : json.bytes instanceof Map ? new LinkedHashMap((Map) json.bytes) : [:],
+        resultFile   : inv.resultFile(),
+        exitCode     : exitCode,
+    ]
+  }
+
+  /** One line for the console: what moved where. */
+  @NonCPS
+  String summary() {
+    Map to = json.to instanceof Map ? (Map) json.to : [:]
+    return "promoteImage: ${json.status} ${json.digest} to ${to.reference ?: to.env}".toString()
+  }
+
+  @NonCPS
+  private static Map parse(String output) {
+    if (output == null || output.trim().isEmpty()) return null
+    try {
+      Object parsed = new JsonSlurperClassic().parseText(output)
+      return parsed instanceof Map ? (Map) parsed : null
+    } catch (Exception ignored) {
+      return null
+    }
+  }
+
+  @NonCPS
+  private String targetEnvironment(PromoteInvocation inv) {
+    if (json?.to instanceof Map && json.to.env) return json.to.env
+    return inv.to ?: 'promote'
+  }
+
+  @NonCPS
+  private String successDescription(String target) {
+    Map from = json.from instanceof Map ? (Map) json.from : [:]
+    String source = tagOf(String.valueOf(from.reference ?: ''))
+    if (!source) source = json.sha ? "sha-${String.valueOf(json.sha).take(7)}" : (from.env ?: '?')
+    String digest = String.valueOf(json.digest ?: '')
+    if (digest.length() > 19) digest = digest.take(19) + '…'
+    String text = "${target} ← ${source} @ ${digest}"
+    if (json.status == 'planned') text += ' (dry run)'
+    else if (json.status == 'unchanged') text += ' (unchanged)'
+    return text.toString()
+  }
+
+  @NonCPS
+  private String failure(String target) {
+    Map error = json.error instanceof Map ? (Map) json.error : [:]
+    String message = error.message ?: "promote exited with ${exitCode}"
+    String code = error.code ?: 'unknown'
+    switch (exitCode) {
+      case 2:
+        return "promoteImage: usage or configuration error (exit 2): ${message}".toString()
+      case 3:
+        List<String> refused = []
+        if (json.gates instanceof List) {
+          for (Object g : (List) json.gates) {
+            if (g instanceof Map && g.verdict == 'refused') refused << "${g.name}${g.detail ? ': ' + g.detail : ''}".toString()
+          }
+        }
+        String what = code == 'conflict' ? 'tag conflict' : 'gate refused'
+        String text = "promoteImage: ${what}, promotion to ${target} refused (exit 3): ${message}"
+        if (refused) text += "\nrefused gates: ${refused.join('; ')}"
+        if (json.tags instanceof Map && json.tags.refused) text += "\nrefused tags: ${list(json.tags.refused).join(', ')}"
+        return text.toString()
+      case 4:
+        return ("promoteImage: registry or network failure (${code}, exit 4) promoting to ${target}: ${message}; " +
+            "this is not a policy refusal: check the registry, its credentials and the network, then retry " +
+            '(a failed promotion leaves no tag on an incomplete image)').toString()
+      case 5:
+        return "promoteImage: internal error in promote (${code}, exit 5): ${message}".toString()
+      default:
+        return "promoteImage: promote failed (${code}, exit ${exitCode}): ${message}".toString()
+    }
+  }
+
+  @NonCPS
+  private static String noResultMessage(int exitCode, PromoteInvocation inv) {
+    String hint = exitCode == 127 ? " (command not found: is '${inv.promoteBinary}' installed, or set promoteBinary)" :
+        exitCode == 126 ? " ('${inv.promoteBinary}' is not executable)" : ''
+    return ("promoteImage: promote exited with ${exitCode} and printed no JSON result${hint}; " +
+        'see its messages in the log above').toString()
+  }
+
+  @NonCPS
+  private static String tagOf(String reference) {
+    int slash = reference.lastIndexOf('/')
+    int at = reference.indexOf('@')
+    String tail = reference.substring(slash + 1)
+    if (at >= 0) tail = reference.substring(slash + 1, at)
+    int colon = tail.lastIndexOf(':')
+    return colon >= 0 ? tail.substring(colon + 1) : ''
+  }
+
+  @NonCPS
+  private static List list(Object v) {
+    return v instanceof List ? new ArrayList((List) v) : []
+  }
+}
