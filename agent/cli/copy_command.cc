@@ -67,18 +67,12 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
 
   return [flags, global]() -> int {
     if (flags->refs.size() % 2 != 0) {
-      Status st = InvalidArgument("copy takes SRC DST pairs; got " + std::to_string(flags->refs.size()) +
-                                  " references");
-      if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("copy", st, {}));
-      std::cerr << "promote: " << st.message() << "\n";
-      return ExitCodeFor(st.code());
+      return ReportFailure(global->format(), "copy",
+                           InvalidArgument("copy takes SRC DST pairs; got " + std::to_string(flags->refs.size()) +
+                                           " references"));
     }
     for (const auto& tag : flags->tags) {
-      if (Status st = oci::ValidateTag(tag); !st.ok()) {
-        if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("copy", st, {}));
-        std::cerr << "promote: " << st.message() << "\n";
-        return ExitCodeFor(st.code());
-      }
+      if (Status st = oci::ValidateTag(tag); !st.ok()) return ReportFailure(global->format(), "copy", st);
     }
     std::vector<copy::CopyRequest> requests;
     std::vector<oci::Reference> sources, targets;
@@ -88,21 +82,13 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
       Status st = !src.ok() ? src.status().WithContext("source") : !dst.ok() ? dst.status().WithContext("target")
                                                                               : OkStatus();
       if (st.ok() && dst->digest) st = InvalidArgument("target '" + flags->refs[i + 1] + "' must not name a digest");
-      if (!st.ok()) {
-        if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("copy", st, {}));
-        std::cerr << "promote: " << st.message() << "\n";
-        return ExitCodeFor(st.code());
-      }
+      if (!st.ok()) return ReportFailure(global->format(), "copy", st);
       sources.push_back(*src);
       targets.push_back(*dst);
       requests.push_back({*src, *dst});
     }
     auto pool = flags->registry.BuildPool(sources, targets);
-    if (!pool.ok()) {
-      if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("copy", pool.status(), {}));
-      std::cerr << "promote: " << pool.status().message() << "\n";
-      return ExitCodeFor(pool.status().code());
-    }
+    if (!pool.ok()) return ReportFailure(global->format(), "copy", pool.status());
 
     copy::CopyProgress progress;
     copy::CopyOptions options;

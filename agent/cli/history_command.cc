@@ -31,9 +31,7 @@ struct RollbackFlags {
 };
 
 int Fail(const GlobalFlags* global, const std::string& command, const Status& st) {
-  if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope(command, st, {}));
-  std::cerr << "promote: " << st.message() << "\n";
-  return ExitCodeFor(st.code());
+  return ReportFailure(global->format(), command, st);
 }
 
 }  // namespace

@@ -5,11 +5,19 @@
 #include <cstdio>
 #include <iostream>
 
+#include "copy/copy_report.h"
+
 namespace promote::cli {
 
 void PrintJson(const nlohmann::json& j) {
   // Invalid UTF-8 from a registry must not make the result unprintable.
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+}
+
+int ReportFailure(OutputFormat format, const std::string& command, const Status& status, nlohmann::json body) {
+  if (format == OutputFormat::kJson) PrintJson(copy::ResultEnvelope(command, status, std::move(body)));
+  std::cerr << "promote: " << status.message() << std::endl;
+  return ExitCodeFor(status.code());
 }
 
 std::string HumanBytes(int64_t bytes) {

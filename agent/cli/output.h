@@ -12,12 +12,18 @@
 #include <nlohmann/json.hpp>
 
 #include "copy/copy_progress.h"
+#include "util/status.h"
 
 namespace promote::cli {
 
 enum class OutputFormat { kText, kJson };
 
 void PrintJson(const nlohmann::json& j);
+
+// Reports a command that failed before producing its result: the JSON envelope on stdout (with
+// `body`'s fields) in JSON mode, the message on stderr always. Returns the exit code.
+int ReportFailure(OutputFormat format, const std::string& command, const Status& status,
+                  nlohmann::json body = nlohmann::json::object());
 
 // "24.0 MiB"
 std::string HumanBytes(int64_t bytes);

@@ -23,11 +23,7 @@ CommandRunner RegisterResolveCommand(CLI::App* app, const GlobalFlags* global) {
   flags->registry.Register(cmd, false);
 
   return [flags, global]() -> int {
-    auto fail = [&](const Status& st) {
-      if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("resolve", st, {}));
-      std::cerr << "promote: " << st.message() << "\n";
-      return ExitCodeFor(st.code());
-    };
+    auto fail = [&](const Status& st) { return ReportFailure(global->format(), "resolve", st); };
     auto ref = oci::ParseReference(flags->ref);
     if (!ref.ok()) return fail(ref.status());
     auto pool = flags->registry.BuildPool({*ref}, {});

@@ -55,11 +55,7 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
   flags->registry.Register(cmd, false);
 
   return [flags, global]() -> int {
-    auto fail = [&](const Status& st) {
-      if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("run", st, {{"status", "failed"}}));
-      std::cerr << "promote: " << st.message() << "\n";
-      return ExitCodeFor(st.code());
-    };
+    auto fail = [&](const Status& st) { return ReportFailure(global->format(), "run", st, {{"status", "failed"}}); };
     auto config = policy::LoadPromoteConfig(flags->config);
     if (!config.ok()) return fail(config.status());
     auto signing = promotion::LoadSigningKey(*config);
