@@ -10,7 +10,7 @@ PROMOTE_BUILD_PACKAGES=(
 )
 # shellcheck disable=SC2034
 PROMOTE_TEST_PACKAGES=(
-  docker-registry skopeo apache2-utils python3 python3-cryptography shellcheck groovy default-jre-headless
+  docker-registry skopeo apache2-utils python3 python3-cryptography shellcheck groovy default-jre-headless yamllint jq
 )
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }

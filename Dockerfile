@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# The promote image: the `promote` CLI (and agent) built from this tree on Debian bookworm, run as
+# a non-root user from a slim runtime stage that holds only the shared libraries it links.
+#   docker build -t promote .
+#   docker run --rm promote --version
+#   docker run --rm -v "$PWD:/work" -w /work promote -o json run --config promote.yaml --to stage --sha 2b2e927
+# Both stages use the same pinned Debian snapshot tag. For reproducible builds also pin the digest
+# (FROM debian:bookworm-20261110-slim@sha256:<digest>) and let Renovate or Dependabot move it.
+
+FROM debian:bookworm-20261110-slim AS builder
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+WORKDIR /src
+# The build packages are the ones scripts/lib.sh lists for every other build of promote.
+COPY scripts/lib.sh scripts/lib.sh
+RUN source scripts/lib.sh \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PROMOTE_BUILD_PACKAGES[@]}" \
+ && rm -rf /var/lib/apt/lists/*
+COPY CMakeLists.txt ./
+COPY agent agent
+COPY proto proto
+RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPROMOTE_BUILD_TESTS=OFF \
+ && cmake --build build --target promote -j "$(nproc)" \
+ && install -D -m 0755 -s build/agent/cli/promote /out/promote \
+ && /out/promote --version
+
+FROM debian:bookworm-20261110-slim AS runtime
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ca-certificates libcurl4 libssl3 libsodium23 libspdlog1.10 libfmt9 libyaml-cpp0.7 \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 promote \
+ && useradd --system --uid 10001 --gid promote --home-dir /home/promote --create-home --shell /usr/sbin/nologin promote
+COPY --from=builder /out/promote /usr/local/bin/promote
+LABEL org.opencontainers.image.title="promote" \
+      org.opencontainers.image.description="Promote container images between registries by digest, following Git-flow"
+USER 10001:10001
+WORKDIR /home/promote
+ENTRYPOINT ["promote"]
+CMD ["--help"]

@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# Entry point of the promote GitHub Action (action.yml maps every input to an INPUT_* variable).
+# Validates the inputs, turns credentials and the signing key into the environment variables
+# promote.yaml refers to, runs `promote -o json run` once, and turns its JSON result into step
+# outputs, a job summary and annotations. No environment or gate logic lives here: promote decides.
+# Exit status: the CLI's (0 ok, 2 usage/config, 3 refused, 4 registry/network, 5 internal);
+# 2 for invalid action inputs or when no promote binary can be found.
+set -euo pipefail
+umask 077
+
+# --- workflow commands -------------------------------------------------------------------------
+
+# Workflow-command data escaping (what the runner unescapes): keeps a value on one line.
+escape_data() {
+  local s=$1
+  s=${s//'%'/'%25'}
+  s=${s//$'\r'/'%0D'}
+  s=${s//$'\n'/'%0A'}
+  printf '%s' "$s"
+}
+escape_property() {
+  local s
+  s=$(escape_data "$1")
+  s=${s//':'/'%3A'}
+  s=${s//','/'%2C'}
+  printf '%s' "$s"
+}
+
+# mask VALUE: hides VALUE, and each of its lines, in every later log line.
+mask() {
+  local value=$1 line
+  [ -n "$value" ] || return 0
+  printf '::add-mask::%s\n' "$(escape_data "$value")"
+  if [[ $value == *$'\n'* || $value == *$'\r'* ]]; then
+    while IFS= read -r line; do
+      line=${line%$'\r'}
+      if [ -n "$line" ]; then printf '::add-mask::%s\n' "$(escape_data "$line")"; fi
+    done <<<"$value"
+  fi
+}
+
+annotate_error() {
+  printf '::error title=%s::%s\n' "$(escape_property "$1")" "$(escape_data "$2")"
+}
+
+# fail_input MESSAGE: an invalid input; nothing has run yet.
+fail_input() {
+  annotate_error "promote: invalid input" "$1"
+  exit 2
+}
+
+# --- inputs --------------------------------------------------------------------------------------
+
+in_to=${INPUT_TO:-}
+in_from=${INPUT_FROM:-}
+in_sha=${INPUT_SHA:-}
+in_branch=${INPUT_BRANCH:-}
+in_config=${INPUT_CONFIG:-promote.yaml}
+in_dry_run=${INPUT_DRY_RUN:-false}
+in_agent=${INPUT_AGENT:-}
+in_registry_username=${INPUT_REGISTRY_USERNAME:-}
+in_registry_password=${INPUT_REGISTRY_PASSWORD:-}
+in_source_username=${INPUT_SOURCE_USERNAME:-}
+in_source_password=${INPUT_SOURCE_PASSWORD:-}
+in_authfile=${INPUT_AUTHFILE:-}
+in_signing_key=${INPUT_SIGNING_KEY:-}
+in_signing_password=${INPUT_SIGNING_PASSWORD:-}
+in_promote_path=${INPUT_PROMOTE_PATH:-}
+in_version=${INPUT_VERSION:-}
+
+# Secrets are masked before anything else can print them.
+mask "$in_registry_password"
+mask "$in_source_password"
+mask "$in_signing_key"
+mask "$in_signing_password"
+
+for required in GITHUB_OUTPUT GITHUB_STEP_SUMMARY; do
+  if [ -z "${!required:-}" ]; then
+    fail_input "$required is not set: run this script as a GitHub Actions step"
+  fi
+done
+
+# single_line NAME VALUE: refuses control characters (newlines included) in an input.
+single_line() {
+  if [[ $2 == *[[:cntrl:]]* ]]; then
+    fail_input "$1 must be a single line without control characters"
+  fi
+}
+# no_space NAME VALUE: refuses whitespace and control characters.
+no_space() {
+  single_line "$1" "$2"
+  if [[ $2 == *[[:space:]]* ]]; then
+    fail_input "$1 must not contain whitespace"
+  fi
+}
+
+env_name_re='^[a-z0-9][a-z0-9_-]*$'
+if [ -n "$in_to" ] && ! [[ $in_to =~ $env_name_re ]] || [ "${#in_to}" -gt 63 ]; then
+  fail_input "to must be an environment name: lowercase letters, digits, '-' or '_' (at most 63)"
+fi
+if [ -n "$in_from" ] && ! [[ $in_from =~ $env_name_re ]] || [ "${#in_from}" -gt 63 ]; then
+  fail_input "from must be an environment name: lowercase letters, digits, '-' or '_' (at most 63)"
+fi
+if [ -n "$in_sha" ] && ! [[ $in_sha =~ ^[0-9a-fA-F]{7,40}$ ]]; then
+  fail_input "sha must be a commit SHA of 7 to 40 hex characters"
+fi
+no_space branch "$in_branch"
+if [ "${#in_branch}" -gt 255 ]; then fail_input "branch is longer than 255 characters"; fi
+case ${in_dry_run,,} in
+  true) dry_run=true ;;
+  false | '') dry_run=false ;;
+  *) fail_input "dry-run must be true or false" ;;
+esac
+no_space agent "$in_agent"
+agent_re='^[][A-Za-z0-9._~:/@%+=,-]+$'
+if [ -n "$in_agent" ] && ! [[ $in_agent =~ $agent_re ]]; then
+  fail_input "agent must be an address such as unix:///run/promote.sock or promote-agent.ci:8443"
+fi
+no_space registry-username "$in_registry_username"
+no_space source-username "$in_source_username"
+if [[ $in_registry_username == *:* || $in_source_username == *:* ]]; then
+  fail_input "registry usernames must not contain ':'"
+fi
+single_line config "$in_config"
+single_line authfile "$in_authfile"
+single_line promote-path "$in_promote_path"
+if [ -n "$in_version" ] && ! [[ $in_version =~ ^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]]; then
+  fail_input "version must be a release version such as 0.1.0"
+fi
+
+if [ -n "$in_registry_username$in_registry_password" ]; then
+  [ -n "$in_to" ] || fail_input "registry-username/registry-password need 'to': they are the target environment's credentials"
+  if [ -z "$in_registry_username" ] || [ -z "$in_registry_password" ]; then
+    fail_input "registry-username and registry-password go together"
+  fi
+fi
+if [ -n "$in_source_username$in_source_password" ]; then
+  [ -n "$in_from" ] || fail_input "source-username/source-password need 'from': they are the source environment's credentials"
+  if [ -z "$in_source_username" ] || [ -z "$in_source_password" ]; then
+    fail_input "source-username and source-password go together"
+  fi
+fi
+[ -f "$in_config" ] || fail_input "config: no file at '$in_config' (relative to $PWD)"
+if [ -n "$in_authfile" ] && ! [ -f "$in_authfile" ]; then
+  fail_input "authfile: no file at '$in_authfile'"
+fi
+if [ -n "$in_signing_password" ] && [ -z "$in_signing_key" ]; then
+  fail_input "signing-password is set but signing-key is empty"
+fi
+
+# --- the promote binary --------------------------------------------------------------------------
+
+work=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/promote-action.XXXXXX")
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+
+# download_promote VERSION: fetches the released binary and checks its published SHA-256.
+# Release assets: <base>/v<version>/promote-<version>-linux-<arch>.tar.gz (+ .sha256), where
+# <base> is $GITHUB_SERVER_URL/<action repository>/releases/download unless
+# PROMOTE_RELEASE_BASE_URL names a mirror.
+download_promote() {
+  local version=${1#v} arch base asset dir
+  case $(uname -m) in
+    x86_64 | amd64) arch=amd64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) annotate_error "promote: no release binary" "no promote release for $(uname -m); set promote-path"; exit 2 ;;
+  esac
+  base=${PROMOTE_RELEASE_BASE_URL:-}
+  if [ -z "$base" ]; then
+    if [ -z "${PROMOTE_ACTION_REPOSITORY:-}" ]; then
+      annotate_error "promote: no release binary" "cannot tell where promote is released from; set promote-path"
+      exit 2
+    fi
+    base=${GITHUB_SERVER_URL:-https://github.com}/$PROMOTE_ACTION_REPOSITORY/releases/download
+  fi
+  if ! [[ $base =~ ^(https|file):// ]]; then
+    annotate_error "promote: no release binary" "PROMOTE_RELEASE_BASE_URL must be an https:// (or file://) URL"
+    exit 2
+  fi
+  asset=promote-$version-linux-$arch.tar.gz
+  dir=$work/promote-$version
+  mkdir -p "$dir"
+  echo "downloading $base/v$version/$asset"
+  if ! curl -fsSL --proto '=https,file' --retry 3 -o "$dir/$asset" "$base/v$version/$asset" ||
+    ! curl -fsSL --proto '=https,file' --retry 3 -o "$dir/$asset.sha256" "$base/v$version/$asset.sha256"; then
+    annotate_error "promote: download failed" "could not download promote $version ($asset) from $base"
+    exit 4
+  fi
+  local expected actual
+  expected=$(cut -d' ' -f1 <"$dir/$asset.sha256")
+  actual=$(sha256sum "$dir/$asset" | cut -d' ' -f1)
+  if [ "$expected" != "$actual" ]; then
+    annotate_error "promote: download failed" "checksum mismatch for $asset: expected $expected, got $actual"
+    exit 4
+  fi
+  tar -xzf "$dir/$asset" -C "$dir" promote
+  chmod 0755 "$dir/promote"
+  promote_bin=$dir/promote
+}
+
+echo "::group::promote: setup"
+if [ -n "$in_promote_path" ]; then
+  if ! [ -f "$in_promote_path" ] || ! [ -x "$in_promote_path" ]; then
+    fail_input "promote-path: '$in_promote_path' is not an executable file"
+  fi
+  promote_bin=$in_promote_path
+elif promote_bin=$(command -v promote); then
+  :
+elif [ -n "$in_version" ]; then
+  download_promote "$in_version"
+else
+  annotate_error "promote: not found" \
+    "promote is not on PATH: set promote-path, install promote in an earlier step, or set version to download a release"
+  exit 2
+fi
+echo "promote: $promote_bin ($("$promote_bin" --version 2>/dev/null || echo 'version unknown'))"
+
+# --- environment for promote.yaml's references ---------------------------------------------------
+
+# env_var_prefix ENV: PROMOTE_<ENV>_ with ENV upper-cased and '-' turned into '_'.
+env_var_prefix() {
+  local name=${1^^}
+  printf 'PROMOTE_%s_' "${name//-/_}"
+}
+if [ -n "$in_registry_username" ]; then
+  prefix=$(env_var_prefix "$in_to")
+  export "${prefix}USERNAME=$in_registry_username" "${prefix}PASSWORD=$in_registry_password"
+  echo "credentials for $in_to: ${prefix}USERNAME, ${prefix}PASSWORD"
+fi
+if [ -n "$in_source_username" ]; then
+  prefix=$(env_var_prefix "$in_from")
+  export "${prefix}USERNAME=$in_source_username" "${prefix}PASSWORD=$in_source_password"
+  echo "credentials for $in_from: ${prefix}USERNAME, ${prefix}PASSWORD"
+fi
+if [ -n "$in_signing_key" ]; then
+  printf '%s\n' "$in_signing_key" >"$work/cosign.key"
+  chmod 0600 "$work/cosign.key"
+  export PROMOTE_SIGNING_KEY="$work/cosign.key"
+  echo "signing key: PROMOTE_SIGNING_KEY (a 0600 file under ${RUNNER_TEMP:-the temp directory})"
+fi
+if [ -n "$in_signing_password" ]; then
+  export PROMOTE_KEY_PASSWORD="$in_signing_password"
+  echo "signing key passphrase: PROMOTE_KEY_PASSWORD"
+fi
+if [ -n "$in_agent" ]; then
+  export PROMOTE_AGENT="$in_agent"
+  echo "agent: $in_agent (PROMOTE_AGENT)"
+fi
+
+args=(-o json --progress-interval 10 run --config "$in_config")
+if [ -n "$in_to" ]; then args+=(--to "$in_to"); fi
+if [ -n "$in_from" ]; then args+=(--from "$in_from"); fi
+if [ -n "$in_sha" ]; then args+=(--sha "$in_sha"); fi
+if [ -n "$in_branch" ]; then args+=(--branch "$in_branch"); fi
+if [ "$dry_run" = true ]; then args+=(--dry-run); fi
+if [ -n "$in_authfile" ]; then args+=(--authfile "$in_authfile"); fi
+echo "::endgroup::"
+
+# --- run -----------------------------------------------------------------------------------------
+
+echo "::group::promote run${in_to:+ --to $in_to}${in_branch:+ (branch $in_branch)}"
+printf 'promote'
+printf ' %q' "${args[@]}"
+printf '\n'
+# promote's stderr carries registry-provided text: no workflow command may be read from it.
+stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+echo "::stop-commands::$stop_token"
+set +e
+"$promote_bin" "${args[@]}" >"$work/result.json"
+code=$?
+set -e
+echo "::$stop_token::"
+echo "::endgroup::"
+
+result=$(cat "$work/result.json")
+valid=$(jq -rs 'if length == 1 and (.[0] | type == "object" and .schema == 1) then "yes" else "no" end' \
+  2>/dev/null <<<"$result" || true)
+if [ "$valid" != yes ]; then
+  annotate_error "promote: internal error" \
+    "promote exited with $code and printed no JSON result (see the log above)"
+  if [ "$code" -eq 0 ]; then code=5; fi
+  exit "$code"
+fi
+
+field() { jq -r "$1 // \"\"" <<<"$result"; }
+status=$(field .status)
+digest=$(field .digest)
+target_ref=$(field .to.reference)
+source_ref=$(field .from.reference)
+to_env=$(field .to.env)
+from_env=$(field .from.env)
+tags=$(jq -r '[.tags.written[]?, .tags.moved[]?, .tags.unchanged[]?] | join(",")' <<<"$result")
+signature_ref=$(field .signature.reference)
+error_code=$(field .error.code)
+error_message=$(field .error.message)
+
+# --- outputs -------------------------------------------------------------------------------------
+
+# set_output NAME VALUE: a one-line value as NAME=VALUE, anything else as a heredoc.
+set_output() {
+  local name=$1 value=$2 delim
+  if [[ $value == *[[:cntrl:]]* ]]; then
+    delim=ghadelimiter_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+    [[ $value != *"$delim"* ]] || { annotate_error "promote: internal error" "output delimiter collision"; exit 5; }
+    printf '%s<<%s\n%s\n%s\n' "$name" "$delim" "$value" "$delim" >>"$GITHUB_OUTPUT"
+  else
+    printf '%s=%s\n' "$name" "$value" >>"$GITHUB_OUTPUT"
+  fi
+}
+set_output digest "$digest"
+set_output target-ref "$target_ref"
+set_output tags "$tags"
+set_output signature-ref "$signature_ref"
+set_output status "$status"
+set_output result "$(jq . <<<"$result")"
+
+# --- job summary ---------------------------------------------------------------------------------
+
+# cell TEXT: safe inside a Markdown table cell.
+cell() {
+  local s=$1
+  s=${s//$'\r'/ }
+  s=${s//$'\n'/ }
+  s=${s//'&'/'&amp;'}
+  s=${s//'<'/'&lt;'}
+  s=${s//'>'/'&gt;'}
+  s=${s//'|'/'\|'}
+  s=${s//'`'/"'"}
+  printf '%s' "$s"
+}
+code_cell() {
+  local tick='`'
+  if [ -n "$1" ]; then printf '%s%s%s' "$tick" "$(cell "$1")" "$tick"; else printf '—'; fi
+}
+
+gates=$(jq -r '[.gates[]? | "\(.name): \(.verdict)"] | join(", ")' <<<"$result")
+{
+  case $status in
+    promoted) echo "### promote: promoted to ${to_env:-?}" ;;
+    unchanged) echo "### promote: ${to_env:-?} already up to date" ;;
+    planned) echo "### promote: plan for ${to_env:-?} (dry run, nothing written)" ;;
+    refused) echo "### promote: refused" ;;
+    *) echo "### promote: failed" ;;
+  esac
+  echo
+  echo "| Environment | Reference | Digest | Gates | Signature |"
+  echo "|---|---|---|---|---|"
+  if [ -n "$from_env$source_ref" ]; then
+    printf '| %s (from) | %s | %s | | |\n' "$(cell "$from_env")" "$(code_cell "$source_ref")" "$(code_cell "$digest")"
+  fi
+  printf '| %s | %s | %s | %s | %s |\n' "$(cell "${to_env:-${in_to:-?}}")" "$(code_cell "$target_ref")" \
+    "$(code_cell "$digest")" "$(cell "${gates:-—}")" "$(code_cell "$signature_ref")"
+  echo
+  if [ -n "$tags" ]; then echo "Tags: $(code_cell "$tags")"; echo; fi
+  if [ -n "$error_message" ]; then echo "**Error** ($(cell "$error_code")): $(cell "$error_message")"; echo; fi
+} >>"$GITHUB_STEP_SUMMARY"
+
+echo "::group::promote result"
+jq . <<<"$result"
+echo "::endgroup::"
+
+# --- annotations ---------------------------------------------------------------------------------
+
+message=${error_message:-promote exited with $code}
+case $code in
+  0)
+    echo "promote: $status${to_env:+ $to_env}${digest:+ $digest}"
+    ;;
+  2) annotate_error "promote: invalid usage or configuration" "$message" ;;
+  3)
+    if [ "$error_code" = conflict ]; then
+      annotate_error "promote: refused (tag conflict)" "$message"
+    else
+      annotate_error "promote: refused by a gate" "$message"
+    fi
+    ;;
+  4) annotate_error "promote: registry or network failure" "$message" ;;
+  *) annotate_error "promote: internal error" "$message" ;;
+esac
+exit "$code"

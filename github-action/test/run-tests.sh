@@ -1,0 +1,610 @@
+#!/usr/bin/env bash
+# Tests of the promote GitHub Action, without GitHub and without Docker:
+#   1. static checks: yamllint on action.yml and the example workflows, check-action.py (inputs
+#      read = inputs declared, outputs declared = outputs written, no ${{ }} in run:), shellcheck;
+#   2. the action's entry script run as the runner runs it (INPUT_* variables from the composite's
+#      env: mapping, temp GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, GITHUB_* context) against the
+#      real promote CLI and three docker-registry instances on 127.0.0.1: develop -> dev,
+#      release -> stage, main -> prod; refusals, failures, injection attempts, invalid inputs.
+#   github-action/test/run-tests.sh /path/to/promote
+# Exit status 0 when every check passed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+action_dir=$(dirname "$here")
+root=$(dirname "$action_dir")
+
+log() { printf '[run-tests] %s\n' "$*" >&2; }
+
+if [ $# -ne 1 ] || ! [ -x "$1" ]; then
+  log "usage: $0 /path/to/promote"
+  exit 2
+fi
+promote_cli=$(realpath "$1")
+for tool in jq curl docker-registry htpasswd yamllint shellcheck python3 sha256sum; do
+  command -v "$tool" >/dev/null || { log "missing tool: $tool"; exit 2; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/promote-action-test.XXXXXX")
+registry_pids=()
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+  local pid
+  for pid in "${registry_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${registry_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  printf 'FAIL: %s\n' "$*" >&2
+}
+expect_eq() { # DESC ACTUAL EXPECTED
+  if [ "$2" = "$3" ]; then pass; else fail "$1: got '$2', expected '$3'"; fi
+}
+expect_contains() { # DESC HAYSTACK NEEDLE
+  if [[ $2 == *"$3"* ]]; then pass; else fail "$1: '$3' not found in: ${2:0:600}"; fi
+}
+expect_not_contains() { # DESC HAYSTACK NEEDLE
+  if [[ $2 != *"$3"* ]]; then pass; else fail "$1: '$3' must not appear"; fi
+}
+expect_match() { # DESC VALUE REGEX
+  if [[ $2 =~ $3 ]]; then pass; else fail "$1: '$2' does not match $3"; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+log "static checks"
+
+if yamllint -s -c "$action_dir/.yamllint" "$action_dir/action.yml" "$action_dir"/examples/*.yml; then pass; else
+  fail "yamllint"
+fi
+if python3 "$here/check-action.py" "$action_dir" "$work/run-blocks"; then pass; else fail "check-action.py"; fi
+if shellcheck -x "$action_dir/promote-action.sh" "$here"/*.sh "$work"/run-blocks/*.sh; then pass; else
+  fail "shellcheck"
+fi
+if python3 "$here/check-dockerfile.py" "$root/Dockerfile"; then pass; else fail "check-dockerfile.py"; fi
+# The checkers themselves must be able to fail.
+mkdir -p "$work/bad-action"
+sed 's/INPUT_VERSION: \${{ inputs.version }}/INPUT_VERZION: ${{ inputs.version }}/' \
+  "$action_dir/action.yml" >"$work/bad-action/action.yml"
+cp "$action_dir/promote-action.sh" "$work/bad-action/"
+mkdir -p "$work/bad-action/examples"
+if python3 "$here/check-action.py" "$work/bad-action" "$work/bad-run-blocks" 2>/dev/null; then
+  fail "check-action.py accepted an action whose env: mapping does not match the script"
+else pass; fi
+printf 'FROM debian:latest\nRUN apt-get install -y build-essential\nENTRYPOINT ["promote"]\n' >"$work/Dockerfile.bad"
+if python3 "$here/check-dockerfile.py" "$work/Dockerfile.bad" 2>/dev/null; then
+  fail "check-dockerfile.py accepted a single-stage, unpinned, root image"
+else pass; fi
+
+# ---------------------------------------------------------------------------------------------
+log "starting three registries (dev; stage and prod with htpasswd auth)"
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# start_registry NAME [USER PASSWORD]: sets REGISTRY_HOST once GET /v2/ answers.
+start_registry() {
+  local name=$1 user=${2:-} password=${3:-} dir=$work/registry-$1 port attempt deadline pid auth=""
+  mkdir -p "$dir/storage"
+  if [ -n "$user" ]; then
+    printf '%s' "$password" | htpasswd -n -i -B -C 4 "$user" | head -n1 >"$dir/htpasswd"
+    auth=$(printf 'auth:\n  htpasswd:\n    realm: promote-test\n    path: %s/htpasswd\n' "$dir")
+  fi
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:$port
+  secret: $(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+health:
+  storagedriver:
+    enabled: false
+$auth
+EOF
+    docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+    pid=$!
+    deadline=$((SECONDS + 20))
+    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
+      # 200 without auth, 401 with: either way the registry answers.
+      if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/") =~ ^(200|401)$ ]]; then
+        registry_pids+=("$pid")
+        REGISTRY_HOST=127.0.0.1:$port
+        log "registry $name: $REGISTRY_HOST"
+        return 0
+      fi
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    log "registry $name on port $port did not come up (attempt $attempt):"
+    cat "$dir/registry.log" >&2
+  done
+  return 1
+}
+
+stage_user="stage-bot"
+stage_password="st%ge-\$(pw);$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+prod_user="prod-bot"
+prod_password="pr0d'%0A\"$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+start_registry dev
+dev=$REGISTRY_HOST
+start_registry stage "$stage_user" "$stage_password"
+stage=$REGISTRY_HOST
+start_registry prod "$prod_user" "$prod_password"
+prod=$REGISTRY_HOST
+
+# upload_blob HOST REPO FILE DIGEST: POST to open an upload session, PUT the bytes to close it.
+upload_blob() {
+  local location
+  location=$(curl -fsS -o /dev/null -w '%header{location}' -X POST "http://$1/v2/$2/blobs/uploads/")
+  case $location in /*) location=http://$1$location ;; esac
+  if [[ $location == *\?* ]]; then location+="&"; else location+="?"; fi
+  curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$3" \
+    "${location}digest=$4"
+}
+
+# push_image HOST REPO TAG: a one-layer OCI image, pushed with monolithic uploads; prints its digest.
+push_image() {
+  local host=$1 repo=$2 tag=$3 dir layer config manifest ld cd md
+  dir=$(mktemp -d "$work/image.XXXXXX")
+  head -c 4096 /dev/urandom >"$dir/payload"
+  tar -C "$dir" -cf "$dir/layer.tar" payload
+  layer=$dir/layer.tar
+  ld=sha256:$(sha256sum "$layer" | cut -d' ' -f1)
+  config=$dir/config.json
+  printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}' "$ld" >"$config"
+  cd=sha256:$(sha256sum "$config" | cut -d' ' -f1)
+  manifest=$dir/manifest.json
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}' \
+    "$cd" "$(stat -c %s "$config")" "$ld" "$(stat -c %s "$layer")" >"$manifest"
+  md=sha256:$(sha256sum "$manifest" | cut -d' ' -f1)
+  upload_blob "$host" "$repo" "$layer" "$ld"
+  upload_blob "$host" "$repo" "$config" "$cd"
+  curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "@$manifest" "http://$host/v2/$repo/manifests/$tag"
+  printf '%s' "$md"
+}
+
+# tag_digest HOST REPO TAG [USER PASSWORD]: the digest TAG names, or "" when it does not exist.
+tag_digest() {
+  local auth=()
+  if [ $# -ge 5 ]; then auth=(-u "$4:$5"); fi
+  curl -s -I "${auth[@]}" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$1/v2/$2/manifests/$3" | awk 'tolower($1) == "docker-content-digest:" { print $2 }' | tr -d '\r'
+}
+
+# ---------------------------------------------------------------------------------------------
+log "workspace: signing key, promote.yaml, an image built on develop"
+
+workspace=$work/workspace
+runner_temp=$work/runner-temp
+mkdir -p "$workspace" "$runner_temp"
+key_password="key-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+(cd "$work" && PROMOTE_KEY_PASSWORD=$key_password "$promote_cli" -o json keygen >/dev/null)
+signing_key=$(cat "$work/cosign.key")
+cat >"$workspace/promote.yaml" <<EOF
+version: 1
+image: payment-svc
+signing:
+  key: env:PROMOTE_SIGNING_KEY
+  password: env:PROMOTE_KEY_PASSWORD
+environments:
+  - name: dev
+    registry: $dev
+    repository: shop/payment-svc
+    mutable-tags: [latest]
+  - name: stage
+    registry: $stage
+    repository: shop/payment-svc
+    mutable-tags: [stage]
+    credentials:
+      username: env:PROMOTE_STAGE_USERNAME
+      password: env:PROMOTE_STAGE_PASSWORD
+  - name: prod
+    registry: $prod
+    repository: shop/payment-svc
+    mutable-tags: [prod]
+    sign: true
+    credentials:
+      username: env:PROMOTE_PROD_USERNAME
+      password: env:PROMOTE_PROD_PASSWORD
+EOF
+sha=2b2e927abcdef0123456789abcdef01234567890
+image_digest=$(push_image "$dev" shop/payment-svc sha-2b2e927)
+expect_eq "pushed image" "$(tag_digest "$dev" shop/payment-svc sha-2b2e927)" "$image_digest"
+
+# ---------------------------------------------------------------------------------------------
+# run_action [VAR=VALUE...]: runs the entry script as the composite step does, in the workspace,
+# with the runner's context variables; every INPUT_* the composite maps is present (empty when the
+# workflow leaves it out and it has no default). Sets RUN_CODE, RUN_OUT, RUN_ERR, OUTPUTS (file),
+# SUMMARY (file).
+run_count=0
+run_action() {
+  run_count=$((run_count + 1))
+  local dir=$work/runs/$run_count
+  mkdir -p "$dir"
+  OUTPUTS=$dir/github_output
+  SUMMARY=$dir/step_summary
+  : >"$OUTPUTS"
+  : >"$SUMMARY"
+  local base=(
+    PATH="${TEST_PATH:-/usr/local/bin:/usr/bin:/bin}" HOME="$work/home" LANG=C.UTF-8
+    GITHUB_ACTIONS=true GITHUB_OUTPUT="$OUTPUTS" GITHUB_STEP_SUMMARY="$SUMMARY"
+    GITHUB_ACTION_PATH="$action_dir" GITHUB_WORKSPACE="$workspace" RUNNER_TEMP="$runner_temp"
+    GITHUB_SERVER_URL=https://github.example GITHUB_REPOSITORY=shop/payment-svc
+    GITHUB_RUN_ID=4242 GITHUB_RUN_ATTEMPT=1 GITHUB_ACTOR=octocat GITHUB_EVENT_NAME=push
+    GITHUB_SHA="$sha" GITHUB_REF=refs/heads/develop GITHUB_REF_NAME=develop
+    PROMOTE_ACTION_REPOSITORY=shop/promote
+    INPUT_TO= INPUT_FROM= INPUT_SHA="$sha" INPUT_BRANCH=develop INPUT_CONFIG=promote.yaml
+    INPUT_DRY_RUN=false INPUT_AGENT= INPUT_REGISTRY_USERNAME= INPUT_REGISTRY_PASSWORD=
+    INPUT_SOURCE_USERNAME= INPUT_SOURCE_PASSWORD= INPUT_AUTHFILE=
+    INPUT_PROMOTE_PATH="$promote_cli" INPUT_VERSION=
+    # promote signs every promotion record, so every run needs the key.
+    INPUT_SIGNING_KEY="$signing_key" INPUT_SIGNING_PASSWORD="$key_password"
+  )
+  mkdir -p "$work/home"
+  set +e
+  (cd "$workspace" && env -i "${base[@]}" "$@" "$action_dir/promote-action.sh") >"$dir/stdout" 2>"$dir/stderr"
+  RUN_CODE=$?
+  set -e
+  RUN_OUT=$(cat "$dir/stdout")
+  RUN_ERR=$(cat "$dir/stderr")
+}
+
+# output NAME: the value of step output NAME in $OUTPUTS (NAME=VALUE or the heredoc form).
+output() {
+  local want=$1 line name delim="" value="" found="" collecting=""
+  while IFS= read -r line; do
+    if [ -n "$collecting" ]; then
+      if [ "$line" = "$delim" ]; then
+        [ "$collecting" = "$want" ] && found=$value
+        collecting=""
+        value=""
+      else
+        value+=${value:+$'\n'}$line
+      fi
+    elif [[ $line =~ ^([A-Za-z0-9_-]+)\<\<(.+)$ ]]; then
+      collecting=${BASH_REMATCH[1]}
+      delim=${BASH_REMATCH[2]}
+      value=""
+    elif [[ $line =~ ^([A-Za-z0-9_-]+)=(.*)$ ]]; then
+      name=${BASH_REMATCH[1]}
+      [ "$name" = "$want" ] && found=${BASH_REMATCH[2]}
+    fi
+  done <"$OUTPUTS"
+  printf '%s' "$found"
+}
+# output_names: the names in $OUTPUTS, sorted, space-separated.
+output_names() {
+  { grep -oE '^[A-Za-z0-9_-]+(=|<<)' "$OUTPUTS" || true; } | sed -E 's/(=|<<)$//' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+all_outputs="digest result signature-ref status tags target-ref"
+
+# expect_clean_log DESC: every workflow command the script printed is one it may print, and no
+# line of promote's stderr could be read as one.
+expect_clean_log() {
+  local line bad=""
+  while IFS= read -r line; do
+    case $line in
+      ::* )
+        if ! [[ $line =~ ^::(add-mask::|group::|endgroup::$|error\ title=|stop-commands::[0-9a-f]{32}$|[0-9a-f]{32}::$) ]]; then
+          bad+="$line"$'\n'
+        fi ;;
+    esac
+  done <<<"$RUN_OUT"
+  if [ -z "$bad" ]; then pass; else fail "$1: unexpected workflow commands: $bad"; fi
+  if grep -q '^::' <<<"$RUN_ERR"; then fail "$1: workflow command on stderr: $RUN_ERR"; else pass; fi
+}
+
+# expect_secret_hidden DESC SECRET: SECRET appears in the log only inside ::add-mask:: lines.
+expect_secret_hidden() {
+  local line
+  [ -n "$2" ] || return 0
+  while IFS= read -r line; do
+    [[ $line == ::add-mask::* ]] && continue
+    if [[ $line == *"$2"* ]]; then fail "$1: secret printed: $line"; return; fi
+  done <<<"$RUN_OUT"$'\n'"$RUN_ERR"
+  pass
+}
+
+show_run() { printf -- '--- stdout\n%s\n--- stderr\n%s\n' "$RUN_OUT" "$RUN_ERR" >&2; }
+
+# ---------------------------------------------------------------------------------------------
+log "develop -> dev"
+run_action INPUT_BRANCH=develop
+[ "$RUN_CODE" = 0 ] || show_run
+expect_eq "develop: exit" "$RUN_CODE" 0
+expect_eq "develop: outputs" "$(output_names)" "$all_outputs"
+expect_eq "develop: digest" "$(output digest)" "$image_digest"
+expect_eq "develop: target-ref" "$(output target-ref)" "$dev/shop/payment-svc@$image_digest"
+expect_eq "develop: tags" "$(output tags)" "latest,sha-2b2e927"
+expect_eq "develop: signature-ref" "$(output signature-ref)" ""
+expect_eq "develop: status" "$(output status)" "promoted"
+expect_eq "develop: result status" "$(output result | jq -r .status)" "promoted"
+expect_eq "develop: result env" "$(output result | jq -r .to.env)" "dev"
+expect_eq "develop: latest tag" "$(tag_digest "$dev" shop/payment-svc latest)" "$image_digest"
+summary=$(cat "$SUMMARY")
+expect_contains "develop: summary table" "$summary" "| Environment | Reference | Digest | Gates | Signature |"
+expect_contains "develop: summary row" "$summary" "| dev | \`$dev/shop/payment-svc@$image_digest\` | \`$image_digest\` | branch: passed"
+expect_contains "develop: summary heading" "$summary" "### promote: promoted to dev"
+expect_contains "develop: log group" "$RUN_OUT" "::group::promote run (branch develop)"
+expect_clean_log "develop"
+
+log "release -> stage: a dry run, then the promotion with the stage credentials"
+stage_creds=(INPUT_REGISTRY_USERNAME="$stage_user" INPUT_REGISTRY_PASSWORD="$stage_password")
+run_action INPUT_BRANCH=release/v1.2.0-sha-2b2e927 INPUT_SHA= INPUT_TO=stage INPUT_DRY_RUN=true "${stage_creds[@]}"
+[ "$RUN_CODE" = 0 ] || show_run
+expect_eq "stage dry run: exit" "$RUN_CODE" 0
+expect_eq "stage dry run: status" "$(output status)" planned
+expect_eq "stage dry run: tags" "$(output tags)" "sha-2b2e927,v1.2.0,stage"
+expect_contains "stage dry run: summary" "$(cat "$SUMMARY")" "dry run, nothing written"
+expect_eq "stage dry run: nothing written" "$(tag_digest "$stage" shop/payment-svc stage "$stage_user" "$stage_password")" ""
+expect_contains "stage dry run: password masked" "$RUN_OUT" "::add-mask::${stage_password//%/%25}"
+expect_secret_hidden "stage dry run" "$stage_password"
+
+run_action INPUT_BRANCH=release/v1.2.0-sha-2b2e927 INPUT_SHA= INPUT_TO=stage "${stage_creds[@]}"
+[ "$RUN_CODE" = 0 ] || show_run
+expect_eq "stage: exit" "$RUN_CODE" 0
+expect_eq "stage: status" "$(output status)" promoted
+expect_eq "stage: digest" "$(output digest)" "$image_digest"
+expect_eq "stage: target-ref" "$(output target-ref)" "$stage/shop/payment-svc@$image_digest"
+expect_eq "stage: v1.2.0" "$(tag_digest "$stage" shop/payment-svc v1.2.0 "$stage_user" "$stage_password")" "$image_digest"
+expect_contains "stage: summary gates" "$(cat "$SUMMARY")" "stage-order: passed"
+expect_contains "stage: summary source row" "$(cat "$SUMMARY")" "| dev (from) | \`$dev/shop/payment-svc:sha-2b2e927\`"
+expect_secret_hidden "stage" "$stage_password"
+expect_clean_log "stage"
+
+run_action INPUT_BRANCH=release/v1.2.0-sha-2b2e927 INPUT_SHA= INPUT_TO=stage "${stage_creds[@]}"
+expect_eq "stage again: exit" "$RUN_CODE" 0
+expect_eq "stage again: status" "$(output status)" unchanged
+
+log "main -> prod: signed, source and target credentials"
+prod_inputs=(
+  INPUT_BRANCH=main INPUT_SHA=2b2e927 INPUT_TO=prod INPUT_FROM=stage
+  INPUT_REGISTRY_USERNAME="$prod_user" INPUT_REGISTRY_PASSWORD="$prod_password"
+  INPUT_SOURCE_USERNAME="$stage_user" INPUT_SOURCE_PASSWORD="$stage_password"
+  INPUT_SIGNING_KEY="$signing_key" INPUT_SIGNING_PASSWORD="$key_password"
+)
+run_action "${prod_inputs[@]}"
+[ "$RUN_CODE" = 0 ] || show_run
+expect_eq "prod: exit" "$RUN_CODE" 0
+expect_eq "prod: status" "$(output status)" promoted
+expect_eq "prod: digest" "$(output digest)" "$image_digest"
+expect_eq "prod: target-ref" "$(output target-ref)" "$prod/shop/payment-svc@$image_digest"
+expect_match "prod: signature-ref" "$(output signature-ref)" "^$prod/shop/payment-svc:sha256-[0-9a-f]{64}\\.sig$"
+expect_contains "prod: tags" "$(output tags)" "prod"
+expect_eq "prod: prod tag" "$(tag_digest "$prod" shop/payment-svc prod "$prod_user" "$prod_password")" "$image_digest"
+expect_contains "prod: summary signature" "$(cat "$SUMMARY")" "| \`$(output signature-ref)\` |"
+for secret in "$prod_password" "$stage_password" "$key_password"; do expect_secret_hidden "prod" "$secret"; done
+while IFS= read -r key_line; do
+  [ -n "$key_line" ] && expect_secret_hidden "prod key line" "$key_line"
+done <<<"$signing_key"
+expect_clean_log "prod"
+leftovers=$(find "$runner_temp" -mindepth 1 | head -n1)
+expect_eq "prod: signing key removed from RUNNER_TEMP" "$leftovers" ""
+if PROMOTE_SRC_PASSWORD=$prod_password "$promote_cli" -o json verify "$prod/shop/payment-svc:prod" \
+  --key "$work/cosign.pub" --src-username "$prod_user" >"$work/verify.json" 2>&1; then
+  pass
+else
+  fail "prod: the signature does not verify: $(cat "$work/verify.json")"
+fi
+
+# ---------------------------------------------------------------------------------------------
+log "refusals and failures are told apart"
+
+run_action INPUT_BRANCH=feature/login INPUT_TO=stage "${stage_creds[@]}"
+expect_eq "feature branch: exit" "$RUN_CODE" 3
+expect_contains "feature branch: annotation" "$RUN_OUT" "::error title=promote%3A refused by a gate::"
+expect_eq "feature branch: status" "$(output status)" refused
+expect_eq "feature branch: result gate" "$(output result | jq -r '.gates[0].verdict')" refused
+expect_contains "feature branch: summary" "$(cat "$SUMMARY")" "### promote: refused"
+expect_clean_log "feature branch"
+
+second=9f8e7d6c5b4a39281706f5e4d3c2b1a098765432
+push_image "$dev" shop/payment-svc sha-9f8e7d6 >/dev/null
+run_action INPUT_BRANCH=develop INPUT_SHA="$second"
+expect_eq "second image to dev" "$RUN_CODE" 0
+run_action INPUT_BRANCH=release/v1.2.0 INPUT_SHA="$second" INPUT_TO=stage "${stage_creds[@]}"
+expect_eq "tag conflict: exit" "$RUN_CODE" 3
+expect_contains "tag conflict: annotation" "$RUN_OUT" "::error title=promote%3A refused (tag conflict)::"
+
+run_action INPUT_BRANCH=release/v1.3.0 INPUT_SHA="$second" INPUT_TO=stage \
+  INPUT_REGISTRY_USERNAME="$stage_user" INPUT_REGISTRY_PASSWORD=wrong-password
+expect_eq "wrong password: exit" "$RUN_CODE" 4
+expect_contains "wrong password: annotation" "$RUN_OUT" "::error title=promote%3A registry or network failure::"
+expect_eq "wrong password: status" "$(output status)" failed
+expect_secret_hidden "wrong password" wrong-password
+
+run_action INPUT_BRANCH=release/v1.3.0 INPUT_SHA="$second" INPUT_TO=qa
+expect_eq "unknown environment: exit" "$RUN_CODE" 2
+expect_contains "unknown environment: annotation" "$RUN_OUT" "::error title=promote%3A invalid usage or configuration::"
+
+# ---------------------------------------------------------------------------------------------
+log "injection attempts in every string input"
+
+marker=$work/pwned
+payloads=(
+  "\$(touch $marker)"
+  "\`touch $marker\`"
+  "x; touch $marker"
+  $'x\n::set-output name=digest::evil\n'"touch $marker"
+  "::set-output name=digest::evil"
+  "a'\"|&>$marker"
+)
+string_inputs=(
+  INPUT_TO INPUT_FROM INPUT_SHA INPUT_BRANCH INPUT_CONFIG INPUT_DRY_RUN INPUT_AGENT
+  INPUT_REGISTRY_USERNAME INPUT_REGISTRY_PASSWORD INPUT_SOURCE_USERNAME INPUT_SOURCE_PASSWORD
+  INPUT_AUTHFILE INPUT_SIGNING_KEY INPUT_SIGNING_PASSWORD INPUT_PROMOTE_PATH INPUT_VERSION
+)
+prod_before=$(tag_digest "$prod" shop/payment-svc prod "$prod_user" "$prod_password")
+for input in "${string_inputs[@]}"; do
+  for payload in "${payloads[@]}"; do
+    # A dry run to prod with valid inputs, then one of them replaced by the payload.
+    args=("${prod_inputs[@]}" INPUT_DRY_RUN=true "$input=$payload")
+    run_action "${args[@]}"
+    desc="injection in $input (${payload:0:12}…)"
+    if [ "$RUN_CODE" = 0 ] || [ "$RUN_CODE" -ge 5 ]; then
+      fail "$desc: exit $RUN_CODE, expected a clean failure (2-4)"
+      show_run
+    else
+      pass
+    fi
+    expect_eq "$desc: one error annotation" "$(grep -c '^::error ' <<<"$RUN_OUT")" 1
+    [ -e "$marker" ] && { fail "$desc: the payload ran"; rm -f "$marker"; }
+    names=$(output_names)
+    if [ -n "$names" ] && [ "$names" != "$all_outputs" ]; then fail "$desc: outputs $names"; else pass; fi
+    expect_not_contains "$desc: digest output" "$(output digest)" evil
+    expect_clean_log "$desc"
+    case $input in
+      *PASSWORD | INPUT_SIGNING_KEY) expect_secret_hidden "$desc" "$payload" ;;
+    esac
+  done
+done
+[ -e "$marker" ] && fail "an injection payload ran"
+expect_eq "injection: prod unchanged" "$(tag_digest "$prod" shop/payment-svc prod "$prod_user" "$prod_password")" "$prod_before"
+
+# ---------------------------------------------------------------------------------------------
+log "missing and invalid inputs"
+
+# expected exit | annotation text | input overrides...
+invalid_cases=(
+  "2|sha must be a commit SHA|INPUT_SHA=xyz1234"
+  "2|sha must be a commit SHA|INPUT_SHA=2b2e92"
+  "2|sha must be a commit SHA|INPUT_SHA=${sha}0"
+  "2|to must be an environment name|INPUT_TO=Prod"
+  "2|to must be an environment name|INPUT_TO=-prod"
+  "2|to must be an environment name|INPUT_TO=../prod"
+  "2|from must be an environment name|INPUT_FROM=st age"
+  "2|dry-run must be true or false|INPUT_DRY_RUN=yes"
+  "2|branch must not contain whitespace|INPUT_BRANCH=release/ v1"
+  "2|config: no file at 'missing.yaml'|INPUT_CONFIG=missing.yaml"
+  "2|authfile: no file|INPUT_AUTHFILE=/nonexistent/config.json"
+  "2|need 'to'|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p"
+  "2|go together|INPUT_TO=stage|INPUT_REGISTRY_PASSWORD=p"
+  "2|need 'from'|INPUT_SOURCE_USERNAME=u|INPUT_SOURCE_PASSWORD=p"
+  "2|must not contain ':'|INPUT_TO=stage|INPUT_REGISTRY_USERNAME=a:b|INPUT_REGISTRY_PASSWORD=p"
+  "2|signing-password is set but signing-key is empty|INPUT_SIGNING_KEY=|INPUT_SIGNING_PASSWORD=pw"
+  "2|is not an executable file|INPUT_PROMOTE_PATH=$workspace/promote.yaml"
+  "2|version must be a release version|INPUT_PROMOTE_PATH=|INPUT_VERSION=latest"
+  "2|promote is not on PATH|INPUT_PROMOTE_PATH="
+  "2|GITHUB_OUTPUT is not set|GITHUB_OUTPUT="
+  "2|no file at 'promote.yaml'|INPUT_CONFIG="
+)
+for case_line in "${invalid_cases[@]}"; do
+  IFS='|' read -r -a fields <<<"$case_line"
+  want_code=${fields[0]}
+  want_text=${fields[1]}
+  overrides=("${fields[@]:2}")
+  if [ "${overrides[*]}" = "INPUT_CONFIG=" ]; then
+    mv "$workspace/promote.yaml" "$workspace/promote.yaml.away"
+  fi
+  run_action INPUT_BRANCH=develop "${overrides[@]}"
+  if [ -f "$workspace/promote.yaml.away" ]; then mv "$workspace/promote.yaml.away" "$workspace/promote.yaml"; fi
+  expect_eq "invalid (${overrides[*]}): exit" "$RUN_CODE" "$want_code"
+  expect_contains "invalid (${overrides[*]}): annotation" "$RUN_OUT" "$want_text"
+  expect_eq "invalid (${overrides[*]}): no outputs" "$(output_names)" ""
+  expect_clean_log "invalid (${overrides[*]})"
+done
+
+# ---------------------------------------------------------------------------------------------
+log "how promote is found: PATH, then a released binary"
+
+mkdir -p "$work/bin"
+ln -s "$promote_cli" "$work/bin/promote"
+TEST_PATH=$work/bin:/usr/local/bin:/usr/bin:/bin run_action INPUT_PROMOTE_PATH= INPUT_BRANCH=develop INPUT_DRY_RUN=true
+expect_eq "promote on PATH: exit" "$RUN_CODE" 0
+expect_contains "promote on PATH: used" "$RUN_OUT" "promote: $work/bin/promote"
+
+mirror=$work/mirror/v0.1.0
+mkdir -p "$mirror"
+cp "$promote_cli" "$work/promote"
+asset=promote-0.1.0-linux-amd64.tar.gz
+case $(uname -m) in aarch64 | arm64) asset=promote-0.1.0-linux-arm64.tar.gz ;; esac
+tar -C "$work" -czf "$mirror/$asset" promote
+(cd "$mirror" && sha256sum "$asset" >"$asset.sha256")
+PROMOTE_URL=file://$work/mirror
+run_action INPUT_PROMOTE_PATH= INPUT_VERSION=0.1.0 INPUT_BRANCH=develop INPUT_DRY_RUN=true PROMOTE_RELEASE_BASE_URL="$PROMOTE_URL"
+[ "$RUN_CODE" = 0 ] || show_run
+expect_eq "release download: exit" "$RUN_CODE" 0
+expect_contains "release download: url" "$RUN_OUT" "downloading $PROMOTE_URL/v0.1.0/$asset"
+expect_eq "release download: status" "$(output status)" planned
+echo "0000000000000000000000000000000000000000000000000000000000000000  $asset" >"$mirror/$asset.sha256"
+run_action INPUT_PROMOTE_PATH= INPUT_VERSION=v0.1.0 INPUT_BRANCH=develop PROMOTE_RELEASE_BASE_URL="$PROMOTE_URL"
+expect_eq "release checksum mismatch: exit" "$RUN_CODE" 4
+expect_contains "release checksum mismatch: annotation" "$RUN_OUT" "checksum mismatch"
+run_action INPUT_PROMOTE_PATH= INPUT_VERSION=0.1.0 INPUT_BRANCH=develop PROMOTE_RELEASE_BASE_URL=http://127.0.0.1:9/x
+expect_eq "release over plain http: exit" "$RUN_CODE" 2
+
+# ---------------------------------------------------------------------------------------------
+log "the environment handed to promote (a stub CLI records it)"
+
+stub=$work/stub-promote
+cat >"$stub" <<EOF
+#!/usr/bin/env bash
+if [ "\${1:-}" = --version ]; then echo "stub"; exit 0; fi
+{
+  printf 'ARGS:'; printf ' [%s]' "\$@"; printf '\n'
+  env | grep -E '^PROMOTE_' | sort
+  printf 'KEYMODE=%s\n' "\$(stat -c %a "\$PROMOTE_SIGNING_KEY" 2>/dev/null)"
+  printf 'KEY=%s\n' "\$(base64 -w0 "\$PROMOTE_SIGNING_KEY" 2>/dev/null)"
+} >"$work/stub.log"
+case \${STUB_MODE:-ok} in
+  ok) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"planned","digest":"sha256:00","to":{"env":"qa-eu","reference":"r@sha256:00"},"tags":{"written":["a"],"moved":["b"],"unchanged":["c"]},"gates":[],"signature":null}' ;;
+  conflict) echo '{"schema":1,"command":"run","ok":false,"status":"refused","error":{"code":"conflict","exit_code":3,"message":"tag v1 names another digest\n::set-output name=x::y"},"gates":[]}'; exit 3 ;;
+  nojson) echo 'Segmentation fault' >&2; exit 139 ;;
+  empty) exit 0 ;;
+esac
+EOF
+chmod +x "$stub"
+run_action INPUT_PROMOTE_PATH="$stub" INPUT_TO=qa-eu INPUT_FROM=stage INPUT_BRANCH=release/v2 INPUT_SHA=abcdef1 \
+  INPUT_DRY_RUN=TRUE INPUT_AGENT=unix:///run/promote.sock INPUT_AUTHFILE="$workspace/promote.yaml" \
+  INPUT_REGISTRY_USERNAME=qa-bot INPUT_REGISTRY_PASSWORD=qa-pass \
+  INPUT_SOURCE_USERNAME=st-bot INPUT_SOURCE_PASSWORD=st-pass \
+  INPUT_SIGNING_KEY="$signing_key" INPUT_SIGNING_PASSWORD=kp
+stub_log=$(cat "$work/stub.log")
+expect_eq "stub: exit" "$RUN_CODE" 0
+expect_contains "stub: argv" "$stub_log" "ARGS: [-o] [json] [--progress-interval] [10] [run] [--config] [promote.yaml] [--to] [qa-eu] [--from] [stage] [--sha] [abcdef1] [--branch] [release/v2] [--dry-run] [--authfile] [$workspace/promote.yaml]"
+expect_contains "stub: target credentials" "$stub_log" $'PROMOTE_QA_EU_PASSWORD=qa-pass\nPROMOTE_QA_EU_USERNAME=qa-bot'
+expect_contains "stub: source credentials" "$stub_log" $'PROMOTE_STAGE_PASSWORD=st-pass\nPROMOTE_STAGE_USERNAME=st-bot'
+expect_contains "stub: agent" "$stub_log" "PROMOTE_AGENT=unix:///run/promote.sock"
+expect_contains "stub: key password" "$stub_log" "PROMOTE_KEY_PASSWORD=kp"
+expect_contains "stub: key file mode" "$stub_log" "KEYMODE=600"
+expect_contains "stub: key file content" "$stub_log" "KEY=$(printf '%s\n' "$signing_key" | base64 -w0)"
+expect_match "stub: key under RUNNER_TEMP" "$stub_log" "PROMOTE_SIGNING_KEY=$runner_temp/promote-action\\.[A-Za-z0-9]+/cosign\\.key"
+expect_eq "stub: tags output" "$(output tags)" "a,b,c"
+expect_eq "stub: no signature" "$(output signature-ref)" ""
+expect_eq "stub: key removed" "$(find "$runner_temp" -mindepth 1 | head -n1)" ""
+
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=conflict
+expect_eq "stub conflict: exit" "$RUN_CODE" 3
+expect_contains "stub conflict: one-line annotation" "$RUN_OUT" "::error title=promote%3A refused (tag conflict)::tag v1 names another digest%0A::set-output name=x::y"
+expect_clean_log "stub conflict"
+expect_contains "stub conflict: summary escapes" "$(cat "$SUMMARY")" "tag v1 names another digest ::set-output"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=nojson
+expect_eq "stub crash: exit" "$RUN_CODE" 139
+expect_contains "stub crash: annotation" "$RUN_OUT" "::error title=promote%3A internal error::promote exited with 139 and printed no JSON"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=empty
+expect_eq "stub silent success: exit" "$RUN_CODE" 5
+
+# ---------------------------------------------------------------------------------------------
+total=$((passed + failed))
+log "$run_count action runs, $total checks: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
