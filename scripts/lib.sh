@@ -49,43 +49,32 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_registry NAME WORKDIR: starts docker-registry on a free loopback port with its own config
-# and storage under WORKDIR/registry-NAME, waits until GET /v2/ answers (15 s deadline), and sets
-# REGISTRY_HOST to its host:port. stop_registries kills every registry started so far.
+# start_registry NAME WORKDIR [HTPASSWD_FILE]: starts docker-registry on a free loopback port with
+# its own config and storage under WORKDIR/registry-NAME (htpasswd Basic auth when a file is given),
+# waits until GET /v2/ answers 200 or 401 (15 s deadline), and sets REGISTRY_HOST to its host:port.
+# stop_registries kills every registry started so far.
 PROMOTE_REGISTRY_PIDS=()
 start_registry() {
-  local name=$1 dir=$2/registry-$1 port attempt deadline pid
+  local name=$1 dir=$2/registry-$1 htpasswd_file=${3:-} port attempt deadline pid code
   mkdir -p "$dir/storage"
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
-    cat >"$dir/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $dir/storage
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: 127.0.0.1:$port
-  secret: $(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-health:
-  storagedriver:
-    enabled: false
-EOF
+    {
+      printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n'
+      printf 'storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n' "$dir/storage"
+      printf '  cache:\n    blobdescriptor: inmemory\n  maintenance:\n    uploadpurging:\n      enabled: false\n'
+      printf 'http:\n  addr: 127.0.0.1:%s\n  secret: %s\n' "$port" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+      printf 'health:\n  storagedriver:\n    enabled: false\n'
+      if [ -n "$htpasswd_file" ]; then
+        printf 'auth:\n  htpasswd:\n    realm: promote\n    path: %s\n' "$htpasswd_file"
+      fi
+    } >"$dir/config.yml"
     docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
     pid=$!
     deadline=$((SECONDS + 15))
     while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
-      if curl -sf -o /dev/null "http://127.0.0.1:$port/v2/"; then
+      code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)
+      if [ "$code" = 200 ] || [ "$code" = 401 ]; then
         PROMOTE_REGISTRY_PIDS+=("$pid")
         REGISTRY_HOST=127.0.0.1:$port
         log "registry $name: $REGISTRY_HOST (pid $pid, storage $dir/storage)"
@@ -100,6 +89,21 @@ EOF
   done
   log "could not start registry $name"
   return 1
+}
+
+# push_sample_image REF WORKDIR [oci_layout.py options…]: builds a synthetic image (default: two
+# platforms, two small layers) and pushes it to REF (host:port/repo:tag) with skopeo, digests
+# preserved; sets IMAGE_DIGEST. The target must accept anonymous pushes (a test's dev registry).
+push_sample_image() {
+  local ref=$1 work=$2 tag=${1##*:} layout
+  shift 2
+  layout=$(mktemp -d "$work/layout.XXXXXX")
+  IMAGE_DIGEST=$(python3 "$PROMOTE_ROOT/scripts/oci_layout.py" "$layout" "$tag" "$@")
+  printf '{"default":[{"type":"insecureAcceptAnything"}]}' >"$work/skopeo-policy.json"
+  # A private HOME: skopeo's blob-info cache and auth files must not leak between runs.
+  HOME=$work/skopeo-home skopeo --policy "$work/skopeo-policy.json" copy --quiet --all --preserve-digests \
+    --dest-tls-verify=false "oci:$layout:$tag" "docker://$ref"
+  log "pushed $ref ($IMAGE_DIGEST)"
 }
 
 stop_registries() {
