@@ -13,6 +13,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 action_dir=$(dirname "$here")
 root=$(dirname "$action_dir")
 
+PROMOTE_ROOT=$root
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"
 log() { printf '[run-tests] %s\n' "$*" >&2; }
 
 if [ $# -ne 1 ] || ! [ -x "$1" ]; then
@@ -25,12 +28,9 @@ for tool in jq curl docker-registry htpasswd yamllint shellcheck python3 sha256s
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promote-action-test.XXXXXX")
-registry_pids=()
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
-  local pid
-  for pid in "${registry_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${registry_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_registries
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -84,71 +84,22 @@ else pass; fi
 # ---------------------------------------------------------------------------------------------
 log "starting three registries (dev; stage and prod with htpasswd auth)"
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# start_registry NAME [USER PASSWORD]: sets REGISTRY_HOST once GET /v2/ answers.
-start_registry() {
-  local name=$1 user=${2:-} password=${3:-} dir=$work/registry-$1 port attempt deadline pid auth=""
-  mkdir -p "$dir/storage"
-  if [ -n "$user" ]; then
-    printf '%s' "$password" | htpasswd -n -i -B -C 4 "$user" | head -n1 >"$dir/htpasswd"
-    auth=$(printf 'auth:\n  htpasswd:\n    realm: promote-test\n    path: %s/htpasswd\n' "$dir")
-  fi
-  for attempt in 1 2 3; do
-    port=$(free_port)
-    cat >"$dir/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $dir/storage
-  delete:
-    enabled: true
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: 127.0.0.1:$port
-  secret: $(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-health:
-  storagedriver:
-    enabled: false
-$auth
-EOF
-    docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
-    pid=$!
-    deadline=$((SECONDS + 20))
-    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
-      # 200 without auth, 401 with: either way the registry answers.
-      if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/") =~ ^(200|401)$ ]]; then
-        registry_pids+=("$pid")
-        REGISTRY_HOST=127.0.0.1:$port
-        log "registry $name: $REGISTRY_HOST"
-        return 0
-      fi
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    log "registry $name on port $port did not come up (attempt $attempt):"
-    cat "$dir/registry.log" >&2
-  done
-  return 1
+# htpasswd_for USER PASSWORD FILE: a bcrypt htpasswd entry (password on stdin, not in argv).
+htpasswd_for() {
+  printf '%s' "$2" | htpasswd -n -i -B -C 4 "$1" | head -n1 >"$3"
 }
 
 stage_user="stage-bot"
 stage_password="st%ge-\$(pw);$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 prod_user="prod-bot"
 prod_password="pr0d'%0A\"$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-start_registry dev
+htpasswd_for "$stage_user" "$stage_password" "$work/stage.htpasswd"
+htpasswd_for "$prod_user" "$prod_password" "$work/prod.htpasswd"
+start_registry dev "$work"
 dev=$REGISTRY_HOST
-start_registry stage "$stage_user" "$stage_password"
+start_registry stage "$work" "$work/stage.htpasswd"
 stage=$REGISTRY_HOST
-start_registry prod "$prod_user" "$prod_password"
+start_registry prod "$work" "$work/prod.htpasswd"
 prod=$REGISTRY_HOST
 
 # upload_blob HOST REPO FILE DIGEST: POST to open an upload session, PUT the bytes to close it.

@@ -7,6 +7,9 @@
 set -euo pipefail
 plugin=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$plugin/.." && pwd)
+PROMOTE_ROOT=$root
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"
 log() { printf '[jenkins-step-test] %s\n' "$*" >&2; }
 
 promote_bin=$(realpath "${1:-$root/build/agent/cli/promote}")
@@ -28,60 +31,12 @@ if [ -z "${JAVA_HOME:-}" ] && [ ! -e /usr/lib/jvm/default-java ]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promote-jenkins-test.XXXXXX")
-registry_pids=()
 cleanup() {
-  local pid
-  for pid in "${registry_pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${registry_pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_registries
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_registry NAME [HTPASSWD_FILE]: a docker-registry on a free loopback port, ready when GET /v2/
-# answers (200, or 401 with auth); sets REGISTRY_HOST.
-start_registry() {
-  local name=$1 htpasswd_file=${2:-} dir=$work/registry-$1 port attempt deadline pid code
-  mkdir -p "$dir/storage"
-  for attempt in 1 2 3; do
-    port=$(free_port)
-    {
-      printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n'
-      printf 'storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n' "$dir/storage"
-      printf 'http:\n  addr: 127.0.0.1:%s\n  secret: %s\n' "$port" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-      printf 'health:\n  storagedriver:\n    enabled: false\n'
-      if [ -n "$htpasswd_file" ]; then
-        printf 'auth:\n  htpasswd:\n    realm: promote-test\n    path: %s\n' "$htpasswd_file"
-      fi
-    } >"$dir/config.yml"
-    docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
-    pid=$!
-    deadline=$((SECONDS + 20))
-    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
-      code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)
-      if [ "$code" = 200 ] || [ "$code" = 401 ]; then
-        registry_pids+=("$pid")
-        REGISTRY_HOST=127.0.0.1:$port
-        log "registry $name: $REGISTRY_HOST"
-        return 0
-      fi
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    log "registry $name on port $port did not come up (attempt $attempt):"
-    cat "$dir/registry.log" >&2
-  done
-  return 1
-}
 
 # put_blob LAYOUT FILE: moves FILE into the OCI layout's blob store; prints "sha256:<hex> <size>".
 put_blob() {
@@ -121,11 +76,11 @@ prod_password=prod-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 key_password=key-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$prod_password" | htpasswd -n -i -B -C 4 "$prod_user" >"$work/htpasswd"
 
-start_registry dev
+start_registry dev "$work"
 dev=$REGISTRY_HOST
-start_registry stage
+start_registry stage "$work"
 stage=$REGISTRY_HOST
-start_registry prod "$work/htpasswd"
+start_registry prod "$work" "$work/htpasswd"
 prod=$REGISTRY_HOST
 
 PROMOTE_KEY_PASSWORD=$key_password "$promote_bin" -o json keygen \
