@@ -64,11 +64,7 @@ CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
   flags->registry.Register(cmd, false);
 
   return [flags, global]() -> int {
-    auto fail = [&](const Status& st) {
-      if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("sign", st, {}));
-      std::cerr << "promote: sign: " << st.message() << "\n";
-      return ExitCodeFor(st.code());
-    };
+    auto fail = [&](const Status& st) { return ReportFailure(global->format(), "sign", st); };
     // Every local input is checked before the registry is contacted: bad input writes nothing.
     auto ref = oci::ParseReference(flags->ref);
     if (!ref.ok()) return fail(ref.status());

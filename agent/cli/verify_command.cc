@@ -81,11 +81,7 @@ CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global) {
   flags->registry.Register(cmd, false);
 
   return [flags, global]() -> int {
-    auto fail = [&](const Status& st) {
-      if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("verify", st, {}));
-      std::cerr << "promote: verify: " << st.message() << "\n";
-      return ExitCodeFor(st.code());
-    };
+    auto fail = [&](const Status& st) { return ReportFailure(global->format(), "verify", st); };
     auto ref = oci::ParseReference(flags->ref);
     if (!ref.ok()) return fail(ref.status());
     auto key = sign::ReadPublicKeyFile(flags->key);
