@@ -23,6 +23,7 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterResolveCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterKeygenCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global);

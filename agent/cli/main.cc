@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add(RegisterResolveCommand(&app, &global));
   add(RegisterRunCommand(&app, &global));
   add(RegisterHistoryCommand(&app, &global));
+  add(RegisterScanCommand(&app, &global));
   add(RegisterRollbackCommand(&app, &global));
   add(RegisterKeygenCommand(&app, &global));
   add(RegisterSignCommand(&app, &global));

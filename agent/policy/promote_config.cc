@@ -95,7 +95,8 @@ class Reader {
   std::string origin_;
 };
 
-Status ParseScanners(const Reader& r, const YAML::Node& node, PromoteConfig* config) {
+Status ParseScanners(const Reader& r, const YAML::Node& node,
+                     std::map<std::string, scan::HookConfig>* scanners) {
   if (!node.IsMap()) return r.Error(node, "scanners must be a mapping of name to scanner");
   for (const auto& kv : node) {
     std::string name = kv.first.as<std::string>();
@@ -153,12 +154,13 @@ Status ParseScanners(const Reader& r, const YAML::Node& node, PromoteConfig* con
         hook.expected_exit_codes.push_back(code);
       }
     }
-    config->scanners[name] = hook;
+    (*scanners)[name] = hook;
   }
   return OkStatus();
 }
 
-Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n, const PromoteConfig& config,
+Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n,
+                                     const std::map<std::string, scan::HookConfig>& scanners,
                                      const std::string& where) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(n, where, {"scanners", "fail-on", "ignore-unfixed", "unknown-as", "max", "allow",
                                             "trivyignore", "platforms", "on-error"}));
@@ -167,7 +169,7 @@ Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n, const
   PROMOTE_ASSIGN_OR_RETURN(gate.scanners, r.StringList(n["scanners"], where + " scanners"));
   if (gate.scanners.empty()) return r.Error(n["scanners"], where + ": scanners must name at least one scanner");
   for (const auto& s : gate.scanners) {
-    if (config.scanners.count(s) == 0) return r.Error(n["scanners"], where + ": unknown scanner '" + s + "'");
+    if (scanners.count(s) == 0) return r.Error(n["scanners"], where + ": unknown scanner '" + s + "'");
   }
   if (n["fail-on"]) {
     PROMOTE_ASSIGN_OR_RETURN(gate.policy.threshold, r.Severity(n["fail-on"], where + " fail-on"));
@@ -267,7 +269,8 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
     const YAML::Node& g = n["gates"];
     PROMOTE_RETURN_IF_ERROR(r.Keys(g, where + " gates", {"scan", "signature"}));
     if (g["scan"]) {
-      PROMOTE_ASSIGN_OR_RETURN(auto scan_gate, ParseScanGate(r, g["scan"], config, where + " scan gate"));
+      PROMOTE_ASSIGN_OR_RETURN(auto scan_gate,
+                               ParseScanGate(r, g["scan"], config.scanners, where + " scan gate"));
       env.scan = std::move(scan_gate);
     }
     if (g["signature"]) {
@@ -328,6 +331,23 @@ Status Validate(const Reader& r, const YAML::Node& root, PromoteConfig* config) 
   return OkStatus();
 }
 
+Result<YAML::Node> LoadYaml(const std::string& yaml_text, const std::string& origin) {
+  if (yaml_text.size() > kMaxConfigBytes) return InvalidArgument(origin + ": larger than 1 MiB");
+  try {
+    return YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+}
+
+Result<std::string> ReadConfigFile(const std::string& path, const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("config " + path + ": cannot be read (pass " + flag + " PATH)");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 }  // namespace
 
 const Environment* PromoteConfig::FindEnvironment(const std::string& name) const {
@@ -366,13 +386,7 @@ std::vector<BranchRule> DefaultBranchRules(const std::vector<Environment>& envir
 }
 
 Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std::string& origin) {
-  if (yaml_text.size() > kMaxConfigBytes) return InvalidArgument(origin + ": larger than 1 MiB");
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
-  }
+  PROMOTE_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml_text, origin));
   Reader r(origin);
   try {
     PROMOTE_RETURN_IF_ERROR(
@@ -411,7 +425,7 @@ Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std
         PROMOTE_ASSIGN_OR_RETURN(config.signing.password, r.Secret(s["password"], "signing password"));
       }
     }
-    if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &config));
+    if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &config.scanners));
     if (!root["environments"] || !root["environments"].IsSequence() || root["environments"].size() == 0) {
       return r.Error(root["environments"] ? root["environments"] : root, "environments must be a non-empty list");
     }
@@ -443,11 +457,35 @@ Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std
 }
 
 Result<PromoteConfig> LoadPromoteConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("config " + path + ": cannot be read (pass --config PATH)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ParsePromoteConfig(ss.str(), path);
+  PROMOTE_ASSIGN_OR_RETURN(std::string text, ReadConfigFile(path, "--config"));
+  return ParsePromoteConfig(text, path);
+}
+
+Result<ScanPolicy> ParseScanPolicy(const std::string& yaml_text, const std::string& origin) {
+  PROMOTE_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml_text, origin));
+  Reader r(origin);
+  try {
+    PROMOTE_RETURN_IF_ERROR(r.Keys(root, "scan policy", {"version", "scanners", "scan"}));
+    if (root["version"]) {
+      PROMOTE_ASSIGN_OR_RETURN(int version, r.Int(root["version"], "version", 1, 1));
+      (void)version;
+    }
+    if (!root["scanners"])
+      return r.Error(root, "scanners is required (name: {kind, executable, args, format, …})");
+    if (!root["scan"]) return r.Error(root, "scan is required (the gate: scanners, fail-on, allow, …)");
+    ScanPolicy policy;
+    policy.origin = origin;
+    PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &policy.scanners));
+    PROMOTE_ASSIGN_OR_RETURN(policy.gate, ParseScanGate(r, root["scan"], policy.scanners, "scan"));
+    return policy;
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+Result<ScanPolicy> LoadScanPolicy(const std::string& path) {
+  PROMOTE_ASSIGN_OR_RETURN(std::string text, ReadConfigFile(path, "--policy"));
+  return ParseScanPolicy(text, path);
 }
 
 }  // namespace promote::policy

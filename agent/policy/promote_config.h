@@ -87,6 +87,17 @@ struct PromoteConfig {
 Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std::string& origin);
 Result<PromoteConfig> LoadPromoteConfig(const std::string& path);
 
+// A standalone scan policy (`promote scan --policy FILE`): the top-level `scanners:` map and
+// one `scan:` gate, both in promote.yaml syntax, plus an optional `version: 1`. Strict like
+// promote.yaml: unknown keys and bad values are errors with file:line.
+struct ScanPolicy {
+  std::string origin;
+  std::map<std::string, scan::HookConfig> scanners;
+  ScanGateConfig gate;
+};
+Result<ScanPolicy> ParseScanPolicy(const std::string& yaml_text, const std::string& origin);
+Result<ScanPolicy> LoadScanPolicy(const std::string& path);
+
 // The default Git-flow rules for the environments a config has.
 std::vector<BranchRule> DefaultBranchRules(const std::vector<Environment>& environments);
 

@@ -13,6 +13,7 @@
 #include "policy/branch_rules.h"
 #include "policy/secret_ref.h"
 #include "promotion/promotion_record.h"
+#include "promotion/scan_evidence.h"
 #include "promotion/scan_gate.h"
 #include "sign/cosign_key.h"
 #include "sign/image_signer.h"
@@ -267,6 +268,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     refused = refused || g.refused();
     result->gates.push_back(std::move(g));
   }
+  std::vector<scan::ScanReport> scan_reports;
+  bool scanner_failed = false;
   if (env->scan) {
     ScanSubject s;
     s.repository_name = source->Name();
@@ -281,11 +284,16 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     }
     ScanGateOutcome outcome = RunScanGate(*env->scan, config.scanners, s);
     refused = refused || outcome.gate.refused();
+    scanner_failed = outcome.scanner_failed;
+    scan_reports = std::move(outcome.reports);
     result->gates.push_back(std::move(outcome.gate));
   }
   if (refused) {
     for (const auto& g : result->gates) {
-      if (g.refused()) return Status(Code::kGateRefused, g.name + " gate refused '" + env->name + "': " + g.detail);
+      if (!g.refused()) continue;
+      // A scanner that could not scan is an infrastructure failure (exit 4), not a verdict.
+      Code code = g.name == "scan" && scanner_failed ? Code::kUnavailable : Code::kGateRefused;
+      return Status(code, g.name + " gate refused '" + env->name + "': " + g.detail);
     }
   }
 
@@ -339,6 +347,17 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
                              sign::SignImage(*dst, env->repository, subject, *signing_.key, so, dst_scopes, cancel));
     result->signature_reference = signed_out.signature_reference;
     wrote_meta = wrote_meta || signed_out.added;
+    if (!scan_reports.empty()) {
+      PROMOTE_ASSIGN_OR_RETURN(auto evidence,
+                               AttachScanEvidence(*dst, env->repository, subject, scan_reports, *signing_.key,
+                                                  request.ci, dst_scopes, cancel));
+      for (auto& g : result->gates) {
+        if (g.name != "scan") continue;
+        g.data["attestations"] = nlohmann::json::array();
+        for (const auto& a : evidence) g.data["attestations"].push_back(a.ToJson());
+      }
+      for (const auto& a : evidence) wrote_meta = wrote_meta || a.added;
+    }
   }
   if (signing_.key) {
     // Idempotent: an equal valid record (same environment, commit and digest) is not repeated.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "promotion/promotion_record.h"
 #include "scan/allowlist.h"
 #include "scan/trivyignore.h"
 
@@ -60,12 +61,15 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
       if (subject.credentials && !subject.credentials->username.empty()) {
         target.credentials = std::make_pair(subject.credentials->username, subject.credentials->password);
       }
+      std::string started_on = NowRfc3339();
       auto report = scan::RunHook(it->second, target);
       if (!report.ok()) {
         failures.push_back(report.status().message());
         continue;
       }
       report->platform = platform;
+      report->started_on = std::move(started_on);
+      report->finished_on = NowRfc3339();
       out.reports.push_back(std::move(*report));
     }
   }
@@ -74,6 +78,7 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
   out.gate.data = scan::ToJson(verdict);
   if (!failures.empty()) out.gate.data["scanner_failures"] = failures;
   if (!failures.empty() && !gate.warn_on_scanner_error) {
+    out.scanner_failed = true;
     out.gate.verdict = "refused";
     out.gate.detail = "scanner failure: " + failures.front();
     return out;

@@ -28,7 +28,10 @@ struct ScanSubject {
 
 struct ScanGateOutcome {
   GateResult gate;
-  std::vector<scan::ScanReport> reports;  // kept as evidence
+  std::vector<scan::ScanReport> reports;  // kept as evidence, with when each scan ran
+  // The gate refused because a scanner failed (not because of findings): an infrastructure
+  // failure, which callers report as kUnavailable rather than kGateRefused.
+  bool scanner_failed = false;
 };
 
 ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,

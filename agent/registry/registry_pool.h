@@ -20,6 +20,8 @@ class RegistryPool {
 
   // The client for `host`; fails only when the keychain fails for it.
   Result<std::shared_ptr<RegistryClient>> Get(const std::string& host);
+  // The keychain the clients authenticate with (e.g. to hand a scanner the same credentials).
+  std::shared_ptr<const Keychain> keychain() const { return keychain_; }
 
  private:
   std::shared_ptr<const Keychain> keychain_;

@@ -43,6 +43,9 @@ struct ScanReport {
   std::string platform;  // "linux/arm64" when known, else empty
   std::vector<Finding> findings;
   std::string raw;  // the report bytes exactly as read, kept as evidence
+  // When the scan ran (RFC 3339 UTC), set by whoever ran the scanner; empty for a report read
+  // from a file.
+  std::string started_on, finished_on;
 };
 
 }  // namespace promote::scan
