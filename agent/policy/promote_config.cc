@@ -376,12 +376,13 @@ std::vector<BranchRule> DefaultBranchRules(const std::vector<Environment>& envir
   if (has("dev")) rules.push_back({"develop", {"dev"}, 0});
   if (has("stage")) rules.push_back({"release/*", {"stage"}, 0});
   if (has("prod")) rules.push_back({"main", {"prod"}, 0});
-  // A hotfix passes stage like a release, then prod: "through the same gates".
-  if (has("stage") && has("prod")) {
-    rules.push_back({"hotfix/*", {"stage", "prod"}, 0});
-  } else if (has("prod")) {
-    rules.push_back({"hotfix/*", {"prod"}, 0});
+  // A hotfix goes to prod "through the same gates": its build is recorded in dev and it passes
+  // stage like a release, so the stage-order gate holds for it too.
+  std::vector<std::string> hotfix;
+  for (const char* n : {"dev", "stage", "prod"}) {
+    if (has(n)) hotfix.push_back(n);
   }
+  if (has("prod")) rules.push_back({"hotfix/*", hotfix, 0});
   return rules;
 }
 

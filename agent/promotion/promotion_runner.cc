@@ -255,9 +255,19 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     expect.policy = env->verify->identity_policy == "exact"    ? sign::IdentityPolicy::kExact
                     : env->verify->identity_policy == "ignore" ? sign::IdentityPolicy::kIgnore
                                                                : sign::IdentityPolicy::kMatchRepository;
-    expect.identity = source->Name();
-    PROMOTE_ASSIGN_OR_RETURN(auto report, sign::VerifyImage(*src, source->repository, digest, pub, expect, src_scopes,
-                                                            cancel));
+    // Signatures travel with the image, so one made where the image was built (dev) names that
+    // repository: any environment of this application is an acceptable identity.
+    std::vector<std::string> identities = {source->Name()};
+    for (const auto& e : config.environments) {
+      if (e.Name() != source->Name()) identities.push_back(e.Name());
+    }
+    sign::VerifyReport report;
+    for (const auto& identity : identities) {
+      expect.identity = identity;
+      PROMOTE_ASSIGN_OR_RETURN(report, sign::VerifyImage(*src, source->repository, digest, pub, expect, src_scopes,
+                                                         cancel));
+      if (report.verified() || expect.policy == sign::IdentityPolicy::kIgnore) break;
+    }
     Status verdict = report.ToStatus();
     if (!verdict.ok()) {
       g.verdict = "refused";

@@ -305,3 +305,36 @@ TEST_CASE("history after dev -> stage -> prod, and rollback to the previous prod
   }
   CHECK(rollback_recorded);
 }
+
+TEST_CASE("the signature gate refuses an unsigned source and accepts one signed where it was built") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app",
+                "    gates:\n      signature:\n        key: file:" + p.pub_path + "\n");
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 31});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+  REQUIRE(p.Run({"--branch", "release/v1.2.0", "--sha", kSha}).exit_code == 0);
+
+  // Nobody signed it: prod refuses, and prod sees no write.
+  uint64_t writes = Writes(prod);
+  auto unsigned_run = p.Run({"--branch", "main", "--sha", kSha});
+  CHECK(unsigned_run.exit_code == 3);
+  auto uj = unsigned_run.Json();
+  CHECK(uj["error"]["code"] == "gate_refused");
+  bool signature_refused = false;
+  for (const auto& g : uj["gates"]) signature_refused |= g["name"] == "signature" && g["verdict"] == "refused";
+  CHECK(signature_refused);
+  CHECK(Writes(prod) == writes);
+
+  // The build signs in dev; the signature travels to stage with the release and is accepted there
+  // although it names the dev repository.
+  auto sign = RunPromote({"-o", "json", "sign", dev.host() + "/app@" + img.digest, "--key", p.key_path}, p.env);
+  INFO(sign.err);
+  REQUIRE(sign.exit_code == 0);
+  // Re-running the release carries the new signature to stage.
+  REQUIRE(p.Run({"--branch", "release/v1.2.0", "--sha", kSha}).exit_code == 0);
+  auto signed_run = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(signed_run.err);
+  REQUIRE(signed_run.exit_code == 0);
+  CHECK(TagDigest(prod, "app", "prod") == img.digest);
+}

@@ -63,7 +63,7 @@ TEST_CASE("a complete promote.yaml loads with defaults for what it leaves out") 
   CHECK(AllowedEnvironments(*c, "develop") == std::vector<std::string>{"dev"});
   CHECK(AllowedEnvironments(*c, "release/v1.2.0") == std::vector<std::string>{"stage"});
   CHECK(AllowedEnvironments(*c, "main") == std::vector<std::string>{"prod"});
-  CHECK(AllowedEnvironments(*c, "hotfix/urgent") == std::vector<std::string>{"stage", "prod"});
+  CHECK(AllowedEnvironments(*c, "hotfix/urgent") == std::vector<std::string>{"dev", "stage", "prod"});
   CHECK(AllowedEnvironments(*c, "feature/x").empty());
 }
 
