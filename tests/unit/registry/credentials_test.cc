@@ -1,0 +1,112 @@
+#include "registry/credentials.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+using promote::registry::ResolveFromDockerConfig;
+
+namespace {
+
+// A docker-credential-<name> helper on PATH, as a shell script printing `output` with `status`.
+struct FakeHelper {
+  std::filesystem::path dir;
+  std::string old_path;
+  FakeHelper(const std::string& name, const std::string& output, int status) {
+    dir = std::filesystem::temp_directory_path() / ("promote-cred-" + std::to_string(::getpid()) + name);
+    std::filesystem::create_directories(dir);
+    auto file = dir / ("docker-credential-" + name);
+    std::ofstream(file) << "#!/bin/sh\nread -r server\n[ \"$server\" = \"reg.example.com:5000\" ] || exit 9\n"
+                        << "printf '%s' '" << output << "'\nexit " << status << "\n";
+    std::filesystem::permissions(file, std::filesystem::perms::owner_all);
+    old_path = std::getenv("PATH");
+    setenv("PATH", (dir.string() + ":" + old_path).c_str(), 1);
+  }
+  ~FakeHelper() {
+    setenv("PATH", old_path.c_str(), 1);
+    std::filesystem::remove_all(dir);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("docker config auths: base64 auth, username/password and identity tokens") {
+  // "user:pa:ss" — the password may itself contain a colon.
+  auto r = ResolveFromDockerConfig(R"({"auths":{"reg.example.com:5000":{"auth":"dXNlcjpwYTpzcw=="}}})",
+                                   "reg.example.com:5000", "config.json");
+  REQUIRE(r.ok());
+  REQUIRE(r->has_value());
+  CHECK((*r)->username == "user");
+  CHECK((*r)->password.reveal() == "pa:ss");
+
+  auto url_key = ResolveFromDockerConfig(R"({"auths":{"https://reg.example.com:5000":{"username":"u","password":"p"}}})",
+                                         "reg.example.com:5000", "config.json");
+  REQUIRE(url_key.ok());
+  CHECK((*url_key)->username == "u");
+
+  auto hub = ResolveFromDockerConfig(R"({"auths":{"https://index.docker.io/v1/":{"auth":"aHViOnNlY3JldA=="}}})",
+                                     "docker.io", "config.json");
+  REQUIRE(hub.ok());
+  CHECK((*hub)->username == "hub");
+
+  auto token = ResolveFromDockerConfig(R"({"auths":{"r.io":{"identitytoken":"refresh-me"}}})", "r.io", "config.json");
+  REQUIRE(token.ok());
+  CHECK((*token)->identity_token.reveal() == "refresh-me");
+
+  auto none = ResolveFromDockerConfig(R"({"auths":{"other.io":{"auth":"dTpw"}}})", "r.io", "config.json");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("credential helpers: credHelpers per registry, credsStore for the rest") {
+  FakeHelper helper("promotetest", R"({"ServerURL":"reg.example.com:5000","Username":"robot","Secret":"s3cret"})", 0);
+  auto r = ResolveFromDockerConfig(R"({"credHelpers":{"reg.example.com:5000":"promotetest"}})", "reg.example.com:5000",
+                                   "config.json");
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK((*r)->username == "robot");
+  CHECK((*r)->password.reveal() == "s3cret");
+
+  auto store = ResolveFromDockerConfig(R"({"credsStore":"promotetest","auths":{"reg.example.com:5000":{}}})",
+                                       "reg.example.com:5000", "config.json");
+  REQUIRE(store.ok());
+  CHECK((*store)->username == "robot");
+}
+
+TEST_CASE("a credential helper that fails or prints garbage is an error, never anonymous") {
+  {
+    FakeHelper helper("promotemiss", "credentials not found in native keychain", 1);
+    auto miss = ResolveFromDockerConfig(R"({"credsStore":"promotemiss"})", "reg.example.com:5000", "config.json");
+    REQUIRE(miss.ok());
+    CHECK_FALSE(miss->has_value());
+  }
+  {
+    FakeHelper helper("promotebroken", "{not json", 0);
+    auto bad = ResolveFromDockerConfig(R"({"credsStore":"promotebroken"})", "reg.example.com:5000", "config.json");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().code() == promote::Code::kUnauthenticated);
+  }
+  auto missing = ResolveFromDockerConfig(R"({"credsStore":"promote-no-such-helper"})", "reg.example.com:5000", "c");
+  CHECK_FALSE(missing.ok());
+}
+
+TEST_CASE("malformed docker configs are refused with the file named") {
+  const char* bad[] = {
+      "not json",
+      "[]",
+      R"({"auths":[]})",
+      R"({"auths":{"r.io":"x"}})",
+      R"({"auths":{"r.io":{"auth":"!!!"}}})",
+      R"({"auths":{"r.io":{"auth":"bm9jb2xvbg=="}}})",  // "nocolon"
+      R"({"credHelpers":{"r.io":5}})",
+      R"({"credHelpers":{"r.io":"../../bin/sh"}})",
+      R"({"credsStore":7})",
+  };
+  for (const char* b : bad) {
+    CAPTURE(b);
+    auto r = ResolveFromDockerConfig(b, "r.io", "/home/ci/.docker/config.json");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("/home/ci/.docker/config.json") != std::string::npos);
+  }
+}
