@@ -62,11 +62,16 @@ class AttachmentCarrier {
                     AttachmentCounts* counts, const CancelToken* cancel)
       : blobs_(blobs), source_(source), target_(target), counts_(counts), cancel_(cancel) {}
 
+  // Only tags the source lists are fetched: one tag listing replaces a GET per possible tag.
+  void SetSourceTags(std::set<std::string> tags) { source_tags_ = std::move(tags); }
+
   Status CarrySubject(const oci::Digest& subject) {
     for (const char* suffix : kCosignSuffixes) {
-      PROMOTE_RETURN_IF_ERROR(CarryTag(subject.TagForm() + "." + suffix));
+      std::string tag = subject.TagForm() + "." + suffix;
+      if (source_tags_.count(tag) != 0) PROMOTE_RETURN_IF_ERROR(CarryTag(tag));
     }
-    PROMOTE_RETURN_IF_ERROR(CarryTag(subject.TagForm()));  // referrers tag-schema fallback index
+    // The referrers tag-schema fallback index.
+    if (source_tags_.count(subject.TagForm()) != 0) PROMOTE_RETURN_IF_ERROR(CarryTag(subject.TagForm()));
     PROMOTE_ASSIGN_OR_RETURN(
         auto referrers, source_.client->GetReferrers(source_.repository, subject, source_.scopes, cancel_));
     if (referrers) {
@@ -186,6 +191,7 @@ class AttachmentCarrier {
   AttachmentCounts* counts_;
   const CancelToken* cancel_;
   std::set<oci::Digest> done_;
+  std::set<std::string> source_tags_;
 };
 
 }  // namespace
@@ -194,6 +200,8 @@ Status CopyAttachments(BlobCopier& blobs, const BlobEndpoint& source, const Blob
                        const std::vector<oci::Digest>& subjects, AttachmentCounts* counts,
                        const CancelToken* cancel) {
   AttachmentCarrier carrier(blobs, source, target, counts, cancel);
+  PROMOTE_ASSIGN_OR_RETURN(auto tags, source.client->ListTags(source.repository, source.scopes, cancel));
+  carrier.SetSourceTags(std::set<std::string>(tags.begin(), tags.end()));
   for (const auto& subject : subjects) {
     if (cancel != nullptr && cancel->cancelled())
       return Status(Code::kCancelled, "cancelled while copying attachments");

@@ -391,6 +391,7 @@ Result<std::optional<oci::Manifest>> RegistryClient::GetReferrers(const std::str
                                                                   const oci::Digest& subject,
                                                                   const Scopes& scopes,
                                                                   const CancelToken* cancel) {
+  if (referrers_unsupported_.load()) return std::optional<oci::Manifest>();
   PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
   HttpRequest req;
   req.url = Url("/v2/" + repo + "/referrers/" + subject.str());
@@ -399,6 +400,7 @@ Result<std::optional<oci::Manifest>> RegistryClient::GetReferrers(const std::str
   std::string what = "GET referrers " + host_ + "/" + repo + "@" + subject.str();
   PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
   if (resp.status == 404 || resp.status == 400 || resp.status == 405 || resp.status == 406) {
+    referrers_unsupported_.store(true);
     return std::optional<oci::Manifest>();
   }
   if (resp.status != 200) return RegistryErrorFromResponse(resp, what);

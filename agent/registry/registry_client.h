@@ -98,7 +98,9 @@ class RegistryClient {
 
   // GET /v2/<repo>/referrers/<digest>: the OCI 1.1 referrers index of a manifest. nullopt when
   // the registry does not support the API (404, 400, 405 or 406, as go-containerregistry treats
-  // them); then clients keep the tag-schema fallback index at tag "sha256-<hex>" instead.
+  // them); then clients keep the tag-schema fallback index at tag "sha256-<hex>" instead. A
+  // registry that supports the API never answers 404 there, so the first such answer is
+  // remembered and later calls return nullopt without asking again.
   Result<std::optional<oci::Manifest>> GetReferrers(const std::string& repo, const oci::Digest& subject,
                                                     const Scopes& scopes, const CancelToken* cancel = nullptr);
 
@@ -131,6 +133,7 @@ class RegistryClient {
   std::mutex pause_mu_;
   std::chrono::steady_clock::time_point paused_until_{};
   std::atomic<int64_t> requests_sent_{0};
+  std::atomic<bool> referrers_unsupported_{false};
 };
 
 }  // namespace promote::registry
