@@ -347,7 +347,20 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     return OkStatus();
   }
 
-  // 7. Sign at the target, then record, then tags last of all.
+  // 7. Sign at the target, then record, then tags last of all. Idempotent: when an equal valid
+  // record (same environment, commit, source and digest) exists, this promotion happened before
+  // and its evidence is not attached again.
+  bool have_record = false;
+  if (signing_.key) {
+    PROMOTE_ASSIGN_OR_RETURN(auto existing,
+                             ReadRecords(*dst, env->repository, digest, *signing_.public_key, dst_scopes));
+    for (const auto& r : existing) {
+      if (r.valid && r.record.kind == "promotion" && r.record.to_env == env->name && r.record.git_sha == sha &&
+          r.record.from_env == source->name) {
+        have_record = true;
+      }
+    }
+  }
   bool wrote_meta = false;
   if (env->sign) {
     if (!signing_.key) return InvalidArgument("environment '" + env->name + "' signs images but no signing key is loaded");
@@ -357,7 +370,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
                              sign::SignImage(*dst, env->repository, subject, *signing_.key, so, dst_scopes, cancel));
     result->signature_reference = signed_out.signature_reference;
     wrote_meta = wrote_meta || signed_out.added;
-    if (!scan_reports.empty()) {
+    if (!scan_reports.empty() && !have_record) {
       PROMOTE_ASSIGN_OR_RETURN(auto evidence,
                                AttachScanEvidence(*dst, env->repository, subject, scan_reports, *signing_.key,
                                                   request.ci, dst_scopes, cancel));
@@ -370,18 +383,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     }
   }
   if (signing_.key) {
-    // Idempotent: an equal valid record (same environment, commit and digest) is not repeated.
-    PROMOTE_ASSIGN_OR_RETURN(auto existing,
-                             ReadRecords(*dst, env->repository, digest, *signing_.public_key, dst_scopes));
-    bool have = false;
-    for (const auto& r : existing) {
-      if (r.valid && r.record.kind == "promotion" && r.record.to_env == env->name && r.record.git_sha == sha &&
-          r.record.from_env == source->name) {
-        have = true;
-      }
-    }
     result->record_reference = env->Name() + ":" + digest.TagForm() + ".att";
-    if (!have) {
+    if (!have_record) {
       PromotionRecord record;
       record.from_env = source->name;
       record.from_reference = source->Name() + "@" + digest.str();

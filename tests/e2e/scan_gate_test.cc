@@ -330,6 +330,16 @@ TEST_CASE("a signed promotion into prod attaches each scan report as a verifiabl
   for (const auto& att : *stored) {
     CHECK(!promote::sign::VerifyAttestationEnvelope(att.envelope, *wrong, img.digest).ok());
   }
+
+  // Re-running the finished promotion scans again (the gate still decides) but attaches nothing.
+  auto again = p.Run("main");
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.Json()["status"] == "unchanged");
+  auto after = promote::sign::ListAttestations(client.get(), "app", *promote::oci::Digest::Parse(img.digest),
+                                               {promote::registry::RepositoryScope("app", "pull")});
+  REQUIRE(after.ok());
+  CHECK(after->size() == stored->size());
 }
 
 TEST_CASE("promote scan: exit codes and the JSON verdict") {
