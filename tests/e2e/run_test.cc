@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <thread>
 
 #include "sign/cosign_key.h"
 #include "sign/dsse.h"
@@ -337,4 +338,30 @@ TEST_CASE("the signature gate refuses an unsigned source and accepts one signed 
   INFO(signed_run.err);
   REQUIRE(signed_run.exit_code == 0);
   CHECK(TagDigest(prod, "app", "prod") == img.digest);
+}
+
+TEST_CASE("two concurrent promotions of the same digest both succeed with one result") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64", "linux/arm64"}, 4, 20'000, 41});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+
+  CliRun first, second;
+  std::thread a([&] { first = p.Run({"--branch", "release/v1.2.0", "--sha", kSha}); });
+  std::thread b([&] { second = p.Run({"--branch", "release/v1.2.0", "--sha", kSha}); });
+  a.join();
+  b.join();
+  INFO(first.err);
+  INFO(second.err);
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(second.exit_code == 0);
+  CHECK(first.Json()["digest"] == img.digest);
+  CHECK(second.Json()["digest"] == img.digest);
+  CHECK(TagDigest(stage, "app", "v1.2.0") == img.digest);
+  CHECK(TagDigest(stage, "app", "stage") == img.digest);
+  // And the promotion is recorded: prod accepts the digest from stage.
+  auto to_prod = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(to_prod.err);
+  CHECK(to_prod.exit_code == 0);
 }
