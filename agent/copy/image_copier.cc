@@ -156,7 +156,22 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
   auto put_if_missing = [&](const oci::Manifest& m) -> Result<bool> {
     PROMOTE_ASSIGN_OR_RETURN(auto head, dst->HeadManifest(dst_ref.repository, m.digest.str(), target.scopes, cancel));
     if (head) return false;
-    PROMOTE_RETURN_IF_ERROR(dst->PutManifest(dst_ref.repository, m.digest.str(), m, target.scopes, cancel));
+    Status put = dst->PutManifest(dst_ref.repository, m.digest.str(), m, target.scopes, cancel);
+    // Another writer committing the same blob at the same moment can make a registry briefly
+    // report a blob we saw as present as unknown (distribution's filesystem driver rewrites the
+    // blob's link). When every blob is there by HEAD, that refusal is transient: try again.
+    for (int attempt = 1; !put.ok() && attempt <= 3 && put.code() != Code::kCancelled; ++attempt) {
+      if (put.code() != Code::kDataLoss && put.code() != Code::kRegistryError) break;
+      bool all_present = true;
+      for (const auto& b : m.Blobs()) {
+        PROMOTE_ASSIGN_OR_RETURN(bool exists, dst->BlobExists(dst_ref.repository, b.digest, target.scopes, cancel));
+        all_present = all_present && exists;
+      }
+      if (!all_present) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+      put = dst->PutManifest(dst_ref.repository, m.digest.str(), m, target.scopes, cancel);
+    }
+    PROMOTE_RETURN_IF_ERROR(put);
     if (options_.progress != nullptr) options_.progress->manifests_done++;
     return true;
   };
