@@ -13,8 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 action_dir=$(dirname "$here")
 root=$(dirname "$action_dir")
 
-PROMOTE_ROOT=$root
-# shellcheck source=scripts/lib.sh
+export PROMOTE_ROOT=$root
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib.sh
 source "$root/scripts/lib.sh"
 log() { printf '[run-tests] %s\n' "$*" >&2; }
 

@@ -7,8 +7,8 @@
 set -euo pipefail
 plugin=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$plugin/.." && pwd)
-PROMOTE_ROOT=$root
-# shellcheck source=scripts/lib.sh
+export PROMOTE_ROOT=$root
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib.sh
 source "$root/scripts/lib.sh"
 log() { printf '[jenkins-step-test] %s\n' "$*" >&2; }
 
