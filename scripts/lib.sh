@@ -7,6 +7,7 @@ PROMOTE_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl openssl
   libssl-dev libcurl4-openssl-dev libsodium-dev libspdlog-dev libfmt-dev doctest-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 )
 # shellcheck disable=SC2034
 PROMOTE_TEST_PACKAGES=(

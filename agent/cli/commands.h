@@ -14,6 +14,10 @@ struct GlobalFlags {
   std::string output = "text";
   std::string log_level = "warn";
   int progress_interval_s = 5;
+  int timeout_s = 0;  // 0: none
+  // The agent to run against (--agent or PROMOTE_AGENT); empty: in-process.
+  std::string agent;
+  std::string agent_ca, agent_cert, agent_key, agent_token_file;
   OutputFormat format() const { return output == "json" ? OutputFormat::kJson : OutputFormat::kText; }
 };
 
@@ -28,5 +32,7 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterKeygenCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterAgentCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterHealthCommand(CLI::App* app, const GlobalFlags* global);
 
 }  // namespace promote::cli

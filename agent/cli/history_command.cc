@@ -1,14 +1,8 @@
-#include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/dispatch.h"
 #include "cli/registry_flags.h"
-#include "copy/copy_report.h"
-#include "policy/secret_ref.h"
-#include "promotion/history.h"
-#include "promotion/promotion_runner.h"
-#include "promotion/rollback.h"
-#include "sign/ec_key.h"
 
 namespace promote::cli {
 namespace {
@@ -30,11 +24,9 @@ struct RollbackFlags {
   RegistryFlags registry;
 };
 
-int Fail(const GlobalFlags* global, const std::string& command, const Status& st) {
-  return ReportFailure(global->format(), command, st);
-}
-
 }  // namespace
+
+v1::CiContext CiContextMessage();  // run_command.cc
 
 CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<HistoryFlags>();
@@ -46,60 +38,23 @@ CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global) {
   flags->registry.Register(cmd, false);
 
   return [flags, global]() -> int {
-    auto config = policy::LoadPromoteConfig(flags->config);
-    if (!config.ok()) return Fail(global, "history", config.status());
-    if (flags->sha.empty() == flags->ref.empty()) {
-      return Fail(global, "history", InvalidArgument("give either --sha SHA or a reference"));
-    }
-    std::shared_ptr<sign::PublicKey> key;
+    auto fail = [&](const Status& st) { return PrintFailure(*global, "history", st); };
+    auto config = ReadRequestFile(flags->config, "config");
+    if (!config.ok()) return fail(config.status().WithContext("pass --config PATH"));
+    v1::HistoryRequest request;
+    *request.mutable_config() = std::move(*config);
+    request.set_sha(flags->sha);
+    request.set_reference(flags->ref);
     if (!flags->key.empty()) {
-      auto k = sign::ReadPublicKeyFile(flags->key);
-      if (!k.ok()) return Fail(global, "history", k.status());
-      key = std::make_shared<sign::PublicKey>(std::move(*k));
-    } else {
-      auto signing = promotion::LoadSigningKey(*config);
-      if (!signing.ok()) return Fail(global, "history", signing.status());
-      if (!signing->public_key) {
-        return Fail(global, "history", InvalidArgument("records are verified with a key: pass --key cosign.pub or "
-                                                       "configure signing: in " + config->origin));
-      }
-      key = signing->public_key;
+      auto key = ReadRequestFile(flags->key, "public key");
+      if (!key.ok()) return fail(key.status());
+      *request.mutable_public_key() = std::move(*key);
     }
-    auto config_keychain = std::make_shared<policy::ConfigKeychain>(&*config);
-    auto pool = flags->registry.BuildPool({}, {}, config_keychain);
-    if (!pool.ok()) return Fail(global, "history", pool.status());
-
-    Result<promotion::History> history = Status(Code::kInternal, "unset");
-    if (!flags->sha.empty()) {
-      history = promotion::HistoryForSha(*config, **pool, *key, flags->sha);
-    } else {
-      auto ref = oci::ParseReference(flags->ref);
-      if (!ref.ok()) return Fail(global, "history", ref.status());
-      auto client = (*pool)->Get(ref->registry);
-      if (!client.ok()) return Fail(global, "history", client.status());
-      auto head = (*client)->HeadManifest(ref->repository, ref->Identifier(),
-                                          {registry::RepositoryScope(ref->repository, "pull")});
-      if (!head.ok()) return Fail(global, "history", head.status());
-      if (!*head) return Fail(global, "history", NotFound("no image at " + ref->str()));
-      history = promotion::HistoryForDigest(*config, **pool, *key, (*head)->digest);
-    }
-    if (!history.ok()) return Fail(global, "history", history.status());
-    if (global->format() == OutputFormat::kJson) {
-      PrintJson(copy::ResultEnvelope("history", OkStatus(), history->ToJson()));
-      return 0;
-    }
-    std::cout << "commit " << (history->sha.empty() ? "?" : history->sha) << "  digest "
-              << (history->digest.empty() ? "?" : history->digest) << "\n";
-    for (const auto& e : history->environments) {
-      std::cout << "  " << e.env << ": " << (e.digest.empty() ? "not present" : e.digest) << "\n";
-      for (const auto& r : e.records) {
-        std::cout << "    " << (r.valid ? "✓ " : "✗ ") << r.record.kind << " " << r.record.from_env << " -> "
-                  << r.record.to_env << " at " << r.record.time << " branch " << r.record.branch
-                  << (r.record.ci.run_id.empty() ? "" : " run " + r.record.ci.run_id)
-                  << (r.valid ? "" : "  (not accepted: " + r.problem + ")") << "\n";
-      }
-    }
-    return 0;
+    auto access = flags->registry.Access(flags->ref.empty() ? std::vector<std::string>{} : HostOf(flags->ref), {});
+    if (!access.ok()) return fail(access.status());
+    *request.mutable_access() = std::move(*access);
+    return Dispatch(*global, "history", request, &service::PromoteService::History, &flags->registry,
+                    &v1::Promote::Stub::History);
   };
 }
 
@@ -114,32 +69,21 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global) 
   flags->registry.Register(cmd, false);
 
   return [flags, global]() -> int {
-    auto config = policy::LoadPromoteConfig(flags->config);
-    if (!config.ok()) return Fail(global, "rollback", config.status());
-    auto signing = promotion::LoadSigningKey(*config);
-    if (!signing.ok()) return Fail(global, "rollback", signing.status());
-    promotion::RollbackRequest request;
-    request.env = flags->env;
-    request.steps = flags->steps;
-    request.dry_run = flags->dry_run;
-    request.ci = promotion::CiContextFromEnvironment();
-    if (!flags->to.empty()) {
-      auto d = oci::Digest::Parse(flags->to);
-      if (!d.ok()) return Fail(global, "rollback", d.status().WithContext("--to"));
-      request.to = *d;
-    }
-    auto config_keychain = std::make_shared<policy::ConfigKeychain>(&*config);
-    auto pool = flags->registry.BuildPool({}, {}, config_keychain);
-    if (!pool.ok()) return Fail(global, "rollback", pool.status());
-    auto result = promotion::Rollback(*config, **pool, *signing, request);
-    if (global->format() == OutputFormat::kJson) {
-      PrintJson(result.ToJson());
-    } else if (result.status.ok()) {
-      std::cout << (result.dry_run ? "would roll back " : "rolled back ") << result.env << ": " << result.from_digest
-                << " -> " << result.to_digest << " (commit " << result.git_sha << ")\n";
-    }
-    if (!result.status.ok()) std::cerr << "promote: " << result.status.message() << "\n";
-    return ExitCodeFor(result.status.code());
+    auto fail = [&](const Status& st) { return PrintFailure(*global, "rollback", st); };
+    auto config = ReadRequestFile(flags->config, "config");
+    if (!config.ok()) return fail(config.status().WithContext("pass --config PATH"));
+    v1::RollbackRequest request;
+    *request.mutable_config() = std::move(*config);
+    request.set_env(flags->env);
+    request.set_to(flags->to);
+    request.set_steps(flags->steps);
+    request.set_dry_run(flags->dry_run);
+    *request.mutable_ci() = CiContextMessage();
+    auto access = flags->registry.Access({}, {});
+    if (!access.ok()) return fail(access.status());
+    *request.mutable_access() = std::move(*access);
+    return Dispatch(*global, "rollback", request, &service::PromoteService::Rollback, &flags->registry,
+                    &v1::Promote::Stub::Rollback);
   };
 }
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   GlobalFlags global;
   if (const char* lvl = std::getenv("PROMOTE_LOG_LEVEL")) global.log_level = lvl;
+  if (const char* agent = std::getenv("PROMOTE_AGENT")) global.agent = agent;
   app.add_option("-o,--output", global.output, "Result format on stdout")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -23,6 +24,16 @@ int main(int argc, char** argv) {
   app.add_option("--progress-interval", global.progress_interval_s,
                  "Seconds between progress lines on stderr when it is not a terminal (0: none)")
       ->check(CLI::Range(0, 3600));
+
+  app.add_option("--timeout", global.timeout_s, "Cancel the operation after this many seconds (0: never)")
+      ->check(CLI::Range(0, 86400));
+  app.add_option("--agent", global.agent,
+                 "Run against this agent: unix:///path, tls://host:port or tcp://127.0.0.1:port (env PROMOTE_AGENT)");
+  app.add_option("--agent-ca", global.agent_ca, "CA certificates to trust for the agent's TLS (env PROMOTE_AGENT_CA)");
+  app.add_option("--agent-cert", global.agent_cert, "Client certificate for mTLS to the agent (env PROMOTE_AGENT_CERT)");
+  app.add_option("--agent-key", global.agent_key, "Key of --agent-cert (env PROMOTE_AGENT_KEY)");
+  app.add_option("--agent-token-file", global.agent_token_file,
+                 "File holding the agent's bearer token (env PROMOTE_AGENT_TOKEN_FILE, or the token in PROMOTE_AGENT_TOKEN)");
 
   std::map<CLI::App*, CommandRunner> commands;
   auto add = [&](CommandRunner runner) { commands[app.get_subcommands({}).back()] = std::move(runner); };
@@ -35,6 +46,8 @@ int main(int argc, char** argv) {
   add(RegisterKeygenCommand(&app, &global));
   add(RegisterSignCommand(&app, &global));
   add(RegisterVerifyCommand(&app, &global));
+  add(RegisterAgentCommand(&app, &global));
+  add(RegisterHealthCommand(&app, &global));
 
   try {
     app.parse(argc, argv);

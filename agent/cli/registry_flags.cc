@@ -69,27 +69,25 @@ std::shared_ptr<const registry::Keychain> RegistryFlags::Keychain(
   return chain;
 }
 
-Result<std::unique_ptr<registry::RegistryPool>> RegistryFlags::BuildPool(
-    const std::vector<oci::Reference>& sources, const std::vector<oci::Reference>& targets,
-    std::shared_ptr<const registry::Keychain> first) const {
-  auto explicit_creds = std::make_shared<registry::StaticKeychain>();
+Result<v1::RegistryAccess> RegistryFlags::Access(const std::vector<std::string>& source_hosts,
+                                                 const std::vector<std::string>& target_hosts) const {
+  v1::RegistryAccess access;
   PROMOTE_ASSIGN_OR_RETURN(auto src, ExplicitCredentials(src_username, src_password_file, "PROMOTE_SRC_PASSWORD", "src"));
   PROMOTE_ASSIGN_OR_RETURN(auto dst, ExplicitCredentials(dst_username, dst_password_file, "PROMOTE_DST_PASSWORD", "dst"));
-  if (src) {
-    for (const auto& r : sources) explicit_creds->Add(r.registry, *src);
-  }
-  if (dst) {
-    for (const auto& r : targets) explicit_creds->Add(r.registry, *dst);
-  }
-  auto chain = std::make_shared<registry::ChainKeychain>();
-  chain->Append(explicit_creds);
-  chain->Append(Keychain(std::move(first)));
-
-  registry::RegistryOptions options;
-  options.plain_http_registries = plain_http;
-  options.retry.max_attempts = retries;
-  options.max_concurrent_requests = per_registry_requests;
-  return std::make_unique<registry::RegistryPool>(chain, registry::TlsOptions{ca_file}, options);
+  auto add = [&](const std::vector<std::string>& hosts, const registry::Credentials& c) {
+    for (const auto& host : hosts) {
+      auto* cred = access.add_credentials();
+      cred->set_registry(host);
+      cred->set_username(c.username);
+      cred->set_password(std::string(c.password.reveal()));
+    }
+  };
+  if (src) add(source_hosts, *src);
+  if (dst) add(target_hosts, *dst);
+  for (const auto& host : plain_http) access.add_plain_http(host);
+  access.set_retries(retries);
+  access.set_registry_requests(per_registry_requests);
+  return access;
 }
 
 }  // namespace promote::cli

@@ -1,5 +1,5 @@
 // The command-line options every registry-touching command shares (TLS, plain HTTP,
-// credentials, concurrency) and turning them into a RegistryPool. Secrets never come from flag
+// credentials, concurrency) and turning them into a request's RegistryAccess. Secrets never come from flag
 // values: only from environment variables, files, docker config or credential helpers.
 #pragma once
 
@@ -10,7 +10,8 @@
 #include <CLI/CLI.hpp>
 
 #include "oci/reference.h"
-#include "registry/registry_pool.h"
+#include "promote/v1/promote.pb.h"
+#include "registry/credentials.h"
 #include "util/status.h"
 
 namespace promote::cli {
@@ -28,15 +29,14 @@ struct RegistryFlags {
 
   void Register(CLI::App* cmd, bool with_target);
 
-  // Builds the pool. Explicit credentials (flags + PROMOTE_SRC_PASSWORD / PROMOTE_DST_PASSWORD
-  // or the password files) apply to the given source and target registries and take
-  // precedence over the docker config.
-  // `first` (e.g. promote.yaml credentials) is consulted before the docker config.
-  Result<std::unique_ptr<registry::RegistryPool>> BuildPool(
-      const std::vector<oci::Reference>& sources, const std::vector<oci::Reference>& targets,
-      std::shared_ptr<const registry::Keychain> first = nullptr) const;
-  // The keychain BuildPool uses without explicit src/dst credentials: `first`, then the docker config.
+  // The operator's keychain for in-process runs: `first` (may be null), then the docker config.
   std::shared_ptr<const registry::Keychain> Keychain(std::shared_ptr<const registry::Keychain> first) const;
+
+  // The request's registry access: explicit credentials (--src-username/--dst-username with
+  // PROMOTE_SRC_PASSWORD / PROMOTE_DST_PASSWORD or the password files) for the given source and
+  // target registry hosts, plain-HTTP hosts, retries and the request limit.
+  Result<v1::RegistryAccess> Access(const std::vector<std::string>& source_hosts,
+                                    const std::vector<std::string>& target_hosts) const;
 };
 
 }  // namespace promote::cli

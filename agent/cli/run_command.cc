@@ -1,12 +1,9 @@
-#include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/dispatch.h"
 #include "cli/registry_flags.h"
-#include "copy/copy_report.h"
-#include "policy/promote_config.h"
-#include "policy/secret_ref.h"
-#include "promotion/promotion_runner.h"
+#include "promotion/ci_context.h"
 
 namespace promote::cli {
 namespace {
@@ -19,28 +16,17 @@ struct RunFlags {
   RegistryFlags registry;
 };
 
-void PrintText(const promotion::RunResult& r) {
-  if (!r.status.ok()) {
-    std::cerr << "promote: " << (r.outcome == "refused" ? "refused: " : "failed: ") << r.status.message() << "\n";
-  }
-  if (r.digest.empty()) return;
-  std::cout << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << r.outcome << ")\n"
-            << "  " << r.from_reference << "\n  -> " << r.to_reference << "\n";
-  auto list = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& t : v) s += (s.empty() ? "" : ", ") + t;
-    return s.empty() ? std::string("-") : s;
-  };
-  std::cout << "  blobs: " << r.blobs.copied << " copied, " << r.blobs.mounted << " mounted, " << r.blobs.skipped
-            << " skipped\n"
-            << "  tags: written " << list(r.tags_written) << "; moved " << list(r.tags_moved) << "; unchanged "
-            << list(r.tags_unchanged) << (r.tags_refused.empty() ? "" : "; refused " + list(r.tags_refused)) << "\n";
-  for (const auto& g : r.gates) std::cout << "  gate " << g.name << ": " << g.verdict << " — " << g.detail << "\n";
-  if (!r.signature_reference.empty()) std::cout << "  signature: " << r.signature_reference << "\n";
-  if (!r.record_reference.empty()) std::cout << "  record: " << r.record_reference << "\n";
-}
-
 }  // namespace
+
+v1::CiContext CiContextMessage() {
+  promotion::CiContext ci = promotion::CiContextFromEnvironment();
+  v1::CiContext m;
+  m.set_system(ci.system);
+  m.set_run_id(ci.run_id);
+  m.set_run_url(ci.run_url);
+  m.set_actor(ci.actor);
+  return m;
+}
 
 CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<RunFlags>();
@@ -55,42 +41,24 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
   flags->registry.Register(cmd, false);
 
   return [flags, global]() -> int {
-    auto fail = [&](const Status& st) { return ReportFailure(global->format(), "run", st, {{"status", "failed"}}); };
-    auto config = policy::LoadPromoteConfig(flags->config);
-    if (!config.ok()) return fail(config.status());
-    auto signing = promotion::LoadSigningKey(*config);
-    if (!signing.ok()) return fail(signing.status());
-
-    // promote.yaml credentials first, then the docker config (or --authfile).
-    auto config_keychain = std::make_shared<policy::ConfigKeychain>(&*config);
-    auto pool = flags->registry.BuildPool({}, {}, config_keychain);
-    if (!pool.ok()) return fail(pool.status());
-    auto keychain = flags->registry.Keychain(config_keychain);
-
-    promotion::RunRequest request;
-    request.to = flags->to;
-    request.from = flags->from;
-    request.sha = flags->sha;
-    request.branch = flags->branch;
-    request.dry_run = flags->dry_run;
-    request.jobs = flags->jobs;
-    request.ci = promotion::CiContextFromEnvironment();
-    copy::CopyProgress progress;
-    request.progress = &progress;
-    promotion::RunResult result;
-    {
-      ProgressPrinter printer(&progress, global->progress_interval_s > 0,
-                              std::chrono::seconds(std::max(global->progress_interval_s, 1)));
-      promotion::PromotionRunner runner(&*config, pool->get(), keychain, *signing);
-      result = runner.Run(request);
-    }
-    if (global->format() == OutputFormat::kJson) {
-      PrintJson(result.ToJson());
-      if (!result.status.ok()) std::cerr << "promote: " << result.status.message() << "\n";
-    } else {
-      PrintText(result);
-    }
-    return ExitCodeFor(result.status.code());
+    auto fail = [&](const Status& st) { return PrintFailure(*global, "run", st, {{"status", "failed"}}); };
+    auto config = ReadRequestFile(flags->config, "config");
+    if (!config.ok()) return fail(config.status().WithContext("pass --config PATH"));
+    v1::RunRequest request;
+    *request.mutable_config() = std::move(*config);
+    request.set_to(flags->to);
+    request.set_from(flags->from);
+    request.set_sha(flags->sha);
+    // The branch is read where the pipeline runs, not where the agent runs.
+    request.set_branch(flags->branch.empty() ? promotion::BranchFromCiEnvironment() : flags->branch);
+    request.set_dry_run(flags->dry_run);
+    request.set_jobs(flags->jobs);
+    *request.mutable_ci() = CiContextMessage();
+    auto access = flags->registry.Access({}, {});
+    if (!access.ok()) return fail(access.status());
+    *request.mutable_access() = std::move(*access);
+    return Dispatch(*global, "run", request, &service::PromoteService::Run, &flags->registry,
+                    &v1::Promote::Stub::Run);
   };
 }
 

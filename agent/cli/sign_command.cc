@@ -1,13 +1,9 @@
-#include <iostream>
-#include <map>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/dispatch.h"
 #include "cli/registry_flags.h"
 #include "cli/signing_key.h"
-#include "copy/copy_report.h"
-#include "sign/docker_identity.h"
-#include "sign/image_signer.h"
 
 namespace promote::cli {
 namespace {
@@ -22,26 +18,22 @@ struct SignFlags {
   RegistryFlags registry;
 };
 
-Result<std::map<std::string, std::string>> ParseAnnotations(const std::vector<std::string>& items) {
-  std::map<std::string, std::string> out;
+struct VerifyFlags {
+  std::string ref;
+  std::string key;
+  std::string identity_policy = "match-repository";
+  std::string identity;
+  std::string attestation_type;
+  RegistryFlags registry;
+};
+
+Status AddAnnotations(const std::vector<std::string>& items, v1::SignRequest* request) {
   for (const auto& item : items) {
     auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return InvalidArgument("--annotation '" + item + "' is not KEY=VALUE");
-    }
-    out[item.substr(0, eq)] = item.substr(eq + 1);
+    if (eq == std::string::npos || eq == 0) return InvalidArgument("--annotation '" + item + "' is not KEY=VALUE");
+    (*request->mutable_annotations())[item.substr(0, eq)] = item.substr(eq + 1);
   }
-  return out;
-}
-
-nlohmann::json OutcomeJson(const oci::Descriptor& d, const sign::SignOutcome& o) {
-  return {{"digest", d.digest.str()},
-          {"media_type", d.media_type},
-          {"signature", o.signature_reference},
-          {"payload_digest", o.payload_digest.str()},
-          {"signature_manifest", o.signature_manifest.str()},
-          {"added", o.added},
-          {"signatures", o.signatures}};
+  return OkStatus();
 }
 
 }  // namespace
@@ -52,9 +44,8 @@ CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
       "sign", "Sign an image by digest, cosign-compatibly (appends to its sha256-<hex>.sig tag)");
   cmd->add_option("ref", flags->ref, "Image reference (tag or digest)")->required();
   cmd->add_option("--key", flags->key,
-                  "cosign private key file (passphrase: --password-file, PROMOTE_KEY_PASSWORD "
-                  "or COSIGN_PASSWORD)")
-      ->required();
+                  "cosign private key file (passphrase: --password-file, PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD); "
+                  "with --agent, omit it to sign with the agent's key");
   cmd->add_option("--password-file", flags->password_file, "File whose first line is the key passphrase");
   cmd->add_option("--identity", flags->identity,
                   "Identity (docker-reference) to claim; default: registry/repository, as cosign");
@@ -64,57 +55,63 @@ CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
   flags->registry.Register(cmd, false);
 
   return [flags, global]() -> int {
-    auto fail = [&](const Status& st) { return ReportFailure(global->format(), "sign", st); };
-    // Every local input is checked before the registry is contacted: bad input writes nothing.
-    auto ref = oci::ParseReference(flags->ref);
-    if (!ref.ok()) return fail(ref.status());
-    auto annotations = ParseAnnotations(flags->annotations);
-    if (!annotations.ok()) return fail(annotations.status());
-    sign::SignOptions options;
-    options.identity = flags->identity.empty() ? sign::DefaultSigningIdentity(*ref) : flags->identity;
-    options.annotations = std::move(*annotations);
-    if (auto id = sign::ParseDockerIdentity(options.identity); !id.ok()) {
-      return fail(id.status().WithContext("--identity"));
-    }
-    auto key = LoadSigningKey(flags->key, flags->password_file);
-    if (!key.ok()) return fail(key.status());
-
-    auto pool = flags->registry.BuildPool({*ref}, {});
-    if (!pool.ok()) return fail(pool.status());
-    auto client = (*pool)->Get(ref->registry);
-    if (!client.ok()) return fail(client.status());
-    registry::Scopes scopes = {registry::RepositoryScope(ref->repository, "pull,push")};
-    auto manifest = (*client)->GetManifest(ref->repository, ref->Identifier(), scopes);
-    if (!manifest.ok()) return fail(manifest.status());
-    if (ref->digest && *ref->digest != manifest->digest) {
-      return fail(DataLoss("reference " + ref->str() + " resolved to " + manifest->digest.str()));
-    }
-
-    std::vector<oci::Descriptor> subjects;
-    subjects.push_back(
-        {manifest->media_type, manifest->digest, static_cast<int64_t>(manifest->bytes.size()), {}, {}});
-    if (flags->recursive) {
-      for (const auto& child : manifest->children) subjects.push_back(child);
-    }
-    nlohmann::json signed_list = nlohmann::json::array();
-    for (const auto& subject : subjects) {
-      auto outcome = sign::SignImage(**client, ref->repository, subject, *key, options, scopes);
-      if (!outcome.ok()) return fail(outcome.status().WithContext("signing " + subject.digest.str()));
-      signed_list.push_back(OutcomeJson(subject, *outcome));
-      if (global->format() == OutputFormat::kText) {
-        std::cout << subject.digest.str() << (outcome->added ? " signed: " : " already signed by this key: ")
-                  << outcome->signature_reference << " (" << outcome->signatures << " signature"
-                  << (outcome->signatures == 1 ? "" : "s") << ")\n";
+    auto fail = [&](const Status& st) { return PrintFailure(*global, "sign", st); };
+    v1::SignRequest request;
+    request.set_reference(flags->ref);
+    request.set_identity(flags->identity);
+    request.set_recursive(flags->recursive);
+    if (Status st = AddAnnotations(flags->annotations, &request); !st.ok()) return fail(st);
+    if (flags->key.empty() && global->agent.empty()) return fail(InvalidArgument("--key cosign.key is required"));
+    if (!flags->key.empty()) {
+      auto key = ReadRequestFile(flags->key, "cosign key");
+      if (!key.ok()) return fail(key.status());
+      auto passphrase = FindKeyPassphrase(flags->password_file);
+      if (!passphrase.ok()) return fail(passphrase.status());
+      auto* k = request.mutable_key();
+      *k->mutable_key() = std::move(*key);
+      if (*passphrase) {
+        k->set_passphrase(std::string((*passphrase)->reveal()));
+        k->set_has_passphrase(true);
       }
     }
-    if (global->format() == OutputFormat::kJson) {
-      PrintJson(copy::ResultEnvelope("sign", OkStatus(),
-                                     {{"reference", ref->str()},
-                                      {"digest", manifest->digest.str()},
-                                      {"identity", options.identity},
-                                      {"signed", signed_list}}));
-    }
-    return 0;
+    auto access = flags->registry.Access(HostOf(flags->ref), {});
+    if (!access.ok()) return fail(access.status());
+    *request.mutable_access() = std::move(*access);
+    return Dispatch(*global, "sign", request, &service::PromoteService::Sign, &flags->registry,
+                    &v1::Promote::Stub::Sign);
+  };
+}
+
+CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global) {
+  auto flags = std::make_shared<VerifyFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "verify", "Verify an image's cosign signatures: exit 0 when one verifies, 3 when none does");
+  cmd->add_option("ref", flags->ref, "Image reference (tag or digest)")->required();
+  cmd->add_option("--key", flags->key, "cosign public key file (PEM 'PUBLIC KEY')")->required();
+  cmd->add_option("--identity-policy", flags->identity_policy,
+                  "How the signed identity must match: the repository (default), exactly, or not at all")
+      ->check(CLI::IsMember({"match-repository", "exact", "ignore"}))
+      ->capture_default_str();
+  cmd->add_option("--identity", flags->identity, "Expected identity; default: the reference without its digest");
+  cmd->add_option("--attestation-type", flags->attestation_type,
+                  "Also require a verified attestation (.att) with this predicate type");
+  flags->registry.Register(cmd, false);
+
+  return [flags, global]() -> int {
+    auto fail = [&](const Status& st) { return PrintFailure(*global, "verify", st); };
+    v1::VerifyRequest request;
+    request.set_reference(flags->ref);
+    auto key = ReadRequestFile(flags->key, "public key");
+    if (!key.ok()) return fail(key.status());
+    *request.mutable_public_key() = std::move(*key);
+    request.set_identity_policy(flags->identity_policy);
+    request.set_identity(flags->identity);
+    request.set_attestation_type(flags->attestation_type);
+    auto access = flags->registry.Access(HostOf(flags->ref), {});
+    if (!access.ok()) return fail(access.status());
+    *request.mutable_access() = std::move(*access);
+    return Dispatch(*global, "verify", request, &service::PromoteService::Verify, &flags->registry,
+                    &v1::Promote::Stub::Verify);
   };
 }
 

@@ -3,9 +3,6 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "sign/bounded_input.h"
-#include "sign/cosign_key.h"
-#include "sign/pem.h"
 
 namespace promote::cli {
 
@@ -32,21 +29,6 @@ Result<Secret> RequireKeyPassphrase(const std::string& password_file) {
         "no key passphrase: set PROMOTE_KEY_PASSWORD (or COSIGN_PASSWORD) or pass --password-file FILE");
   }
   return std::move(*passphrase);
-}
-
-Result<sign::PrivateKey> LoadSigningKey(const std::string& path, const std::string& password_file) {
-  const std::string source = "cosign key " + path;
-  auto text = sign::ReadBoundedFile(path, sign::kMaxKeyFileBytes);
-  if (!text.ok()) return InvalidArgument("cosign key " + text.status().message());
-  Secret pem(std::move(*text));
-  PROMOTE_ASSIGN_OR_RETURN(sign::PemBlock block, sign::DecodePem(pem.reveal(), source));
-  Secret passphrase;
-  if (block.label != "PRIVATE KEY") {
-    auto found = RequireKeyPassphrase(password_file);
-    if (!found.ok()) return found.status().WithContext(source);
-    passphrase = std::move(*found);
-  }
-  return sign::ParseCosignPrivateKey(pem.reveal(), passphrase, source);
 }
 
 }  // namespace promote::cli

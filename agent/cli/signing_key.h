@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 
-#include "sign/ec_key.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -20,10 +19,5 @@ Result<std::optional<Secret>> FindKeyPassphrase(const std::string& password_file
 
 // As FindKeyPassphrase, but a missing passphrase is kInvalidArgument saying how to provide one.
 Result<Secret> RequireKeyPassphrase(const std::string& password_file);
-
-// Reads the private key at `path`: an encrypted cosign key (either label; the passphrase is
-// required) or an unencrypted PKCS#8 key (no passphrase needed). Every problem — unreadable
-// file, not a key, wrong passphrase, missing passphrase — is kInvalidArgument naming the file.
-Result<sign::PrivateKey> LoadSigningKey(const std::string& path, const std::string& password_file);
 
 }  // namespace promote::cli

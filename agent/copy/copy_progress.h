@@ -16,6 +16,9 @@ struct CopyProgress {
   std::atomic<int64_t> manifests_done{0};
   std::atomic<int64_t> images_done{0};
   std::atomic<int64_t> images_total{0};
+  // What the operation is doing: "resolve", "gates", "copy", "sign", "record", "tag", "scan"…
+  // Always a string literal (static storage), so readers may keep the pointer.
+  std::atomic<const char*> phase{"start"};
 };
 
 }  // namespace promote::copy

@@ -35,4 +35,16 @@ CiContext CiContextFromEnvironment() {
   return ci;
 }
 
+std::string BranchFromCiEnvironment() {
+  for (const char* name : {"BRANCH_NAME", "GITHUB_REF_NAME", "GIT_BRANCH"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') {
+      std::string b = v;
+      if (b.rfind("origin/", 0) == 0) b = b.substr(7);
+      return b;
+    }
+  }
+  return "";
+}
+
 }  // namespace promote::promotion

@@ -21,4 +21,8 @@ struct CiContext {
 // Reads the current process environment.
 CiContext CiContextFromEnvironment();
 
+// The Git branch the CI system says it builds (BRANCH_NAME, GITHUB_REF_NAME, GIT_BRANCH without
+// "origin/"), or "".
+std::string BranchFromCiEnvironment();
+
 }  // namespace promote::promotion

@@ -30,18 +30,6 @@ std::string JoinNames(const std::vector<std::string>& v) {
   return s.empty() ? "none" : s;
 }
 
-std::string BranchFromCiEnvironment() {
-  for (const char* name : {"BRANCH_NAME", "GITHUB_REF_NAME", "GIT_BRANCH"}) {
-    const char* v = std::getenv(name);
-    if (v != nullptr && *v != '\0') {
-      std::string b = v;
-      if (b.rfind("origin/", 0) == 0) b = b.substr(7);
-      return b;
-    }
-  }
-  return "";
-}
-
 }  // namespace
 
 nlohmann::json RunResult::ToJson() const {
@@ -110,9 +98,13 @@ RunResult PromotionRunner::Run(const RunRequest& request) const {
 Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) const {
   const policy::PromoteConfig& config = *config_;
   const CancelToken* cancel = request.cancel;
+  auto phase = [&](const char* name) {
+    if (request.progress != nullptr) request.progress->phase = name;
+  };
+  phase("resolve");
 
   // 1. Which commit, which branch, which environments.
-  result->branch = request.branch.empty() ? BranchFromCiEnvironment() : request.branch;
+  result->branch = request.branch;
   if (result->branch.empty()) {
     return InvalidArgument("--branch is required (or BRANCH_NAME / GITHUB_REF_NAME): the Git-flow rules decide "
                            "where a branch may promote");
@@ -199,6 +191,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   result->to_reference = env->Name() + "@" + digest.str();
   oci::Descriptor subject{graph->root.media_type, digest, static_cast<int64_t>(graph->root.bytes.size()), {}, {}};
 
+  phase("gates");
   // 4. Gates on the source.
   bool refused = false;
   // Stage order: the digest must have been promoted into the environment before this one in
@@ -320,6 +313,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     return Status(Code::kConflict, planned.first_conflict);
   }
 
+  phase("copy");
   // 6. Copy (nothing to copy into the first environment: the build pushed it there).
   copy::CopyOptions copy_options;
   copy_options.reuse_source_tag = false;
@@ -347,6 +341,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     return OkStatus();
   }
 
+  phase("sign");
+  if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled after the copy");
   // 7. Sign at the target, then record, then tags last of all. Idempotent: when an equal valid
   // record (same environment, commit, source and digest) exists, this promotion happened before
   // and its evidence is not attached again.
@@ -403,6 +399,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     }
   }
   copy::TagOutcome tags;
+  phase("tag");
+  if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled before tagging");
   Status tag_status = copy::WriteTags(*dst, env->repository, graph->root, all_tags, tag_policy, dst_scopes, cancel, &tags);
   result->tags_written = tags.written;
   result->tags_moved = tags.moved;

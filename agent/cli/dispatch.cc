@@ -1,0 +1,125 @@
+#include "cli/dispatch.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/cancel_watch.h"
+#include "copy/copy_report.h"
+#include "oci/reference.h"
+
+namespace promote::cli {
+
+int PrintResult(const GlobalFlags& global, const v1::Result& result) {
+  if (global.format() == OutputFormat::kJson) {
+    std::cout << result.json() << std::endl;
+  } else {
+    std::cout << result.text() << std::flush;
+  }
+  if (!result.diagnostics().empty()) std::cerr << result.diagnostics() << std::flush;
+  return result.exit_code();
+}
+
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+}  // namespace
+
+Result<client::AgentEndpoint> AgentEndpointFromFlags(const GlobalFlags& global) {
+  client::AgentEndpoint e;
+  e.address = global.agent;
+  e.ca_file = !global.agent_ca.empty() ? global.agent_ca : Env("PROMOTE_AGENT_CA");
+  e.cert_file = !global.agent_cert.empty() ? global.agent_cert : Env("PROMOTE_AGENT_CERT");
+  e.key_file = !global.agent_key.empty() ? global.agent_key : Env("PROMOTE_AGENT_KEY");
+  std::string token_file = !global.agent_token_file.empty() ? global.agent_token_file : Env("PROMOTE_AGENT_TOKEN_FILE");
+  if (!token_file.empty()) {
+    std::ifstream in(token_file, std::ios::binary);
+    if (!in) return InvalidArgument("agent token file " + token_file + ": cannot be read");
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    e.token = Secret(std::move(line));
+  } else if (const char* t = std::getenv("PROMOTE_AGENT_TOKEN")) {
+    e.token = Secret(t);
+  }
+  return e;
+}
+
+service::ServiceSettings LocalSettings(const RegistryFlags* registry) {
+  service::ServiceSettings s;
+  // The user of the CLI is its operator: their flags, files and environment are trusted.
+  s.accept_request_secrets = true;
+  s.honour_request_access = true;
+  if (registry != nullptr) {
+    s.keychain = registry->Keychain(nullptr);
+    s.tls.ca_file = registry->ca_file;
+  } else {
+    s.keychain = std::make_shared<registry::DockerConfigKeychain>(registry::DockerConfigKeychain::DefaultPath());
+  }
+  return s;
+}
+
+int Execute(const GlobalFlags& global, const std::string& command,
+            const std::function<service::Outcome(const service::PromoteService&, service::OperationContext*)>& local,
+            const RegistryFlags* registry, const client::StartCall& remote) {
+  const bool show_progress = global.progress_interval_s > 0;
+  const auto interval = std::chrono::seconds(std::max(global.progress_interval_s, 1));
+  if (global.agent.empty()) {
+    service::PromoteService service(LocalSettings(registry));
+    service::OperationContext ctx;
+    service::Outcome outcome;
+    {
+      CancelWatch watch(global.timeout_s, [&] { ctx.cancel.Cancel(); });
+      ProgressPrinter printer(&ctx.progress, show_progress, interval);
+      outcome = local(service, &ctx);
+    }
+    return PrintResult(global, outcome.ToProto());
+  }
+  auto endpoint = AgentEndpointFromFlags(global);
+  if (!endpoint.ok()) return PrintFailure(global, command, endpoint.status());
+  auto agent = client::AgentClient::Create(*endpoint);
+  if (!agent.ok()) return PrintFailure(global, command, agent.status());
+  copy::CopyProgress progress;
+  client::CallControl control;
+  Result<v1::Result> result = Status(Code::kInternal, "not called");
+  {
+    CancelWatch watch(global.timeout_s, [&] { control.Cancel(); });
+    ProgressPrinter printer(&progress, show_progress, interval);
+    result = (*agent)->Call(command, remote, &progress, &control);
+  }
+  if (!result.ok()) return PrintFailure(global, command, result.status());
+  return PrintResult(global, *result);
+}
+
+int PrintFailure(const GlobalFlags& global, const std::string& command, const Status& status, nlohmann::json body) {
+  return PrintResult(global, service::FailedOutcome(command, status, std::move(body)).ToProto());
+}
+
+Result<v1::File> ReadRequestFile(const std::string& path, const std::string& what) {
+  // Bounded: these are configs and keys, never images.
+  constexpr std::streamoff kMax = 4 << 20;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument(what + " " + path + ": cannot be read");
+  in.seekg(0, std::ios::end);
+  if (in.tellg() > kMax) return InvalidArgument(what + " " + path + ": larger than 4 MiB");
+  in.seekg(0);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  v1::File f;
+  f.set_name(path);
+  f.set_content(ss.str());
+  return f;
+}
+
+std::vector<std::string> HostOf(const std::string& ref) {
+  auto parsed = oci::ParseReference(ref);
+  if (!parsed.ok()) return {};
+  return {parsed->registry};
+}
+
+}  // namespace promote::cli

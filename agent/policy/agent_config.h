@@ -1,0 +1,88 @@
+// agent.yaml: how `promote agent` listens, whom it serves, and the registry credentials, signing
+// key, scanners and limits it uses on behalf of its callers. Secrets are references (env:NAME,
+// file:/path), never literals; loading is strict like promote.yaml (unknown keys, bad values:
+// errors with file:line).
+//
+//   listen: [unix:///run/promote/agent.sock, tcp://0.0.0.0:7443]
+//   socket_mode: "0660"
+//   tls: {cert: server.pem, key: server.key, client_ca: clients-ca.pem}
+//   auth: {token_file: /etc/promote/tokens}
+//   registries:
+//     - {host: prod.registry:5000, username: promote, password: env:PROD_PASSWORD}
+//   docker_config: /etc/promote/docker/config.json
+//   ca_file: /etc/promote/registry-ca.pem
+//   plain_http: [registry.internal:5000]
+//   signing: {key: file:/etc/promote/cosign.key, password: env:COSIGN_PASSWORD}
+//   scanners: {trivy: {kind: trivy}}
+//   limits: {operations: 16, queue: 64, jobs: 16, registry_requests: 32}
+//   allow_request_credentials: false
+//   log: {format: json, level: info}
+//   shutdown_grace_seconds: 30
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/promote_config.h"
+#include "scan/scanner_hook.h"
+#include "util/status.h"
+
+namespace promote::policy {
+
+// One address to listen on.
+struct ListenAddress {
+  enum Kind { kUnix, kTcp };
+  Kind kind = kUnix;
+  std::string path;      // kUnix
+  std::string host;      // kTcp ("0.0.0.0", "127.0.0.1", "::1", a name)
+  int port = 0;          // kTcp; 0 = any free port (the agent prints the one it got)
+  std::string original;  // as written, for messages
+  bool loopback() const;
+  std::string GrpcAddress() const;  // "unix:/path" or "host:port"
+};
+
+// "unix:///run/promote/agent.sock", "unix:/path", "tcp://host:port", "host:port".
+Result<ListenAddress> ParseListenAddress(const std::string& text);
+
+struct AgentRegistryCredentials {
+  std::string host;
+  std::string username;  // literal or env:NAME
+  SecretRef password;
+};
+
+struct AgentLimits {
+  int operations = 16;         // operations running at once
+  int queue = 256;             // operations waiting beyond those; more are refused
+  int jobs = 16;               // blob transfers per operation at most
+  int registry_requests = 32;  // concurrent requests per registry host, shared by all operations
+};
+
+struct AgentConfig {
+  std::string origin;
+  std::vector<ListenAddress> listen;
+  int socket_mode = 0660;
+  std::string tls_cert, tls_key, tls_client_ca;  // paths; client_ca turns on mTLS
+  std::string token_file;                        // bearer tokens accepted, one per line
+  std::vector<AgentRegistryCredentials> registries;
+  std::string docker_config;                     // consulted after registries:
+  std::string ca_file;
+  std::vector<std::string> plain_http;
+  SigningConfig signing;
+  std::map<std::string, scan::HookConfig> scanners;
+  AgentLimits limits;
+  bool allow_request_credentials = false;
+  bool log_json = false;
+  std::string log_level = "info";
+  int shutdown_grace_seconds = 30;
+
+  bool tls() const { return !tls_cert.empty(); }
+};
+
+// Parses agent.yaml text. Besides syntax, checks that every TCP address off loopback has TLS and
+// that every TCP address has a way to authenticate callers (a token file or client certificates).
+Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::string& origin);
+Result<AgentConfig> LoadAgentConfig(const std::string& path);
+
+}  // namespace promote::policy

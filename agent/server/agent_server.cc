@@ -1,0 +1,165 @@
+#include "server/agent_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include <grpcpp/health_check_service_interface.h>
+
+#include "policy/secret_ref.h"
+#include "sign/cosign_key.h"
+
+namespace promote::server {
+namespace {
+
+Result<std::string> ReadFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument(what + " " + path + ": cannot be read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Registry credentials of agent.yaml, resolved now so a missing variable stops the start.
+Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::AgentConfig& config) {
+  auto chain = std::make_shared<registry::ChainKeychain>();
+  auto hosts = std::make_shared<registry::StaticKeychain>();
+  for (const auto& r : config.registries) {
+    registry::Credentials c;
+    PROMOTE_ASSIGN_OR_RETURN(c.username, policy::ResolveUsername(r.username, "registry " + r.host + " username"));
+    PROMOTE_ASSIGN_OR_RETURN(c.password, policy::ResolveSecret(r.password, "registry " + r.host + " password"));
+    hosts->Add(r.host, std::move(c));
+  }
+  chain->Append(hosts);
+  if (!config.docker_config.empty()) {
+    chain->Append(std::make_shared<registry::DockerConfigKeychain>(config.docker_config));
+  }
+  return std::shared_ptr<const registry::Keychain>(chain);
+}
+
+Result<promotion::SigningKey> LoadAgentSigningKey(const policy::AgentConfig& config) {
+  promotion::SigningKey out;
+  if (config.signing.empty()) return out;
+  PROMOTE_ASSIGN_OR_RETURN(std::string path, policy::ResolvePath(config.signing.key, "signing key"));
+  Secret password;
+  if (!config.signing.password.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(config.signing.password, "signing password"));
+  }
+  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ReadCosignPrivateKeyFile(path, password));
+  out.public_key = std::make_shared<sign::PublicKey>(key.public_key());
+  out.key = std::make_shared<sign::PrivateKey>(std::move(key));
+  return out;
+}
+
+Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::AgentConfig& config) {
+  if (!config.tls()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  PROMOTE_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(config.tls_cert, "tls.cert"));
+  PROMOTE_ASSIGN_OR_RETURN(pair.private_key, ReadFile(config.tls_key, "tls.key"));
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!config.tls_client_ca.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(config.tls_client_ca, "tls.client_ca"));
+    // With tokens as well, a caller may use either; otherwise the certificate is required.
+    options.client_certificate_request =
+        config.token_file.empty() ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                  : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config) {
+  std::unique_ptr<AgentServer> s(new AgentServer());
+  s->config_ = config;
+  s->log_ = std::make_unique<RequestLog>(config.log_json, config.log_level);
+
+  service::ServiceSettings settings;
+  PROMOTE_ASSIGN_OR_RETURN(settings.keychain, BuildKeychain(config));
+  settings.tls.ca_file = config.ca_file;
+  settings.registry.plain_http_registries = config.plain_http;
+  settings.registry.max_concurrent_requests = config.limits.registry_requests;
+  settings.accept_request_secrets = config.allow_request_credentials;
+  settings.honour_request_access = false;
+  PROMOTE_ASSIGN_OR_RETURN(settings.signing, LoadAgentSigningKey(config));
+  settings.scanners = config.scanners;
+  settings.max_jobs = config.limits.jobs;
+  settings.shared_pool = std::make_shared<registry::RegistryPool>(settings.keychain, settings.tls, settings.registry);
+  auto service = std::make_shared<const service::PromoteService>(std::move(settings));
+
+  PROMOTE_ASSIGN_OR_RETURN(CallerAuth auth, CallerAuth::Create(config.token_file, !config.tls_client_ca.empty()));
+  s->admission_ = std::make_unique<Admission>(config.limits.operations, config.limits.queue);
+  s->grpc_service_ = std::make_unique<GrpcPromoteService>(service, std::move(auth), s->admission_.get(), s->log_.get());
+
+  PROMOTE_ASSIGN_OR_RETURN(auto tcp_credentials, TcpCredentials(config));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  std::vector<int> ports(config.listen.size(), 0);
+  for (size_t i = 0; i < config.listen.size(); ++i) {
+    const auto& a = config.listen[i];
+    if (a.kind == policy::ListenAddress::kUnix) {
+      struct stat st {};
+      if (::lstat(a.path.c_str(), &st) == 0) {
+        // A socket left by an agent that did not shut down cleanly; anything else is not ours.
+        if (!S_ISSOCK(st.st_mode)) return InvalidArgument("listen " + a.original + ": exists and is not a socket");
+        ::unlink(a.path.c_str());
+      }
+      s->socket_paths_.push_back(a.path);
+      builder.AddListeningPort(a.GrpcAddress(), grpc::InsecureServerCredentials());
+    } else {
+      builder.AddListeningPort(a.GrpcAddress(), tcp_credentials, &ports[i]);
+    }
+  }
+  builder.RegisterService(s->grpc_service_.get());
+  builder.SetMaxReceiveMessageSize(8 << 20);
+  // The socket is created with the umask's permissions; narrow it so no moment exists where
+  // others could connect, then set exactly socket_mode.
+  mode_t old_umask = ::umask(static_cast<mode_t>(~config.socket_mode & 0777));
+  s->server_ = builder.BuildAndStart();
+  ::umask(old_umask);
+  if (!s->server_) return Unavailable("the agent could not listen on its addresses (in use, or not permitted)");
+  for (const auto& path : s->socket_paths_) {
+    if (::chmod(path.c_str(), static_cast<mode_t>(config.socket_mode)) != 0) {
+      return Internal("listen unix:" + path + ": cannot set its permissions");
+    }
+  }
+  for (size_t i = 0; i < config.listen.size(); ++i) {
+    const auto& a = config.listen[i];
+    if (a.kind == policy::ListenAddress::kUnix) {
+      s->addresses_.push_back("unix://" + a.path);
+    } else {
+      if (ports[i] == 0) return Unavailable("listen " + a.original + ": could not bind");
+      policy::ListenAddress bound = a;
+      bound.port = ports[i];
+      s->addresses_.push_back((config.tls() ? "tls://" : "tcp://") + bound.GrpcAddress());
+    }
+  }
+  if (auto* health = s->server_->GetHealthCheckService()) health->SetServingStatus(true);
+  s->log_->Info("listening", {{"addresses", s->addresses_},
+                              {"tls", config.tls()},
+                              {"mtls", !config.tls_client_ca.empty()},
+                              {"tokens", !config.token_file.empty()}});
+  return s;
+}
+
+AgentServer::~AgentServer() {
+  for (const auto& path : socket_paths_) ::unlink(path.c_str());
+}
+
+void AgentServer::Shutdown() {
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+  log_->Info("shutting down", {{"grace_seconds", config_.shutdown_grace_seconds},
+                               {"running", admission_->running()},
+                               {"queued", admission_->queued()}});
+  grpc_service_->BeginShutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(config_.shutdown_grace_seconds));
+  log_->Info("stopped", nlohmann::json::object());
+}
+
+void AgentServer::Wait() { server_->Wait(); }
+
+}  // namespace promote::server

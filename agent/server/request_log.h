@@ -1,0 +1,26 @@
+// The agent's log: one line per event with the request id, as JSON objects (log.format: json)
+// or key=value text. Values are the caller's names and outcomes; tokens, passwords and keys are
+// never passed in.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace promote::server {
+
+class RequestLog {
+ public:
+  RequestLog(bool json, const std::string& level);
+
+  void Info(const std::string& event, const nlohmann::json& fields) const;
+  void Warn(const std::string& event, const nlohmann::json& fields) const;
+  void Error(const std::string& event, const nlohmann::json& fields) const;
+
+ private:
+  void Write(const char* level, int rank, const std::string& event, const nlohmann::json& fields) const;
+  bool json_;
+  int min_rank_;
+};
+
+}  // namespace promote::server

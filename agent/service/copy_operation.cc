@@ -1,0 +1,97 @@
+// promote copy SRC DST [SRC DST]...: digest-exact copies, tags last.
+#include <sstream>
+
+#include "copy/copy_report.h"
+#include "copy/image_copier.h"
+#include "oci/reference.h"
+#include "service/promote_service.h"
+#include "service/request_access.h"
+
+namespace promote::service {
+namespace {
+
+std::string List(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& t : v) s += (s.empty() ? "" : ", ") + t;
+  return s.empty() ? std::string("-") : s;
+}
+
+void RenderText(const std::vector<copy::CopyReport>& reports, Outcome* out) {
+  std::ostringstream text, diag;
+  for (const auto& r : reports) {
+    if (!r.status.ok()) {
+      diag << "promote: copy " << r.source << " failed: " << r.status.message() << "\n";
+      continue;
+    }
+    text << r.source << " -> " << r.target << "\n"
+         << "  blobs: " << r.blobs.copied << " copied, " << r.blobs.mounted << " mounted, " << r.blobs.skipped
+         << " skipped (" << HumanBytes(r.blob_bytes.copied) << " moved, " << HumanBytes(r.blob_bytes.mounted)
+         << " mounted)\n"
+         << "  manifests: " << r.manifests_copied << " written, " << r.manifests_skipped << " present\n";
+    if (r.attachments.copied + r.attachments.skipped > 0) {
+      text << "  attachments: " << r.attachments.copied << " copied, " << r.attachments.skipped << " present\n";
+    }
+    if (!r.platforms.empty()) {
+      text << "  platforms:";
+      for (const auto& p : r.platforms) text << " " << p;
+      text << "\n";
+    }
+    text << "  tags: written " << List(r.tags_written) << "; unchanged " << List(r.tags_unchanged) << "; moved "
+         << List(r.tags_moved) << "\n"
+         << "  time: " << r.duration_ms << " ms\n";
+  }
+  out->text = text.str();
+  out->diagnostics = diag.str();
+}
+
+}  // namespace
+
+Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* ctx) const {
+  const std::string kCommand = "copy";
+  if (request.images_size() == 0) return FailedOutcome(kCommand, InvalidArgument("copy needs at least one SRC DST pair"));
+  for (const auto& tag : request.tags()) {
+    if (Status st = oci::ValidateTag(tag); !st.ok()) return FailedOutcome(kCommand, st);
+  }
+  std::vector<copy::CopyRequest> images;
+  for (const auto& pair : request.images()) {
+    auto src = oci::ParseReference(pair.source());
+    auto dst = oci::ParseReference(pair.target());
+    Status st = !src.ok()   ? src.status().WithContext("source")
+                : !dst.ok() ? dst.status().WithContext("target")
+                            : OkStatus();
+    if (st.ok() && dst->digest) st = InvalidArgument("target '" + pair.target() + "' must not name a digest");
+    if (!st.ok()) return FailedOutcome(kCommand, st);
+    images.push_back({*src, *dst});
+  }
+  auto pool = PoolFor(settings_, request.access(), nullptr);
+  if (!pool.ok()) return FailedOutcome(kCommand, pool.status());
+
+  copy::CopyOptions options;
+  options.tags.assign(request.tags().begin(), request.tags().end());
+  options.force = request.force();
+  options.attachments = !request.no_attachments();
+  options.jobs = JobsFor(settings_, request.jobs());
+  options.blob.chunk_size = request.chunk_size();
+  options.progress = &ctx->progress;
+  options.cancel = &ctx->cancel;
+  ctx->progress.phase = "copy";
+  copy::ImageCopier copier(pool->get(), options);
+  std::vector<copy::CopyReport> reports = copier.CopyAll(images);
+
+  Outcome out;
+  out.command = kCommand;
+  for (const auto& r : reports) {
+    if (!r.status.ok() && out.status.ok()) out.status = r.status;
+  }
+  if (reports.size() == 1) {
+    out.json = reports[0].ToJson();
+  } else {
+    nlohmann::json results = nlohmann::json::array();
+    for (const auto& r : reports) results.push_back(r.ToJson());
+    out.json = copy::ResultEnvelope(kCommand, out.status, {{"results", results}});
+  }
+  RenderText(reports, &out);
+  return out;
+}
+
+}  // namespace promote::service

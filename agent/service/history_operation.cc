@@ -1,0 +1,115 @@
+// promote history and promote rollback: reading and acting on the promotion records.
+#include <sstream>
+
+#include "copy/copy_report.h"
+#include "oci/reference.h"
+#include "promotion/history.h"
+#include "promotion/rollback.h"
+#include "service/promote_service.h"
+#include "service/request_access.h"
+#include "sign/ec_key.h"
+
+namespace promote::service {
+namespace {
+
+std::string RenderHistory(const promotion::History& history) {
+  std::ostringstream text;
+  text << "commit " << (history.sha.empty() ? "?" : history.sha) << "  digest "
+       << (history.digest.empty() ? "?" : history.digest) << "\n";
+  for (const auto& e : history.environments) {
+    text << "  " << e.env << ": " << (e.digest.empty() ? "not present" : e.digest) << "\n";
+    for (const auto& r : e.records) {
+      text << "    " << (r.valid ? "✓ " : "✗ ") << r.record.kind << " " << r.record.from_env << " -> "
+           << r.record.to_env << " at " << r.record.time << " branch " << r.record.branch
+           << (r.record.ci.run_id.empty() ? "" : " run " + r.record.ci.run_id)
+           << (r.valid ? "" : "  (not accepted: " + r.problem + ")") << "\n";
+    }
+  }
+  return text.str();
+}
+
+// The key records must verify with: the request's public key, else the signing key's public half.
+Result<std::shared_ptr<sign::PublicKey>> RecordKey(const ServiceSettings& settings, const v1::File& public_key,
+                                                   const policy::PromoteConfig& config) {
+  if (!public_key.content().empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey k, sign::PublicKey::FromPem(public_key.content(), public_key.name()));
+    return std::make_shared<sign::PublicKey>(std::move(k));
+  }
+  PROMOTE_ASSIGN_OR_RETURN(promotion::SigningKey signing, SigningKeyFor(settings, config));
+  if (!signing.public_key) {
+    return InvalidArgument("records are verified with a key: pass --key cosign.pub or configure signing: in " +
+                           config.origin);
+  }
+  return signing.public_key;
+}
+
+}  // namespace
+
+Outcome PromoteService::History(const v1::HistoryRequest& request, OperationContext* ctx) const {
+  const std::string kCommand = "history";
+  auto config = ConfigFrom(request.config(), "promote.yaml");
+  if (!config.ok()) return FailedOutcome(kCommand, config.status());
+  if (request.sha().empty() == request.reference().empty()) {
+    return FailedOutcome(kCommand, InvalidArgument("give either --sha SHA or a reference"));
+  }
+  auto key = RecordKey(settings_, request.public_key(), *config);
+  if (!key.ok()) return FailedOutcome(kCommand, key.status());
+  auto pool = PoolFor(settings_, request.access(), &*config);
+  if (!pool.ok()) return FailedOutcome(kCommand, pool.status());
+  ctx->progress.phase = "history";
+
+  Result<promotion::History> history = Status(Code::kInternal, "unset");
+  if (!request.sha().empty()) {
+    history = promotion::HistoryForSha(*config, **pool, **key, request.sha());
+  } else {
+    auto ref = oci::ParseReference(request.reference());
+    if (!ref.ok()) return FailedOutcome(kCommand, ref.status());
+    auto client = (*pool)->Get(ref->registry);
+    if (!client.ok()) return FailedOutcome(kCommand, client.status());
+    auto head = (*client)->HeadManifest(ref->repository, ref->Identifier(),
+                                        {registry::RepositoryScope(ref->repository, "pull")}, &ctx->cancel);
+    if (!head.ok()) return FailedOutcome(kCommand, head.status());
+    if (!*head) return FailedOutcome(kCommand, NotFound("no image at " + ref->str()));
+    history = promotion::HistoryForDigest(*config, **pool, **key, (*head)->digest);
+  }
+  if (!history.ok()) return FailedOutcome(kCommand, history.status());
+  Outcome out;
+  out.command = kCommand;
+  out.json = copy::ResultEnvelope(kCommand, OkStatus(), history->ToJson());
+  out.text = RenderHistory(*history);
+  return out;
+}
+
+Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationContext* ctx) const {
+  const std::string kCommand = "rollback";
+  auto config = ConfigFrom(request.config(), "promote.yaml");
+  if (!config.ok()) return FailedOutcome(kCommand, config.status());
+  auto signing = SigningKeyFor(settings_, *config);
+  if (!signing.ok()) return FailedOutcome(kCommand, signing.status());
+  if (request.env().empty()) return FailedOutcome(kCommand, InvalidArgument("--env is required"));
+  promotion::RollbackRequest rollback;
+  rollback.env = request.env();
+  rollback.steps = request.steps() > 0 ? request.steps() : 1;
+  rollback.dry_run = request.dry_run();
+  rollback.ci = CiContextFrom(request.ci());
+  if (!request.to().empty()) {
+    auto d = oci::Digest::Parse(request.to());
+    if (!d.ok()) return FailedOutcome(kCommand, d.status().WithContext("--to"));
+    rollback.to = *d;
+  }
+  auto pool = PoolFor(settings_, request.access(), &*config);
+  if (!pool.ok()) return FailedOutcome(kCommand, pool.status());
+  ctx->progress.phase = "rollback";
+  auto result = promotion::Rollback(*config, **pool, *signing, rollback);
+  Outcome out;
+  out.command = kCommand;
+  out.status = result.status;
+  out.json = result.ToJson();
+  if (result.status.ok()) {
+    out.text = std::string(result.dry_run ? "would roll back " : "rolled back ") + result.env + ": " +
+               result.from_digest + " -> " + result.to_digest + " (commit " + result.git_sha + ")\n";
+  }
+  return out;
+}
+
+}  // namespace promote::service

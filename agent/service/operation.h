@@ -1,0 +1,83 @@
+// What every operation of the service shares: the settings it runs under (who may bring which
+// secrets, where credentials and keys come from), the context of one call (cancellation,
+// progress) and its outcome (the JSON result and the text the CLI prints). The CLI in-process
+// and the agent over gRPC run the very same operations; only the transport differs.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "copy/copy_progress.h"
+#include "promote/v1/promote.pb.h"
+#include "promotion/promotion_runner.h"
+#include "registry/credentials.h"
+#include "registry/http_client.h"
+#include "registry/registry_client.h"
+#include "registry/registry_pool.h"
+#include "scan/scanner_hook.h"
+#include "util/cancel.h"
+#include "util/status.h"
+
+namespace promote::service {
+
+namespace v1 = ::promote::v1;
+
+struct ServiceSettings {
+  // Registry credentials of the operator: the agent's hosts from agent.yaml, or the CLI user's
+  // docker config. Consulted after anything a request may carry.
+  std::shared_ptr<const registry::Keychain> keychain;
+  registry::TlsOptions tls;
+  registry::RegistryOptions registry;
+  // One pool (connections, token caches) for every request that brings no credentials of its
+  // own. Null: a pool per request (the CLI, which makes one request per process).
+  std::shared_ptr<registry::RegistryPool> shared_pool;
+  // Whether requests may carry secrets: registry credentials, private keys, and promote.yaml
+  // secret references (env:/file: credentials and signing key), which would otherwise resolve in
+  // the agent's own environment. True for the CLI in-process (its user is the operator); for the
+  // agent, agent.yaml decides (default no).
+  bool accept_request_secrets = false;
+  // Whether a request's RegistryAccess tuning (plain HTTP hosts, retries, request limit) applies.
+  // The agent keeps its own.
+  bool honour_request_access = true;
+  // The signing key to use when a request brings none (the agent's). Empty: none.
+  promotion::SigningKey signing;
+  // Scanners the operator allows, by name. nullopt: a request's promote.yaml scanners run as
+  // written (CLI); otherwise the request's scanner names must be among these.
+  std::optional<std::map<std::string, scan::HookConfig>> scanners;
+  // Upper bound on a request's concurrent blob transfers.
+  int max_jobs = 256;
+};
+
+// One call: a cancel token the transport sets (client cancelled, deadline, shutdown) and the
+// progress counters it reports from.
+struct OperationContext {
+  CancelToken cancel;
+  copy::CopyProgress progress;
+  std::string request_id;
+};
+
+// The end of an operation, in every form a caller prints.
+struct Outcome {
+  std::string command;
+  Status status;
+  nlohmann::json json;      // the result object (docs/result-json.md)
+  std::string text;         // human-readable result for stdout
+  std::string diagnostics;  // for stderr; empty: "promote: <message>" when the status failed
+
+  // The wire form; `json` is rendered exactly as `promote --output json` prints it.
+  v1::Result ToProto() const;
+};
+
+// An outcome for an operation that failed before producing its result: the standard envelope
+// with `body`'s fields.
+Outcome FailedOutcome(const std::string& command, const Status& status,
+                      nlohmann::json body = nlohmann::json::object());
+
+// "24.0 MiB"
+std::string HumanBytes(int64_t bytes);
+
+}  // namespace promote::service

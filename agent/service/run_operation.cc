@@ -1,0 +1,72 @@
+// promote run: the configured promotion of a commit's image into an environment.
+#include <sstream>
+
+#include "promotion/promotion_runner.h"
+#include "service/promote_service.h"
+#include "service/request_access.h"
+
+namespace promote::service {
+namespace {
+
+std::string List(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& t : v) s += (s.empty() ? "" : ", ") + t;
+  return s.empty() ? std::string("-") : s;
+}
+
+std::string RenderText(const promotion::RunResult& r) {
+  if (r.digest.empty()) return "";
+  std::ostringstream text;
+  text << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << r.outcome << ")\n"
+       << "  " << r.from_reference << "\n  -> " << r.to_reference << "\n";
+  text << "  blobs: " << r.blobs.copied << " copied, " << r.blobs.mounted << " mounted, " << r.blobs.skipped
+       << " skipped\n"
+       << "  tags: written " << List(r.tags_written) << "; moved " << List(r.tags_moved) << "; unchanged "
+       << List(r.tags_unchanged) << (r.tags_refused.empty() ? "" : "; refused " + List(r.tags_refused)) << "\n";
+  for (const auto& g : r.gates) text << "  gate " << g.name << ": " << g.verdict << " — " << g.detail << "\n";
+  if (!r.signature_reference.empty()) text << "  signature: " << r.signature_reference << "\n";
+  if (!r.record_reference.empty()) text << "  record: " << r.record_reference << "\n";
+  return text.str();
+}
+
+}  // namespace
+
+Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx) const {
+  const std::string kCommand = "run";
+  auto fail = [&](const Status& st) { return FailedOutcome(kCommand, st, {{"status", "failed"}}); };
+  auto config = ConfigFrom(request.config(), "promote.yaml");
+  if (!config.ok()) return fail(config.status());
+  auto scanners = ScannersFor(settings_, config->scanners);
+  if (!scanners.ok()) return fail(scanners.status());
+  config->scanners = std::move(*scanners);
+  auto signing = SigningKeyFor(settings_, *config);
+  if (!signing.ok()) return fail(signing.status());
+  auto pool = PoolFor(settings_, request.access(), &*config);
+  if (!pool.ok()) return fail(pool.status());
+
+  promotion::RunRequest run;
+  run.to = request.to();
+  run.from = request.from();
+  run.sha = request.sha();
+  run.branch = request.branch();
+  run.dry_run = request.dry_run();
+  run.jobs = JobsFor(settings_, request.jobs());
+  run.ci = CiContextFrom(request.ci());
+  run.progress = &ctx->progress;
+  run.cancel = &ctx->cancel;
+  promotion::PromotionRunner runner(&*config, pool->get(), (*pool)->keychain(), *signing);
+  promotion::RunResult result = runner.Run(run);
+
+  Outcome out;
+  out.command = kCommand;
+  out.status = result.status;
+  out.json = result.ToJson();
+  out.text = RenderText(result);
+  if (!result.status.ok()) {
+    out.diagnostics = std::string("promote: ") + (result.outcome == "refused" ? "refused: " : "failed: ") +
+                      result.status.message() + "\n";
+  }
+  return out;
+}
+
+}  // namespace promote::service

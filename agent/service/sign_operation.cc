@@ -1,0 +1,221 @@
+// promote sign REF and promote verify REF: cosign-compatible signatures by digest.
+#include <sstream>
+
+#include "copy/copy_report.h"
+#include "oci/reference.h"
+#include "service/promote_service.h"
+#include "service/request_access.h"
+#include "sign/attestation_verifier.h"
+#include "sign/cosign_key.h"
+#include "sign/docker_identity.h"
+#include "sign/image_signer.h"
+#include "sign/image_verifier.h"
+#include "sign/pem.h"
+
+namespace promote::service {
+namespace {
+
+nlohmann::json SignOutcomeJson(const oci::Descriptor& d, const sign::SignOutcome& o) {
+  return {{"digest", d.digest.str()},
+          {"media_type", d.media_type},
+          {"signature", o.signature_reference},
+          {"payload_digest", o.payload_digest.str()},
+          {"signature_manifest", o.signature_manifest.str()},
+          {"added", o.added},
+          {"signatures", o.signatures}};
+}
+
+// The private key a request carries (only when request secrets are accepted), else the
+// operator's. A carried key without a passphrase must be an unencrypted PKCS#8 key.
+Result<std::shared_ptr<sign::PrivateKey>> SignKeyFor(const ServiceSettings& settings, const v1::SigningKey& carried) {
+  if (carried.key().content().empty()) {
+    if (settings.signing.key) return settings.signing.key;
+    return InvalidArgument("no signing key: pass --key cosign.key");
+  }
+  if (!settings.accept_request_secrets) {
+    return Status(Code::kPermissionDenied,
+                  "this agent does not accept signing keys in requests; it signs with the key of its agent.yaml");
+  }
+  const std::string source = "cosign key " + carried.key().name();
+  Secret pem(carried.key().content());
+  PROMOTE_ASSIGN_OR_RETURN(sign::PemBlock block, sign::DecodePem(pem.reveal(), source));
+  Secret passphrase(carried.passphrase());
+  if (block.label != "PRIVATE KEY" && !carried.has_passphrase()) {
+    return InvalidArgument(source +
+                           ": no key passphrase: set PROMOTE_KEY_PASSWORD (or COSIGN_PASSWORD) or pass "
+                           "--password-file FILE");
+  }
+  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ParseCosignPrivateKey(pem.reveal(), passphrase, source));
+  return std::make_shared<sign::PrivateKey>(std::move(key));
+}
+
+sign::IdentityPolicy PolicyFromName(const std::string& name) {
+  if (name == "exact") return sign::IdentityPolicy::kExact;
+  if (name == "ignore") return sign::IdentityPolicy::kIgnore;
+  return sign::IdentityPolicy::kMatchRepository;
+}
+
+nlohmann::json SignaturesJson(const sign::VerifyReport& report) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : report.signatures) {
+    list.push_back({{"layer", s.layer},
+                    {"media_type", s.media_type},
+                    {"payload_digest", s.payload_digest.str()},
+                    {"identity", s.identity.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.identity)},
+                    {"verified", s.verified},
+                    {"reason", s.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.reason)}});
+  }
+  return list;
+}
+
+nlohmann::json AttestationsJson(const sign::AttestationReport& report) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& a : report.attestations) {
+    list.push_back({{"layer", a.layer},
+                    {"predicate_type", a.predicate_type},
+                    {"envelope_digest", a.envelope_digest.str()},
+                    {"verified", a.verified},
+                    {"reason", a.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.reason)}});
+  }
+  return list;
+}
+
+std::string RenderVerify(const std::string& digest, const sign::VerifyReport& report) {
+  std::ostringstream text;
+  text << digest << ": " << report.verified_count() << " of " << report.signatures.size()
+       << " signatures verified (" << report.signature_reference << ")\n";
+  for (const auto& s : report.signatures) {
+    text << "  [" << s.layer << "] " << (s.verified ? "verified" : "refused");
+    if (!s.identity.empty()) text << " identity " << s.identity;
+    if (!s.reason.empty()) text << ": " << s.reason;
+    text << "\n";
+  }
+  return text.str();
+}
+
+}  // namespace
+
+Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* ctx) const {
+  const std::string kCommand = "sign";
+  auto fail = [&](const Status& st) { return FailedOutcome(kCommand, st); };
+  // Every input is checked before the registry is contacted: bad input writes nothing.
+  auto ref = oci::ParseReference(request.reference());
+  if (!ref.ok()) return fail(ref.status());
+  sign::SignOptions options;
+  options.identity = request.identity().empty() ? sign::DefaultSigningIdentity(*ref) : request.identity();
+  for (const auto& [k, v] : request.annotations()) {
+    if (k.empty()) return fail(InvalidArgument("--annotation with an empty key"));
+    options.annotations[k] = v;
+  }
+  if (auto id = sign::ParseDockerIdentity(options.identity); !id.ok()) return fail(id.status().WithContext("--identity"));
+  auto key = SignKeyFor(settings_, request.key());
+  if (!key.ok()) return fail(key.status());
+
+  auto pool = PoolFor(settings_, request.access(), nullptr);
+  if (!pool.ok()) return fail(pool.status());
+  auto client = (*pool)->Get(ref->registry);
+  if (!client.ok()) return fail(client.status());
+  registry::Scopes scopes = {registry::RepositoryScope(ref->repository, "pull,push")};
+  ctx->progress.phase = "resolve";
+  auto manifest = (*client)->GetManifest(ref->repository, ref->Identifier(), scopes);
+  if (!manifest.ok()) return fail(manifest.status());
+  if (ref->digest && *ref->digest != manifest->digest) {
+    return fail(DataLoss("reference " + ref->str() + " resolved to " + manifest->digest.str()));
+  }
+
+  std::vector<oci::Descriptor> subjects;
+  subjects.push_back({manifest->media_type, manifest->digest, static_cast<int64_t>(manifest->bytes.size()), {}, {}});
+  if (request.recursive()) {
+    for (const auto& child : manifest->children) subjects.push_back(child);
+  }
+  ctx->progress.phase = "sign";
+  Outcome out;
+  out.command = kCommand;
+  std::ostringstream text;
+  nlohmann::json signed_list = nlohmann::json::array();
+  for (const auto& subject : subjects) {
+    auto outcome = sign::SignImage(**client, ref->repository, subject, **key, options, scopes, &ctx->cancel);
+    if (!outcome.ok()) return fail(outcome.status().WithContext("signing " + subject.digest.str()));
+    signed_list.push_back(SignOutcomeJson(subject, *outcome));
+    text << subject.digest.str() << (outcome->added ? " signed: " : " already signed by this key: ")
+         << outcome->signature_reference << " (" << outcome->signatures << " signature"
+         << (outcome->signatures == 1 ? "" : "s") << ")\n";
+  }
+  out.json = copy::ResultEnvelope(kCommand, OkStatus(),
+                                  {{"reference", ref->str()},
+                                   {"digest", manifest->digest.str()},
+                                   {"identity", options.identity},
+                                   {"signed", signed_list}});
+  out.text = text.str();
+  return out;
+}
+
+Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContext* ctx) const {
+  const std::string kCommand = "verify";
+  auto fail = [&](const Status& st) { return FailedOutcome(kCommand, st); };
+  auto ref = oci::ParseReference(request.reference());
+  if (!ref.ok()) return fail(ref.status());
+  if (request.public_key().content().empty()) return fail(InvalidArgument("--key cosign.pub is required"));
+  auto key = sign::PublicKey::FromPem(request.public_key().content(), request.public_key().name());
+  if (!key.ok()) return fail(key.status());
+  const std::string policy_name = request.identity_policy().empty() ? "match-repository" : request.identity_policy();
+  if (policy_name != "match-repository" && policy_name != "exact" && policy_name != "ignore") {
+    return fail(InvalidArgument("--identity-policy " + policy_name + ": not one of match-repository, exact, ignore"));
+  }
+  sign::IdentityExpectation expected;
+  expected.policy = PolicyFromName(policy_name);
+  if (!request.identity().empty()) {
+    expected.identity = request.identity();
+  } else {
+    oci::Reference without_digest = *ref;
+    without_digest.digest.reset();
+    expected.identity = without_digest.str();
+  }
+  if (expected.policy != sign::IdentityPolicy::kIgnore) {
+    if (auto id = sign::ParseDockerIdentity(expected.identity); !id.ok()) {
+      return fail(id.status().WithContext("--identity"));
+    }
+  }
+
+  auto pool = PoolFor(settings_, request.access(), nullptr);
+  if (!pool.ok()) return fail(pool.status());
+  auto client = (*pool)->Get(ref->registry);
+  if (!client.ok()) return fail(client.status());
+  registry::Scopes scopes = {registry::RepositoryScope(ref->repository, "pull")};
+  ctx->progress.phase = "resolve";
+  auto head = (*client)->HeadManifest(ref->repository, ref->Identifier(), scopes, &ctx->cancel);
+  if (!head.ok()) return fail(head.status());
+  if (!*head) return fail(NotFound("image " + ref->str() + " does not exist"));
+  const oci::Digest digest = (*head)->digest;
+  if (ref->digest && *ref->digest != digest) {
+    return fail(DataLoss("reference " + ref->str() + " resolved to " + digest.str()));
+  }
+
+  ctx->progress.phase = "verify";
+  auto report = sign::VerifyImage(**client, ref->repository, digest, *key, expected, scopes);
+  if (!report.ok()) return fail(report.status());
+  Outcome out;
+  out.command = kCommand;
+  out.status = report->ToStatus();
+  nlohmann::json body = {{"reference", ref->str()},
+                         {"digest", digest.str()},
+                         {"identity_policy", policy_name},
+                         {"identity", expected.identity},
+                         {"signature", report->signature_reference},
+                         {"verified", report->verified_count()},
+                         {"signatures", SignaturesJson(*report)}};
+  if (!request.attestation_type().empty()) {
+    auto attestations = sign::VerifyImageAttestations(**client, ref->repository, digest, *key,
+                                                      request.attestation_type(), scopes);
+    if (!attestations.ok()) return fail(attestations.status());
+    body["attestation"] = attestations->attestation_reference;
+    body["attestations"] = AttestationsJson(*attestations);
+    if (out.status.ok()) out.status = attestations->ToStatus();
+  }
+  out.json = copy::ResultEnvelope(kCommand, out.status, body);
+  out.text = RenderVerify(digest.str(), *report);
+  if (!out.status.ok()) out.diagnostics = "promote: verify: " + out.status.message() + "\n";
+  return out;
+}
+
+}  // namespace promote::service
