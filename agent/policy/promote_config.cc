@@ -239,10 +239,6 @@ Status Validate(const Reader& r, const YAML::Node& root, PromoteConfig* config) 
                                e->name + "'");
       }
     }
-    if (env.sign && config->signing.empty()) {
-      return InvalidArgument(config->origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
-                             "' signs images but no signing key is configured (signing: key: env:NAME)");
-    }
   }
   for (const auto& rule : config->branches) {
     for (const auto& to : rule.to) {

@@ -157,6 +157,14 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   }
   result->gates.push_back({"branch", "passed", "branch '" + result->branch + "' may promote into '" + env->name + "'"});
 
+  // The key may come from promote.yaml or from the agent, so its absence is found here, before
+  // anything is read or written, rather than when the file is parsed.
+  if (env->sign && !signing_.key) {
+    return InvalidArgument("environment '" + env->name + "' signs images (" + config.origin + ":" +
+                           std::to_string(env->line) + ") but no signing key is configured: set signing: key: in " +
+                           config.origin + ", or in the agent's agent.yaml");
+  }
+
   // 3. The tags and the digest.
   std::string immutable_tag = policy::RenderImmutableTag(config.immutable_tag, sha);
   if (config.immutable_tag.find("{sha}") != std::string::npos && sha.size() != 40) {

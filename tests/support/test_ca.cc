@@ -46,6 +46,17 @@ TestCa::TestCa() : dir_(std::make_unique<TempDir>()) {
   RunCommandOrThrow({"openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey",
                      d + "/ca.key", "-CAcreateserial", "-out", d + "/server.crt", "-days", "7", "-extfile",
                      d + "/server.ext"});
+  // A client certificate from the same CA, for mTLS.
+  RunCommandOrThrow({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                     "-nodes", "-keyout", d + "/client.key", "-out", d + "/client.csr", "-subj",
+                     "/CN=promote test client"});
+  dir_->Write("client.ext",
+              "basicConstraints=critical,CA:FALSE\n"
+              "keyUsage=critical,digitalSignature\n"
+              "extendedKeyUsage=clientAuth\n");
+  RunCommandOrThrow({"openssl", "x509", "-req", "-in", d + "/client.csr", "-CA", d + "/ca.crt", "-CAkey",
+                     d + "/ca.key", "-CAcreateserial", "-out", d + "/client.crt", "-days", "7", "-extfile",
+                     d + "/client.ext"});
   dir_->Write("certs/ca.crt", ReadFile(d + "/ca.crt"));
 }
 
@@ -54,6 +65,8 @@ TestCa::~TestCa() = default;
 std::string TestCa::ca_cert_path() const { return dir_->path() + "/ca.crt"; }
 std::string TestCa::server_cert_path() const { return dir_->path() + "/server.crt"; }
 std::string TestCa::server_key_path() const { return dir_->path() + "/server.key"; }
+std::string TestCa::client_cert_path() const { return dir_->path() + "/client.crt"; }
+std::string TestCa::client_key_path() const { return dir_->path() + "/client.key"; }
 std::string TestCa::cert_dir() const { return dir_->path() + "/certs"; }
 
 }  // namespace promote::testing

@@ -1,5 +1,5 @@
-// TestCa: a throw-away certificate authority and a server certificate for 127.0.0.1, ::1 and
-// localhost, made once per test process with the openssl CLI. TLS registries and the token server
+// TestCa: a throw-away certificate authority, a server certificate for 127.0.0.1, ::1 and
+// localhost, and a client certificate for mTLS, made once per test process with the openssl CLI. TLS registries and the token server
 // present the server certificate; clients trust ca_cert_path().
 #pragma once
 
@@ -23,6 +23,8 @@ class TestCa {
   std::string ca_cert_path() const;      // PEM, the trust anchor
   std::string server_cert_path() const;  // PEM, leaf only (signed by the CA)
   std::string server_key_path() const;   // PEM, unencrypted P-256 key, mode 0600
+  std::string client_cert_path() const;  // PEM, a client certificate (clientAuth) the CA signed
+  std::string client_key_path() const;   // PEM, its unencrypted key
   // A directory holding ca.crt, the layout skopeo/containers-image expect for --cert-dir.
   std::string cert_dir() const;
 

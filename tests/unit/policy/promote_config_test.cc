@@ -115,7 +115,6 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
        "cannot contain"},
       {"branch to unknown env", "version: 1\n" + envs + "branches:\n  - pattern: main\n    to: [prod]\n",
        "unknown environment 'prod'"},
-      {"sign without key", "version: 1\n" + envs + "    sign: true\n", "no signing key"},
       {"bad bool", "version: 1\n" + envs + "    sign: yes-please\n", "true or false"},
       {"tag template without sha", "version: 1\ntags:\n  immutable: stable\n" + envs, "must contain {sha7}"},
       {"tag template invalid", "version: 1\ntags:\n  immutable: 'sha {sha7}'\n" + envs, "invalid tag"},

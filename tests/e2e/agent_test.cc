@@ -1,0 +1,436 @@
+// promote agent end to end: the real agent process, the real CLI as its client, real registries.
+// Transports (unix socket, TCP + TLS + token, mTLS), refusals, identical output in both modes,
+// cancellation, graceful shutdown, concurrency, and the agent's own credentials and key.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <future>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "sign/cosign_key.h"
+#include "tests/support/child_process.h"
+#include "tests/support/promote_cli.h"
+#include "tests/support/sample_image.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_agent.h"
+#include "tests/support/test_ca.h"
+#include "tests/support/test_registry.h"
+
+using namespace promote::testing;
+
+namespace {
+
+const char* kUnixAgent = "listen: [unix://{dir}/agent.sock]\nlog: {format: json, level: info}\n";
+
+// Whether `repo:tag` exists at the registry, asked directly (never through a proxy).
+bool HasTag(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
+  TestRegistryClient client(reg);
+  auto head = client.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
+  REQUIRE(head.ok());
+  return head->has_value();
+}
+
+std::string DigestAt(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
+  TestRegistryClient client(reg);
+  auto head = client.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
+  REQUIRE(head.ok());
+  REQUIRE(head->has_value());
+  return (*head)->digest.str();
+}
+
+// A result with what legitimately differs between two runs taken out: durations, and the
+// registry host the run wrote to.
+std::string Normalised(std::string text, const std::vector<std::string>& hosts) {
+  for (const auto& h : hosts) {
+    for (size_t at = text.find(h); at != std::string::npos; at = text.find(h)) text.replace(at, h.size(), "HOST");
+  }
+  text = std::regex_replace(text, std::regex(R"re("(total|duration_ms)": [0-9]+)re"), "\"$1\": 0");
+  text = std::regex_replace(text, std::regex(R"(time: [0-9]+ ms)"), "time: 0 ms");
+  return text;
+}
+
+std::string WaitForLogLine(const TestAgent& agent, const std::string& needle, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string log = agent.log();
+    if (log.find(needle) != std::string::npos) return log;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("the agent never logged '" << needle << "'; log:\n" << agent.log());
+  return "";
+}
+
+// The CLI started in the background (for tests that interrupt it); its output goes to a log.
+struct BackgroundCli {
+  TempDir dir;
+  std::unique_ptr<ChildProcess> process;
+  explicit BackgroundCli(std::vector<std::string> args) {
+    args.insert(args.begin(), PromoteBinary());
+    process = std::make_unique<ChildProcess>(args, dir.path() + "/cli.log");
+  }
+  std::string WaitForExit(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!process->Running()) return process->DescribeExit();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return "";
+  }
+  std::string log() const { return ReadFile(dir.path() + "/cli.log"); }
+};
+
+}  // namespace
+
+TEST_CASE("over the unix socket: health, a 0660 socket, and the same JSON, text and exit codes as in-process") {
+  TestRegistry dev, prod_a, prod_b;
+  SampleImage img = PushSampleImage(dev, "shop/app", "sha-1234567");
+  TestAgent agent(kUnixAgent);
+  const std::string addr = agent.Address("unix://");
+
+  auto health = RunPromote({"--agent", addr, "-o", "json", "health"});
+  INFO(health.out << health.err);
+  REQUIRE(health.exit_code == 0);
+  CHECK(health.Json()["serving"] == "SERVING");
+
+  struct stat st {};
+  REQUIRE(::stat((agent.dir() + "/agent.sock").c_str(), &st) == 0);
+  CHECK(S_ISSOCK(st.st_mode));
+  CHECK((st.st_mode & 0777) == 0660);
+
+  const std::string src = dev.host() + "/shop/app:sha-1234567";
+  // The same request in both modes, into two fresh registries: only hosts and times may differ.
+  for (const std::string format : {"json", "text"}) {
+    CAPTURE(format);
+    TestRegistry& remote_target = format == "json" ? prod_a : prod_b;
+    TestRegistry local_target;
+    auto remote = RunPromote({"--agent", addr, "-o", format, "copy", src, remote_target.host() + "/shop/app"},
+                             {{"PROMOTE_AGENT", "unix:///nonexistent/flag-wins.sock"}});
+    auto local = RunPromote({"-o", format, "copy", src, local_target.host() + "/shop/app"});
+    INFO(remote.err << local.err);
+    REQUIRE(remote.exit_code == 0);
+    REQUIRE(local.exit_code == 0);
+    CHECK(Normalised(remote.out, {remote_target.host()}) == Normalised(local.out, {local_target.host()}));
+    CHECK(DigestAt(remote_target, "shop/app", "sha-1234567") == img.digest);
+  }
+
+  // PROMOTE_AGENT alone selects the agent; failures are identical too (exit code, JSON, stderr).
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"-o", "json", "copy", dev.host() + "/shop/app:missing", prod_a.host() + "/shop/app"},
+           {"-o", "json", "copy", "Not A Reference", prod_a.host() + "/shop/app"},
+           {"-o", "json", "resolve", dev.host() + "/shop/app:sha-1234567"},
+           {"-o", "json", "copy", src, prod_a.host() + "/shop/app@sha256:" + std::string(64, 'a')}}) {
+    CAPTURE(args[3]);
+    auto remote = RunPromote(args, {{"PROMOTE_AGENT", addr}});
+    auto local = RunPromote(args);
+    CHECK(remote.exit_code == local.exit_code);
+    CHECK(Normalised(remote.out, {}) == Normalised(local.out, {}));
+    CHECK(remote.err == local.err);
+  }
+  auto missing = RunPromote({"-o", "json", "copy", dev.host() + "/shop/app:missing", prod_a.host() + "/shop/app"},
+                            {{"PROMOTE_AGENT", addr}});
+  CHECK(missing.exit_code == 4);
+  CHECK(missing.Json()["error"]["code"] == "not_found");
+
+  // The agent logged each call with a request id, as JSON lines.
+  std::string log = agent.log();
+  CHECK(log.find("\"event\":\"started\"") != std::string::npos);
+  CHECK(log.find("\"request_id\":") != std::string::npos);
+  CHECK(log.find("\"method\":\"Copy\"") != std::string::npos);
+}
+
+TEST_CASE("TCP with TLS and a bearer token; calls without it or with a wrong one are refused and write nothing") {
+  TestRegistry dev, prod;
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 2000, 3});
+  TempDir dir;
+  const std::string token = "tok-" + RandomPassword() + RandomPassword();
+  const std::string wrong = "tok-" + RandomPassword() + RandomPassword();
+  std::string token_file = dir.Write("tokens", "# callers\n" + token + "\n", 0600);
+  const TestCa& ca = TestCa::Get();
+  TestAgent agent("listen: [tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() + ", key: " +
+                  ca.server_key_path() + "}\nauth: {token_file: " + token_file + "}\nlog: {format: json}\n");
+  const std::string addr = agent.Address("tls://");
+  const std::map<std::string, std::string> trust = {{"PROMOTE_AGENT", addr}, {"PROMOTE_AGENT_CA", ca.ca_cert_path()}};
+  const std::vector<std::string> copy = {"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app"};
+
+  SUBCASE("no token") {
+    auto run = RunPromote(copy, trust);
+    CHECK(run.exit_code == 4);
+    CHECK(run.Json()["error"]["code"] == "unauthenticated");
+    CHECK(run.err.find("bearer token") != std::string::npos);
+  }
+  SUBCASE("a wrong token") {
+    auto env = trust;
+    env["PROMOTE_AGENT_TOKEN"] = wrong;
+    auto run = RunPromote(copy, env);
+    CHECK(run.Json()["error"]["code"] == "unauthenticated");
+    CHECK(run.err.find(wrong) == std::string::npos);
+  }
+  SUBCASE("plain TCP to the TLS port") {
+    auto env = trust;
+    env["PROMOTE_AGENT"] = "tcp://" + addr.substr(6);
+    env["PROMOTE_AGENT_TOKEN"] = token;
+    auto run = RunPromote(copy, env);
+    CHECK(run.exit_code == 4);
+    CHECK(run.Json()["error"]["code"] == "unavailable");
+  }
+  SUBCASE("TLS without trusting the agent's CA") {
+    auto run = RunPromote(copy, {{"PROMOTE_AGENT", addr}, {"PROMOTE_AGENT_TOKEN", token}});
+    CHECK(run.exit_code == 4);
+  }
+  CHECK_FALSE(HasTag(prod, "app", "v1"));
+
+  SUBCASE("the right token, from the environment and from a file") {
+    auto env = trust;
+    env["PROMOTE_AGENT_TOKEN"] = token;
+    auto run = RunPromote(copy, env);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.Json()["digest"] == img.digest);
+    CHECK(DigestAt(prod, "app", "v1") == img.digest);
+    auto via_file = RunPromote({"--agent-token-file", token_file + ".1", "-o", "json", "resolve", dev.host() + "/app:v1"},
+                               trust);
+    CHECK(via_file.exit_code == 2);  // unreadable token file: a usage error, before any call
+    dir.Write("tokens.1", token + "\n", 0600);
+    via_file = RunPromote({"--agent-token-file", token_file + ".1", "-o", "json", "resolve", dev.host() + "/app:v1"},
+                          trust);
+    CHECK(via_file.exit_code == 0);
+  }
+  std::string log = agent.log();
+  CHECK(log.find(token) == std::string::npos);
+  CHECK(log.find(wrong) == std::string::npos);
+}
+
+TEST_CASE("mTLS: a client certificate the client CA signed is accepted; a caller without one is refused") {
+  TestRegistry dev, prod;
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 2000, 4});
+  const TestCa& ca = TestCa::Get();
+  TestAgent agent("listen: [tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() + ", key: " +
+                  ca.server_key_path() + ", client_ca: " + ca.ca_cert_path() + "}\n");
+  const std::string addr = agent.Address("tls://");
+  const std::vector<std::string> copy = {"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app"};
+
+  auto refused = RunPromote(copy, {{"PROMOTE_AGENT", addr}, {"PROMOTE_AGENT_CA", ca.ca_cert_path()}});
+  CHECK(refused.exit_code == 4);
+  CHECK_FALSE(HasTag(prod, "app", "v1"));
+
+  auto run = RunPromote({"--agent-cert", ca.client_cert_path(), "--agent-key", ca.client_key_path(), "-o", "json",
+                         "copy", dev.host() + "/app:v1", prod.host() + "/app"},
+                        {{"PROMOTE_AGENT", addr}, {"PROMOTE_AGENT_CA", ca.ca_cert_path()}});
+  INFO(run.err << agent.log());
+  REQUIRE(run.exit_code == 0);
+  CHECK(DigestAt(prod, "app", "v1") == img.digest);
+  CHECK(agent.log().find("mtls:") != std::string::npos);
+}
+
+TEST_CASE("the agent uses the registry credentials of agent.yaml and refuses credentials a request carries") {
+  RegistryOptions basic;
+  basic.auth = RegistryAuth::kBasic;
+  TestRegistry dev(basic), prod(basic);
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 1500, 5});
+  ::setenv("AGENT_TEST_DEV_PASSWORD", dev.options().password.c_str(), 1);
+  ::setenv("AGENT_TEST_PROD_PASSWORD", prod.options().password.c_str(), 1);
+  TestAgent agent(std::string(kUnixAgent) + "registries:\n  - {host: " + dev.host() + ", username: " +
+                  dev.options().username + ", password: env:AGENT_TEST_DEV_PASSWORD}\n  - {host: " + prod.host() +
+                  ", username: " + prod.options().username + ", password: env:AGENT_TEST_PROD_PASSWORD}\n");
+  ::unsetenv("AGENT_TEST_DEV_PASSWORD");
+  ::unsetenv("AGENT_TEST_PROD_PASSWORD");
+  const std::string addr = agent.Address("unix://");
+
+  // The pipeline has no registry credentials at all, and the copy works.
+  auto run = RunPromote({"--agent", addr, "-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(DigestAt(prod, "app", "v1") == img.digest);
+
+  // Credentials in the request are the operator's choice: refused by default, before any write.
+  auto carried = RunPromote({"--agent", addr, "-o", "json", "copy", "--dst-username", "someone-else",
+                             dev.host() + "/app:v1", prod.host() + "/app:other"},
+                            {{"PROMOTE_DST_PASSWORD", "guess-" + RandomPassword()}});
+  CHECK(carried.exit_code == 4);
+  CHECK(carried.Json()["error"]["code"] == "permission_denied");
+  CHECK_FALSE(HasTag(prod, "app", "other"));
+}
+
+TEST_CASE("promote run through the agent signs with the agent's key and records; history verifies it") {
+  TestRegistry dev, stage;
+  SampleImage img = PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 2, 1500, 8});
+  TempDir dir;
+  const std::string password = "key-" + RandomPassword();
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  REQUIRE(pair.ok());
+  std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
+  std::string pub = dir.Write("cosign.pub", pair->public_key_pem);
+  ::setenv("AGENT_TEST_KEY_PASSWORD", password.c_str(), 1);
+  TestAgent agent(std::string(kUnixAgent) + "signing: {key: file:" + key + ", password: env:AGENT_TEST_KEY_PASSWORD}\n");
+  ::unsetenv("AGENT_TEST_KEY_PASSWORD");
+  const std::string addr = agent.Address("unix://");
+  // promote.yaml names no key: the pipeline never sees one.
+  std::string config = dir.Write("promote.yaml", "version: 1\nimage: app\nenvironments:\n"
+                                                 "  - name: dev\n    registry: " + dev.host() +
+                                                 "\n    repository: shop/app\n"
+                                                 "  - name: stage\n    registry: " + stage.host() +
+                                                 "\n    repository: shop/app\n    mutable-tags: [stage]\n"
+                                                 "    sign: true\n");
+  const std::string sha = "2b2e927abcdef0123456789abcdef01234567890";
+  auto record_dev = RunPromote({"--agent", addr, "-o", "json", "run", "-c", config, "--branch", "develop", "--sha", sha});
+  INFO(record_dev.out << record_dev.err);
+  REQUIRE(record_dev.exit_code == 0);
+  auto plan = RunPromote(
+      {"--agent", addr, "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha", sha, "--dry-run"});
+  REQUIRE(plan.exit_code == 0);
+  CHECK(plan.Json()["status"] == "planned");
+  CHECK_FALSE(HasTag(stage, "shop/app", "stage"));
+
+  auto promoted =
+      RunPromote({"--agent", addr, "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha", sha},
+                 {{"JENKINS_URL", "https://ci.example/"}, {"JOB_NAME", "app/release"}, {"BUILD_NUMBER", "7"}});
+  INFO(promoted.out << promoted.err);
+  REQUIRE(promoted.exit_code == 0);
+  auto j = promoted.Json();
+  CHECK(j["status"] == "promoted");
+  CHECK(j["digest"] == img.digest);
+  CHECK(DigestAt(stage, "shop/app", "stage") == img.digest);
+
+  auto verify = RunPromote({"-o", "json", "verify", "--key", pub, stage.host() + "/shop/app:stage"});
+  CHECK(verify.exit_code == 0);
+  auto history = RunPromote({"--agent", addr, "-o", "json", "history", "-c", config, "--sha", sha, "--key", pub});
+  INFO(history.out << history.err);
+  REQUIRE(history.exit_code == 0);
+  bool found = false;
+  const nlohmann::json history_json = history.Json();
+  for (const auto& env : history_json["environments"]) {
+    if (env["env"] != "stage") continue;
+    for (const auto& r : env["records"]) {
+      found |= r["valid"] == true && r["ci"]["run_id"].get<std::string>().find("7") != std::string::npos;
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("cancelling the client mid-copy stops the transfer on the agent and writes no tag") {
+  TestRegistry dev, prod;
+  PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 2, 4000, 9});
+  FaultProxy proxy(prod.base_url());
+  // Blob uploads into the target never complete: the copy is stuck mid-way.
+  proxy.SetRules(nlohmann::json::array({{{"method", "PUT"}, {"path", "/blobs/uploads/"}, {"fault", "stall"}}}));
+  TestAgent agent(kUnixAgent);
+  BackgroundCli cli({"--agent", agent.Address("unix://"), "-o", "json", "copy", dev.host() + "/app:v1",
+                     proxy.host() + "/app"});
+  REQUIRE_MESSAGE(proxy.WaitForHits(1, std::chrono::seconds(30)), cli.log());
+  ::kill(cli.process->pid(), SIGINT);
+  std::string exit = cli.WaitForExit(std::chrono::seconds(20));
+  INFO(cli.log());
+  CHECK(exit == "exited with 5");
+  CHECK(cli.log().find("cancelled") != std::string::npos);
+  // The agent saw the cancellation and ended the operation.
+  std::string log = WaitForLogLine(agent, "\"error_code\":\"cancelled\"", std::chrono::seconds(20));
+  CHECK_FALSE(HasTag(prod, "app", "v1"));
+  CHECK(RunPromote({"--agent", agent.Address("unix://"), "health"}).exit_code == 0);
+}
+
+TEST_CASE("--timeout cancels in-process as well, and writes no tag") {
+  TestRegistry dev, prod;
+  PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 3000, 10});
+  FaultProxy proxy(prod.base_url());
+  proxy.SetRules(nlohmann::json::array({{{"method", "PUT"}, {"path", "/blobs/uploads/"}, {"fault", "stall"}}}));
+  auto run = RunPromote({"--timeout", "2", "-o", "json", "copy", dev.host() + "/app:v1", proxy.host() + "/app"});
+  CHECK(run.exit_code == 5);
+  CHECK(run.Json()["error"]["code"] == "cancelled");
+  CHECK_FALSE(HasTag(prod, "app", "v1"));
+}
+
+TEST_CASE("SIGTERM: running copies finish within the grace period; past it they are cancelled, untagged") {
+  TestRegistry dev, prod;
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 60000, 11});
+
+  SUBCASE("a copy that can finish does, and the agent then exits 0") {
+    FaultProxy slow_source(dev.base_url());
+    // The layer arrives slowly (about 1.5 s), so SIGTERM lands while the copy runs.
+    slow_source.SetRules(nlohmann::json::array(
+        {{{"method", "GET"}, {"path", "/blobs/sha256:"}, {"fault", "drip"}, {"bytes_per_second", 40000}}}));
+    TestAgent agent(std::string(kUnixAgent) + "shutdown_grace_seconds: 60\n");
+    BackgroundCli cli({"--agent", agent.Address("unix://"), "-o", "json", "copy", slow_source.host() + "/app:v1",
+                       prod.host() + "/app"});
+    REQUIRE_MESSAGE(slow_source.WaitForHits(1, std::chrono::seconds(30)), cli.log());
+    agent.Signal(SIGTERM);
+    CHECK(cli.WaitForExit(std::chrono::seconds(60)) == "exited with 0");
+    CHECK(agent.WaitForExit(std::chrono::seconds(30)) == "exited with 0");
+    CHECK(DigestAt(prod, "app", "v1") == img.digest);
+    CHECK(agent.log().find("shutting down") != std::string::npos);
+  }
+  SUBCASE("a copy stuck past the grace period is cancelled and tags nothing") {
+    FaultProxy stuck_target(prod.base_url());
+    stuck_target.SetRules(
+        nlohmann::json::array({{{"method", "PUT"}, {"path", "/blobs/uploads/"}, {"fault", "stall"}}}));
+    TestAgent agent(std::string(kUnixAgent) + "shutdown_grace_seconds: 1\n");
+    BackgroundCli cli({"--agent", agent.Address("unix://"), "-o", "json", "copy", dev.host() + "/app:v1",
+                       stuck_target.host() + "/app"});
+    REQUIRE_MESSAGE(stuck_target.WaitForHits(1, std::chrono::seconds(30)), cli.log());
+    agent.Signal(SIGTERM);
+    CHECK(agent.WaitForExit(std::chrono::seconds(30)) == "exited with 0");
+    std::string exit = cli.WaitForExit(std::chrono::seconds(30));
+    CHECK(exit != "exited with 0");
+    CHECK_FALSE(exit.empty());
+    CHECK_FALSE(HasTag(prod, "app", "v1"));
+  }
+}
+
+TEST_CASE("50 concurrent copies through one agent all land with their own digests") {
+  TestRegistry dev, prod;
+  constexpr int kImages = 50;
+  std::vector<SampleImage> images;
+  for (int i = 0; i < kImages; ++i) {
+    images.push_back(PushSampleImage(dev, "svc" + std::to_string(i), "v1",
+                                     {{"linux/amd64"}, 2, 1024, static_cast<uint64_t>(100 + i)}));
+  }
+  // Fewer slots than callers: the rest queue.
+  TestAgent agent(std::string(kUnixAgent) + "limits: {operations: 8, queue: 64}\n");
+  const std::string addr = agent.Address("unix://");
+  std::vector<std::future<CliRun>> runs;
+  for (int i = 0; i < kImages; ++i) {
+    std::string repo = "svc" + std::to_string(i);
+    runs.push_back(std::async(std::launch::async, [&, repo] {
+      return RunPromote({"--agent", addr, "-o", "json", "copy", dev.host() + "/" + repo + ":v1", prod.host() + "/" + repo});
+    }));
+  }
+  int ok = 0;
+  for (int i = 0; i < kImages; ++i) {
+    CliRun run = runs[i].get();
+    CAPTURE(i);
+    INFO(run.err);
+    CHECK(run.exit_code == 0);
+    if (run.exit_code != 0) continue;
+    CHECK(run.Json()["digest"] == images[i].digest);
+    CHECK(DigestAt(prod, "svc" + std::to_string(i), "v1") == images[i].digest);
+    ++ok;
+  }
+  CHECK(ok == kImages);
+}
+
+TEST_CASE("bad agent addresses and agent.yaml are usage errors that touch nothing") {
+  TestRegistry dev, prod;
+  PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 1000, 12});
+  for (const std::string addr : {"ftp://example", "unix:relative.sock", "tcp://10.1.2.3:7443", "has space:1"}) {
+    CAPTURE(addr);
+    auto run = RunPromote({"--agent", addr, "-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app"});
+    CHECK(run.exit_code == 2);
+    CHECK(run.Json()["error"]["code"] == "invalid_argument");
+    CHECK(run.err.find("agent address") != std::string::npos);
+  }
+  CHECK_FALSE(HasTag(prod, "app", "v1"));
+
+  auto unreachable = RunPromote({"--agent", "unix:///nonexistent/promote.sock", "-o", "json", "resolve",
+                                 dev.host() + "/app:v1"});
+  CHECK(unreachable.exit_code == 4);
+  CHECK(unreachable.err.find("unreachable") != std::string::npos);
+
+  TempDir dir;
+  std::string bad = dir.Write("agent.yaml", "listen: [tcp://0.0.0.0:7443]\n");
+  auto agent = RunPromote({"-o", "json", "agent", "-c", bad});
+  CHECK(agent.exit_code == 2);
+  CHECK(agent.err.find("agent.yaml:1") != std::string::npos);
+  CHECK(agent.err.find("tls") != std::string::npos);
+}

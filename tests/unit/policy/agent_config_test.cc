@@ -1,0 +1,116 @@
+#include "policy/agent_config.h"
+
+#include <doctest/doctest.h>
+
+using namespace promote::policy;
+
+TEST_CASE("a complete agent.yaml loads") {
+  auto c = ParseAgentConfig(R"(version: 1
+listen: [unix:///run/promote/agent.sock, "tcp://0.0.0.0:7443", "[::1]:0"]
+socket_mode: "0600"
+tls: {cert: /etc/promote/agent.crt, key: /etc/promote/agent.key, client_ca: /etc/promote/clients.pem}
+auth: {token_file: /etc/promote/tokens}
+registries:
+  - {host: prod.registry:5000, username: promote, password: env:PROD_PASSWORD}
+docker_config: /etc/promote/config.json
+ca_file: /etc/promote/ca.pem
+plain_http: [registry.internal:5000]
+signing: {key: file:/etc/promote/cosign.key, password: env:COSIGN_PASSWORD}
+scanners:
+  trivy: {kind: trivy}
+limits: {operations: 4, queue: 10, jobs: 8, registry_requests: 12}
+allow_request_credentials: true
+log: {format: json, level: warn}
+shutdown_grace_seconds: 5
+)",
+                            "agent.yaml");
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  REQUIRE(c->listen.size() == 3);
+  CHECK(c->listen[0].kind == ListenAddress::kUnix);
+  CHECK(c->listen[0].path == "/run/promote/agent.sock");
+  CHECK(c->listen[0].GrpcAddress() == "unix:/run/promote/agent.sock");
+  CHECK(c->listen[1].host == "0.0.0.0");
+  CHECK(c->listen[1].port == 7443);
+  CHECK_FALSE(c->listen[1].loopback());
+  CHECK(c->listen[2].loopback());
+  CHECK(c->listen[2].GrpcAddress() == "[::1]:0");
+  CHECK(c->socket_mode == 0600);
+  CHECK(c->tls());
+  CHECK(c->registries.at(0).password.ref == "env:PROD_PASSWORD");
+  CHECK(c->scanners.count("trivy") == 1);
+  CHECK(c->limits.operations == 4);
+  CHECK(c->limits.queue == 10);
+  CHECK(c->allow_request_credentials);
+  CHECK(c->log_json);
+  CHECK(c->shutdown_grace_seconds == 5);
+}
+
+TEST_CASE("defaults: no request secrets, text logs, 0660") {
+  auto c = ParseAgentConfig("listen: [unix:///tmp/a.sock]\n", "agent.yaml");
+  REQUIRE(c.ok());
+  CHECK(c->socket_mode == 0660);
+  CHECK_FALSE(c->allow_request_credentials);
+  CHECK_FALSE(c->log_json);
+  CHECK(c->limits.operations == 16);
+}
+
+TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secret") {
+  struct Case {
+    const char* name;
+    std::string yaml;
+    std::string expect;
+  };
+  const std::string tls = "tls: {cert: /c.pem, key: /k.pem}\n";
+  std::vector<Case> cases = {
+      {"not yaml", "listen: [\n", "agent.yaml:"},
+      {"no listen", "log: {level: info}\n", "listen is required"},
+      {"empty listen", "listen: []\n", "at least one address"},
+      {"unknown key", "listen: [unix:///a.sock]\ncolour: blue\n", "agent.yaml:2: unknown key 'colour'"},
+      {"relative socket", "listen: [unix:a.sock]\n", "absolute path"},
+      {"scheme", "listen: [http://127.0.0.1:1]\n", "unix:///path or tcp://host:port"},
+      {"no port", "listen: [tcp://127.0.0.1]\n", "host:port"},
+      {"bad port", "listen: [tcp://127.0.0.1:99999]\n", "port out of range"},
+      {"word port", "listen: [tcp://127.0.0.1:http]\n", "port must be a number"},
+      {"public without tls", "listen: [tcp://0.0.0.0:7443]\nauth: {token_file: /t}\n", "needs tls"},
+      {"tcp without auth", "listen: [tcp://127.0.0.1:7443]\n", "auth.token_file or tls.client_ca"},
+      {"tls without key", "listen: [unix:///a.sock]\ntls: {cert: /c.pem}\n", "tls needs cert and key"},
+      {"client ca without tls", "listen: [unix:///a.sock]\ntls: {client_ca: /ca.pem}\n", "tls needs cert and key"},
+      {"world socket", "listen: [unix:///a.sock]\nsocket_mode: \"0666\"\n", "must not give other users"},
+      {"bad mode", "listen: [unix:///a.sock]\nsocket_mode: rw\n", "octal"},
+      {"literal password",
+       "listen: [unix:///a.sock]\nregistries:\n  - {host: r, username: u, password: hunter2hunter2}\n",
+       "never a literal secret"},
+      {"registry without password", "listen: [unix:///a.sock]\nregistries:\n  - {host: r, username: u}\n",
+       "need host, username and password"},
+      {"literal signing key", "listen: [unix:///a.sock]\nsigning: {key: /etc/cosign.key}\n", "never a literal"},
+      {"zero operations", "listen: [unix:///a.sock]\nlimits: {operations: 0}\n", "between 1 and 4096"},
+      {"unknown limit", "listen: [unix:///a.sock]\nlimits: {threads: 3}\n", "unknown key 'threads'"},
+      {"bad log format", "listen: [unix:///a.sock]\nlog: {format: xml}\n", "json or text"},
+      {"bad log level", "listen: [unix:///a.sock]\nlog: {level: loud}\n", "log.level"},
+      {"bad bool", "listen: [unix:///a.sock]\nallow_request_credentials: maybe\n", "true or false"},
+      {"bad scanner", "listen: [unix:///a.sock]\nscanners:\n  t: {kind: clair}\n", "kind must be trivy, grype"},
+      {"public tls with tokens is fine", "listen: [tcp://0.0.0.0:7443]\n" + tls + "auth: {token_file: /t}\n", ""},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto r = ParseAgentConfig(c.yaml, "agent.yaml");
+    if (c.expect.empty()) {
+      CHECK_MESSAGE(r.ok(), r.status().message());
+      continue;
+    }
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == promote::Code::kInvalidArgument);
+    CHECK_MESSAGE(r.status().message().find(c.expect) != std::string::npos, r.status().message());
+    CHECK(r.status().message().find("hunter2") == std::string::npos);
+  }
+}
+
+TEST_CASE("listen addresses") {
+  CHECK(ParseListenAddress("unix:///run/a.sock")->path == "/run/a.sock");
+  CHECK(ParseListenAddress("unix:/run/a.sock")->path == "/run/a.sock");
+  CHECK(ParseListenAddress("127.0.0.1:0")->port == 0);
+  CHECK(ParseListenAddress("localhost:80")->loopback());
+  CHECK_FALSE(ParseListenAddress("[::1]").ok());
+  CHECK_FALSE(ParseListenAddress("tcp://:80").ok());
+  CHECK_FALSE(ParseListenAddress("tcp://a b:80").ok());
+}
