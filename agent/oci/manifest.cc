@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci/media_types.h"
+#include "util/json_nesting.h"
 
 namespace promote::oci {
 namespace {
@@ -32,9 +33,12 @@ Result<Descriptor> ParseDescriptor(const json& j, const std::string& where) {
   if (auto at = j.find("artifactType"); at != j.end() && at->is_string()) d.artifact_type = at->get<std::string>();
   if (auto p = j.find("platform"); p != j.end() && p->is_object()) {
     Platform pl;
-    pl.os = p->value("os", "");
-    pl.architecture = p->value("architecture", "");
-    pl.variant = p->value("variant", "");
+    for (auto [key, field] : {std::pair{"os", &pl.os}, {"architecture", &pl.architecture}, {"variant", &pl.variant}}) {
+      auto v = p->find(key);
+      if (v == p->end()) continue;
+      if (!v->is_string()) return Bad(where + ".platform." + key + " is not a string");
+      *field = v->get<std::string>();
+    }
     d.platform = pl;
   }
   return d;
@@ -72,6 +76,9 @@ std::vector<Descriptor> Manifest::Blobs() const {
 Result<Manifest> ParseManifest(std::string bytes, std::string_view content_type) {
   if (bytes.size() > kMaxManifestBytes) {
     return Bad("larger than 4 MiB (" + std::to_string(bytes.size()) + " bytes)");
+  }
+  if (JsonNestingExceeds(bytes)) {
+    return Bad("JSON nested deeper than " + std::to_string(kMaxJsonNesting) + " levels");
   }
   json j = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Bad("not valid JSON");

@@ -51,7 +51,8 @@ struct Manifest {
 
 // Parses manifest bytes. `content_type` is the registry's Content-Type (may be empty or generic);
 // when it is not a manifest type the JSON's mediaType field and then its shape decide.
-// Refuses oversize input, schema 1 manifests and malformed JSON with kInvalidArgument
+// Refuses oversize input, JSON nested deeper than kMaxJsonNesting (util/json_nesting.h), schema 1
+// manifests and malformed JSON with kInvalidArgument
 // (kRegistryError semantics are the caller's business).
 Result<Manifest> ParseManifest(std::string bytes, std::string_view content_type);
 

@@ -56,6 +56,12 @@ TEST_CASE("bad manifests are refused") {
       {R"({"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})", std::string(mt::kOciManifest),
        "contradicts"},
       {std::string(4 * 1024 * 1024 + 1, ' '), "", "larger than 4 MiB"},
+      // Found with scripts/fuzz's harness: a mistyped platform field threw out of the parser.
+      {R"({"manifests":[{"digest":")" + kD1 + R"(","size":1,"platform":{"os":1}}]})", "", "platform.os is not a string"},
+      // Deep nesting parses, but copying or dumping the value would overflow the stack.
+      {R"({"config":{"digest":")" + kD1 + R"(","size":1},"x":)" + std::string(100000, '[') +
+           std::string(100000, ']') + "}",
+       "", "nested deeper than 1000 levels"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.bytes.substr(0, 80));
