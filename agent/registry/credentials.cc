@@ -37,9 +37,6 @@ bool ValidHelperName(std::string_view name) {
 
 Result<std::optional<Credentials>> RunCredentialHelper(const std::string& helper, std::string_view registry,
                                                        std::string_view origin) {
-  if (!ValidHelperName(helper)) {
-    return InvalidArgument(std::string(origin) + ": credential helper name '" + helper + "' is not valid");
-  }
   std::string server = registry == "docker.io" ? "https://index.docker.io/v1/" : std::string(registry);
   ProcessOptions p;
   p.argv = {"docker-credential-" + helper, "get"};
@@ -61,7 +58,8 @@ Result<std::optional<Credentials>> RunCredentialHelper(const std::string& helper
   }
   json j = json::parse(run->stdout_data, nullptr, false);
   WipeString(run->stdout_data);
-  if (!j.is_object() || !j.contains("Secret") || !j["Secret"].is_string()) {
+  if (!j.is_object() || !j.contains("Secret") || !j["Secret"].is_string() ||
+      (j.contains("Username") && !j["Username"].is_string())) {
     return Status(Code::kUnauthenticated,
                   "credential helper docker-credential-" + helper + " printed no valid credentials JSON");
   }
@@ -110,14 +108,20 @@ Result<std::optional<Credentials>> DockerConfigKeychain::Resolve(std::string_vie
   return r;
 }
 
-Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
-                                                           std::string_view origin) {
+Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std::string_view registry,
+                                                 std::string_view origin) {
   json j = json::parse(json_text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgument(std::string(origin) + ": not a valid JSON object");
   }
   auto field_error = [&](const std::string& what) {
     return InvalidArgument(std::string(origin) + ": " + what);
+  };
+  auto helper_entry = [&](const std::string& helper) -> Result<DockerConfigEntry> {
+    if (!ValidHelperName(helper)) return field_error("credential helper name '" + helper + "' is not valid");
+    DockerConfigEntry entry;
+    entry.helper = helper;
+    return entry;
   };
   // credHelpers (per registry) take precedence over auths, as in docker.
   if (auto helpers = j.find("credHelpers"); helpers != j.end()) {
@@ -126,7 +130,7 @@ Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json
       auto h = helpers->find(key);
       if (h == helpers->end()) continue;
       if (!h->is_string()) return field_error("credHelpers[\"" + key + "\"] is not a string");
-      return RunCredentialHelper(h->get<std::string>(), registry, origin);
+      return helper_entry(h->get<std::string>());
     }
   }
   if (auto auths = j.find("auths"); auths != j.end()) {
@@ -148,8 +152,13 @@ Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json
         c.password = Secret(decoded->substr(colon + 1));
         WipeString(*decoded);
       } else if (a->contains("username") && a->contains("password")) {
-        c.username = a->value("username", "");
-        c.password = Secret(a->value("password", ""));
+        const json& user = (*a)["username"];
+        const json& password = (*a)["password"];
+        if (!user.is_string() || !password.is_string()) {
+          return field_error("auths[\"" + key + "\"].username and password must be strings");
+        }
+        c.username = user.get<std::string>();
+        c.password = Secret(password.get<std::string>());
       }
       if (auto it = a->find("identitytoken"); it != a->end() && it->is_string() && !it->get<std::string>().empty()) {
         c.identity_token = Secret(it->get<std::string>());
@@ -157,15 +166,26 @@ Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json
       if (auto it = a->find("registrytoken"); it != a->end() && it->is_string() && !it->get<std::string>().empty()) {
         c.registry_token = Secret(it->get<std::string>());
       }
-      if (!c.empty()) return std::optional<Credentials>(std::move(c));
+      if (!c.empty()) {
+        DockerConfigEntry entry;
+        entry.credentials = std::move(c);
+        return entry;
+      }
       // An empty entry (as `docker login` with a credsStore leaves) falls through to the store.
     }
   }
   if (auto store = j.find("credsStore"); store != j.end()) {
     if (!store->is_string()) return field_error("credsStore is not a string");
-    if (!store->get<std::string>().empty()) return RunCredentialHelper(store->get<std::string>(), registry, origin);
+    if (!store->get<std::string>().empty()) return helper_entry(store->get<std::string>());
   }
-  return std::optional<Credentials>();
+  return DockerConfigEntry();
+}
+
+Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
+                                                           std::string_view origin) {
+  PROMOTE_ASSIGN_OR_RETURN(DockerConfigEntry entry, ParseDockerConfigEntry(json_text, registry, origin));
+  if (!entry.helper.empty()) return RunCredentialHelper(entry.helper, registry, origin);
+  return std::move(entry.credentials);
 }
 
 Result<std::optional<Credentials>> ChainKeychain::Resolve(std::string_view registry) const {

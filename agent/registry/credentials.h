@@ -68,8 +68,20 @@ class ChainKeychain : public Keychain {
   std::vector<std::shared_ptr<const Keychain>> chain_;
 };
 
+// What a docker config.json says about one registry, before any credential helper is run.
+struct DockerConfigEntry {
+  std::optional<Credentials> credentials;  // from `auths`
+  std::string helper;                      // else the helper to ask (credHelpers, then credsStore)
+};
+
+// Parses docker config.json text and finds the entry for `registry`; runs nothing. An empty entry
+// (no credentials, no helper) means anonymous. Malformed JSON, mistyped fields, an `auth` that is
+// not base64 of user:password and invalid helper names are kInvalidArgument naming `origin`.
+Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std::string_view registry,
+                                                 std::string_view origin);
+
 // Parses docker config.json text and resolves `registry` from it (credential helpers are run).
-// Exposed for tests and the fuzzer; `origin` names the file in errors.
+// Exposed for tests; `origin` names the file in errors.
 Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
                                                            std::string_view origin);
 

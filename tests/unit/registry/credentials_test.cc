@@ -87,8 +87,39 @@ TEST_CASE("a credential helper that fails or prints garbage is an error, never a
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.status().code() == promote::Code::kUnauthenticated);
   }
+  {
+    // A non-string Username used to throw out of the parser.
+    FakeHelper helper("promotebadname", R"({"Username":5,"Secret":"s"})", 0);
+    auto bad = ResolveFromDockerConfig(R"({"credsStore":"promotebadname"})", "reg.example.com:5000", "config.json");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().code() == promote::Code::kUnauthenticated);
+  }
   auto missing = ResolveFromDockerConfig(R"({"credsStore":"promote-no-such-helper"})", "reg.example.com:5000", "c");
   CHECK_FALSE(missing.ok());
+}
+
+TEST_CASE("ParseDockerConfigEntry finds credentials or the helper to ask, running nothing") {
+  using promote::registry::ParseDockerConfigEntry;
+  auto creds = ParseDockerConfigEntry(R"({"auths":{"r.io":{"auth":"dTpw"}},"credsStore":"x"})", "r.io", "c");
+  REQUIRE(creds.ok());
+  REQUIRE(creds->credentials.has_value());
+  CHECK(creds->credentials->username == "u");
+  CHECK(creds->helper.empty());
+
+  auto helper = ParseDockerConfigEntry(R"({"credHelpers":{"r.io":"ecr-login"},"auths":{"r.io":{"auth":"dTpw"}}})",
+                                       "r.io", "c");
+  REQUIRE(helper.ok());
+  CHECK_FALSE(helper->credentials.has_value());
+  CHECK(helper->helper == "ecr-login");
+
+  auto store = ParseDockerConfigEntry(R"({"credsStore":"desktop","auths":{"r.io":{}}})", "r.io", "c");
+  REQUIRE(store.ok());
+  CHECK(store->helper == "desktop");
+
+  auto none = ParseDockerConfigEntry(R"({"auths":{}})", "r.io", "c");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->credentials.has_value());
+  CHECK(none->helper.empty());
 }
 
 TEST_CASE("malformed docker configs are refused with the file named") {
@@ -102,6 +133,9 @@ TEST_CASE("malformed docker configs are refused with the file named") {
       R"({"credHelpers":{"r.io":5}})",
       R"({"credHelpers":{"r.io":"../../bin/sh"}})",
       R"({"credsStore":7})",
+      // Mistyped username/password threw out of the parser (found with scripts/fuzz's harness).
+      R"({"auths":{"r.io":{"username":1,"password":"p"}}})",
+      R"({"auths":{"r.io":{"username":"u","password":null}}})",
   };
   for (const char* b : bad) {
     CAPTURE(b);
