@@ -1,5 +1,7 @@
 #include "scan/report_json.h"
 
+#include "util/json_nesting.h"
+
 namespace promote::scan {
 
 using nlohmann::json;
@@ -33,6 +35,9 @@ Result<json> ReportJson::Parse(std::string_view bytes) const {
   }
   if (bytes.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Error("", "is empty");
+  }
+  if (JsonNestingExceeds(bytes)) {
+    return Error("", "nests arrays and objects deeper than " + std::to_string(kMaxJsonNesting) + " levels");
   }
   json doc;
   try {

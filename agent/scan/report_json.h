@@ -23,7 +23,8 @@ class ReportJson {
   // with trivy --format json").
   ReportJson(std::string source, std::string hint) : source_(std::move(source)), hint_(std::move(hint)) {}
 
-  // Parses `bytes` (at most kMaxReportBytes) whose top level must be an object.
+  // Parses `bytes` (at most kMaxReportBytes, nesting at most kMaxJsonNesting levels) whose top
+  // level must be an object.
   Result<nlohmann::json> Parse(std::string_view bytes) const;
 
   // Members of `object` (already known to be an object) at `path` ("Results[0]").

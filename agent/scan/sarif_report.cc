@@ -48,6 +48,7 @@ std::optional<Severity> SeverityFromLevel(std::string_view level) {
 }
 
 struct RuleFacts {
+  std::string id;  // tool.driver.rules[].id, the result's id when it names the rule by ruleIndex only
   std::optional<Severity> tag_severity;
   std::optional<Severity> help_severity;
   std::optional<Severity> score_severity;
@@ -139,10 +140,13 @@ Result<Finding> ReadResult(const ReportJson& in, const json& result, const std::
     message = TextFields(text);
   }
 
+  if (rule_id.empty()) rule_id = rule->id;
+
   Finding f;
   const std::string* id = Field(rule->help, "Vulnerability");
   if (!id) id = Field(message, "Vulnerability");
   f.id = id && !id->empty() ? *id : rule_id;
+  if (f.id.empty()) return in.Error(JsonPath(path, "ruleId"), "is missing and the rule it points to has no id");
 
   PROMOTE_ASSIGN_OR_RETURN(std::string level, in.String(result, path, "level"));
   if (level.empty()) level = rule->default_level;
@@ -211,8 +215,8 @@ Status ReadRun(const ReportJson& in, const json& run, const std::string& path, S
       for (size_t i = 0; i < rule_list->size(); ++i) {
         const std::string rpath = JsonPath(JsonPath(dpath, "rules"), i);
         PROMOTE_ASSIGN_OR_RETURN(RuleFacts facts, ReadRule(in, (*rule_list)[i], rpath));
-        PROMOTE_ASSIGN_OR_RETURN(std::string id, in.String((*rule_list)[i], rpath, "id"));
-        rule_by_id.emplace(id, rules.size());
+        PROMOTE_ASSIGN_OR_RETURN(facts.id, in.String((*rule_list)[i], rpath, "id"));
+        rule_by_id.emplace(facts.id, rules.size());
         rules.push_back(std::move(facts));
       }
     }

@@ -179,6 +179,24 @@ TEST_CASE("SARIF: pass results are not findings; no runs is zero findings") {
   CHECK(ParseSarif(R"({"version": "2.1.0"})")->findings.empty());
 }
 
+TEST_CASE("SARIF: a result naming its rule only by ruleIndex takes the rule's id") {
+  // Found by scripts/fuzz (scan_report): such a result used to become a finding with an empty id.
+  const char* by_index = R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"rules": [
+      {"id": "CVE-2024-0001", "properties": {"security-severity": 9.8}}]}},
+      "results": [{"ruleIndex": 0, "message": {"text": "x"}}]}]})";
+  auto r = ParseSarif(by_index);
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  REQUIRE(r->findings.size() == 1);
+  CHECK(r->findings[0].id == "CVE-2024-0001");
+  CHECK(r->findings[0].severity == Severity::kCritical);
+
+  const char* no_id = R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"rules": [{}]}},
+      "results": [{"ruleIndex": 0}]}]})";
+  auto bad = ParseSarif(no_id);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("runs[0].results[0].ruleId: is missing") != std::string::npos);
+}
+
 TEST_CASE("SARIF: bad input is InvalidArgument naming the JSON path") {
   json bad_score = OneResult({{"properties", {{"security-severity", "high"}}}}, json::object());
   json bad_index = TrivySarif();

@@ -209,6 +209,10 @@ TEST_CASE("Trivy: bad input is a clear InvalidArgument naming the JSON path") {
        Minimal(R"([{"Vulnerabilities": [{"VulnerabilityID": "C", "FixedVersion": ["1"]}]}])"),
        "FixedVersion: must be a string, found array"},
       {"Trivy is a string", R"({"SchemaVersion": 2, "Trivy": "0.50"})", "Trivy: must be an object"},
+      // Used to overflow the stack printing SchemaVersion in the error (and would have in the
+      // scan-evidence predicate, which embeds the whole report).
+      {"deeply nested", R"({"SchemaVersion": )" + std::string(200000, '[') + std::string(200000, ']') + "}",
+       "nests arrays and objects deeper than 1000 levels"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
