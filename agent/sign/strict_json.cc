@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "util/json_nesting.h"
+
 namespace promote::sign {
 namespace {
 
@@ -60,6 +62,10 @@ std::string CleanParseMessage(const std::string& message) {
 }  // namespace
 
 Result<json> ParseStrictJson(std::string_view text, std::string_view what) {
+  if (JsonNestingExceeds(text)) {
+    return InvalidArgument(std::string(what) + ": JSON nested deeper than " + std::to_string(kMaxJsonNesting) +
+                           " levels");
+  }
   DuplicateKeyFinder finder;
   const bool ok = json::sax_parse(text.begin(), text.end(), &finder);
   if (finder.duplicate()) {

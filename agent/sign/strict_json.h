@@ -9,8 +9,9 @@
 
 namespace promote::sign {
 
-// Parses `text` as one JSON value. Syntax errors, invalid UTF-8, duplicate keys in any object and
-// data after the value are kInvalidArgument errors whose message starts with `what`.
+// Parses `text` as one JSON value. Syntax errors, invalid UTF-8, duplicate keys in any object,
+// nesting deeper than kMaxJsonNesting and data after the value are kInvalidArgument errors whose
+// message starts with `what`.
 Result<nlohmann::json> ParseStrictJson(std::string_view text, std::string_view what);
 
 // Checks that `object` has exactly the keys in `keys` (no more, no fewer); `what` names the

@@ -71,6 +71,8 @@ TEST_CASE("envelope parsing accepts URL-safe base64 and refuses malformed envelo
       {"keyid not string", ReplaceOnce(good, R"("keyid":"")", R"("keyid":1)"), "keyid must be a string"},
       {"duplicate key", ReplaceOnce(good, R"("payloadType":"t")", R"("payloadType":"t","payloadType":"u")"),
        "duplicate JSON key"},
+      {"deeply nested", ReplaceOnce(good, "{\"keyid\"", std::string(5000, '[') + std::string(5000, ']') + ",{\"keyid\""),
+       "JSON nested deeper than 1000 levels"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);

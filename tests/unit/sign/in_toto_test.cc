@@ -84,6 +84,10 @@ TEST_CASE("malformed statements are refused") {
       {"duplicate key",
        ReplaceOnce(good, R"("predicateType":"p")", R"("predicateType":"p","predicateType":"q")"),
        "duplicate JSON key"},
+      // Copying such a predicate into the statement overflowed the stack.
+      {"deeply nested predicate",
+       ReplaceOnce(good, R"("predicate":{})", R"("predicate":)" + std::string(200000, '[') + std::string(200000, ']')),
+       "JSON nested deeper than 1000 levels"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
