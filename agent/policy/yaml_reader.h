@@ -4,9 +4,9 @@
 #pragma once
 
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -79,8 +79,7 @@ class Reader {
 
   Result<SecretRef> Secret(const YAML::Node& n, const std::string& what) const {
     PROMOTE_ASSIGN_OR_RETURN(std::string v, String(n, what));
-    static const std::regex kEnv("env:[A-Za-z_][A-Za-z0-9_]*");
-    if (std::regex_match(v, kEnv)) return SecretRef{v};
+    if (IsEnvReference(v)) return SecretRef{v};
     if (v.rfind("file:", 0) == 0 && v.size() > 5) return SecretRef{v};
     // The value itself is never echoed: it may be a pasted password.
     return Error(n, what + " must be a reference (env:NAME or file:/path), never a literal secret");
@@ -94,6 +93,19 @@ class Reader {
   }
 
  private:
+  // "env:NAME", NAME matching [A-Za-z_][A-Za-z0-9_]*. Checked by hand: std::regex recurses once
+  // per character and overflows the stack on a long value.
+  static bool IsEnvReference(std::string_view v) {
+    if (v.size() < 5 || v.substr(0, 4) != "env:") return false;
+    auto word = [](char c, bool first) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || (!first && c >= '0' && c <= '9');
+    };
+    for (size_t i = 4; i < v.size(); ++i) {
+      if (!word(v[i], i == 4)) return false;
+    }
+    return true;
+  }
+
   std::string origin_;
 };
 

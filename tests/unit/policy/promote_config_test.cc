@@ -119,6 +119,14 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
       {"tag template without sha", "version: 1\ntags:\n  immutable: stable\n" + envs, "must contain {sha7}"},
       {"tag template invalid", "version: 1\ntags:\n  immutable: 'sha {sha7}'\n" + envs, "invalid tag"},
       {"bad mutable tag", "version: 1\n" + envs + "    mutable-tags: ['-x']\n", "must start"},
+      {"env: reference with a bad name",
+       "version: 1\n" + envs + "    credentials:\n      username: u\n      password: env:1PASS\n",
+       "never a literal secret"},
+      // A long value used to overflow the stack in std::regex (a 120 KB file crashed the CLI).
+      {"long env: reference",
+       "version: 1\n" + envs + "    credentials:\n      username: u\n      password: env:" +
+           std::string(500000, 'A') + "-\n",
+       "never a literal secret"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
