@@ -4,10 +4,12 @@
 Run through scripts/bench, which installs what is missing, builds promote, starts the source and
 target registries and passes their addresses here. This file builds synthetic OCI images, pushes
 them into the source registry, times each case with the tools' runs interleaved, verifies every
-copy by digest, and prints a table (stdout) and a JSON report (--json).
+copy by digest, and prints a table (stdout) and a JSON report (--json). The `agent` case (one
+`promote agent` serving many concurrent `promote run`s, against separate CLI runs) lives in
+bench_agent.py and starts its own TLS registries.
 
-Exit status: 0 when every copy succeeded with the right digest (targets may still be missed:
-this is a measurement), 1 when a copy failed or a digest differs.
+Exit status: 0 when every copy (and promotion) succeeded with the right digest (targets may still
+be missed: this is a measurement), 1 when one failed or a digest differs.
 """
 
 import argparse
@@ -22,6 +24,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import bench_agent
 from oci_layout import MT_INDEX, MT_MANIFEST, Image, ImageSpec, build_layout  # noqa: E402
 ACCEPT = ", ".join([
     MT_INDEX, MT_MANIFEST,
@@ -414,6 +417,59 @@ class Bench:
         self.rows.append(Row(name, "promote RSS MiB", rss_mib, "<= 64 MiB", rss_mib <= 64, p, s))
         self.rows.append(Row(name, "skopeo/promote", s.median / p.median, "(none)", True, p, s))
 
+    def case_agent(self):
+        """agent: N promotions through one agent vs N embedded CLI runs"""
+        a = self.args
+        case = bench_agent.AgentCase(a.promote, self.work, {
+            "promotions": a.agent_promotions, "clients": a.agent_clients, "reps": a.agent_reps,
+            "layout": a.agent_layout, "auth": a.agent_auth, "layers": 3, "layer_size": 16 * KIB,
+            "limits": {"operations": 32, "queue": 256, "jobs": 16, "registry_requests": 32}})
+        log(f"case agent: {a.agent_promotions} promotions, {a.agent_clients} concurrent clients, "
+            f"{a.agent_reps} round(s), layout {a.agent_layout}, {a.agent_auth} auth over TLS; load average {load()}")
+        report = case.run()
+        self.agent_report = report
+        med = report["median"]
+        name = (f"agent: {report['promotions']} runs, {report['clients']} clients, "
+                f"TLS+{report['auth']}, layout {report['layout']}")
+        ratio = report["ratio"]
+        bad = sum(med[m]["failures"] + med[m]["wrong_digests"] for m in ("agent", "cli"))
+        row = Row(name, "agent/CLI throughput", ratio, ">= 3.00x", ratio >= 3.0, Series(), Series())
+        if bad:
+            row.error = (f"{med['agent']['failures']} + {med['cli']['failures']} failed promotions, "
+                         f"{med['agent']['wrong_digests']} + {med['cli']['wrong_digests']} wrong digests (agent + CLI)")
+        self.rows.append(row)
+        self.cases.append({"case": "agent", **report})
+        if bad:
+            raise BenchError(row.error)
+
+    def agent_table(self):
+        r = getattr(self, "agent_report", None)
+        if not r:
+            return ""
+        med = r["median"]
+        head = ["mode", "promotions/s", "p50", "p99", "failed", "wrong digest", "CPU s per promotion",
+                "tokens/run", "TCP accepts/run (host-wide)"]
+        lines = []
+        for mode, label in (("agent", "one agent (--agent unix://…)"), ("cli", "separate CLI runs")):
+            m = med[mode]
+            cpu = m["cpu_s_per_promotion"]
+            cpu_text = ", ".join(f"{k} {cpu[k]:.3f}" for k in ("clients", "agent", "registries", "token server")
+                                 if k in cpu and (k != "token server" or r["auth"] == "token"))
+            tok = m["token_requests_per_promotion"]
+            lines.append([label, f"{m['throughput']:.2f}", f"{m['p50_s']:.2f}s", f"{m['p99_s']:.2f}s",
+                          f"{m['failures']}/{m['promotions']}", str(m["wrong_digests"]), cpu_text,
+                          "-" if tok is None else f"{tok:.2f}", f"{m['tcp_accepts_per_promotion']:.1f}"])
+        widths = [max(len(str(x[i])) for x in [head] + lines) for i in range(len(head))]
+        out = [f"agent case: {r['promotions']} x `promote run` dev -> stage ({r['image']}), {r['clients']} at a "
+               f"time, registries on {r['registry_address']} with TLS and {r['auth']} auth, layout "
+               f"'{r['layout']}'; medians of {len(r['rounds'])} round(s) (failures summed); "
+               f"case took {r['case_seconds']:.0f}s",
+               "  ".join(h.ljust(w) for h, w in zip(head, widths)), "  ".join("-" * w for w in widths)]
+        out += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines]
+        out.append(f"throughput agent / separate runs: {r['ratio']:.2f}x (target >= 3.00x); per round: " +
+                   ", ".join(f"{x['agent']['throughput'] / x['cli']['throughput']:.2f}x" for x in r["rounds"]))
+        return "\n".join(out)
+
     # -- output --
 
     def table(self):
@@ -453,6 +509,7 @@ class Bench:
             "command": " ".join(self.args.command_line),
             "started": started,
             "rounds": self.args.reps,
+            "agent_rounds": self.args.agent_reps,
             "quick": self.args.quick,
             "machine": {"nproc": os.cpu_count(), "load_start": load_start, "load_end": load(),
                         "promote": self.args.promote_origin or self.args.promote,
@@ -508,6 +565,10 @@ def main():
     ap.add_argument("--json", dest="json_file")
     ap.add_argument("--promote-jobs", type=int, default=0)
     ap.add_argument("--curl-parallel", type=int, default=8)
+    ap.add_argument("--agent-promotions", type=int, help="default 100 (--quick: 40)")
+    ap.add_argument("--agent-clients", type=int, default=20)
+    ap.add_argument("--agent-layout", choices=["one", "many"], default="one")
+    ap.add_argument("--agent-auth", choices=["token", "basic"], default="token")
     ap.add_argument("--command-line", nargs=argparse.REMAINDER, default=[])
     args = ap.parse_args()
 
@@ -520,7 +581,15 @@ def main():
     args.release_layer = (16 if q else 64) * KIB
     args.huge_size = 1 << 30
     args.huge_reps = min(args.reps, 3)
-    cases = {int(c) for c in args.cases.split(",") if c.strip()}
+    args.agent_reps = min(args.reps, 3)
+    args.agent_promotions = args.agent_promotions or (40 if q else 100)
+    if args.agent_promotions < 1 or args.agent_clients < 1:
+        ap.error("--agent-promotions and --agent-clients must be at least 1")
+    cases = {c.strip() for c in args.cases.split(",") if c.strip()}
+    unknown = cases - {"1", "2", "3", "4", "5", "6", "agent"}
+    if unknown:
+        ap.error(f"unknown case(s) {', '.join(sorted(unknown))}: choose from 1,2,3,4,5,6,agent")
+    cases = {int(c) if c.isdigit() else c for c in cases}
     if args.huge == "no" or (args.huge == "auto" and q):
         cases.discard(6)
     args.versions = {
@@ -532,7 +601,7 @@ def main():
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     load_start = load()
     bench = Bench(args)
-    log(f"{'quick' if q else 'full'} run: cases {sorted(cases)}, {args.reps} round(s) each; "
+    log(f"{'quick' if q else 'full'} run: cases {sorted(cases, key=str)}, {args.reps} round(s) each; "
         f"load average {load_start} on {os.cpu_count()} cores")
     try:
         bench.push_image(ImageSpec("bench/preflight", PLATFORMS[:1], 1, 1 * KIB))
@@ -542,24 +611,32 @@ def main():
         return 1
     failed = []
     for n, fn in [(1, bench.case1_large), (2, bench.case2_small_layers), (3, bench.case3_same_registry),
-                  (4, bench.case4_release), (5, bench.case5_rerun), (6, bench.case6_huge)]:
+                  (4, bench.case4_release), (5, bench.case5_rerun), (6, bench.case6_huge),
+                  ("agent", bench.case_agent)]:
         if n not in cases:
             continue
         try:
             fn()
-        except BenchError as e:
+        except (BenchError, bench_agent.AgentCaseError) as e:
             # The case is void; the others still run so one failure does not hide the rest.
             log(f"!! case {n} FAILED: {e}")
             failed.append(n)
-            bench.rows.append(Row(f"{n} {fn.__doc__ or fn.__name__}", "error", None, "copy ok, same digest",
-                                  False, Series(), Series(), error=str(e).splitlines()[0]))
+            if not any(r.error for r in bench.rows if r.case.startswith(str(n))):
+                bench.rows.append(Row(f"{n} {fn.__doc__ or fn.__name__}", "error", None, "copy ok, same digest",
+                                      False, Series(), Series(), error=str(e).splitlines()[0]))
 
     report = bench.report_json(started, load_start)
     print()
-    print(f"promote copy vs skopeo copy --all (medians of {args.reps} interleaved rounds"
-          f"{'; case 6: ' + str(args.huge_reps) if 6 in cases else ''}); "
-          f"load average start {load_start}, end {report['machine']['load_end']}, {os.cpu_count()} cores")
+    copy_cases = sorted(c for c in cases if isinstance(c, int))
+    what = (f"promote copy vs skopeo copy --all (medians of {args.reps} interleaved rounds"
+            f"{'; case 6: ' + str(args.huge_reps) if 6 in cases else ''}"
+            f"{'; agent case: ' + str(args.agent_reps) if 'agent' in cases else ''})") if copy_cases else \
+        f"promote agent vs separate CLI runs (medians of {args.agent_reps} rounds)"
+    print(f"{what}; load average start {load_start}, end {report['machine']['load_end']}, {os.cpu_count()} cores")
     print(bench.table())
+    if bench.agent_table():
+        print()
+        print(bench.agent_table())
     missed = [r for r in bench.rows if not r.ok and not r.error]
     counted = [r for r in bench.rows if r.result != "-"]
     print(f"\n{len([r for r in counted if r.result == 'PASS'])} of {len(counted)} targets met"
