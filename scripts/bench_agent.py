@@ -464,9 +464,6 @@ class AgentCase:
     def app(self, i):
         return "app" if self.o["layout"] == "one" else f"app{i:03d}"
 
-    def config_path(self, label, i):
-        return os.path.join(self.work, "configs", label, f"{self.app(i)}.yaml")
-
     def write_configs(self, label, stage_prefix):
         """promote.yaml for every application of the layout: dev -> stage, stage written under
         stage_prefix/ (a fresh repository per round and mode). Returns {app: path}."""
@@ -544,7 +541,7 @@ class AgentCase:
         records in dev that the stage-order gate of each timed promotion verifies."""
         paths = self.write_configs("setup", "setup")
         t0 = time.monotonic()
-        results = self.run_batch(paths, "agent", ["--branch", "develop"], check_stage=False)
+        results = self.run_batch(paths, "agent", ["--branch", "develop"])
         bad = [r for r in results if not r["ok"]]
         if bad:
             raise AgentCaseError(f"{len(bad)} of {len(results)} promotions into dev failed; first: {bad[0]['error']}")
@@ -562,7 +559,9 @@ class AgentCase:
             cmd += ["--ca-file", self.s.ca]
         return cmd
 
-    def run_batch(self, paths, mode, extra, check_stage=True):
+    def run_batch(self, paths, mode, extra):
+        """Every image's promotion, self.o["clients"] client processes at a time; one result
+        dict per image (latency from process start to exit, exit code, status, digest, error)."""
         env = self.s.client_env()
 
         def one(img):
