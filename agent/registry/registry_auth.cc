@@ -1,10 +1,12 @@
 #include "registry/registry_auth.h"
 
 #include <algorithm>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "registry/registry_error.h"
+#include "registry/retry.h"
 #include "registry/url.h"
 #include "util/base64.h"
 
@@ -130,7 +132,26 @@ Result<RegistryAuth::CachedToken> RegistryAuth::FetchToken(const Scopes& scopes,
     }
   }
   req.max_body_bytes = 1024 * 1024;
-  auto resp = http_->Do(req, cancel);
+  // A token service hiccup is as transient as a registry's: connection errors, 408, 429 and 5xx
+  // are retried with backoff (honouring Retry-After) like every other registry request.
+  RetryPolicy retry;
+  Result<HttpResponse> resp = http_->Do(req, cancel);
+  for (int attempt = 1; attempt < retry.max_attempts; ++attempt) {
+    std::chrono::milliseconds wait = retry.Backoff(attempt);
+    if (resp.ok()) {
+      int st = resp->status;
+      if (st != 408 && st != 429 && st < 500) break;
+      if (auto after = ParseRetryAfter(resp->Header("retry-after"))) wait = std::min(*after, retry.max_retry_after);
+    } else if (resp.status().code() != Code::kUnavailable) {
+      break;
+    }
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled");
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(50), wait));
+    }
+    resp = http_->Do(req, cancel);
+  }
   WipeString(form);
   for (auto& h : req.headers) WipeString(h);
   if (!resp.ok()) return resp.status().WithContext("token service for " + registry_);

@@ -434,3 +434,52 @@ TEST_CASE("bad agent addresses and agent.yaml are usage errors that touch nothin
   CHECK(agent.err.find("agent.yaml:1") != std::string::npos);
   CHECK(agent.err.find("tls") != std::string::npos);
 }
+
+TEST_CASE("an agent killed (SIGKILL) mid-promotion: nothing is tagged, and the re-run completes it") {
+  TestRegistry dev, stage;
+  SampleImage img = PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64", "linux/arm64"}, 2, 3000, 13});
+  FaultProxy stage_proxy(stage.base_url());
+  // Blobs go through; the first manifest PUT hangs, so the agent dies between blobs and manifests.
+  stage_proxy.SetRules(nlohmann::json::array({{{"method", "PUT"}, {"path", "/manifests/"}, {"fault", "stall"}}}));
+  TempDir dir;
+  const std::string password = "key-" + RandomPassword();
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  REQUIRE(pair.ok());
+  std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
+  std::string pub = dir.Write("cosign.pub", pair->public_key_pem);
+  std::string config = dir.Write("promote.yaml", "version: 1\nimage: app\nenvironments:\n"
+                                                 "  - name: dev\n    registry: " + dev.host() +
+                                                 "\n    repository: shop/app\n    stage-order: false\n"
+                                                 "  - name: stage\n    registry: " + stage_proxy.host() +
+                                                 "\n    repository: shop/app\n    mutable-tags: [stage]\n"
+                                                 "    stage-order: false\n    sign: true\n");
+  ::setenv("AGENT_TEST_KEY_PASSWORD", password.c_str(), 1);
+  const std::string agent_yaml =
+      std::string(kUnixAgent) + "signing: {key: file:" + key + ", password: env:AGENT_TEST_KEY_PASSWORD}\n";
+  const std::string sha = "2b2e927abcdef0123456789abcdef01234567890";
+  {
+    TestAgent agent(agent_yaml);
+    BackgroundCli cli({"--agent", agent.Address("unix://"), "-o", "json", "run", "-c", config, "--branch",
+                       "release/1.0", "--sha", sha, "--to", "stage"});
+    REQUIRE_MESSAGE(stage_proxy.WaitForHits(1, std::chrono::seconds(30)), cli.log() << agent.log());
+    agent.Signal(SIGKILL);
+    CHECK(agent.WaitForExit(std::chrono::seconds(10)) == "killed by signal 9");
+    std::string exit = cli.WaitForExit(std::chrono::seconds(20));
+    CHECK(exit == "exited with 4");  // the agent went away: unavailable
+    CHECK_FALSE(HasTag(stage, "shop/app", "stage"));
+    CHECK_FALSE(HasTag(stage, "shop/app", "sha-2b2e927"));
+  }
+  stage_proxy.SetRules(nlohmann::json::array());
+  TestAgent agent(agent_yaml);
+  ::unsetenv("AGENT_TEST_KEY_PASSWORD");
+  auto rerun = RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "run", "-c", config, "--branch",
+                           "release/1.0", "--sha", sha, "--to", "stage"});
+  INFO(rerun.out << rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  CHECK(rerun.Json()["status"] == "promoted");
+  CHECK(DigestAt(stage, "shop/app", "stage") == img.digest);
+  CHECK(DigestAt(stage, "shop/app", "sha-2b2e927") == img.digest);
+  auto verify = RunPromote({"-o", "json", "verify", "--key", pub, stage.host() + "/shop/app:stage",
+                            "--identity-policy", "ignore"});
+  CHECK(verify.exit_code == 0);
+}

@@ -20,6 +20,10 @@ optional) is found in the request target; `times` (optional) bounds how often it
   flip      forward, then flip one byte in the middle of the response body
   drip      forward, then send the response body slowly (`bytes_per_second`, default 2048)
   drop      forward nothing and close every connection from now on (the registry is gone)
+  unauth    forward without the Authorization header, so the registry answers its own 401 (a
+            bearer token that expired early)
+  redirect  answer 307 with Location: `location` (a registry redirecting somewhere else)
+  huge      answer 200 with Content-Length: `length` (default 10^12) and a few bytes, then close
 
 Plain HTTP only: promote's loopback registries are spoken to over HTTP.
 """
@@ -39,7 +43,8 @@ LOCK = threading.Lock()
 FIRED = {}
 DROPPED = threading.Event()
 
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
+              "expect"}
 
 
 def emit(obj):
@@ -136,6 +141,19 @@ class Handler(socketserver.StreamRequestHandler):
                                                                       len(payload))).encode() + payload)
                     self.wfile.flush()
                     continue
+                if fault == "redirect":
+                    self.wfile.write(("HTTP/1.1 307 Temporary Redirect\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n"
+                                      % rule.get("location", "http://203.0.113.1/")).encode())
+                    self.wfile.flush()
+                    continue
+                if fault == "huge":
+                    self.wfile.write(("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
+                                      "Docker-Content-Digest: sha256:%s\r\nContent-Length: %d\r\n\r\n{\"schemaVersion\""
+                                      % ("0" * 64, int(rule.get("length", 10 ** 12)))).encode())
+                    self.wfile.flush()
+                    return
+                if fault == "unauth":
+                    raw_headers = [(n, v) for n, v in raw_headers if n.lower() != "authorization"]
                 if upstream is None:
                     upstream = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=120)
                 send_headers = {n: v for n, v in raw_headers if n.lower() not in HOP_BY_HOP and n.lower() != "content-length"}

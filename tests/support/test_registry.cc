@@ -174,7 +174,8 @@ void TestRegistry::WriteConfig() const {
   } else if (options_.auth == RegistryAuth::kToken) {
     y << "auth:\n"
       << "  token:\n"
-      << "    realm: '" << token_server_->realm() << "'\n"
+      << "    realm: '" << (options_.token_realm ? options_.token_realm(token_server_->realm()) : token_server_->realm())
+      << "'\n"
       << "    service: '" << token_server_->options().service << "'\n"
       << "    issuer: '" << token_server_->options().issuer << "'\n"
       << "    rootcertbundle: '" << token_server_->signing_cert_path() << "'\n";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct RegistryOptions {
   std::vector<std::string> token_actions = {"*"};
   // Token auth only: 401 for anonymous token requests instead of a token with no access.
   bool token_reject_anonymous = false;
+  // Token auth only: given the token server's realm URL, the realm the registry announces
+  // instead (e.g. a FaultProxy in front of the token server). Unset: the token server's own.
+  std::function<std::string(const std::string& realm)> token_realm;
 };
 
 // One request as the registry's access log recorded it.
