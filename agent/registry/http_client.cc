@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 #include <cctype>
 #include <cstdlib>
 
@@ -87,13 +88,6 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return (t->cancel != nullptr && t->cancel->cancelled()) ? 1 : 0;
 }
 
-CURLcode OnSslContext(CURL*, void* ssl_ctx, void* user) {
-  const auto* tls = static_cast<const TlsOptions*>(user);
-  X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
-  if (X509_STORE_load_file(store, tls->ca_file.c_str()) != 1) return CURLE_SSL_CACERT_BADFILE;
-  return CURLE_OK;
-}
-
 }  // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
@@ -136,6 +130,32 @@ struct HttpClient::Shared {
   ~Shared() {
     for (CURL* h : idle) curl_easy_cleanup(h);
     curl_share_cleanup(share);
+    if (ca_store != nullptr) X509_STORE_free(ca_store);
+  }
+
+  // The trust store of every TLS connection: the system's roots plus TlsOptions::ca_file, parsed
+  // once per client. Left to itself libcurl re-reads the whole system bundle for each new
+  // connection of each handle, which was most of the CPU a short promotion spent.
+  std::once_flag ca_once;
+  X509_STORE* ca_store = nullptr;
+  bool ca_ok = false;
+  std::string ca_file;
+
+  X509_STORE* TrustStore() {
+    std::call_once(ca_once, [this] {
+      ca_store = X509_STORE_new();
+      if (ca_store == nullptr) return;
+      ca_ok = X509_STORE_set_default_paths(ca_store) == 1;
+      if (ca_ok && !ca_file.empty()) ca_ok = X509_STORE_load_file(ca_store, ca_file.c_str()) == 1;
+    });
+    return ca_ok ? ca_store : nullptr;
+  }
+
+  static CURLcode OnSslContext(CURL*, void* ssl_ctx, void* user) {
+    X509_STORE* store = static_cast<Shared*>(user)->TrustStore();
+    if (store == nullptr) return CURLE_SSL_CACERT_BADFILE;
+    SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx), store);
+    return CURLE_OK;
   }
   CURL* Acquire() {
     std::lock_guard lock(pool_mu);
@@ -151,7 +171,9 @@ struct HttpClient::Shared {
   }
 };
 
-HttpClient::HttpClient(TlsOptions tls) : shared_(std::make_unique<Shared>()), tls_(std::move(tls)) {}
+HttpClient::HttpClient(TlsOptions tls) : shared_(std::make_unique<Shared>()), tls_(std::move(tls)) {
+  shared_->ca_file = tls_.ca_file;
+}
 HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToken* cancel) {
@@ -196,10 +218,11 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToke
     bool https = request.url.rfind("https://", 0) == 0;
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
   }
-  if (!tls_.ca_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &OnSslContext);
-    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, &tls_);
-  }
+  // Trust comes from the shared store (see Shared::TrustStore), not from files curl would read.
+  curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+  curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+  curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Shared::OnSslContext);
+  curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, shared_.get());
 
   curl_slist*& hdrs = releaser.headers;
   for (const auto& hd : request.headers) hdrs = curl_slist_append(hdrs, hd.c_str());
