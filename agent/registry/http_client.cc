@@ -176,7 +176,58 @@ HttpClient::HttpClient(TlsOptions tls) : shared_(std::make_unique<Shared>()), tl
 }
 HttpClient::~HttpClient() = default;
 
+namespace {
+
+// "https" or "http", and the host (without port, brackets or credentials) of an absolute URL.
+std::pair<std::string, std::string> SchemeAndHost(const std::string& url) {
+  auto colon = url.find("://");
+  if (colon == std::string::npos) return {"", ""};
+  std::string scheme = Lower(url.substr(0, colon));
+  std::string rest = url.substr(colon + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+  if (!rest.empty() && rest[0] == '[') return {scheme, Lower(rest.substr(1, rest.find(']') - 1))};
+  return {scheme, Lower(rest.substr(0, rest.find(':')))};
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace
+
 Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToken* cancel) {
+  if (!request.follow_redirects) return DoOnce(request, cancel);
+  HttpRequest current = request;
+  for (int hop = 0;; ++hop) {
+    PROMOTE_ASSIGN_OR_RETURN(HttpResponse response, DoOnce(current, cancel));
+    bool redirect = response.status == 301 || response.status == 302 || response.status == 303 ||
+                    response.status == 307 || response.status == 308;
+    if (!redirect) return response;
+    std::string where = current.method + " " + UrlForMessages(request.url);
+    if (response.redirect_url.empty()) return RegistryError(where + ": redirect without a Location");
+    if (hop >= 5) return RegistryError(where + ": more than 5 redirects");
+    auto [from_scheme, from_host] = SchemeAndHost(current.url);
+    auto [to_scheme, to_host] = SchemeAndHost(response.redirect_url);
+    bool allowed = to_scheme == "https" || (to_scheme == "http" && from_scheme == "http" && IsLoopbackHost(to_host));
+    if (!allowed) {
+      return RegistryError(where + ": the registry redirected to " + UrlForMessages(response.redirect_url) +
+                           "; refused: redirects are followed only to HTTPS (or plain HTTP on loopback), never "
+                           "from HTTPS to HTTP");
+    }
+    if (to_host != from_host) {
+      // Credentials for the registry are not for wherever it sends us (e.g. pre-signed storage URLs).
+      std::vector<std::string> kept;
+      for (const auto& hd : current.headers) {
+        if (Lower(hd.substr(0, hd.find(':'))) != "authorization") kept.push_back(hd);
+      }
+      current.headers = std::move(kept);
+    }
+    current.url = response.redirect_url;
+  }
+}
+
+Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& request, const CancelToken* cancel) {
   CURL* h = shared_->Acquire();
   if (h == nullptr) return Internal("curl_easy_init failed");
   struct Releaser {
@@ -211,13 +262,8 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToke
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024L);
   curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024L);
-  if (request.follow_redirects) {
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-    // Never downgrade to plain HTTP on a redirect from HTTPS.
-    bool https = request.url.rfind("https://", 0) == 0;
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
-  }
+  // Redirects are followed by Do(), which checks each target first.
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   // Trust comes from the shared store (see Shared::TrustStore), not from files curl would read.
   curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
   curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
@@ -251,6 +297,12 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToke
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   response.status = status;
+  if (status >= 300 && status < 400) {
+    char* location = nullptr;
+    if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location != nullptr) {
+      response.redirect_url = location;
+    }
+  }
   if (rc != CURLE_OK) {
     std::string where = m + " " + UrlForMessages(request.url);
     if (rc == CURLE_ABORTED_BY_CALLBACK && cancel != nullptr && cancel->cancelled()) {

@@ -36,6 +36,9 @@ struct HttpRequest {
   // Only used for 2xx responses; error bodies are always buffered (bounded) for parsing.
   std::function<bool(const char* data, size_t len)> body_sink;
   size_t max_body_bytes = 8 * 1024 * 1024;
+  // Follow up to 5 redirects (registries send blob GETs to storage). Only to HTTPS, or to plain
+  // HTTP on a loopback host; never from HTTPS down to HTTP. The Authorization header is not sent
+  // to another host.
   bool follow_redirects = false;
 };
 
@@ -46,6 +49,7 @@ struct HttpResponse {
   std::multimap<std::string, std::string> headers;  // names lower-cased
   std::string body;                                  // buffered body (empty when streamed to a sink)
   bool body_truncated = false;                       // buffered body exceeded max_body_bytes
+  std::string redirect_url;                          // absolute Location of a 3xx response
 
   // First value of a header (name is case-insensitive), or "".
   std::string Header(std::string_view name) const;
@@ -65,6 +69,7 @@ class HttpClient {
   Result<HttpResponse> Do(const HttpRequest& request, const CancelToken* cancel = nullptr);
 
  private:
+  Result<HttpResponse> DoOnce(const HttpRequest& request, const CancelToken* cancel);
   struct Shared;
   std::unique_ptr<Shared> shared_;
   TlsOptions tls_;

@@ -214,3 +214,65 @@ TEST_CASE("fault matrix: transient faults end promoted, persistent ones fail cle
   }
   CHECK(cells == (static_cast<int>(faults.size()) * 2 - 1) * static_cast<int>(std::size(kSteps)));
 }
+
+TEST_CASE("registries that lie are refused with a clear error, and nothing is tagged") {
+  TestRegistry dev;
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 2, 3000, 43});
+  struct Case {
+    const char* name;
+    nlohmann::json rule;
+    std::string expect_code;  // "" = promoted
+    std::string expect_text;
+  };
+  const std::string loopback_blob = dev.base_url() + "/v2/app/blobs/" + img.blob_digests.back();
+  std::vector<Case> cases = {
+      {"manifest bytes that do not match the digest",
+       {{"method", "GET"}, {"path", "/manifests/sha256:"}, {"fault", "flip"}}, "data_loss|registry_error", ""},
+      {"a manifest with an enormous Content-Length",
+       {{"method", "GET"}, {"path", "/manifests/sha256:"}, {"fault", "huge"}}, "unavailable|registry_error", ""},
+      {"a blob redirected to plain HTTP off loopback",
+       {{"method", "GET"}, {"path", "/blobs/sha256:"}, {"fault", "redirect"}, {"location", "http://203.0.113.7/blob"}},
+       "registry_error", "redirect"},
+      {"a blob redirected to loopback (allowed)",
+       {{"method", "GET"}, {"path", "/blobs/" + img.blob_digests.back()}, {"fault", "redirect"},
+        {"location", loopback_blob}, {"times", 1}},
+       "", ""},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(std::string(c.name));
+    TestRegistry target;
+    FaultProxy proxy(dev.base_url());
+    proxy.SetRules(nlohmann::json::array({c.rule}));
+    auto start = std::chrono::steady_clock::now();
+    // By digest, so the manifest is fetched by digest and its bytes can be checked against it.
+    CliRun run = RunPromote({"-o", "json", "--progress-interval", "0", "copy", "--retries", "2", "-t", "v1",
+                             proxy.host() + "/app@" + img.digest, target.host() + "/app"},
+                            {}, 120);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(run.out << run.err);
+    auto j = run.Json();
+    std::string detail;
+    CHECK(TagIsSound(target, img, &detail));
+    CHECK(seconds < 30);  // refused, not waited out
+    if (c.expect_code.empty()) {
+      CHECK(run.exit_code == 0);
+      CHECK(j["digest"] == img.digest);
+      continue;
+    }
+    CHECK(run.exit_code != 0);
+    CHECK(("|" + c.expect_code + "|").find("|" + j["error"]["code"].get<std::string>() + "|") != std::string::npos);
+    CHECK(j["error"]["message"].get<std::string>().find(c.expect_text) != std::string::npos);
+    TestRegistryClient client(target);
+    auto head = client.get().HeadManifest("app", "v1", {promote::registry::RepositoryScope("app", "pull")});
+    REQUIRE(head.ok());
+    CHECK_FALSE(head->has_value());
+  }
+
+  // Header injection through a tag name never reaches a registry: the reference is refused.
+  TestRegistry target;
+  CliRun injected = RunPromote({"-o", "json", "copy", dev.host() + "/app:v1", target.host() + "/app:v1\r\nX-Evil: 1"});
+  CHECK(injected.exit_code == 2);
+  CliRun injected_tag = RunPromote({"-o", "json", "copy", "-t", "ok\r\nX-Evil: 1", dev.host() + "/app:v1", target.host() + "/app"});
+  CHECK(injected_tag.exit_code == 2);
+  CHECK(target.RequestCount("PUT", "/") == 0);
+}
