@@ -12,7 +12,8 @@ the RULES_JSON file on every request, so a test can change them while the proxy 
    "retry_after": "1", "times": 2}
 
 matches when `method` (optional) equals the request method and `path` (a regular expression,
-optional) is found in the request target; `times` (optional) bounds how often it fires. Faults:
+optional) is found in the request target; `times` (optional) bounds how often it fires and
+`probability` (optional, 0..1) makes it fire on that share of matching requests. Faults:
   status    answer `status` (with Retry-After when `retry_after` is set) without forwarding
   reset     close the connection without answering (after reading the request)
   stall     hold the request until the client goes away (nothing is forwarded)
@@ -29,6 +30,7 @@ Plain HTTP only: promote's loopback registries are spoken to over HTTP.
 """
 import http.client
 import json
+import random
 import re
 import socket
 import socketserver
@@ -67,6 +69,8 @@ def match(method, target):
         if r.get("method") and r["method"] != method:
             continue
         if r.get("path") and not re.search(r["path"], target):
+            continue
+        if "probability" in r and random.random() >= float(r["probability"]):
             continue
         with LOCK:
             n = FIRED.get(i, 0)
