@@ -8,6 +8,7 @@
 #include "cli/cancel_watch.h"
 #include "copy/copy_report.h"
 #include "oci/reference.h"
+#include "util/read_file.h"
 
 namespace promote::cli {
 
@@ -102,17 +103,10 @@ int PrintFailure(const GlobalFlags& global, const std::string& command, const St
 
 Result<v1::File> ReadRequestFile(const std::string& path, const std::string& what) {
   // Bounded: these are configs and keys, never images.
-  constexpr std::streamoff kMax = 4 << 20;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument(what + " " + path + ": cannot be read");
-  in.seekg(0, std::ios::end);
-  if (in.tellg() > kMax) return InvalidArgument(what + " " + path + ": larger than 4 MiB");
-  in.seekg(0);
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  PROMOTE_ASSIGN_OR_RETURN(std::string content, ReadSmallFile(path, what));
   v1::File f;
   f.set_name(path);
-  f.set_content(ss.str());
+  f.set_content(std::move(content));
   return f;
 }
 

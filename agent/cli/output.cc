@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "copy/copy_report.h"
+#include "service/operation.h"
 
 namespace promote::cli {
 
@@ -18,19 +19,6 @@ int ReportFailure(OutputFormat format, const std::string& command, const Status&
   if (format == OutputFormat::kJson) PrintJson(copy::ResultEnvelope(command, status, std::move(body)));
   std::cerr << "promote: " << status.message() << std::endl;
   return ExitCodeFor(status.code());
-}
-
-std::string HumanBytes(int64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
 }
 
 ProgressPrinter::ProgressPrinter(const copy::CopyProgress* progress, bool enabled, std::chrono::milliseconds interval)
@@ -70,8 +58,8 @@ void ProgressPrinter::PrintLine(bool final_line) {
                 static_cast<long long>(progress_->images_done.load()),
                 static_cast<long long>(progress_->images_total.load()),
                 static_cast<long long>(progress_->blobs_done.load()),
-                static_cast<long long>(progress_->blobs_total.load()), HumanBytes(done).c_str(),
-                HumanBytes(total).c_str(), pct, HumanBytes(progress_->bytes_streamed.load()).c_str(), secs);
+                static_cast<long long>(progress_->blobs_total.load()), service::HumanBytes(done).c_str(),
+                service::HumanBytes(total).c_str(), pct, service::HumanBytes(progress_->bytes_streamed.load()).c_str(), secs);
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s%s", line, final_line ? "\n" : "");
   } else {

@@ -25,9 +25,6 @@ void PrintJson(const nlohmann::json& j);
 int ReportFailure(OutputFormat format, const std::string& command, const Status& status,
                   nlohmann::json body = nlohmann::json::object());
 
-// "24.0 MiB"
-std::string HumanBytes(int64_t bytes);
-
 // Prints copy progress to stderr until destroyed. Interval: `interval` on a non-TTY, 200 ms on
 // a TTY. Prints nothing when `enabled` is false.
 class ProgressPrinter {

@@ -7,18 +7,12 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "oci/reference.h"
+#include "util/read_file.h"
 #include "api/status_mapping.h"
 
 namespace promote::client {
 namespace {
 
-Result<std::string> ReadFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument(what + " " + path + ": cannot be read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool IsLoopbackHostPort(const std::string& host_port) {
   std::string host = host_port;
@@ -79,14 +73,14 @@ Result<std::unique_ptr<AgentClient>> AgentClient::Create(const AgentEndpoint& en
     }
     grpc::SslCredentialsOptions ssl;
     if (!endpoint.ca_file.empty()) {
-      PROMOTE_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(endpoint.ca_file, "agent CA file"));
+      PROMOTE_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadSmallFile(endpoint.ca_file, "agent CA file"));
     }
     if (endpoint.cert_file.empty() != endpoint.key_file.empty()) {
       return InvalidArgument("an agent client certificate needs both the certificate and its key");
     }
     if (!endpoint.cert_file.empty()) {
-      PROMOTE_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(endpoint.cert_file, "agent client certificate"));
-      PROMOTE_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(endpoint.key_file, "agent client key"));
+      PROMOTE_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadSmallFile(endpoint.cert_file, "agent client certificate"));
+      PROMOTE_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadSmallFile(endpoint.key_file, "agent client key"));
     }
     creds = grpc::SslCredentials(ssl);
   }

@@ -11,17 +11,11 @@
 
 #include "policy/secret_ref.h"
 #include "sign/cosign_key.h"
+#include "util/read_file.h"
 
 namespace promote::server {
 namespace {
 
-Result<std::string> ReadFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument(what + " " + path + ": cannot be read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Registry credentials of agent.yaml, resolved now so a missing variable stops the start.
 Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::AgentConfig& config) {
@@ -58,11 +52,11 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::Ag
   if (!config.tls()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  PROMOTE_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(config.tls_cert, "tls.cert"));
-  PROMOTE_ASSIGN_OR_RETURN(pair.private_key, ReadFile(config.tls_key, "tls.key"));
+  PROMOTE_ASSIGN_OR_RETURN(pair.cert_chain, ReadSmallFile(config.tls_cert, "tls.cert"));
+  PROMOTE_ASSIGN_OR_RETURN(pair.private_key, ReadSmallFile(config.tls_key, "tls.key"));
   options.pem_key_cert_pairs.push_back(std::move(pair));
   if (!config.tls_client_ca.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(config.tls_client_ca, "tls.client_ca"));
+    PROMOTE_ASSIGN_OR_RETURN(options.pem_root_certs, ReadSmallFile(config.tls_client_ca, "tls.client_ca"));
     // With tokens as well, a caller may use either; otherwise the certificate is required.
     options.client_certificate_request =
         config.token_file.empty() ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY

@@ -10,12 +10,6 @@
 namespace promote::service {
 namespace {
 
-std::string List(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& t : v) s += (s.empty() ? "" : ", ") + t;
-  return s.empty() ? std::string("-") : s;
-}
-
 void RenderText(const std::vector<copy::CopyReport>& reports, Outcome* out) {
   std::ostringstream text, diag;
   for (const auto& r : reports) {
@@ -36,8 +30,8 @@ void RenderText(const std::vector<copy::CopyReport>& reports, Outcome* out) {
       for (const auto& p : r.platforms) text << " " << p;
       text << "\n";
     }
-    text << "  tags: written " << List(r.tags_written) << "; unchanged " << List(r.tags_unchanged) << "; moved "
-         << List(r.tags_moved) << "\n"
+    text << "  tags: written " << JoinOrDash(r.tags_written) << "; unchanged " << JoinOrDash(r.tags_unchanged) << "; moved "
+         << JoinOrDash(r.tags_moved) << "\n"
          << "  time: " << r.duration_ms << " ms\n";
   }
   out->text = text.str();

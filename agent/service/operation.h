@@ -80,4 +80,7 @@ Outcome FailedOutcome(const std::string& command, const Status& status,
 // "24.0 MiB"
 std::string HumanBytes(int64_t bytes);
 
+// "a, b, c", or "-" for none: lists in the text results.
+std::string JoinOrDash(const std::vector<std::string>& items);
+
 }  // namespace promote::service

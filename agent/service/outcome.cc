@@ -43,4 +43,10 @@ std::string HumanBytes(int64_t bytes) {
   return buf;
 }
 
+std::string JoinOrDash(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& t : items) s += (s.empty() ? "" : ", ") + t;
+  return s.empty() ? std::string("-") : s;
+}
+
 }  // namespace promote::service

@@ -8,12 +8,6 @@
 namespace promote::service {
 namespace {
 
-std::string List(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& t : v) s += (s.empty() ? "" : ", ") + t;
-  return s.empty() ? std::string("-") : s;
-}
-
 std::string RenderText(const promotion::RunResult& r) {
   if (r.digest.empty()) return "";
   std::ostringstream text;
@@ -21,8 +15,8 @@ std::string RenderText(const promotion::RunResult& r) {
        << "  " << r.from_reference << "\n  -> " << r.to_reference << "\n";
   text << "  blobs: " << r.blobs.copied << " copied, " << r.blobs.mounted << " mounted, " << r.blobs.skipped
        << " skipped\n"
-       << "  tags: written " << List(r.tags_written) << "; moved " << List(r.tags_moved) << "; unchanged "
-       << List(r.tags_unchanged) << (r.tags_refused.empty() ? "" : "; refused " + List(r.tags_refused)) << "\n";
+       << "  tags: written " << JoinOrDash(r.tags_written) << "; moved " << JoinOrDash(r.tags_moved) << "; unchanged "
+       << JoinOrDash(r.tags_unchanged) << (r.tags_refused.empty() ? "" : "; refused " + JoinOrDash(r.tags_refused)) << "\n";
   for (const auto& g : r.gates) text << "  gate " << g.name << ": " << g.verdict << " — " << g.detail << "\n";
   if (!r.signature_reference.empty()) text << "  signature: " << r.signature_reference << "\n";
   if (!r.record_reference.empty()) text << "  record: " << r.record_reference << "\n";

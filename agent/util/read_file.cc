@@ -1,0 +1,22 @@
+#include "util/read_file.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace promote {
+
+Result<std::string> ReadSmallFile(const std::string& path, const std::string& what, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument(what + " " + path + ": cannot be read");
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size < 0 || static_cast<size_t>(size) > max_bytes) {
+    return InvalidArgument(what + " " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
+  }
+  in.seekg(0);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace promote
