@@ -148,6 +148,14 @@ Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& sco
         PROMOTE_RETURN_IF_ERROR(auth_.Configure(challenge));
       }
       auth_.Invalidate(scopes);
+      // A streamed body cannot be sent twice: the stream is spent. Say so at once, so the
+      // caller restarts the upload from its source (with the new token) instead of this request
+      // waiting for bytes that will never come.
+      if (request.body_reader) {
+        return Unavailable(request.method + " " + request.url.substr(0, request.url.find('?')) +
+                           ": the registry refused the token during a streamed upload (HTTP 401); the upload "
+                           "must be restarted");
+      }
       --attempt;
       continue;
     }

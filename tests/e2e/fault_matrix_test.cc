@@ -172,12 +172,6 @@ TEST_CASE("fault matrix: transient faults end promoted, persistent ones fail cle
       std::vector<std::future<Cell>> row;
       for (const auto& step : kSteps) {
         row.push_back(std::async(std::launch::async, [&dev, &img, &step, &fault, persistent] {
-          // Known and open: a 401 on the final PUT of a streamed blob upload is only noticed when
-          // the transfer's low-speed timeout (60 s) fires; the retry then succeeds. Left out of
-          // the matrix until fixed, so it does not cost a minute per run.
-          if (std::string(fault.name) == "expired token" && std::string(step.name) == "blob PUT") {
-            return Cell{"known-slow", true, ""};
-          }
           return RunCell(dev, img, step, fault, persistent);
         }));
       }
@@ -192,7 +186,6 @@ TEST_CASE("fault matrix: transient faults end promoted, persistent ones fail cle
         CAPTURE(step_name);
         CAPTURE(persistent);
         INFO(cell.detail);
-        if (cell.outcome == "known-slow") continue;
         // The promise that holds in every cell.
         CHECK(cell.tag_sound);
         // Every outcome is a result: promoted, or an error code naming what failed.
