@@ -30,6 +30,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/promote-action-test.XXXXXX")
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
+  [ -z "${agent_pid:-}" ] || kill "$agent_pid" 2>/dev/null || true
   stop_registries
   rm -rf "$work"
 }
@@ -554,6 +555,54 @@ expect_eq "stub crash: exit" "$RUN_CODE" 139
 expect_contains "stub crash: annotation" "$RUN_OUT" "::error title=promote%3A internal error::promote exited with 139 and printed no JSON"
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=empty
 expect_eq "stub silent success: exit" "$RUN_CODE" 5
+
+# ---------------------------------------------------------------------------------------------
+# Through a real promote agent (the `agent` input): the agent holds the stage and prod credentials
+# and the signing key; the workflow passes none of them. develop -> dev, release -> stage,
+# main -> prod, each a promotion the agent performs.
+cat >"$work/agent.yaml" <<EOF
+listen: [unix://$work/agent.sock]
+registries:
+  - {host: "$stage", username: $stage_user, password: env:AGENT_STAGE_PASSWORD}
+  - {host: "$prod", username: $prod_user, password: env:AGENT_PROD_PASSWORD}
+signing: {key: file:$work/cosign.key, password: env:AGENT_KEY_PASSWORD}
+log: {format: json}
+EOF
+AGENT_STAGE_PASSWORD=$stage_password AGENT_PROD_PASSWORD=$prod_password AGENT_KEY_PASSWORD=$key_password \
+  "$promote_cli" agent -c "$work/agent.yaml" >"$work/agent.out" 2>"$work/agent.err" &
+agent_pid=$!
+# The agent prints one line once it serves.
+deadline=$((SECONDS + 20))
+until grep -q '"listening"' "$work/agent.out" 2>/dev/null; do
+  if ! kill -0 "$agent_pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+    log "the agent did not start:"
+    cat "$work/agent.err" >&2
+    exit 1
+  fi
+  sleep 0.05
+done
+third=5a5b5c5d5e5f5a5b5c5d5e5f5a5b5c5d5e5f5a5b
+third_digest=$(push_image "$dev" shop/payment-svc sha-5a5b5c5)
+agent_input=(INPUT_AGENT="unix://$work/agent.sock" INPUT_SIGNING_KEY= INPUT_SIGNING_PASSWORD=)
+run_action "${agent_input[@]}" INPUT_BRANCH=develop INPUT_SHA="$third"
+expect_eq "agent: dev exit" "$RUN_CODE" 0
+expect_contains "agent: announced" "$RUN_OUT" "agent: unix://$work/agent.sock"
+run_action "${agent_input[@]}" INPUT_BRANCH=release/v3.0.0 INPUT_SHA="$third" INPUT_TO=stage
+expect_eq "agent: stage exit" "$RUN_CODE" 0
+expect_eq "agent: stage status" "$(output status)" promoted
+run_action "${agent_input[@]}" INPUT_BRANCH=main INPUT_SHA="$third" INPUT_TO=prod
+expect_eq "agent: prod exit" "$RUN_CODE" 0
+expect_eq "agent: prod status" "$(output status)" promoted
+expect_eq "agent: prod digest" "$(output digest)" "$third_digest"
+expect_match "agent: prod signature" "$(output signature-ref)" 'sha256-[0-9a-f]{64}\.sig$'
+expect_eq "agent: prod tag" "$(tag_digest "$prod" shop/payment-svc prod "$prod_user" "$prod_password")" "$third_digest"
+expect_clean_log "agent"
+expect_contains "agent: calls logged" "$(cat "$work/agent.err")" '"method":"Run"'
+expect_not_contains "agent: no password in its log" "$(cat "$work/agent.err")" "$prod_password"
+kill -TERM "$agent_pid"
+wait "$agent_pid" && agent_code=0 || agent_code=$?
+expect_eq "agent: clean shutdown" "$agent_code" 0
+agent_pid=
 
 # ---------------------------------------------------------------------------------------------
 total=$((passed + failed))
