@@ -87,6 +87,11 @@ Result<Secret> RegistryAuth::Authorization(const Scopes& scopes, const CancelTok
   PROMOTE_ASSIGN_OR_RETURN(CachedToken fresh, FetchToken(scopes, cancel));
   Secret header("Bearer " + std::string(fresh.token.reveal()));
   std::lock_guard lock(mu_);
+  // Expired tokens are dropped as new ones arrive: an agent meets ever new repositories (scopes),
+  // and the cache must not grow with all it ever saw.
+  for (auto it = tokens_.begin(); it != tokens_.end();) {
+    it = it->second.expires <= std::chrono::steady_clock::now() ? tokens_.erase(it) : std::next(it);
+  }
   tokens_[key] = std::move(fresh);
   ++tokens_fetched_;
   return header;

@@ -382,17 +382,33 @@ Status RegistryClient::UploadChunked(const UploadSession& session, const oci::Di
 Status RegistryClient::PushBlobBytes(const std::string& repo, const std::string& bytes, const Scopes& scopes,
                                      const CancelToken* cancel) {
   oci::Digest digest = oci::Digest::Of(bytes);
-  PROMOTE_ASSIGN_OR_RETURN(bool exists, BlobExists(repo, digest, scopes, cancel));
-  if (exists) return OkStatus();
-  PROMOTE_ASSIGN_OR_RETURN(UploadSession session, StartUpload(repo, std::nullopt, "", scopes, cancel));
-  size_t offset = 0;
-  BodyReader reader = [&](char* buf, size_t len) -> size_t {
-    size_t n = std::min(len, bytes.size() - offset);
-    std::copy_n(bytes.data() + offset, n, buf);
-    offset += n;
-    return n;
-  };
-  return UploadMonolithic(session, digest, static_cast<int64_t>(bytes.size()), reader, scopes, cancel);
+  // The bytes are in memory, so a transient failure (5xx, 429, a reset) is retried with a fresh
+  // upload session: signatures and records must not fail a promotion that the same fault would
+  // not fail for an image blob.
+  Status last;
+  std::chrono::milliseconds waited{0};
+  for (int attempt = 1;; ++attempt) {
+    PROMOTE_ASSIGN_OR_RETURN(bool exists, BlobExists(repo, digest, scopes, cancel));
+    if (exists) return OkStatus();
+    last = [&]() -> Status {
+      PROMOTE_ASSIGN_OR_RETURN(UploadSession session, StartUpload(repo, std::nullopt, "", scopes, cancel));
+      size_t offset = 0;
+      BodyReader reader = [&](char* buf, size_t len) -> size_t {
+        size_t n = std::min(len, bytes.size() - offset);
+        std::copy_n(bytes.data() + offset, n, buf);
+        offset += n;
+        return n;
+      };
+      return UploadMonolithic(session, digest, static_cast<int64_t>(bytes.size()), reader, scopes, cancel);
+    }();
+    if (last.ok() || last.code() != Code::kUnavailable || attempt >= options_.retry.max_attempts) return last;
+    std::chrono::milliseconds wait = options_.retry.Backoff(attempt);
+    if (waited + wait > options_.retry.max_total_wait) return last;
+    waited += wait;
+    spdlog::debug("retrying the upload of {} to {}/{} ({})", digest.str(), host_, repo, last.message());
+    SleepCancellable(wait, cancel);
+    if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled");
+  }
 }
 
 Result<std::optional<oci::Manifest>> RegistryClient::GetReferrers(const std::string& repo,

@@ -11,9 +11,11 @@
 #include <memory>
 #include <set>
 
+#include "sign/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/test_agent.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_registry.h"
 
 using namespace promote::testing;
@@ -268,4 +270,29 @@ TEST_CASE("registries that lie are refused with a clear error, and nothing is ta
   CliRun injected_tag = RunPromote({"-o", "json", "copy", "-t", "ok\r\nX-Evil: 1", dev.host() + "/app:v1", target.host() + "/app"});
   CHECK(injected_tag.exit_code == 2);
   CHECK(target.RequestCount("PUT", "/") == 0);
+}
+
+TEST_CASE("signature and record uploads survive a transient failure like image blobs do") {
+  TestRegistry reg;
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 1000, 44});
+  TempDir dir;
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret("pw"));
+  REQUIRE(pair.ok());
+  std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
+  std::string pub = dir.Write("cosign.pub", pair->public_key_pem);
+  for (const std::string fault : {"status", "reset"}) {
+    CAPTURE(fault);
+    FaultProxy proxy(reg.base_url());
+    // The first blob upload (the signature payload) fails once.
+    proxy.SetRules(nlohmann::json::array(
+        {{{"method", "PUT"}, {"path", "/blobs/uploads/"}, {"fault", fault}, {"status", 503}, {"times", 1}}}));
+    CliRun sign = RunPromote({"-o", "json", "sign", "--key", key, proxy.host() + "/app:v1"},
+                             {{"PROMOTE_KEY_PASSWORD", "pw"}});
+    INFO(sign.out << sign.err);
+    CHECK(sign.exit_code == 0);
+    CHECK(proxy.Hits().size() == 1);
+    CliRun verify = RunPromote({"-o", "json", "verify", "--key", pub, "--identity-policy", "ignore",
+                                reg.host() + "/app@" + img.digest});
+    CHECK(verify.exit_code == 0);
+  }
 }

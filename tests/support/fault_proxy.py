@@ -167,7 +167,9 @@ class Handler(socketserver.StreamRequestHandler):
                 send_headers["Content-Length"] = str(len(body))
                 upstream.request(method, target, body=body, headers=send_headers)
                 resp = upstream.getresponse()
-                data = resp.read() if method != "HEAD" else b""
+                # Read to the end even for HEAD (b""), so the kept-alive upstream connection is ready
+                # for the next request.
+                data = resp.read()
                 out_headers = [(n, v) for n, v in resp.getheaders() if n.lower() not in HOP_BY_HOP]
                 length = None
                 for n, v in out_headers:
