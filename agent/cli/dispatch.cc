@@ -1,9 +1,7 @@
 #include "cli/dispatch.h"
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/cancel_watch.h"
 #include "copy/copy_report.h"
@@ -39,12 +37,7 @@ Result<client::AgentEndpoint> AgentEndpointFromFlags(const GlobalFlags& global) 
   e.key_file = !global.agent_key.empty() ? global.agent_key : Env("PROMOTE_AGENT_KEY");
   std::string token_file = !global.agent_token_file.empty() ? global.agent_token_file : Env("PROMOTE_AGENT_TOKEN_FILE");
   if (!token_file.empty()) {
-    std::ifstream in(token_file, std::ios::binary);
-    if (!in) return InvalidArgument("agent token file " + token_file + ": cannot be read");
-    std::string line;
-    std::getline(in, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    e.token = Secret(std::move(line));
+    PROMOTE_ASSIGN_OR_RETURN(e.token, ReadSecretLine(token_file, "agent token file"));
   } else if (const char* t = std::getenv("PROMOTE_AGENT_TOKEN")) {
     e.token = Secret(t);
   }

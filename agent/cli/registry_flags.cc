@@ -1,21 +1,11 @@
 #include "cli/registry_flags.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+
+#include "util/read_file.h"
 
 namespace promote::cli {
 namespace {
-
-// Reads a password file: the first line, without its newline (as skopeo and docker do).
-Result<Secret> ReadPasswordFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("password file " + path + ": cannot be read");
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return Secret(std::move(line));
-}
 
 Result<std::optional<registry::Credentials>> ExplicitCredentials(const std::string& username,
                                                                  const std::string& password_file,
@@ -33,7 +23,7 @@ Result<std::optional<registry::Credentials>> ExplicitCredentials(const std::stri
   registry::Credentials c;
   c.username = username;
   if (!password_file.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(c.password, ReadPasswordFile(password_file));
+    PROMOTE_ASSIGN_OR_RETURN(c.password, ReadSecretLine(password_file, "password file"));
   } else {
     c.password = Secret(env);
   }

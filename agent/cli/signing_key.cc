@@ -1,19 +1,14 @@
 #include "cli/signing_key.h"
 
 #include <cstdlib>
-#include <fstream>
 
+#include "util/read_file.h"
 
 namespace promote::cli {
 
 Result<std::optional<Secret>> FindKeyPassphrase(const std::string& password_file) {
   if (!password_file.empty()) {
-    std::ifstream in(password_file, std::ios::binary);
-    if (!in) return InvalidArgument("key password file " + password_file + ": cannot be read");
-    std::string line;
-    std::getline(in, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    Secret secret(std::move(line));
+    PROMOTE_ASSIGN_OR_RETURN(Secret secret, ReadSecretLine(password_file, "key password file"));
     return std::optional<Secret>(std::move(secret));
   }
   for (const char* name : {"PROMOTE_KEY_PASSWORD", "COSIGN_PASSWORD"}) {

@@ -1,10 +1,8 @@
 #include "policy/agent_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "oci/reference.h"
 #include "policy/yaml_reader.h"
+#include "util/read_file.h"
 
 namespace promote::policy {
 namespace {
@@ -225,11 +223,8 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
 }
 
 Result<AgentConfig> LoadAgentConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("agent config " + path + ": cannot be read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ParseAgentConfig(ss.str(), path);
+  PROMOTE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, "agent config"));
+  return ParseAgentConfig(text, path);
 }
 
 }  // namespace promote::policy

@@ -19,4 +19,14 @@ Result<std::string> ReadSmallFile(const std::string& path, const std::string& wh
   return ss.str();
 }
 
+Result<Secret> ReadSecretLine(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument(what + " " + path + ": cannot be read");
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  Secret secret(std::move(line));
+  return secret;
+}
+
 }  // namespace promote

@@ -53,14 +53,10 @@ std::string Normalised(std::string text, const std::vector<std::string>& hosts) 
 }
 
 std::string WaitForLogLine(const TestAgent& agent, const std::string& needle, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string log = agent.log();
-    if (log.find(needle) != std::string::npos) return log;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!WaitUntil([&] { return agent.log().find(needle) != std::string::npos; }, timeout)) {
+    FAIL("the agent never logged '" << needle << "'; log:\n" << agent.log());
   }
-  FAIL("the agent never logged '" << needle << "'; log:\n" << agent.log());
-  return "";
+  return agent.log();
 }
 
 // The CLI started in the background (for tests that interrupt it); its output goes to a log.
@@ -72,12 +68,7 @@ struct BackgroundCli {
     process = std::make_unique<ChildProcess>(args, dir.path() + "/cli.log");
   }
   std::string WaitForExit(std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!process->Running()) return process->DescribeExit();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return "";
+    return WaitUntil([&] { return !process->Running(); }, timeout) ? process->DescribeExit() : "";
   }
   std::string log() const { return ReadFile(dir.path() + "/cli.log"); }
 };

@@ -44,6 +44,15 @@ nlohmann::json WaitForJsonLine(const std::string& path, const std::string& key, 
 
 }  // namespace
 
+bool WaitUntil(const std::function<bool()>& done, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 TestAgent::TestAgent(const std::string& yaml) : dir_(std::make_unique<TempDir>()) {
   std::string text = yaml;
   for (size_t at = text.find("{dir}"); at != std::string::npos; at = text.find("{dir}")) {
@@ -71,12 +80,7 @@ int TestAgent::pid() const { return process_->pid(); }
 void TestAgent::Signal(int sig) { ::kill(process_->pid(), sig); }
 
 std::string TestAgent::WaitForExit(std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!process_->Running()) return process_->DescribeExit();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return "";
+  return WaitUntil([&] { return !process_->Running(); }, timeout) ? process_->DescribeExit() : "";
 }
 
 FaultProxy::FaultProxy(const std::string& upstream_base_url) : dir_(std::make_unique<TempDir>()) {
@@ -109,12 +113,7 @@ std::vector<nlohmann::json> FaultProxy::Hits() const {
 }
 
 bool FaultProxy::WaitForHits(size_t count, std::chrono::seconds timeout) const {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Hits().size() >= count) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+  return WaitUntil([&] { return Hits().size() >= count; }, timeout);
 }
 
 }  // namespace promote::testing

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,10 @@ namespace promote::testing {
 
 class ChildProcess;
 class TempDir;
+
+// Polls `done` every 20 ms until it returns true (true) or `timeout` passes (false): for waiting
+// on a process's output or exit, which nothing signals to the test.
+bool WaitUntil(const std::function<bool()>& done, std::chrono::seconds timeout);
 
 class TestAgent {
  public:
