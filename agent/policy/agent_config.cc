@@ -1,5 +1,7 @@
 #include "policy/agent_config.h"
 
+#include <grp.h>
+
 #include "oci/reference.h"
 #include "policy/yaml_reader.h"
 #include "util/read_file.h"
@@ -26,6 +28,20 @@ Result<int> ParseMode(const Reader& r, const YAML::Node& n) {
   int mode = std::stoi(v, nullptr, 8);
   if ((mode & 0007) != 0) return r.Error(n, "socket_mode must not give other users access (" + v + ")");
   return mode;
+}
+
+// A group name, or a number for a group without a name on this host.
+Result<int> ParseGroup(const Reader& r, const YAML::Node& n) {
+  PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(n, "socket_group"));
+  if (v.empty()) return r.Error(n, "socket_group must name a group");
+  if (v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos) return std::stoi(v);
+  std::vector<char> buffer(16384);
+  struct group entry {};
+  struct group* found = nullptr;
+  if (::getgrnam_r(v.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    return r.Error(n, "socket_group '" + v + "': no such group on this host");
+  }
+  return static_cast<int>(found->gr_gid);
 }
 
 }  // namespace
@@ -95,7 +111,7 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
   c.origin = origin;
   try {
     PROMOTE_RETURN_IF_ERROR(r.Keys(root, "agent config",
-                                   {"version", "listen", "socket_mode", "tls", "auth", "registries", "docker_config",
+                                   {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries", "docker_config",
                                     "ca_file", "plain_http", "signing", "scanners", "limits",
                                     "allow_request_credentials", "log", "shutdown_grace_seconds"}));
     if (root["version"]) {
@@ -112,6 +128,9 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
     }
     if (root["socket_mode"]) {
       PROMOTE_ASSIGN_OR_RETURN(c.socket_mode, ParseMode(r, root["socket_mode"]));
+    }
+    if (root["socket_group"]) {
+      PROMOTE_ASSIGN_OR_RETURN(c.socket_group, ParseGroup(r, root["socket_group"]));
     }
     if (const auto& tls = root["tls"]) {
       PROMOTE_RETURN_IF_ERROR(r.Keys(tls, "tls", {"cert", "key", "client_ca"}));

@@ -5,6 +5,7 @@
 //
 //   listen: [unix:///run/promote/agent.sock, tcp://0.0.0.0:7443]
 //   socket_mode: "0660"
+//   socket_group: promote
 //   tls: {cert: server.pem, key: server.key, client_ca: clients-ca.pem}
 //   auth: {token_file: /etc/promote/tokens}
 //   registries:
@@ -63,6 +64,7 @@ struct AgentConfig {
   std::string origin;
   std::vector<ListenAddress> listen;
   int socket_mode = 0660;
+  int socket_group = -1;  // the unix sockets' group (a gid); -1 leaves the agent's own
   std::string tls_cert, tls_key, tls_client_ca;  // paths; client_ca turns on mTLS
   std::string token_file;                        // bearer tokens accepted, one per line
   std::vector<AgentRegistryCredentials> registries;

@@ -71,6 +71,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   std::unique_ptr<AgentServer> s(new AgentServer());
   s->config_ = config;
   s->log_ = std::make_unique<RequestLog>(config.log_json, config.log_level);
+  s->log_->CaptureLibraryLog();
 
   service::ServiceSettings settings;
   PROMOTE_ASSIGN_OR_RETURN(settings.keychain, BuildKeychain(config));
@@ -117,6 +118,10 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   ::umask(old_umask);
   if (!s->server_) return Unavailable("the agent could not listen on its addresses (in use, or not permitted)");
   for (const auto& path : s->socket_paths_) {
+    if (config.socket_group >= 0 && ::chown(path.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(config.socket_group)) != 0) {
+      return InvalidArgument("listen unix:" + path + ": cannot give it to socket_group " +
+                              std::to_string(config.socket_group) + " (the agent must be root or a member)");
+    }
     if (::chmod(path.c_str(), static_cast<mode_t>(config.socket_mode)) != 0) {
       return Internal("listen unix:" + path + ": cannot set its permissions");
     }

@@ -1,5 +1,8 @@
 #include "server/request_log.h"
 
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <mutex>
 
@@ -21,6 +24,38 @@ std::mutex& LogMutex() {
   return mu;
 }
 
+spdlog::level::level_enum SpdlogLevel(int rank) {
+  switch (rank) {
+    case 0: return spdlog::level::debug;
+    case 1: return spdlog::level::info;
+    case 2: return spdlog::level::warn;
+    case 3: return spdlog::level::err;
+    default: return spdlog::level::off;
+  }
+}
+
+// Holds a copy of the RequestLog (two settings), so the sink outlives no one it points to.
+class RequestLogSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit RequestLogSink(RequestLog log) : log_(std::move(log)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    nlohmann::json fields = {{"message", std::string(msg.payload.data(), msg.payload.size())}};
+    switch (msg.level) {
+      case spdlog::level::trace:
+      case spdlog::level::debug: log_.Debug("log", fields); break;
+      case spdlog::level::info: log_.Info("log", fields); break;
+      case spdlog::level::warn: log_.Warn("log", fields); break;
+      default: log_.Error("log", fields); break;
+    }
+  }
+  void flush_() override {}
+
+ private:
+  RequestLog log_;
+};
+
 }  // namespace
 
 RequestLog::RequestLog(bool json, const std::string& level) : json_(json), min_rank_(Rank(level)) {}
@@ -29,6 +64,14 @@ void RequestLog::Info(const std::string& event, const nlohmann::json& fields) co
 void RequestLog::Warn(const std::string& event, const nlohmann::json& fields) const { Write("warn", 2, event, fields); }
 void RequestLog::Error(const std::string& event, const nlohmann::json& fields) const {
   Write("error", 3, event, fields);
+}
+
+void RequestLog::Debug(const std::string& event, const nlohmann::json& fields) const { Write("debug", 0, event, fields); }
+
+void RequestLog::CaptureLibraryLog() const {
+  auto logger = std::make_shared<spdlog::logger>("promote", std::make_shared<RequestLogSink>(*this));
+  logger->set_level(SpdlogLevel(min_rank_));
+  spdlog::set_default_logger(std::move(logger));
 }
 
 void RequestLog::Write(const char* level, int rank, const std::string& event, const nlohmann::json& fields) const {

@@ -16,6 +16,12 @@ class RequestLog {
   void Info(const std::string& event, const nlohmann::json& fields) const;
   void Warn(const std::string& event, const nlohmann::json& fields) const;
   void Error(const std::string& event, const nlohmann::json& fields) const;
+  void Debug(const std::string& event, const nlohmann::json& fields) const;
+
+  // Sends what the libraries log through spdlog (blob retries, registry warnings) to this log,
+  // as {"event": "log", "message": …} lines in its format and at its level, instead of spdlog's
+  // own text lines on stderr.
+  void CaptureLibraryLog() const;
 
  private:
   void Write(const char* level, int rank, const std::string& event, const nlohmann::json& fields) const;

@@ -2,12 +2,17 @@
 // Transports (unix socket, TCP + TLS + token, mTLS), refusals, identical output in both modes,
 // cancellation, graceful shutdown, concurrency, and the agent's own credentials and key.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <future>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "sign/cosign_key.h"
@@ -73,6 +78,41 @@ struct BackgroundCli {
   std::string log() const { return ReadFile(dir.path() + "/cli.log"); }
 };
 
+// Runs `promote health --agent ADDRESS` as another user (uid/gid 65534, "nobody") with the given
+// supplementary groups, from a copy of the binary that user may execute. Returns the exit code;
+// `output` gets stdout and stderr. Needs root (to switch users), which the test suite runs as.
+int HealthAsOtherUser(const std::string& address, const std::vector<gid_t>& groups, std::string* output) {
+  TempDir dir;
+  REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+  const std::string binary = dir.path() + "/promote";
+  WriteFile(binary, ReadFile(PromoteBinary()), 0755);
+  const std::string out_path = dir.path() + "/out.log";
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The child: open the output as root, then give up root for good before exec.
+    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(120);
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(121);
+    if (::setuid(0) == 0) ::_exit(122);  // root must be gone for good
+    std::string home = "HOME=" + dir.path();
+    char* envp[] = {home.data(), const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
+    std::vector<std::string> args = {binary, "--agent", address, "-o", "json", "health"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execve(binary.c_str(), argv.data(), envp);
+    ::_exit(123);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  *output = ReadFile(out_path);
+  REQUIRE(WIFEXITED(status));
+  int code = WEXITSTATUS(status);
+  REQUIRE_MESSAGE(code < 120, "could not switch to the other user (exit " << code << ")");
+  return code;
+}
+
 }  // namespace
 
 TEST_CASE("over the unix socket: health, a 0660 socket, and the same JSON, text and exit codes as in-process") {
@@ -130,6 +170,31 @@ TEST_CASE("over the unix socket: health, a 0660 socket, and the same JSON, text 
   CHECK(log.find("\"event\":\"started\"") != std::string::npos);
   CHECK(log.find("\"request_id\":") != std::string::npos);
   CHECK(log.find("\"method\":\"Copy\"") != std::string::npos);
+}
+
+TEST_CASE("the unix socket's permissions decide who may call: another user is refused, socket_group members served") {
+  REQUIRE_MESSAGE(::geteuid() == 0, "this test switches to another user, so it runs as root (as CI does)");
+  const gid_t callers = 4242;  // a group with no name here: socket_group takes a gid as well
+  TestAgent agent("listen: [unix://{dir}/agent.sock]\nsocket_group: " + std::to_string(callers) + "\n");
+  // The socket's directory is reachable by everyone, so the socket's own mode is what decides.
+  REQUIRE(::chmod(agent.dir().c_str(), 0711) == 0);
+  struct stat st {};
+  REQUIRE(::stat((agent.dir() + "/agent.sock").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0660);
+  CHECK(st.st_gid == callers);
+  const std::string addr = agent.Address("unix://");
+
+  std::string output;
+  // Neither the owner nor in the socket's group: the kernel refuses the connection.
+  int code = HealthAsOtherUser(addr, {}, &output);
+  INFO(output);
+  CHECK(code == 4);
+  CHECK(output.find("ermission denied") != std::string::npos);
+  // The same user as a member of socket_group is served.
+  code = HealthAsOtherUser(addr, {callers}, &output);
+  INFO(output);
+  CHECK(code == 0);
+  CHECK(nlohmann::json::parse(output, nullptr, false)["serving"] == "SERVING");
 }
 
 TEST_CASE("TCP with TLS and a bearer token; calls without it or with a wrong one are refused and write nothing") {
@@ -299,6 +364,38 @@ TEST_CASE("promote run through the agent signs with the agent's key and records;
     }
   }
   CHECK(found);
+}
+
+TEST_CASE("the agent's log has one format: a library's warning (a blob retried) is a JSON line like the rest") {
+  TestRegistry dev, prod;
+  SampleImage img = PushSampleImage(dev, "shop/app", "sha-1234567", {{"linux/amd64"}, 1, 50000, 46});
+  TestAgent agent(kUnixAgent);
+  FaultProxy source(dev.base_url());
+  // The layer's body breaks off once: the agent copies the blob again and warns about it.
+  source.SetRules(nlohmann::json::array(
+      {{{"method", "GET"}, {"path", "/blobs/" + img.blob_digests.front()}, {"fault", "truncate"}, {"times", 1}}}));
+  auto copied = RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "copy",
+                            source.host() + "/shop/app:sha-1234567", prod.host() + "/shop/app"});
+  INFO(copied.out << copied.err);
+  REQUIRE(copied.exit_code == 0);
+  CHECK(copied.Json()["digest"] == img.digest);
+  REQUIRE(source.Hits().size() == 1);
+
+  bool retry_logged = false;
+  std::istringstream lines(agent.log());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    INFO(line);
+    REQUIRE(j.is_object());  // no line in another format
+    if (j.contains("listening")) continue;  // the announcement on stdout, for supervisors
+    CHECK(j.contains("time"));
+    if (j.value("event", "") == "log" && j.value("level", "") == "warn" &&
+        j.value("message", "").find("attempt 1 failed") != std::string::npos) {
+      retry_logged = true;
+    }
+  }
+  CHECK(retry_logged);
 }
 
 TEST_CASE("cancelling the client mid-copy stops the transfer on the agent and writes no tag") {

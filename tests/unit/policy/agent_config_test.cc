@@ -8,6 +8,7 @@ TEST_CASE("a complete agent.yaml loads") {
   auto c = ParseAgentConfig(R"(version: 1
 listen: [unix:///run/promote/agent.sock, "tcp://0.0.0.0:7443", "[::1]:0"]
 socket_mode: "0600"
+socket_group: root
 tls: {cert: /etc/promote/agent.crt, key: /etc/promote/agent.key, client_ca: /etc/promote/clients.pem}
 auth: {token_file: /etc/promote/tokens}
 registries:
@@ -35,6 +36,7 @@ shutdown_grace_seconds: 5
   CHECK(c->listen[2].loopback());
   CHECK(c->listen[2].GrpcAddress() == "[::1]:0");
   CHECK(c->socket_mode == 0600);
+  CHECK(c->socket_group == 0);  // "root" is gid 0 on every Debian host
   CHECK(c->tls());
   CHECK(c->registries.at(0).password.ref == "env:PROD_PASSWORD");
   CHECK(c->scanners.count("trivy") == 1);
@@ -49,6 +51,7 @@ TEST_CASE("defaults: no request secrets, text logs, 0660") {
   auto c = ParseAgentConfig("listen: [unix:///tmp/a.sock]\n", "agent.yaml");
   REQUIRE(c.ok());
   CHECK(c->socket_mode == 0660);
+  CHECK(c->socket_group == -1);
   CHECK_FALSE(c->allow_request_credentials);
   CHECK_FALSE(c->log_json);
   CHECK(c->limits.operations == 16);
@@ -77,6 +80,9 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
       {"client ca without tls", "listen: [unix:///a.sock]\ntls: {client_ca: /ca.pem}\n", "tls needs cert and key"},
       {"world socket", "listen: [unix:///a.sock]\nsocket_mode: \"0666\"\n", "must not give other users"},
       {"bad mode", "listen: [unix:///a.sock]\nsocket_mode: rw\n", "octal"},
+      {"unknown group", "listen: [unix:///a.sock]\nsocket_group: no-such-group-here\n", "no such group"},
+      {"empty group", "listen: [unix:///a.sock]\nsocket_group: \"\"\n", "must name a group"},
+      {"numeric group is fine", "listen: [unix:///a.sock]\nsocket_group: 4242\n", ""},
       {"literal password",
        "listen: [unix:///a.sock]\nregistries:\n  - {host: r, username: u, password: hunter2hunter2}\n",
        "never a literal secret"},
