@@ -11,6 +11,8 @@
 #include <memory>
 #include <set>
 
+#include "oci/manifest.h"
+#include "oci/media_types.h"
 #include "sign/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -295,4 +297,69 @@ TEST_CASE("signature and record uploads survive a transient failure like image b
                                 reg.host() + "/app@" + img.digest});
     CHECK(verify.exit_code == 0);
   }
+}
+
+TEST_CASE("an index that lists itself, as a lying registry serves it, or nests past the limit, is refused untagged") {
+  TestRegistry dev;
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64", "linux/arm64"}, 1, 1000, 45});
+  REQUIRE(img.manifest_digests.size() == 2);
+
+  // Content addressing makes a true cycle impossible: an index cannot contain its own digest.
+  // What a registry can do is answer a child's digest with the index itself, so that the index
+  // would list itself. The bytes do not match the digest asked for: refused before any write.
+  {
+    TestRegistry target;
+    FaultProxy proxy(dev.base_url());
+    proxy.SetRules(nlohmann::json::array({{{"method", "GET"},
+                                           {"path", "/manifests/" + img.manifest_digests[0]},
+                                           {"fault", "body"},
+                                           {"body", img.bytes},
+                                           {"content_type", img.media_type}}}));
+    CliRun run = RunPromote({"-o", "json", "--progress-interval", "0", "copy", "-t", "v1",
+                             proxy.host() + "/app@" + img.digest, target.host() + "/app"});
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 4);
+    auto j = run.Json();
+    CHECK(j["error"]["code"] == "data_loss");
+    const std::string message = j["error"]["message"].get<std::string>();
+    CHECK(message.find(img.manifest_digests[0]) != std::string::npos);
+    CHECK(message.find("registry served bytes whose digest is " + img.digest) != std::string::npos);
+    CHECK_FALSE(proxy.Hits().empty());
+    CHECK(target.RequestCount("PUT", "/") == 0);
+  }
+
+  // Indexes of indexes: legitimate up to kMaxIndexDepth (4) levels, refused past it, since a
+  // registry could otherwise make a copy walk an endless chain it generates on the fly.
+  TestRegistryClient client(dev);
+  promote::registry::Scopes scopes = {promote::registry::RepositoryScope("app", "pull,push")};
+  auto leaf = client.get().GetManifest("app", img.manifest_digests[0], scopes);
+  REQUIRE(leaf.ok());
+  std::vector<std::string> chain;  // chain[k] = the digest of the index k + 1 levels above the leaf
+  std::string child_digest = leaf->digest.str(), child_type = leaf->media_type;
+  size_t child_size = leaf->bytes.size();
+  for (int level = 1; level <= 5; ++level) {
+    nlohmann::json index = {{"schemaVersion", 2},
+                            {"mediaType", promote::oci::media_type::kOciIndex},
+                            {"manifests", {{{"mediaType", child_type}, {"digest", child_digest}, {"size", child_size}}}}};
+    auto parsed = promote::oci::ParseManifest(index.dump(), promote::oci::media_type::kOciIndex);
+    REQUIRE(parsed.ok());
+    REQUIRE(client.get().PutManifest("app", parsed->digest.str(), *parsed, scopes).ok());
+    child_digest = parsed->digest.str();
+    child_type = promote::oci::media_type::kOciIndex;
+    child_size = parsed->bytes.size();
+    chain.push_back(child_digest);
+  }
+  TestRegistry target;
+  CliRun four = RunPromote({"-o", "json", "copy", "-t", "deep4", dev.host() + "/app@" + chain[3], target.host() + "/app"});
+  INFO(four.out << four.err);
+  CHECK(four.exit_code == 0);
+  CHECK(four.Json()["digest"] == chain[3]);
+  CliRun five = RunPromote({"-o", "json", "copy", "-t", "deep5", dev.host() + "/app@" + chain[4], target.host() + "/app"});
+  INFO(five.out << five.err);
+  CHECK(five.exit_code == 4);
+  CHECK(five.Json()["error"]["message"].get<std::string>().find("nests deeper than 4 levels") != std::string::npos);
+  auto head = TestRegistryClient(target).get().HeadManifest("app", "deep5", {promote::registry::RepositoryScope("app", "pull")});
+  REQUIRE(head.ok());
+  CHECK_FALSE(head->has_value());
+  CHECK(target.RequestCount("PUT", "/manifests/" + chain[4]) == 0);
 }

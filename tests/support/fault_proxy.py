@@ -25,6 +25,8 @@ optional) is found in the request target; `times` (optional) bounds how often it
             bearer token that expired early)
   redirect  answer 307 with Location: `location` (a registry redirecting somewhere else)
   huge      answer 200 with Content-Length: `length` (default 10^12) and a few bytes, then close
+  body      answer 200 with `body` (a string) as `content_type` without forwarding: a registry
+            serving other bytes than the ones asked for
 
 Plain HTTP only: promote's loopback registries are spoken to over HTTP.
 """
@@ -159,6 +161,13 @@ class Handler(socketserver.StreamRequestHandler):
                                       % ("0" * 64, int(rule.get("length", 10 ** 12)))).encode())
                     self.wfile.flush()
                     return
+                if fault == "body":
+                    payload = rule.get("body", "").encode()
+                    self.wfile.write(("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                                      % (rule.get("content_type", "application/octet-stream"), len(payload))).encode()
+                                     + (payload if method != "HEAD" else b""))
+                    self.wfile.flush()
+                    continue
                 if fault == "unauth":
                     raw_headers = [(n, v) for n, v in raw_headers if n.lower() != "authorization"]
                 if upstream is None:
