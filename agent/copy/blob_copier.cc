@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "copy/blob_pipe.h"
+#include "registry/retry.h"
 #include "util/sha256.h"
 
 namespace promote::copy {
@@ -40,6 +41,8 @@ Result<BlobOutcome> BlobCopier::Copy(const BlobEndpoint& source, const BlobEndpo
     bool transient = c == Code::kUnavailable || c == Code::kDataLoss;
     if (!transient || attempt == options_.max_attempts || (cancel_ && cancel_->cancelled())) break;
     spdlog::warn("blob {}: attempt {} failed ({}), retrying", blob.digest.str(), attempt, result.status().message());
+    // A stream that broke mid-body: give the registry the same backoff a failed request gets.
+    SleepUnlessCancelled(registry::RetryPolicy{}.Backoff(attempt), cancel_);
   }
   if (progress_ != nullptr) {
     progress_->blobs_done++;

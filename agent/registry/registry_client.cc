@@ -17,17 +17,6 @@ namespace {
 
 constexpr std::string_view kOctetStream = "Content-Type: application/octet-stream";
 
-void SleepCancellable(std::chrono::milliseconds d, const CancelToken* cancel) {
-  auto until = std::chrono::steady_clock::now() + d;
-  while (std::chrono::steady_clock::now() < until) {
-    if (cancel != nullptr && cancel->cancelled()) return;
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(50),
-        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()) +
-            std::chrono::milliseconds(1)));
-  }
-}
-
 std::string ApiHost(const std::string& host) { return host == "docker.io" ? "registry-1.docker.io" : host; }
 
 class SlotGuard {
@@ -119,7 +108,7 @@ void RegistryClient::WaitForHostPause(const CancelToken* cancel) {
     until = paused_until_;
   }
   auto now = std::chrono::steady_clock::now();
-  if (until > now) SleepCancellable(std::chrono::duration_cast<std::chrono::milliseconds>(until - now), cancel);
+  if (until > now) SleepUnlessCancelled(std::chrono::duration_cast<std::chrono::milliseconds>(until - now), cancel);
 }
 
 Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel,
@@ -175,7 +164,7 @@ Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& sco
                   request.url.substr(0, request.url.find('?')),
                   resp.ok() ? "HTTP " + std::to_string(resp->status) : resp.status().message(), attempt + 1,
                   wait.count());
-    SleepCancellable(wait, cancel);
+    SleepUnlessCancelled(wait, cancel);
   }
 }
 
@@ -406,7 +395,7 @@ Status RegistryClient::PushBlobBytes(const std::string& repo, const std::string&
     if (waited + wait > options_.retry.max_total_wait) return last;
     waited += wait;
     spdlog::debug("retrying the upload of {} to {}/{} ({})", digest.str(), host_, repo, last.message());
-    SleepCancellable(wait, cancel);
+    SleepUnlessCancelled(wait, cancel);
     if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled");
   }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 
 namespace promote {
 
@@ -14,5 +15,9 @@ class CancelToken {
  private:
   std::atomic<bool> cancelled_{false};
 };
+
+// Sleeps for `duration`, returning early once `cancel` (may be null) is cancelled: waits between
+// retries must not hold up a cancelled operation.
+void SleepUnlessCancelled(std::chrono::milliseconds duration, const CancelToken* cancel);
 
 }  // namespace promote
