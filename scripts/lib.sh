@@ -9,6 +9,9 @@ PROMOTE_BUILD_PACKAGES=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 )
+# clang and its sanitizer and libFuzzer runtimes: the ASan/UBSan pass of scripts/test and scripts/fuzz.
+# shellcheck disable=SC2034
+PROMOTE_CLANG_PACKAGES=(clang libclang-rt-dev)
 # shellcheck disable=SC2034
 PROMOTE_TEST_PACKAGES=(
   docker-registry skopeo apache2-utils python3 python3-cryptography shellcheck groovy default-jre-headless yamllint jq

@@ -124,11 +124,14 @@ TEST_CASE("registry passwords, the agent token and the key passphrase appear in 
     outputs.emplace_back("run " + std::to_string(i) + " stderr", runs[i].err);
   }
   int hits = 0;
-  for (const auto& [what, text] : outputs) {
-    for (const auto& [name, secret] : secrets) {
+  for (const auto& output : outputs) {
+    for (const auto& named_secret : secrets) {
+      // Named copies: doctest's CAPTURE is a lambda, and clang 14 cannot capture structured bindings.
+      const std::string& what = output.first;
+      const std::string& name = named_secret.first;
       CAPTURE(what);
       CAPTURE(name);
-      bool found = text.find(secret) != std::string::npos;
+      bool found = output.second.find(named_secret.second) != std::string::npos;
       CHECK_FALSE(found);
       hits += found ? 1 : 0;
     }

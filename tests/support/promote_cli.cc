@@ -27,6 +27,10 @@ CliRun RunPromote(const std::vector<std::string>& args, const std::map<std::stri
   p.argv.insert(p.argv.end(), args.begin(), args.end());
   std::map<std::string, std::string> e = {
       {"HOME", home.path()}, {"PATH", std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin"}};
+  // Sanitizer settings reach the CLI too, so a finding in it is reported the same way.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
+    if (const char* value = std::getenv(name)) e[name] = value;
+  }
   for (const auto& [k, v] : env) e[k] = v;
   p.env = e;
   p.timeout = std::chrono::seconds(timeout_seconds);
@@ -34,6 +38,13 @@ CliRun RunPromote(const std::vector<std::string>& args, const std::map<std::stri
   auto r = RunProcess(p);
   if (!r.ok()) throw std::runtime_error("cannot run promote: " + r.status().ToString());
   if (r->timed_out) throw std::runtime_error("promote timed out; stderr:\n" + r->stderr_data);
+  // A sanitizer finding fails the test that ran the CLI even when the test expected a failure.
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                             "WARNING: ThreadSanitizer"}) {
+    if (r->stderr_data.find(report) != std::string::npos) {
+      throw std::runtime_error("promote reported a sanitizer finding; stderr:\n" + r->stderr_data);
+    }
+  }
   CliRun run;
   run.exit_code = r->signal != 0 ? 128 + r->signal : r->exit_code;
   run.out = std::move(r->stdout_data);
