@@ -35,18 +35,18 @@ import json
 import os
 import re
 import resource
-import select
 import shutil
-import signal
 import socket
 import ssl
 import statistics
 import subprocess
-import threading
 import time
 import sys
 import urllib.parse
 
+from bench_services import (USER, AgentCaseError, Children, ServerTLS, client_env, cpu_seconds, htpasswd_auth,
+                            loadavg, make_signing_key, percentile, random_secret, run, start_agent,
+                            start_registry, start_token_server, stop_agent, token_auth)
 from oci_layout import MT_INDEX, MT_MANIFEST, ImageSpec, build_layout
 
 ACCEPT = ", ".join([
@@ -54,31 +54,11 @@ ACCEPT = ", ".join([
     "application/vnd.docker.distribution.manifest.list.v2+json",
     "application/vnd.docker.distribution.manifest.v2+json",
 ])
-USER = "bench"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOKEN_SERVER = os.path.join(ROOT, "tests", "support", "token_server.py")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 KIB = 1024
-
-
-class AgentCaseError(Exception):
-    """The case could not be set up or measured (as opposed to promotions that failed, which are
-    counted and reported)."""
 
 
 def log(msg):
     print(f"[bench agent] {msg}", file=sys.stderr, flush=True)
-
-
-def loadavg():
-    return "%.2f %.2f %.2f" % os.getloadavg()
-
-
-def percentile(values, p):
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
-    s = sorted(values)
-    k = max(1, -(-len(s) * p // 100))  # ceil(len * p / 100), at least 1
-    return s[int(k) - 1]
 
 
 def host_address():
@@ -98,23 +78,6 @@ def host_address():
             except OSError:
                 continue
     return "127.0.0.1"
-
-
-def run(cmd, **kw):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
-    if p.returncode != 0:
-        raise AgentCaseError(f"{' '.join(cmd)} failed (exit {p.returncode}): {p.stderr[-2000:]}")
-    return p.stdout
-
-
-def cpu_seconds(pid):
-    """utime + stime of a live process (all its threads), in seconds."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
-    except (OSError, IndexError, ValueError):
-        return 0.0
 
 
 def children_cpu():
@@ -144,7 +107,7 @@ def tcp_passive_opens():
 
 
 # ---------------------------------------------------------------------------------------------
-# Services: CA, token server, registries, the agent.
+# Services: the CA here; the token server, registries and the agent in bench_services.
 
 
 def make_ca(d, ip):
@@ -166,52 +129,6 @@ def make_ca(d, ip):
     shutil.copy(f"{d}/ca.crt", f"{d}/certs.d/ca.crt")
 
 
-class Children:
-    """Long-running child processes this case started; stopped (by pid) in reverse order."""
-
-    def __init__(self):
-        self.procs = []  # (name, Popen)
-
-    def add(self, name, proc):
-        self.procs.append((name, proc))
-        return proc
-
-    def stop_all(self):
-        for name, p in reversed(self.procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    log(f"{name} (pid {p.pid}) did not stop on SIGTERM within 20 s; killing it")
-                    p.kill()
-                    p.wait()
-        self.procs = []
-
-
-def read_line(proc, what, timeout=30.0):
-    """The first line proc writes on stdout (no sleeping: select on the pipe until the deadline)."""
-    deadline = time.monotonic() + timeout
-    buf = b""
-    fd = proc.stdout.fileno()
-    while b"\n" not in buf:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AgentCaseError(f"{what} printed no line within {timeout:.0f} s")
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                raise AgentCaseError(f"{what} exited (status {proc.wait()}) before printing its first line")
-            buf += chunk
-    return buf.split(b"\n", 1)[0].decode()
-
-
-def drain(stream):
-    """Reads a pipe to its end in a thread, so a child never blocks on a full pipe."""
-    threading.Thread(target=lambda: [None for _ in iter(lambda: stream.read(65536), b"")], daemon=True).start()
-
-
 class Setting:
     """Everything the case starts: TLS registries dev and stage, their auth, the agent."""
 
@@ -220,9 +137,9 @@ class Setting:
         self.promote = promote
         self.auth = auth
         self.ip = ip
-        self.children = Children()
-        self.password = base64.b32encode(os.urandom(15)).decode().lower()
-        self.key_password = base64.b32encode(os.urandom(15)).decode().lower()
+        self.children = Children(log)
+        self.password = random_secret()
+        self.key_password = random_secret()
         self.ca_dir = os.path.join(work, "ca")
         self.ca = os.path.join(self.ca_dir, "ca.crt")
         self.ssl = None
@@ -236,153 +153,35 @@ class Setting:
     def start(self):
         make_ca(self.ca_dir, self.ip)
         self.ssl = ssl.create_default_context(cafile=self.ca)
+        tls = ServerTLS(os.path.join(self.ca_dir, "server.crt"), os.path.join(self.ca_dir, "server.key"), self.ssl)
         if self.auth == "token":
-            self.start_token_server()
+            p, url, config = start_token_server(self.work, self.children, "bench", self.password, 900, tls)
+            self.token_server = (p, url)
+            log(f"token server {url} (pid {p.pid})")
+            auth = token_auth(f"{url}/token", config)
         else:
             htpasswd = os.path.join(self.work, "htpasswd")
             run(["htpasswd", "-Bbc", htpasswd, USER, self.password])
+            auth = htpasswd_auth(htpasswd)
         for name in ("dev", "stage"):
-            self.start_registry(name)
-        self.write_signing_key()
-
-    def start_token_server(self):
-        d = os.path.join(self.work, "token-server")
-        os.makedirs(d, exist_ok=True)
-        config = {"issuer": "promote-bench-issuer", "service": "promote-bench-registry",
-                  "signing_cert_out": os.path.join(d, "signer.crt"), "ttl_seconds": 900,
-                  "users": {USER: {"password": self.password, "actions": ["*"]}}, "anonymous": "reject",
-                  "tls_cert": os.path.join(self.ca_dir, "server.crt"),
-                  "tls_key": os.path.join(self.ca_dir, "server.key")}
-        with open(os.path.join(d, "config.json"), "w") as f:
-            json.dump(config, f)
-        if not os.path.exists(TOKEN_SERVER):
-            raise AgentCaseError(f"{TOKEN_SERVER} is missing (the bearer-token server of the tests)")
-        errlog = open(os.path.join(d, "token-server.log"), "wb")
-        p = self.children.add("token server", subprocess.Popen(
-            ["python3", TOKEN_SERVER, os.path.join(d, "config.json")], stdout=subprocess.PIPE, stderr=errlog))
-        line = read_line(p, "the token server")
-        m = re.search(r"listening on (https://\S+)", line)
-        if not m:
-            raise AgentCaseError(f"token server said {line!r}")
-        drain(p.stdout)
-        self.token_server = (p, m.group(1))
-        self.token_config = config
-        log(f"token server {m.group(1)} (pid {p.pid})")
-
-    def start_registry(self, name):
-        d = os.path.join(self.work, f"registry-{name}")
-        os.makedirs(os.path.join(d, "storage"), exist_ok=True)
-        for attempt in range(5):
-            with socket.socket() as s:
-                s.bind((self.ip, 0))
-                port = s.getsockname()[1]
-            lines = [
-                "version: 0.1", "log:", "  level: error", "  accesslog:", "    disabled: true",
-                "storage:", "  filesystem:", f"    rootdirectory: {d}/storage", "  delete:", "    enabled: true",
-                "  cache:", "    blobdescriptor: inmemory", "  maintenance:", "    uploadpurging:",
-                "      enabled: false",
-                "http:", f"  addr: {self.ip}:{port}", f"  secret: {os.urandom(16).hex()}", "  tls:",
-                f"    certificate: {self.ca_dir}/server.crt", f"    key: {self.ca_dir}/server.key",
-                "health:", "  storagedriver:", "    enabled: false", "auth:",
-            ]
-            if self.auth == "token":
-                c = self.token_config
-                lines += ["  token:", f"    realm: {self.token_server[1]}/token", f"    service: {c['service']}",
-                          f"    issuer: {c['issuer']}", f"    rootcertbundle: {c['signing_cert_out']}"]
-            else:
-                lines += ["  htpasswd:", "    realm: promote-bench", f"    path: {self.work}/htpasswd"]
-            with open(os.path.join(d, "config.yml"), "w") as f:
-                f.write("\n".join(lines) + "\n")
-            errlog = open(os.path.join(d, "registry.log"), "ab")
-            p = subprocess.Popen(["docker-registry", "serve", os.path.join(d, "config.yml")],
-                                 stdout=errlog, stderr=errlog)
-            host = f"{self.ip}:{port}"
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and p.poll() is None:
-                # The registry prints nothing when it is ready: ask until /v2/ answers 401.
-                try:
-                    c = http.client.HTTPSConnection(host, context=self.ssl, timeout=2)
-                    c.request("GET", "/v2/")
-                    status = c.getresponse().status
-                    c.close()
-                    if status == 401:
-                        self.children.add(f"registry {name}", p)
-                        self.registries[name] = (p, host)
-                        log(f"registry {name}: https://{host} ({self.auth} auth, pid {p.pid})")
-                        return
-                except OSError:
-                    pass
-                time.sleep(0.1)
-            if p.poll() is None:
-                p.terminate()
-                p.wait()
-            log(f"registry {name} on port {port} did not come up (attempt {attempt + 1})")
-        raise AgentCaseError(f"could not start registry {name}; see {d}/registry.log")
+            self.registries[name] = start_registry(self.work, name, self.ip, auth, self.children, log, tls)
+        self.key_file = make_signing_key(self.promote, self.work, self.key_password)
 
     def host(self, name):
         return self.registries[name][1]
 
-    def write_signing_key(self):
-        d = os.path.join(self.work, "signing")
-        os.makedirs(d, exist_ok=True)
-        self.key_file = os.path.join(d, "cosign.key")
-        env = dict(os.environ, PROMOTE_KEY_PASSWORD=self.key_password)
-        run([self.promote, "keygen", "--output-key", self.key_file, "--output-pub", os.path.join(d, "cosign.pub")],
-            env=env)
-
     def client_env(self):
-        """The environment of every client process: the CLI (no agent) reads promote.yaml's
-        credential and signing references from it; a private HOME holds no docker config."""
-        home = os.path.join(self.work, "client-home")
-        os.makedirs(home, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOTE_", "DOCKER_", "REGISTRY_AUTH"))}
-        env.update({"HOME": home, "BENCH_REGISTRY_PASSWORD": self.password,
-                    "PROMOTE_SIGNING_KEY": self.key_file, "PROMOTE_KEY_PASSWORD": self.key_password})
-        return env
+        return client_env(self.work, "BENCH", self.password, self.key_file, self.key_password)
 
     def start_agent(self, limits):
-        d = os.path.join(self.work, "agent")
-        os.makedirs(d, exist_ok=True)
-        sock = os.path.join(d, "agent.sock")
-        cfg = os.path.join(d, "agent.yaml")
-        regs = "".join(f"  - {{host: \"{self.host(n)}\", username: {USER}, password: env:BENCH_REGISTRY_PASSWORD}}\n"
-                       for n in ("dev", "stage"))
-        with open(cfg, "w") as f:
-            f.write(f"listen: [\"unix://{sock}\"]\nsocket_mode: \"0660\"\nca_file: {self.ca}\nregistries:\n{regs}"
-                    f"signing: {{key: \"file:{self.key_file}\", password: env:BENCH_KEY_PASSWORD}}\n"
-                    f"limits: {{operations: {limits['operations']}, queue: {limits['queue']}, "
-                    f"jobs: {limits['jobs']}, registry_requests: {limits['registry_requests']}}}\n"
-                    "log: {format: json, level: warn}\n")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOTE_", "DOCKER_"))}
-        env.update({"HOME": d, "BENCH_REGISTRY_PASSWORD": self.password, "BENCH_KEY_PASSWORD": self.key_password})
-        self.agent_log = os.path.join(d, "agent.log")
-        p = self.children.add("agent", subprocess.Popen([self.promote, "agent", "-c", cfg], env=env,
-                                                        stdout=subprocess.PIPE,
-                                                        stderr=open(self.agent_log, "wb")))
-        line = read_line(p, "promote agent")
-        try:
-            addresses = json.loads(line)["listening"]
-        except (ValueError, KeyError, TypeError):
-            raise AgentCaseError(f"promote agent's first line is not {{\"listening\": [...]}}: {line!r}")
-        drain(p.stdout)
-        self.agent = p
-        self.agent_address = addresses[0]
-        health = subprocess.run([self.promote, "--agent", self.agent_address, "health"], capture_output=True,
-                                text=True, env=self.client_env())
-        if health.returncode != 0 or "SERVING" not in health.stdout:
-            raise AgentCaseError(f"promote health: exit {health.returncode}: {health.stdout} {health.stderr}")
-        log(f"agent {self.agent_address} (pid {p.pid}), health: {health.stdout.strip()}")
+        self.agent, self.agent_address, _, health = start_agent(
+            self.promote, self.work, self.children, hosts=[self.host(n) for n in ("dev", "stage")],
+            env_prefix="BENCH", password=self.password, key_file=self.key_file, key_password=self.key_password,
+            limits=limits, log_level="warn", health_env=self.client_env(), ca_file=self.ca)
+        log(f"agent {self.agent_address} (pid {self.agent.pid}), health: {health}")
 
     def stop_agent(self):
-        """SIGTERM, as a supervisor would; returns the exit status (None when it had to be killed)."""
-        p = self.agent
-        p.send_signal(signal.SIGTERM)
-        try:
-            return p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-            return None
+        return stop_agent(self.agent, timeout=30)
 
     def stop(self):
         self.children.stop_all()

@@ -35,18 +35,17 @@ import http.client
 import json
 import math
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 
-from bench_agent import (TOKEN_SERVER, USER, AgentCaseError, Children, cpu_seconds, loadavg, percentile,
-                         read_line, run)
+from bench_services import (USER, AgentCaseError, Children, client_env, cpu_seconds, loadavg, make_signing_key,
+                            percentile, random_secret, read_line, run, start_agent, start_registry,
+                            start_token_server, stop_agent, token_auth)
 from oci_layout import MT_INDEX, MT_MANIFEST, ImageSpec, build_layout
 
 ACCEPT = ", ".join([
@@ -229,9 +228,9 @@ class SoakCase:
         self.promote = promote
         self.work = os.path.join(work, "soak-case")
         self.o = opts
-        self.children = Children()
-        self.password = base64.b32encode(os.urandom(15)).decode().lower()
-        self.key_password = base64.b32encode(os.urandom(15)).decode().lower()
+        self.children = Children(log)
+        self.password = random_secret()
+        self.key_password = random_secret()
         self.registries = {}   # name -> (Popen, host)
         self.proxies = {}      # name -> FaultProxy
         self.images = []
@@ -244,71 +243,6 @@ class SoakCase:
 
     # -- services --
 
-    def start_token_server(self):
-        d = os.path.join(self.work, "token-server")
-        os.makedirs(d, exist_ok=True)
-        self.token_config = {"issuer": "promote-soak-issuer", "service": "promote-soak-registry",
-                             "signing_cert_out": os.path.join(d, "signer.crt"), "ttl_seconds": self.o["token_ttl"],
-                             "users": {USER: {"password": self.password, "actions": ["*"]}}, "anonymous": "reject"}
-        with open(os.path.join(d, "config.json"), "w") as f:
-            json.dump(self.token_config, f)
-        p = self.children.add("token server", subprocess.Popen(
-            ["python3", TOKEN_SERVER, os.path.join(d, "config.json")], stdout=subprocess.PIPE,
-            stderr=open(os.path.join(d, "token-server.log"), "wb")))
-        line = read_line(p, "the token server")
-        m = re.search(r"listening on (http://\S+)", line)
-        if not m:
-            raise AgentCaseError(f"token server said {line!r}")
-        threading.Thread(target=lambda: [None for _ in iter(lambda: p.stdout.read(65536), b"")], daemon=True).start()
-        self.token_url = m.group(1)
-        self.token_pid = p.pid
-        log(f"token server {self.token_url} (pid {p.pid}, tokens live {self.o['token_ttl']} s)")
-
-    def start_registry(self, name, realm):
-        d = os.path.join(self.work, f"registry-{name}")
-        os.makedirs(os.path.join(d, "storage"), exist_ok=True)
-        c = self.token_config
-        for attempt in range(5):
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
-            lines = [
-                "version: 0.1", "log:", "  level: error", "  accesslog:", "    disabled: true",
-                "storage:", "  filesystem:", f"    rootdirectory: {d}/storage", "  delete:", "    enabled: true",
-                "  cache:", "    blobdescriptor: inmemory", "  maintenance:", "    uploadpurging:",
-                "      enabled: false",
-                "http:", f"  addr: 127.0.0.1:{port}", f"  secret: {os.urandom(16).hex()}",
-                "health:", "  storagedriver:", "    enabled: false",
-                "auth:", "  token:", f"    realm: {realm}", f"    service: {c['service']}",
-                f"    issuer: {c['issuer']}", f"    rootcertbundle: {c['signing_cert_out']}",
-            ]
-            with open(os.path.join(d, "config.yml"), "w") as f:
-                f.write("\n".join(lines) + "\n")
-            errlog = open(os.path.join(d, "registry.log"), "ab")
-            p = subprocess.Popen(["docker-registry", "serve", os.path.join(d, "config.yml")],
-                                 stdout=errlog, stderr=errlog)
-            host = f"127.0.0.1:{port}"
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and p.poll() is None:
-                try:
-                    conn = http.client.HTTPConnection(host, timeout=2)
-                    conn.request("GET", "/v2/")
-                    status = conn.getresponse().status
-                    conn.close()
-                    if status == 401:
-                        self.children.add(f"registry {name}", p)
-                        self.registries[name] = (p, host)
-                        log(f"registry {name}: http://{host} (token auth, pid {p.pid})")
-                        return host
-                except OSError:
-                    pass
-                time.sleep(0.1)
-            if p.poll() is None:
-                p.terminate()
-                p.wait()
-            log(f"registry {name} on port {port} did not come up (attempt {attempt + 1})")
-        raise AgentCaseError(f"could not start registry {name}; see {d}/registry.log")
-
     def write_rules(self, rules):
         tmp = self.rules_path + ".tmp"
         with open(tmp, "w") as f:
@@ -319,58 +253,24 @@ class SoakCase:
         os.makedirs(self.work, exist_ok=True)
         self.rules_path = os.path.join(self.work, "fault-rules.json")
         self.write_rules([])
-        self.start_token_server()
+        p, self.token_url, self.token_config = start_token_server(self.work, self.children, "soak", self.password,
+                                                                  self.o["token_ttl"])
+        log(f"token server {self.token_url} (pid {p.pid}, tokens live {self.o['token_ttl']} s)")
         self.proxies["token"] = FaultProxy("token", self.token_url, self.rules_path, self.children, self.work)
-        realm = f"http://{self.proxies['token'].host}/token"
+        auth = token_auth(f"http://{self.proxies['token'].host}/token", self.token_config)
         for name in ("dev", "stage"):
-            host = self.start_registry(name, realm)
-            self.proxies[name] = FaultProxy(name, f"http://{host}", self.rules_path, self.children, self.work)
-        d = os.path.join(self.work, "signing")
-        os.makedirs(d, exist_ok=True)
-        self.key_file = os.path.join(d, "cosign.key")
-        run([self.promote, "keygen", "--output-key", self.key_file, "--output-pub", os.path.join(d, "cosign.pub")],
-            env=dict(os.environ, PROMOTE_KEY_PASSWORD=self.key_password))
-        self.start_agent()
-
-    def start_agent(self):
-        d = os.path.join(self.work, "agent")
-        os.makedirs(d, exist_ok=True)
-        sock = os.path.join(d, "agent.sock")
-        cfg = os.path.join(d, "agent.yaml")
-        lim = self.o["limits"]
-        regs = "".join(f"  - {{host: \"{self.proxies[n].host}\", username: {USER}, password: env:SOAK_REGISTRY_PASSWORD}}\n"
-                       for n in ("dev", "stage"))
-        with open(cfg, "w") as f:
-            f.write(f"listen: [\"unix://{sock}\"]\nsocket_mode: \"0660\"\nregistries:\n{regs}"
-                    f"signing: {{key: \"file:{self.key_file}\", password: env:SOAK_KEY_PASSWORD}}\n"
-                    f"limits: {{operations: {lim['operations']}, queue: {lim['queue']}, "
-                    f"jobs: {lim['jobs']}, registry_requests: {lim['registry_requests']}}}\n"
-                    "log: {format: json, level: info}\n")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOTE_", "DOCKER_"))}
-        env.update({"HOME": d, "SOAK_REGISTRY_PASSWORD": self.password, "SOAK_KEY_PASSWORD": self.key_password})
-        self.agent_log = os.path.join(d, "agent.log")
-        p = self.children.add("agent", subprocess.Popen([self.promote, "agent", "-c", cfg], env=env,
-                                                        stdout=subprocess.PIPE, stderr=open(self.agent_log, "wb")))
-        line = read_line(p, "promote agent")
-        try:
-            self.agent_address = json.loads(line)["listening"][0]
-        except (ValueError, KeyError, TypeError, IndexError):
-            raise AgentCaseError(f"promote agent's first line is not {{\"listening\": [...]}}: {line!r}")
-        threading.Thread(target=lambda: [None for _ in iter(lambda: p.stdout.read(65536), b"")], daemon=True).start()
-        self.agent = p
-        health = subprocess.run([self.promote, "--agent", self.agent_address, "health"], capture_output=True,
-                                text=True, env=self.client_env())
-        if health.returncode != 0 or "SERVING" not in health.stdout:
-            raise AgentCaseError(f"promote health: exit {health.returncode}: {health.stdout} {health.stderr}")
-        log(f"agent {self.agent_address} (pid {p.pid}), log {self.agent_log}")
+            self.registries[name] = start_registry(self.work, name, "127.0.0.1", auth, self.children, log)
+            self.proxies[name] = FaultProxy(name, f"http://{self.registries[name][1]}", self.rules_path,
+                                            self.children, self.work)
+        self.key_file = make_signing_key(self.promote, self.work, self.key_password)
+        self.agent, self.agent_address, self.agent_log, _ = start_agent(
+            self.promote, self.work, self.children, hosts=[self.proxies[n].host for n in ("dev", "stage")],
+            env_prefix="SOAK", password=self.password, key_file=self.key_file, key_password=self.key_password,
+            limits=self.o["limits"], log_level="info", health_env=self.client_env())
+        log(f"agent {self.agent_address} (pid {self.agent.pid}), log {self.agent_log}")
 
     def client_env(self):
-        home = os.path.join(self.work, "client-home")
-        os.makedirs(home, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOTE_", "DOCKER_", "REGISTRY_AUTH"))}
-        env.update({"HOME": home, "SOAK_REGISTRY_PASSWORD": self.password,
-                    "PROMOTE_SIGNING_KEY": self.key_file, "PROMOTE_KEY_PASSWORD": self.key_password})
-        return env
+        return client_env(self.work, "SOAK", self.password, self.key_file, self.key_password)
 
     # -- set-up: images in dev, their records --
 
@@ -640,7 +540,7 @@ class SoakCase:
             for p in verdict["problems"][:20]:
                 log(f"  !! {p}")
             alive = self.agent.poll() is None
-            report["agent_exit_on_sigterm"] = self.stop_agent() if alive else f"died: {self.agent.returncode}"
+            report["agent_exit_on_sigterm"] = stop_agent(self.agent, timeout=60) if alive else f"died: {self.agent.returncode}"
             if report["agent_exit_on_sigterm"] != 0:
                 log(f"!! the agent exited with {report['agent_exit_on_sigterm']} on SIGTERM (expected 0)")
         finally:
@@ -649,15 +549,6 @@ class SoakCase:
         report.update(self.summarize(attempts, start, setup, end, hits0, hits1, labels, verdict, load0, load1))
         report["case_seconds"] = time.monotonic() - t_case
         return report
-
-    def stop_agent(self):
-        self.agent.send_signal(signal.SIGTERM)
-        try:
-            return self.agent.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.agent.kill()
-            self.agent.wait()
-            return None
 
     def summarize(self, attempts, start, setup, end, hits0, hits1, labels, verdict, load0, load1):
         all_runs = [r for rs in attempts.values() for r in rs]
