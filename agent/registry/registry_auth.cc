@@ -1,7 +1,7 @@
 #include "registry/registry_auth.h"
 
 #include <algorithm>
-#include <thread>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +9,7 @@
 #include "registry/retry.h"
 #include "registry/url.h"
 #include "util/base64.h"
+#include "util/cancel.h"
 
 namespace promote::registry {
 
@@ -137,40 +138,46 @@ Result<RegistryAuth::CachedToken> RegistryAuth::FetchToken(const Scopes& scopes,
     }
   }
   req.max_body_bytes = 1024 * 1024;
-  // A token service hiccup is as transient as a registry's: connection errors, 408, 429 and 5xx
-  // are retried with backoff (honouring Retry-After) like every other registry request.
+  // A token service hiccup is as transient as a registry's: connection errors, 408, 429, 5xx and
+  // a 200 whose body arrived garbled are retried with backoff (honouring Retry-After), like every
+  // other registry request. Refusals (401/403) and other answers are final.
   RetryPolicy retry;
-  Result<HttpResponse> resp = http_->Do(req, cancel);
-  for (int attempt = 1; attempt < retry.max_attempts; ++attempt) {
-    std::chrono::milliseconds wait = retry.Backoff(attempt);
-    if (resp.ok()) {
-      int st = resp->status;
-      if (st != 408 && st != 429 && st < 500) break;
-      if (auto after = ParseRetryAfter(resp->Header("retry-after"))) wait = std::min(*after, retry.max_retry_after);
-    } else if (resp.status().code() != Code::kUnavailable) {
+  Result<CachedToken> out = Status(Code::kInternal, "token service for registry " + registry_ + ": not asked");
+  for (int attempt = 1;; ++attempt) {
+    std::optional<std::chrono::milliseconds> retry_after;
+    bool transient = false;
+    Result<HttpResponse> resp = http_->Do(req, cancel);
+    if (!resp.ok()) {
+      out = resp.status().WithContext("token service for " + registry_);
+      transient = resp.status().code() == Code::kUnavailable;
+    } else if (resp->status == 200) {
+      out = ReadTokenResponse(resp->body);
+      transient = !out.ok();
+    } else if (resp->status == 401 || resp->status == 403) {
+      std::string who = credentials_ && !credentials_->username.empty() ? "user '" + credentials_->username + "'"
+                                                                          : "anonymous access";
+      out = Status(Code::kUnauthenticated, "token service for registry " + registry_ + " refused " + who +
+                                               " (HTTP " + std::to_string(resp->status) + "); check the credentials");
+    } else {
+      out = RegistryErrorFromResponse(*resp, "token service for registry " + registry_);
+      transient = resp->status == 408 || resp->status == 429 || resp->status >= 500;
+      retry_after = ParseRetryAfter(resp->Header("retry-after"));
+    }
+    if (resp.ok()) WipeString(resp->body);
+    if (out.ok() || !transient || attempt >= retry.max_attempts) break;
+    SleepUnlessCancelled(retry_after ? std::min(*retry_after, retry.max_retry_after) : retry.Backoff(attempt), cancel);
+    if (cancel != nullptr && cancel->cancelled()) {
+      out = Status(Code::kCancelled, "cancelled");
       break;
     }
-    auto until = std::chrono::steady_clock::now() + wait;
-    while (std::chrono::steady_clock::now() < until) {
-      if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled");
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(50), wait));
-    }
-    resp = http_->Do(req, cancel);
   }
   WipeString(form);
   for (auto& h : req.headers) WipeString(h);
-  if (!resp.ok()) return resp.status().WithContext("token service for " + registry_);
-  if (resp->status == 401 || resp->status == 403) {
-    std::string who = credentials_ && !credentials_->username.empty() ? "user '" + credentials_->username + "'"
-                                                                        : "anonymous access";
-    return Status(Code::kUnauthenticated, "token service for registry " + registry_ + " refused " + who +
-                                              " (HTTP " + std::to_string(resp->status) + "); check the credentials");
-  }
-  if (resp->status != 200) {
-    return RegistryErrorFromResponse(*resp, "token service for registry " + registry_);
-  }
-  auto j = nlohmann::json::parse(resp->body, nullptr, false);
-  WipeString(resp->body);
+  return out;
+}
+
+Result<RegistryAuth::CachedToken> RegistryAuth::ReadTokenResponse(const std::string& body) const {
+  auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object()) return RegistryError("token service for registry " + registry_ + " answered with non-JSON");
   std::string token;
   if (j.contains("token") && j["token"].is_string()) token = j["token"].get<std::string>();
@@ -188,9 +195,7 @@ Result<RegistryAuth::CachedToken> RegistryAuth::FetchToken(const Scopes& scopes,
   if (expires_in < 1) expires_in = 60;
   // Renew a little early so a token never expires between our check and the registry's.
   auto margin = std::min<long long>(10, expires_in / 5);
-  CachedToken ct{Secret(std::move(token)),
-                 std::chrono::steady_clock::now() + std::chrono::seconds(expires_in - margin)};
-  return ct;
+  return CachedToken{Secret(std::move(token)), std::chrono::steady_clock::now() + std::chrono::seconds(expires_in - margin)};
 }
 
 }  // namespace promote::registry

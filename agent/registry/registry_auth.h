@@ -50,6 +50,8 @@ class RegistryAuth {
     std::chrono::steady_clock::time_point expires;
   };
   Result<CachedToken> FetchToken(const Scopes& scopes, const CancelToken* cancel);
+  // The token a token service's 200 answer carries (the body is the caller's to wipe).
+  Result<CachedToken> ReadTokenResponse(const std::string& body) const;
   static std::string ScopeKey(const Scopes& scopes);
 
   const std::string registry_;
