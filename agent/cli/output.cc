@@ -9,6 +9,19 @@
 #include "service/operation.h"
 
 namespace promote::cli {
+namespace {
+
+// ", in flight: sha256:0123456789ab sha256:… (+3)": the blobs moving now, short digests, so a
+// copy that hangs says on what. Two at most on a line; the rest are counted.
+std::string InFlightSuffix(const std::vector<std::string>& digests) {
+  if (digests.empty()) return "";
+  std::string out = ", in flight:";
+  for (size_t i = 0; i < digests.size() && i < 2; ++i) out += " " + digests[i].substr(0, 19);
+  if (digests.size() > 2) out += " (+" + std::to_string(digests.size() - 2) + ")";
+  return out;
+}
+
+}  // namespace
 
 void PrintJson(const nlohmann::json& j) {
   // Invalid UTF-8 from a registry must not make the result unprintable.
@@ -60,10 +73,12 @@ void ProgressPrinter::PrintLine(bool final_line) {
                 static_cast<long long>(progress_->blobs_done.load()),
                 static_cast<long long>(progress_->blobs_total.load()), service::HumanBytes(done).c_str(),
                 service::HumanBytes(total).c_str(), pct, service::HumanBytes(progress_->bytes_streamed.load()).c_str(), secs);
+  std::string text = line;
+  if (!final_line) text += InFlightSuffix(progress_->BlobsInFlight());
   if (tty_) {
-    std::fprintf(stderr, "\r\033[K%s%s", line, final_line ? "\n" : "");
+    std::fprintf(stderr, "\r\033[K%s%s", text.c_str(), final_line ? "\n" : "");
   } else {
-    std::fprintf(stderr, "%s\n", line);
+    std::fprintf(stderr, "%s\n", text.c_str());
   }
   std::fflush(stderr);
 }

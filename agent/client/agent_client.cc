@@ -120,6 +120,7 @@ Result<v1::Result> AgentClient::Call(const std::string& command, const StartCall
       progress->bytes_done = p.bytes_done();
       progress->bytes_total = p.bytes_total();
       progress->bytes_streamed = p.bytes_streamed();
+      progress->SetBlobsInFlight({p.blobs_in_flight().begin(), p.blobs_in_flight().end()});
       std::lock_guard lock(phases_mu);
       progress->phase = phases->insert(p.phase()).first->c_str();
     }

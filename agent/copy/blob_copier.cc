@@ -33,6 +33,7 @@ Result<BlobOutcome> BlobCopier::Copy(const BlobEndpoint& source, const BlobEndpo
     if (!r.ok()) return r.status();
     return BlobOutcome::kSkipped;
   }
+  if (progress_ != nullptr) progress_->BlobStarted(blob.digest.str());
   Result<BlobOutcome> result = Status(Code::kInternal, "not attempted");
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     result = CopyOnce(source, target, blob);
@@ -45,6 +46,7 @@ Result<BlobOutcome> BlobCopier::Copy(const BlobEndpoint& source, const BlobEndpo
     SleepUnlessCancelled(registry::RetryPolicy{}.Backoff(attempt), cancel_);
   }
   if (progress_ != nullptr) {
+    progress_->BlobEnded(blob.digest.str());
     progress_->blobs_done++;
     if (result.ok()) progress_->bytes_done += blob.size;
   }

@@ -50,6 +50,7 @@ v1::Event ProgressEvent(const service::OperationContext& op) {
   int64_t total = c.bytes_total.load();
   p->set_percent(total > 0 ? static_cast<int>(100 * c.bytes_done.load() / total) : 0);
   p->set_request_id(op.request_id);
+  for (const auto& digest : c.BlobsInFlight()) p->add_blobs_in_flight(digest);
   return e;
 }
 

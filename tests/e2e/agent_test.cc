@@ -400,14 +400,25 @@ TEST_CASE("the agent's log has one format: a library's warning (a blob retried) 
 
 TEST_CASE("cancelling the client mid-copy stops the transfer on the agent and writes no tag") {
   TestRegistry dev, prod;
-  PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 2, 4000, 9});
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 2, 4000, 9});
   FaultProxy proxy(prod.base_url());
   // Blob uploads into the target never complete: the copy is stuck mid-way.
   proxy.SetRules(nlohmann::json::array({{{"method", "PUT"}, {"path", "/blobs/uploads/"}, {"fault", "stall"}}}));
   TestAgent agent(kUnixAgent);
-  BackgroundCli cli({"--agent", agent.Address("unix://"), "-o", "json", "copy", dev.host() + "/app:v1",
-                     proxy.host() + "/app"});
+  BackgroundCli cli({"--agent", agent.Address("unix://"), "-o", "json", "--progress-interval", "1", "copy",
+                     dev.host() + "/app:v1", proxy.host() + "/app"});
   REQUIRE_MESSAGE(proxy.WaitForHits(1, std::chrono::seconds(30)), cli.log());
+  // The progress the agent streams names the blobs that hang (short digests).
+  bool named = WaitUntil(
+      [&] {
+        for (const auto& b : img.blob_digests) {
+          if (cli.log().find(b.substr(0, 19)) != std::string::npos) return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(15));
+  CHECK_MESSAGE(named, cli.log());
+  CHECK(cli.log().find("in flight: sha256:") != std::string::npos);
   ::kill(cli.process->pid(), SIGINT);
   std::string exit = cli.WaitForExit(std::chrono::seconds(20));
   INFO(cli.log());
@@ -421,12 +432,17 @@ TEST_CASE("cancelling the client mid-copy stops the transfer on the agent and wr
 
 TEST_CASE("--timeout cancels in-process as well, and writes no tag") {
   TestRegistry dev, prod;
-  PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 3000, 10});
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 3000, 10});
   FaultProxy proxy(prod.base_url());
   proxy.SetRules(nlohmann::json::array({{{"method", "PUT"}, {"path", "/blobs/uploads/"}, {"fault", "stall"}}}));
-  auto run = RunPromote({"--timeout", "2", "-o", "json", "copy", dev.host() + "/app:v1", proxy.host() + "/app"});
+  auto run = RunPromote({"--timeout", "3", "-o", "json", "--progress-interval", "1", "copy", dev.host() + "/app:v1",
+                         proxy.host() + "/app"});
+  INFO(run.err);
   CHECK(run.exit_code == 5);
   CHECK(run.Json()["error"]["code"] == "cancelled");
+  // Progress lines named the blobs that hung (config and layer: both uploads stall).
+  CHECK(run.err.find("in flight: sha256:") != std::string::npos);
+  CHECK(run.err.find(img.blob_digests.front().substr(0, 19)) != std::string::npos);
   CHECK_FALSE(HasTag(prod, "app", "v1"));
 }
 
