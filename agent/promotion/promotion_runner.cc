@@ -59,17 +59,19 @@ nlohmann::json RunResult::ToJson() const {
   return copy::ResultEnvelope("run", status, std::move(body));
 }
 
-Result<SigningKey> LoadSigningKey(const policy::PromoteConfig& config) {
+Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing, PassphraseFallback fallback) {
   SigningKey out;
-  if (config.signing.empty()) return out;
-  PROMOTE_ASSIGN_OR_RETURN(std::string path, policy::ResolvePath(config.signing.key, "signing key"));
+  if (signing.empty()) return out;
+  PROMOTE_ASSIGN_OR_RETURN(std::string path, policy::ResolvePath(signing.key, "signing key"));
   Secret password;
-  if (!config.signing.password.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(config.signing.password, "signing password"));
-  } else if (const char* p = std::getenv("PROMOTE_KEY_PASSWORD")) {
-    password = Secret(p);
-  } else if (const char* c = std::getenv("COSIGN_PASSWORD")) {
-    password = Secret(c);
+  if (!signing.password.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(signing.password, "signing password"));
+  } else if (fallback == PassphraseFallback::kEnvironment) {
+    if (const char* p = std::getenv("PROMOTE_KEY_PASSWORD")) {
+      password = Secret(p);
+    } else if (const char* c = std::getenv("COSIGN_PASSWORD")) {
+      password = Secret(c);
+    }
   }
   PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ReadCosignPrivateKeyFile(path, password));
   out.public_key = std::make_shared<sign::PublicKey>(key.public_key());

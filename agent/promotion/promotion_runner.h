@@ -54,12 +54,16 @@ struct RunResult {
   nlohmann::json ToJson() const;
 };
 
-// The agent's signing key (from promote.yaml `signing:`), loaded once. Empty when none is set.
+// A signing key (promote.yaml's or agent.yaml's `signing:`), loaded once. Empty when none is set.
 struct SigningKey {
   std::shared_ptr<sign::PrivateKey> key;
   std::shared_ptr<sign::PublicKey> public_key;
 };
-Result<SigningKey> LoadSigningKey(const policy::PromoteConfig& config);
+// Where the key's passphrase may come from when `signing.password` names none: the CLI also takes
+// PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD from its environment, as cosign does; the agent only
+// what its agent.yaml names.
+enum class PassphraseFallback { kNone, kEnvironment };
+Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing, PassphraseFallback fallback);
 
 class PromotionRunner {
  public:

@@ -10,7 +10,6 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "policy/secret_ref.h"
-#include "sign/cosign_key.h"
 #include "util/read_file.h"
 
 namespace promote::server {
@@ -32,20 +31,6 @@ Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::Ag
     chain->Append(std::make_shared<registry::DockerConfigKeychain>(config.docker_config));
   }
   return std::shared_ptr<const registry::Keychain>(chain);
-}
-
-Result<promotion::SigningKey> LoadAgentSigningKey(const policy::AgentConfig& config) {
-  promotion::SigningKey out;
-  if (config.signing.empty()) return out;
-  PROMOTE_ASSIGN_OR_RETURN(std::string path, policy::ResolvePath(config.signing.key, "signing key"));
-  Secret password;
-  if (!config.signing.password.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(config.signing.password, "signing password"));
-  }
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ReadCosignPrivateKeyFile(path, password));
-  out.public_key = std::make_shared<sign::PublicKey>(key.public_key());
-  out.key = std::make_shared<sign::PrivateKey>(std::move(key));
-  return out;
 }
 
 Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::AgentConfig& config) {
@@ -80,7 +65,9 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   settings.registry.max_concurrent_requests = config.limits.registry_requests;
   settings.accept_request_secrets = config.allow_request_credentials;
   settings.honour_request_access = false;
-  PROMOTE_ASSIGN_OR_RETURN(settings.signing, LoadAgentSigningKey(config));
+  // The agent's key passphrase comes only from agent.yaml, never from whatever its environment holds.
+  PROMOTE_ASSIGN_OR_RETURN(settings.signing,
+                           promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kNone));
   settings.scanners = config.scanners;
   settings.max_jobs = config.limits.jobs;
   settings.shared_pool = std::make_shared<registry::RegistryPool>(settings.keychain, settings.tls, settings.registry);

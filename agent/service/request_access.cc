@@ -72,7 +72,7 @@ Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, con
                                                ": signing: names a key, but this agent signs only with the key of its "
                                                "agent.yaml and has none configured");
   }
-  return promotion::LoadSigningKey(config);
+  return promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kEnvironment);
 }
 
 Result<std::map<std::string, scan::HookConfig>> ScannersFor(const ServiceSettings& settings,

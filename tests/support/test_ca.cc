@@ -35,29 +35,28 @@ TestCa::TestCa() : dir_(std::make_unique<TempDir>()) {
                      "basicConstraints=critical,CA:TRUE",
                      "-addext",
                      "keyUsage=critical,keyCertSign,cRLSign"});
-  RunCommandOrThrow({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                     "-nodes", "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj",
-                     "/CN=localhost"});
-  dir_->Write("server.ext",
-              "basicConstraints=critical,CA:FALSE\n"
-              "keyUsage=critical,digitalSignature\n"
-              "extendedKeyUsage=serverAuth\n"
-              "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n");
-  RunCommandOrThrow({"openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey",
-                     d + "/ca.key", "-CAcreateserial", "-out", d + "/server.crt", "-days", "7", "-extfile",
-                     d + "/server.ext"});
+  MakeLeaf("server", "/CN=localhost",
+           "extendedKeyUsage=serverAuth\n"
+           "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n");
   // A client certificate from the same CA, for mTLS.
-  RunCommandOrThrow({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                     "-nodes", "-keyout", d + "/client.key", "-out", d + "/client.csr", "-subj",
-                     "/CN=promote test client"});
-  dir_->Write("client.ext",
-              "basicConstraints=critical,CA:FALSE\n"
-              "keyUsage=critical,digitalSignature\n"
-              "extendedKeyUsage=clientAuth\n");
-  RunCommandOrThrow({"openssl", "x509", "-req", "-in", d + "/client.csr", "-CA", d + "/ca.crt", "-CAkey",
-                     d + "/ca.key", "-CAcreateserial", "-out", d + "/client.crt", "-days", "7", "-extfile",
-                     d + "/client.ext"});
+  MakeLeaf("client", "/CN=promote test client", "extendedKeyUsage=clientAuth\n");
   dir_->Write("certs/ca.crt", ReadFile(d + "/ca.crt"));
+}
+
+// NAME.key and NAME.crt: a P-256 key and a certificate for `subject` the CA signs, with
+// `extensions` (an openssl extfile's lines) besides the ones every leaf has.
+void TestCa::MakeLeaf(const std::string& name, const std::string& subject, const std::string& extensions) const {
+  const std::string d = dir_->path();
+  RunCommandOrThrow({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                     "-nodes", "-keyout", d + "/" + name + ".key", "-out", d + "/" + name + ".csr", "-subj",
+                     subject});
+  dir_->Write(name + ".ext",
+              "basicConstraints=critical,CA:FALSE\n"
+              "keyUsage=critical,digitalSignature\n" +
+                  extensions);
+  RunCommandOrThrow({"openssl", "x509", "-req", "-in", d + "/" + name + ".csr", "-CA", d + "/ca.crt", "-CAkey",
+                     d + "/ca.key", "-CAcreateserial", "-out", d + "/" + name + ".crt", "-days", "7", "-extfile",
+                     d + "/" + name + ".ext"});
 }
 
 TestCa::~TestCa() = default;

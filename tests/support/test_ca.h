@@ -30,6 +30,7 @@ class TestCa {
 
  private:
   TestCa();
+  void MakeLeaf(const std::string& name, const std::string& subject, const std::string& extensions) const;
   std::unique_ptr<TempDir> dir_;
 };
 
