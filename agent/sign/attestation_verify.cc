@@ -6,7 +6,6 @@
 namespace promote::sign {
 namespace {
 
-Status Refused(std::string message) { return Status(Code::kGateRefused, std::move(message)); }
 
 }  // namespace
 
@@ -17,14 +16,14 @@ Result<InTotoStatement> VerifyAttestationEnvelope(std::string_view envelope_json
                            "' is not sha256:<64 lowercase hex>");
   }
   auto envelope = ParseDsseEnvelope(envelope_json);
-  if (!envelope.ok()) return Refused(envelope.status().message());
+  if (!envelope.ok()) return GateRefused(envelope.status().message());
   if (envelope->payload_type != kInTotoPayloadType) {
-    return Refused("DSSE envelope: payloadType is '" + envelope->payload_type + "', expected " +
+    return GateRefused("DSSE envelope: payloadType is '" + envelope->payload_type + "', expected " +
                    std::string(kInTotoPayloadType));
   }
   PROMOTE_RETURN_IF_ERROR(VerifyDsse(*envelope, key));
   auto statement = ParseInTotoStatement(envelope->payload);
-  if (!statement.ok()) return Refused(statement.status().message());
+  if (!statement.ok()) return GateRefused(statement.status().message());
   PROMOTE_RETURN_IF_ERROR(CheckSubjectDigest(*statement, manifest_digest));
   return statement;
 }

@@ -9,6 +9,7 @@
 #include "sign/pem.h"
 #include "sign/strict_json.h"
 #include "util/base64.h"
+#include "util/unsigned_bytes.h"
 
 namespace promote::sign {
 namespace {
@@ -49,12 +50,11 @@ bool SodiumReady() {
   return ready;
 }
 
-const auto* Bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 Status DeriveKey(const Secret& passphrase, std::string_view salt, const ScryptParams& params,
                  SecretboxKey& key) {
   const std::string_view pw = passphrase.reveal();
-  if (crypto_pwhash_scryptsalsa208sha256_ll(Bytes(pw), pw.size(), Bytes(salt), salt.size(), params.n,
+  if (crypto_pwhash_scryptsalsa208sha256_ll(UnsignedBytes(pw), pw.size(), UnsignedBytes(salt), salt.size(), params.n,
                                             params.r, params.p, key.data(), kKeyBytes) != 0) {
     return Internal("scrypt key derivation failed (out of memory?)");
   }
@@ -170,8 +170,8 @@ Result<Secret> DecryptKeyDocument(std::string_view body, const Secret& passphras
   SecretboxKey key;
   PROMOTE_RETURN_IF_ERROR(DeriveKey(passphrase, *salt, params, key));
   std::string plaintext(ciphertext->size() - kTagBytes, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plaintext.data()), Bytes(*ciphertext),
-                                 ciphertext->size(), Bytes(*nonce), key.data()) != 0) {
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plaintext.data()), UnsignedBytes(*ciphertext),
+                                 ciphertext->size(), UnsignedBytes(*nonce), key.data()) != 0) {
     return InvalidArgument(source + ": decryption failed: wrong passphrase or corrupted key");
   }
   return Secret(std::move(plaintext));
@@ -245,8 +245,8 @@ Result<std::string> EncryptCosignPrivateKey(const PrivateKey& key, const Secret&
   PROMOTE_RETURN_IF_ERROR(DeriveKey(passphrase, salt, params, box_key));
   const std::string_view pt = plaintext.reveal();
   std::string ciphertext(pt.size() + kTagBytes, '\0');
-  if (crypto_secretbox_easy(reinterpret_cast<unsigned char*>(ciphertext.data()), Bytes(pt), pt.size(),
-                            Bytes(nonce), box_key.data()) != 0) {
+  if (crypto_secretbox_easy(reinterpret_cast<unsigned char*>(ciphertext.data()), UnsignedBytes(pt), pt.size(),
+                            UnsignedBytes(nonce), box_key.data()) != 0) {
     return Internal("secretbox encryption failed");
   }
 

@@ -11,7 +11,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view kWhat = "DSSE envelope";
+constexpr std::string_view kEnvelopeWhat = "DSSE envelope";
 
 std::optional<std::string> DecodeStdThenUrl(const std::string& text) {
   if (auto bytes = Base64Decode(text)) return bytes;
@@ -21,12 +21,12 @@ std::optional<std::string> DecodeStdThenUrl(const std::string& text) {
 Result<std::string> Base64Field(const json& object, const char* name, std::string_view where) {
   auto it = object.find(name);
   if (it == object.end() || !it->is_string()) {
-    return InvalidArgument(std::string(kWhat) + ": " + std::string(where) + name +
+    return InvalidArgument(std::string(kEnvelopeWhat) + ": " + std::string(where) + name +
                            " is missing or not a string");
   }
   auto bytes = DecodeStdThenUrl(it->get_ref<const std::string&>());
   if (!bytes) {
-    return InvalidArgument(std::string(kWhat) + ": " + std::string(where) + name + " is not valid base64");
+    return InvalidArgument(std::string(kEnvelopeWhat) + ": " + std::string(where) + name + " is not valid base64");
   }
   return std::move(*bytes);
 }
@@ -66,28 +66,28 @@ std::string EncodeDsseEnvelope(const DsseEnvelope& envelope) {
 }
 
 Result<DsseEnvelope> ParseDsseEnvelope(std::string_view json_text) {
-  PROMOTE_RETURN_IF_ERROR(CheckInputSize(json_text, kMaxEnvelopeBytes, kWhat));
-  PROMOTE_ASSIGN_OR_RETURN(json doc, ParseStrictJson(json_text, kWhat));
-  if (!doc.is_object()) return InvalidArgument(std::string(kWhat) + ": must be a JSON object");
+  PROMOTE_RETURN_IF_ERROR(CheckInputSize(json_text, kMaxEnvelopeBytes, kEnvelopeWhat));
+  PROMOTE_ASSIGN_OR_RETURN(json doc, ParseStrictJson(json_text, kEnvelopeWhat));
+  if (!doc.is_object()) return InvalidArgument(std::string(kEnvelopeWhat) + ": must be a JSON object");
 
   DsseEnvelope envelope;
   auto type = doc.find("payloadType");
   if (type == doc.end() || !type->is_string()) {
-    return InvalidArgument(std::string(kWhat) + ": payloadType is missing or not a string");
+    return InvalidArgument(std::string(kEnvelopeWhat) + ": payloadType is missing or not a string");
   }
   envelope.payload_type = type->get<std::string>();
   PROMOTE_ASSIGN_OR_RETURN(envelope.payload, Base64Field(doc, "payload", ""));
 
   auto sigs = doc.find("signatures");
   if (sigs == doc.end() || !sigs->is_array() || sigs->empty()) {
-    return InvalidArgument(std::string(kWhat) + ": signatures must be a non-empty array");
+    return InvalidArgument(std::string(kEnvelopeWhat) + ": signatures must be a non-empty array");
   }
   for (const json& entry : *sigs) {
-    if (!entry.is_object()) return InvalidArgument(std::string(kWhat) + ": each signature must be an object");
+    if (!entry.is_object()) return InvalidArgument(std::string(kEnvelopeWhat) + ": each signature must be an object");
     DsseSignature sig;
     if (auto keyid = entry.find("keyid"); keyid != entry.end()) {
       if (!keyid->is_string())
-        return InvalidArgument(std::string(kWhat) + ": signatures[].keyid must be a string");
+        return InvalidArgument(std::string(kEnvelopeWhat) + ": signatures[].keyid must be a string");
       sig.keyid = keyid->get<std::string>();
     }
     PROMOTE_ASSIGN_OR_RETURN(sig.signature, Base64Field(entry, "sig", "signatures[]."));
@@ -112,7 +112,7 @@ Status VerifyDsse(const DsseEnvelope& envelope, const PublicKey& key) {
   for (const DsseSignature& sig : envelope.signatures) {
     if (VerifyEcdsaSha256(key, pae, sig.signature).ok()) return OkStatus();
   }
-  return Status(Code::kGateRefused, std::string(kWhat) + ": no signature verifies with the given public key");
+  return Status(Code::kGateRefused, std::string(kEnvelopeWhat) + ": no signature verifies with the given public key");
 }
 
 }  // namespace promote::sign

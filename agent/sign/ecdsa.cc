@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "util/unsigned_bytes.h"
+
 namespace promote::sign {
 namespace {
 
@@ -13,8 +15,6 @@ struct MdCtxDeleter {
 };
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 
-const auto* Bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-
 }  // namespace
 
 Result<std::string> SignEcdsaSha256(const PrivateKey& key, std::string_view message) {
@@ -22,12 +22,12 @@ Result<std::string> SignEcdsaSha256(const PrivateKey& key, std::string_view mess
   size_t len = 0;
   if (!ctx ||
       EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, Bytes(message), message.size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &len, UnsignedBytes(message), message.size()) != 1) {
     ERR_clear_error();
     return Internal("ECDSA signing could not start (OpenSSL error)");
   }
   std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, Bytes(message),
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, UnsignedBytes(message),
                      message.size()) != 1) {
     ERR_clear_error();
     return Internal("ECDSA signing failed (OpenSSL error)");
@@ -44,7 +44,7 @@ Status VerifyEcdsaSha256(const PublicKey& key, std::string_view message, std::st
     return Internal("ECDSA verification could not start (OpenSSL error)");
   }
   const int rc =
-      EVP_DigestVerify(ctx.get(), Bytes(der_signature), der_signature.size(), Bytes(message), message.size());
+      EVP_DigestVerify(ctx.get(), UnsignedBytes(der_signature), der_signature.size(), UnsignedBytes(message), message.size());
   ERR_clear_error();
   if (rc != 1) {
     return Status(Code::kGateRefused, "signature does not verify with the given public key");

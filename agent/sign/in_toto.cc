@@ -10,9 +10,9 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view kWhat = "in-toto statement";
+constexpr std::string_view kStatementWhat = "in-toto statement";
 
-Status Bad(std::string_view why) { return InvalidArgument(std::string(kWhat) + ": " + std::string(why)); }
+Status Bad(std::string_view why) { return InvalidArgument(std::string(kStatementWhat) + ": " + std::string(why)); }
 
 Result<InTotoSubject> ParseSubject(const json& entry) {
   if (!entry.is_object()) return Bad("each subject must be an object");
@@ -52,8 +52,8 @@ Result<std::string> BuildInTotoStatement(std::string_view predicate_type, std::s
 }
 
 Result<InTotoStatement> ParseInTotoStatement(std::string_view json_text) {
-  PROMOTE_RETURN_IF_ERROR(CheckInputSize(json_text, kMaxEnvelopeBytes, kWhat));
-  PROMOTE_ASSIGN_OR_RETURN(json doc, ParseStrictJson(json_text, kWhat));
+  PROMOTE_RETURN_IF_ERROR(CheckInputSize(json_text, kMaxEnvelopeBytes, kStatementWhat));
+  PROMOTE_ASSIGN_OR_RETURN(json doc, ParseStrictJson(json_text, kStatementWhat));
   if (!doc.is_object()) return Bad("must be a JSON object");
 
   InTotoStatement statement;
@@ -92,7 +92,7 @@ Status CheckSubjectDigest(const InTotoStatement& statement, std::string_view dig
     auto it = subject.digest.find("sha256");
     if (it != subject.digest.end() && it->second == hex) return OkStatus();
   }
-  return Status(Code::kGateRefused, std::string(kWhat) + ": no subject has digest " + std::string(digest));
+  return Status(Code::kGateRefused, std::string(kStatementWhat) + ": no subject has digest " + std::string(digest));
 }
 
 }  // namespace promote::sign

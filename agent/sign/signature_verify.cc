@@ -8,23 +8,22 @@
 namespace promote::sign {
 namespace {
 
-Status Refused(std::string message) { return Status(Code::kGateRefused, std::move(message)); }
 
 Status CheckIdentity(const std::string& claimed, const SignatureExpectation& expected) {
   if (expected.identity_policy == IdentityPolicy::kIgnore) return OkStatus();
   auto want = ParseDockerIdentity(expected.identity);
   if (!want.ok()) return want.status().WithContext("expected signature identity");
   auto got = ParseDockerIdentity(claimed);
-  if (!got.ok()) return Refused("signature identity is not a valid reference: " + got.status().message());
+  if (!got.ok()) return GateRefused("signature identity is not a valid reference: " + got.status().message());
   if (expected.identity_policy == IdentityPolicy::kMatchRepository) {
     if (got->repository != want->repository) {
-      return Refused("signature for identity " + claimed + " is not accepted: expected repository " +
+      return GateRefused("signature for identity " + claimed + " is not accepted: expected repository " +
                      want->repository);
     }
     return OkStatus();
   }
   if (got->ToString() != want->ToString()) {
-    return Refused("signature for identity " + claimed + " is not accepted: expected exactly " +
+    return GateRefused("signature for identity " + claimed + " is not accepted: expected exactly " +
                    want->ToString());
   }
   return OkStatus();
@@ -41,13 +40,13 @@ Result<SimpleSigningClaims> VerifySimpleSigningLayer(std::string_view payload,
   }
   auto signature = Base64Decode(signature_base64);
   if (!signature) {
-    return Refused("signature annotation " + std::string(kSignatureAnnotation) + " is not valid base64");
+    return GateRefused("signature annotation " + std::string(kSignatureAnnotation) + " is not valid base64");
   }
   PROMOTE_RETURN_IF_ERROR(VerifyEcdsaSha256(key, payload, *signature));
   auto claims = ParseSimpleSigningPayload(payload);
-  if (!claims.ok()) return Refused(claims.status().message());
+  if (!claims.ok()) return GateRefused(claims.status().message());
   if (claims->manifest_digest != expected.manifest_digest) {
-    return Refused("signature is for manifest " + claims->manifest_digest + ", not " +
+    return GateRefused("signature is for manifest " + claims->manifest_digest + ", not " +
                    expected.manifest_digest);
   }
   PROMOTE_RETURN_IF_ERROR(CheckIdentity(claims->docker_reference, expected));

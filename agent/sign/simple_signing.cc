@@ -12,9 +12,9 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view kWhat = "simple-signing payload";
+constexpr std::string_view kPayloadWhat = "simple-signing payload";
 
-std::string What(std::string_view field) { return std::string(kWhat) + ": " + std::string(field); }
+std::string What(std::string_view field) { return std::string(kPayloadWhat) + ": " + std::string(field); }
 
 Status CheckOptional(const json& optional) {
   if (optional.is_null()) return OkStatus();
@@ -69,9 +69,9 @@ Result<std::string> BuildSimpleSigningPayload(std::string_view docker_reference,
 }
 
 Result<SimpleSigningClaims> ParseSimpleSigningPayload(std::string_view payload) {
-  PROMOTE_RETURN_IF_ERROR(CheckInputSize(payload, kMaxSimpleSigningPayloadBytes, kWhat));
-  PROMOTE_ASSIGN_OR_RETURN(json doc, ParseStrictJson(payload, kWhat));
-  PROMOTE_RETURN_IF_ERROR(RequireExactKeys(doc, {"critical", "optional"}, kWhat));
+  PROMOTE_RETURN_IF_ERROR(CheckInputSize(payload, kMaxSimpleSigningPayloadBytes, kPayloadWhat));
+  PROMOTE_ASSIGN_OR_RETURN(json doc, ParseStrictJson(payload, kPayloadWhat));
+  PROMOTE_RETURN_IF_ERROR(RequireExactKeys(doc, {"critical", "optional"}, kPayloadWhat));
   const json& critical = doc["critical"];
   PROMOTE_RETURN_IF_ERROR(RequireExactKeys(critical, {"type", "image", "identity"}, What("critical")));
   const json& type = critical["type"];

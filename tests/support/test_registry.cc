@@ -17,9 +17,9 @@
 namespace promote::testing {
 namespace {
 
-constexpr auto kStartDeadline = std::chrono::seconds(15);
+constexpr auto kRegistryStartDeadline = std::chrono::seconds(15);
 constexpr auto kMarkerDeadline = std::chrono::seconds(10);
-constexpr auto kPollInterval = std::chrono::milliseconds(10);
+constexpr auto kRegistryPollInterval = std::chrono::milliseconds(10);
 constexpr int kPortAttempts = 5;
 // Query parameter that tags the support library's own requests, so the access log can tell
 // them from the test's requests.
@@ -187,7 +187,7 @@ void TestRegistry::Start() {
   const bool fixed_port = port_ != 0;
   const std::string log_path = dir_->path() + "/registry.log";
   const std::string registry = FindExecutable("docker-registry");
-  auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
+  auto deadline = std::chrono::steady_clock::now() + kRegistryStartDeadline;
   std::string last_error;
   for (int attempt = 1;; ++attempt) {
     if (!fixed_port) port_ = PickFreeLoopbackPort();
@@ -240,7 +240,7 @@ void TestRegistry::Start() {
                                  " did not answer GET /v2/ within 15 s (last: " + last_error + "); log:\n" +
                                  ReadFrom(log_path, log_offset));
       }
-      std::this_thread::sleep_for(kPollInterval);
+      std::this_thread::sleep_for(kRegistryPollInterval);
     }
   }
 }
@@ -278,7 +278,7 @@ std::vector<AccessLogEntry> TestRegistry::AccessLog() const {
         throw std::runtime_error("access-log line for " + marker + " did not appear within 10 s; log:\n" +
                                  log());
       }
-      std::this_thread::sleep_for(kPollInterval);
+      std::this_thread::sleep_for(kRegistryPollInterval);
     }
   }
   std::vector<AccessLogEntry> entries;

@@ -17,8 +17,8 @@
 namespace promote::testing {
 namespace {
 
-constexpr auto kStartDeadline = std::chrono::seconds(15);
-constexpr auto kPollInterval = std::chrono::milliseconds(10);
+constexpr auto kTokenServerStartDeadline = std::chrono::seconds(15);
+constexpr auto kTokenServerPollInterval = std::chrono::milliseconds(10);
 
 std::string ReadIfExists(const std::string& path) {
   try {
@@ -62,7 +62,7 @@ TokenServer::TokenServer(TokenServerOptions options, const std::string& dir)
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{TokenServerPython(), "-u", script, config_path}, log_path_);
   static constexpr std::string_view kListening = "token server listening on ";
-  auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
+  auto deadline = std::chrono::steady_clock::now() + kTokenServerStartDeadline;
   for (;;) {
     std::string log_text = ReadIfExists(log_path_);
     if (size_t at = log_text.find(kListening); at != std::string::npos) {
@@ -81,7 +81,7 @@ TokenServer::TokenServer(TokenServerOptions options, const std::string& dir)
       throw std::runtime_error("token server did not listen within 15 s; log " + log_path_ + ":\n" +
                                log_text);
     }
-    std::this_thread::sleep_for(kPollInterval);
+    std::this_thread::sleep_for(kTokenServerPollInterval);
   }
 }
 

@@ -9,17 +9,17 @@
 namespace promote::sign {
 namespace {
 
+using testing::kFixtureImageDigest;
 using testing::ReplaceOnce;
 
 constexpr const char* kHex = "5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5";
-constexpr const char* kDigest = "sha256:5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5";
 constexpr const char* kOtherDigest =
     "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 TEST_CASE("statements are built as cosign attest writes them") {
   const nlohmann::json predicate = {{"Timestamp", "2025-01-02T03:04:05Z"}, {"Data", "scan <ok> & clean"}};
   auto statement = BuildInTotoStatement("https://cosign.sigstore.dev/attestation/v1",
-                                        "127.0.0.1:5000/demo/hello", kDigest, predicate);
+                                        "127.0.0.1:5000/demo/hello", kFixtureImageDigest, predicate);
   REQUIRE(statement.ok());
   CHECK(*statement ==
         std::string(R"({"_type":"https://in-toto.io/Statement/v0.1",)") +
@@ -34,11 +34,11 @@ TEST_CASE("statements are built as cosign attest writes them") {
   REQUIRE(parsed->subjects.size() == 1);
   CHECK(parsed->subjects[0].name == "127.0.0.1:5000/demo/hello");
   CHECK(parsed->predicate == predicate);
-  CHECK(CheckSubjectDigest(*parsed, kDigest).ok());
+  CHECK(CheckSubjectDigest(*parsed, kFixtureImageDigest).ok());
   CHECK(CheckSubjectDigest(*parsed, kOtherDigest).code() == Code::kGateRefused);
   CHECK(CheckSubjectDigest(*parsed, "sha256:nothex").code() == Code::kInvalidArgument);
 
-  CHECK(BuildInTotoStatement("", "n", kDigest, {}).status().code() == Code::kInvalidArgument);
+  CHECK(BuildInTotoStatement("", "n", kFixtureImageDigest, {}).status().code() == Code::kInvalidArgument);
   CHECK(BuildInTotoStatement("p", "n", "sha256:123", {}).status().code() == Code::kInvalidArgument);
 }
 
@@ -58,7 +58,7 @@ TEST_CASE("v1 statements in any key order and layout are accepted") {
   CHECK(parsed->type == kInTotoStatementV1);
   REQUIRE(parsed->subjects.size() == 2);
   CHECK(parsed->subjects[0].digest.at("sha512") == "abcd");
-  CHECK(CheckSubjectDigest(*parsed, kDigest).ok());
+  CHECK(CheckSubjectDigest(*parsed, kFixtureImageDigest).ok());
 }
 
 TEST_CASE("malformed statements are refused") {
@@ -104,17 +104,17 @@ TEST_CASE("attestation envelopes verify end to end") {
   REQUIRE(key.ok());
   REQUIRE(other.ok());
   auto statement =
-      BuildInTotoStatement("https://example.com/promotion/v1", "reg/app", kDigest, {{"env", "prod"}});
+      BuildInTotoStatement("https://example.com/promotion/v1", "reg/app", kFixtureImageDigest, {{"env", "prod"}});
   REQUIRE(statement.ok());
   auto envelope = SignDsse(kInTotoPayloadType, *statement, *key);
   REQUIRE(envelope.ok());
   const std::string json = EncodeDsseEnvelope(*envelope);
 
-  auto verified = VerifyAttestationEnvelope(json, key->public_key(), kDigest);
+  auto verified = VerifyAttestationEnvelope(json, key->public_key(), kFixtureImageDigest);
   REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
   CHECK(verified->predicate["env"] == "prod");
 
-  auto wrong_key = VerifyAttestationEnvelope(json, other->public_key(), kDigest);
+  auto wrong_key = VerifyAttestationEnvelope(json, other->public_key(), kFixtureImageDigest);
   CHECK(wrong_key.status().code() == Code::kGateRefused);
   auto wrong_digest = VerifyAttestationEnvelope(json, key->public_key(), kOtherDigest);
   CHECK(wrong_digest.status().code() == Code::kGateRefused);
@@ -123,11 +123,11 @@ TEST_CASE("attestation envelopes verify end to end") {
   auto wrong_type_envelope = SignDsse("application/json", *statement, *key);
   REQUIRE(wrong_type_envelope.ok());
   auto wrong_type =
-      VerifyAttestationEnvelope(EncodeDsseEnvelope(*wrong_type_envelope), key->public_key(), kDigest);
+      VerifyAttestationEnvelope(EncodeDsseEnvelope(*wrong_type_envelope), key->public_key(), kFixtureImageDigest);
   CHECK(wrong_type.status().code() == Code::kGateRefused);
   CHECK(wrong_type.status().message().find("payloadType") != std::string::npos);
 
-  auto garbage = VerifyAttestationEnvelope("{}", key->public_key(), kDigest);
+  auto garbage = VerifyAttestationEnvelope("{}", key->public_key(), kFixtureImageDigest);
   CHECK(garbage.status().code() == Code::kGateRefused);
   CHECK(VerifyAttestationEnvelope(json, key->public_key(), "sha256:x").status().code() ==
         Code::kInvalidArgument);

@@ -7,6 +7,10 @@
 
 namespace promote::sign::testing {
 
+// The image the skopeo-made signature in the fixtures signs (cosign/skopeo-made-signature).
+inline constexpr const char* kFixtureImageDigest =
+    "sha256:5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5";
+
 // Bytes of PROMOTE_FIXTURES_DIR/cosign/<name>; fails the test if it cannot be read.
 std::string CosignFixture(const std::string& name);
 std::string CosignFixturePath(const std::string& name);

@@ -10,9 +10,9 @@ namespace promote::sign {
 namespace {
 
 using testing::CosignFixture;
+using testing::kFixtureImageDigest;
 using testing::ReplaceOnce;
 
-constexpr const char* kDigest = "sha256:5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5";
 constexpr const char* kOtherDigest =
     "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -32,7 +32,7 @@ TEST_CASE("the skopeo-made signature layer verifies only with its key and intact
   const std::string signature = CosignFixture("skopeo-made-signature/signature.b64");
   const PublicKey cosign_pub = FixturePublicKey("cosign.pub");
   const PublicKey sigstore_pub = FixturePublicKey("sigstore.pub");
-  const SignatureExpectation any_identity{kDigest, IdentityPolicy::kIgnore, ""};
+  const SignatureExpectation any_identity{kFixtureImageDigest, IdentityPolicy::kIgnore, ""};
 
   struct Case {
     const char* name;
@@ -77,24 +77,24 @@ TEST_CASE("the skopeo-made signature's claims are checked against the expectatio
     const char* message;  // expected substring when refused
   };
   const Case cases[] = {
-      {{kDigest, kMatchRepository, repo}, Code::kOk, ""},
-      {{kDigest, kMatchRepository, repo + ":v2"}, Code::kOk, ""},
-      {{kDigest, kMatchRepository, repo + "@" + kOtherDigest}, Code::kOk, ""},
-      {{kDigest, kExact, repo + ":v1"}, Code::kOk, ""},
-      {{kDigest, kIgnore, ""}, Code::kOk, ""},
-      {{kDigest, kIgnore, "anything/else"}, Code::kOk, ""},
+      {{kFixtureImageDigest, kMatchRepository, repo}, Code::kOk, ""},
+      {{kFixtureImageDigest, kMatchRepository, repo + ":v2"}, Code::kOk, ""},
+      {{kFixtureImageDigest, kMatchRepository, repo + "@" + kOtherDigest}, Code::kOk, ""},
+      {{kFixtureImageDigest, kExact, repo + ":v1"}, Code::kOk, ""},
+      {{kFixtureImageDigest, kIgnore, ""}, Code::kOk, ""},
+      {{kFixtureImageDigest, kIgnore, "anything/else"}, Code::kOk, ""},
       {{kOtherDigest, kIgnore, ""}, Code::kGateRefused, "signature is for manifest sha256:5aafdbfe"},
       {{kOtherDigest, kMatchRepository, repo}, Code::kGateRefused, "signature is for manifest"},
-      {{kDigest, kMatchRepository, "127.0.0.1:5000/demo/other"},
+      {{kFixtureImageDigest, kMatchRepository, "127.0.0.1:5000/demo/other"},
        Code::kGateRefused,
        "signature for identity 127.0.0.1:5000/demo/hello:v1 is not accepted: expected repository "
        "127.0.0.1:5000/demo/other"},
-      {{kDigest, kMatchRepository, "127.0.0.1:5001/demo/hello"}, Code::kGateRefused, "is not accepted"},
-      {{kDigest, kMatchRepository, "demo/hello"}, Code::kGateRefused, "is not accepted"},
-      {{kDigest, kExact, repo + ":v2"}, Code::kGateRefused, "expected exactly 127.0.0.1:5000/demo/hello:v2"},
-      {{kDigest, kExact, repo}, Code::kGateRefused, "is not accepted"},
+      {{kFixtureImageDigest, kMatchRepository, "127.0.0.1:5001/demo/hello"}, Code::kGateRefused, "is not accepted"},
+      {{kFixtureImageDigest, kMatchRepository, "demo/hello"}, Code::kGateRefused, "is not accepted"},
+      {{kFixtureImageDigest, kExact, repo + ":v2"}, Code::kGateRefused, "expected exactly 127.0.0.1:5000/demo/hello:v2"},
+      {{kFixtureImageDigest, kExact, repo}, Code::kGateRefused, "is not accepted"},
       {{"sha256:xyz", kIgnore, ""}, Code::kInvalidArgument, "expected manifest digest"},
-      {{kDigest, kMatchRepository, "Not A Reference"}, Code::kInvalidArgument, "expected signature identity"},
+      {{kFixtureImageDigest, kMatchRepository, "Not A Reference"}, Code::kInvalidArgument, "expected signature identity"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.expected.identity);
@@ -115,11 +115,11 @@ TEST_CASE("a correctly signed but malformed payload is refused") {
   REQUIRE(key.ok());
   const std::string payload =
       R"({"critical":{"identity":{"docker-reference":"r/a"},"image":{"docker-manifest-digest":")" +
-      std::string(kDigest) + R"("},"type":"cosign container image signature"}})";
+      std::string(kFixtureImageDigest) + R"("},"type":"cosign container image signature"}})";
   auto signature = SignEcdsaSha256(*key, payload);
   REQUIRE(signature.ok());
   auto claims = VerifySimpleSigningLayer(payload, Base64Encode(*signature), key->public_key(),
-                                         {kDigest, IdentityPolicy::kIgnore, ""});
+                                         {kFixtureImageDigest, IdentityPolicy::kIgnore, ""});
   REQUIRE_FALSE(claims.ok());
   CHECK(claims.status().code() == Code::kGateRefused);
   CHECK(claims.status().message().find("missing field \"optional\"") != std::string::npos);
@@ -128,11 +128,11 @@ TEST_CASE("a correctly signed but malformed payload is refused") {
 TEST_CASE("a payload we build and sign verifies with a repository-only identity") {
   auto key = PrivateKey::Generate();
   REQUIRE(key.ok());
-  auto payload = BuildSimpleSigningPayload("127.0.0.1:5000/demo/hello", kDigest, {{"promoted-to", "prod"}});
+  auto payload = BuildSimpleSigningPayload("127.0.0.1:5000/demo/hello", kFixtureImageDigest, {{"promoted-to", "prod"}});
   REQUIRE(payload.ok());
   auto signature = SignEcdsaSha256(*key, *payload);
   REQUIRE(signature.ok());
-  const SignatureExpectation expected{kDigest, IdentityPolicy::kMatchRepository,
+  const SignatureExpectation expected{kFixtureImageDigest, IdentityPolicy::kMatchRepository,
                                       "127.0.0.1:5000/demo/hello:sha-2b2e927"};
   auto claims = VerifySimpleSigningLayer(*payload, Base64Encode(*signature), key->public_key(), expected);
   REQUIRE_MESSAGE(claims.ok(), claims.status().ToString());

@@ -8,9 +8,9 @@ namespace promote::sign {
 namespace {
 
 using testing::CosignFixture;
+using testing::kFixtureImageDigest;
 using testing::ReplaceOnce;
 
-constexpr const char* kDigest = "sha256:5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5";
 
 TEST_CASE("payload bytes are exactly what cosign writes") {
   struct Case {
@@ -21,7 +21,7 @@ TEST_CASE("payload bytes are exactly what cosign writes") {
   };
   const std::string critical =
       std::string(R"({"critical":{"identity":{"docker-reference":"127.0.0.1:5000/demo/hello"},)") +
-      R"("image":{"docker-manifest-digest":")" + kDigest +
+      R"("image":{"docker-manifest-digest":")" + kFixtureImageDigest +
       R"("},"type":"cosign container image signature"},)";
   const Case cases[] = {
       {"no annotations", "127.0.0.1:5000/demo/hello", {}, critical + R"("optional":null})"},
@@ -36,13 +36,13 @@ TEST_CASE("payload bytes are exactly what cosign writes") {
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
-    auto payload = BuildSimpleSigningPayload(c.reference, kDigest, c.annotations);
+    auto payload = BuildSimpleSigningPayload(c.reference, kFixtureImageDigest, c.annotations);
     REQUIRE(payload.ok());
     CHECK(*payload == c.expected);
     auto claims = ParseSimpleSigningPayload(*payload);
     REQUIRE_MESSAGE(claims.ok(), claims.status().ToString());
     CHECK(claims->docker_reference == c.reference);
-    CHECK(claims->manifest_digest == kDigest);
+    CHECK(claims->manifest_digest == kFixtureImageDigest);
     if (c.annotations.empty()) {
       CHECK(claims->optional.is_null());
     } else {
@@ -52,7 +52,7 @@ TEST_CASE("payload bytes are exactly what cosign writes") {
 }
 
 TEST_CASE("the builder refuses a bad digest or an empty identity") {
-  CHECK(BuildSimpleSigningPayload("", kDigest).status().code() == Code::kInvalidArgument);
+  CHECK(BuildSimpleSigningPayload("", kFixtureImageDigest).status().code() == Code::kInvalidArgument);
   for (const char* digest :
        {"", "sha256:abc", "sha512:5aafdbfea1f9b14602b802cf7afe37a697af73ccba9c73175ca7a5ec11293ba5",
         "sha256:5AAFDBFEA1F9B14602B802CF7AFE37A697AF73CCBA9C73175CA7A5EC11293BA5"}) {
@@ -67,7 +67,7 @@ TEST_CASE("the skopeo-made payload parses") {
   auto claims = ParseSimpleSigningPayload(CosignFixture("skopeo-made-signature/payload.json"));
   REQUIRE_MESSAGE(claims.ok(), claims.status().ToString());
   CHECK(claims->docker_reference == "127.0.0.1:5000/demo/hello:v1");
-  CHECK(claims->manifest_digest == kDigest);
+  CHECK(claims->manifest_digest == kFixtureImageDigest);
   CHECK(claims->optional["creator"] == "containers/image 5.22.1");
   CHECK(claims->optional["timestamp"] == 1795358979);
 }
@@ -110,7 +110,7 @@ TEST_CASE("payload parsing is as strict as containers/image") {
        "critical.identity: unknown field \"x\""},
       {"digest uppercase", edit("5aafdbfea1f9", "5AAFDBFEA1F9"), "docker-manifest-digest must be sha256"},
       {"digest short", edit("ba5\"", "\""), "docker-manifest-digest must be sha256"},
-      {"digest not a string", edit(std::string("\"") + kDigest + "\"", "1"),
+      {"digest not a string", edit(std::string("\"") + kFixtureImageDigest + "\"", "1"),
        "docker-manifest-digest must be sha256"},
       {"reference not a string", edit("\"127.0.0.1:5000/demo/hello:v1\"", "[]"),
        "docker-reference must be a non-empty string"},
