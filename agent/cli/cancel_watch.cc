@@ -1,5 +1,6 @@
 #include "cli/cancel_watch.h"
 
+#include <cerrno>
 #include <csignal>
 
 namespace promote::cli {
@@ -8,9 +9,12 @@ namespace {
 volatile std::sig_atomic_t g_signalled = 0;
 
 extern "C" void OnSignal(int sig) {
+  // The interrupted code may be about to read errno: a handler must leave it as it found it.
+  const int saved_errno = errno;
   g_signalled = 1;
   // The next one is not intercepted: a second Ctrl-C ends the process.
   std::signal(sig, SIG_DFL);
+  errno = saved_errno;
 }
 
 }  // namespace

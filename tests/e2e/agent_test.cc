@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <future>
 #include <map>
 #include <regex>
@@ -95,13 +96,19 @@ int HealthAsOtherUser(const std::string& address, const std::vector<gid_t>& grou
     if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(120);
     if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(121);
     if (::setuid(0) == 0) ::_exit(122);  // root must be gone for good
-    std::string home = "HOME=" + dir.path();
-    char* envp[] = {home.data(), const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
+    std::vector<std::string> env = {"HOME=" + dir.path(), "PATH=/usr/bin:/bin"};
+    // A sanitizer build reports the same way as in every other CLI run of the tests.
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
+      if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
     std::vector<std::string> args = {binary, "--agent", address, "-o", "json", "health"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execve(binary.c_str(), argv.data(), envp);
+    ::execve(binary.c_str(), argv.data(), envp.data());
     ::_exit(123);
   }
   int status = 0;

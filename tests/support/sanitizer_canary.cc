@@ -1,10 +1,11 @@
-// A program with one deliberate bug per argument, built only in the sanitizer build
-// (PROMOTE_SANITIZE): sanitizer_selftest runs it to show that the ASan + UBSan pass of
-// scripts/test really catches each kind of bug and fails the process that has it.
+// A program with one deliberate bug per argument, built only in the sanitizer builds
+// (PROMOTE_SANITIZE, PROMOTE_TSAN): sanitizer_selftest and scripts/tsan run it to show that the
+// sanitizer passes really catch each kind of bug and fail the process that has it.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <thread>
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
@@ -21,6 +22,12 @@ int main(int argc, char** argv) {
     volatile int big = std::numeric_limits<int>::max();
     int sum = big + index;
     std::printf("%d\n", sum);
+  } else if (std::strcmp(argv[1], "data-race") == 0) {
+    int counter = 0;  // written by two threads with nothing ordering them
+    std::thread other([&] { counter += index; });
+    counter += index;
+    other.join();
+    std::printf("%d\n", counter);
   } else if (std::strcmp(argv[1], "leak") == 0) {
     void* volatile lost = std::malloc(64);
     lost = nullptr;
