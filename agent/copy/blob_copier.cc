@@ -6,6 +6,7 @@
 
 #include "copy/blob_pipe.h"
 #include "registry/retry.h"
+#include "util/log_context.h"
 #include "util/sha256.h"
 
 namespace promote::copy {
@@ -73,7 +74,8 @@ Status BlobCopier::Stream(const BlobEndpoint& source, const BlobEndpoint& target
   BlobPipe pipe(blob.size, options_.pipe_bytes);
   Status download_status;
   bool stopped_by_upload = false;  // the download ended because the upload side gave up
-  std::thread downloader([&] {
+  std::thread downloader([&, request_id = CurrentRequestId()] {
+    ScopedRequestId scope(request_id);  // the download's retries are logged for the same call
     Sha256 hash;
     int64_t received = 0;
     Status st = source.client->GetBlob(

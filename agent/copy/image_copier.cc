@@ -9,6 +9,7 @@
 
 #include "copy/attachments.h"
 #include "copy/image_walker.h"
+#include "util/log_context.h"
 
 namespace promote::copy {
 namespace {
@@ -62,7 +63,8 @@ std::vector<CopyReport> ImageCopier::CopyAll(const std::vector<CopyRequest>& req
   threads.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
     slots.acquire();
-    threads.emplace_back([&, i] {
+    threads.emplace_back([&, i, request_id = CurrentRequestId()] {
+      ScopedRequestId scope(request_id);  // this thread's log lines name the call it works for
       reports[i] = Copy(requests[i]);
       slots.release();
     });

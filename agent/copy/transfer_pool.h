@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "util/log_context.h"
+
 namespace promote::copy {
 
 class TransferPool {
@@ -26,7 +28,11 @@ class TransferPool {
     auto future = task->get_future();
     {
       std::lock_guard lock(mu_);
-      queue_.push([task] { (*task)(); });
+      // The worker runs the task for the submitter's request (log lines name it).
+      queue_.push([task, request_id = CurrentRequestId()] {
+        ScopedRequestId scope(request_id);
+        (*task)();
+      });
     }
     cv_.notify_one();
     return future;

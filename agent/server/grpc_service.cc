@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/status_mapping.h"
+#include "util/log_context.h"
 
 namespace promote::server {
 namespace {
@@ -144,6 +145,7 @@ grpc::Status GrpcPromoteService::Serve(grpc::ServerContext* ctx, const Request& 
 
   service::Outcome outcome;
   {
+    ScopedRequestId scope(op.request_id);
     CallPump pump(ctx, writer, &op);
     outcome = ((*service_).*operation)(request, &op);
     pump.Stop();

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "promotion/promotion_record.h"
+#include "util/log_context.h"
 
 namespace promote::server {
 namespace {
@@ -42,6 +43,7 @@ class RequestLogSink : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     nlohmann::json fields = {{"message", std::string(msg.payload.data(), msg.payload.size())}};
+    if (!CurrentRequestId().empty()) fields["request_id"] = CurrentRequestId();
     switch (msg.level) {
       case spdlog::level::trace:
       case spdlog::level::debug: log_.Debug("log", fields); break;

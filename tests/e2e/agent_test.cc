@@ -373,7 +373,7 @@ TEST_CASE("promote run through the agent signs with the agent's key and records;
   CHECK(found);
 }
 
-TEST_CASE("the agent's log has one format: a library's warning (a blob retried) is a JSON line like the rest") {
+TEST_CASE("the agent's log has one format: a library's warning (a blob retried) is a JSON line with its request id") {
   TestRegistry dev, prod;
   SampleImage img = PushSampleImage(dev, "shop/app", "sha-1234567", {{"linux/amd64"}, 1, 50000, 46});
   TestAgent agent(kUnixAgent);
@@ -389,6 +389,7 @@ TEST_CASE("the agent's log has one format: a library's warning (a blob retried) 
   REQUIRE(source.Hits().size() == 1);
 
   bool retry_logged = false;
+  std::string call_request_id;  // from the call's "started" line
   std::istringstream lines(agent.log());
   for (std::string line; std::getline(lines, line);) {
     if (line.empty()) continue;
@@ -397,9 +398,13 @@ TEST_CASE("the agent's log has one format: a library's warning (a blob retried) 
     REQUIRE(j.is_object());  // no line in another format
     if (j.contains("listening")) continue;  // the announcement on stdout, for supervisors
     CHECK(j.contains("time"));
+    if (j.value("event", "") == "started" && j.value("method", "") == "Copy") call_request_id = j["request_id"];
     if (j.value("event", "") == "log" && j.value("level", "") == "warn" &&
         j.value("message", "").find("attempt 1 failed") != std::string::npos) {
       retry_logged = true;
+      // Logged on a transfer worker, yet it names the call it works for.
+      CHECK_FALSE(call_request_id.empty());
+      CHECK(j.value("request_id", "") == call_request_id);
     }
   }
   CHECK(retry_logged);
