@@ -20,12 +20,14 @@ struct CopyFlags {
 
 // The registry host of a reference, for attaching --src/--dst credentials; unparsable references
 // are left to the service, which names them in its error.
-std::vector<std::string> Hosts(const std::vector<std::string>& refs) {
-  std::vector<std::string> hosts;
+// "registry/repository" of each reference: --src-username and --dst-username apply to exactly
+// those repositories, so a copy between two repositories of one registry may use two accounts.
+std::vector<std::string> Repositories(const std::vector<std::string>& refs) {
+  std::vector<std::string> out;
   for (const auto& r : refs) {
-    if (auto ref = oci::ParseReference(r); ref.ok()) hosts.push_back(ref->registry);
+    if (auto ref = oci::ParseReference(r); ref.ok()) out.push_back(ref->registry + "/" + ref->repository);
   }
-  return hosts;
+  return out;
 }
 
 }  // namespace
@@ -64,7 +66,7 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
     request.set_no_attachments(flags->no_attachments);
     request.set_jobs(flags->jobs);
     request.set_chunk_size(flags->chunk_size);
-    auto access = flags->registry.Access(Hosts(sources), Hosts(targets));
+    auto access = flags->registry.Access(Repositories(sources), Repositories(targets));
     if (!access.ok()) return PrintFailure(*global, "copy", access.status());
     *request.mutable_access() = std::move(*access);
     return Dispatch(*global, "copy", request, &service::PromoteService::Copy, &flags->registry,

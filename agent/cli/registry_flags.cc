@@ -59,21 +59,21 @@ std::shared_ptr<const registry::Keychain> RegistryFlags::Keychain(
   return chain;
 }
 
-Result<v1::RegistryAccess> RegistryFlags::Access(const std::vector<std::string>& source_hosts,
-                                                 const std::vector<std::string>& target_hosts) const {
+Result<v1::RegistryAccess> RegistryFlags::Access(const std::vector<std::string>& source_scopes,
+                                                 const std::vector<std::string>& target_scopes) const {
   v1::RegistryAccess access;
   PROMOTE_ASSIGN_OR_RETURN(auto src, ExplicitCredentials(src_username, src_password_file, "PROMOTE_SRC_PASSWORD", "src"));
   PROMOTE_ASSIGN_OR_RETURN(auto dst, ExplicitCredentials(dst_username, dst_password_file, "PROMOTE_DST_PASSWORD", "dst"));
-  auto add = [&](const std::vector<std::string>& hosts, const registry::Credentials& c) {
-    for (const auto& host : hosts) {
+  auto add = [&](const std::vector<std::string>& scopes, const registry::Credentials& c) {
+    for (const auto& scope : scopes) {
       auto* cred = access.add_credentials();
-      cred->set_registry(host);
+      cred->set_registry(scope);
       cred->set_username(c.username);
       cred->set_password(std::string(c.password.reveal()));
     }
   };
-  if (src) add(source_hosts, *src);
-  if (dst) add(target_hosts, *dst);
+  if (src) add(source_scopes, *src);
+  if (dst) add(target_scopes, *dst);
   for (const auto& host : plain_http) access.add_plain_http(host);
   access.set_retries(retries);
   access.set_registry_requests(per_registry_requests);

@@ -34,9 +34,10 @@ struct RegistryFlags {
 
   // The request's registry access: explicit credentials (--src-username/--dst-username with
   // PROMOTE_SRC_PASSWORD / PROMOTE_DST_PASSWORD or the password files) for the given source and
-  // target registry hosts, plain-HTTP hosts, retries and the request limit.
-  Result<v1::RegistryAccess> Access(const std::vector<std::string>& source_hosts,
-                                    const std::vector<std::string>& target_hosts) const;
+  // target scopes (a registry host, or "host/repository"), plain-HTTP hosts, retries and the
+  // request limit.
+  Result<v1::RegistryAccess> Access(const std::vector<std::string>& source_scopes,
+                                    const std::vector<std::string>& target_scopes) const;
 };
 
 }  // namespace promote::cli

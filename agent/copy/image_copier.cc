@@ -94,8 +94,8 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
     if (auto st = oci::ValidateTag(t); !st.ok()) return st;
   }
 
-  PROMOTE_ASSIGN_OR_RETURN(auto src, registries_->Get(src_ref.registry));
-  PROMOTE_ASSIGN_OR_RETURN(auto dst, registries_->Get(dst_ref.registry));
+  PROMOTE_ASSIGN_OR_RETURN(auto src, registries_->Get(src_ref.registry, src_ref.repository));
+  PROMOTE_ASSIGN_OR_RETURN(auto dst, registries_->Get(dst_ref.registry, dst_ref.repository));
   BlobEndpoint source{src.get(), src_ref.repository, {RepositoryScope(src_ref.repository, "pull")}};
   BlobEndpoint target{dst.get(), dst_ref.repository, {RepositoryScope(dst_ref.repository, "pull,push")}};
   if (src == dst && src_ref.repository != dst_ref.repository) {

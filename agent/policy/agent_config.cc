@@ -9,6 +9,26 @@
 namespace promote::policy {
 namespace {
 
+// A registries entry's host: a registry host ("prod.registry.example", "127.0.0.1:5000"), or one
+// with a repository namespace ("harbor.example/team-a") for an account that only holds that.
+Status ValidateCredentialScope(const std::string& scope) {
+  std::string quoted = "registries.host '" + scope + "'";
+  if (scope.empty()) return InvalidArgument("registries.host must not be empty");
+  if (scope.find("://") != std::string::npos) {
+    return InvalidArgument(quoted + " is a URL; give the registry host (and optionally a namespace: host/team)");
+  }
+  for (char ch : scope) {
+    if (ch <= ' ' || ch == 0x7f) return InvalidArgument(quoted + " contains a space or control character");
+  }
+  auto slash = scope.find('/');
+  if (slash == std::string::npos) return OkStatus();
+  auto repo = oci::ParseRepository(scope);
+  if (!repo.ok() || repo->registry + "/" + repo->repository != scope) {
+    return InvalidArgument(quoted + " is not a registry host followed by a repository namespace (host/team)");
+  }
+  return OkStatus();
+}
+
 constexpr size_t kMaxAgentConfigBytes = 1024 * 1024;
 
 Result<int> ParsePort(const std::string& text, const std::string& address) {
@@ -156,6 +176,10 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
         }
         AgentRegistryCredentials e;
         PROMOTE_ASSIGN_OR_RETURN(e.host, r.String(n["host"], "registries.host"));
+        if (auto st = ValidateCredentialScope(e.host); !st.ok()) return r.Error(n["host"], st.message());
+        for (const auto& earlier : c.registries) {
+          if (earlier.host == e.host) return r.Error(n["host"], "registries: '" + e.host + "' is listed twice");
+        }
         PROMOTE_ASSIGN_OR_RETURN(e.username, r.String(n["username"], "registries.username"));
         PROMOTE_ASSIGN_OR_RETURN(e.password, r.Secret(n["password"], "registries.password"));
         c.registries.push_back(std::move(e));

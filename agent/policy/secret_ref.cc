@@ -44,16 +44,29 @@ Result<std::string> ResolveUsername(const std::string& value, const std::string&
   return std::string(v);
 }
 
-Result<std::optional<registry::Credentials>> ConfigKeychain::Resolve(std::string_view registry) const {
+Result<std::optional<registry::Credentials>> ConfigKeychain::Resolve(std::string_view registry,
+                                                                     std::string_view repository) const {
+  // The environment of this very repository decides: stage and prod may share a registry host
+  // and still need different accounts, and an environment that declares none uses the docker
+  // config, never a neighbour's. A repository that is no environment's (`promote scan` of
+  // another image) gets the credentials of an environment on its host.
+  const Environment* chosen = nullptr;
   for (const auto& env : config_->environments) {
-    if (env.registry != registry || env.credentials.empty()) continue;
-    std::string what = "environment '" + env.name + "' credentials";
-    registry::Credentials c;
-    PROMOTE_ASSIGN_OR_RETURN(c.username, ResolveUsername(env.credentials.username, what));
-    PROMOTE_ASSIGN_OR_RETURN(c.password, ResolveSecret(env.credentials.password, what));
-    return std::optional<registry::Credentials>(std::move(c));
+    if (env.registry != registry) continue;
+    if (env.repository == repository) {
+      if (env.credentials.empty()) return std::optional<registry::Credentials>();
+      chosen = &env;
+      break;
+    }
+    if (chosen == nullptr && !env.credentials.empty()) chosen = &env;
   }
-  return std::optional<registry::Credentials>();
+  if (chosen == nullptr) return std::optional<registry::Credentials>();
+  std::string what = "environment '" + chosen->name + "' credentials";
+  registry::Credentials c;
+  PROMOTE_ASSIGN_OR_RETURN(c.username, ResolveUsername(chosen->credentials.username, what));
+  PROMOTE_ASSIGN_OR_RETURN(c.password, ResolveSecret(chosen->credentials.password, what));
+  c.scope = chosen->repository == repository ? std::string(registry) + "/" + std::string(repository) : std::string(registry);
+  return std::optional<registry::Credentials>(std::move(c));
 }
 
 }  // namespace promote::policy

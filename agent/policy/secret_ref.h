@@ -21,12 +21,13 @@ Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what);
 // A username that may be literal or "env:NAME".
 Result<std::string> ResolveUsername(const std::string& value, const std::string& what);
 
-// Credentials of each environment that declares them, looked up by registry host when first
-// needed (so an unused environment's missing variable is not an error).
+// Credentials of each environment that declares them, looked up by registry host and repository
+// when first needed (so an unused environment's missing variable is not an error).
 class ConfigKeychain : public registry::Keychain {
  public:
   explicit ConfigKeychain(const PromoteConfig* config) : config_(config) {}
-  Result<std::optional<registry::Credentials>> Resolve(std::string_view registry) const override;
+  Result<std::optional<registry::Credentials>> Resolve(std::string_view registry,
+                                                       std::string_view repository) const override;
 
  private:
   const PromoteConfig* config_;

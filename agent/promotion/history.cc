@@ -23,7 +23,7 @@ Result<EnvironmentHistory> EnvironmentAt(const policy::Environment& env, registr
   EnvironmentHistory h;
   h.env = env.name;
   h.reference = env.Name() + (identifier.rfind("sha256:", 0) == 0 ? "@" : ":") + identifier;
-  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env.registry));
+  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env.registry, env.repository));
   registry::Scopes scopes = {RepositoryScope(env.repository, "pull")};
   PROMOTE_ASSIGN_OR_RETURN(auto head, client->HeadManifest(env.repository, identifier, scopes));
   if (!head) return h;
@@ -84,7 +84,7 @@ Result<History> HistoryForDigest(const policy::PromoteConfig& config, registry::
 
 Result<std::vector<Promotion>> PromotionsInto(const policy::PromoteConfig& config, const policy::Environment& env,
                                               registry::RegistryPool& registries, const sign::PublicKey& key) {
-  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env.registry));
+  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env.registry, env.repository));
   registry::Scopes scopes = {RepositoryScope(env.repository, "pull")};
   PROMOTE_ASSIGN_OR_RETURN(auto tags, client->ListTags(env.repository, scopes));
   // The immutable tags are the ones the template can produce.

@@ -179,8 +179,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       if (oci::ValidateTag(*version).ok()) immutable_tags.push_back(*version);
     }
   }
-  PROMOTE_ASSIGN_OR_RETURN(auto src, registries_->Get(source->registry));
-  PROMOTE_ASSIGN_OR_RETURN(auto dst, registries_->Get(env->registry));
+  PROMOTE_ASSIGN_OR_RETURN(auto src, registries_->Get(source->registry, source->repository));
+  PROMOTE_ASSIGN_OR_RETURN(auto dst, registries_->Get(env->registry, env->repository));
   registry::Scopes src_scopes = {RepositoryScope(source->repository, "pull")};
   registry::Scopes dst_scopes = {RepositoryScope(env->repository, "pull,push")};
   if (src == dst && source->repository != env->repository) {
@@ -213,7 +213,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     if (previous == source) {
       prev_client = src;
     } else {
-      PROMOTE_ASSIGN_OR_RETURN(prev_client, registries_->Get(previous->registry));
+      PROMOTE_ASSIGN_OR_RETURN(prev_client, registries_->Get(previous->registry, previous->repository));
     }
     registry::Scopes prev_scopes = {RepositoryScope(previous->repository, "pull")};
     if (!signing_.public_key) {
@@ -291,7 +291,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     s.registry_host = source->registry;
     s.insecure_registry = oci::IsLoopbackRegistry(source->registry);
     if (keychain_) {
-      auto creds = keychain_->Resolve(source->registry);
+      auto creds = keychain_->Resolve(source->registry, source->repository);
       if (!creds.ok()) return creds.status();
       s.credentials = std::move(*creds);
     }

@@ -19,7 +19,7 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   if (!signing.key) return InvalidArgument("rollback verifies and writes promotion records: configure signing:");
   if (request.steps < 1) return InvalidArgument("--steps must be at least 1");
 
-  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env->registry));
+  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env->registry, env->repository));
   registry::Scopes scopes = {RepositoryScope(env->repository, "pull,push")};
   const std::string& current_tag = env->mutable_tags.front();
   PROMOTE_ASSIGN_OR_RETURN(auto current, client->HeadManifest(env->repository, current_tag, scopes));

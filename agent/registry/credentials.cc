@@ -25,6 +25,52 @@ std::vector<std::string> ConfigKeysFor(std::string_view registry) {
   return {r, "https://" + r, "http://" + r, "https://" + r + "/v1/", "http://" + r + "/v1/"};
 }
 
+// containers-auth.json keys for a repository's namespaces, most specific first:
+// "reg/team/sub/app", "reg/team/sub", "reg/team".
+std::vector<std::string> NamespaceKeysFor(std::string_view registry, std::string_view repository) {
+  std::vector<std::string> keys;
+  std::string ns(repository);
+  while (!ns.empty()) {
+    keys.push_back(std::string(registry) + "/" + ns);
+    auto slash = ns.rfind('/');
+    ns.resize(slash == std::string::npos ? 0 : slash);
+  }
+  return keys;
+}
+
+// The credentials in one `auths` entry (an object); empty when it holds none.
+Result<Credentials> CredentialsFromAuthsEntry(const json& a, const std::string& key, std::string_view origin) {
+  auto field_error = [&](const std::string& what) {
+    return InvalidArgument(std::string(origin) + ": auths[\"" + key + "\"]" + what);
+  };
+  Credentials c;
+  if (auto auth = a.find("auth"); auth != a.end() && auth->is_string() && !auth->get<std::string>().empty()) {
+    auto decoded = Base64Decode(auth->get<std::string>());
+    if (!decoded) return field_error(".auth is not valid base64");
+    auto colon = decoded->find(':');
+    if (colon == std::string::npos) {
+      WipeString(*decoded);
+      return field_error(".auth is not base64 of user:password");
+    }
+    c.username = decoded->substr(0, colon);
+    c.password = Secret(decoded->substr(colon + 1));
+    WipeString(*decoded);
+  } else if (a.contains("username") && a.contains("password")) {
+    const json& user = a["username"];
+    const json& password = a["password"];
+    if (!user.is_string() || !password.is_string()) return field_error(".username and password must be strings");
+    c.username = user.get<std::string>();
+    c.password = Secret(password.get<std::string>());
+  }
+  if (auto it = a.find("identitytoken"); it != a.end() && it->is_string() && !it->get<std::string>().empty()) {
+    c.identity_token = Secret(it->get<std::string>());
+  }
+  if (auto it = a.find("registrytoken"); it != a.end() && it->is_string() && !it->get<std::string>().empty()) {
+    c.registry_token = Secret(it->get<std::string>());
+  }
+  return c;
+}
+
 bool ValidHelperName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -77,14 +123,29 @@ Result<std::optional<Credentials>> RunCredentialHelper(const std::string& helper
 
 }  // namespace
 
-void StaticKeychain::Add(std::string registry, Credentials credentials) {
-  entries_[std::move(registry)] = std::move(credentials);
+bool ScopeCovers(std::string_view scope, std::string_view registry, std::string_view repository) {
+  if (scope.substr(0, registry.size()) != registry) return false;
+  if (scope.size() == registry.size()) return true;
+  if (scope[registry.size()] != '/') return false;
+  std::string_view ns = scope.substr(registry.size() + 1);
+  return repository.substr(0, ns.size()) == ns && (repository.size() == ns.size() || repository[ns.size()] == '/');
 }
 
-Result<std::optional<Credentials>> StaticKeychain::Resolve(std::string_view registry) const {
-  auto it = entries_.find(registry);
-  if (it == entries_.end()) return std::optional<Credentials>();
-  return std::optional<Credentials>(it->second);
+void StaticKeychain::Add(std::string scope, Credentials credentials) {
+  credentials.scope = scope;
+  entries_[std::move(scope)] = std::move(credentials);
+}
+
+Result<std::optional<Credentials>> StaticKeychain::Resolve(std::string_view registry,
+                                                           std::string_view repository) const {
+  const Credentials* best = nullptr;
+  for (const auto& [scope, credentials] : entries_) {
+    if (ScopeCovers(scope, registry, repository) && (best == nullptr || scope.size() > best->scope.size())) {
+      best = &credentials;
+    }
+  }
+  if (best == nullptr) return std::optional<Credentials>();
+  return std::optional<Credentials>(*best);
 }
 
 std::string DockerConfigKeychain::DefaultPath() {
@@ -95,7 +156,8 @@ std::string DockerConfigKeychain::DefaultPath() {
   return std::string(home != nullptr ? home : "") + "/.docker/config.json";
 }
 
-Result<std::optional<Credentials>> DockerConfigKeychain::Resolve(std::string_view registry) const {
+Result<std::optional<Credentials>> DockerConfigKeychain::Resolve(std::string_view registry,
+                                                                 std::string_view repository) const {
   std::ifstream in(path_, std::ios::binary);
   if (!in) return std::optional<Credentials>();
   std::string text;
@@ -103,13 +165,13 @@ Result<std::optional<Credentials>> DockerConfigKeychain::Resolve(std::string_vie
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
   if (text.size() > kMaxConfigBytes) return InvalidArgument("docker config " + path_ + ": larger than 1 MiB");
-  auto r = ResolveFromDockerConfig(text, registry, "docker config " + path_);
+  auto r = ResolveFromDockerConfig(text, registry, "docker config " + path_, repository);
   WipeString(text);
   return r;
 }
 
 Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std::string_view registry,
-                                                 std::string_view origin) {
+                                                 std::string_view origin, std::string_view repository) {
   json j = json::parse(json_text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgument(std::string(origin) + ": not a valid JSON object");
@@ -123,6 +185,33 @@ Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std
     entry.helper = helper;
     return entry;
   };
+  auto auths = j.find("auths");
+  if (auths != j.end() && !auths->is_object()) return field_error("auths is not an object");
+  // The first `auths` entry among `keys` with credentials in it.
+  auto from_auths = [&](const std::vector<std::string>& keys) -> Result<std::optional<Credentials>> {
+    if (auths == j.end()) return std::optional<Credentials>();
+    for (const auto& key : keys) {
+      auto a = auths->find(key);
+      if (a == auths->end()) continue;
+      if (!a->is_object()) return field_error("auths[\"" + key + "\"] is not an object");
+      PROMOTE_ASSIGN_OR_RETURN(Credentials c, CredentialsFromAuthsEntry(*a, key, origin));
+      // An empty entry (as `docker login` with a credsStore leaves) falls through to the store.
+      if (!c.empty()) return std::optional<Credentials>(std::move(c));
+    }
+    return std::optional<Credentials>();
+  };
+  auto credentials_entry = [](Credentials c, std::string scope) {
+    c.scope = std::move(scope);
+    DockerConfigEntry entry;
+    entry.credentials = std::move(c);
+    return entry;
+  };
+
+  // A namespace's own entry is more specific than anything said for the whole host.
+  for (const auto& key : NamespaceKeysFor(registry, repository)) {
+    PROMOTE_ASSIGN_OR_RETURN(auto found, from_auths({key}));
+    if (found) return credentials_entry(std::move(*found), key);
+  }
   // credHelpers (per registry) take precedence over auths, as in docker.
   if (auto helpers = j.find("credHelpers"); helpers != j.end()) {
     if (!helpers->is_object()) return field_error("credHelpers is not an object");
@@ -133,47 +222,8 @@ Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std
       return helper_entry(h->get<std::string>());
     }
   }
-  if (auto auths = j.find("auths"); auths != j.end()) {
-    if (!auths->is_object()) return field_error("auths is not an object");
-    for (const auto& key : ConfigKeysFor(registry)) {
-      auto a = auths->find(key);
-      if (a == auths->end()) continue;
-      if (!a->is_object()) return field_error("auths[\"" + key + "\"] is not an object");
-      Credentials c;
-      if (auto auth = a->find("auth"); auth != a->end() && auth->is_string() && !auth->get<std::string>().empty()) {
-        auto decoded = Base64Decode(auth->get<std::string>());
-        if (!decoded) return field_error("auths[\"" + key + "\"].auth is not valid base64");
-        auto colon = decoded->find(':');
-        if (colon == std::string::npos) {
-          WipeString(*decoded);
-          return field_error("auths[\"" + key + "\"].auth is not base64 of user:password");
-        }
-        c.username = decoded->substr(0, colon);
-        c.password = Secret(decoded->substr(colon + 1));
-        WipeString(*decoded);
-      } else if (a->contains("username") && a->contains("password")) {
-        const json& user = (*a)["username"];
-        const json& password = (*a)["password"];
-        if (!user.is_string() || !password.is_string()) {
-          return field_error("auths[\"" + key + "\"].username and password must be strings");
-        }
-        c.username = user.get<std::string>();
-        c.password = Secret(password.get<std::string>());
-      }
-      if (auto it = a->find("identitytoken"); it != a->end() && it->is_string() && !it->get<std::string>().empty()) {
-        c.identity_token = Secret(it->get<std::string>());
-      }
-      if (auto it = a->find("registrytoken"); it != a->end() && it->is_string() && !it->get<std::string>().empty()) {
-        c.registry_token = Secret(it->get<std::string>());
-      }
-      if (!c.empty()) {
-        DockerConfigEntry entry;
-        entry.credentials = std::move(c);
-        return entry;
-      }
-      // An empty entry (as `docker login` with a credsStore leaves) falls through to the store.
-    }
-  }
+  PROMOTE_ASSIGN_OR_RETURN(auto host_wide, from_auths(ConfigKeysFor(registry)));
+  if (host_wide) return credentials_entry(std::move(*host_wide), std::string(registry));
   if (auto store = j.find("credsStore"); store != j.end()) {
     if (!store->is_string()) return field_error("credsStore is not a string");
     if (!store->get<std::string>().empty()) return helper_entry(store->get<std::string>());
@@ -182,15 +232,22 @@ Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std
 }
 
 Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
-                                                           std::string_view origin) {
-  PROMOTE_ASSIGN_OR_RETURN(DockerConfigEntry entry, ParseDockerConfigEntry(json_text, registry, origin));
-  if (!entry.helper.empty()) return RunCredentialHelper(entry.helper, registry, origin);
+                                                           std::string_view origin, std::string_view repository) {
+  PROMOTE_ASSIGN_OR_RETURN(DockerConfigEntry entry, ParseDockerConfigEntry(json_text, registry, origin, repository));
+  if (!entry.helper.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(auto found, RunCredentialHelper(entry.helper, registry, origin));
+    if (found) found->scope = std::string(registry);
+    return found;
+  }
   return std::move(entry.credentials);
 }
 
-Result<std::optional<Credentials>> ChainKeychain::Resolve(std::string_view registry) const {
+Result<std::optional<Credentials>> ChainKeychain::Resolve(std::string_view registry,
+                                                          std::string_view repository) const {
+  // The first keychain that knows the repository wins, even if a later one knows it more
+  // specifically: the order is the operator's precedence (flags, then agent.yaml, then docker).
   for (const auto& k : chain_) {
-    PROMOTE_ASSIGN_OR_RETURN(auto found, k->Resolve(registry));
+    PROMOTE_ASSIGN_OR_RETURN(auto found, k->Resolve(registry, repository));
     if (found) return found;
   }
   return std::optional<Credentials>();

@@ -1,5 +1,5 @@
-// Registry credentials and where they come from: explicit per-registry values (flags, env,
-// agent config) and the docker config.json (`auths`, `credHelpers`, `credsStore` through
+// Registry credentials and where they come from: explicit per-registry or per-namespace values
+// (flags, env, agent config) and the docker config.json (`auths`, `credHelpers`, `credsStore` through
 // `docker-credential-<name> get`, honouring DOCKER_CONFIG). Secrets stay in Secret values.
 #pragma once
 
@@ -24,23 +24,35 @@ struct Credentials {
   // A ready bearer token to send as is (e.g. from a CI system).
   Secret registry_token;
 
+  // Where these apply, as the entry that matched names it: a host ("registry.example") or a
+  // host and a repository namespace ("registry.example/team-a"). Not secret. Requests whose
+  // credentials have the same scope share one client (its connections and tokens).
+  std::string scope;
+
   bool empty() const { return username.empty() && identity_token.empty() && registry_token.empty(); }
 };
 
-// Finds credentials for a registry host ("127.0.0.1:5000", "docker.io").
+// Whether credentials for `scope` ("host" or "host/namespace…") apply to `repository` of
+// `registry`: the host is the same and the namespace, if any, is the repository or a parent of
+// it ("reg/team" covers "team/app" and "team/sub/app", not "teamx/app").
+bool ScopeCovers(std::string_view scope, std::string_view registry, std::string_view repository);
+
+// Finds credentials for a repository of a registry host ("127.0.0.1:5000", "shop/app"). The
+// most specific entry wins: one for the repository's namespace before one for the whole host,
+// so one registry can hold repositories that need different accounts (a robot per project).
 class Keychain {
  public:
   virtual ~Keychain() = default;
   // nullopt: no credentials known (anonymous). An error: a configured source failed
   // (unreadable config, helper crashed): that must not silently become anonymous.
-  virtual Result<std::optional<Credentials>> Resolve(std::string_view registry) const = 0;
+  virtual Result<std::optional<Credentials>> Resolve(std::string_view registry, std::string_view repository) const = 0;
 };
 
-// Credentials given explicitly, per registry host.
+// Credentials given explicitly, per registry host or per "host/namespace".
 class StaticKeychain : public Keychain {
  public:
-  void Add(std::string registry, Credentials credentials);
-  Result<std::optional<Credentials>> Resolve(std::string_view registry) const override;
+  void Add(std::string scope, Credentials credentials);
+  Result<std::optional<Credentials>> Resolve(std::string_view registry, std::string_view repository) const override;
 
  private:
   std::map<std::string, Credentials, std::less<>> entries_;
@@ -52,7 +64,7 @@ class DockerConfigKeychain : public Keychain {
   // Path of the config docker itself would read: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
   static std::string DefaultPath();
   explicit DockerConfigKeychain(std::string path) : path_(std::move(path)) {}
-  Result<std::optional<Credentials>> Resolve(std::string_view registry) const override;
+  Result<std::optional<Credentials>> Resolve(std::string_view registry, std::string_view repository) const override;
 
  private:
   std::string path_;
@@ -62,7 +74,7 @@ class DockerConfigKeychain : public Keychain {
 class ChainKeychain : public Keychain {
  public:
   void Append(std::shared_ptr<const Keychain> keychain) { chain_.push_back(std::move(keychain)); }
-  Result<std::optional<Credentials>> Resolve(std::string_view registry) const override;
+  Result<std::optional<Credentials>> Resolve(std::string_view registry, std::string_view repository) const override;
 
  private:
   std::vector<std::shared_ptr<const Keychain>> chain_;
@@ -74,15 +86,17 @@ struct DockerConfigEntry {
   std::string helper;                      // else the helper to ask (credHelpers, then credsStore)
 };
 
-// Parses docker config.json text and finds the entry for `registry`; runs nothing. An empty entry
-// (no credentials, no helper) means anonymous. Malformed JSON, mistyped fields, an `auth` that is
+// Parses docker config.json text and finds the entry for `repository` of `registry`; runs
+// nothing. `auths` keys may name a namespace ("reg.example/team", as containers-auth.json
+// allows); the most specific wins, then credHelpers, auths and credsStore for the host as docker
+// reads them. An empty entry (no credentials, no helper) means anonymous. Malformed JSON, mistyped fields, an `auth` that is
 // not base64 of user:password and invalid helper names are kInvalidArgument naming `origin`.
 Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std::string_view registry,
-                                                 std::string_view origin);
+                                                 std::string_view origin, std::string_view repository = "");
 
 // Parses docker config.json text and resolves `registry` from it (credential helpers are run).
 // Exposed for tests; `origin` names the file in errors.
 Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
-                                                           std::string_view origin);
+                                                           std::string_view origin, std::string_view repository = "");
 
 }  // namespace promote::registry

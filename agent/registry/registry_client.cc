@@ -19,27 +19,16 @@ constexpr std::string_view kOctetStream = "Content-Type: application/octet-strea
 
 std::string ApiHost(const std::string& host) { return host == "docker.io" ? "registry-1.docker.io" : host; }
 
-class SlotGuard {
- public:
-  explicit SlotGuard(std::counting_semaphore<1024>& s) : s_(s) { s_.acquire(); }
-  ~SlotGuard() { s_.release(); }
-  SlotGuard(const SlotGuard&) = delete;
-  SlotGuard& operator=(const SlotGuard&) = delete;
-
- private:
-  std::counting_semaphore<1024>& s_;
-};
-
 }  // namespace
 
 RegistryClient::RegistryClient(std::string host, HttpClient* http, std::optional<Credentials> credentials,
-                               RegistryOptions options)
+                               RegistryOptions options, std::shared_ptr<HostLimits> limits)
     : host_(std::move(host)),
       api_host_(ApiHost(host_)),
       http_(http),
       options_(std::move(options)),
       auth_(host_, http, std::move(credentials)),
-      request_slots_(std::clamp(options_.max_concurrent_requests, 1, 1024)) {}
+      limits_(limits != nullptr ? std::move(limits) : std::make_shared<HostLimits>(options_.max_concurrent_requests)) {}
 
 Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
   std::lock_guard lock(ping_mu_);
@@ -95,20 +84,7 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
 
 void RegistryClient::NoteRetryAfter(const HttpResponse& response) {
   auto after = ParseRetryAfter(response.Header("Retry-After"));
-  if (!after) return;
-  auto capped = std::min(*after, options_.retry.max_retry_after);
-  std::lock_guard lock(pause_mu_);
-  paused_until_ = std::max(paused_until_, std::chrono::steady_clock::now() + capped);
-}
-
-void RegistryClient::WaitForHostPause(const CancelToken* cancel) {
-  std::chrono::steady_clock::time_point until;
-  {
-    std::lock_guard lock(pause_mu_);
-    until = paused_until_;
-  }
-  auto now = std::chrono::steady_clock::now();
-  if (until > now) SleepUnlessCancelled(std::chrono::duration_cast<std::chrono::milliseconds>(until - now), cancel);
+  if (after) limits_->PauseFor(std::min(*after, options_.retry.max_retry_after));
 }
 
 Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel,
@@ -119,12 +95,12 @@ Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& sco
   std::chrono::milliseconds waited{0};
   for (int attempt = 1;; ++attempt) {
     if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled");
-    WaitForHostPause(cancel);
+    limits_->WaitForPause(cancel);
     PROMOTE_ASSIGN_OR_RETURN(Secret authorization, auth_.Authorization(scopes, cancel));
     request.headers = base_headers;
     if (!authorization.empty()) request.headers.push_back("Authorization: " + std::string(authorization.reveal()));
     Result<HttpResponse> resp = [&] {
-      SlotGuard slot(request_slots_);
+      HostLimits::Slot slot(*limits_);
       return http_->Do(request, cancel);
     }();
     ++requests_sent_;
@@ -148,15 +124,15 @@ Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& sco
       --attempt;
       continue;
     }
+    // A 429 with Retry-After pauses every request to this host, including the ones that cannot be
+    // re-sent here (a streamed upload): whoever restarts that upload waits for the pause first.
+    if (resp.ok() && resp->status == 429) NoteRetryAfter(*resp);
     bool transient = resp.ok() ? IsRetryableStatus(resp->status) : resp.status().code() == Code::kUnavailable;
     if (!transient || !retryable || attempt >= options_.retry.max_attempts) return resp;
 
     std::chrono::milliseconds wait = options_.retry.Backoff(attempt);
     if (resp.ok()) {
-      if (auto after = ParseRetryAfter(resp->Header("Retry-After"))) {
-        wait = std::min(*after, options_.retry.max_retry_after);
-        if (resp->status == 429) NoteRetryAfter(*resp);
-      }
+      if (auto after = ParseRetryAfter(resp->Header("Retry-After"))) wait = std::min(*after, options_.retry.max_retry_after);
     }
     if (waited + wait > options_.retry.max_total_wait) return resp;
     waited += wait;

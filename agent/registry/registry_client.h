@@ -1,7 +1,8 @@
 // RegistryClient: the OCI distribution API of one registry host — manifests, blobs, uploads,
 // mounts, tags — with authentication, retries and a per-registry request limit. Every call
 // names the scopes it needs, so tokens carry exactly pull on a source and push+pull on a target.
-// Thread-safe; one instance per registry host, shared by all copies (see RegistryPool).
+// Thread-safe; one instance per registry host and credentials, shared by all copies (see
+// RegistryPool).
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 
 #include "oci/digest.h"
 #include "oci/manifest.h"
+#include "registry/host_limits.h"
 #include "registry/http_client.h"
 #include "registry/registry_auth.h"
 #include "registry/retry.h"
@@ -54,8 +56,9 @@ using BodySink = std::function<bool(const char* data, size_t len)>;
 class RegistryClient {
  public:
   // `host` as in references ("127.0.0.1:5000", "docker.io"); credentials already resolved.
+  // `limits` are shared by the host's clients (null: this client's own, from `options`).
   RegistryClient(std::string host, HttpClient* http, std::optional<Credentials> credentials,
-                 RegistryOptions options);
+                 RegistryOptions options, std::shared_ptr<HostLimits> limits = nullptr);
 
   const std::string& host() const { return host_; }
 
@@ -118,7 +121,6 @@ class RegistryClient {
   Result<HttpResponse> Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel, bool retryable);
   std::string Url(const std::string& path) const { return base_url_ + path; }
   void NoteRetryAfter(const HttpResponse& response);
-  void WaitForHostPause(const CancelToken* cancel);
 
   const std::string host_;
   const std::string api_host_;  // docker.io is served by registry-1.docker.io
@@ -129,9 +131,7 @@ class RegistryClient {
   std::mutex ping_mu_;
   bool pinged_ = false;
   std::string base_url_;
-  std::counting_semaphore<1024> request_slots_;
-  std::mutex pause_mu_;
-  std::chrono::steady_clock::time_point paused_until_{};
+  const std::shared_ptr<HostLimits> limits_;
   std::atomic<int64_t> requests_sent_{0};
   std::atomic<bool> referrers_unsupported_{false};
 };

@@ -64,7 +64,7 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
   } else {
     auto ref = oci::ParseReference(request.reference());
     if (!ref.ok()) return FailedOutcome(kCommand, ref.status());
-    auto client = (*pool)->Get(ref->registry);
+    auto client = (*pool)->Get(ref->registry, ref->repository);
     if (!client.ok()) return FailedOutcome(kCommand, client.status());
     auto head = (*client)->HeadManifest(ref->repository, ref->Identifier(),
                                         {registry::RepositoryScope(ref->repository, "pull")}, &ctx->cancel);

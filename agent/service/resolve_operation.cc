@@ -15,7 +15,7 @@ Outcome PromoteService::Resolve(const v1::ResolveRequest& request, OperationCont
   if (!ref.ok()) return FailedOutcome(kCommand, ref.status());
   auto pool = PoolFor(settings_, request.access(), nullptr);
   if (!pool.ok()) return FailedOutcome(kCommand, pool.status());
-  auto client = (*pool)->Get(ref->registry);
+  auto client = (*pool)->Get(ref->registry, ref->repository);
   if (!client.ok()) return FailedOutcome(kCommand, client.status());
   ctx->progress.phase = "resolve";
   auto graph = copy::WalkImage(**client, ref->repository, ref->Identifier(),

@@ -130,7 +130,7 @@ Outcome PromoteService::Scan(const v1::ScanRequest& request, OperationContext* c
 
   auto pool = PoolFor(settings_, request.access(), loaded->config.get());
   if (!pool.ok()) return fail(pool.status());
-  auto client = (*pool)->Get(ref->registry);
+  auto client = (*pool)->Get(ref->registry, ref->repository);
   if (!client.ok()) return fail(client.status());
   registry::Scopes scopes = {registry::RepositoryScope(ref->repository, "pull")};
   // A digest wins over a tag: what is scanned is exactly what was named.
@@ -145,7 +145,7 @@ Outcome PromoteService::Scan(const v1::ScanRequest& request, OperationContext* c
   subject.platforms = graph->platforms;
   subject.registry_host = ref->registry;
   subject.insecure_registry = IsPlainHttp(settings_, request.access(), ref->registry);
-  auto creds = (*pool)->keychain()->Resolve(ref->registry);
+  auto creds = (*pool)->keychain()->Resolve(ref->registry, ref->repository);
   if (!creds.ok()) return fail(creds.status());
   subject.credentials = std::move(*creds);
 

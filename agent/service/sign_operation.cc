@@ -113,7 +113,7 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
 
   auto pool = PoolFor(settings_, request.access(), nullptr);
   if (!pool.ok()) return fail(pool.status());
-  auto client = (*pool)->Get(ref->registry);
+  auto client = (*pool)->Get(ref->registry, ref->repository);
   if (!client.ok()) return fail(client.status());
   registry::Scopes scopes = {registry::RepositoryScope(ref->repository, "pull,push")};
   ctx->progress.phase = "resolve";
@@ -179,7 +179,7 @@ Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContex
 
   auto pool = PoolFor(settings_, request.access(), nullptr);
   if (!pool.ok()) return fail(pool.status());
-  auto client = (*pool)->Get(ref->registry);
+  auto client = (*pool)->Get(ref->registry, ref->repository);
   if (!client.ok()) return fail(client.status());
   registry::Scopes scopes = {registry::RepositoryScope(ref->repository, "pull")};
   ctx->progress.phase = "resolve";

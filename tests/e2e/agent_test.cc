@@ -599,3 +599,32 @@ TEST_CASE("an agent killed (SIGKILL) mid-promotion: nothing is tagged, and the r
                             "--identity-policy", "ignore"});
   CHECK(verify.exit_code == 0);
 }
+
+TEST_CASE("agent.yaml credentials per namespace: one registry, an account for each repository's namespace") {
+  const std::string dev_pw = RandomPassword(), prod_pw = RandomPassword();
+  RegistryOptions o;
+  o.auth = RegistryAuth::kToken;
+  o.token_accounts = {{"dev-robot", dev_pw, {"pull"}, {"dev"}}, {"prod-robot", prod_pw, {"*"}, {"prod"}}};
+  TestRegistry shared(o);
+  SampleImage img = PushSampleImage(shared, "dev/app", "v1", {{"linux/amd64"}, 1, 1500, 9});
+  ::setenv("AGENT_TEST_DEV_ROBOT", dev_pw.c_str(), 1);
+  ::setenv("AGENT_TEST_PROD_ROBOT", prod_pw.c_str(), 1);
+  // The host-wide entry is the read-only dev robot; prod/ has its own.
+  TestAgent agent(std::string(kUnixAgent) + "registries:\n  - {host: " + shared.host() +
+                  ", username: dev-robot, password: env:AGENT_TEST_DEV_ROBOT}\n  - {host: \"" + shared.host() +
+                  "/prod\", username: prod-robot, password: env:AGENT_TEST_PROD_ROBOT}\n");
+  ::unsetenv("AGENT_TEST_DEV_ROBOT");
+  ::unsetenv("AGENT_TEST_PROD_ROBOT");
+  const std::string addr = agent.Address("unix://");
+
+  auto run = RunPromote({"--agent", addr, "-o", "json", "copy", shared.host() + "/dev/app:v1",
+                         shared.host() + "/prod/app"});
+  INFO(run.out << run.err << agent.log());
+  REQUIRE(run.exit_code == 0);
+  CHECK(DigestAt(shared, "prod/app", "v1") == img.digest);
+  // Outside prod/ the host-wide, read-only account applies: a push there is refused.
+  auto elsewhere = RunPromote({"--agent", addr, "-o", "json", "copy", shared.host() + "/dev/app:v1",
+                               shared.host() + "/qa/app"});
+  CHECK(elsewhere.exit_code == 4);
+  CHECK_FALSE(HasTag(shared, "qa/app", "v1"));
+}

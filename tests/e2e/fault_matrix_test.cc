@@ -5,6 +5,7 @@
 // (scripts/fault-matrix shows it) and asserted cell by cell.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
 #include <map>
@@ -361,4 +362,39 @@ TEST_CASE("an index that lists itself, as a lying registry serves it, or nests p
   REQUIRE(head.ok());
   CHECK_FALSE(head->has_value());
   CHECK(target.RequestCount("PUT", "/manifests/" + chain[4]) == 0);
+}
+
+TEST_CASE("a 429 with Retry-After on a streamed upload holds the blob's restart until the registry's time has passed") {
+  // The streamed body is spent, so the upload cannot be re-sent where the 429 arrived; the
+  // whole-blob retry restarts it. It must still wait what the registry asked, not just a backoff.
+  TestRegistry dev, prod;
+  PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 20000, 47});
+  FaultProxy proxy(prod.base_url());
+  proxy.SetRules(nlohmann::json::array({
+      {{"method", "PUT"}, {"path", "/blobs/uploads/.*digest="}, {"fault", "status"}, {"status", 429},
+       {"retry_after", "2"}, {"times", 1}},
+      {{"fault", "note"}},
+  }));
+  CliRun run = RunPromote({"-o", "json", "copy", dev.host() + "/app:v1", proxy.host() + "/app:v1"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+
+  std::vector<nlohmann::json> hits = proxy.Hits();
+  auto refused = std::find_if(hits.begin(), hits.end(), [](const nlohmann::json& h) { return h["hit"] == 0; });
+  REQUIRE(refused != hits.end());
+  std::string path = (*refused)["path"];
+  REQUIRE(path.size() > 64);
+  std::string hex = path.substr(path.size() - 64);  // the upload's closing PUT ends in ?…digest=sha256:<hex>
+  // The first request about that blob after the 429 (the restart's existence check).
+  double restart = -1;
+  for (const auto& h : hits) {
+    std::string p = h["path"];
+    if (h["hit"] == 1 && h["t"].get<double>() > (*refused)["t"].get<double>() &&
+        p.find(hex) != std::string::npos) {
+      restart = h["t"].get<double>();
+      break;
+    }
+  }
+  REQUIRE(restart > 0);
+  CHECK(restart - (*refused)["t"].get<double>() >= 1.9);
 }

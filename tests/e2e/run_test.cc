@@ -365,3 +365,63 @@ TEST_CASE("two concurrent promotions of the same digest both succeed with one re
   INFO(to_prod.err);
   CHECK(to_prod.exit_code == 0);
 }
+
+TEST_CASE("one registry, a robot account per environment: each environment signs in as its own") {
+  // As Harbor or Quay projects have them: each robot may only use its own namespace, so a
+  // promotion that used a neighbour's account would be refused by the registry.
+  const std::string dev_pw = RandomPassword(), stage_pw = RandomPassword(), prod_pw = RandomPassword();
+  RegistryOptions o;
+  o.auth = RegistryAuth::kToken;
+  o.token_accounts = {{"dev-robot", dev_pw, {"*"}, {"dev"}},
+                      {"stage-robot", stage_pw, {"*"}, {"stage"}},
+                      {"prod-robot", prod_pw, {"*"}, {"prod"}}};
+  TestRegistry shared(o);
+  SampleImage img = PushSampleImage(shared, "dev/payment-svc", "sha-2b2e927");
+  Pipeline p;
+  auto write_config = [&](const std::string& prod_user) {
+    std::string yaml = "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
+                       "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n";
+    for (const auto& [name, user] : std::vector<std::pair<std::string, std::string>>{
+             {"dev", "dev-robot"}, {"stage", "stage-robot"}, {"prod", prod_user}}) {
+      std::string upper = user == "dev-robot" ? "DEV" : user == "stage-robot" ? "STAGE" : "PROD";
+      yaml += "  - name: " + name + "\n    registry: " + shared.host() + "\n    repository: " + name +
+              "/payment-svc\n    mutable-tags: [" + name + "]\n    credentials:\n      username: " + user +
+              "\n      password: env:" + upper + "_ROBOT_PASSWORD\n";
+    }
+    p.config_path = p.dir.Write("promote.yaml", yaml);
+  };
+  const std::map<std::string, std::string> passwords = {
+      {"DEV_ROBOT_PASSWORD", dev_pw}, {"STAGE_ROBOT_PASSWORD", stage_pw}, {"PROD_ROBOT_PASSWORD", prod_pw}};
+
+  write_config("prod-robot");
+  auto to_dev = p.Run({"--branch", "develop", "--sha", kSha}, passwords);
+  INFO(to_dev.out << to_dev.err);
+  REQUIRE(to_dev.exit_code == 0);
+  auto to_stage = p.Run({"--branch", "release/v1.2.0", "--sha", kSha}, passwords);
+  INFO(to_stage.out << to_stage.err);
+  REQUIRE(to_stage.exit_code == 0);
+  auto sj = to_stage.Json();
+  CHECK(sj["digest"] == img.digest);
+  // Two accounts cannot mount (neither may read both repositories): the layers were copied.
+  CHECK(sj["blobs"]["mounted"] == 0);
+  CHECK(sj["blobs"]["copied"] == img.blob_digests.size());
+  CHECK(TagDigest(shared, "stage/payment-svc", "stage") == img.digest);
+
+  // prod given stage's robot: the registry refuses it, the run says where, prod gets no tag.
+  write_config("stage-robot");
+  auto wrong = p.Run({"--branch", "main", "--sha", kSha}, passwords);
+  INFO(wrong.out);
+  CHECK(wrong.exit_code != 0);
+  CHECK(wrong.Json()["error"]["message"].get<std::string>().find("prod/payment-svc") != std::string::npos);
+  CHECK(TagDigest(shared, "prod/payment-svc", "prod").empty());
+
+  write_config("prod-robot");
+  auto to_prod = p.Run({"--branch", "main", "--sha", kSha}, passwords);
+  INFO(to_prod.out << to_prod.err);
+  REQUIRE(to_prod.exit_code == 0);
+  CHECK(TagDigest(shared, "prod/payment-svc", "prod") == img.digest);
+  for (const auto& [name, pw] : passwords) {
+    CHECK(to_prod.out.find(pw) == std::string::npos);
+    CHECK(to_prod.err.find(pw) == std::string::npos);
+  }
+}

@@ -147,3 +147,33 @@ TEST_CASE("same-registry mounts with bearer auth ask for both repositories in on
   }
   CHECK(combined);
 }
+
+TEST_CASE("one registry, two accounts: --src-username and --dst-username each reach their own repository") {
+  const std::string team_pw = RandomPassword(), prod_pw = RandomPassword();
+  RegistryOptions token;
+  token.auth = RegistryAuth::kToken;
+  token.token_accounts = {{"team-robot", team_pw, {"pull"}, {"team"}}, {"prod-robot", prod_pw, {"*"}, {"prod"}}};
+  TestRegistry shared(token);
+  SampleImage img = PushSampleImage(shared, "team/app", "v1", {{"linux/amd64"}, 2, 1000, 12});
+  auto run = RunPromote({"-o", "json", "copy", "--src-username", "team-robot", "--dst-username", "prod-robot",
+                         shared.host() + "/team/app:v1", shared.host() + "/prod/app"},
+                        {{"PROMOTE_SRC_PASSWORD", team_pw}, {"PROMOTE_DST_PASSWORD", prod_pw}});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.Json()["digest"] == img.digest);
+  // Neither account may read both repositories, so nothing was mounted.
+  CHECK(run.Json()["blobs"]["mounted"] == 0);
+
+  // A docker config may say the same per namespace (containers-auth.json keys).
+  TempDir dir;
+  nlohmann::json auths = {
+      {"auths",
+       {{shared.host() + "/team", {{"username", "team-robot"}, {"password", team_pw}}},
+        {shared.host() + "/prod", {{"username", "prod-robot"}, {"password", prod_pw}}}}}};
+  std::string config = dir.Write("config.json", auths.dump(), 0600);
+  auto from_config = RunPromote({"-o", "json", "copy", "--authfile", config, shared.host() + "/team/app:v1",
+                                 shared.host() + "/prod/app:from-config"});
+  INFO(from_config.out << from_config.err);
+  REQUIRE(from_config.exit_code == 0);
+  CHECK(from_config.Json()["digest"] == img.digest);
+}

@@ -5,7 +5,8 @@ and, for requests matching a rule, misbehaves in a chosen way.
 Usage: fault_proxy.py UPSTREAM_URL RULES_JSON
 
 Listens on 127.0.0.1 (a free port), prints one line {"port": N} on stdout when ready, then one
-line per rule hit: {"hit": RULE_INDEX, "method": M, "path": P, "fault": F}. Rules are read from
+line per rule hit: {"hit": RULE_INDEX, "method": M, "path": P, "fault": F, "t": SECONDS} (t on the
+monotonic clock, for tests of how long promote waited). Rules are read from
 the RULES_JSON file on every request, so a test can change them while the proxy runs. A rule:
 
   {"method": "PUT", "path": "/blobs/uploads/", "fault": "status", "status": 503,
@@ -25,6 +26,7 @@ optional) is found in the request target; `times` (optional) bounds how often it
             bearer token that expired early)
   redirect  answer 307 with Location: `location` (a registry redirecting somewhere else)
   huge      answer 200 with Content-Length: `length` (default 10^12) and a few bytes, then close
+  note      forward as usual: the rule only records the request (with its time)
   body      answer 200 with `body` (a string) as `content_type` without forwarding: a registry
             serving other bytes than the ones asked for
 
@@ -79,7 +81,7 @@ def match(method, target):
             if "times" in r and n >= r["times"]:
                 continue
             FIRED[i] = n + 1
-        emit({"hit": i, "method": method, "path": target, "fault": r.get("fault")})
+        emit({"hit": i, "method": method, "path": target, "fault": r.get("fault"), "t": time.monotonic()})
         return r
     return None
 

@@ -90,6 +90,7 @@ TestRegistry::TestRegistry(RegistryOptions options)
     t.username = options_.username;
     t.password = options_.password;
     t.actions = options_.token_actions;
+    t.more_accounts = options_.token_accounts;
     t.ttl_seconds = options_.token_ttl_seconds;
     t.reject_anonymous = options_.token_reject_anonymous;
     t.tls = options_.tls;

@@ -32,6 +32,8 @@ struct RegistryOptions {
   int token_ttl_seconds = 300;
   // Token auth only: actions the account may be granted ("*" = all; {"pull"} = read-only account).
   std::vector<std::string> token_actions = {"*"};
+  // Token auth only: accounts besides `username` (e.g. robots limited to one namespace).
+  std::vector<TokenAccount> token_accounts{};
   // Token auth only: 401 for anonymous token requests instead of a token with no access.
   bool token_reject_anonymous = false;
   // Token auth only: given the token server's realm URL, the realm the registry announces

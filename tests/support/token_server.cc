@@ -49,6 +49,11 @@ TokenServer::TokenServer(TokenServerOptions options, const std::string& dir)
       {"users", {{options_.username, {{"password", options_.password}, {"actions", options_.actions}}}}},
       {"anonymous", options_.reject_anonymous ? "reject" : "token"},
   };
+  for (const auto& account : options_.more_accounts) {
+    nlohmann::json entry = {{"password", account.password}, {"actions", account.actions}};
+    if (!account.repositories.empty()) entry["repositories"] = account.repositories;
+    config["users"][account.username] = entry;
+  }
   if (options_.tls) {
     const TestCa& ca = TestCa::Get();
     config["tls_cert"] = ca.server_cert_path();

@@ -13,6 +13,15 @@ namespace promote::testing {
 class ChildProcess;
 class TempDir;
 
+// A further account of the token server, e.g. a robot that may only use one namespace.
+struct TokenAccount {
+  std::string username;
+  std::string password;
+  std::vector<std::string> actions = {"*"};
+  // Namespaces it may use ("stage" covers "stage/app"); empty: every repository.
+  std::vector<std::string> repositories{};
+};
+
 struct TokenServerOptions {
   std::string issuer = "promote-test-token-issuer";
   std::string service = "promote-test-registry";
@@ -21,6 +30,8 @@ struct TokenServerOptions {
   // Actions the user may be granted ("pull", "push", "delete", "*" = all). A token grants the
   // intersection of what was asked for and this list.
   std::vector<std::string> actions = {"*"};
+  // Accounts besides `username`.
+  std::vector<TokenAccount> more_accounts{};
   // expires_in and exp = iat + ttl. Note that distribution accepts a token up to 60 s after its exp
   // (clock-skew leeway), so tests of token refresh count requests at the token server (Stats())
   // rather than wait for the registry to refuse a token.

@@ -15,7 +15,9 @@ registry checks against its `rootcertbundle`, the file written to
 
 Policy: a known user with the right password gets, for each requested scope,
 the requested actions that the user is allowed (users[name].actions; "*" in
-that list allows everything). Wrong credentials get 401. Anonymous requests
+that list allows everything), on the repositories it may use
+(users[name].repositories: namespaces such as "stage", covering "stage/app";
+absent: all), as a robot account per project has them. Wrong credentials get 401. Anonymous requests
 (no Authorization header) get a token with an empty access list, as Docker Hub
 and most registries do, unless "anonymous" is "reject", in which case 401.
 
@@ -24,7 +26,7 @@ caches and refreshes tokens.
 
 Usage: token_server.py CONFIG.json
 CONFIG: {"issuer", "service", "signing_cert_out", "ttl_seconds",
-         "users": {name: {"password", "actions"}}, "anonymous": "token"|"reject",
+         "users": {name: {"password", "actions", "repositories"?}}, "anonymous": "token"|"reject",
          "tls_cert", "tls_key" (both optional: HTTPS when set)}
 It binds 127.0.0.1 on a port of its own choosing and prints
 "token server listening on <scheme>://127.0.0.1:<port>" on stdout when ready.
@@ -223,6 +225,7 @@ def make_handler(state):
                 )
                 return
             allowed = set(config["users"][user]["actions"]) if user is not None else set()
+            namespaces = config["users"][user].get("repositories") if user is not None else None
             access = []
             for scope in scopes:
                 parsed = parse_scope(scope)
@@ -232,6 +235,8 @@ def make_handler(state):
                     return
                 kind, name, actions = parsed
                 granted = [a for a in actions if "*" in allowed or a in allowed]
+                if namespaces is not None and not any(name == ns or name.startswith(ns + "/") for ns in namespaces):
+                    granted = []
                 access.append({"type": kind, "name": name, "actions": granted})
             now = int(time.time())
             ttl = int(config["ttl_seconds"])

@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include "policy/branch_rules.h"
+#include "policy/secret_ref.h"
 
 using namespace promote::policy;
 
@@ -140,4 +143,23 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
   auto lit = ParsePromoteConfig("version: 1\n" + envs + "    credentials:\n      username: u\n      password: hunter2\n",
                                 "promote.yaml");
   CHECK(lit.status().message().find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("environment credentials apply to their own repository, even next to another environment's on one host") {
+  auto c = ParsePromoteConfig(kGood, "promote.yaml");
+  REQUIRE(c.ok());
+  setenv("PROD_PASSWORD", "prod-secret", 1);
+  ConfigKeychain keychain(&*c);
+  auto user_for = [&](const std::string& registry, const std::string& repository) -> std::string {
+    auto r = keychain.Resolve(registry, repository);
+    REQUIRE(r.ok());
+    return r->has_value() ? (*r)->username + " @ " + (*r)->scope : "none";
+  };
+  CHECK(user_for("registry.example.com", "prod/payment-svc") == "ci-bot @ registry.example.com/prod/payment-svc");
+  // stage declares no credentials: the docker config decides, not prod's account.
+  CHECK(user_for("registry.example.com", "stage/payment-svc") == "none");
+  // Another repository of the host (e.g. `promote scan` of some image) gets the host's.
+  CHECK(user_for("registry.example.com", "tools/scanner") == "ci-bot @ registry.example.com");
+  CHECK(user_for("dev.registry:5000", "shop/payment-svc") == "none");
+  unsetenv("PROD_PASSWORD");
 }

@@ -144,3 +144,70 @@ TEST_CASE("malformed docker configs are refused with the file named") {
     CHECK(r.status().message().find("/home/ci/.docker/config.json") != std::string::npos);
   }
 }
+
+TEST_CASE("a credential scope covers its host's repositories, or one namespace and what is under it") {
+  using promote::registry::ScopeCovers;
+  CHECK(ScopeCovers("reg.example", "reg.example", "team/app"));
+  CHECK(ScopeCovers("reg.example/team", "reg.example", "team/app"));
+  CHECK(ScopeCovers("reg.example/team", "reg.example", "team/sub/app"));
+  CHECK(ScopeCovers("reg.example/team/app", "reg.example", "team/app"));
+  CHECK_FALSE(ScopeCovers("reg.example/team", "reg.example", "teamx/app"));  // a segment, not a prefix
+  CHECK_FALSE(ScopeCovers("reg.example/team/app", "reg.example", "team"));
+  CHECK_FALSE(ScopeCovers("reg.example", "reg.example:5000", "team/app"));
+  CHECK_FALSE(ScopeCovers("reg.example:5000", "reg.example", "team/app"));
+  CHECK_FALSE(ScopeCovers("reg.examplex/team", "reg.example", "team/app"));
+}
+
+TEST_CASE("explicit credentials: the most specific entry wins, and says which it was") {
+  promote::registry::StaticKeychain keychain;
+  auto creds = [](const std::string& user) {
+    promote::registry::Credentials c;
+    c.username = user;
+    c.password = promote::Secret("pw-" + user);
+    return c;
+  };
+  keychain.Add("reg.example", creds("host-wide"));
+  keychain.Add("reg.example/stage", creds("stage-robot"));
+  keychain.Add("reg.example/stage/payments", creds("payments-robot"));
+
+  auto user_for = [&](const std::string& repository) -> std::string {
+    auto r = keychain.Resolve("reg.example", repository);
+    REQUIRE(r.ok());
+    return r->has_value() ? (*r)->username + " @ " + (*r)->scope : "anonymous";
+  };
+  CHECK(user_for("prod/app") == "host-wide @ reg.example");
+  CHECK(user_for("stage/app") == "stage-robot @ reg.example/stage");
+  CHECK(user_for("stage/payments") == "payments-robot @ reg.example/stage/payments");
+  CHECK(user_for("stage/payments/worker") == "payments-robot @ reg.example/stage/payments");
+  CHECK(user_for("stagex/app") == "host-wide @ reg.example");
+  auto other = keychain.Resolve("other.example", "stage/app");
+  REQUIRE(other.ok());
+  CHECK_FALSE(other->has_value());
+}
+
+TEST_CASE("docker config: an auths entry for a namespace beats the host's helper and entry") {
+  // As containers-auth.json (podman, skopeo) allows: "host/namespace" keys, most specific first.
+  const std::string config = R"({
+    "auths": {
+      "reg.example.com:5000": {"auth": "aG9zdDpob3N0cHc="},
+      "reg.example.com:5000/team": {"username": "team-robot", "password": "team-pw"},
+      "reg.example.com:5000/team/app": {"username": "app-robot", "password": "app-pw"}
+    },
+    "credHelpers": {"reg.example.com:5000": "neverrun"}
+  })";
+  auto app = ResolveFromDockerConfig(config, "reg.example.com:5000", "config.json", "team/app");
+  REQUIRE(app.ok());
+  REQUIRE(app->has_value());
+  CHECK((*app)->username == "app-robot");
+  CHECK((*app)->scope == "reg.example.com:5000/team/app");
+  auto team = ResolveFromDockerConfig(config, "reg.example.com:5000", "config.json", "team/other");
+  REQUIRE(team.ok());
+  REQUIRE(team->has_value());
+  CHECK((*team)->username == "team-robot");
+  CHECK((*team)->scope == "reg.example.com:5000/team");
+  // Outside the namespaces the host's own rule applies: here its helper, which is not installed.
+  auto entry = promote::registry::ParseDockerConfigEntry(config, "reg.example.com:5000", "config.json", "other/app");
+  REQUIRE(entry.ok());
+  CHECK(entry->helper == "neverrun");
+  CHECK_FALSE(entry->credentials.has_value());
+}
