@@ -198,4 +198,11 @@ Result<RegistryAuth::CachedToken> RegistryAuth::ReadTokenResponse(const std::str
   return CachedToken{Secret(std::move(token)), std::chrono::steady_clock::now() + std::chrono::seconds(expires_in - margin)};
 }
 
+std::string RegistryAuth::Account() const {
+  if (!credentials_ || credentials_->empty()) return "anonymously";
+  if (!credentials_->registry_token.empty()) return "with a registry token";
+  if (!credentials_->identity_token.empty()) return "with an identity token";
+  return "as user '" + credentials_->username + "'";
+}
+
 }  // namespace promote::registry

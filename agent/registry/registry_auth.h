@@ -44,6 +44,10 @@ class RegistryAuth {
   // Number of tokens fetched so far (for tests and the JSON result).
   int tokens_fetched() const;
 
+  // Who the requests speak as, for messages about refused access: "as user 'ci-bot'",
+  // "with an identity token", "with a registry token" or "anonymously". Never a secret.
+  std::string Account() const;
+
  private:
   struct CachedToken {
     Secret token;

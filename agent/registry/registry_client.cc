@@ -70,7 +70,7 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
     } else if (resp->status == 404) {
       return RegistryError("registry " + host_ + " does not speak the registry API (GET /v2/ answered 404)");
     } else {
-      last = RegistryErrorFromResponse(*resp, "registry " + host_ + " GET /v2/");
+      last = ErrorFrom(*resp, "registry " + host_ + " GET /v2/");
       continue;
     }
     base_url_ = base;
@@ -80,6 +80,15 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
   std::string hint = http_allowed ? "" : " (plain HTTP is only used for loopback or registries allowed explicitly)";
   return Status(last.code() == Code::kOk ? Code::kUnavailable : last.code(),
                 "cannot reach registry " + host_ + ": " + last.message() + hint);
+}
+
+Status RegistryClient::ErrorFrom(const HttpResponse& response, std::string_view what) const {
+  Status st = RegistryErrorFromResponse(response, what);
+  // With an account per repository namespace, "check the credentials" needs to say which.
+  if (st.code() == Code::kUnauthenticated || st.code() == Code::kPermissionDenied) {
+    return Status(st.code(), st.message() + " (signed in " + auth_.Account() + ")");
+  }
+  return st;
 }
 
 void RegistryClient::NoteRetryAfter(const HttpResponse& response) {
@@ -160,7 +169,7 @@ Result<oci::Manifest> RegistryClient::GetManifest(const std::string& repo, const
     }
     return resp.status().WithContext(what);
   }
-  if (resp->status != 200) return RegistryErrorFromResponse(*resp, what);
+  if (resp->status != 200) return ErrorFrom(*resp, what);
   auto manifest = oci::ParseManifest(std::move(resp->body), resp->Header("Content-Type"));
   if (!manifest.ok()) return RegistryError(what + ": " + manifest.status().message());
   if (identifier.rfind("sha256:", 0) == 0 && manifest->digest.str() != identifier) {
@@ -185,7 +194,7 @@ Result<std::optional<ManifestHead>> RegistryClient::HeadManifest(const std::stri
   std::string what = "HEAD manifest " + host_ + "/" + repo + " " + identifier;
   PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
   if (resp.status == 404) return std::optional<ManifestHead>();
-  if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  if (resp.status != 200) return ErrorFrom(resp, what);
   std::string digest_header = resp.Header("Docker-Content-Digest");
   if (digest_header.empty()) {
     // Some registries omit the header on HEAD: fall back to GET, which hashes the bytes.
@@ -212,7 +221,7 @@ Status RegistryClient::PutManifest(const std::string& repo, const std::string& i
   req.body = manifest.bytes;
   std::string what = "PUT manifest " + host_ + "/" + repo + " " + identifier;
   PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
-  if (resp.status != 201 && resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  if (resp.status != 201 && resp.status != 200) return ErrorFrom(resp, what);
   std::string stored = resp.Header("Docker-Content-Digest");
   if (!stored.empty() && stored != manifest.digest.str()) {
     return DataLoss(what + ": registry stored digest " + stored + " instead of " + manifest.digest.str());
@@ -229,7 +238,7 @@ Result<bool> RegistryClient::BlobExists(const std::string& repo, const oci::Dige
   PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
   if (resp.status == 200) return true;
   if (resp.status == 404) return false;
-  return RegistryErrorFromResponse(resp, "HEAD blob " + host_ + "/" + repo + "@" + digest.str());
+  return ErrorFrom(resp, "HEAD blob " + host_ + "/" + repo + "@" + digest.str());
 }
 
 Status RegistryClient::GetBlob(const std::string& repo, const oci::Digest& digest, const BodySink& sink,
@@ -242,7 +251,7 @@ Status RegistryClient::GetBlob(const std::string& repo, const oci::Digest& diges
   req.max_body_bytes = 64 * 1024;  // only error bodies are buffered
   std::string what = "GET blob " + host_ + "/" + repo + "@" + digest.str();
   PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, false));
-  if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  if (resp.status != 200) return ErrorFrom(resp, what);
   return OkStatus();
 }
 
@@ -255,7 +264,7 @@ Result<std::string> RegistryClient::GetBlobBytes(const std::string& repo, const 
   req.max_body_bytes = max_bytes;
   std::string what = "GET blob " + host_ + "/" + repo + "@" + digest.str();
   PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
-  if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  if (resp.status != 200) return ErrorFrom(resp, what);
   if (oci::Digest::Of(resp.body) != digest) return DataLoss(what + ": content does not match its digest");
   return std::move(resp.body);
 }
@@ -279,7 +288,7 @@ Result<UploadSession> RegistryClient::StartUpload(const std::string& repo, const
     session.mounted = true;
     return session;
   }
-  if (resp.status != 202) return RegistryErrorFromResponse(resp, what);
+  if (resp.status != 202) return ErrorFrom(resp, what);
   std::string location = resp.Header("Location");
   if (location.empty()) return RegistryError(what + ": registry sent no upload Location");
   session.location = ResolveLocation(base_url_, location);
@@ -300,7 +309,7 @@ Status RegistryClient::UploadMonolithic(const UploadSession& session, const oci:
   req.body_size = size;
   std::string what = "upload blob " + digest.str() + " to " + host_;
   PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, false));
-  if (resp.status != 201) return RegistryErrorFromResponse(resp, what);
+  if (resp.status != 201) return ErrorFrom(resp, what);
   return OkStatus();
 }
 
@@ -329,7 +338,7 @@ Status RegistryClient::UploadChunked(const UploadSession& session, const oci::Di
       return got;
     };
     PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, false));
-    if (resp.status != 202) return RegistryErrorFromResponse(resp, what);
+    if (resp.status != 202) return ErrorFrom(resp, what);
     std::string next = resp.Header("Location");
     if (next.empty()) return RegistryError(what + ": registry sent no Location after a chunk");
     location = ResolveLocation(base_url_, next);
@@ -340,7 +349,7 @@ Status RegistryClient::UploadChunked(const UploadSession& session, const oci::Di
   put.url = AppendQuery(location, "digest", digest.str());
   put.headers.emplace_back(kOctetStream);
   PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(put, scopes, cancel, false));
-  if (resp.status != 201) return RegistryErrorFromResponse(resp, what);
+  if (resp.status != 201) return ErrorFrom(resp, what);
   return OkStatus();
 }
 
@@ -392,7 +401,7 @@ Result<std::optional<oci::Manifest>> RegistryClient::GetReferrers(const std::str
     referrers_unsupported_.store(true);
     return std::optional<oci::Manifest>();
   }
-  if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+  if (resp.status != 200) return ErrorFrom(resp, what);
   auto index = oci::ParseManifest(std::move(resp.body), oci::media_type::kOciIndex);
   if (!index.ok()) return RegistryError(what + ": " + index.status().message());
   if (!index->is_index()) return RegistryError(what + ": the registry answered with something other than an index");
@@ -410,7 +419,7 @@ Result<std::vector<std::string>> RegistryClient::ListTags(const std::string& rep
     req.url = url;
     PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
     if (resp.status == 404) return tags;
-    if (resp.status != 200) return RegistryErrorFromResponse(resp, what);
+    if (resp.status != 200) return ErrorFrom(resp, what);
     auto j = nlohmann::json::parse(resp.body, nullptr, false);
     if (!j.is_object()) return RegistryError(what + ": response is not JSON");
     if (j.contains("tags") && j["tags"].is_array()) {

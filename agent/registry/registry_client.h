@@ -14,6 +14,7 @@
 #include <optional>
 #include <semaphore>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oci/digest.h"
@@ -121,6 +122,8 @@ class RegistryClient {
   Result<HttpResponse> Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel, bool retryable);
   std::string Url(const std::string& path) const { return base_url_ + path; }
   void NoteRetryAfter(const HttpResponse& response);
+  // RegistryErrorFromResponse, saying which account was refused when access was.
+  Status ErrorFrom(const HttpResponse& response, std::string_view what) const;
 
   const std::string host_;
   const std::string api_host_;  // docker.io is served by registry-1.docker.io

@@ -412,7 +412,9 @@ TEST_CASE("one registry, a robot account per environment: each environment signs
   auto wrong = p.Run({"--branch", "main", "--sha", kSha}, passwords);
   INFO(wrong.out);
   CHECK(wrong.exit_code != 0);
-  CHECK(wrong.Json()["error"]["message"].get<std::string>().find("prod/payment-svc") != std::string::npos);
+  const std::string refusal = wrong.Json()["error"]["message"];
+  CHECK(refusal.find("prod/payment-svc") != std::string::npos);
+  CHECK(refusal.find("as user 'stage-robot'") != std::string::npos);  // which account was refused
   CHECK(TagDigest(shared, "prod/payment-svc", "prod").empty());
 
   write_config("prod-robot");
