@@ -30,6 +30,12 @@ std::string JoinNames(const std::vector<std::string>& v) {
   return s.empty() ? "none" : s;
 }
 
+// The content of a file promote.yaml names, from the request (never from disk).
+Result<std::string> AttachedFile(const RunRequest& request, const std::string& name, const std::string& what) {
+  if (request.files == nullptr) return policy::AttachedFiles().Get(name, what);
+  return request.files->Get(name, what);
+}
+
 }  // namespace
 
 nlohmann::json RunResult::ToJson() const {
@@ -247,13 +253,11 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   }
   if (env->verify) {
     GateResult g{"signature", "passed", ""};
-    std::string key_path = env->verify->public_key;
-    if (key_path.rfind("env:", 0) == 0 || key_path.rfind("file:", 0) == 0) {
-      auto p = policy::ResolvePath(policy::SecretRef{key_path}, "signature gate key");
-      if (!p.ok()) return p.status();
-      key_path = *p;
-    }
-    PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey pub, sign::ReadPublicKeyFile(key_path));
+    // The key travels with the request like every file promote.yaml names (policy/attached_files.h).
+    const std::string key_what = config.origin + ":" + std::to_string(env->line) + ": environment '" + env->name +
+                                 "' signature gate key";
+    PROMOTE_ASSIGN_OR_RETURN(std::string key_pem, AttachedFile(request, env->verify->public_key, key_what));
+    PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey pub, sign::PublicKey::FromPem(key_pem, env->verify->public_key));
     sign::IdentityExpectation expect;
     expect.policy = env->verify->identity_policy == "exact"    ? sign::IdentityPolicy::kExact
                     : env->verify->identity_policy == "ignore" ? sign::IdentityPolicy::kIgnore
@@ -295,7 +299,14 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       if (!creds.ok()) return creds.status();
       s.credentials = std::move(*creds);
     }
-    ScanGateOutcome outcome = RunScanGate(*env->scan, config.scanners, s);
+    policy::ScanGateConfig scan_gate = *env->scan;
+    if (!scan_gate.trivyignore.empty()) {
+      const std::string what = config.origin + ":" + std::to_string(env->line) + ": environment '" + env->name +
+                               "' trivyignore";
+      PROMOTE_ASSIGN_OR_RETURN(std::string ignore_file, AttachedFile(request, scan_gate.trivyignore, what));
+      PROMOTE_RETURN_IF_ERROR(AddIgnoreFile(ignore_file, &scan_gate));
+    }
+    ScanGateOutcome outcome = RunScanGate(scan_gate, config.scanners, s);
     refused = refused || outcome.gate.refused();
     scanner_failed = outcome.scanner_failed;
     scan_reports = std::move(outcome.reports);

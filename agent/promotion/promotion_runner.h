@@ -14,6 +14,7 @@
 
 #include "copy/copy_progress.h"
 #include "copy/copy_report.h"
+#include "policy/attached_files.h"
 #include "policy/promote_config.h"
 #include "promotion/ci_context.h"
 #include "promotion/gate_result.h"
@@ -34,6 +35,9 @@ struct RunRequest {
   int jobs = 8;
   copy::CopyProgress* progress = nullptr;
   const CancelToken* cancel = nullptr;
+  // The files promote.yaml names (ignore files, signature-gate keys), as the caller sent them;
+  // never read from disk here. Null: none.
+  const policy::AttachedFiles* files = nullptr;
 };
 
 struct RunResult {

@@ -34,6 +34,12 @@ struct ScanGateOutcome {
   bool scanner_failed = false;
 };
 
+// Parses `content`, the file `gate->trivyignore` names, into the gate's allowlist and clears
+// the name. kInvalidArgument naming the file when it does not parse.
+Status AddIgnoreFile(const std::string& content, policy::ScanGateConfig* gate);
+
+// Runs the gate. A gate whose trivyignore is still a name (not added with AddIgnoreFile) is
+// refused: the file is never read from disk here.
 ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
                             const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject);
 

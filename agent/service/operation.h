@@ -40,6 +40,11 @@ struct ServiceSettings {
   // the agent's own environment. True for the CLI in-process (its user is the operator); for the
   // agent, agent.yaml decides (default no).
   bool accept_request_secrets = false;
+  // Whether the env:/file: references and paths in a request's promote.yaml may be resolved
+  // here. Only in-process, where the caller's environment and files are this process's own; an
+  // agent never resolves them (they would read the agent's secrets): the client resolves them
+  // and sends what they point at.
+  bool resolve_request_references = false;
   // Whether a request's RegistryAccess tuning (plain HTTP hosts, retries, request limit) applies.
   // The agent keeps its own.
   bool honour_request_access = true;

@@ -33,7 +33,7 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   auto scanners = ScannersFor(settings_, config->scanners);
   if (!scanners.ok()) return fail(scanners.status());
   config->scanners = std::move(*scanners);
-  auto signing = SigningKeyFor(settings_, *config);
+  auto signing = SigningKeyFor(settings_, *config, request.signing());
   if (!signing.ok()) return fail(signing.status());
   auto pool = PoolFor(settings_, request.access(), &*config);
   if (!pool.ok()) return fail(pool.status());
@@ -48,6 +48,8 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   run.ci = CiContextFrom(request.ci());
   run.progress = &ctx->progress;
   run.cancel = &ctx->cancel;
+  const policy::AttachedFiles files = FilesFrom(request.files());
+  run.files = &files;
   promotion::PromotionRunner runner(&*config, pool->get(), (*pool)->keychain(), *signing);
   promotion::RunResult result = runner.Run(run);
 

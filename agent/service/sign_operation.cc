@@ -36,17 +36,7 @@ Result<std::shared_ptr<sign::PrivateKey>> SignKeyFor(const ServiceSettings& sett
     return Status(Code::kPermissionDenied,
                   "this agent does not accept signing keys in requests; it signs with the key of its agent.yaml");
   }
-  const std::string source = "cosign key " + carried.key().name();
-  Secret pem(carried.key().content());
-  PROMOTE_ASSIGN_OR_RETURN(sign::PemBlock block, sign::DecodePem(pem.reveal(), source));
-  Secret passphrase(carried.passphrase());
-  if (block.label != "PRIVATE KEY" && !carried.has_passphrase()) {
-    return InvalidArgument(source +
-                           ": no key passphrase: set PROMOTE_KEY_PASSWORD (or COSIGN_PASSWORD) or pass "
-                           "--password-file FILE");
-  }
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ParseCosignPrivateKey(pem.reveal(), passphrase, source));
-  return std::make_shared<sign::PrivateKey>(std::move(key));
+  return PrivateKeyFrom(carried);
 }
 
 sign::IdentityPolicy PolicyFromName(const std::string& name) {
