@@ -133,7 +133,7 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
     PROMOTE_RETURN_IF_ERROR(r.Keys(root, "agent config",
                                    {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries", "docker_config",
                                     "ca_file", "plain_http", "signing", "scanners", "limits",
-                                    "allow_request_credentials", "log", "shutdown_grace_seconds"}));
+                                    "allow_request_credentials", "log", "shutdown_grace_seconds", "policy"}));
     if (root["version"]) {
       PROMOTE_ASSIGN_OR_RETURN(int v, r.Int(root["version"], "version", 1, 1));
       (void)v;
@@ -220,6 +220,9 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
         PROMOTE_ASSIGN_OR_RETURN(c.limits.registry_requests,
                                  r.Int(l["registry_requests"], "limits.registry_requests", 1, 1024));
       }
+    }
+    if (root["policy"]) {
+      PROMOTE_ASSIGN_OR_RETURN(c.policy, ParseServerPolicy(r, root["policy"], origin, c.scanners));
     }
     if (root["allow_request_credentials"]) {
       PROMOTE_ASSIGN_OR_RETURN(c.allow_request_credentials,

@@ -17,6 +17,7 @@
 //   scanners: {trivy: {kind: trivy}}
 //   limits: {operations: 16, queue: 64, jobs: 16, registry_requests: 32}
 //   allow_request_credentials: false
+//   policy: [...]                       (policy/server_policy.h)
 //   log: {format: json, level: info}
 //   shutdown_grace_seconds: 30
 #pragma once
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "policy/promote_config.h"
+#include "policy/server_policy.h"
 #include "scan/scanner_hook.h"
 #include "util/status.h"
 
@@ -75,6 +77,8 @@ struct AgentConfig {
   std::map<std::string, scan::HookConfig> scanners;
   AgentLimits limits;
   bool allow_request_credentials = false;
+  // What promotions this agent performs, whatever a request's promote.yaml says (empty: any).
+  ServerPolicy policy;
   bool log_json = false;
   std::string log_level = "info";
   int shutdown_grace_seconds = 30;

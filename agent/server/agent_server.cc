@@ -10,6 +10,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "policy/secret_ref.h"
+#include "sign/ec_key.h"
 #include "util/read_file.h"
 
 namespace promote::server {
@@ -31,6 +32,23 @@ Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::Ag
     chain->Append(std::make_shared<registry::DockerConfigKeychain>(config.docker_config));
   }
   return std::shared_ptr<const registry::Keychain>(chain);
+}
+
+// The policy with the public keys its signature rules name, read (and checked) once at start.
+Result<std::shared_ptr<const policy::ServerPolicy>> LoadPolicy(const policy::AgentConfig& config) {
+  if (config.policy.empty()) return std::shared_ptr<const policy::ServerPolicy>();
+  auto loaded = std::make_shared<policy::ServerPolicy>(config.policy);
+  for (auto& app : loaded->applications) {
+    for (auto& env : app.environments) {
+      for (const auto& path : env.signature_keys) {
+        const std::string what = loaded->Where(env.line) + ": policy signature key";
+        PROMOTE_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(path, what));
+        PROMOTE_RETURN_IF_ERROR(sign::PublicKey::FromPem(pem, path).status().WithContext(what));
+        env.signature_key_pems.push_back(std::move(pem));
+      }
+    }
+  }
+  return std::shared_ptr<const policy::ServerPolicy>(std::move(loaded));
 }
 
 Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::AgentConfig& config) {
@@ -70,6 +88,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
                            promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kNone));
   settings.scanners = config.scanners;
   settings.max_jobs = config.limits.jobs;
+  PROMOTE_ASSIGN_OR_RETURN(settings.policy, LoadPolicy(config));
   settings.shared_pool = std::make_shared<registry::RegistryPool>(settings.keychain, settings.tls, settings.registry);
   auto service = std::make_shared<const service::PromoteService>(std::move(settings));
 

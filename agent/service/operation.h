@@ -13,6 +13,7 @@
 
 #include "copy/copy_progress.h"
 #include "promote/v1/promote.pb.h"
+#include "policy/server_policy.h"
 #include "promotion/promotion_runner.h"
 #include "registry/credentials.h"
 #include "registry/http_client.h"
@@ -53,6 +54,9 @@ struct ServiceSettings {
   // Scanners the operator allows, by name. nullopt: a request's promote.yaml scanners run as
   // written (CLI); otherwise the request's scanner names must be among these.
   std::optional<std::map<std::string, scan::HookConfig>> scanners;
+  // The operator's policy (agent.yaml policy:), which promote.yaml may tighten but not loosen.
+  // Null: none (the CLI in-process).
+  std::shared_ptr<const policy::ServerPolicy> policy;
   // Upper bound on a request's concurrent blob transfers.
   int max_jobs = 256;
 };

@@ -3,6 +3,7 @@
 
 #include "copy/copy_report.h"
 #include "oci/reference.h"
+#include "promotion/policy_check.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
 #include "sign/attestation_verifier.h"
@@ -91,6 +92,11 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
   // Every input is checked before the registry is contacted: bad input writes nothing.
   auto ref = oci::ParseReference(request.reference());
   if (!ref.ok()) return fail(ref.status());
+  if (settings_.policy) {
+    Status within = promotion::CheckDirectWriteAgainstPolicy(*settings_.policy, ref->registry + "/" + ref->repository,
+                                                             "sign");
+    if (!within.ok()) return fail(within);
+  }
   sign::SignOptions options;
   options.identity = request.identity().empty() ? sign::DefaultSigningIdentity(*ref) : request.identity();
   for (const auto& [k, v] : request.annotations()) {

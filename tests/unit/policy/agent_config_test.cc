@@ -116,6 +116,39 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
       {"bad bool", "listen: [unix:///a.sock]\nallow_request_credentials: maybe\n", "true or false"},
       {"bad scanner", "listen: [unix:///a.sock]\nscanners:\n  t: {kind: clair}\n", "kind must be trivy, grype"},
       {"public tls with tokens is fine", "listen: [tcp://0.0.0.0:7443]\n" + tls + "auth: {token_file: /t}\n", ""},
+      {"policy not a list", "listen: [unix:///a.sock]\npolicy: {applications: [a]}\n", "agent.yaml:2: policy must be a list"},
+      {"policy without environments", "listen: [unix:///a.sock]\npolicy:\n  - applications: [a]\n",
+       "agent.yaml:3: a policy entry needs environments"},
+      {"policy unknown key", "listen: [unix:///a.sock]\npolicy:\n  - environments: []\n    owner: me\n",
+       "agent.yaml:4: unknown key 'owner'"},
+      {"policy environment without branches",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [r/p]}\n",
+       "agent.yaml:4: policy environment needs name, repositories and branches"},
+      {"policy repository without a host",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [p], branches: [main]}\n",
+       "must be host/repository"},
+      {"policy after an unknown environment",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
+       "      - {name: prod, repositories: [r/p], branches: [main], after: stage}\n",
+       "agent.yaml:4: policy environment 'prod' comes after 'stage'"},
+      {"policy scan with a scanner agent.yaml lacks",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
+       "      - {name: prod, repositories: [r/p], branches: [main], scan: {scanners: [trivy]}}\n",
+       "'trivy' is not in agent.yaml scanners"},
+      {"policy scan with a bad severity",
+       "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
+       "      - {name: prod, repositories: [r/p], branches: [main], scan: {scanners: [trivy], fail-on: SEVERE}}\n",
+       "agent.yaml:5: "},
+      {"policy environment listed twice",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [r/p], branches: [main]}\n"
+       "      - {name: prod, repositories: [r/q], branches: [main]}\n",
+       "agent.yaml:5: policy environment 'prod' is listed twice"},
+      {"policy is fine",
+       "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - applications: [\"shop-*\"]\n"
+       "    environments:\n      - {name: stage, repositories: [\"r:5000/shop/*\"], branches: [\"release/*\"]}\n"
+       "      - {name: prod, repositories: [\"r:5000/prod/*\"], branches: [main], after: stage, sign: true,\n"
+       "         scan: {scanners: [trivy], fail-on: HIGH, allow: [CVE-2023-1]}, signature: {keys: [/k.pub]}}\n",
+       ""},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
