@@ -197,3 +197,55 @@ TEST_CASE("two release promotions of different commits to one version tag: one w
     CHECK(records_of[d] == (won ? 1 : 0));
   }
 }
+
+// Writers this host cannot keep apart (another machine): the read-back after the write decides.
+// The proxy plays the other writer's timing: the tag looks free at both checks, our PUT is
+// answered 201 but is overwritten at once (it is never forwarded), so the read-back finds B.
+TEST_CASE("a write overwritten by another host's writer before the read-back is a conflict naming the winner") {
+  TestRegistry src, dst;
+  SampleImage a = PushSampleImage(src, "app", "a", {{"linux/amd64"}, 1, 1000, 57});
+  SampleImage b = PushSampleImage(src, "app", "b", {{"linux/amd64"}, 1, 1000, 58});
+  REQUIRE(RunPromote({"-o", "json", "copy", src.host() + "/app:b", dst.host() + "/app:v1"}).exit_code == 0);
+  FaultProxy proxy(dst.base_url());
+  proxy.SetRules(nlohmann::json::array(
+      {{{"method", "HEAD"}, {"path", "/manifests/v1$"}, {"fault", "status"}, {"status", 404}, {"times", 2}},
+       {{"method", "PUT"}, {"path", "/manifests/v1$"}, {"fault", "status"}, {"status", 201}, {"times", 1}}}));
+  auto run = RunPromote({"-o", "json", "copy", src.host() + "/app:a", proxy.host() + "/app:v1"});
+  INFO(run.out << run.err);
+  CHECK(proxy.Hits().size() == 3);  // both checks saw the tag free, and the PUT was made
+  CHECK(run.exit_code == 3);
+  auto j = run.Json();
+  CHECK(j["error"]["code"] == "conflict");
+  const std::string message = j["error"]["message"];
+  CHECK(message.find("at the same time") != std::string::npos);
+  CHECK(message.find(b.digest) != std::string::npos);
+  CHECK(j["tags"]["refused"] == nlohmann::json::array({"v1"}));
+  CHECK(TagDigest(dst, "app", "v1") == b.digest);
+}
+
+TEST_CASE("a registry refusing to overwrite a tag another writer just claimed (Harbor, ECR) is a conflict") {
+  struct Case {
+    int status;
+    std::string error;
+  } cases[] = {{412, "PRECONDITION"}, {400, "TAG_INVALID"}, {409, "TAG_IMMUTABLE"}};
+  TestRegistry src, dst;
+  PushSampleImage(src, "app", "a", {{"linux/amd64"}, 1, 1000, 59});
+  SampleImage b = PushSampleImage(src, "app", "b", {{"linux/amd64"}, 1, 1000, 60});
+  REQUIRE(RunPromote({"-o", "json", "copy", src.host() + "/app:b", dst.host() + "/app:v1"}).exit_code == 0);
+  for (const auto& c : cases) {
+    CAPTURE(c.error);
+    FaultProxy proxy(dst.base_url());  // a new one: rule hit counts are per proxy
+    proxy.SetRules(nlohmann::json::array(
+        {{{"method", "HEAD"}, {"path", "/manifests/v1$"}, {"fault", "status"}, {"status", 404}, {"times", 2}},
+         {{"method", "PUT"}, {"path", "/manifests/v1$"}, {"fault", "status"}, {"status", c.status}, {"error", c.error}}}));
+    auto run = RunPromote({"-o", "json", "copy", src.host() + "/app:a", proxy.host() + "/app:v1"});
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 3);
+    auto j = run.Json();
+    CHECK(j["error"]["code"] == "conflict");
+    const std::string message = j["error"]["message"];
+    CHECK(message.find(b.digest) != std::string::npos);
+    CHECK(message.find(c.error) != std::string::npos);  // the registry's own words are kept
+    CHECK(TagDigest(dst, "app", "v1") == b.digest);
+  }
+}
