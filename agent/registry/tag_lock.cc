@@ -1,11 +1,10 @@
 #include "registry/tag_lock.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,12 +37,13 @@ ProcessTable& Table() {
 }
 
 std::string Describe(const std::vector<std::string>& keys) {
-  return keys.size() == 1 ? "tag " + keys.front() : std::to_string(keys.size()) + " tags (" + keys.front() + ", ...)";
+  return keys.size() == 1 ? "tag " + keys.front()
+                          : std::to_string(keys.size()) + " tags (" + keys.front() + ", ...)";
 }
 
 // Whether `path` is a directory of ours that nobody else may enter.
 bool IsPrivateDirectory(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return false;
   return S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 077) == 0;
 }
@@ -81,8 +81,9 @@ Result<TagLock> TagLock::Acquire(const std::string& host, const std::string& rep
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   const auto deadline = Clock::now() + wait_limit;
   auto waited_too_long = [&] {
-    return Status(Code::kUnavailable, "another writer on this host has held " + Describe(keys) + " for over " +
-                                          std::to_string(wait_limit.count() / 1000) + " s; try again later");
+    return Status(Code::kUnavailable, "another writer on this host has held " + Describe(keys) +
+                                          " for over " + std::to_string(wait_limit.count() / 1000) +
+                                          " s; try again later");
   };
 
   // 1. This process: all keys at once, so two callers never each hold part of what the other needs.
@@ -90,9 +91,11 @@ Result<TagLock> TagLock::Acquire(const std::string& host, const std::string& rep
     ProcessTable& table = Table();
     std::unique_lock<std::mutex> guard(table.mu);
     for (;;) {
-      bool free = std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return table.held.count(k) != 0; });
+      bool free =
+          std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return table.held.count(k) != 0; });
       if (free) break;
-      if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled waiting for " + Describe(keys));
+      if (cancel != nullptr && cancel->cancelled())
+        return Status(Code::kCancelled, "cancelled waiting for " + Describe(keys));
       if (Clock::now() >= deadline) return waited_too_long();
       // Woken by a release; the timeout only bounds how late a cancellation is noticed.
       table.released.wait_for(guard, std::chrono::milliseconds(50));
@@ -145,7 +148,8 @@ Result<TagLock> TagLock::Acquire(const std::string& host, const std::string& rep
       }
       // The holder before us removes the file when it is done: a lock on a file no longer at
       // `path` guards nothing, so open the new one.
-      struct stat by_fd{}, by_path{};
+      struct stat by_fd {
+      }, by_path{};
       if (::fstat(fd, &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 && by_fd.st_ino == by_path.st_ino &&
           by_fd.st_dev == by_path.st_dev) {
         lock.files_.push_back({fd, path});
@@ -159,7 +163,9 @@ Result<TagLock> TagLock::Acquire(const std::string& host, const std::string& rep
 }
 
 TagLock::TagLock(TagLock&& other) noexcept
-    : keys_(std::move(other.keys_)), files_(std::move(other.files_)), across_processes_(other.across_processes_) {
+    : keys_(std::move(other.keys_)),
+      files_(std::move(other.files_)),
+      across_processes_(other.across_processes_) {
   other.keys_.clear();
   other.files_.clear();
 }

@@ -50,8 +50,8 @@ std::pair<CliRun, CliRun> RunTogether(const std::function<CliRun()>& a, const st
 
 // One round's verdict: which contender won (0 or 1), after checking that exactly one did, that the
 // other was refused as a conflict naming the winner's digest, and that the tag names the winner.
-int CheckOneWinner(const std::pair<CliRun, CliRun>& runs, const std::string& digest_a, const std::string& digest_b,
-                   const std::string& tag_digest) {
+int CheckOneWinner(const std::pair<CliRun, CliRun>& runs, const std::string& digest_a,
+                   const std::string& digest_b, const std::string& tag_digest) {
   const CliRun* r[2] = {&runs.first, &runs.second};
   const std::string digests[2] = {digest_a, digest_b};
   INFO("A: exit " << r[0]->exit_code << " " << r[0]->out << r[0]->err);
@@ -85,10 +85,14 @@ struct ReleasePipeline {
     config_path = dir.Write("promote.yaml",
                             "version: 1\nimage: app\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
                             "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n"
-                            "  - name: dev\n    registry: " + dev.host() + "\n    repository: app\n"
-                            "    mutable-tags: [latest]\n"
-                            "  - name: stage\n    registry: " + stage.host() + "\n    repository: app\n"
-                            "    mutable-tags: [stage]\n");
+                            "  - name: dev\n    registry: " +
+                                dev.host() +
+                                "\n    repository: app\n"
+                                "    mutable-tags: [latest]\n"
+                                "  - name: stage\n    registry: " +
+                                stage.host() +
+                                "\n    repository: app\n"
+                                "    mutable-tags: [stage]\n");
   }
   CliRun Run(const std::vector<std::string>& args) const {
     std::vector<std::string> full = {"-o", "json", "run", "--config", config_path};
@@ -99,20 +103,27 @@ struct ReleasePipeline {
 
 }  // namespace
 
-TEST_CASE("two CLI copies of different digests to one new tag: one wins, the other is a conflict (20 rounds)") {
+TEST_CASE(
+    "two CLI copies of different digests to one new tag: one wins, the other is a conflict (20 rounds)") {
   TestRegistry src, dst;
   SampleImage a = PushSampleImage(src, "app", "a", {{"linux/amd64"}, 1, 1000, 51});
   SampleImage b = PushSampleImage(src, "app", "b", {{"linux/amd64"}, 1, 1000, 52});
   // Both images are in the target already (untagged), so each round is the tag race alone.
   for (const auto* img : {&a, &b}) {
-    REQUIRE(RunPromote({"-o", "json", "copy", src.host() + "/app@" + img->digest, dst.host() + "/app"}).exit_code == 0);
+    REQUIRE(RunPromote({"-o", "json", "copy", src.host() + "/app@" + img->digest, dst.host() + "/app"})
+                .exit_code == 0);
   }
   int wins[2] = {0, 0};
   for (int round = 0; round < kRounds; ++round) {
     CAPTURE(round);
     const std::string tag = "v1.0." + std::to_string(round);
-    auto runs = RunTogether([&] { return RunPromote({"-o", "json", "copy", src.host() + "/app:a", dst.host() + "/app:" + tag}); },
-                            [&] { return RunPromote({"-o", "json", "copy", src.host() + "/app:b", dst.host() + "/app:" + tag}); });
+    auto runs = RunTogether(
+        [&] {
+          return RunPromote({"-o", "json", "copy", src.host() + "/app:a", dst.host() + "/app:" + tag});
+        },
+        [&] {
+          return RunPromote({"-o", "json", "copy", src.host() + "/app:b", dst.host() + "/app:" + tag});
+        });
     int w = CheckOneWinner(runs, a.digest, b.digest, TagDigest(dst, "app", tag));
     if (w >= 0) wins[w]++;
   }
@@ -127,7 +138,8 @@ TEST_CASE("two copies through one agent of different digests to one new tag: one
   TestAgent agent("listen: [unix://{dir}/agent.sock]\nlog: {format: json, level: info}\n");
   const std::string addr = agent.Address("unix://");
   for (const auto* img : {&a, &b}) {
-    REQUIRE(RunPromote({"--agent", addr, "-o", "json", "copy", src.host() + "/app@" + img->digest, dst.host() + "/app"})
+    REQUIRE(RunPromote({"--agent", addr, "-o", "json", "copy", src.host() + "/app@" + img->digest,
+                        dst.host() + "/app"})
                 .exit_code == 0);
   }
   int wins[2] = {0, 0};
@@ -135,7 +147,8 @@ TEST_CASE("two copies through one agent of different digests to one new tag: one
     CAPTURE(round);
     const std::string tag = "v2.0." + std::to_string(round);
     auto copy = [&](const std::string& from) {
-      return RunPromote({"--agent", addr, "-o", "json", "copy", src.host() + "/app:" + from, dst.host() + "/app:" + tag});
+      return RunPromote(
+          {"--agent", addr, "-o", "json", "copy", src.host() + "/app:" + from, dst.host() + "/app:" + tag});
     };
     auto runs = RunTogether([&] { return copy("a"); }, [&] { return copy("b"); });
     int w = CheckOneWinner(runs, a.digest, b.digest, TagDigest(dst, "app", tag));
@@ -145,7 +158,9 @@ TEST_CASE("two copies through one agent of different digests to one new tag: one
   CHECK(wins[0] + wins[1] == kRounds);
 }
 
-TEST_CASE("two release promotions of different commits to one version tag: one wins, no record for the loser (20 rounds)") {
+TEST_CASE(
+    "two release promotions of different commits to one version tag: one wins, no record for the loser (20 "
+    "rounds)") {
   TestRegistry dev, stage;
   SampleImage a = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 55});
   SampleImage b = PushSampleImage(dev, "app", "sha-9f8e7d6", {{"linux/amd64"}, 1, 1000, 56});
@@ -158,9 +173,15 @@ TEST_CASE("two release promotions of different commits to one version tag: one w
   for (int round = 0; round < kRounds; ++round) {
     CAPTURE(round);
     const std::string branch = "release/v1.0." + std::to_string(round);
-    auto runs = RunTogether([&] { return p.Run({"--branch", branch, "--sha", kShaA}); },
-                            [&] { return p.Run({"--branch", branch, "--sha", kShaB}); });
-    int w = CheckOneWinner(runs, a.digest, b.digest, TagDigest(stage, "app", "v1.0." + std::to_string(round)));
+    auto runs = RunTogether(
+        [&] {
+          return p.Run({"--branch", branch, "--sha", kShaA});
+        },
+        [&] {
+          return p.Run({"--branch", branch, "--sha", kShaB});
+        });
+    int w =
+        CheckOneWinner(runs, a.digest, b.digest, TagDigest(stage, "app", "v1.0." + std::to_string(round)));
     if (w < 0) continue;
     wins[w]++;
     winner_of[branch] = w == 0 ? a.digest : b.digest;
@@ -201,7 +222,8 @@ TEST_CASE("two release promotions of different commits to one version tag: one w
 // Writers this host cannot keep apart (another machine): the read-back after the write decides.
 // The proxy plays the other writer's timing: the tag looks free at both checks, our PUT is
 // answered 201 but is overwritten at once (it is never forwarded), so the read-back finds B.
-TEST_CASE("a write overwritten by another host's writer before the read-back is a conflict naming the winner") {
+TEST_CASE(
+    "a write overwritten by another host's writer before the read-back is a conflict naming the winner") {
   TestRegistry src, dst;
   SampleImage a = PushSampleImage(src, "app", "a", {{"linux/amd64"}, 1, 1000, 57});
   SampleImage b = PushSampleImage(src, "app", "b", {{"linux/amd64"}, 1, 1000, 58});
@@ -237,7 +259,11 @@ TEST_CASE("a registry refusing to overwrite a tag another writer just claimed (H
     FaultProxy proxy(dst.base_url());  // a new one: rule hit counts are per proxy
     proxy.SetRules(nlohmann::json::array(
         {{{"method", "HEAD"}, {"path", "/manifests/v1$"}, {"fault", "status"}, {"status", 404}, {"times", 2}},
-         {{"method", "PUT"}, {"path", "/manifests/v1$"}, {"fault", "status"}, {"status", c.status}, {"error", c.error}}}));
+         {{"method", "PUT"},
+          {"path", "/manifests/v1$"},
+          {"fault", "status"},
+          {"status", c.status},
+          {"error", c.error}}}));
     auto run = RunPromote({"-o", "json", "copy", src.host() + "/app:a", proxy.host() + "/app:v1"});
     INFO(run.out << run.err);
     CHECK(run.exit_code == 3);

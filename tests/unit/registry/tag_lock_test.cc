@@ -32,7 +32,8 @@ struct PrivateRuntimeDir {
   }
   size_t LockFiles() const {
     size_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(path + "/promote")) n += e.path().extension() == ".lock";
+    for (const auto& e : std::filesystem::directory_iterator(path + "/promote"))
+      n += e.path().extension() == ".lock";
     return n;
   }
 };
@@ -59,7 +60,8 @@ TEST_CASE("a tag is held by one writer of this process at a time; other tags and
 
   // A waiter gets the tag once it is released, and releasing removes the lock files.
   Result<TagLock> waiter = Status(Code::kInternal, "not run");
-  std::thread t([&] { waiter = TagLock::Acquire("reg:5000", "app", {"v1"}, nullptr, std::chrono::seconds(30)); });
+  std::thread t(
+      [&] { waiter = TagLock::Acquire("reg:5000", "app", {"v1"}, nullptr, std::chrono::seconds(30)); });
   { TagLock released = std::move(*first); }
   t.join();
   CHECK(waiter.ok());
@@ -104,7 +106,7 @@ TEST_CASE("the lock directory must be private to this user") {
   auto dir = TagLock::Directory();
   REQUIRE(dir.has_value());
   CHECK(*dir == runtime.path + "/promote");
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(dir->c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0700);
 
