@@ -1,8 +1,11 @@
 #include "promotion/promotion_record.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
+#include <optional>
 
 #include "sign/attestation_store.h"
 #include "sign/attestation_verify.h"
@@ -134,6 +137,29 @@ Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client,
     out.push_back(std::move(checked));
   }
   return out;
+}
+
+Status MarkIncompleteRecords(registry::RegistryClient& client, const std::string& repo, const oci::Digest& digest,
+                             const std::string& env_name, const std::vector<std::string>& mutable_tags,
+                             const registry::Scopes& scopes, std::vector<CheckedRecord>* records) {
+  std::map<std::string, std::optional<oci::Digest>> named;  // tag -> what it names now
+  for (auto& r : *records) {
+    if (!r.valid || r.record.to_env != env_name) continue;
+    for (const auto& tag : r.record.tags) {
+      if (std::find(mutable_tags.begin(), mutable_tags.end(), tag) != mutable_tags.end()) continue;
+      auto it = named.find(tag);
+      if (it == named.end()) {
+        PROMOTE_ASSIGN_OR_RETURN(auto head, client.HeadManifest(repo, tag, scopes));
+        it = named.emplace(tag, head ? std::optional<oci::Digest>(head->digest) : std::nullopt).first;
+      }
+      if (it->second && *it->second == digest) continue;
+      r.valid = false;
+      r.problem = "the promotion into '" + env_name + "' did not complete: tag '" + tag + "' at " + client.host() +
+                  "/" + repo + (it->second ? " names " + it->second->str() + ", not " + digest.str() : " is missing");
+      break;
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace promote::promotion

@@ -229,6 +229,10 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     } else {
       PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*prev_client, previous->repository, digest,
                                                          *signing_.public_key, prev_scopes));
+      // A record an older version wrote before a promotion that then failed at its tags does
+      // not count: its tags must be in place.
+      PROMOTE_RETURN_IF_ERROR(MarkIncompleteRecords(*prev_client, previous->repository, digest, previous->name,
+                                                    previous->mutable_tags, prev_scopes, &records));
       const CheckedRecord* found = nullptr;
       std::string problems;
       for (const auto& r : records) {
@@ -364,7 +368,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
 
   phase("sign");
   if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled after the copy");
-  // 7. Sign at the target, then record, then tags last of all. Idempotent: when an equal valid
+  // 7. Sign at the target, then tags, then the record. Idempotent: when an equal valid
   // record (same environment, commit, source and digest) exists, this promotion happened before
   // and its evidence is not attached again.
   bool have_record = false;
@@ -399,8 +403,20 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       for (const auto& a : evidence) wrote_meta = wrote_meta || a.added;
     }
   }
+  copy::TagOutcome tags;
+  phase("tag");
+  if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled before tagging");
+  Status tag_status = copy::WriteTags(*dst, env->repository, graph->root, all_tags, tag_policy, dst_scopes, cancel, &tags);
+  result->tags_written = tags.written;
+  result->tags_moved = tags.moved;
+  result->tags_unchanged = tags.unchanged;
+  result->tags_refused = tags.refused;
+  PROMOTE_RETURN_IF_ERROR(tag_status);
+  // 8. The record, once the tags are in place: a promotion that failed or was killed before
+  // leaves no record, so history and the next stage's gate never count it. A re-run after a
+  // failure between the tags and the record finds the tags unchanged and writes the record.
   if (signing_.key) {
-    result->record_reference = env->Name() + ":" + digest.TagForm() + ".att";
+    std::string record_reference = env->Name() + ":" + digest.TagForm() + ".att";
     if (!have_record) {
       PromotionRecord record;
       record.from_env = source->name;
@@ -414,20 +430,12 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       record.ci = request.ci;
       for (const auto& g : result->gates) record.gates.push_back({{"name", g.name}, {"verdict", g.verdict}});
       record.time = NowRfc3339();
-      PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
+      PROMOTE_ASSIGN_OR_RETURN(record_reference,
                                WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes));
       wrote_meta = true;
     }
+    result->record_reference = record_reference;  // only once the record is there
   }
-  copy::TagOutcome tags;
-  phase("tag");
-  if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled before tagging");
-  Status tag_status = copy::WriteTags(*dst, env->repository, graph->root, all_tags, tag_policy, dst_scopes, cancel, &tags);
-  result->tags_written = tags.written;
-  result->tags_moved = tags.moved;
-  result->tags_unchanged = tags.unchanged;
-  result->tags_refused = tags.refused;
-  PROMOTE_RETURN_IF_ERROR(tag_status);
   bool changed = wrote_image || wrote_meta || !tags.written.empty() || !tags.moved.empty();
   result->outcome = changed ? "promoted" : "unchanged";
   return OkStatus();

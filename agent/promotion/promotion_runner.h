@@ -1,7 +1,7 @@
 // PromotionRunner: one configured promotion end to end — pick the target environment from the
 // branch rules, resolve the SHA's immutable tag in the source environment to a digest, run the
-// gates (branch, stage order, source signatures, vulnerability scan), copy, sign, record, and
-// tag last. A dry run stops after planning and writes nothing. Thread-safe: the agent runs many
+// gates (branch, stage order, source signatures, vulnerability scan), copy, sign, tag, and record
+// last (the record exists only for a promotion whose tags are in place). A dry run stops after planning and writes nothing. Thread-safe: the agent runs many
 // promotions through one runner concurrently.
 #pragma once
 
