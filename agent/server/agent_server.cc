@@ -10,6 +10,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "policy/secret_ref.h"
+#include "server/descriptor_limit.h"
 #include "util/read_file.h"
 
 namespace promote::server {
@@ -50,6 +51,18 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::Ag
   return grpc::SslServerCredentials(options);
 }
 
+// How long a connection may hold a descriptor without doing anything useful. gRPC's defaults let
+// a peer that never completes the handshake stay 120 s and one that never calls stay forever.
+void BoundConnections(const policy::AgentLimits& limits, grpc::ServerBuilder* builder) {
+  builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, limits.handshake_timeout_seconds * 1000);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, limits.idle_connection_seconds * 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, limits.keepalive_seconds * 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  // A long call may be quiet between progress events; keepalive pings must not be capped there.
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, limits.streams_per_connection);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config) {
@@ -57,6 +70,8 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   s->config_ = config;
   s->log_ = std::make_unique<RequestLog>(config.log_json, config.log_level);
   s->log_->CaptureLibraryLog();
+  DescriptorLimit descriptors = RaiseDescriptorLimit();
+  s->log_->Info("descriptors", {{"limit", descriptors.after}, {"was", descriptors.before}, {"hard", descriptors.hard}});
 
   service::ServiceSettings settings;
   PROMOTE_ASSIGN_OR_RETURN(settings.keychain, BuildKeychain(config));
@@ -98,6 +113,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   }
   builder.RegisterService(s->grpc_service_.get());
   builder.SetMaxReceiveMessageSize(8 << 20);
+  BoundConnections(config.limits, &builder);
   // The socket is created with the umask's permissions; narrow it so no moment exists where
   // others could connect, then set exactly socket_mode.
   mode_t old_umask = ::umask(static_cast<mode_t>(~config.socket_mode & 0777));
