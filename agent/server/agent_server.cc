@@ -88,7 +88,9 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   settings.shared_pool = std::make_shared<registry::RegistryPool>(settings.keychain, settings.tls, settings.registry);
   auto service = std::make_shared<const service::PromoteService>(std::move(settings));
 
-  PROMOTE_ASSIGN_OR_RETURN(CallerAuth auth, CallerAuth::Create(config.token_file, !config.tls_client_ca.empty()));
+  s->unix_peers_ = std::make_unique<UnixPeers>();
+  PROMOTE_ASSIGN_OR_RETURN(CallerAuth auth, CallerAuth::Create(config.token_file, !config.tls_client_ca.empty(),
+                                                               s->unix_peers_.get()));
   s->admission_ = std::make_unique<Admission>(config.limits.operations, config.limits.queue);
   s->grpc_service_ = std::make_unique<GrpcPromoteService>(service, std::move(auth), s->admission_.get(), s->log_.get());
 
@@ -96,17 +98,14 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   std::vector<int> ports(config.listen.size(), 0);
+  std::vector<std::unique_ptr<UnixListener>> unix_listeners;
   for (size_t i = 0; i < config.listen.size(); ++i) {
     const auto& a = config.listen[i];
     if (a.kind == policy::ListenAddress::kUnix) {
-      struct stat st {};
-      if (::lstat(a.path.c_str(), &st) == 0) {
-        // A socket left by an agent that did not shut down cleanly; anything else is not ours.
-        if (!S_ISSOCK(st.st_mode)) return InvalidArgument("listen " + a.original + ": exists and is not a socket");
-        ::unlink(a.path.c_str());
-      }
-      s->socket_paths_.push_back(a.path);
-      builder.AddListeningPort(a.GrpcAddress(), grpc::InsecureServerCredentials());
+      // Accepted by the agent, so each caller's uid is known (gRPC's own listener does not say).
+      PROMOTE_ASSIGN_OR_RETURN(auto listener,
+                               UnixListener::Bind(a.path, config.socket_mode, config.socket_group, a.original));
+      unix_listeners.push_back(std::move(listener));
     } else {
       builder.AddListeningPort(a.GrpcAddress(), tcp_credentials, &ports[i]);
     }
@@ -114,21 +113,10 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   builder.RegisterService(s->grpc_service_.get());
   builder.SetMaxReceiveMessageSize(8 << 20);
   BoundConnections(config.limits, &builder);
-  // The socket is created with the umask's permissions; narrow it so no moment exists where
-  // others could connect, then set exactly socket_mode.
-  mode_t old_umask = ::umask(static_cast<mode_t>(~config.socket_mode & 0777));
   s->server_ = builder.BuildAndStart();
-  ::umask(old_umask);
   if (!s->server_) return Unavailable("the agent could not listen on its addresses (in use, or not permitted)");
-  for (const auto& path : s->socket_paths_) {
-    if (config.socket_group >= 0 && ::chown(path.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(config.socket_group)) != 0) {
-      return InvalidArgument("listen unix:" + path + ": cannot give it to socket_group " +
-                              std::to_string(config.socket_group) + " (the agent must be root or a member)");
-    }
-    if (::chmod(path.c_str(), static_cast<mode_t>(config.socket_mode)) != 0) {
-      return Internal("listen unix:" + path + ": cannot set its permissions");
-    }
-  }
+  for (auto& listener : unix_listeners) listener->Start(s->server_.get(), s->unix_peers_.get());
+  s->unix_listeners_ = std::move(unix_listeners);
   for (size_t i = 0; i < config.listen.size(); ++i) {
     const auto& a = config.listen[i];
     if (a.kind == policy::ListenAddress::kUnix) {
@@ -149,7 +137,8 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
 }
 
 AgentServer::~AgentServer() {
-  for (const auto& path : socket_paths_) ::unlink(path.c_str());
+  // Nothing may hand the server a connection while it goes away.
+  for (auto& listener : unix_listeners_) listener->Stop();
 }
 
 void AgentServer::Shutdown() {
@@ -158,6 +147,7 @@ void AgentServer::Shutdown() {
                                {"running", admission_->running()},
                                {"queued", admission_->queued()}});
   grpc_service_->BeginShutdown();
+  for (auto& listener : unix_listeners_) listener->Stop();
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(config_.shutdown_grace_seconds));
   log_->Info("stopped", nlohmann::json::object());
 }
