@@ -20,6 +20,8 @@ nlohmann::json ImageFields(const nlohmann::json& r) {
   CopyString(r, "digest", "digest", &f);
   CopyString(r, "sha", "commit", &f);
   CopyString(r, "env", "env", &f);
+  CopyString(r, "from_digest", "from_digest", &f);  // a rollback: from this digest to to_digest
+  CopyString(r, "to_digest", "digest", &f);
   if (r.contains("from") && r["from"].is_object()) {
     CopyString(r["from"], "env", "from_env", &f);
     CopyString(r["from"], "reference", "source", &f);
@@ -27,6 +29,9 @@ nlohmann::json ImageFields(const nlohmann::json& r) {
   if (r.contains("to") && r["to"].is_object()) {
     CopyString(r["to"], "env", "to_env", &f);
     CopyString(r["to"], "reference", "target", &f);
+  }
+  if (r.contains("tags_moved") && r["tags_moved"].is_array() && !r["tags_moved"].empty()) {
+    f["tags_moved"] = r["tags_moved"];  // a rollback
   }
   if (r.contains("tags") && r["tags"].is_object()) {
     for (const char* kind : {"written", "moved"}) {

@@ -70,7 +70,7 @@ struct Outcome {
   nlohmann::json json;      // the result object (docs/result-json.md)
   std::string text;         // human-readable result for stdout
   std::string diagnostics;  // for stderr; empty: "promote: <message>" when the status failed
-  std::string application;  // promote.yaml's image: a run acted for (the agent's audit line)
+  std::string application;  // promote.yaml's image: a run, rollback or history was about (audit line)
 
   // The wire form; `json` is rendered exactly as `promote --output json` prints it.
   v1::Result ToProto() const;
