@@ -1,6 +1,9 @@
 #include "server/descriptor_limit.h"
 
+#include <dirent.h>
 #include <sys/resource.h>
+
+#include <string>
 
 namespace promote::server {
 
@@ -18,6 +21,22 @@ DescriptorLimit RaiseDescriptorLimit() {
     if (::setrlimit(RLIMIT_NOFILE, &lim) == 0) out.after = want;
   }
   return out;
+}
+
+Status CheckDescriptorsFree(int reserve) {
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return OkStatus();
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return OkStatus();  // no /proc: nothing to go by, the call may still work
+  uint64_t open = 0;
+  while (struct dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] != '.') ++open;
+  }
+  ::closedir(dir);
+  if (open + static_cast<uint64_t>(reserve) <= lim.rlim_cur) return OkStatus();
+  return Unavailable("the agent is short of file descriptors (" + std::to_string(open) + " of " +
+                     std::to_string(lim.rlim_cur) + " open, an operation needs up to " + std::to_string(reserve) +
+                     "): too many connections; retry later, or raise the agent's hard RLIMIT_NOFILE");
 }
 
 }  // namespace promote::server

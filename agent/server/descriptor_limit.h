@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "util/status.h"
+
 namespace promote::server {
 
 struct DescriptorLimit {
@@ -18,5 +20,15 @@ struct DescriptorLimit {
 // Sets RLIMIT_NOFILE's soft limit to its hard limit (at most 1,048,576 when the hard limit is
 // unlimited, the kernel's default fs.nr_open). Never lowers it. Returns the figures either way.
 DescriptorLimit RaiseDescriptorLimit();
+
+// Descriptors an operation may need (registry connections for its transfers, temporary files,
+// a scanner's pipes). Fewer free than this, and a new operation is refused up front rather than
+// failing half-way with an error about a socket or a file.
+inline constexpr int kDescriptorsPerOperation = 64;
+
+// OK, or kUnavailable saying how many descriptors are open of how many, when fewer than
+// `reserve` are free (idle or hostile connections hold them; they are closed after the
+// handshake and idle timeouts).
+Status CheckDescriptorsFree(int reserve);
 
 }  // namespace promote::server

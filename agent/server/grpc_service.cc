@@ -9,6 +9,7 @@
 
 #include "api/status_mapping.h"
 #include "server/audit_line.h"
+#include "server/descriptor_limit.h"
 #include "util/log_context.h"
 
 namespace promote::server {
@@ -144,7 +145,8 @@ grpc::Status GrpcPromoteService::Serve(grpc::ServerContext* ctx, const Request& 
   }
   who["caller"] = *caller;
   op.caller = *caller;
-  Status admitted = admission_->Enter([&] { return ctx->IsCancelled() || shutting_down_.load(); });
+  Status admitted = CheckDescriptorsFree(kDescriptorsPerOperation);
+  if (admitted.ok()) admitted = admission_->Enter([&] { return ctx->IsCancelled() || shutting_down_.load(); });
   if (!admitted.ok()) {
     who["reason"] = admitted.message();
     log_->Warn("not admitted", who);

@@ -1,13 +1,15 @@
 // The agent under a flood of idle connections (issue #20, hole 5b): 1,100 TCP peers that connect
 // and never call must not lock a legitimate caller out, and the agent closes them once the
 // handshake or idle timeout of agent.yaml has passed. The agent is started with the soft
-// descriptor limit services commonly get (1024, under a higher hard limit).
+// descriptor limit services commonly get (1024, under a higher hard limit). An agent left short
+// of descriptors refuses new operations up front.
 #include <doctest/doctest.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -237,4 +239,51 @@ TEST_CASE("1,100 idle connections do not lock a caller out, and the agent closes
   CHECK(WaitUntil([&] { return OpenDescriptors(agent->pid()) <= baseline + 10; }, std::chrono::seconds(10)));
   peers.clear();
   CHECK(RunPromote({"-o", "json", "health"}, env, 30).exit_code == 0);
+}
+
+TEST_CASE("short of descriptors, the agent refuses a new operation up front, and serves it once they are freed") {
+  struct rlimit own {};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &own) == 0);
+  own.rlim_cur = own.rlim_max;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &own) == 0);
+
+  TestRegistry dev;
+  SampleImage img = PushSampleImage(dev, "shop/app", "v1", {{"linux/amd64"}, 1, 1000, 52});
+  TempDir dir;
+  const std::string token = "tok-" + RandomPassword() + RandomPassword();
+  const std::string token_file = dir.Write("tokens", token + "\n", 0600);
+  const TestCa& ca = TestCa::Get();
+  TestAgent agent("listen: [tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() + ", key: " +
+                  ca.server_key_path() + "}\nauth: {token_file: " + token_file + "}\nlog: {format: json}\n");
+  // An agent whose operator left it few descriptors: 256, hard and soft.
+  constexpr rlim_t kLimit = 256;
+  struct rlimit small = {kLimit, kLimit};
+  REQUIRE(::prlimit(static_cast<pid_t>(agent.pid()), RLIMIT_NOFILE, &small, nullptr) == 0);
+  const std::string addr = agent.Address("tls://");
+  const int port = std::stoi(addr.substr(addr.rfind(':') + 1));
+  const std::map<std::string, std::string> env = {
+      {"PROMOTE_AGENT", addr}, {"PROMOTE_AGENT_CA", ca.ca_cert_path()}, {"PROMOTE_AGENT_TOKEN", token}};
+  const std::vector<std::string> resolve = {"-o", "json", "--timeout", "10", "resolve", dev.host() + "/shop/app:v1"};
+
+  // Idle peers take all but about 30 of them: enough to connect and ask, too few to be sure an
+  // operation can finish.
+  const size_t baseline = OpenDescriptors(agent.pid());
+  const size_t flood = kLimit - baseline - 30;
+  std::vector<std::unique_ptr<IdlePeer>> peers;
+  for (size_t i = 0; i < flood; ++i) peers.push_back(std::make_unique<IdlePeer>(port, IdlePeer::kConnected, nullptr));
+  REQUIRE(WaitUntil([&] { return OpenDescriptors(agent.pid()) >= baseline + flood; }, std::chrono::seconds(10)));
+
+  auto refused = RunPromote(resolve, env, 30);
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 4);
+  CHECK(refused.err.find("short of file descriptors") != std::string::npos);
+  CHECK(agent.log().find("\"verdict\":\"not_admitted\"") != std::string::npos);
+
+  // The peers go; the same call is served.
+  peers.clear();
+  REQUIRE(WaitUntil([&] { return OpenDescriptors(agent.pid()) <= baseline + 5; }, std::chrono::seconds(10)));
+  auto served = RunPromote(resolve, env, 30);
+  INFO(served.out << served.err);
+  REQUIRE(served.exit_code == 0);
+  CHECK(served.Json()["digest"] == img.digest);
 }
