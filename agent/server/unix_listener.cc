@@ -32,7 +32,7 @@ std::optional<std::string> UnixPeers::Identify(const std::string& grpc_peer) con
 }
 
 Result<std::unique_ptr<UnixListener>> UnixListener::Bind(const std::string& path, int mode, int group,
-                                                          const std::string& name) {
+                                                         const std::string& name) {
   std::unique_ptr<UnixListener> l(new UnixListener());
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
