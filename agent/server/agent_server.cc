@@ -1,7 +1,5 @@
 #include "server/agent_server.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
