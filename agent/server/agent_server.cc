@@ -1,6 +1,5 @@
 #include "server/agent_server.h"
 
-
 #include <chrono>
 #include <fstream>
 #include <sstream>
