@@ -37,16 +37,18 @@ std::string NowRfc3339() {
 }
 
 nlohmann::json PromotionRecord::ToPredicate() const {
-  return {{"kind", kind},
-          {"from", {{"env", from_env}, {"reference", from_reference}}},
-          {"to", {{"env", to_env}, {"reference", to_reference}}},
-          {"digest", digest},
-          {"git", {{"sha", git_sha}, {"branch", branch}}},
-          {"tags", tags},
-          {"ci", ci.ToJson()},
-          {"gates", gates},
-          {"time", time},
-          {"promote_version", promote_version}};
+  nlohmann::json p = {{"kind", kind},
+                      {"from", {{"env", from_env}, {"reference", from_reference}}},
+                      {"to", {{"env", to_env}, {"reference", to_reference}}},
+                      {"digest", digest},
+                      {"git", {{"sha", git_sha}, {"branch", branch}}},
+                      {"tags", tags},
+                      {"ci", ci.ToJson()},
+                      {"gates", gates},
+                      {"time", time},
+                      {"promote_version", promote_version}};
+  if (!caller.empty()) p["caller"] = caller;
+  return p;
 }
 
 Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) {
@@ -79,6 +81,7 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
   }
   if (p.contains("gates")) r.gates = p["gates"];
   r.time = Str(p, "time");
+  r.caller = Str(p, "caller");
   r.promote_version = Str(p, "promote_version");
   if (r.to_env.empty() || r.digest.empty()) return InvalidArgument("promotion record: empty to.env or digest");
   return r;

@@ -32,6 +32,7 @@ struct PromotionRecord {
   std::string branch;
   std::vector<std::string> tags;
   CiContext ci;
+  std::string caller;  // the agent's caller ("token:ci-payments", "mtls:<subject>"); empty in-process
   nlohmann::json gates = nlohmann::json::array();
   std::string time;  // RFC 3339 UTC
   std::string promote_version = PROMOTE_VERSION;

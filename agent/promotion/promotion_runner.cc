@@ -428,6 +428,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       record.branch = result->branch;
       record.tags = all_tags;
       record.ci = request.ci;
+      record.caller = request.caller;
       for (const auto& g : result->gates) record.gates.push_back({{"name", g.name}, {"verdict", g.verdict}});
       record.time = NowRfc3339();
       PROMOTE_ASSIGN_OR_RETURN(record_reference,

@@ -32,6 +32,7 @@ struct RunRequest {
   std::string branch;  // Git branch
   bool dry_run = false;
   CiContext ci;
+  std::string caller;  // who asked the agent for it, recorded as such; empty in-process
   int jobs = 8;
   copy::CopyProgress* progress = nullptr;
   const CancelToken* cancel = nullptr;

@@ -74,6 +74,7 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   record.branch = target->record.branch;
   record.tags = env->mutable_tags;
   record.ci = request.ci;
+  record.caller = request.caller;
   record.time = NowRfc3339();
   oci::Descriptor subject{manifest.media_type, manifest.digest, static_cast<int64_t>(manifest.bytes.size()), {}, {}};
   // Tags first, then the record: a rollback whose tags did not move leaves no record of one.

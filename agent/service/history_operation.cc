@@ -79,6 +79,7 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
   if (!history.ok()) return FailedOutcome(kCommand, history.status());
   Outcome out;
   out.command = kCommand;
+  out.application = config->image;
   out.json = copy::ResultEnvelope(kCommand, OkStatus(), history->ToJson());
   out.text = RenderHistory(*history);
   return out;
@@ -96,6 +97,7 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   rollback.steps = request.steps() > 0 ? request.steps() : 1;
   rollback.dry_run = request.dry_run();
   rollback.ci = CiContextFrom(request.ci());
+  rollback.caller = ctx->caller;
   if (!request.to().empty()) {
     auto d = oci::Digest::Parse(request.to());
     if (!d.ok()) return FailedOutcome(kCommand, d.status().WithContext("--to"));
@@ -107,6 +109,7 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   auto result = promotion::Rollback(*config, **pool, *signing, rollback);
   Outcome out;
   out.command = kCommand;
+  out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
   if (result.status.ok()) {

@@ -67,6 +67,9 @@ struct OperationContext {
   CancelToken cancel;
   copy::CopyProgress progress;
   std::string request_id;
+  // Who asked, as the agent authenticated them ("token:ci-payments", "mtls:<subject>",
+  // "unix-socket"); empty in-process. A promotion record carries it.
+  std::string caller;
 };
 
 // The end of an operation, in every form a caller prints.
@@ -76,6 +79,7 @@ struct Outcome {
   nlohmann::json json;      // the result object (docs/result-json.md)
   std::string text;         // human-readable result for stdout
   std::string diagnostics;  // for stderr; empty: "promote: <message>" when the status failed
+  std::string application;  // promote.yaml's image: a run, rollback or history was about (audit line)
 
   // The wire form; `json` is rendered exactly as `promote --output json` prints it.
   v1::Result ToProto() const;

@@ -62,11 +62,13 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   run.progress = &ctx->progress;
   run.cancel = &ctx->cancel;
   run.files = &files;
+  run.caller = ctx->caller;
   promotion::PromotionRunner runner(&*config, pool->get(), (*pool)->keychain(), *signing);
   promotion::RunResult result = runner.Run(run);
 
   Outcome out;
   out.command = kCommand;
+  out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
   out.text = RenderText(result);
