@@ -147,7 +147,8 @@ Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n,
 
 Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment", {"name", "registry", "repository", "from", "mutable-tags",
-                                                    "stage-order", "sign", "credentials", "gates"}));
+                                                    "stage-order", "sign", "credentials", "gates",
+                                                    "require-revision"}));
   Environment env;
   env.line = n.Mark().line + 1;
   if (!n["name"] || !n["registry"] || !n["repository"]) {
@@ -177,6 +178,9 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
     for (const auto& t : env.mutable_tags) {
       if (Status st = oci::ValidateTag(t); !st.ok()) return r.Error(n["mutable-tags"], where + ": " + st.message());
     }
+  }
+  if (n["require-revision"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env.require_revision, r.Bool(n["require-revision"], where + " require-revision"));
   }
   if (n["stage-order"]) {
     PROMOTE_ASSIGN_OR_RETURN(env.stage_order, r.Bool(n["stage-order"], where + " stage-order"));
@@ -328,8 +332,9 @@ Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std
       if (t["immutable"]) {
         PROMOTE_ASSIGN_OR_RETURN(config.immutable_tag, r.String(t["immutable"], "tags immutable"));
         if (config.immutable_tag.find("{sha7}") == std::string::npos &&
+            config.immutable_tag.find("{sha12}") == std::string::npos &&
             config.immutable_tag.find("{sha}") == std::string::npos) {
-          return r.Error(t["immutable"], "tags immutable must contain {sha7} or {sha}");
+          return r.Error(t["immutable"], "tags immutable must contain {sha7}, {sha12} or {sha}");
         }
         if (Status st = oci::ValidateTag(RenderImmutableTag(config.immutable_tag, std::string(40, 'a'))); !st.ok()) {
           return r.Error(t["immutable"], "tags immutable renders an invalid tag: " + st.message());

@@ -50,6 +50,8 @@ struct Environment {
   std::optional<ScanGateConfig> scan;
   std::optional<SignatureGateConfig> verify;  // signatures required on the source
   bool sign = false;                     // sign the image at the target with the signing key
+  // The image must say which commit it was built from (org.opencontainers.image.revision).
+  bool require_revision = false;
   RegistryCredentialsRef credentials;    // empty: docker config / credential helpers
   int line = 0;
 

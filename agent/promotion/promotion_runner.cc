@@ -12,6 +12,7 @@
 #include "oci/reference.h"
 #include "policy/branch_rules.h"
 #include "policy/secret_ref.h"
+#include "promotion/image_revision.h"
 #include "promotion/promotion_record.h"
 #include "promotion/scan_evidence.h"
 #include "promotion/scan_gate.h"
@@ -178,6 +179,10 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   if (config.immutable_tag.find("{sha}") != std::string::npos && sha.size() != 40) {
     return InvalidArgument("the immutable tag template " + config.immutable_tag + " needs the full 40-character SHA");
   }
+  if (config.immutable_tag.find("{sha12}") != std::string::npos && sha.size() < 12) {
+    return InvalidArgument("the immutable tag template " + config.immutable_tag +
+                           " needs at least 12 characters of the SHA (--sha " + sha + ")");
+  }
   PROMOTE_RETURN_IF_ERROR(oci::ValidateTag(immutable_tag));
   std::vector<std::string> immutable_tags = {immutable_tag};
   if (config.version_tag_from_branch) {
@@ -196,6 +201,22 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   auto graph = copy::WalkImage(*src, source->repository, immutable_tag, src_scopes, cancel);
   if (!graph.ok()) {
     if (graph.status().code() == Code::kNotFound) {
+      // A commit that is elsewhere in the pipeline but not in the environment this one comes
+      // from is a stage-order refusal, said plainly; one that is nowhere was never built.
+      std::vector<std::string> holding;
+      for (const auto& e : config.environments) {
+        if (&e == source) continue;
+        auto client = registries_->Get(e.registry, e.repository);
+        if (!client.ok()) continue;
+        auto head = (*client)->HeadManifest(e.repository, immutable_tag, {RepositoryScope(e.repository, "pull")}, cancel);
+        if (head.ok() && head->has_value()) holding.push_back(e.name);
+      }
+      if (!holding.empty() && source != env) {
+        std::string detail = sha.substr(0, 7) + " is in " + JoinNames(holding) + " but not in '" + source->name +
+                             "' (" + source->Name() + "); promote it to '" + source->name + "' first";
+        result->gates.push_back({"stage-order", "refused", detail});
+        return Status(Code::kGateRefused, "stage-order gate refused '" + env->name + "': " + detail);
+      }
       return NotFound("no image tagged " + immutable_tag + " in environment '" + source->name + "' (" +
                       source->Name() + "); was commit " + sha + " built and pushed there?");
     }
@@ -210,6 +231,33 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   phase("gates");
   // 4. Gates on the source.
   bool refused = false;
+  // The commit is checked, not trusted: an image that says which commit it was built from must
+  // say this one (a short SHA tag can be shared by two commits).
+  PROMOTE_ASSIGN_OR_RETURN(auto revisions, ImageRevisions(*src, source->repository, *graph, src_scopes, cancel));
+  if (!revisions.empty() || env->require_revision) {
+    GateResult g{"revision", "passed", ""};
+    std::string stated = revisions.empty() ? "" : *revisions.begin();
+    if (auto normal = policy::NormaliseSha(stated); normal.ok()) stated = *normal;
+    if (revisions.empty()) {
+      g.verdict = "refused";
+      g.detail = "the image states no commit (" + std::string(kRevisionKey) + " label or annotation) and '" +
+                 env->name + "' requires one (require-revision: true, " + config.origin + ":" +
+                 std::to_string(env->line) + ")";
+    } else if (revisions.size() > 1) {
+      g.verdict = "refused";
+      g.detail = "the image states several commits (" + JoinNames({revisions.begin(), revisions.end()}) + ")";
+    } else if (!SameCommit(stated, sha) || (sha.size() == 40 && stated.size() == 40 && stated != sha)) {
+      g.verdict = "refused";
+      g.detail = "the image was built from commit " + stated + " (" + std::string(kRevisionKey) + "), not " + sha;
+    } else {
+      // A short --sha becomes the full commit the image states, for the gates and the record.
+      if (stated.size() == 40) sha = stated;
+      result->sha = sha;
+      g.detail = "built from commit " + stated;
+    }
+    refused = refused || g.refused();
+    result->gates.push_back(std::move(g));
+  }
   // Stage order: the digest must have been promoted into the environment before this one in
   // promote.yaml, whatever --from says (copying from elsewhere cannot skip a stage).
   const policy::Environment* previous = config.SourceOf(*env);
@@ -237,6 +285,12 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       std::string problems;
       for (const auto& r : records) {
         if (r.valid && r.record.to_env == previous->name) {
+          if (!SameCommit(r.record.git_sha, sha)) {
+            // The same image recorded for another commit: the SHA tag's prefix is shared.
+            problems += (problems.empty() ? "" : "; ") + std::string("it was recorded in '") + previous->name +
+                        "' for commit " + r.record.git_sha + ", not " + sha;
+            continue;
+          }
           found = &r;
           break;
         }

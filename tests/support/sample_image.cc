@@ -72,7 +72,8 @@ SampleImage PushSampleImage(const TestRegistry& target, const std::string& repos
     }
     nlohmann::ordered_json config = {{"architecture", arch},
                                      {"os", os},
-                                     {"config", nlohmann::ordered_json::object()},
+                                     {"config", spec.labels.empty() ? nlohmann::ordered_json::object()
+                                                                    : nlohmann::ordered_json{{"Labels", spec.labels}}},
                                      {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
     std::string config_bytes = config.dump();
     oci::Digest cd = oci::Digest::Of(config_bytes);
