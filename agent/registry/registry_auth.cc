@@ -11,6 +11,7 @@
 #include "registry/url.h"
 #include "util/base64.h"
 #include "util/cancel.h"
+#include "util/json_nesting.h"
 
 namespace promote::registry {
 
@@ -187,6 +188,11 @@ Result<RegistryAuth::CachedToken> RegistryAuth::FetchToken(const Scopes& scopes,
 }
 
 Result<RegistryAuth::CachedToken> RegistryAuth::ReadTokenResponse(const std::string& body) const {
+  // The token service is the registry's to choose: its answer is bounded (1 MiB, FetchToken) and
+  // its nesting checked before parsing, and every member is read type-checked.
+  if (JsonNestingExceeds(body)) {
+    return RegistryError("token service for registry " + registry_ + " answered with JSON nested too deeply");
+  }
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object()) return RegistryError("token service for registry " + registry_ + " answered with non-JSON");
   std::string token;
