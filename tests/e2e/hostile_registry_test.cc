@@ -9,13 +9,14 @@
 // loopback (127.d.d.d, ::1, localhost) as loopback, so [::ffff:127.0.0.1] — an IPv4-mapped
 // address the kernel delivers to 127.0.0.1 — is a remote host to it. The decision tables
 // themselves are in tests/unit/registry/origin_test.cc.
+#include "tests/support/hostile_registry.h"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <sstream>
 #include <string>
 
-#include "tests/support/hostile_registry.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/test_agent.h"
@@ -76,14 +77,14 @@ bool HasTag(const TestRegistry& reg, const std::string& repo, const std::string&
 // A copy from `src` to `dst` with `account` on both sides (only the hostile one checks it).
 CliRun Copy(const std::string& src, const std::string& dst, const Account& account,
             const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args = {"-o", "json", "--progress-interval", "0", "copy", "--retries", "2",
-                                   "--ca-file", TestCa::Get().ca_cert_path(), "--src-username", account.user,
-                                   "--dst-username", account.user};
+  std::vector<std::string> args = {"-o", "json", "--progress-interval", "0", "copy", "--retries", "2"};
+  args.insert(args.end(), {"--ca-file", TestCa::Get().ca_cert_path()});
+  args.insert(args.end(), {"--src-username", account.user, "--dst-username", account.user});
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back(src);
   args.push_back(dst);
-  return RunPromote(args, {{"PROMOTE_SRC_PASSWORD", account.password}, {"PROMOTE_DST_PASSWORD", account.password}},
-                    120);
+  return RunPromote(
+      args, {{"PROMOTE_SRC_PASSWORD", account.password}, {"PROMOTE_DST_PASSWORD", account.password}}, 120);
 }
 
 std::string ErrorMessage(const CliRun& run) { return run.Json()["error"]["message"].get<std::string>(); }
@@ -105,10 +106,14 @@ TEST_CASE("a token realm in clear off loopback gets no credentials, from an HTTP
     CAPTURE(tls);
     Account account;
     TestRegistry target;
-    json challenge = {{"WWW-Authenticate", "Bearer realm=\"http://[::ffff:127.0.0.1]:{side_port}/token\",service=\"h\""},
-                      {"Content-Type", "application/json"}};
-    json config = {{"username", account.user}, {"password", account.password},
-                   {"rules", {{{"path", "^/v2/"}, {"respond", {{"status", 401}, {"headers", challenge}, {"body", "{}"}}}}}}};
+    json challenge = {
+        {"WWW-Authenticate", "Bearer realm=\"http://[::ffff:127.0.0.1]:{side_port}/token\",service=\"h\""},
+        {"Content-Type", "application/json"}};
+    json config = {
+        {"username", account.user},
+        {"password", account.password},
+        {"rules",
+         {{{"path", "^/v2/"}, {"respond", {{"status", 401}, {"headers", challenge}, {"body", "{}"}}}}}}};
     if (tls) config["tls"] = Tls();
     HostileRegistry hostile(config);
     CliRun run = Copy(hostile.host() + "/app:v1", target.host() + "/app", account);
@@ -126,9 +131,11 @@ TEST_CASE("a token realm in clear off loopback gets no credentials, from an HTTP
   // credentials (as docker and containers/image do).
   Account account;
   TestRegistry target;
-  json challenge = {{"WWW-Authenticate", "Bearer realm=\"https://127.0.0.1:{side_port}/token\",service=\"h\""}};
-  HostileRegistry hostile({{"side_tls", Tls()},
-                           {"rules", {{{"path", "^/v2/"}, {"respond", {{"status", 401}, {"headers", challenge}}}}}}});
+  json challenge = {
+      {"WWW-Authenticate", "Bearer realm=\"https://127.0.0.1:{side_port}/token\",service=\"h\""}};
+  HostileRegistry hostile(
+      {{"side_tls", Tls()},
+       {"rules", {{{"path", "^/v2/"}, {"respond", {{"status", 401}, {"headers", challenge}}}}}}});
   CliRun run = Copy(hostile.host() + "/app:v1", target.host() + "/app", account);
   CHECK(run.exit_code != 0);  // the side is no token service
   auto asked = hostile.Requests("side");
@@ -157,7 +164,9 @@ TEST_CASE("a blob redirected to another port or scheme of the same host goes wit
     CAPTURE(std::string(c.name));
     Account account;
     TestRegistry target;
-    json config = {{"upstream", upstream.base_url()}, {"username", account.user}, {"password", account.password},
+    json config = {{"upstream", upstream.base_url()},
+                   {"username", account.user},
+                   {"password", account.password},
                    {"rules", {{{"method", "GET"}, {"path", "/blobs/sha256:"}, {"redirect", c.redirect}}}}};
     if (c.tls) config["tls"] = Tls();
     if (c.side_tls) config["side_tls"] = Tls();
@@ -201,9 +210,12 @@ TEST_CASE("upload Locations to another origin get no credentials; to HTTP from H
     CAPTURE(std::string(c.name));
     Account account;
     TestRegistry upstream;
-    json config = {{"upstream", upstream.base_url()}, {"username", account.user}, {"password", account.password},
-                   {"rules", {{{"method", c.method}, {"path", "/blobs/uploads/"},
-                               {"forward", {{"location_base", c.base}}}}}}};
+    json config = {
+        {"upstream", upstream.base_url()},
+        {"username", account.user},
+        {"password", account.password},
+        {"rules",
+         {{{"method", c.method}, {"path", "/blobs/uploads/"}, {"forward", {{"location_base", c.base}}}}}}};
     if (c.tls) config["tls"] = Tls();
     HostileRegistry hostile(config);
     // 3000-byte layers in 1024-byte chunks: three PATCHes each, so chunk Locations are followed.
@@ -233,10 +245,13 @@ TEST_CASE("OCI-Chunk-Min-Length: 1 does not turn an upload into a request per by
   SampleImage img = PushSampleImage(source, "app", "v1", {{"linux/amd64"}, 2, 200000, 73});
   TestRegistry upstream;
   HostileRegistry hostile({{"upstream", upstream.base_url()},
-                           {"rules", {{{"method", "POST"}, {"path", "/blobs/uploads/"},
-                                       {"forward", {{"add_headers", {{"OCI-Chunk-Min-Length", "1"}}}}}}}}});
+                           {"rules",
+                            {{{"method", "POST"},
+                              {"path", "/blobs/uploads/"},
+                              {"forward", {{"add_headers", {{"OCI-Chunk-Min-Length", "1"}}}}}}}}});
   Account account;
-  CliRun run = Copy(source.host() + "/app:v1", hostile.host() + "/app", account, {"--no-attachments", "-t", "v1"});
+  CliRun run =
+      Copy(source.host() + "/app:v1", hostile.host() + "/app", account, {"--no-attachments", "-t", "v1"});
   INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
   CHECK(HasTag(upstream, "app", "v1"));
@@ -266,12 +281,14 @@ TEST_CASE("huge tags/list pages are refused while the agent's memory stays bound
   for (const auto& c : cases) {
     CAPTURE(std::string(c.name));
     HostileRegistry hostile({{"upstream", upstream.base_url()},
-                             {"rules", {{{"method", "GET"}, {"path", "/tags/list"},
-                                         {"tags", {{"page_bytes", c.page_bytes}, {"pages", 40}}}}}}});
+                             {"rules",
+                              {{{"method", "GET"},
+                                {"path", "/tags/list"},
+                                {"tags", {{"page_bytes", c.page_bytes}, {"pages", 40}}}}}}});
     TestAgent agent("listen: [unix://{dir}/agent.sock]\n");
     TestRegistry target;
-    CliRun run = RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "copy", hostile.host() + "/app:v1",
-                             target.host() + "/app"},
+    CliRun run = RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "copy",
+                             hostile.host() + "/app:v1", target.host() + "/app"},
                             {}, 120);
     INFO(run.out << run.err << agent.log());
     CHECK(run.exit_code == 4);
@@ -287,13 +304,17 @@ TEST_CASE("huge tags/list pages are refused while the agent's memory stays bound
 TEST_CASE("an error body with a number for its code is a clear error, in the CLI and in the agent") {
   TestRegistry upstream;
   PushSampleImage(upstream, "app", "v1", {{"linux/amd64"}, 1, 2000, 75});
-  HostileRegistry hostile(
-      {{"upstream", upstream.base_url()},
-       {"rules", {{{"method", "GET"}, {"path", "/manifests/"},
-                   {"respond", {{"status", 400}, {"headers", {{"Content-Type", "application/json"}}},
+  HostileRegistry hostile({{"upstream", upstream.base_url()},
+                           {"rules",
+                            {{{"method", "GET"},
+                              {"path", "/manifests/"},
+                              {"respond",
+                               {{"status", 400},
+                                {"headers", {{"Content-Type", "application/json"}}},
                                 {"body", R"({"errors":[{"code":5}]})"}}}}}}});
   TestRegistry target;
-  const std::vector<std::string> copy = {"-o", "json", "copy", hostile.host() + "/app:v1", target.host() + "/app"};
+  const std::vector<std::string> copy = {"-o", "json", "copy", hostile.host() + "/app:v1",
+                                         target.host() + "/app"};
 
   CliRun local = RunPromote(copy);
   INFO(local.out << local.err);

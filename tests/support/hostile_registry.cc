@@ -13,7 +13,8 @@ namespace promote::testing {
 HostileRegistry::HostileRegistry(const nlohmann::json& config) : dir_(std::make_unique<TempDir>()) {
   std::string config_path = dir_->Write("config.json", config.dump());
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"python3", std::string(PROMOTE_TEST_SUPPORT_DIR) + "/hostile_registry.py", config_path},
+      std::vector<std::string>{"python3", std::string(PROMOTE_TEST_SUPPORT_DIR) + "/hostile_registry.py",
+                               config_path},
       dir_->path() + "/hostile.log");
   bool ready = WaitUntil(
       [&] {
@@ -28,7 +29,8 @@ HostileRegistry::HostileRegistry(const nlohmann::json& config) : dir_(std::make_
       },
       std::chrono::seconds(15));
   if (!ready || port_ == 0) {
-    throw std::runtime_error("hostile_registry.py did not start (" + process_->DescribeExit() + "); log:\n" + log());
+    throw std::runtime_error("hostile_registry.py did not start (" + process_->DescribeExit() + "); log:\n" +
+                             log());
   }
 }
 

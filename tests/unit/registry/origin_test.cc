@@ -51,7 +51,8 @@ TEST_CASE("origins are scheme, host and port, read as libcurl reads the URL") {
 }
 
 TEST_CASE("a registry's URLs are followed only where its credentials stay safe") {
-  constexpr Hop kRefuse = Hop::kRefuse, kBare = Hop::kFollowWithoutCredentials, kAuth = Hop::kFollowWithCredentials;
+  constexpr Hop kRefuse = Hop::kRefuse, kBare = Hop::kFollowWithoutCredentials,
+                kAuth = Hop::kFollowWithCredentials;
   struct Case {
     std::string registry;
     std::string to;
@@ -89,7 +90,9 @@ TEST_CASE("a registry's URLs are followed only where its credentials stay safe")
   }
 }
 
-TEST_CASE("a token service gets credentials over HTTPS, or in clear only on the registry's own origin or loopback") {
+TEST_CASE(
+    "a token service gets credentials over HTTPS, or in clear only on the registry's own origin or "
+    "loopback") {
   struct Case {
     std::string registry;
     std::string realm;
@@ -98,14 +101,15 @@ TEST_CASE("a token service gets credentials over HTTPS, or in clear only on the 
       {"https://reg.example.com", "https://auth.example.com/token", true},
       {"https://reg.example.com", "https://reg.example.com/token", true},
       {"http://reg.internal:5000", "http://reg.internal:5000/token", true},  // its own origin
-      {"http://127.0.0.1:5000", "http://127.0.0.1:5001/token", true},       // the tests' token server
+      {"http://127.0.0.1:5000", "http://127.0.0.1:5001/token", true},        // the tests' token server
       {"https://127.0.0.1:5000", "http://127.0.0.1:5001/token", true},
       {"https://reg.example.com", "http://auth.example.com/token", false},
       {"https://reg.example.com", "http://reg.example.com/token", false},
       {"http://reg.internal:5000", "http://reg.internal:5001/token", false},
       {"http://127.0.0.1:5000", "http://auth.example.com/token", false},
       {"http://127.0.0.1:5000", "http://[::ffff:127.0.0.1]:5001/token", false},
-      {"https://reg.example.com", "http://127.0.0.1:5001/token", false},  // a remote registry, a local listener
+      {"https://reg.example.com", "http://127.0.0.1:5001/token",
+       false},  // a remote registry, a local listener
   };
   for (const auto& c : cases) {
     CAPTURE(c.registry);
@@ -115,7 +119,8 @@ TEST_CASE("a token service gets credentials over HTTPS, or in clear only on the 
 }
 
 TEST_CASE("URLs quoted in messages lose their query and control characters") {
-  CHECK(UrlForMessages("https://s3.example.com/blob?X-Amz-Signature=secret") == "https://s3.example.com/blob");
+  CHECK(UrlForMessages("https://s3.example.com/blob?X-Amz-Signature=secret") ==
+        "https://s3.example.com/blob");
   CHECK(UrlForMessages("http://a/\r\nX-Evil: 1") == "http://a/  X-Evil: 1");
   CHECK(UrlForMessages(std::string(500, 'a')).size() < 210);
 }
