@@ -1,7 +1,5 @@
 #include "registry/http_client.h"
 
-#include "registry/origin.h"
-
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -11,6 +9,8 @@
 #include <mutex>
 #include <cctype>
 #include <cstdlib>
+
+#include "registry/origin.h"
 
 namespace promote::registry {
 namespace {

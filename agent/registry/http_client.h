@@ -36,8 +36,10 @@ struct HttpRequest {
   // Only used for 2xx responses; error bodies are always buffered (bounded) for parsing.
   std::function<bool(const char* data, size_t len)> body_sink;
   // A larger 2xx body fails the request; a non-2xx body is cut at kMaxErrorBodyBytes (the
-  // response is returned with body_truncated set).
-  size_t max_body_bytes = 8 * 1024 * 1024;
+  // response is returned with body_truncated set). The default suits answers whose body is not
+  // read (upload steps, manifest PUTs); requests that read one (manifests, tag lists, tokens)
+  // set their own bound.
+  size_t max_body_bytes = 64 * 1024;
   // Follow up to 5 redirects (registries send blob GETs to storage), as DecideHop (origin.h)
   // allows: to HTTPS, or plain HTTP from loopback to loopback; never from HTTPS down to HTTP.
   // The Authorization header goes only to the request's own origin (scheme, host and port).

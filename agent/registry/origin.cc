@@ -43,7 +43,8 @@ Result<Origin> ParseOrigin(std::string_view url) {
   std::unique_ptr<CURLU, CurlUrlDeleter> u(curl_url());
   if (u == nullptr) return Internal("curl_url failed");
   // No CURLU_GUESS_SCHEME, no default scheme: only absolute URLs have an origin.
-  if (text.find('\0') != std::string::npos || curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
+  if (text.find('\0') != std::string::npos ||
+      curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
     return InvalidArgument("'" + UrlForMessages(url) + "' is not an absolute URL");
   }
   CurlString scheme = Part(u.get(), CURLUPART_SCHEME);
@@ -54,12 +55,14 @@ Result<Origin> ParseOrigin(std::string_view url) {
   }
   Origin o;
   o.scheme = scheme.get();
-  std::transform(o.scheme.begin(), o.scheme.end(), o.scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(o.scheme.begin(), o.scheme.end(), o.scheme.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (o.scheme != "http" && o.scheme != "https") {
     return InvalidArgument("'" + UrlForMessages(url) + "' is neither http nor https");
   }
   o.host = host.get();
-  std::transform(o.host.begin(), o.host.end(), o.host.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(o.host.begin(), o.host.end(), o.host.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   o.port = std::atoi(port.get());
   return o;
 }
@@ -70,7 +73,8 @@ Hop DecideHop(const Origin& registry, const Origin& to) {
   if (to == registry) return Hop::kFollowWithCredentials;
   if (to.scheme == "https") return Hop::kFollowWithoutCredentials;
   // Plain HTTP to another origin: only between loopback origins, and never down from HTTPS.
-  if (registry.scheme == "http" && IsLoopback(registry) && IsLoopback(to)) return Hop::kFollowWithoutCredentials;
+  if (registry.scheme == "http" && IsLoopback(registry) && IsLoopback(to))
+    return Hop::kFollowWithoutCredentials;
   return Hop::kRefuse;
 }
 
