@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci/media_types.h"
+#include "util/json_nesting.h"
 
 namespace promote::copy {
 namespace {
@@ -71,7 +72,9 @@ Result<ImageGraph> WalkImage(registry::RegistryClient& client, const std::string
   } else if (graph.root.config && graph.root.config->size <= 1024 * 1024) {
     // A single image's platform lives in its config; read it (small) to report it.
     auto cfg = client.GetBlobBytes(repository, graph.root.config->digest, 1024 * 1024, scopes, cancel);
-    if (cfg.ok()) {
+    // The config is the source's to choose (its digest proves only that it is the one named):
+    // refuse deep nesting before parsing, like every other untrusted JSON.
+    if (cfg.ok() && !JsonNestingExceeds(*cfg)) {
       auto j = nlohmann::json::parse(*cfg, nullptr, false);
       if (j.is_object() && j.contains("os") && j["os"].is_string() && j.contains("architecture") &&
           j["architecture"].is_string() && !j["os"].get<std::string>().empty()) {

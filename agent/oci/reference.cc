@@ -211,14 +211,34 @@ std::string Reference::Identifier() const {
   return "latest";
 }
 
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  // Exactly four decimal parts of 1-3 digits, each at most 255, the first 127.
+  int parts = 0;
+  size_t i = 0;
+  while (i <= host.size()) {
+    size_t end = host.find('.', i);
+    if (end == std::string_view::npos) end = host.size();
+    std::string_view part = host.substr(i, end - i);
+    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    int value = 0;
+    for (char c : part) value = value * 10 + (c - '0');
+    if (value > 255 || (parts == 0 && value != 127)) return false;
+    ++parts;
+    i = end + 1;
+  }
+  return parts == 4;
+}
+
 bool IsLoopbackRegistry(std::string_view registry) {
   std::string_view host = registry;
   if (!host.empty() && host.front() == '[') {
     auto close = host.find(']');
-    return close != std::string_view::npos && host.substr(1, close - 1) == "::1";
+    return close != std::string_view::npos && host.substr(1, close - 1) == "::1" &&
+           (close + 1 == host.size() || host[close + 1] == ':');
   }
   if (auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
-  return host == "localhost" || host.rfind("127.", 0) == 0;
+  return IsLoopbackHost(host);
 }
 
 }  // namespace promote::oci

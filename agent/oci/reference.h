@@ -41,7 +41,13 @@ Result<Reference> ParseRepository(std::string_view text);
 // Validates a tag against the distribution grammar [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
 Status ValidateTag(std::string_view tag);
 
-// True for hosts that are this machine: localhost, 127.0.0.0/8, ::1 (with or without port).
+// True for a host (no port) that names this machine literally: "localhost", a dotted-quad
+// 127.0.0.0/8 address ("127.0.0.1", not "127.example.com" nor "127.1"), "::1" or "[::1]".
+// Anything else counts as remote, even when it happens to resolve to loopback: plain HTTP and
+// credentials over plain HTTP are allowed on loopback only, so this errs on the side of "remote".
+bool IsLoopbackHost(std::string_view host);
+
+// IsLoopbackHost for a registry as written in references (with or without port).
 bool IsLoopbackRegistry(std::string_view registry);
 
 }  // namespace promote::oci

@@ -10,6 +10,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "registry/origin.h"
+
 namespace promote::registry {
 namespace {
 
@@ -25,9 +27,6 @@ std::string Trim(std::string_view s) {
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
   return std::string(s.substr(b, e - b));
 }
-
-// The URL without its query string: queries may carry upload state, never worth logging.
-std::string UrlForMessages(const std::string& url) { return url.substr(0, url.find('?')); }
 
 struct Transfer {
   const HttpRequest* request;
@@ -65,7 +64,12 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
     }
     return len;
   }
-  if (t->response->body.size() + len > t->request->max_body_bytes) {
+  bool success = t->response->status >= 200 && t->response->status < 300;
+  size_t limit = success ? t->request->max_body_bytes : std::min(t->request->max_body_bytes, kMaxErrorBodyBytes);
+  if (t->response->body.size() + len > limit) {
+    // An error body is only read for its message: keep what fits and stop the transfer; the
+    // response (status, headers) is still returned, marked truncated.
+    if (!success) t->response->body.append(data, limit - t->response->body.size());
     t->response->body_truncated = true;
     return 0;
   }
@@ -176,47 +180,30 @@ HttpClient::HttpClient(TlsOptions tls) : shared_(std::make_unique<Shared>()), tl
 }
 HttpClient::~HttpClient() = default;
 
-namespace {
-
-// "https" or "http", and the host (without port, brackets or credentials) of an absolute URL.
-std::pair<std::string, std::string> SchemeAndHost(const std::string& url) {
-  auto colon = url.find("://");
-  if (colon == std::string::npos) return {"", ""};
-  std::string scheme = Lower(url.substr(0, colon));
-  std::string rest = url.substr(colon + 3);
-  rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
-  if (!rest.empty() && rest[0] == '[') return {scheme, Lower(rest.substr(1, rest.find(']') - 1))};
-  return {scheme, Lower(rest.substr(0, rest.find(':')))};
-}
-
-bool IsLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-}  // namespace
-
 Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToken* cancel) {
   if (!request.follow_redirects) return DoOnce(request, cancel);
+  std::string where = request.method + " " + UrlForMessages(request.url);
+  // Credentials belong to the origin (scheme, host and port) the request was made for.
+  PROMOTE_ASSIGN_OR_RETURN(Origin first, ParseOrigin(request.url));
   HttpRequest current = request;
   for (int hop = 0;; ++hop) {
     PROMOTE_ASSIGN_OR_RETURN(HttpResponse response, DoOnce(current, cancel));
     bool redirect = response.status == 301 || response.status == 302 || response.status == 303 ||
                     response.status == 307 || response.status == 308;
     if (!redirect) return response;
-    std::string where = current.method + " " + UrlForMessages(request.url);
     if (response.redirect_url.empty()) return RegistryError(where + ": redirect without a Location");
     if (hop >= 5) return RegistryError(where + ": more than 5 redirects");
-    auto [from_scheme, from_host] = SchemeAndHost(current.url);
-    auto [to_scheme, to_host] = SchemeAndHost(response.redirect_url);
-    bool allowed = to_scheme == "https" || (to_scheme == "http" && from_scheme == "http" && IsLoopbackHost(to_host));
-    if (!allowed) {
+    auto to = ParseOrigin(response.redirect_url);
+    auto from = ParseOrigin(current.url);
+    Hop decision = to.ok() && from.ok() ? DecideHop(*from, *to) : Hop::kRefuse;
+    if (decision == Hop::kRefuse) {
       return RegistryError(where + ": the registry redirected to " + UrlForMessages(response.redirect_url) +
-                           "; refused: redirects are followed only to HTTPS (or plain HTTP on loopback), never "
-                           "from HTTPS to HTTP");
+                           "; refused: redirects are followed only to HTTPS (or plain HTTP from loopback to "
+                           "loopback), never from HTTPS to HTTP");
     }
-    if (to_host != from_host) {
-      // Credentials for the registry are not for wherever it sends us (e.g. pre-signed storage URLs).
+    if (*to != first) {
+      // Not for wherever the registry sends us (pre-signed storage URLs, another port): drop the
+      // Authorization header for good, also should a later hop come back.
       std::vector<std::string> kept;
       for (const auto& hd : current.headers) {
         if (Lower(hd.substr(0, hd.find(':'))) != "authorization") kept.push_back(hd);
@@ -310,6 +297,9 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& request, const Cancel
     }
     if (t.sink_aborted) return Status(Code::kUnavailable, where + ": download stopped by the receiver");
     if (t.reader_aborted) return Status(Code::kUnavailable, where + ": upload source failed");
+    if (rc == CURLE_WRITE_ERROR && response.body_truncated && (status < 200 || status >= 300)) {
+      return response;  // an oversized error body, cut at kMaxErrorBodyBytes
+    }
     if (rc == CURLE_WRITE_ERROR && response.body_truncated) {
       return RegistryError(where + ": response body larger than " + std::to_string(request.max_body_bytes) + " bytes");
     }

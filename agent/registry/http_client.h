@@ -35,20 +35,28 @@ struct HttpRequest {
   // A streamed response body: receives each chunk; returning false aborts the transfer.
   // Only used for 2xx responses; error bodies are always buffered (bounded) for parsing.
   std::function<bool(const char* data, size_t len)> body_sink;
-  size_t max_body_bytes = 8 * 1024 * 1024;
-  // Follow up to 5 redirects (registries send blob GETs to storage). Only to HTTPS, or to plain
-  // HTTP on a loopback host; never from HTTPS down to HTTP. The Authorization header is not sent
-  // to another host.
+  // A larger 2xx body fails the request; a non-2xx body is cut at kMaxErrorBodyBytes (the
+  // response is returned with body_truncated set). The default suits answers whose body is not
+  // read (upload steps, manifest PUTs); requests that read one (manifests, tag lists, tokens)
+  // set their own bound.
+  size_t max_body_bytes = 64 * 1024;
+  // Follow up to 5 redirects (registries send blob GETs to storage), as DecideHop (origin.h)
+  // allows: to HTTPS, or plain HTTP from loopback to loopback; never from HTTPS down to HTTP.
+  // The Authorization header goes only to the request's own origin (scheme, host and port).
   bool follow_redirects = false;
 };
 
 inline constexpr size_t kAbortUpload = static_cast<size_t>(-1);
 
+// Error bodies are kept up to this size: enough for any registry's error JSON, and bounded
+// whatever a hostile registry sends (they are parsed whole).
+inline constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
+
 struct HttpResponse {
   long status = 0;
   std::multimap<std::string, std::string> headers;  // names lower-cased
   std::string body;                                  // buffered body (empty when streamed to a sink)
-  bool body_truncated = false;                       // buffered body exceeded max_body_bytes
+  bool body_truncated = false;                       // buffered body exceeded its bound (see HttpRequest)
   std::string redirect_url;                          // absolute Location of a 3xx response
 
   // First value of a header (name is case-insensitive), or "".

@@ -5,11 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "registry/origin.h"
 #include "registry/registry_error.h"
 #include "registry/retry.h"
 #include "registry/url.h"
 #include "util/base64.h"
 #include "util/cancel.h"
+#include "util/json_nesting.h"
 
 namespace promote::registry {
 
@@ -20,7 +22,7 @@ std::string RepositoryScope(const std::string& repository, const std::string& ac
 RegistryAuth::RegistryAuth(std::string registry, HttpClient* http, std::optional<Credentials> credentials)
     : registry_(std::move(registry)), http_(http), credentials_(std::move(credentials)) {}
 
-Status RegistryAuth::Configure(const std::string& www_authenticate) {
+Status RegistryAuth::Configure(const std::string& www_authenticate, const std::string& registry_url) {
   std::lock_guard lock(mu_);
   if (www_authenticate.empty()) {
     scheme_ = Scheme::kNone;
@@ -30,8 +32,17 @@ Status RegistryAuth::Configure(const std::string& www_authenticate) {
   for (const auto& c : challenges) {
     if (c.scheme == "bearer") {
       std::string realm = c.Param("realm");
-      if (realm.rfind("https://", 0) != 0 && realm.rfind("http://", 0) != 0) {
-        return RegistryError("registry " + registry_ + ": bearer realm '" + realm + "' is not an http(s) URL");
+      auto realm_origin = ParseOrigin(realm);
+      if (!realm_origin.ok()) {
+        return RegistryError("registry " + registry_ + ": bearer realm '" + UrlForMessages(realm) +
+                             "' is not an http(s) URL");
+      }
+      PROMOTE_ASSIGN_OR_RETURN(Origin registry_origin, ParseOrigin(registry_url));
+      if (!RealmAllowed(registry_origin, *realm_origin)) {
+        return RegistryError("registry " + registry_ + ": its token service " + UrlForMessages(realm) +
+                             " is plain HTTP on another origin; refused: credentials go to a token service on "
+                             "another origin only over HTTPS (plain HTTP only from a loopback registry to a loopback "
+                             "token service); the registry's operator must serve the realm over HTTPS");
       }
       scheme_ = Scheme::kBearer;
       realm_ = realm;
@@ -177,6 +188,11 @@ Result<RegistryAuth::CachedToken> RegistryAuth::FetchToken(const Scopes& scopes,
 }
 
 Result<RegistryAuth::CachedToken> RegistryAuth::ReadTokenResponse(const std::string& body) const {
+  // The token service is the registry's to choose: its answer is bounded (1 MiB, FetchToken) and
+  // its nesting checked before parsing, and every member is read type-checked.
+  if (JsonNestingExceeds(body)) {
+    return RegistryError("token service for registry " + registry_ + " answered with JSON nested too deeply");
+  }
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object()) return RegistryError("token service for registry " + registry_ + " answered with non-JSON");
   std::string token;

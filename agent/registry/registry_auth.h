@@ -30,8 +30,11 @@ class RegistryAuth {
   // `credentials` are the resolved credentials for this registry (nullopt = anonymous).
   RegistryAuth(std::string registry, HttpClient* http, std::optional<Credentials> credentials);
 
-  // Learns the auth scheme from a 401 challenge header value (or "" for no auth).
-  Status Configure(const std::string& www_authenticate);
+  // Learns the auth scheme from a 401 challenge header value (or "" for no auth) of the registry
+  // at `registry_url` ("https://host:port"). A Bearer realm that may not receive the credentials
+  // (RealmAllowed in origin.h: plain HTTP to another origin off loopback) is kRegistryError
+  // naming the realm, and nothing is configured.
+  Status Configure(const std::string& www_authenticate, const std::string& registry_url);
 
   // The Authorization header value for a request needing `scopes` ("" when anonymous).
   // For Bearer this may fetch a token. Errors: kUnauthenticated when the token service

@@ -60,9 +60,9 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
       continue;
     }
     if (resp->status == 200) {
-      PROMOTE_RETURN_IF_ERROR(auth_.Configure(""));
+      PROMOTE_RETURN_IF_ERROR(auth_.Configure("", base));
     } else if (resp->status == 401) {
-      PROMOTE_RETURN_IF_ERROR(auth_.Configure(resp->Header("WWW-Authenticate")));
+      PROMOTE_RETURN_IF_ERROR(auth_.Configure(resp->Header("WWW-Authenticate"), base));
     } else if (resp->status == 400 && scheme == "http") {
       // A TLS server answering a plain-HTTP request ("Client sent an HTTP request to an HTTPS server").
       last = RegistryError("registry " + host_ + " answered HTTP 400 to plain HTTP");
@@ -73,6 +73,7 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
       last = ErrorFrom(*resp, "registry " + host_ + " GET /v2/");
       continue;
     }
+    PROMOTE_ASSIGN_OR_RETURN(origin_, ParseOrigin(base));
     base_url_ = base;
     pinged_ = true;
     return OkStatus();
@@ -99,13 +100,25 @@ void RegistryClient::NoteRetryAfter(const HttpResponse& response) {
 Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel,
                                           bool retryable) {
   PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
+  // Credentials belong to the registry's origin (scheme, host and port): a request to anywhere
+  // else (an upload Location on another host or port) goes without them, and never in clear
+  // off loopback (Follow refuses such URLs earlier, with a better message; this is the backstop).
+  auto to = ParseOrigin(request.url);
+  if (!to.ok() || DecideHop(origin_, *to) == Hop::kRefuse) {
+    return RegistryError(request.method + " " + UrlForMessages(request.url) + ": refused: not the registry's " +
+                         origin_.str() + ", and not HTTPS (or plain HTTP from loopback to loopback)");
+  }
+  const bool with_credentials = *to == origin_;
   const std::vector<std::string> base_headers = request.headers;
   bool refreshed_auth = false;
   std::chrono::milliseconds waited{0};
   for (int attempt = 1;; ++attempt) {
     if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled");
     limits_->WaitForPause(cancel);
-    PROMOTE_ASSIGN_OR_RETURN(Secret authorization, auth_.Authorization(scopes, cancel));
+    Secret authorization;
+    if (with_credentials) {
+      PROMOTE_ASSIGN_OR_RETURN(authorization, auth_.Authorization(scopes, cancel));
+    }
     request.headers = base_headers;
     if (!authorization.empty()) request.headers.push_back("Authorization: " + std::string(authorization.reveal()));
     Result<HttpResponse> resp = [&] {
@@ -115,11 +128,12 @@ Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& sco
     ++requests_sent_;
     if (!authorization.empty()) WipeString(request.headers.back());
 
-    if (resp.ok() && resp->status == 401 && !refreshed_auth) {
+    // Only the registry's own challenge may change how we authenticate to it.
+    if (resp.ok() && resp->status == 401 && !refreshed_auth && with_credentials) {
       // Tokens can expire early or lack a scope: learn the challenge again and retry once.
       refreshed_auth = true;
       if (auto challenge = resp->Header("WWW-Authenticate"); !challenge.empty()) {
-        PROMOTE_RETURN_IF_ERROR(auth_.Configure(challenge));
+        PROMOTE_RETURN_IF_ERROR(auth_.Configure(challenge, base_url_));
       }
       auth_.Invalidate(scopes);
       // A streamed body cannot be sent twice: the stream is spent. Say so at once, so the
@@ -291,10 +305,12 @@ Result<UploadSession> RegistryClient::StartUpload(const std::string& repo, const
   if (resp.status != 202) return ErrorFrom(resp, what);
   std::string location = resp.Header("Location");
   if (location.empty()) return RegistryError(what + ": registry sent no upload Location");
-  session.location = ResolveLocation(base_url_, location);
+  PROMOTE_ASSIGN_OR_RETURN(session.location, Follow(location, what));
   std::string min_chunk = resp.Header("OCI-Chunk-Min-Length");
-  if (!min_chunk.empty() && min_chunk.size() < 12 && min_chunk.find_first_not_of("0123456789") == std::string::npos) {
-    session.min_chunk = std::stoll(min_chunk);
+  if (!min_chunk.empty() && min_chunk.find_first_not_of("0123456789") == std::string::npos) {
+    // Digits only; more than 12 of them (a terabyte) means "more than any blob": one chunk.
+    int64_t announced = min_chunk.size() <= 12 ? std::stoll(min_chunk) : (int64_t{1} << 40);
+    if (announced > 0) session.min_chunk = std::max(announced, kMinAnnouncedChunk);
   }
   return session;
 }
@@ -317,8 +333,11 @@ Status RegistryClient::UploadChunked(const UploadSession& session, const oci::Di
                                      int64_t chunk_size, const BodyReader& reader, const Scopes& scopes,
                                      const CancelToken* cancel) {
   std::string what = "chunked upload of blob " + digest.str() + " to " + host_;
+  if (chunk_size < kMinUploadChunk) {
+    return InvalidArgument(what + ": chunk size " + std::to_string(chunk_size) + " is below the minimum of " +
+                           std::to_string(kMinUploadChunk) + " bytes");
+  }
   chunk_size = std::max(chunk_size, session.min_chunk);
-  if (chunk_size <= 0) return InvalidArgument("chunk size must be positive");
   std::string location = session.location;
   int64_t offset = 0;
   while (offset < size) {
@@ -341,7 +360,7 @@ Status RegistryClient::UploadChunked(const UploadSession& session, const oci::Di
     if (resp.status != 202) return ErrorFrom(resp, what);
     std::string next = resp.Header("Location");
     if (next.empty()) return RegistryError(what + ": registry sent no Location after a chunk");
-    location = ResolveLocation(base_url_, next);
+    PROMOTE_ASSIGN_OR_RETURN(location, Follow(next, what));
     offset += len;
   }
   HttpRequest put;
@@ -408,32 +427,121 @@ Result<std::optional<oci::Manifest>> RegistryClient::GetReferrers(const std::str
   return std::optional<oci::Manifest>(std::move(*index));
 }
 
+namespace {
+
+// Collects the strings of the top-level "tags" array of one tags/list page without building the
+// whole document: memory is the kept tags, not the page's JSON tree. Stops the parse when more
+// than `max_tags` would be kept, or when the page nests deeper than anything a tag list does.
+class TagsPageReader : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  TagsPageReader(std::vector<std::string>* tags, size_t max_tags) : tags_(tags), max_tags_(max_tags) {}
+
+  bool too_many() const { return too_many_; }
+  bool is_object() const { return top_is_object_; }
+
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool binary(binary_t&) override { return Value(); }
+  bool string(string_t& s) override {
+    if (in_tags_ && depth_ == 2 && oci::ValidateTag(s).ok()) {
+      if (tags_->size() >= max_tags_) {
+        too_many_ = true;
+        return false;
+      }
+      tags_->push_back(std::move(s));
+    }
+    return Value();
+  }
+  bool start_object(std::size_t) override {
+    if (depth_ == 0) top_is_object_ = true;
+    return Open(false);
+  }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(depth_ == 1 && last_key_is_tags_); }
+  bool end_array() override { return Close(); }
+  bool key(string_t& k) override {
+    if (depth_ == 1) last_key_is_tags_ = k == "tags";
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  bool Value() {
+    if (depth_ == 1) last_key_is_tags_ = false;
+    return true;
+  }
+  bool Open(bool tags_array) {
+    if (tags_array) in_tags_ = true;
+    if (depth_ == 1) last_key_is_tags_ = false;
+    return ++depth_ <= 16;
+  }
+  bool Close() {
+    if (--depth_ == 1) in_tags_ = false;
+    return true;
+  }
+
+  std::vector<std::string>* tags_;
+  const size_t max_tags_;
+  size_t depth_ = 0;
+  bool top_is_object_ = false;
+  bool last_key_is_tags_ = false;
+  bool in_tags_ = false;
+  bool too_many_ = false;
+};
+
+}  // namespace
+
+Result<std::string> RegistryClient::Follow(std::string_view location, const std::string& what) const {
+  std::string url = ResolveLocation(base_url_, location);
+  auto to = ParseOrigin(url);
+  if (!to.ok() || DecideHop(origin_, *to) == Hop::kRefuse) {
+    return RegistryError(what + ": the registry sent us to " + UrlForMessages(url) +
+                         "; refused: from " + origin_.str() +
+                         " promote goes only to HTTPS (or plain HTTP from loopback to loopback), never from "
+                         "HTTPS to HTTP");
+  }
+  return url;
+}
+
 Result<std::vector<std::string>> RegistryClient::ListTags(const std::string& repo, const Scopes& scopes,
                                                           const CancelToken* cancel) {
   PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
   std::vector<std::string> tags;
   std::string url = Url("/v2/" + repo + "/tags/list?n=1000");
   std::string what = "list tags of " + host_ + "/" + repo;
-  for (int page = 0; page < 1000 && !url.empty(); ++page) {
+  for (int page = 0; !url.empty(); ++page) {
+    if (page >= kMaxTagsPages) {
+      return RegistryError(what + ": more than " + std::to_string(kMaxTagsPages) + " pages; refused");
+    }
     HttpRequest req;
     req.url = url;
-    PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, Send(req, scopes, cancel, true));
-    if (resp.status == 404) return tags;
-    if (resp.status != 200) return ErrorFrom(resp, what);
-    auto j = nlohmann::json::parse(resp.body, nullptr, false);
-    if (!j.is_object()) return RegistryError(what + ": response is not JSON");
-    if (j.contains("tags") && j["tags"].is_array()) {
-      for (const auto& t : j["tags"]) {
-        if (t.is_string()) tags.push_back(t.get<std::string>());
+    req.max_body_bytes = kMaxTagsPageBytes;
+    auto resp = Send(req, scopes, cancel, true);
+    if (!resp.ok()) {
+      if (resp.status().message().find("response body larger than") != std::string::npos) {
+        return RegistryError(what + ": a page larger than " + std::to_string(kMaxTagsPageBytes / (1024 * 1024)) +
+                             " MiB; refused");
       }
+      return resp.status().WithContext(what);
     }
+    if (resp->status == 404) return tags;
+    if (resp->status != 200) return ErrorFrom(*resp, what);
+    TagsPageReader reader(&tags, kMaxTags);
+    bool parsed = nlohmann::json::sax_parse(resp->body, &reader);
+    if (reader.too_many()) {
+      return RegistryError(what + ": more than " + std::to_string(kMaxTags) + " tags; refused");
+    }
+    if (!parsed || !reader.is_object()) return RegistryError(what + ": response is not a JSON object");
     url.clear();
     // Link: </v2/repo/tags/list?n=1000&last=x>; rel="next"
-    std::string link = resp.Header("Link");
+    std::string link = resp->Header("Link");
     auto lt = link.find('<');
     auto gt = link.find('>');
     if (lt != std::string::npos && gt != std::string::npos && gt > lt && link.find("rel=\"next\"") != std::string::npos) {
-      url = ResolveLocation(base_url_, link.substr(lt + 1, gt - lt - 1));
+      PROMOTE_ASSIGN_OR_RETURN(url, Follow(link.substr(lt + 1, gt - lt - 1), what));
     }
   }
   return tags;

@@ -21,6 +21,7 @@
 #include "oci/manifest.h"
 #include "registry/host_limits.h"
 #include "registry/http_client.h"
+#include "registry/origin.h"
 #include "registry/registry_auth.h"
 #include "registry/retry.h"
 #include "util/cancel.h"
@@ -42,10 +43,26 @@ struct ManifestHead {
   int64_t size = 0;
 };
 
+// Bounds on listing tags, whatever a registry sends: the bytes of one page, the number of pages
+// and the tags in all. Beyond them ListTags fails (kRegistryError) rather than hold more: memory
+// stays under about 4 MiB for the page plus 100,000 tags of at most 128 bytes.
+inline constexpr size_t kMaxTagsPageBytes = 4 * 1024 * 1024;
+inline constexpr int kMaxTagsPages = 1000;
+inline constexpr size_t kMaxTags = 100000;
+
+// Chunked uploads: a registry's OCI-Chunk-Min-Length is raised to at least kMinAnnouncedChunk
+// (a registry announcing 1 would otherwise get one PATCH per byte), and no chunk is ever smaller
+// than kMinUploadChunk, whoever asked. A chunk larger than the blob is the whole blob in one
+// PATCH. So an upload of N bytes takes at most ceil(N / chunk) PATCHes and one PUT.
+inline constexpr int64_t kMinAnnouncedChunk = 8 * 1024 * 1024;
+inline constexpr int64_t kMinUploadChunk = 1024;
+
 struct UploadSession {
   bool mounted = false;    // the blob was mounted: nothing to upload
   std::string location;    // absolute URL to PATCH/PUT to when not mounted
-  int64_t min_chunk = 0;   // OCI-Chunk-Min-Length, when the registry asks for chunks
+  // When the registry announced OCI-Chunk-Min-Length: the chunk size to use, at least
+  // kMinAnnouncedChunk; 0 otherwise.
+  int64_t min_chunk = 0;
 };
 
 // Supplies the bytes of a blob upload: fills buf, returns bytes written, 0 at the end or
@@ -93,7 +110,8 @@ class RegistryClient {
   // Uploads the whole blob in one PUT (streamed from `reader`, `size` bytes).
   Status UploadMonolithic(const UploadSession& session, const oci::Digest& digest, int64_t size,
                           const BodyReader& reader, const Scopes& scopes, const CancelToken* cancel = nullptr);
-  // Uploads the blob in PATCH chunks of `chunk_size` bytes and closes with PUT ?digest=.
+  // Uploads the blob in PATCH chunks of max(chunk_size, session.min_chunk) bytes and closes with
+  // PUT ?digest=. A chunk_size below kMinUploadChunk is kInvalidArgument.
   Status UploadChunked(const UploadSession& session, const oci::Digest& digest, int64_t size, int64_t chunk_size,
                        const BodyReader& reader, const Scopes& scopes, const CancelToken* cancel = nullptr);
   // Convenience for small in-memory blobs: existence check, then a single PUT.
@@ -108,6 +126,9 @@ class RegistryClient {
   Result<std::optional<oci::Manifest>> GetReferrers(const std::string& repo, const oci::Digest& subject,
                                                     const Scopes& scopes, const CancelToken* cancel = nullptr);
 
+  // GET /v2/<repo>/tags/list, following Link pages; tags that are not valid tag names are left
+  // out. Empty for a repository the registry does not know (404). Bounded by kMaxTagsPageBytes,
+  // kMaxTagsPages and kMaxTags.
   Result<std::vector<std::string>> ListTags(const std::string& repo, const Scopes& scopes,
                                             const CancelToken* cancel = nullptr);
 
@@ -121,6 +142,9 @@ class RegistryClient {
   // failures. Streamed uploads and downloads are sent with retryable=false.
   Result<HttpResponse> Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel, bool retryable);
   std::string Url(const std::string& path) const { return base_url_ + path; }
+  // The absolute URL of a Location or Link header the registry answered `what` with, when
+  // DecideHop (origin.h) lets us go there; kRegistryError naming the URL otherwise.
+  Result<std::string> Follow(std::string_view location, const std::string& what) const;
   void NoteRetryAfter(const HttpResponse& response);
   // RegistryErrorFromResponse, saying which account was refused when access was.
   Status ErrorFrom(const HttpResponse& response, std::string_view what) const;
@@ -134,6 +158,7 @@ class RegistryClient {
   std::mutex ping_mu_;
   bool pinged_ = false;
   std::string base_url_;
+  Origin origin_;  // of base_url_: the one origin the credentials are sent to
   const std::shared_ptr<HostLimits> limits_;
   std::atomic<int64_t> requests_sent_{0};
   std::atomic<bool> referrers_unsupported_{false};

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_nesting.h"
+
 namespace promote::registry {
 namespace {
 
@@ -20,11 +22,22 @@ Code CodeForRegistryError(const std::string& code, long status) {
 
 // Registry-controlled text is shown to users: keep it printable and short.
 std::string Sanitize(std::string s) {
-  if (s.size() > 300) s = s.substr(0, 300) + "…";
+  if (s.size() > 300) {
+    size_t cut = 300;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+    s = s.substr(0, cut) + "…";
+  }
   for (auto& c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }
   return s;
+}
+
+// A string member of an error object, or "" when it is absent or not a string: the body is the
+// registry's, and {"code":5} must not throw (nlohmann's value() does on a type mismatch).
+std::string StringMember(const nlohmann::json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace
@@ -34,15 +47,23 @@ bool IsRetryableStatus(long status) { return status == 408 || status == 429 || (
 Status RegistryErrorFromResponse(const HttpResponse& response, std::string_view what) {
   std::string first_code;
   std::string detail;
-  auto j = nlohmann::json::parse(response.body, nullptr, false);
-  if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
-    for (const auto& e : j["errors"]) {
+  // Only a complete body of bounded size (see kMaxErrorBodyBytes) and sane nesting is parsed;
+  // anything else is reported by its HTTP status alone. No exception leaves this function.
+  nlohmann::json j;
+  if (!response.body_truncated && response.body.size() <= kMaxErrorBodyBytes && !JsonNestingExceeds(response.body)) {
+    j = nlohmann::json::parse(response.body, nullptr, false);
+  }
+  auto errors = j.is_object() ? j.find("errors") : j.end();
+  if (j.is_object() && errors != j.end() && errors->is_array()) {
+    for (const auto& e : *errors) {
       if (!e.is_object()) continue;
-      std::string code = e.value("code", "");
-      std::string message = e.value("message", "");
+      std::string code = StringMember(e, "code");
+      std::string message = StringMember(e, "message");
+      if (code.empty() && message.empty()) continue;
       if (first_code.empty()) first_code = code;
       if (!detail.empty()) detail += "; ";
       detail += code.empty() ? message : code + (message.empty() ? "" : ": " + message);
+      if (detail.size() > 1000) break;
     }
   }
   Code code = CodeForRegistryError(first_code, response.status);

@@ -94,4 +94,13 @@ TEST_CASE("loopback registries are recognised") {
   CHECK_FALSE(promote::oci::IsLoopbackRegistry("registry.example.com"));
   CHECK_FALSE(promote::oci::IsLoopbackRegistry("127example.com"));
   CHECK_FALSE(promote::oci::IsLoopbackRegistry("10.0.0.1:5000"));
+  // Only literal loopback counts: a DNS name that merely starts like one is somebody's host.
+  for (const char* remote : {"127.evil.example:5000", "127.0.0.1.nip.io", "127.1", "127.0.0.256", "127.0.0.1.",
+                             "[::ffff:127.0.0.1]:5000", "[::1]evil", "localhost.example", "2130706433"}) {
+    CAPTURE(remote);
+    CHECK_FALSE(promote::oci::IsLoopbackRegistry(remote));
+  }
+  CHECK(promote::oci::IsLoopbackHost("127.255.0.9"));
+  CHECK(promote::oci::IsLoopbackHost("[::1]"));
+  CHECK_FALSE(promote::oci::IsLoopbackHost("127.0.0.1:5000"));
 }
