@@ -295,7 +295,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       if (!creds.ok()) return creds.status();
       s.credentials = std::move(*creds);
     }
-    ScanGateOutcome outcome = RunScanGate(*env->scan, config.scanners, s);
+    ScanGateOutcome outcome = RunScanGate(*env->scan, config.scanners, s, cancel);
+    if (outcome.cancelled) return Status(Code::kCancelled, "scan gate: " + outcome.gate.detail);
     refused = refused || outcome.gate.refused();
     scanner_failed = outcome.scanner_failed;
     scan_reports = std::move(outcome.reports);

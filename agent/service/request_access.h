@@ -25,7 +25,7 @@ Result<std::shared_ptr<registry::RegistryPool>> PoolFor(const ServiceSettings& s
 bool IsPlainHttp(const ServiceSettings& settings, const v1::RegistryAccess& access, const std::string& host);
 
 // The promote.yaml a request carries; kInvalidArgument when absent or invalid.
-Result<policy::PromoteConfig> ConfigFrom(const v1::File& file, const std::string& what);
+Result<policy::PromoteConfig> ConfigFrom(const ServiceSettings& settings, const v1::File& file, const std::string& what);
 
 // The signing key for a promote.yaml: the operator's (settings.signing) when set, else — when
 // request secrets are accepted — promote.yaml's `signing:`; else none. A promote.yaml naming a
