@@ -1,0 +1,114 @@
+// Cancellation and timeouts reach a running scanner (#22): `--timeout` during a scan that does not
+// finish ends within a second of the timeout as deadline_exceeded naming the phase, the scanner's
+// process group is gone and nothing is written at the target; through the agent, a caller that
+// gives up frees the agent's only slot for the next caller at once.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "tests/support/child_process.h"
+#include "tests/support/promote_cli.h"
+#include "tests/support/sample_image.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_agent.h"
+#include "tests/support/test_registry.h"
+
+using namespace promote::testing;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+const std::string kSha = "2b2e927abcdef0123456789abcdef01234567890";
+
+std::string ReadOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
+}
+
+uint64_t Writes(const TestRegistry& reg) {
+  return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
+}
+
+// A `command` scanner that does not finish for 60 s (tests/e2e/stubs/slow_scanner.sh).
+std::string SlowScanner(const std::string& record_dir) {
+  return "  slow:\n    kind: command\n    executable: \"" + std::string(PROMOTE_SOURCE_DIR) +
+         "/tests/e2e/stubs/slow_scanner.sh\"\n    format: trivy-json\n    timeout: 300\n    env:\n"
+         "      STUB_SLEEP: \"60\"\n      STUB_RECORD_DIR: \"" +
+         record_dir + "\"\n";
+}
+
+// dev -> stage, stage scanned by the slow scanner.
+std::string PromoteYaml(const TestRegistry& dev, const TestRegistry& stage, const std::string& scanners) {
+  return "version: 1\nimage: app\nscanners:\n" + scanners + "environments:\n  - name: dev\n    registry: " +
+         dev.host() + "\n    repository: shop/app\n  - name: stage\n    registry: " + stage.host() +
+         "\n    repository: shop/app\n    stage-order: false\n    gates:\n      scan:\n        scanners: [slow]\n";
+}
+
+pid_t RecordedGroup(const std::string& record_dir) { return std::atoi(ReadOrEmpty(record_dir + "/pgid").c_str()); }
+
+}  // namespace
+
+TEST_CASE("--timeout during a scan: deadline_exceeded in phase gates within a second, scanner gone, nothing written") {
+  TestRegistry dev, stage;
+  PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 7});
+  TempDir dir;
+  const std::string record_dir = dir.MakeDir("record");
+  const std::string config = dir.Write("promote.yaml", PromoteYaml(dev, stage, SlowScanner(record_dir)));
+
+  const auto start = Clock::now();
+  auto run = RunPromote({"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha", kSha});
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  MESSAGE("promote --timeout 3 ended after " << took.count() << " ms");
+  INFO(run.out << run.err);
+  CHECK(took < std::chrono::seconds(4));
+  CHECK(run.exit_code == 4);
+  auto json = run.Json();
+  CHECK(json["ok"] == false);
+  CHECK(json["error"]["code"] == "deadline_exceeded");
+  CHECK(json["error"]["phase"] == "gates");
+  CHECK(json["error"]["message"] == "timed out after 3 s in phase gates");
+  CHECK(run.err.find("timed out after 3 s in phase gates") != std::string::npos);
+
+  const pid_t pgid = RecordedGroup(record_dir);
+  REQUIRE(pgid > 0);  // the scanner ran
+  CHECK(WaitUntil([&] { return !ProcessGroupRunning(pgid); }, std::chrono::seconds(1)));
+  CHECK(Writes(stage) == 0);
+}
+
+TEST_CASE("through the agent with one slot: a caller that times out frees it for the next caller at once") {
+  TestRegistry dev, stage;
+  PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 8});
+  TempDir dir;
+  const std::string record_dir = dir.MakeDir("record");
+  const std::string scanners = SlowScanner(record_dir);
+  // A queue, so the second caller waits for the slot rather than being refused while it frees.
+  TestAgent agent("listen: [unix://{dir}/agent.sock]\nlog: {format: json, level: info}\n"
+                  "limits: {operations: 1, queue: 4}\nscanners:\n" + scanners);
+  const std::map<std::string, std::string> remote = {{"PROMOTE_AGENT", agent.Address("unix://")}};
+  const std::string config = dir.Write("promote.yaml", PromoteYaml(dev, stage, scanners));
+
+  auto first = RunPromote({"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha",
+                           kSha},
+                          remote);
+  const auto cancelled_at = Clock::now();
+  INFO(first.out << first.err);
+  CHECK(first.exit_code == 4);
+  CHECK(first.Json()["error"]["code"] == "deadline_exceeded");
+  CHECK(first.Json()["error"]["phase"] == "gates");
+
+  auto second = RunPromote({"-o", "json", "resolve", dev.host() + "/shop/app:sha-2b2e927"}, remote);
+  const auto served = std::chrono::duration_cast<milliseconds>(Clock::now() - cancelled_at);
+  MESSAGE("second caller served " << served.count() << " ms after the first gave up");
+  INFO(second.out << second.err);
+  CHECK(second.exit_code == 0);
+  CHECK(served < std::chrono::seconds(1));
+
+  const pid_t pgid = RecordedGroup(record_dir);
+  REQUIRE(pgid > 0);
+  CHECK(WaitUntil([&] { return !ProcessGroupRunning(pgid); }, std::chrono::seconds(1)));
+  CHECK(Writes(stage) == 0);
+}
