@@ -1,7 +1,8 @@
 // The environment promote gives the programs it starts (docker credential helpers, scanners):
 // built from an allow-list, never a copy of its own, because promote's environment holds
 // secrets (registry passwords, the key passphrase, the agent token) that a helper asked about
-// one registry has no business seeing. docs/security.md states the rule for operators.
+// one registry has no business seeing. README.md (credentials) and docs/scanning.md state the
+// rule for operators.
 #pragma once
 
 #include <map>
