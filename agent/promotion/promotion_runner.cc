@@ -222,7 +222,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
                  config.origin + "), or stage-order: false";
     } else {
       PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*prev_client, previous->repository, digest,
-                                                         *signing_.public_key, prev_scopes));
+                                                         *signing_.public_key, prev_scopes, cancel));
       const CheckedRecord* found = nullptr;
       std::string problems;
       for (const auto& r : records) {
@@ -360,7 +360,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   bool have_record = false;
   if (signing_.key) {
     PROMOTE_ASSIGN_OR_RETURN(auto existing,
-                             ReadRecords(*dst, env->repository, digest, *signing_.public_key, dst_scopes));
+                             ReadRecords(*dst, env->repository, digest, *signing_.public_key, dst_scopes, cancel));
     for (const auto& r : existing) {
       if (r.valid && r.record.kind == "promotion" && r.record.to_env == env->name && r.record.git_sha == sha &&
           r.record.from_env == source->name) {
@@ -405,7 +405,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       for (const auto& g : result->gates) record.gates.push_back({{"name", g.name}, {"verdict", g.verdict}});
       record.time = NowRfc3339();
       PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
-                               WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes));
+                               WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes, cancel));
       wrote_meta = true;
     }
   }

@@ -1,7 +1,8 @@
 // Cancellation and timeouts reach a running scanner (#22): `--timeout` during a scan that does not
 // finish ends within a second of the timeout as deadline_exceeded naming the phase, the scanner's
 // process group is gone and nothing is written at the target; through the agent, a caller that
-// gives up frees the agent's only slot for the next caller at once.
+// gives up frees the agent's only slot for the next caller at once. A stalled request in each
+// phase (tests/support/fault_proxy.py) ends the same way, naming that phase.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "sign/cosign_key.h"
 #include "tests/support/child_process.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -111,4 +113,54 @@ TEST_CASE("through the agent with one slot: a caller that times out frees it for
   REQUIRE(pgid > 0);
   CHECK(WaitUntil([&] { return !ProcessGroupRunning(pgid); }, std::chrono::seconds(1)));
   CHECK(Writes(stage) == 0);
+}
+
+TEST_CASE("--timeout in every phase: a stalled request ends as deadline_exceeded naming the phase, no tag written") {
+  TestRegistry dev, stage;
+  PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 9});
+  FaultProxy source(dev.base_url()), target(stage.base_url());
+  TempDir dir;
+  const std::string password = "key-" + RandomPassword();
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  REQUIRE(pair.ok());
+  const std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
+  const std::string config = dir.Write(
+      "promote.yaml", "version: 1\nimage: app\nsigning:\n  key: file:" + key +
+                          "\n  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n  - name: dev\n    registry: " +
+                          source.host() + "\n    repository: shop/app\n  - name: stage\n    registry: " +
+                          target.host() + "\n    repository: shop/app\n    stage-order: false\n    sign: true\n");
+  struct Case {
+    std::string phase;
+    FaultProxy* proxy;
+    std::string method;
+    std::string path;  // a regular expression found in the request target
+  } cases[] = {
+      {"resolve", &source, "GET", "/manifests/sha-2b2e927"},
+      {"copy", &target, "PUT", "/blobs/uploads/"},
+      {"sign", &target, "PUT", "/manifests/sha256-[0-9a-f]+\\.sig"},
+      {"sign", &target, "PUT", "/manifests/sha256-[0-9a-f]+\\.att"},  // the promotion record
+      {"tag", &target, "PUT", "/manifests/sha-2b2e927"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.path);
+    source.SetRules(nlohmann::json::array());
+    target.SetRules(nlohmann::json::array());
+    c.proxy->SetRules(
+        nlohmann::json::array({{{"method", c.method}, {"path", c.path}, {"fault", "stall"}}}));
+    const auto start = Clock::now();
+    auto run = RunPromote({"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha",
+                           kSha},
+                          {{"PROMOTE_KEY_PASSWORD", password}});
+    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    MESSAGE(c.phase << " (" << c.method << " " << c.path << "): ended after " << took.count() << " ms");
+    INFO(run.out << run.err);
+    // A stalled request notices the cancel at libcurl's next progress callback, which comes about
+    // once a second while nothing moves: up to 1 s after the timeout, plus the CLI's start.
+    CHECK(took < milliseconds(4500));
+    CHECK(run.exit_code == 4);
+    auto json = run.Json();
+    CHECK(json["error"]["code"] == "deadline_exceeded");
+    CHECK(json["error"]["phase"] == c.phase);
+    CHECK(stage.RequestCount("PUT", "/manifests/sha-2b2e927") == 0);  // no tag, ever
+  }
 }
