@@ -173,6 +173,25 @@ bool EmptyDirectory(const std::string& path) {
   return entries == 0;
 }
 
+// Whether a running process mentions `text` in its command line (the watchdog names the paths it
+// is to remove there).
+bool ProcessMentions(const std::string& text) {
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return false;
+  bool found = false;
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::string cmdline = ReadOrEmpty(std::string("/proc/") + e->d_name + "/cmdline");
+    const bool zombie = ReadOrEmpty(std::string("/proc/") + e->d_name + "/stat").find(") Z ") != std::string::npos;
+    if (cmdline.find(text) != std::string::npos && !zombie) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(proc);
+  return found;
+}
+
 // Each named secret found in `text`, as "what: secret name" lines (empty: none).
 std::string SecretsIn(const std::string& text, const std::vector<std::pair<std::string, std::string>>& secrets) {
   std::string found;
@@ -306,6 +325,8 @@ TEST_CASE("kill -9 of promote during a scan: the secret docker config is removed
   REQUIRE(ReadOrEmpty(docker_config + "/config.json").find("\"auth\"") != std::string::npos);
   REQUIRE(scan_home.rfind(tmp_dir + "/", 0) == 0);
   REQUIRE(ProcessGroupRunning(pgid));
+  const std::string secret_dir = docker_config.substr(0, docker_config.rfind('/'));
+  REQUIRE(ProcessMentions(secret_dir));  // the watchdog, waiting
 
   const auto killed_at = std::chrono::steady_clock::now();
   REQUIRE(::kill(cli.pid(), SIGKILL) == 0);
@@ -319,5 +340,6 @@ TEST_CASE("kill -9 of promote during a scan: the secret docker config is removed
   CHECK_FALSE(Exists(docker_config));
   CHECK(EmptyDirectory(runtime_dir));
   CHECK(EmptyDirectory(tmp_dir));  // the scan's home, report and work directories too
+  CHECK(WaitUntil([&] { return !ProcessMentions(secret_dir); }, std::chrono::seconds(5)));  // the watchdog is done
   CHECK(stage.RequestCount("PUT", "") == 0);
 }
