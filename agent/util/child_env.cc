@@ -31,8 +31,8 @@ std::string Upper(std::string_view s) {
 }
 
 bool IsCredentialHelperVariable(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"HOME", "USER", "LOGNAME", "TMPDIR", "DBUS_SESSION_BUS_ADDRESS",
-                                                "GNUPGHOME", "GPG_TTY"};
+  static constexpr std::string_view kNames[] = {
+      "HOME", "USER", "LOGNAME", "TMPDIR", "DBUS_SESSION_BUS_ADDRESS", "GNUPGHOME", "GPG_TTY"};
   static constexpr std::string_view kPrefixes[] = {"XDG_",    "PASSWORD_STORE_", "AWS_",
                                                    "GOOGLE_", "CLOUDSDK_",       "AZURE_"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames) ||
@@ -79,8 +79,9 @@ void WithholdFromChildren(std::string_view name) {
   if (w.names.size() < kMaxWithheldNames) w.names.emplace(name);
 }
 
-std::map<std::string, std::string> ChildEnvironmentFrom(ChildKind kind, const std::vector<std::string>& parent,
-                                                    const std::vector<std::string>& pass) {
+std::map<std::string, std::string> ChildEnvironmentFrom(ChildKind kind,
+                                                        const std::vector<std::string>& parent,
+                                                        const std::vector<std::string>& pass) {
   std::map<std::string, std::string> env;
   for (const std::string& entry : parent) {
     const size_t eq = entry.find('=');

@@ -41,10 +41,12 @@ void WithholdFromChildren(std::string_view name);
 // The environment for a child of `kind`, taken from `parent` ("NAME=value" entries, as
 // `environ` holds them): the kind's allow-list plus the names in `pass` (an operator's explicit
 // pass-through), minus everything withheld.
-std::map<std::string, std::string> ChildEnvironmentFrom(ChildKind kind, const std::vector<std::string>& parent,
-                                                    const std::vector<std::string>& pass = {});
+std::map<std::string, std::string> ChildEnvironmentFrom(ChildKind kind,
+                                                        const std::vector<std::string>& parent,
+                                                        const std::vector<std::string>& pass = {});
 
 // The same, from this process's own environment.
-std::map<std::string, std::string> ChildEnvironment(ChildKind kind, const std::vector<std::string>& pass = {});
+std::map<std::string, std::string> ChildEnvironment(ChildKind kind,
+                                                    const std::vector<std::string>& pass = {});
 
 }  // namespace promote

@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -285,11 +285,13 @@ done
 }  // namespace
 
 Result<ProcessResult> RunProcess(const ProcessOptions& options) {
-  if (options.argv.empty() || options.argv[0].empty()) return InvalidArgument("no program to run: argv is empty");
+  if (options.argv.empty() || options.argv[0].empty())
+    return InvalidArgument("no program to run: argv is empty");
   std::optional<std::string> path = FindExecutable(options.argv[0], SearchPath(options));
   if (!path) {
-    return NotFound(options.argv[0] + ": no such executable (looked in the PATH given to it); install it or "
-                                      "give its full path");
+    return NotFound(options.argv[0] +
+                    ": no such executable (looked in the PATH given to it); install it or "
+                    "give its full path");
   }
   PROMOTE_ASSIGN_OR_RETURN(Pipe out, MakePipe());
   PROMOTE_ASSIGN_OR_RETURN(Pipe err, MakePipe());
@@ -358,9 +360,11 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
     int ready = ::poll(nfds ? fds : nullptr, nfds, static_cast<int>(wait.count()) + 1);
     if (ready < 0 && errno != EINTR) return Internal(std::string("poll: ") + std::strerror(errno));
     if (in.write.open() && ready > 0) {
-      ssize_t w = ::write(in.write.get(), options.stdin_data.data() + in_off, options.stdin_data.size() - in_off);
+      ssize_t w =
+          ::write(in.write.get(), options.stdin_data.data() + in_off, options.stdin_data.size() - in_off);
       if (w > 0) in_off += static_cast<size_t>(w);
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || in_off >= options.stdin_data.size()) in.write.Close();
+      if ((w < 0 && errno != EAGAIN && errno != EINTR) || in_off >= options.stdin_data.size())
+        in.write.Close();
     }
     if (out.read.open()) Drain(out.read, result.stdout_data);
     if (err.read.open()) Drain(err.read, result.stderr_data);
@@ -418,7 +422,8 @@ Result<OrphanWatchdog> OrphanWatchdog::Start(const std::vector<std::string>& pat
   return OrphanWatchdog(pid, control.write.Release());
 }
 
-OrphanWatchdog::OrphanWatchdog(OrphanWatchdog&& other) noexcept : pid_(other.pid_), write_fd_(other.write_fd_) {
+OrphanWatchdog::OrphanWatchdog(OrphanWatchdog&& other) noexcept
+    : pid_(other.pid_), write_fd_(other.write_fd_) {
   other.pid_ = -1;
   other.write_fd_ = -1;
 }

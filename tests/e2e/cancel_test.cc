@@ -45,16 +45,22 @@ std::string SlowScanner(const std::string& record_dir) {
 
 // dev -> stage, stage scanned by the slow scanner.
 std::string PromoteYaml(const TestRegistry& dev, const TestRegistry& stage, const std::string& scanners) {
-  return "version: 1\nimage: app\nscanners:\n" + scanners + "environments:\n  - name: dev\n    registry: " +
-         dev.host() + "\n    repository: shop/app\n  - name: stage\n    registry: " + stage.host() +
-         "\n    repository: shop/app\n    stage-order: false\n    gates:\n      scan:\n        scanners: [slow]\n";
+  return "version: 1\nimage: app\nscanners:\n" + scanners +
+         "environments:\n  - name: dev\n    registry: " + dev.host() +
+         "\n    repository: shop/app\n  - name: stage\n    registry: " + stage.host() +
+         "\n    repository: shop/app\n    stage-order: false\n    gates:\n      scan:\n        scanners: "
+         "[slow]\n";
 }
 
-pid_t RecordedGroup(const std::string& record_dir) { return std::atoi(ReadOrEmpty(record_dir + "/pgid").c_str()); }
+pid_t RecordedGroup(const std::string& record_dir) {
+  return std::atoi(ReadOrEmpty(record_dir + "/pgid").c_str());
+}
 
 }  // namespace
 
-TEST_CASE("--timeout during a scan: deadline_exceeded in phase gates within a second, scanner gone, nothing written") {
+TEST_CASE(
+    "--timeout during a scan: deadline_exceeded in phase gates within a second, scanner gone, nothing "
+    "written") {
   TestRegistry dev, stage;
   PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 7});
   TempDir dir;
@@ -62,7 +68,8 @@ TEST_CASE("--timeout during a scan: deadline_exceeded in phase gates within a se
   const std::string config = dir.Write("promote.yaml", PromoteYaml(dev, stage, SlowScanner(record_dir)));
 
   const auto start = Clock::now();
-  auto run = RunPromote({"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha", kSha});
+  auto run = RunPromote(
+      {"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha", kSha});
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   MESSAGE("promote --timeout 3 ended after " << took.count() << " ms");
   INFO(run.out << run.err);
@@ -88,14 +95,16 @@ TEST_CASE("through the agent with one slot: a caller that times out frees it for
   const std::string record_dir = dir.MakeDir("record");
   const std::string scanners = SlowScanner(record_dir);
   // A queue, so the second caller waits for the slot rather than being refused while it frees.
-  TestAgent agent("listen: [unix://{dir}/agent.sock]\nlog: {format: json, level: info}\n"
-                  "limits: {operations: 1, queue: 4}\nscanners:\n" + scanners);
+  TestAgent agent(
+      "listen: [unix://{dir}/agent.sock]\nlog: {format: json, level: info}\n"
+      "limits: {operations: 1, queue: 4}\nscanners:\n" +
+      scanners);
   const std::map<std::string, std::string> remote = {{"PROMOTE_AGENT", agent.Address("unix://")}};
   const std::string config = dir.Write("promote.yaml", PromoteYaml(dev, stage, scanners));
 
-  auto first = RunPromote({"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha",
-                           kSha},
-                          remote);
+  auto first = RunPromote(
+      {"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha", kSha},
+      remote);
   const auto cancelled_at = Clock::now();
   INFO(first.out << first.err);
   CHECK(first.exit_code == 4);
@@ -115,7 +124,9 @@ TEST_CASE("through the agent with one slot: a caller that times out frees it for
   CHECK(Writes(stage) == 0);
 }
 
-TEST_CASE("--timeout in every phase: a stalled request ends as deadline_exceeded naming the phase, no tag written") {
+TEST_CASE(
+    "--timeout in every phase: a stalled request ends as deadline_exceeded naming the phase, no tag "
+    "written") {
   TestRegistry dev, stage;
   PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 9});
   FaultProxy source(dev.base_url()), target(stage.base_url());
@@ -125,10 +136,11 @@ TEST_CASE("--timeout in every phase: a stalled request ends as deadline_exceeded
   REQUIRE(pair.ok());
   const std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   const std::string config = dir.Write(
-      "promote.yaml", "version: 1\nimage: app\nsigning:\n  key: file:" + key +
-                          "\n  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n  - name: dev\n    registry: " +
-                          source.host() + "\n    repository: shop/app\n  - name: stage\n    registry: " +
-                          target.host() + "\n    repository: shop/app\n    stage-order: false\n    sign: true\n");
+      "promote.yaml",
+      "version: 1\nimage: app\nsigning:\n  key: file:" + key +
+          "\n  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n  - name: dev\n    registry: " +
+          source.host() + "\n    repository: shop/app\n  - name: stage\n    registry: " + target.host() +
+          "\n    repository: shop/app\n    stage-order: false\n    sign: true\n");
   struct Case {
     std::string phase;
     FaultProxy* proxy;
@@ -145,12 +157,11 @@ TEST_CASE("--timeout in every phase: a stalled request ends as deadline_exceeded
     CAPTURE(c.path);
     source.SetRules(nlohmann::json::array());
     target.SetRules(nlohmann::json::array());
-    c.proxy->SetRules(
-        nlohmann::json::array({{{"method", c.method}, {"path", c.path}, {"fault", "stall"}}}));
+    c.proxy->SetRules(nlohmann::json::array({{{"method", c.method}, {"path", c.path}, {"fault", "stall"}}}));
     const auto start = Clock::now();
-    auto run = RunPromote({"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha",
-                           kSha},
-                          {{"PROMOTE_KEY_PASSWORD", password}});
+    auto run = RunPromote(
+        {"--timeout", "3", "-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha", kSha},
+        {{"PROMOTE_KEY_PASSWORD", password}});
     const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
     MESSAGE(c.phase << " (" << c.method << " " << c.path << "): ended after " << took.count() << " ms");
     INFO(run.out << run.err);

@@ -43,8 +43,9 @@ TEST_CASE("children get the allow-list of their kind and never one of promote's 
   } cases[] = {
       {ChildKind::kCredentialHelper,
        {},
-       {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DBUS_SESSION_BUS_ADDRESS", "GOOGLE_APPLICATION_CREDENTIALS",
-        "HOME", "LANG", "LC_ALL", "NO_PROXY", "PATH", "SSL_CERT_FILE", "TZ", "XDG_RUNTIME_DIR", "https_proxy"}},
+       {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DBUS_SESSION_BUS_ADDRESS",
+        "GOOGLE_APPLICATION_CREDENTIALS", "HOME", "LANG", "LC_ALL", "NO_PROXY", "PATH", "SSL_CERT_FILE", "TZ",
+        "XDG_RUNTIME_DIR", "https_proxy"}},
       {ChildKind::kScanner, {}, {"LANG", "LC_ALL", "NO_PROXY", "PATH", "SSL_CERT_FILE", "TZ", "https_proxy"}},
       // An operator's pass-through adds names, but never one of promote's secrets.
       {ChildKind::kScanner,

@@ -4,7 +4,6 @@
 #include "util/subprocess.h"
 
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
