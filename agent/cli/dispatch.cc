@@ -89,6 +89,7 @@ service::ServiceSettings LocalSettings(const RegistryFlags* registry) {
   service::ServiceSettings s;
   // The user of the CLI is its operator: their flags, files and environment are trusted.
   s.accept_request_secrets = true;
+  s.resolve_request_references = true;
   s.honour_request_access = true;
   if (registry != nullptr) {
     s.keychain = registry->Keychain(nullptr);

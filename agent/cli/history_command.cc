@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/dispatch.h"
 #include "cli/registry_flags.h"
+#include "cli/request_files.h"
 
 namespace promote::cli {
 namespace {
@@ -53,6 +54,7 @@ CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global) {
     auto access = flags->registry.Access(flags->ref.empty() ? std::vector<std::string>{} : HostOf(flags->ref), {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    if (!global->agent.empty()) ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), nullptr);
     return Dispatch(*global, "history", request, &service::PromoteService::History, &flags->registry,
                     &v1::Promote::Stub::History);
   };
@@ -82,6 +84,9 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global) 
     auto access = flags->registry.Access({}, {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    if (!global->agent.empty()) {
+      ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());
+    }
     return Dispatch(*global, "rollback", request, &service::PromoteService::Rollback, &flags->registry,
                     &v1::Promote::Stub::Rollback);
   };

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/dispatch.h"
 #include "cli/registry_flags.h"
+#include "cli/request_files.h"
 #include "promotion/ci_context.h"
 
 namespace promote::cli {
@@ -57,6 +58,11 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
     auto access = flags->registry.Access({}, {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    Status attached = AttachConfigFiles(request.config(), request.mutable_files());
+    if (!attached.ok()) return fail(attached);
+    if (!global->agent.empty()) {
+      ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());
+    }
     return Dispatch(*global, "run", request, &service::PromoteService::Run, &flags->registry,
                     &v1::Promote::Stub::Run);
   };

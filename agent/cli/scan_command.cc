@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/dispatch.h"
 #include "cli/registry_flags.h"
+#include "cli/request_files.h"
 
 namespace promote::cli {
 namespace {
@@ -41,15 +42,22 @@ CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global) {
       auto config = ReadRequestFile(flags->config, "config");
       if (!config.ok()) return fail(config.status());
       *request.mutable_config() = std::move(*config);
+      Status attached = AttachConfigFiles(request.config(), request.mutable_files());
+      if (!attached.ok()) return fail(attached);
     }
     if (!flags->policy.empty()) {
       auto policy = ReadRequestFile(flags->policy, "config");
       if (!policy.ok()) return fail(policy.status().WithContext("--policy"));
       *request.mutable_policy() = std::move(*policy);
+      Status attached = AttachPolicyFiles(request.policy(), request.mutable_files());
+      if (!attached.ok()) return fail(attached);
     }
     auto access = flags->registry.Access(HostOf(flags->ref), {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    if (!global->agent.empty() && request.has_config()) {
+      ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), nullptr);
+    }
     return Dispatch(*global, "scan", request, &service::PromoteService::Scan, &flags->registry,
                     &v1::Promote::Stub::Scan);
   };

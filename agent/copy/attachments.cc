@@ -7,6 +7,7 @@
 
 #include "oci/manifest.h"
 #include "oci/media_types.h"
+#include "registry/tag_lock.h"
 
 namespace promote::copy {
 namespace {
@@ -139,6 +140,10 @@ class AttachmentCarrier {
   Status CarryTag(const std::string& tag) {
     PROMOTE_ASSIGN_OR_RETURN(std::optional<Artifact> artifact, Fetch(tag));
     if (!artifact) return OkStatus();
+    // From the check to the write, as signers and recorders appending to the same tag do, so a
+    // signature or record appended on this host at that moment is not replaced.
+    PROMOTE_ASSIGN_OR_RETURN(registry::TagLock lock,
+                             registry::TagLock::Acquire(target_.client->host(), target_.repository, {tag}, cancel_));
     PROMOTE_ASSIGN_OR_RETURN(auto head,
                              target_.client->HeadManifest(target_.repository, tag, target_.scopes, cancel_));
     if (head && head->digest == artifact->root.digest) {

@@ -32,8 +32,12 @@ Result<TagOutcome> PlanTags(registry::RegistryClient& client, const std::string&
                             const oci::Digest& digest, const std::vector<std::string>& tags, const TagPolicy& policy,
                             const registry::Scopes& scopes, const CancelToken* cancel);
 
-// Writes the tags (checking each again right before: another writer may have moved it).
-// A conflict is kConflict and stops before that tag.
+// Writes the tags, in order, unless any immutable one (not policy.MayMove) names another digest:
+// that is kConflict naming it, and nothing is written. The immutable tags are held (TagLock) from
+// this check to a recheck after each write, so of writers on one host exactly one gets a tag;
+// each is read back after its PUT, and one that then names another digest (a writer elsewhere
+// wrote it at the same moment) is kConflict too, as is a registry refusing the write while the
+// tag names another digest. Mutable tags are last-writer-wins.
 Status WriteTags(registry::RegistryClient& client, const std::string& repository, const oci::Manifest& manifest,
                  const std::vector<std::string>& tags, const TagPolicy& policy, const registry::Scopes& scopes,
                  const CancelToken* cancel, TagOutcome* outcome);

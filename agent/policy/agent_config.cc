@@ -133,7 +133,7 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
     PROMOTE_RETURN_IF_ERROR(r.Keys(root, "agent config",
                                    {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries", "docker_config",
                                     "ca_file", "plain_http", "signing", "scanners", "limits",
-                                    "allow_request_credentials", "log", "shutdown_grace_seconds"}));
+                                    "allow_request_credentials", "log", "shutdown_grace_seconds", "policy"}));
     if (root["version"]) {
       PROMOTE_ASSIGN_OR_RETURN(int v, r.Int(root["version"], "version", 1, 1));
       (void)v;
@@ -206,7 +206,9 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
       PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &c.scanners));
     }
     if (const auto& l = root["limits"]) {
-      PROMOTE_RETURN_IF_ERROR(r.Keys(l, "limits", {"operations", "queue", "jobs", "registry_requests"}));
+      PROMOTE_RETURN_IF_ERROR(r.Keys(l, "limits",
+                                     {"operations", "queue", "jobs", "registry_requests", "handshake_timeout_seconds",
+                                      "idle_connection_seconds", "keepalive_seconds", "streams_per_connection"}));
       if (l["operations"]) {
         PROMOTE_ASSIGN_OR_RETURN(c.limits.operations, r.Int(l["operations"], "limits.operations", 1, 4096));
       }
@@ -220,6 +222,25 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
         PROMOTE_ASSIGN_OR_RETURN(c.limits.registry_requests,
                                  r.Int(l["registry_requests"], "limits.registry_requests", 1, 1024));
       }
+      if (l["handshake_timeout_seconds"]) {
+        PROMOTE_ASSIGN_OR_RETURN(c.limits.handshake_timeout_seconds,
+                                 r.Int(l["handshake_timeout_seconds"], "limits.handshake_timeout_seconds", 1, 300));
+      }
+      if (l["idle_connection_seconds"]) {
+        PROMOTE_ASSIGN_OR_RETURN(c.limits.idle_connection_seconds,
+                                 r.Int(l["idle_connection_seconds"], "limits.idle_connection_seconds", 1, 86400));
+      }
+      if (l["keepalive_seconds"]) {
+        PROMOTE_ASSIGN_OR_RETURN(c.limits.keepalive_seconds,
+                                 r.Int(l["keepalive_seconds"], "limits.keepalive_seconds", 10, 86400));
+      }
+      if (l["streams_per_connection"]) {
+        PROMOTE_ASSIGN_OR_RETURN(c.limits.streams_per_connection,
+                                 r.Int(l["streams_per_connection"], "limits.streams_per_connection", 1, 10000));
+      }
+    }
+    if (root["policy"]) {
+      PROMOTE_ASSIGN_OR_RETURN(c.policy, ParseServerPolicy(r, root["policy"], origin, c.scanners));
     }
     if (root["allow_request_credentials"]) {
       PROMOTE_ASSIGN_OR_RETURN(c.allow_request_credentials,

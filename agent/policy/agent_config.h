@@ -15,8 +15,10 @@
 //   plain_http: [registry.internal:5000]
 //   signing: {key: file:/etc/promote/cosign.key, password: env:COSIGN_PASSWORD}
 //   scanners: {trivy: {kind: trivy}}
-//   limits: {operations: 16, queue: 64, jobs: 16, registry_requests: 32}
+//   limits: {operations: 16, queue: 64, jobs: 16, registry_requests: 32, handshake_timeout_seconds: 10,
+//            idle_connection_seconds: 120, keepalive_seconds: 60, streams_per_connection: 100}
 //   allow_request_credentials: false
+//   policy: [...]                       (policy/server_policy.h)
 //   log: {format: json, level: info}
 //   shutdown_grace_seconds: 30
 #pragma once
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "policy/promote_config.h"
+#include "policy/server_policy.h"
 #include "scan/scanner_hook.h"
 #include "util/status.h"
 
@@ -58,6 +61,12 @@ struct AgentLimits {
   int queue = 256;             // operations waiting beyond those; more are refused
   int jobs = 16;               // blob transfers per operation at most
   int registry_requests = 32;  // concurrent requests per registry host, shared by all operations
+  // Connections: a peer that connects and says nothing, or finishes the handshake and never
+  // calls, holds a file descriptor; these bound for how long.
+  int handshake_timeout_seconds = 10;  // TCP accepted to TLS + HTTP/2 settings received
+  int idle_connection_seconds = 120;   // a connection without calls is closed (GOAWAY) after this
+  int keepalive_seconds = 60;          // pings a quiet connection; one that does not answer in 20 s is closed
+  int streams_per_connection = 100;    // concurrent calls one connection may open
 };
 
 struct AgentConfig {
@@ -75,6 +84,8 @@ struct AgentConfig {
   std::map<std::string, scan::HookConfig> scanners;
   AgentLimits limits;
   bool allow_request_credentials = false;
+  // What promotions this agent performs, whatever a request's promote.yaml says (empty: any).
+  ServerPolicy policy;
   bool log_json = false;
   std::string log_level = "info";
   int shutdown_grace_seconds = 30;

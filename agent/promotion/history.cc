@@ -29,6 +29,8 @@ Result<EnvironmentHistory> EnvironmentAt(const policy::Environment& env, registr
   if (!head) return h;
   h.digest = head->digest.str();
   PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*client, env.repository, head->digest, key, scopes));
+  PROMOTE_RETURN_IF_ERROR(
+      MarkIncompleteRecords(*client, env.repository, head->digest, env.name, env.mutable_tags, scopes, &records));
   // Records travel with the image, so an environment may hold earlier environments' records
   // too: keep the ones about this environment.
   for (auto& r : records) {
@@ -99,6 +101,8 @@ Result<std::vector<Promotion>> PromotionsInto(const policy::PromoteConfig& confi
     PROMOTE_ASSIGN_OR_RETURN(auto head, client->HeadManifest(env.repository, tag, scopes));
     if (!head || newest.count(head->digest.str()) != 0) continue;
     PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*client, env.repository, head->digest, key, scopes));
+    PROMOTE_RETURN_IF_ERROR(
+        MarkIncompleteRecords(*client, env.repository, head->digest, env.name, env.mutable_tags, scopes, &records));
     for (const auto& r : records) {
       if (!r.valid || r.record.to_env != env.name || r.record.kind != "promotion") continue;
       auto it = newest.find(head->digest.str());

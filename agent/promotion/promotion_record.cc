@@ -1,8 +1,11 @@
 #include "promotion/promotion_record.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
+#include <optional>
 
 #include "sign/attestation_store.h"
 #include "sign/attestation_verify.h"
@@ -34,16 +37,18 @@ std::string NowRfc3339() {
 }
 
 nlohmann::json PromotionRecord::ToPredicate() const {
-  return {{"kind", kind},
-          {"from", {{"env", from_env}, {"reference", from_reference}}},
-          {"to", {{"env", to_env}, {"reference", to_reference}}},
-          {"digest", digest},
-          {"git", {{"sha", git_sha}, {"branch", branch}}},
-          {"tags", tags},
-          {"ci", ci.ToJson()},
-          {"gates", gates},
-          {"time", time},
-          {"promote_version", promote_version}};
+  nlohmann::json p = {{"kind", kind},
+                      {"from", {{"env", from_env}, {"reference", from_reference}}},
+                      {"to", {{"env", to_env}, {"reference", to_reference}}},
+                      {"digest", digest},
+                      {"git", {{"sha", git_sha}, {"branch", branch}}},
+                      {"tags", tags},
+                      {"ci", ci.ToJson()},
+                      {"gates", gates},
+                      {"time", time},
+                      {"promote_version", promote_version}};
+  if (!caller.empty()) p["caller"] = caller;
+  return p;
 }
 
 Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) {
@@ -76,6 +81,7 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
   }
   if (p.contains("gates")) r.gates = p["gates"];
   r.time = Str(p, "time");
+  r.caller = Str(p, "caller");
   r.promote_version = Str(p, "promote_version");
   if (r.to_env.empty() || r.digest.empty()) return InvalidArgument("promotion record: empty to.env or digest");
   return r;
@@ -135,6 +141,29 @@ Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client,
     out.push_back(std::move(checked));
   }
   return out;
+}
+
+Status MarkIncompleteRecords(registry::RegistryClient& client, const std::string& repo, const oci::Digest& digest,
+                             const std::string& env_name, const std::vector<std::string>& mutable_tags,
+                             const registry::Scopes& scopes, std::vector<CheckedRecord>* records) {
+  std::map<std::string, std::optional<oci::Digest>> named;  // tag -> what it names now
+  for (auto& r : *records) {
+    if (!r.valid || r.record.to_env != env_name) continue;
+    for (const auto& tag : r.record.tags) {
+      if (std::find(mutable_tags.begin(), mutable_tags.end(), tag) != mutable_tags.end()) continue;
+      auto it = named.find(tag);
+      if (it == named.end()) {
+        PROMOTE_ASSIGN_OR_RETURN(auto head, client.HeadManifest(repo, tag, scopes));
+        it = named.emplace(tag, head ? std::optional<oci::Digest>(head->digest) : std::nullopt).first;
+      }
+      if (it->second && *it->second == digest) continue;
+      r.valid = false;
+      r.problem = "the promotion into '" + env_name + "' did not complete: tag '" + tag + "' at " + client.host() +
+                  "/" + repo + (it->second ? " names " + it->second->str() + ", not " + digest.str() : " is missing");
+      break;
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace promote::promotion

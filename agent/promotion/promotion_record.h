@@ -33,6 +33,7 @@ struct PromotionRecord {
   std::string branch;
   std::vector<std::string> tags;
   CiContext ci;
+  std::string caller;  // the agent's caller ("token:ci-payments", "mtls:<subject>"); empty in-process
   nlohmann::json gates = nlohmann::json::array();
   std::string time;  // RFC 3339 UTC
   std::string promote_version = PROMOTE_VERSION;
@@ -62,5 +63,15 @@ Result<std::string> WriteRecord(registry::RegistryClient& client, const std::str
 Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
                                                const oci::Digest& digest, const sign::PublicKey& key,
                                                const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+
+// Records are written once the promotion's tags are in place (a failed or killed promotion
+// leaves none). Versions before that wrote the record first, so a promotion that then failed at
+// its tags left a valid record behind. This marks such records as not valid: a record about
+// `env_name` counts only while every tag it lists in `repo`, except the environment's mutable
+// ones (which later promotions move), names `digest`. One HEAD per distinct tag; registry
+// failures are returned.
+Status MarkIncompleteRecords(registry::RegistryClient& client, const std::string& repo, const oci::Digest& digest,
+                             const std::string& env_name, const std::vector<std::string>& mutable_tags,
+                             const registry::Scopes& scopes, std::vector<CheckedRecord>* records);
 
 }  // namespace promote::promotion

@@ -30,6 +30,12 @@ std::string JoinNames(const std::vector<std::string>& v) {
   return s.empty() ? "none" : s;
 }
 
+// The content of a file promote.yaml names, from the request (never from disk).
+Result<std::string> AttachedFile(const RunRequest& request, const std::string& name, const std::string& what) {
+  if (request.files == nullptr) return policy::AttachedFiles().Get(name, what);
+  return request.files->Get(name, what);
+}
+
 }  // namespace
 
 nlohmann::json RunResult::ToJson() const {
@@ -223,6 +229,10 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     } else {
       PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*prev_client, previous->repository, digest,
                                                          *signing_.public_key, prev_scopes, cancel));
+      // A record an older version wrote before a promotion that then failed at its tags does
+      // not count: its tags must be in place.
+      PROMOTE_RETURN_IF_ERROR(MarkIncompleteRecords(*prev_client, previous->repository, digest, previous->name,
+                                                    previous->mutable_tags, prev_scopes, &records));
       const CheckedRecord* found = nullptr;
       std::string problems;
       for (const auto& r : records) {
@@ -247,13 +257,11 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   }
   if (env->verify) {
     GateResult g{"signature", "passed", ""};
-    std::string key_path = env->verify->public_key;
-    if (key_path.rfind("env:", 0) == 0 || key_path.rfind("file:", 0) == 0) {
-      auto p = policy::ResolvePath(policy::SecretRef{key_path}, "signature gate key");
-      if (!p.ok()) return p.status();
-      key_path = *p;
-    }
-    PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey pub, sign::ReadPublicKeyFile(key_path));
+    // The key travels with the request like every file promote.yaml names (policy/attached_files.h).
+    const std::string key_what = config.origin + ":" + std::to_string(env->line) + ": environment '" + env->name +
+                                 "' signature gate key";
+    PROMOTE_ASSIGN_OR_RETURN(std::string key_pem, AttachedFile(request, env->verify->public_key, key_what));
+    PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey pub, sign::PublicKey::FromPem(key_pem, env->verify->public_key));
     sign::IdentityExpectation expect;
     expect.policy = env->verify->identity_policy == "exact"    ? sign::IdentityPolicy::kExact
                     : env->verify->identity_policy == "ignore" ? sign::IdentityPolicy::kIgnore
@@ -295,7 +303,14 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       if (!creds.ok()) return creds.status();
       s.credentials = std::move(*creds);
     }
-    ScanGateOutcome outcome = RunScanGate(*env->scan, config.scanners, s, cancel);
+    policy::ScanGateConfig scan_gate = *env->scan;
+    if (!scan_gate.trivyignore.empty()) {
+      const std::string what = config.origin + ":" + std::to_string(env->line) + ": environment '" + env->name +
+                               "' trivyignore";
+      PROMOTE_ASSIGN_OR_RETURN(std::string ignore_file, AttachedFile(request, scan_gate.trivyignore, what));
+      PROMOTE_RETURN_IF_ERROR(AddIgnoreFile(ignore_file, &scan_gate));
+    }
+    ScanGateOutcome outcome = RunScanGate(scan_gate, config.scanners, s, cancel);
     if (outcome.cancelled) return Status(Code::kCancelled, "scan gate: " + outcome.gate.detail);
     refused = refused || outcome.gate.refused();
     scanner_failed = outcome.scanner_failed;
@@ -354,7 +369,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
 
   phase("sign");
   if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled after the copy");
-  // 7. Sign at the target, then record, then tags last of all. Idempotent: when an equal valid
+  // 7. Sign at the target, then tags, then the record. Idempotent: when an equal valid
   // record (same environment, commit, source and digest) exists, this promotion happened before
   // and its evidence is not attached again.
   bool have_record = false;
@@ -389,8 +404,21 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       for (const auto& a : evidence) wrote_meta = wrote_meta || a.added;
     }
   }
+  copy::TagOutcome tags;
+  phase("tag");
+  if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled before tagging");
+  Status tag_status = copy::WriteTags(*dst, env->repository, graph->root, all_tags, tag_policy, dst_scopes, cancel, &tags);
+  result->tags_written = tags.written;
+  result->tags_moved = tags.moved;
+  result->tags_unchanged = tags.unchanged;
+  result->tags_refused = tags.refused;
+  PROMOTE_RETURN_IF_ERROR(tag_status);
+  // 8. The record, once the tags are in place: a promotion that failed or was killed before
+  // leaves no record, so history and the next stage's gate never count it. A re-run after a
+  // failure between the tags and the record finds the tags unchanged and writes the record.
+  phase("record");
   if (signing_.key) {
-    result->record_reference = env->Name() + ":" + digest.TagForm() + ".att";
+    std::string record_reference = env->Name() + ":" + digest.TagForm() + ".att";
     if (!have_record) {
       PromotionRecord record;
       record.from_env = source->name;
@@ -402,22 +430,15 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       record.branch = result->branch;
       record.tags = all_tags;
       record.ci = request.ci;
+      record.caller = request.caller;
       for (const auto& g : result->gates) record.gates.push_back({{"name", g.name}, {"verdict", g.verdict}});
       record.time = NowRfc3339();
-      PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
+      PROMOTE_ASSIGN_OR_RETURN(record_reference,
                                WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes, cancel));
       wrote_meta = true;
     }
+    result->record_reference = record_reference;  // only once the record is there
   }
-  copy::TagOutcome tags;
-  phase("tag");
-  if (cancel != nullptr && cancel->cancelled()) return Status(Code::kCancelled, "cancelled before tagging");
-  Status tag_status = copy::WriteTags(*dst, env->repository, graph->root, all_tags, tag_policy, dst_scopes, cancel, &tags);
-  result->tags_written = tags.written;
-  result->tags_moved = tags.moved;
-  result->tags_unchanged = tags.unchanged;
-  result->tags_refused = tags.refused;
-  PROMOTE_RETURN_IF_ERROR(tag_status);
   bool changed = wrote_image || wrote_meta || !tags.written.empty() || !tags.moved.empty();
   result->outcome = changed ? "promoted" : "unchanged";
   return OkStatus();

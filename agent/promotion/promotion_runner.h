@@ -1,7 +1,7 @@
 // PromotionRunner: one configured promotion end to end — pick the target environment from the
 // branch rules, resolve the SHA's immutable tag in the source environment to a digest, run the
-// gates (branch, stage order, source signatures, vulnerability scan), copy, sign, record, and
-// tag last. A dry run stops after planning and writes nothing. Thread-safe: the agent runs many
+// gates (branch, stage order, source signatures, vulnerability scan), copy, sign, tag, and record
+// last (the record exists only for a promotion whose tags are in place). A dry run stops after planning and writes nothing. Thread-safe: the agent runs many
 // promotions through one runner concurrently.
 #pragma once
 
@@ -14,6 +14,7 @@
 
 #include "copy/copy_progress.h"
 #include "copy/copy_report.h"
+#include "policy/attached_files.h"
 #include "policy/promote_config.h"
 #include "promotion/ci_context.h"
 #include "promotion/gate_result.h"
@@ -31,9 +32,13 @@ struct RunRequest {
   std::string branch;  // Git branch
   bool dry_run = false;
   CiContext ci;
+  std::string caller;  // who asked the agent for it, recorded as such; empty in-process
   int jobs = 8;
   copy::CopyProgress* progress = nullptr;
   const CancelToken* cancel = nullptr;
+  // The files promote.yaml names (ignore files, signature-gate keys), as the caller sent them;
+  // never read from disk here. Null: none.
+  const policy::AttachedFiles* files = nullptr;
 };
 
 struct RunResult {

@@ -74,16 +74,18 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   record.branch = target->record.branch;
   record.tags = env->mutable_tags;
   record.ci = request.ci;
+  record.caller = request.caller;
   record.time = NowRfc3339();
   oci::Descriptor subject{manifest.media_type, manifest.digest, static_cast<int64_t>(manifest.bytes.size()), {}, {}};
-  PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
-                           WriteRecord(*client, env->repository, subject, record, *signing.key, scopes));
+  // Tags first, then the record: a rollback whose tags did not move leaves no record of one.
   copy::TagOutcome tags;
   copy::TagPolicy policy{false, env->mutable_tags};
   PROMOTE_RETURN_IF_ERROR(
       copy::WriteTags(*client, env->repository, manifest, env->mutable_tags, policy, scopes, nullptr, &tags));
   result->tags_moved = tags.moved;
   result->tags_moved.insert(result->tags_moved.end(), tags.written.begin(), tags.written.end());
+  PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
+                           WriteRecord(*client, env->repository, subject, record, *signing.key, scopes));
   return OkStatus();
 }
 

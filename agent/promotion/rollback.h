@@ -23,6 +23,7 @@ struct RollbackRequest {
   int steps = 1;                  // otherwise: this many promotions back from the current one
   bool dry_run = false;
   CiContext ci;
+  std::string caller;  // who asked the agent for it, recorded as such; empty in-process
 };
 
 struct RollbackResult {

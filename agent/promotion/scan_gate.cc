@@ -14,6 +14,14 @@ nlohmann::json GateResult::ToJson() const {
   return j;
 }
 
+Status AddIgnoreFile(const std::string& content, policy::ScanGateConfig* gate) {
+  PROMOTE_ASSIGN_OR_RETURN(auto entries, scan::ParseTrivyIgnore(content, gate->trivyignore,
+                                                                scan::TrivyIgnoreFormatFor(gate->trivyignore)));
+  gate->policy.allowlist.insert(gate->policy.allowlist.end(), entries.begin(), entries.end());
+  gate->trivyignore.clear();
+  return OkStatus();
+}
+
 ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
                             const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject,
                             const CancelToken* cancel) {
@@ -36,13 +44,9 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
 
   scan::GatePolicy policy = gate.policy;
   if (!gate.trivyignore.empty()) {
-    auto entries = scan::ReadTrivyIgnoreFile(gate.trivyignore);
-    if (!entries.ok()) {
-      out.gate.verdict = "refused";
-      out.gate.detail = "ignore file: " + entries.status().message();
-      return out;
-    }
-    policy.allowlist.insert(policy.allowlist.end(), entries->begin(), entries->end());
+    out.gate.verdict = "refused";
+    out.gate.detail = "ignore file " + gate.trivyignore + " was not carried by the request";
+    return out;
   }
 
   std::vector<std::string> failures;

@@ -37,8 +37,13 @@ struct ScanGateOutcome {
   bool cancelled = false;
 };
 
-// `cancel` (may be null) stops a running scanner's process group within a second and ends the
-// gate with `cancelled` set.
+// Parses `content`, the file `gate->trivyignore` names, into the gate's allowlist and clears
+// the name. kInvalidArgument naming the file when it does not parse.
+Status AddIgnoreFile(const std::string& content, policy::ScanGateConfig* gate);
+
+// Runs the gate. A gate whose trivyignore is still a name (not added with AddIgnoreFile) is
+// refused: the file is never read from disk here. `cancel` (may be null) stops a running
+// scanner's process group within a second and ends the gate with `cancelled` set.
 ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
                             const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject,
                             const CancelToken* cancel = nullptr);

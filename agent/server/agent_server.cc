@@ -1,8 +1,5 @@
 #include "server/agent_server.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -10,6 +7,8 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "policy/secret_ref.h"
+#include "server/descriptor_limit.h"
+#include "sign/ec_key.h"
 #include "util/read_file.h"
 
 namespace promote::server {
@@ -33,6 +32,23 @@ Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::Ag
   return std::shared_ptr<const registry::Keychain>(chain);
 }
 
+// The policy with the public keys its signature rules name, read (and checked) once at start.
+Result<std::shared_ptr<const policy::ServerPolicy>> LoadPolicy(const policy::AgentConfig& config) {
+  if (config.policy.empty()) return std::shared_ptr<const policy::ServerPolicy>();
+  auto loaded = std::make_shared<policy::ServerPolicy>(config.policy);
+  for (auto& app : loaded->applications) {
+    for (auto& env : app.environments) {
+      for (const auto& path : env.signature_keys) {
+        const std::string what = loaded->Where(env.line) + ": policy signature key";
+        PROMOTE_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(path, what));
+        PROMOTE_RETURN_IF_ERROR(sign::PublicKey::FromPem(pem, path).status().WithContext(what));
+        env.signature_key_pems.push_back(std::move(pem));
+      }
+    }
+  }
+  return std::shared_ptr<const policy::ServerPolicy>(std::move(loaded));
+}
+
 Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::AgentConfig& config) {
   if (!config.tls()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options;
@@ -50,6 +66,18 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::Ag
   return grpc::SslServerCredentials(options);
 }
 
+// How long a connection may hold a descriptor without doing anything useful. gRPC's defaults let
+// a peer that never completes the handshake stay 120 s and one that never calls stay forever.
+void BoundConnections(const policy::AgentLimits& limits, grpc::ServerBuilder* builder) {
+  builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, limits.handshake_timeout_seconds * 1000);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, limits.idle_connection_seconds * 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, limits.keepalive_seconds * 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  // A long call may be quiet between progress events; keepalive pings must not be capped there.
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, limits.streams_per_connection);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config) {
@@ -57,6 +85,8 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   s->config_ = config;
   s->log_ = std::make_unique<RequestLog>(config.log_json, config.log_level);
   s->log_->CaptureLibraryLog();
+  DescriptorLimit descriptors = RaiseDescriptorLimit();
+  s->log_->Info("descriptors", {{"limit", descriptors.after}, {"was", descriptors.before}, {"hard", descriptors.hard}});
 
   service::ServiceSettings settings;
   PROMOTE_ASSIGN_OR_RETURN(settings.keychain, BuildKeychain(config));
@@ -70,10 +100,13 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
                            promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kNone));
   settings.scanners = config.scanners;
   settings.max_jobs = config.limits.jobs;
+  PROMOTE_ASSIGN_OR_RETURN(settings.policy, LoadPolicy(config));
   settings.shared_pool = std::make_shared<registry::RegistryPool>(settings.keychain, settings.tls, settings.registry);
   auto service = std::make_shared<const service::PromoteService>(std::move(settings));
 
-  PROMOTE_ASSIGN_OR_RETURN(CallerAuth auth, CallerAuth::Create(config.token_file, !config.tls_client_ca.empty()));
+  s->unix_peers_ = std::make_unique<UnixPeers>();
+  PROMOTE_ASSIGN_OR_RETURN(CallerAuth auth, CallerAuth::Create(config.token_file, !config.tls_client_ca.empty(),
+                                                               s->unix_peers_.get()));
   s->admission_ = std::make_unique<Admission>(config.limits.operations, config.limits.queue);
   s->grpc_service_ = std::make_unique<GrpcPromoteService>(service, std::move(auth), s->admission_.get(), s->log_.get());
 
@@ -81,38 +114,25 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   std::vector<int> ports(config.listen.size(), 0);
+  std::vector<std::unique_ptr<UnixListener>> unix_listeners;
   for (size_t i = 0; i < config.listen.size(); ++i) {
     const auto& a = config.listen[i];
     if (a.kind == policy::ListenAddress::kUnix) {
-      struct stat st {};
-      if (::lstat(a.path.c_str(), &st) == 0) {
-        // A socket left by an agent that did not shut down cleanly; anything else is not ours.
-        if (!S_ISSOCK(st.st_mode)) return InvalidArgument("listen " + a.original + ": exists and is not a socket");
-        ::unlink(a.path.c_str());
-      }
-      s->socket_paths_.push_back(a.path);
-      builder.AddListeningPort(a.GrpcAddress(), grpc::InsecureServerCredentials());
+      // Accepted by the agent, so each caller's uid is known (gRPC's own listener does not say).
+      PROMOTE_ASSIGN_OR_RETURN(auto listener,
+                               UnixListener::Bind(a.path, config.socket_mode, config.socket_group, a.original));
+      unix_listeners.push_back(std::move(listener));
     } else {
       builder.AddListeningPort(a.GrpcAddress(), tcp_credentials, &ports[i]);
     }
   }
   builder.RegisterService(s->grpc_service_.get());
   builder.SetMaxReceiveMessageSize(8 << 20);
-  // The socket is created with the umask's permissions; narrow it so no moment exists where
-  // others could connect, then set exactly socket_mode.
-  mode_t old_umask = ::umask(static_cast<mode_t>(~config.socket_mode & 0777));
+  BoundConnections(config.limits, &builder);
   s->server_ = builder.BuildAndStart();
-  ::umask(old_umask);
   if (!s->server_) return Unavailable("the agent could not listen on its addresses (in use, or not permitted)");
-  for (const auto& path : s->socket_paths_) {
-    if (config.socket_group >= 0 && ::chown(path.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(config.socket_group)) != 0) {
-      return InvalidArgument("listen unix:" + path + ": cannot give it to socket_group " +
-                              std::to_string(config.socket_group) + " (the agent must be root or a member)");
-    }
-    if (::chmod(path.c_str(), static_cast<mode_t>(config.socket_mode)) != 0) {
-      return Internal("listen unix:" + path + ": cannot set its permissions");
-    }
-  }
+  for (auto& listener : unix_listeners) listener->Start(s->server_.get(), s->unix_peers_.get());
+  s->unix_listeners_ = std::move(unix_listeners);
   for (size_t i = 0; i < config.listen.size(); ++i) {
     const auto& a = config.listen[i];
     if (a.kind == policy::ListenAddress::kUnix) {
@@ -133,7 +153,8 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
 }
 
 AgentServer::~AgentServer() {
-  for (const auto& path : socket_paths_) ::unlink(path.c_str());
+  // Nothing may hand the server a connection while it goes away.
+  for (auto& listener : unix_listeners_) listener->Stop();
 }
 
 void AgentServer::Shutdown() {
@@ -142,6 +163,7 @@ void AgentServer::Shutdown() {
                                {"running", admission_->running()},
                                {"queued", admission_->queued()}});
   grpc_service_->BeginShutdown();
+  for (auto& listener : unix_listeners_) listener->Stop();
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(config_.shutdown_grace_seconds));
   log_->Info("stopped", nlohmann::json::object());
 }

@@ -13,6 +13,7 @@
 #include "server/admission.h"
 #include "server/grpc_service.h"
 #include "server/request_log.h"
+#include "server/unix_listener.h"
 #include "util/status.h"
 
 namespace promote::server {
@@ -37,10 +38,12 @@ class AgentServer {
   policy::AgentConfig config_;
   std::unique_ptr<RequestLog> log_;
   std::unique_ptr<Admission> admission_;
+  std::unique_ptr<UnixPeers> unix_peers_;  // outlives the service and the server that consult it
   std::unique_ptr<GrpcPromoteService> grpc_service_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> addresses_;
-  std::vector<std::string> socket_paths_;
+  // Declared after server_: they stop (and their sockets go) before the server is destroyed.
+  std::vector<std::unique_ptr<UnixListener>> unix_listeners_;
 };
 
 }  // namespace promote::server

@@ -24,23 +24,47 @@ std::string BearerToken(const grpc::ServerContext& ctx) {
   return value.substr(prefix.size());
 }
 
+// "NAME: TOKEN" → NAME and where TOKEN starts; anything else is a token without a name (token
+// files written before names existed).
+std::pair<std::string, size_t> SplitName(const std::string& line) {
+  auto colon = line.find(": ");
+  if (colon == std::string::npos || colon == 0 || colon > 64) return {"", 0};
+  std::string name = line.substr(0, colon);
+  if (name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-") !=
+      std::string::npos) {
+    return {"", 0};
+  }
+  size_t start = line.find_first_not_of(" \t", colon + 1);
+  return {name, start == std::string::npos ? line.size() : start};
+}
+
 }  // namespace
 
-Result<CallerAuth> CallerAuth::Create(const std::string& token_file, bool mtls) {
+Result<CallerAuth> CallerAuth::Create(const std::string& token_file, bool mtls, const UnixPeers* unix_peers) {
   CallerAuth auth;
   auth.mtls_ = mtls;
+  auth.unix_peers_ = unix_peers;
   if (!token_file.empty()) {
     std::ifstream in(token_file, std::ios::binary);
     if (!in) return InvalidArgument("auth.token_file " + token_file + ": cannot be read");
     std::string line;
-    while (std::getline(in, line)) {
+    for (int number = 1; std::getline(in, line); ++number) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty() || line[0] == '#') continue;
-      if (line.size() < 16) {
+      const std::string where = "auth.token_file " + token_file + ":" + std::to_string(number);
+      auto [name, start] = SplitName(line);
+      if (name.empty()) name = "line-" + std::to_string(number);
+      if (line.size() - start < 16) {
         WipeString(line);
-        return InvalidArgument("auth.token_file " + token_file + ": tokens must be at least 16 characters");
+        return InvalidArgument(where + ": tokens must be at least 16 characters");
       }
-      auth.tokens_.emplace_back(line);
+      for (const auto& [other, token] : auth.tokens_) {
+        if (other == name) {
+          WipeString(line);
+          return InvalidArgument(where + ": the name '" + name + "' is used twice");
+        }
+      }
+      auth.tokens_.emplace_back(name, Secret(line.substr(start)));
       WipeString(line);
     }
     if (auth.tokens_.empty()) return InvalidArgument("auth.token_file " + token_file + ": holds no token");
@@ -48,34 +72,33 @@ Result<CallerAuth> CallerAuth::Create(const std::string& token_file, bool mtls) 
   return auth;
 }
 
-Status CallerAuth::Check(const grpc::ServerContext& ctx) const {
-  if (IsUnixPeer(ctx)) return OkStatus();
-  if (mtls_ && HasVerifiedCertificate(ctx)) return OkStatus();
+Result<std::string> CallerAuth::Identify(const grpc::ServerContext& ctx) const {
+  if (unix_peers_ != nullptr) {
+    if (auto unix_caller = unix_peers_->Identify(ctx.peer())) return *unix_caller;
+  }
+  if (IsUnixPeer(ctx)) return std::string("unix-socket");
+  if (mtls_ && HasVerifiedCertificate(ctx)) {
+    auto names = ctx.auth_context()->GetPeerIdentity();
+    return "mtls:" + (names.empty() ? std::string("?") : std::string(names.front().data(), names.front().size()));
+  }
   std::string presented = BearerToken(ctx);
   if (!presented.empty()) {
     Secret token(std::move(presented));
-    for (const auto& t : tokens_) {
+    // Every token is compared, so the time taken does not say which one nearly matched.
+    const std::string* matched = nullptr;
+    for (const auto& [name, t] : tokens_) {
       std::string_view want = t.reveal();
       if (want.size() == token.reveal().size() &&
           CRYPTO_memcmp(want.data(), token.reveal().data(), want.size()) == 0) {
-        return OkStatus();
+        matched = &name;
       }
     }
+    if (matched != nullptr) return "token:" + *matched;
     return Status(Code::kUnauthenticated, "the bearer token is not valid for this agent");
   }
   return Status(Code::kUnauthenticated, tokens_.empty() ? "a client certificate is required"
                                                         : "a bearer token (PROMOTE_AGENT_TOKEN) or client certificate "
                                                           "is required");
-}
-
-std::string CallerAuth::Describe(const grpc::ServerContext& ctx) const {
-  if (IsUnixPeer(ctx)) return "unix-socket";
-  if (mtls_ && HasVerifiedCertificate(ctx)) {
-    auto auth = ctx.auth_context();
-    auto names = auth->GetPeerIdentity();
-    return "mtls:" + (names.empty() ? std::string("?") : std::string(names.front().data(), names.front().size()));
-  }
-  return "token";
 }
 
 }  // namespace promote::server

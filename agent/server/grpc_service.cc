@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "api/status_mapping.h"
+#include "server/audit_line.h"
+#include "server/descriptor_limit.h"
 #include "util/log_context.h"
 
 namespace promote::server {
@@ -126,17 +128,29 @@ grpc::Status GrpcPromoteService::Serve(grpc::ServerContext* ctx, const Request& 
   op.request_id = RequestId(*ctx);
   ctx->AddInitialMetadata("x-request-id", op.request_id);
   nlohmann::json who = {{"request_id", op.request_id}, {"method", method}, {"peer", ctx->peer()}};
+  // Every call ends with one audit line: who (as authenticated), what, and how it ended.
+  auto audit = [&](const nlohmann::json& what) {
+    nlohmann::json line = {{"request_id", op.request_id}, {"method", method}, {"peer", ctx->peer()},
+                           {"caller", who.value("caller", "unauthenticated")}};
+    for (const auto& [k, v] : what.items()) line[k] = v;
+    log_->Audit(line);
+  };
 
-  if (Status st = auth_.Check(*ctx); !st.ok()) {
-    who["reason"] = st.message();
+  auto caller = auth_.Identify(*ctx);
+  if (!caller.ok()) {
+    who["reason"] = caller.status().message();
     log_->Warn("unauthenticated", who);
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, st.message());
+    audit({{"verdict", "unauthenticated"}});
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, caller.status().message());
   }
-  who["caller"] = auth_.Describe(*ctx);
-  Status admitted = admission_->Enter([&] { return ctx->IsCancelled() || shutting_down_.load(); });
+  who["caller"] = *caller;
+  op.caller = *caller;
+  Status admitted = CheckDescriptorsFree(kDescriptorsPerOperation);
+  if (admitted.ok()) admitted = admission_->Enter([&] { return ctx->IsCancelled() || shutting_down_.load(); });
   if (!admitted.ok()) {
     who["reason"] = admitted.message();
     log_->Warn("not admitted", who);
+    audit({{"verdict", admitted.code() == Code::kCancelled ? "cancelled" : "not_admitted"}});
     return grpc::Status(admitted.code() == Code::kCancelled ? grpc::StatusCode::CANCELLED
                                                             : grpc::StatusCode::RESOURCE_EXHAUSTED,
                         admitted.message());
@@ -160,6 +174,9 @@ grpc::Status GrpcPromoteService::Serve(grpc::ServerContext* ctx, const Request& 
     *event.mutable_result() = result;
     pump.Write(event);
 
+    nlohmann::json did = AuditFields(outcome);
+    did["exit_code"] = result.exit_code();
+    audit(did);
     who["exit_code"] = result.exit_code();
     who["duration_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     if (outcome.status.ok()) {

@@ -17,6 +17,8 @@ class RequestLog {
   void Warn(const std::string& event, const nlohmann::json& fields) const;
   void Error(const std::string& event, const nlohmann::json& fields) const;
   void Debug(const std::string& event, const nlohmann::json& fields) const;
+  // The `audit` event (who did what): written at every log.level but off.
+  void Audit(const nlohmann::json& fields) const;
 
   // Sends what the libraries log through spdlog (blob retries, registry warnings) to this log,
   // as {"event": "log", "message": …} lines in its format and at its level, instead of spdlog's

@@ -4,6 +4,7 @@
 #include "copy/copy_report.h"
 #include "copy/image_copier.h"
 #include "oci/reference.h"
+#include "promotion/policy_check.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
 
@@ -55,6 +56,11 @@ Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* c
                             : OkStatus();
     if (st.ok() && dst->digest) st = InvalidArgument("target '" + pair.target() + "' must not name a digest");
     if (!st.ok()) return FailedOutcome(kCommand, st);
+    if (settings_.policy) {
+      Status within = promotion::CheckDirectWriteAgainstPolicy(*settings_.policy, dst->registry + "/" + dst->repository,
+                                                               "copy");
+      if (!within.ok()) return FailedOutcome(kCommand, within);
+    }
     images.push_back({*src, *dst});
   }
   auto pool = PoolFor(settings_, request.access(), nullptr);

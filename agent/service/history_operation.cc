@@ -35,7 +35,11 @@ Result<std::shared_ptr<sign::PublicKey>> RecordKey(const ServiceSettings& settin
     PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey k, sign::PublicKey::FromPem(public_key.content(), public_key.name()));
     return std::make_shared<sign::PublicKey>(std::move(k));
   }
-  PROMOTE_ASSIGN_OR_RETURN(promotion::SigningKey signing, SigningKeyFor(settings, config));
+  // Only the public half is needed: an agent uses its own key's and reads no promote.yaml key.
+  promotion::SigningKey signing = settings.signing;
+  if (settings.resolve_request_references) {
+    PROMOTE_ASSIGN_OR_RETURN(signing, SigningKeyFor(settings, config, v1::SigningKey()));
+  }
   if (!signing.public_key) {
     return InvalidArgument("records are verified with a key: pass --key cosign.pub or configure signing: in " +
                            config.origin);
@@ -75,6 +79,7 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
   if (!history.ok()) return FailedOutcome(kCommand, history.status());
   Outcome out;
   out.command = kCommand;
+  out.application = config->image;
   out.json = copy::ResultEnvelope(kCommand, OkStatus(), history->ToJson());
   out.text = RenderHistory(*history);
   return out;
@@ -84,7 +89,7 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   const std::string kCommand = "rollback";
   auto config = ConfigFrom(settings_, request.config(), "promote.yaml");
   if (!config.ok()) return FailedOutcome(kCommand, config.status());
-  auto signing = SigningKeyFor(settings_, *config);
+  auto signing = SigningKeyFor(settings_, *config, request.signing());
   if (!signing.ok()) return FailedOutcome(kCommand, signing.status());
   if (request.env().empty()) return FailedOutcome(kCommand, InvalidArgument("--env is required"));
   promotion::RollbackRequest rollback;
@@ -92,6 +97,7 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   rollback.steps = request.steps() > 0 ? request.steps() : 1;
   rollback.dry_run = request.dry_run();
   rollback.ci = CiContextFrom(request.ci());
+  rollback.caller = ctx->caller;
   if (!request.to().empty()) {
     auto d = oci::Digest::Parse(request.to());
     if (!d.ok()) return FailedOutcome(kCommand, d.status().WithContext("--to"));
@@ -103,6 +109,7 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   auto result = promotion::Rollback(*config, **pool, *signing, rollback);
   Outcome out;
   out.command = kCommand;
+  out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
   if (result.status.ok()) {

@@ -13,6 +13,7 @@
 
 #include "copy/copy_progress.h"
 #include "promote/v1/promote.pb.h"
+#include "policy/server_policy.h"
 #include "promotion/promotion_runner.h"
 #include "registry/credentials.h"
 #include "registry/http_client.h"
@@ -40,6 +41,11 @@ struct ServiceSettings {
   // the agent's own environment. True for the CLI in-process (its user is the operator); for the
   // agent, agent.yaml decides (default no).
   bool accept_request_secrets = false;
+  // Whether the env:/file: references and paths in a request's promote.yaml may be resolved
+  // here. Only in-process, where the caller's environment and files are this process's own; an
+  // agent never resolves them (they would read the agent's secrets): the client resolves them
+  // and sends what they point at.
+  bool resolve_request_references = false;
   // Whether a request's RegistryAccess tuning (plain HTTP hosts, retries, request limit) applies.
   // The agent keeps its own.
   bool honour_request_access = true;
@@ -48,6 +54,9 @@ struct ServiceSettings {
   // Scanners the operator allows, by name. nullopt: a request's promote.yaml scanners run as
   // written (CLI); otherwise the request's scanner names must be among these.
   std::optional<std::map<std::string, scan::HookConfig>> scanners;
+  // The operator's policy (agent.yaml policy:), which promote.yaml may tighten but not loosen.
+  // Null: none (the CLI in-process).
+  std::shared_ptr<const policy::ServerPolicy> policy;
   // Upper bound on a request's concurrent blob transfers.
   int max_jobs = 256;
 };
@@ -58,6 +67,9 @@ struct OperationContext {
   CancelToken cancel;
   copy::CopyProgress progress;
   std::string request_id;
+  // Who asked, as the agent authenticated them ("token:ci-payments", "mtls:<subject>",
+  // "unix-socket"); empty in-process. A promotion record carries it.
+  std::string caller;
 };
 
 // The end of an operation, in every form a caller prints.
@@ -67,6 +79,7 @@ struct Outcome {
   nlohmann::json json;      // the result object (docs/result-json.md)
   std::string text;         // human-readable result for stdout
   std::string diagnostics;  // for stderr; empty: "promote: <message>" when the status failed
+  std::string application;  // promote.yaml's image: a run, rollback or history was about (audit line)
 
   // The wire form; `json` is rendered exactly as `promote --output json` prints it.
   v1::Result ToProto() const;

@@ -4,21 +4,48 @@
 
 #include "oci/reference.h"
 #include "policy/secret_ref.h"
+#include "sign/cosign_key.h"
+#include "sign/pem.h"
 
 namespace promote::service {
+
+namespace {
+
+const policy::Environment* FirstWithCredentials(const policy::PromoteConfig& config) {
+  for (const auto& env : config.environments) {
+    if (!env.credentials.empty()) return &env;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<registry::RegistryPool>> PoolFor(const ServiceSettings& settings,
                                                         const v1::RegistryAccess& access,
                                                         const policy::PromoteConfig* config) {
+  const policy::Environment* with_credentials = config != nullptr ? FirstWithCredentials(*config) : nullptr;
+  if (with_credentials != nullptr && !settings.resolve_request_references) {
+    // Refused, not ignored: a promote.yaml that names credentials expects them to be used.
+    std::string where = config->origin + ":" + std::to_string(with_credentials->line) + ": environment '" +
+                        with_credentials->name + "' credentials:";
+    if (!settings.accept_request_secrets) {
+      return InvalidArgument(where +
+                             " this agent uses the registry credentials of its agent.yaml and accepts none from "
+                             "requests (allow_request_credentials: false); remove credentials: from promote.yaml "
+                             "when promoting through the agent");
+    }
+    if (access.credentials_size() == 0) {
+      return InvalidArgument(where +
+                             " env:/file: references are resolved by the client, never by the agent, and this "
+                             "request carries no resolved credentials");
+    }
+  }
   if (access.credentials_size() > 0 && !settings.accept_request_secrets) {
     return Status(Code::kPermissionDenied,
                   "this agent does not accept registry credentials in requests; its operator configures them in "
                   "agent.yaml (or sets allow_request_credentials: true)");
   }
-  bool config_credentials = false;
-  if (config != nullptr && settings.accept_request_secrets) {
-    for (const auto& env : config->environments) config_credentials |= !env.credentials.empty();
-  }
+  bool config_credentials = with_credentials != nullptr && settings.resolve_request_references;
   bool own_tuning = settings.honour_request_access &&
                     (access.plain_http_size() > 0 || access.retries() > 0 || access.registry_requests() > 0);
   if (settings.shared_pool && access.credentials_size() == 0 && !config_credentials && !own_tuning) {
@@ -70,15 +97,49 @@ Result<policy::PromoteConfig> ConfigFrom(const ServiceSettings& settings, const 
   return config;
 }
 
-Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, const policy::PromoteConfig& config) {
-  if (settings.signing.key) return settings.signing;
-  if (config.signing.empty()) return promotion::SigningKey{};
-  if (!settings.accept_request_secrets) {
-    return Status(Code::kPermissionDenied, config.origin +
-                                               ": signing: names a key, but this agent signs only with the key of its "
-                                               "agent.yaml and has none configured");
+Result<std::shared_ptr<sign::PrivateKey>> PrivateKeyFrom(const v1::SigningKey& carried) {
+  const std::string source = "cosign key " + carried.key().name();
+  Secret pem(carried.key().content());
+  PROMOTE_ASSIGN_OR_RETURN(sign::PemBlock block, sign::DecodePem(pem.reveal(), source));
+  Secret passphrase(carried.passphrase());
+  if (block.label != "PRIVATE KEY" && !carried.has_passphrase()) {
+    return InvalidArgument(source +
+                           ": no key passphrase: set PROMOTE_KEY_PASSWORD (or COSIGN_PASSWORD) or pass "
+                           "--password-file FILE");
   }
-  return promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kEnvironment);
+  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ParseCosignPrivateKey(pem.reveal(), passphrase, source));
+  return std::make_shared<sign::PrivateKey>(std::move(key));
+}
+
+Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, const policy::PromoteConfig& config,
+                                            const v1::SigningKey& carried) {
+  if (settings.resolve_request_references) {
+    // In-process: promote.yaml's references are the caller's own.
+    if (settings.signing.key || config.signing.empty()) return settings.signing;
+    return promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kEnvironment);
+  }
+  const bool carries_key = !carried.key().content().empty();
+  if (config.signing.empty() && !carries_key) return settings.signing;
+  // Refused, not ignored: a promote.yaml that names a key expects it to be used.
+  const std::string where = config.origin + ": signing:";
+  if (!settings.accept_request_secrets) {
+    return InvalidArgument(where +
+                           " this agent signs with the key of its agent.yaml and accepts no key from requests "
+                           "(allow_request_credentials: false); remove signing: from promote.yaml when promoting "
+                           "through the agent");
+  }
+  if (settings.signing.key) {
+    return InvalidArgument(where + " names a key, but this agent signs with the key of its agent.yaml; remove one");
+  }
+  if (!carries_key) {
+    return InvalidArgument(where +
+                           " env:/file: references are resolved by the client, never by the agent, and this "
+                           "request carries no key");
+  }
+  promotion::SigningKey out;
+  PROMOTE_ASSIGN_OR_RETURN(out.key, PrivateKeyFrom(carried));
+  out.public_key = std::make_shared<sign::PublicKey>(out.key->public_key());
+  return out;
 }
 
 Result<std::map<std::string, scan::HookConfig>> ScannersFor(const ServiceSettings& settings,
@@ -100,6 +161,12 @@ Result<std::map<std::string, scan::HookConfig>> ScannersFor(const ServiceSetting
 int JobsFor(const ServiceSettings& settings, int jobs) {
   if (jobs <= 0) jobs = 8;
   return std::min(jobs, std::max(1, settings.max_jobs));
+}
+
+policy::AttachedFiles FilesFrom(const google::protobuf::RepeatedPtrField<v1::File>& files) {
+  policy::AttachedFiles out;
+  for (const auto& f : files) out.Add(f.name(), f.content());
+  return out;
 }
 
 promotion::CiContext CiContextFrom(const v1::CiContext& ci) {

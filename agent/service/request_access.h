@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "policy/attached_files.h"
 #include "policy/promote_config.h"
 #include "service/operation.h"
 
@@ -27,10 +28,15 @@ bool IsPlainHttp(const ServiceSettings& settings, const v1::RegistryAccess& acce
 // The promote.yaml a request carries; kInvalidArgument when absent or invalid.
 Result<policy::PromoteConfig> ConfigFrom(const ServiceSettings& settings, const v1::File& file, const std::string& what);
 
-// The signing key for a promote.yaml: the operator's (settings.signing) when set, else — when
-// request secrets are accepted — promote.yaml's `signing:`; else none. A promote.yaml naming a
-// key the agent will not load is kPermissionDenied.
-Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, const policy::PromoteConfig& config);
+// The signing key for a promote.yaml. In-process: the operator's (settings.signing) when set,
+// else promote.yaml's `signing:`, resolved here. On the agent: the agent's own key; a promote.yaml
+// `signing:` is refused (kInvalidArgument, naming it) unless request secrets are accepted and the
+// agent has no key, in which case the key `carried` by the request (the client read it) is used.
+Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, const policy::PromoteConfig& config,
+                                            const v1::SigningKey& carried);
+
+// A private key a request carries, parsed. Without a passphrase it must be unencrypted PKCS#8.
+Result<std::shared_ptr<sign::PrivateKey>> PrivateKeyFrom(const v1::SigningKey& carried);
 
 // The scanners to run for a request's scanner map: the request's own (CLI), or the operator's
 // entries of the same names (agent); a name the operator did not configure is kPermissionDenied.
@@ -39,6 +45,9 @@ Result<std::map<std::string, scan::HookConfig>> ScannersFor(const ServiceSetting
 
 // Concurrent blob transfers for a request: `jobs` (0: 8) bounded by the operator's maximum.
 int JobsFor(const ServiceSettings& settings, int jobs);
+
+// The files a request carries for its promote.yaml or policy (policy/attached_files.h).
+policy::AttachedFiles FilesFrom(const google::protobuf::RepeatedPtrField<v1::File>& files);
 
 // The CI run a request says it comes from.
 promotion::CiContext CiContextFrom(const v1::CiContext& ci);

@@ -1,6 +1,8 @@
 // promote run: the configured promotion of a commit's image into an environment.
 #include <sstream>
 
+#include "policy/branch_rules.h"
+#include "promotion/policy_check.h"
 #include "promotion/promotion_runner.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
@@ -33,11 +35,22 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   auto scanners = ScannersFor(settings_, config->scanners);
   if (!scanners.ok()) return fail(scanners.status());
   config->scanners = std::move(*scanners);
-  auto signing = SigningKeyFor(settings_, *config);
+  auto signing = SigningKeyFor(settings_, *config, request.signing());
   if (!signing.ok()) return fail(signing.status());
   auto pool = PoolFor(settings_, request.access(), &*config);
   if (!pool.ok()) return fail(pool.status());
 
+  const policy::AttachedFiles files = FilesFrom(request.files());
+  if (settings_.policy) {
+    // The environment the runner will promote into: --to, or the one the branch rules give.
+    std::string to = request.to();
+    if (to.empty()) {
+      auto allowed = policy::AllowedEnvironments(*config, request.branch());
+      if (allowed.size() == 1) to = allowed.front();
+    }
+    Status within = promotion::CheckPromotionAgainstPolicy(*settings_.policy, *config, to, request.branch(), files);
+    if (!within.ok()) return FailedOutcome(kCommand, within, {{"status", "refused"}});
+  }
   promotion::RunRequest run;
   run.to = request.to();
   run.from = request.from();
@@ -48,11 +61,14 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   run.ci = CiContextFrom(request.ci());
   run.progress = &ctx->progress;
   run.cancel = &ctx->cancel;
+  run.files = &files;
+  run.caller = ctx->caller;
   promotion::PromotionRunner runner(&*config, pool->get(), (*pool)->keychain(), *signing);
   promotion::RunResult result = runner.Run(run);
 
   Outcome out;
   out.command = kCommand;
+  out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
   out.text = RenderText(result);

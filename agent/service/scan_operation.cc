@@ -56,6 +56,12 @@ Result<LoadedPolicy> LoadPolicy(const ServiceSettings& settings, const v1::ScanR
     }
     out.gate.scanners = only;
   }
+  if (!out.gate.trivyignore.empty()) {
+    // Carried by the request like every file the config names; never opened here.
+    policy::AttachedFiles files = FilesFrom(request.files());
+    PROMOTE_ASSIGN_OR_RETURN(std::string content, files.Get(out.gate.trivyignore, "scan gate trivyignore"));
+    PROMOTE_RETURN_IF_ERROR(promotion::AddIgnoreFile(content, &out.gate));
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include "copy/copy_report.h"
 #include "oci/reference.h"
+#include "promotion/policy_check.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
 #include "sign/attestation_verifier.h"
@@ -36,17 +37,7 @@ Result<std::shared_ptr<sign::PrivateKey>> SignKeyFor(const ServiceSettings& sett
     return Status(Code::kPermissionDenied,
                   "this agent does not accept signing keys in requests; it signs with the key of its agent.yaml");
   }
-  const std::string source = "cosign key " + carried.key().name();
-  Secret pem(carried.key().content());
-  PROMOTE_ASSIGN_OR_RETURN(sign::PemBlock block, sign::DecodePem(pem.reveal(), source));
-  Secret passphrase(carried.passphrase());
-  if (block.label != "PRIVATE KEY" && !carried.has_passphrase()) {
-    return InvalidArgument(source +
-                           ": no key passphrase: set PROMOTE_KEY_PASSWORD (or COSIGN_PASSWORD) or pass "
-                           "--password-file FILE");
-  }
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ParseCosignPrivateKey(pem.reveal(), passphrase, source));
-  return std::make_shared<sign::PrivateKey>(std::move(key));
+  return PrivateKeyFrom(carried);
 }
 
 sign::IdentityPolicy PolicyFromName(const std::string& name) {
@@ -101,6 +92,11 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
   // Every input is checked before the registry is contacted: bad input writes nothing.
   auto ref = oci::ParseReference(request.reference());
   if (!ref.ok()) return fail(ref.status());
+  if (settings_.policy) {
+    Status within = promotion::CheckDirectWriteAgainstPolicy(*settings_.policy, ref->registry + "/" + ref->repository,
+                                                             "sign");
+    if (!within.ok()) return fail(within);
+  }
   sign::SignOptions options;
   options.identity = request.identity().empty() ? sign::DefaultSigningIdentity(*ref) : request.identity();
   for (const auto& [k, v] : request.annotations()) {

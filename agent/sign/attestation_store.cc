@@ -1,5 +1,7 @@
 #include "sign/attestation_store.h"
 
+#include "registry/tag_lock.h"
+
 #include "sign/bounded_input.h"
 #include "sign/cosign_attachment.h"
 #include "sign/in_toto.h"
@@ -29,28 +31,34 @@ Result<AttachOutcome> AttachAttestation(registry::RegistryClient& client, const 
   }
 
   const std::string tag = AttachmentTag(subject.digest, kAttestationTagSuffix);
-  PROMOTE_ASSIGN_OR_RETURN(AttachmentManifest current,
-                           ReadAttachmentManifest(client, repo, tag, scopes, cancel));
   AttachOutcome outcome;
   outcome.attestation_reference = client.host() + "/" + repo + ":" + tag;
   outcome.envelope_digest = oci::Digest::Of(envelope_json);
-  for (const auto& layer : current.layers) {
-    if (layer.digest == outcome.envelope_digest) {
-      outcome.attestation_manifest = current.stored->digest;
-      outcome.attestations = current.layers.size();
-      return outcome;
+  // Writers on this host take turns at the tag; one elsewhere may still replace the manifest
+  // with one built from an older read, so it is read back and the append made again if needed.
+  PROMOTE_ASSIGN_OR_RETURN(registry::TagLock lock, registry::TagLock::Acquire(client.host(), repo, {tag}, cancel));
+  for (int attempt = 0;; ++attempt) {
+    PROMOTE_ASSIGN_OR_RETURN(AttachmentManifest current, ReadAttachmentManifest(client, repo, tag, scopes, cancel));
+    for (const auto& layer : current.layers) {
+      if (layer.digest == outcome.envelope_digest) {
+        outcome.attestation_manifest = current.stored->digest;
+        outcome.attestations = current.layers.size();
+        return outcome;
+      }
     }
+    if (attempt == kMaxAppendAttempts) {
+      return Status(Code::kUnavailable, outcome.attestation_reference + ": other writers replaced it " +
+                                            std::to_string(kMaxAppendAttempts) +
+                                            " times while the " + what + " was appended; try again");
+    }
+    NewAttachmentLayer layer;
+    layer.media_type = std::string(kDsseEnvelopeMediaType);
+    layer.blob = std::string(envelope_json);
+    layer.annotations[std::string(kPredicateTypeAnnotation)] = statement->predicate_type;
+    layer.annotations[std::string(kSignatureAnnotation)] = "";
+    PROMOTE_RETURN_IF_ERROR(AppendAttachmentLayer(client, repo, current, layer, scopes, cancel).status());
+    outcome.added = true;
   }
-  NewAttachmentLayer layer;
-  layer.media_type = std::string(kDsseEnvelopeMediaType);
-  layer.blob = std::string(envelope_json);
-  layer.annotations[std::string(kPredicateTypeAnnotation)] = statement->predicate_type;
-  layer.annotations[std::string(kSignatureAnnotation)] = "";
-  PROMOTE_ASSIGN_OR_RETURN(outcome.attestation_manifest,
-                           AppendAttachmentLayer(client, repo, current, layer, scopes, cancel));
-  outcome.added = true;
-  outcome.attestations = current.layers.size() + 1;
-  return outcome;
 }
 
 Result<AttachOutcome> AttachAttestation(registry::RegistryClient& client, const std::string& repo,

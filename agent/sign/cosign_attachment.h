@@ -24,6 +24,10 @@ inline constexpr std::string_view kAttestationTagSuffix = "att";
 inline constexpr std::string_view kSbomTagSuffix = "sbom";
 // cosign refuses to handle attachment manifests with more layers than this.
 inline constexpr size_t kMaxAttachmentLayers = 1000;
+// An append is a read-modify-write of one tag with no conditional PUT: callers read the tag back
+// after appending and append again (at most this many times in all) when another writer replaced
+// the manifest with one built from an older read, which dropped their layer.
+inline constexpr int kMaxAppendAttempts = 4;
 
 // "sha256-<hex>.<suffix>", e.g. AttachmentTag(d, kSignatureTagSuffix).
 std::string AttachmentTag(const oci::Digest& subject, std::string_view suffix);

@@ -1,5 +1,9 @@
 #include "sign/image_signer.h"
 
+#include <optional>
+
+#include "registry/tag_lock.h"
+
 #include "sign/cosign_attachment.h"
 #include "sign/ecdsa.h"
 #include "sign/simple_signing.h"
@@ -39,27 +43,35 @@ Result<SignOutcome> SignImage(registry::RegistryClient& client, const std::strin
   const oci::Digest payload_digest = oci::Digest::Of(payload);
   const std::string tag = AttachmentTag(manifest.digest, kSignatureTagSuffix);
 
-  PROMOTE_ASSIGN_OR_RETURN(AttachmentManifest current,
-                           ReadAttachmentManifest(client, repo, tag, scopes, cancel));
   SignOutcome outcome;
   outcome.signature_reference = client.host() + "/" + repo + ":" + tag;
   outcome.payload_digest = payload_digest;
-  if (AlreadySigned(current, payload_digest, payload, key.public_key())) {
-    outcome.signature_manifest = current.stored->digest;
-    outcome.signatures = current.layers.size();
-    return outcome;
+  // Writers on this host take turns at the tag; one elsewhere may still replace the manifest
+  // with one built from an older read, so it is read back and the append made again if needed.
+  PROMOTE_ASSIGN_OR_RETURN(registry::TagLock lock, registry::TagLock::Acquire(client.host(), repo, {tag}, cancel));
+  std::optional<NewAttachmentLayer> layer;
+  for (int attempt = 0;; ++attempt) {
+    PROMOTE_ASSIGN_OR_RETURN(AttachmentManifest current, ReadAttachmentManifest(client, repo, tag, scopes, cancel));
+    if (AlreadySigned(current, payload_digest, payload, key.public_key())) {
+      outcome.signature_manifest = current.stored->digest;
+      outcome.signatures = current.layers.size();
+      return outcome;
+    }
+    if (attempt == kMaxAppendAttempts) {
+      return Status(Code::kUnavailable, outcome.signature_reference + ": other writers replaced it " +
+                                            std::to_string(kMaxAppendAttempts) + " times while the signature of " +
+                                            manifest.digest.str() + " was appended; try again");
+    }
+    if (!layer) {
+      PROMOTE_ASSIGN_OR_RETURN(std::string der, SignEcdsaSha256(key, payload));
+      layer.emplace();
+      layer->media_type = std::string(kSimpleSigningMediaType);
+      layer->blob = payload;
+      layer->annotations[std::string(kSignatureAnnotation)] = Base64Encode(der);
+    }
+    PROMOTE_RETURN_IF_ERROR(AppendAttachmentLayer(client, repo, current, *layer, scopes, cancel).status());
+    outcome.added = true;
   }
-
-  PROMOTE_ASSIGN_OR_RETURN(std::string der, SignEcdsaSha256(key, payload));
-  NewAttachmentLayer layer;
-  layer.media_type = std::string(kSimpleSigningMediaType);
-  layer.blob = std::move(payload);
-  layer.annotations[std::string(kSignatureAnnotation)] = Base64Encode(der);
-  PROMOTE_ASSIGN_OR_RETURN(outcome.signature_manifest,
-                           AppendAttachmentLayer(client, repo, current, layer, scopes, cancel));
-  outcome.added = true;
-  outcome.signatures = current.layers.size() + 1;
-  return outcome;
 }
 
 }  // namespace promote::sign

@@ -583,7 +583,18 @@ until grep -q '"listening"' "$work/agent.out" 2>/dev/null; do
 done
 third=5a5b5c5d5e5f5a5b5c5d5e5f5a5b5c5d5e5f5a5b
 third_digest=$(push_image "$dev" shop/payment-svc sha-5a5b5c5)
-agent_input=(INPUT_AGENT="unix://$work/agent.sock" INPUT_SIGNING_KEY= INPUT_SIGNING_PASSWORD=)
+# The application's promote.yaml for an agent names no credentials and no key: the agent refuses
+# a request that brings either (its own decide); the first check shows it says so.
+sed -e '/^signing:/,/^  password:/d' -e '/^    credentials:/,/^      password:/d' \
+  "$workspace/promote.yaml" >"$workspace/promote-agent.yaml"
+expect_not_contains "agent config: no key" "$(cat "$workspace/promote-agent.yaml")" "signing:"
+expect_not_contains "agent config: no credentials" "$(cat "$workspace/promote-agent.yaml")" "credentials:"
+run_action INPUT_AGENT="unix://$work/agent.sock" INPUT_SIGNING_KEY= INPUT_SIGNING_PASSWORD= INPUT_BRANCH=develop \
+  INPUT_SHA="$third"
+expect_eq "agent: promote.yaml with signing: refused" "$RUN_CODE" 2
+expect_contains "agent: says why" "$RUN_OUT" "allow_request_credentials"
+agent_input=(INPUT_AGENT="unix://$work/agent.sock" INPUT_SIGNING_KEY= INPUT_SIGNING_PASSWORD=
+  INPUT_CONFIG=promote-agent.yaml)
 run_action "${agent_input[@]}" INPUT_BRANCH=develop INPUT_SHA="$third"
 expect_eq "agent: dev exit" "$RUN_CODE" 0
 expect_contains "agent: announced" "$RUN_OUT" "agent: unix://$work/agent.sock"

@@ -1,15 +1,20 @@
 // promote run end to end: Git-flow rules, stage order, tags, dry runs, records, in both layouts.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <map>
 #include <thread>
 
+#include "promotion/promotion_record.h"
 #include "sign/cosign_key.h"
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_agent.h"
 #include "tests/support/test_registry.h"
 
 using namespace promote::testing;
@@ -68,6 +73,19 @@ std::string TagDigest(const TestRegistry& reg, const std::string& repo, const st
   auto head = c.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
   REQUIRE(head.ok());
   return head->has_value() ? (*head)->digest.str() : "";
+}
+
+// What `promote history --sha` says about one environment.
+nlohmann::json HistoryOf(const Pipeline& p, const std::string& sha, const std::string& env) {
+  auto h = RunPromote({"-o", "json", "history", "--config", p.config_path, "--sha", sha}, p.env);
+  INFO(h.err);
+  REQUIRE(h.exit_code == 0);
+  auto hj = h.Json();
+  for (const auto& e : hj["environments"]) {
+    if (e["env"] == env) return e;
+  }
+  FAIL("history has no environment " << env << ": " << h.out);
+  return {};
 }
 
 uint64_t Writes(const TestRegistry& reg) {
@@ -426,4 +444,132 @@ TEST_CASE("one registry, a robot account per environment: each environment signs
     CHECK(to_prod.out.find(pw) == std::string::npos);
     CHECK(to_prod.err.find(pw) == std::string::npos);
   }
+}
+
+// Issue 20, hole 4: a record exists only for a promotion whose tags are in place.
+TEST_CASE("a promotion refused at its tag step leaves no record: the next stage refuses it, a re-run completes it") {
+  TestRegistry dev, stage, prod;
+  FaultProxy stage_proxy(stage.base_url());
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage_proxy.host() + "/app", prod.host() + "/app");
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 61});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+
+  // The registry refuses the version tag (as a registry with a tag policy would).
+  stage_proxy.SetRules(nlohmann::json::array(
+      {{{"method", "PUT"}, {"path", "/manifests/v1\\.2\\.0$"}, {"fault", "status"}, {"status", 400}}}));
+  auto failed = p.Run({"--branch", "release/v1.2.0", "--sha", kSha});
+  INFO(failed.out << failed.err);
+  CHECK(failed.exit_code == 4);
+  CHECK(failed.Json()["status"] == "failed");
+  CHECK(failed.Json()["record"].is_null());
+  CHECK(TagDigest(stage, "app", "v1.2.0").empty());
+
+  auto refused = p.Run({"--branch", "main", "--sha", kSha});
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.Json()["error"]["message"].get<std::string>().find("no valid promotion record for 'stage'") !=
+        std::string::npos);
+  CHECK(HistoryOf(p, kSha, "stage")["promoted"] == false);
+
+  stage_proxy.SetRules(nlohmann::json::array());
+  auto rerun = p.Run({"--branch", "release/v1.2.0", "--sha", kSha});
+  INFO(rerun.out << rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  CHECK(rerun.Json()["record"]["reference"].get<std::string>().find(".att") != std::string::npos);
+  CHECK(TagDigest(stage, "app", "v1.2.0") == img.digest);
+  CHECK(HistoryOf(p, kSha, "stage")["promoted"] == true);
+  auto to_prod = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(to_prod.out << to_prod.err);
+  CHECK(to_prod.exit_code == 0);
+}
+
+TEST_CASE("a promotion killed (SIGKILL) while tagging never satisfies the next stage; its re-run does") {
+  TestRegistry dev, stage, prod;
+  FaultProxy stage_proxy(stage.base_url());
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage_proxy.host() + "/app", prod.host() + "/app");
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 62});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+
+  // The last tag's PUT hangs: the image, its immutable tags and everything before are written.
+  stage_proxy.SetRules(
+      nlohmann::json::array({{{"method", "PUT"}, {"path", "/manifests/stage$"}, {"fault", "stall"}}}));
+  {
+    TempDir dir;
+    for (const auto& [k, v] : p.env) ::setenv(k.c_str(), v.c_str(), 1);
+    ChildProcess cli({PromoteBinary(), "-o", "json", "run", "--config", p.config_path, "--branch",
+                      "release/v1.2.0", "--sha", kSha},
+                     dir.path() + "/cli.log");
+    for (const auto& [k, v] : p.env) ::unsetenv(k.c_str());
+    REQUIRE_MESSAGE(stage_proxy.WaitForHits(1, std::chrono::seconds(60)), ReadFile(dir.path() + "/cli.log"));
+    CHECK(TagDigest(stage, "app", "v1.2.0") == img.digest);  // killed after the immutable tags
+    cli.Kill();
+    CHECK(cli.DescribeExit() == "killed by signal 9");
+  }
+  stage_proxy.SetRules(nlohmann::json::array());
+
+  auto refused = p.Run({"--branch", "main", "--sha", kSha});
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.Json()["error"]["message"].get<std::string>().find("stage-order") != std::string::npos);
+  CHECK(HistoryOf(p, kSha, "stage")["promoted"] == false);
+
+  auto rerun = p.Run({"--branch", "release/v1.2.0", "--sha", kSha});
+  INFO(rerun.out << rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  CHECK(rerun.Json()["status"] == "promoted");  // the record was written now
+  CHECK(rerun.Json()["tags"]["unchanged"] == nlohmann::json::array({"sha-2b2e927", "v1.2.0"}));
+  auto to_prod = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(to_prod.out << to_prod.err);
+  CHECK(to_prod.exit_code == 0);
+}
+
+TEST_CASE("a record written before its tags (older versions) counts only once its tags are in place") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 63});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+
+  // What an older promote left when its tags then failed after the first: the image, its commit
+  // tag, and a valid, signed record for stage listing the version tag it never got.
+  REQUIRE(RunPromote({"-o", "json", "copy", dev.host() + "/app@" + img.digest, stage.host() + "/app:sha-2b2e927"})
+              .exit_code == 0);
+  auto key = promote::sign::ReadCosignPrivateKeyFile(p.key_path, promote::Secret(p.password));
+  REQUIRE(key.ok());
+  auto digest = promote::oci::Digest::Parse(img.digest);
+  REQUIRE(digest.ok());
+  promote::promotion::PromotionRecord record;
+  record.from_env = "dev";
+  record.from_reference = dev.host() + "/app@" + img.digest;
+  record.to_env = "stage";
+  record.to_reference = stage.host() + "/app@" + img.digest;
+  record.digest = img.digest;
+  record.git_sha = kSha;
+  record.branch = "release/v1.2.0";
+  record.tags = {"sha-2b2e927", "v1.2.0", "stage"};
+  record.time = promote::promotion::NowRfc3339();
+  {
+    TestRegistryClient c(stage);
+    promote::oci::Descriptor subject{img.media_type, *digest, static_cast<int64_t>(img.bytes.size()), {}, {}};
+    auto written = promote::promotion::WriteRecord(c.get(), "app", subject, record, *key,
+                                                   {promote::registry::RepositoryScope("app", "pull,push")});
+    REQUIRE(written.ok());
+  }
+
+  auto refused = p.Run({"--branch", "main", "--sha", kSha});
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.Json()["error"]["message"].get<std::string>().find("did not complete") != std::string::npos);
+  auto stage_history = HistoryOf(p, kSha, "stage");
+  CHECK(stage_history["digest"] == img.digest);
+  CHECK(stage_history["promoted"] == false);
+  REQUIRE(stage_history["records"].size() == 1);
+  CHECK(stage_history["records"][0]["problem"].get<std::string>().find("did not complete") != std::string::npos);
+
+  // Re-running the release puts the tags in place; the record it finds then counts.
+  auto rerun = p.Run({"--branch", "release/v1.2.0", "--sha", kSha});
+  INFO(rerun.out << rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  auto to_prod = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(to_prod.out << to_prod.err);
+  CHECK(to_prod.exit_code == 0);
 }

@@ -15,7 +15,8 @@ the RULES_JSON file on every request, so a test can change them while the proxy 
 matches when `method` (optional) equals the request method and `path` (a regular expression,
 optional) is found in the request target; `times` (optional) bounds how often it fires and
 `probability` (optional, 0..1) makes it fire on that share of matching requests. Faults:
-  status    answer `status` (with Retry-After when `retry_after` is set) without forwarding
+  status    answer `status` (with Retry-After when `retry_after` is set) without forwarding; the
+            body is a registry error with code `error` (default UNAVAILABLE), none for HEAD
   reset     close the connection without answering (after reading the request)
   stall     hold the request until the client goes away (nothing is forwarded)
   truncate  forward, then send only the first half of the response body and close
@@ -146,7 +147,10 @@ class Handler(socketserver.StreamRequestHandler):
                     extra = ""
                     if rule.get("retry_after") is not None:
                         extra = "Retry-After: %s\r\n" % rule["retry_after"]
-                    payload = b'{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}'
+                    payload = json.dumps({"errors": [{"code": rule.get("error", "UNAVAILABLE"),
+                                                      "message": "injected fault"}]}).encode()
+                    if method == "HEAD":
+                        payload = b""
                     self.wfile.write(("HTTP/1.1 %d Injected\r\nContent-Type: application/json\r\n%s"
                                       "Content-Length: %d\r\n\r\n" % (rule.get("status", 503), extra,
                                                                       len(payload))).encode() + payload)

@@ -116,4 +116,27 @@ bool FaultProxy::WaitForHits(size_t count, std::chrono::seconds timeout) const {
   return WaitUntil([&] { return Hits().size() >= count; }, timeout);
 }
 
+RequestRecorder::RequestRecorder() : dir_(std::make_unique<TempDir>()) {
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"python3", std::string(PROMOTE_TEST_SUPPORT_DIR) + "/request_recorder.py"},
+      dir_->path() + "/recorder.log");
+  port_ = WaitForJsonLine(dir_->path() + "/recorder.log", "port", process_.get(), std::chrono::seconds(15))["port"];
+}
+
+RequestRecorder::~RequestRecorder() = default;
+
+std::string RequestRecorder::log() const { return Slurp(dir_->path() + "/recorder.log"); }
+
+std::vector<nlohmann::json> RequestRecorder::Requests() const {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(log());
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '{') continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.contains("request")) out.push_back(std::move(j["request"]));
+  }
+  return out;
+}
+
 }  // namespace promote::testing

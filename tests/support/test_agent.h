@@ -67,4 +67,25 @@ class FaultProxy {
   int port_ = 0;
 };
 
+// tests/support/request_recorder.py: a registry-shaped server that answers every request 401
+// (Basic challenge) and records each one whole, to search for secrets that must not reach it.
+class RequestRecorder {
+ public:
+  RequestRecorder();
+  ~RequestRecorder();
+  RequestRecorder(const RequestRecorder&) = delete;
+  RequestRecorder& operator=(const RequestRecorder&) = delete;
+
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Every request received so far: {"method","path","headers":{..},"body"}.
+  std::vector<nlohmann::json> Requests() const;
+  // Everything it printed, for searching.
+  std::string log() const;
+
+ private:
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<ChildProcess> process_;
+  int port_ = 0;
+};
+
 }  // namespace promote::testing

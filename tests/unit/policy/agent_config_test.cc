@@ -19,7 +19,8 @@ plain_http: [registry.internal:5000]
 signing: {key: file:/etc/promote/cosign.key, password: env:COSIGN_PASSWORD}
 scanners:
   trivy: {kind: trivy}
-limits: {operations: 4, queue: 10, jobs: 8, registry_requests: 12}
+limits: {operations: 4, queue: 10, jobs: 8, registry_requests: 12, handshake_timeout_seconds: 5,
+         idle_connection_seconds: 30, keepalive_seconds: 15, streams_per_connection: 8}
 allow_request_credentials: true
 log: {format: json, level: warn}
 shutdown_grace_seconds: 5
@@ -42,6 +43,10 @@ shutdown_grace_seconds: 5
   CHECK(c->scanners.count("trivy") == 1);
   CHECK(c->limits.operations == 4);
   CHECK(c->limits.queue == 10);
+  CHECK(c->limits.handshake_timeout_seconds == 5);
+  CHECK(c->limits.idle_connection_seconds == 30);
+  CHECK(c->limits.keepalive_seconds == 15);
+  CHECK(c->limits.streams_per_connection == 8);
   CHECK(c->allow_request_credentials);
   CHECK(c->log_json);
   CHECK(c->shutdown_grace_seconds == 5);
@@ -55,6 +60,11 @@ TEST_CASE("defaults: no request secrets, text logs, 0660") {
   CHECK_FALSE(c->allow_request_credentials);
   CHECK_FALSE(c->log_json);
   CHECK(c->limits.operations == 16);
+  // Connections are bounded even when agent.yaml says nothing about them.
+  CHECK(c->limits.handshake_timeout_seconds == 10);
+  CHECK(c->limits.idle_connection_seconds == 120);
+  CHECK(c->limits.keepalive_seconds == 60);
+  CHECK(c->limits.streams_per_connection == 100);
 }
 
 TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secret") {
@@ -110,12 +120,59 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
        ""},
       {"literal signing key", "listen: [unix:///a.sock]\nsigning: {key: /etc/cosign.key}\n", "never a literal"},
       {"zero operations", "listen: [unix:///a.sock]\nlimits: {operations: 0}\n", "between 1 and 4096"},
+      {"zero handshake timeout", "listen: [unix:///a.sock]\nlimits: {handshake_timeout_seconds: 0}\n",
+       "limits.handshake_timeout_seconds must be between 1 and 300"},
+      {"endless handshake", "listen: [unix:///a.sock]\nlimits: {handshake_timeout_seconds: 3600}\n",
+       "between 1 and 300"},
+      {"negative idle", "listen: [unix:///a.sock]\nlimits: {idle_connection_seconds: -5}\n",
+       "limits.idle_connection_seconds must be a whole number"},
+      {"idle in words", "listen: [unix:///a.sock]\nlimits: {idle_connection_seconds: 2m}\n",
+       "agent.yaml:2: limits.idle_connection_seconds must be a whole number, not '2m'"},
+      {"idle as a list", "listen: [unix:///a.sock]\nlimits: {idle_connection_seconds: [1]}\n",
+       "limits.idle_connection_seconds must be a number"},
+      {"keepalive too eager", "listen: [unix:///a.sock]\nlimits: {keepalive_seconds: 1}\n",
+       "limits.keepalive_seconds must be between 10 and 86400"},
+      {"no streams", "listen: [unix:///a.sock]\nlimits: {streams_per_connection: 0}\n",
+       "limits.streams_per_connection must be between 1 and 10000"},
       {"unknown limit", "listen: [unix:///a.sock]\nlimits: {threads: 3}\n", "unknown key 'threads'"},
       {"bad log format", "listen: [unix:///a.sock]\nlog: {format: xml}\n", "json or text"},
       {"bad log level", "listen: [unix:///a.sock]\nlog: {level: loud}\n", "log.level"},
       {"bad bool", "listen: [unix:///a.sock]\nallow_request_credentials: maybe\n", "true or false"},
       {"bad scanner", "listen: [unix:///a.sock]\nscanners:\n  t: {kind: clair}\n", "kind must be trivy, grype"},
       {"public tls with tokens is fine", "listen: [tcp://0.0.0.0:7443]\n" + tls + "auth: {token_file: /t}\n", ""},
+      {"policy not a list", "listen: [unix:///a.sock]\npolicy: {applications: [a]}\n", "agent.yaml:2: policy must be a list"},
+      {"policy without environments", "listen: [unix:///a.sock]\npolicy:\n  - applications: [a]\n",
+       "agent.yaml:3: a policy entry needs environments"},
+      {"policy unknown key", "listen: [unix:///a.sock]\npolicy:\n  - environments: []\n    owner: me\n",
+       "agent.yaml:4: unknown key 'owner'"},
+      {"policy environment without branches",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [r/p]}\n",
+       "agent.yaml:4: policy environment needs name, repositories and branches"},
+      {"policy repository without a host",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [p], branches: [main]}\n",
+       "must be host/repository"},
+      {"policy after an unknown environment",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
+       "      - {name: prod, repositories: [r/p], branches: [main], after: stage}\n",
+       "agent.yaml:4: policy environment 'prod' comes after 'stage'"},
+      {"policy scan with a scanner agent.yaml lacks",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
+       "      - {name: prod, repositories: [r/p], branches: [main], scan: {scanners: [trivy]}}\n",
+       "'trivy' is not in agent.yaml scanners"},
+      {"policy scan with a bad severity",
+       "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
+       "      - {name: prod, repositories: [r/p], branches: [main], scan: {scanners: [trivy], fail-on: SEVERE}}\n",
+       "agent.yaml:5: "},
+      {"policy environment listed twice",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [r/p], branches: [main]}\n"
+       "      - {name: prod, repositories: [r/q], branches: [main]}\n",
+       "agent.yaml:5: policy environment 'prod' is listed twice"},
+      {"policy is fine",
+       "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - applications: [\"shop-*\"]\n"
+       "    environments:\n      - {name: stage, repositories: [\"r:5000/shop/*\"], branches: [\"release/*\"]}\n"
+       "      - {name: prod, repositories: [\"r:5000/prod/*\"], branches: [main], after: stage, sign: true,\n"
+       "         scan: {scanners: [trivy], fail-on: HIGH, allow: [CVE-2023-1]}, signature: {keys: [/k.pub]}}\n",
+       ""},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);

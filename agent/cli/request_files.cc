@@ -1,0 +1,74 @@
+#include "cli/request_files.h"
+
+#include "cli/signing_key.h"
+#include "policy/attached_files.h"
+#include "policy/secret_ref.h"
+#include "util/read_file.h"
+
+namespace promote::cli {
+namespace {
+
+Status Attach(const std::vector<policy::FileReference>& named, google::protobuf::RepeatedPtrField<v1::File>* files) {
+  for (const auto& ref : named) {
+    std::string path = ref.name;
+    if (ref.is_reference) {
+      PROMOTE_ASSIGN_OR_RETURN(path, policy::ResolvePath(policy::SecretRef{ref.name}, ref.what));
+    }
+    auto content = ReadSmallFile(path, ref.what, policy::AttachedFiles::kMaxFileBytes);
+    if (!content.ok()) return InvalidArgument(content.status().message());
+    v1::File* f = files->Add();
+    f->set_name(ref.name);
+    f->set_content(std::move(*content));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status AttachConfigFiles(const v1::File& config, google::protobuf::RepeatedPtrField<v1::File>* files) {
+  auto parsed = policy::ParsePromoteConfig(config.content(), config.name());
+  if (!parsed.ok()) return OkStatus();
+  return Attach(policy::FilesNamedBy(*parsed), files);
+}
+
+Status AttachPolicyFiles(const v1::File& policy, google::protobuf::RepeatedPtrField<v1::File>* files) {
+  auto parsed = policy::ParseScanPolicy(policy.content(), policy.name());
+  if (!parsed.ok()) return OkStatus();
+  return Attach(policy::FilesNamedBy(*parsed), files);
+}
+
+void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* access, v1::SigningKey* signing) {
+  auto parsed = policy::ParsePromoteConfig(config.content(), config.name());
+  if (!parsed.ok()) return;
+  for (const auto& env : parsed->environments) {
+    if (env.credentials.empty()) continue;
+    const std::string what = "environment '" + env.name + "' credentials";
+    auto username = policy::ResolveUsername(env.credentials.username, what);
+    auto password = policy::ResolveSecret(env.credentials.password, what);
+    if (!username.ok() || !password.ok()) continue;
+    v1::Credential* c = access->add_credentials();
+    c->set_registry(env.registry + "/" + env.repository);
+    c->set_username(*username);
+    c->set_password(std::string(password->reveal()));
+  }
+  if (signing == nullptr || parsed->signing.empty()) return;
+  auto path = policy::ResolvePath(parsed->signing.key, "signing key");
+  if (!path.ok()) return;
+  auto pem = ReadSmallFile(*path, "signing key");
+  if (!pem.ok()) return;
+  std::optional<Secret> passphrase;
+  if (!parsed->signing.password.empty()) {
+    auto p = policy::ResolveSecret(parsed->signing.password, "signing password");
+    if (p.ok()) passphrase = std::move(*p);
+  } else if (auto p = FindKeyPassphrase(""); p.ok()) {
+    passphrase = std::move(*p);
+  }
+  signing->mutable_key()->set_name(*path);
+  signing->mutable_key()->set_content(std::move(*pem));
+  if (passphrase) {
+    signing->set_passphrase(std::string(passphrase->reveal()));
+    signing->set_has_passphrase(true);
+  }
+}
+
+}  // namespace promote::cli

@@ -1,0 +1,30 @@
+// What the client resolves for a request, where the pipeline runs: the files a promote.yaml or
+// scan policy names (ignore files, signature-gate keys) are read and attached, and — for an
+// agent only — promote.yaml's credential and signing-key references are resolved and sent as
+// values. The service never opens a path or reads a variable a request names (an agent would be
+// reading its own secrets), so this is the one place such references are followed for a request.
+#pragma once
+
+#include <google/protobuf/repeated_ptr_field.h>
+
+#include "promote/v1/promote.pb.h"
+#include "util/status.h"
+
+namespace promote::cli {
+
+namespace v1 = ::promote::v1;
+
+// Attaches every file the promote.yaml in `config` names. A config that does not parse attaches
+// nothing (the service reports the parse error); a named file that cannot be read is
+// kInvalidArgument naming promote.yaml's line.
+Status AttachConfigFiles(const v1::File& config, google::protobuf::RepeatedPtrField<v1::File>* files);
+// The same for a standalone scan policy (`promote scan --policy`).
+Status AttachPolicyFiles(const v1::File& policy, google::protobuf::RepeatedPtrField<v1::File>* files);
+
+// For a request to an agent: promote.yaml's `credentials:` resolved into `access` (each scoped to
+// its environment's repository) and its `signing:` key read into `signing`. References that do
+// not resolve here are left out; the agent then refuses the request, saying why. `signing` may be
+// null (history needs no private key).
+void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* access, v1::SigningKey* signing);
+
+}  // namespace promote::cli

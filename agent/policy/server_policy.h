@@ -1,0 +1,96 @@
+// The operator's policy in agent.yaml: per application (promote.yaml's `image:`, or a glob) and
+// environment, which branches may promote, where the environment may write, and the gates that
+// must run with their floors. A request's promote.yaml may tighten these (a stricter threshold,
+// another gate) but never loosen them; promotion/policy_check.h decides. Environments are found
+// by the repository a promotion writes to, not by the name a request gives them, so renaming an
+// environment in promote.yaml changes nothing.
+//
+//   policy:
+//     - applications: [payment-svc, "shop-*"]
+//       environments:
+//         - name: stage
+//           repositories: ["stage.registry:5000/shop/*"]
+//           branches: ["release/*", "hotfix/*"]
+//           after: dev                      # stage order on, with dev's record
+//           scan: {scanners: [trivy], fail-on: HIGH, unknown-as: HIGH, ignore-unfixed: false,
+//                  allow: [CVE-2023-28755]}
+//         - name: prod
+//           repositories: ["prod.registry:5000/shop/*"]
+//           branches: [main, "hotfix/*"]
+//           after: stage
+//           sign: true
+//           signature: {keys: [/etc/promote/release.pub]}
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "scan/finding.h"
+#include "scan/scanner_hook.h"
+#include "util/status.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace promote::policy {
+
+class Reader;
+
+struct ScanFloor {
+  std::vector<std::string> scanners;  // agent.yaml scanners that must run
+  scan::Severity fail_on = scan::Severity::kHigh;     // a request may only lower it
+  scan::Severity unknown_as = scan::Severity::kHigh;  // a request may only raise it
+  bool ignore_unfixed_allowed = false;
+  std::set<std::string> allow;  // ids a request's allow/trivyignore may accept; none otherwise
+};
+
+struct EnvironmentRule {
+  std::string name;
+  std::vector<std::string> repositories;  // "host/repository" globs it may write
+  std::vector<std::string> branches;      // branch patterns (promote.yaml syntax) allowed in
+  std::string after;                      // "" or the rule whose record stage order requires
+  bool sign = false;
+  std::optional<ScanFloor> scan;
+  std::vector<std::string> signature_keys;     // public key files (agent.yaml)
+  std::vector<std::string> signature_key_pems; // their contents, read when the agent starts
+  int line = 0;
+
+  // Whether this rule's repositories cover "host/repository".
+  bool Covers(const std::string& host_repository) const;
+};
+
+struct ApplicationRule {
+  std::vector<std::string> applications;  // image name globs
+  std::vector<EnvironmentRule> environments;
+  int line = 0;
+
+  bool Matches(const std::string& image) const;
+  const EnvironmentRule* ForRepository(const std::string& host_repository) const;
+  const EnvironmentRule* Named(const std::string& name) const;
+};
+
+struct ServerPolicy {
+  std::string origin;  // agent.yaml's path, for messages
+  std::vector<ApplicationRule> applications;
+
+  bool empty() const { return applications.empty(); }
+  // The first rule for `image`; nullptr when none.
+  const ApplicationRule* ForApplication(const std::string& image) const;
+  // A rule (of any application) that covers "host/repository"; nullptr when none.
+  const EnvironmentRule* Covering(const std::string& host_repository) const;
+  // "agent.yaml:12" for a rule.
+  std::string Where(int line) const { return origin + ":" + std::to_string(line); }
+};
+
+// Parses agent.yaml's `policy:` list. `scanners` are agent.yaml's, which the rules must name.
+Result<ServerPolicy> ParseServerPolicy(const Reader& r, const YAML::Node& node, const std::string& origin,
+                                       const std::map<std::string, scan::HookConfig>& scanners);
+
+// Glob as agent.yaml's policy uses it: `*` any characters (including '/'), `?` one.
+bool PolicyGlobMatches(const std::string& pattern, const std::string& text);
+
+}  // namespace promote::policy

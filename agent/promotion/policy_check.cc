@@ -1,0 +1,148 @@
+#include "promotion/policy_check.h"
+
+#include <algorithm>
+
+#include "policy/branch_rules.h"
+#include "scan/trivyignore.h"
+#include "sign/ec_key.h"
+
+namespace promote::promotion {
+namespace {
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  return s;
+}
+
+// Refusals name the rule: "agent.yaml:31: policy environment 'prod' (prod.registry/shop/*): …".
+class Refusal {
+ public:
+  Refusal(const policy::ServerPolicy& policy, const policy::EnvironmentRule& rule)
+      : prefix_(policy.Where(rule.line) + ": policy environment '" + rule.name + "' (" + Join(rule.repositories) +
+                "): ") {}
+  Status operator()(const std::string& why) const { return Status(Code::kGateRefused, prefix_ + why); }
+
+ private:
+  std::string prefix_;
+};
+
+bool SameKey(const std::string& pem_a, const std::string& pem_b) {
+  auto a = sign::PublicKey::FromPem(pem_a, "key");
+  auto b = sign::PublicKey::FromPem(pem_b, "key");
+  return a.ok() && b.ok() && a->SpkiDer() == b->SpkiDer();
+}
+
+Status CheckScan(const policy::ScanFloor& floor, const policy::Environment& env, const policy::AttachedFiles& files,
+                 const Refusal& refuse) {
+  if (!env.scan) return refuse("the scan gate must run, and promote.yaml has none for '" + env.name + "'");
+  const policy::ScanGateConfig& gate = *env.scan;
+  for (const auto& s : floor.scanners) {
+    if (std::find(gate.scanners.begin(), gate.scanners.end(), s) == gate.scanners.end()) {
+      return refuse("scanner '" + s + "' must run (promote.yaml runs " + Join(gate.scanners) + ")");
+    }
+  }
+  const auto severity = [](scan::Severity s) { return std::string(scan::SeverityName(s)); };
+  if (gate.policy.threshold > floor.fail_on) {
+    return refuse("fail-on " + severity(gate.policy.threshold) + " is looser than the policy's " +
+                  severity(floor.fail_on));
+  }
+  if (gate.policy.unknown_counts_as < floor.unknown_as) {
+    return refuse("unknown-as " + severity(gate.policy.unknown_counts_as) + " is looser than the policy's " +
+                  severity(floor.unknown_as));
+  }
+  if (gate.policy.ignore_unfixed && !floor.ignore_unfixed_allowed) {
+    return refuse("ignore-unfixed: true is not allowed by the policy");
+  }
+  if (gate.warn_on_scanner_error) return refuse("on-error: warn is not allowed: a scanner that fails refuses");
+  if (!gate.platforms.empty()) return refuse("platforms: the policy scans every platform of the image");
+  for (const auto& [sev, count] : gate.policy.max_count) {
+    if (sev >= floor.fail_on && count > 0) {
+      return refuse("max " + severity(sev) + ": " + std::to_string(count) + " tolerates findings the policy refuses");
+    }
+  }
+  std::vector<scan::AllowEntry> accepted = gate.policy.allowlist;
+  if (!gate.trivyignore.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(std::string content, files.Get(gate.trivyignore, "trivyignore of '" + env.name + "'"));
+    PROMOTE_ASSIGN_OR_RETURN(auto entries, scan::ParseTrivyIgnore(content, gate.trivyignore,
+                                                                  scan::TrivyIgnoreFormatFor(gate.trivyignore)));
+    accepted.insert(accepted.end(), entries.begin(), entries.end());
+  }
+  for (const auto& entry : accepted) {
+    if (floor.allow.count(entry.id) == 0) {
+      return refuse("accepting " + entry.id + " is not allowed by the policy (its allow list: " +
+                    (floor.allow.empty() ? std::string("none") : Join({floor.allow.begin(), floor.allow.end()})) +
+                    ")");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                                   const std::string& to, const std::string& branch,
+                                   const policy::AttachedFiles& files) {
+  if (policy.empty()) return OkStatus();
+  const policy::Environment* env = config.FindEnvironment(to);
+  if (env == nullptr) return OkStatus();  // the runner reports the unknown environment
+  // The repository written decides the rule, not the names a request chooses (image:, the
+  // environment's name): the first rule, in agent.yaml's order, that covers it.
+  const policy::ApplicationRule* app = nullptr;
+  const policy::EnvironmentRule* rule = nullptr;
+  for (const auto& a : policy.applications) {
+    if ((rule = a.ForRepository(env->Name())) != nullptr) {
+      app = &a;
+      break;
+    }
+  }
+  if (rule == nullptr) {
+    return Status(Code::kGateRefused, policy.origin + ": environment '" + env->name + "' writes " + env->Name() +
+                                          ", which no environment of the policy may write");
+  }
+  if (!app->Matches(config.image)) {
+    return Status(Code::kGateRefused, policy.Where(app->line) + ": " + env->Name() + " belongs to the policy for " +
+                                          Join(app->applications) + ", not to application '" + config.image + "'");
+  }
+  const Refusal refuse(policy, *rule);
+  if (std::none_of(rule->branches.begin(), rule->branches.end(),
+                   [&](const std::string& p) { return policy::BranchMatches(p, branch); })) {
+    return refuse("branch '" + branch + "' may not promote here (the policy allows " + Join(rule->branches) + ")");
+  }
+  if (!rule->after.empty()) {
+    const policy::EnvironmentRule* after = app->Named(rule->after);
+    const policy::Environment* previous = config.SourceOf(*env);
+    if (!env->stage_order) return refuse("stage-order: false is not allowed: it comes after '" + rule->after + "'");
+    if (previous == nullptr || after == nullptr || !after->Covers(previous->Name())) {
+      return refuse("its stage order must require the record of policy environment '" + rule->after + "' (" +
+                    (after != nullptr ? Join(after->repositories) : std::string()) + "); promote.yaml's previous "
+                    "environment is " + (previous != nullptr ? "'" + previous->name + "' at " + previous->Name() : "none"));
+    }
+  }
+  if (rule->sign && !env->sign) return refuse("images must be signed at the target (sign: true)");
+  if (!rule->signature_key_pems.empty()) {
+    if (!env->verify) return refuse("the signature gate must run, and promote.yaml has none for '" + env->name + "'");
+    if (env->verify->identity_policy == "ignore") return refuse("identity-policy: ignore is not allowed");
+    PROMOTE_ASSIGN_OR_RETURN(std::string pem,
+                             files.Get(env->verify->public_key, "signature gate key of '" + env->name + "'"));
+    bool known = std::any_of(rule->signature_key_pems.begin(), rule->signature_key_pems.end(),
+                             [&](const std::string& allowed) { return SameKey(allowed, pem); });
+    if (!known) {
+      return refuse("the signature gate's key " + env->verify->public_key + " is not one of the policy's (" +
+                    Join(rule->signature_keys) + ")");
+    }
+  }
+  if (rule->scan) PROMOTE_RETURN_IF_ERROR(CheckScan(*rule->scan, *env, files, refuse));
+  return OkStatus();
+}
+
+Status CheckDirectWriteAgainstPolicy(const policy::ServerPolicy& policy, const std::string& host_repository,
+                                     const std::string& operation) {
+  const policy::EnvironmentRule* rule = policy.Covering(host_repository);
+  if (rule == nullptr) return OkStatus();
+  return Status(Code::kGateRefused, policy.Where(rule->line) + ": policy environment '" + rule->name + "' covers " +
+                                        host_repository + ": only `promote run`, with the policy's gates, writes "
+                                        "there (" + operation + " does not)");
+}
+
+}  // namespace promote::promotion

@@ -1,0 +1,28 @@
+// Holding a request to the operator's policy (agent.yaml `policy:`, policy/server_policy.h). A
+// request's promote.yaml may tighten what the policy asks (a stricter threshold, another gate)
+// but never loosen it: each check that fails is kGateRefused naming the policy rule and its
+// agent.yaml line. Only the agent has a policy; in-process runs have none.
+#pragma once
+
+#include <string>
+
+#include "policy/attached_files.h"
+#include "policy/promote_config.h"
+#include "policy/server_policy.h"
+#include "util/status.h"
+
+namespace promote::promotion {
+
+// Whether promoting `config`'s image on `branch` into its environment `to` (the one the request
+// targets: --to, or the one its branch rules give) is within `policy`. `files` are the files the
+// request carries (its ignore files and signature keys are checked too).
+Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                                   const std::string& to, const std::string& branch,
+                                   const policy::AttachedFiles& files);
+
+// For operations other than `run` that write to "host/repository" (copy, sign): a repository the
+// policy covers is written only by promotions, whose gates the policy decides.
+Status CheckDirectWriteAgainstPolicy(const policy::ServerPolicy& policy, const std::string& host_repository,
+                                     const std::string& operation);
+
+}  // namespace promote::promotion

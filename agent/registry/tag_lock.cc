@@ -1,0 +1,211 @@
+#include "registry/tag_lock.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+#include "util/sha256.h"
+
+namespace promote::registry {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The keys held by this process. Process-wide on purpose: the resource it guards (a tag at a
+// registry) is global, and two tables in one process would let two of its callers both write
+// a tag. Everything else about a lock is owned by the TagLock that holds it.
+struct ProcessTable {
+  std::mutex mu;
+  std::condition_variable released;
+  std::set<std::string> held;
+};
+
+ProcessTable& Table() {
+  static ProcessTable table;
+  return table;
+}
+
+std::string Describe(const std::vector<std::string>& keys) {
+  return keys.size() == 1 ? "tag " + keys.front()
+                          : std::to_string(keys.size()) + " tags (" + keys.front() + ", ...)";
+}
+
+// Whether `path` is a directory of ours that nobody else may enter.
+bool IsPrivateDirectory(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return false;
+  return S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 077) == 0;
+}
+
+std::optional<std::string> PrivateDirectory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return std::nullopt;
+  if (!IsPrivateDirectory(path)) return std::nullopt;
+  return path;
+}
+
+void WarnOnce(const std::string& message) {
+  static std::atomic<bool> warned{false};
+  if (!warned.exchange(true)) spdlog::warn("{}", message);
+}
+
+}  // namespace
+
+std::optional<std::string> TagLock::Directory() {
+  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && runtime[0] == '/') {
+    if (IsPrivateDirectory(runtime)) {
+      if (auto dir = PrivateDirectory(std::string(runtime) + "/promote")) return dir;
+    }
+  }
+  return PrivateDirectory("/tmp/promote-locks-" + std::to_string(::geteuid()));
+}
+
+Result<TagLock> TagLock::Acquire(const std::string& host, const std::string& repository,
+                                 const std::vector<std::string>& tags, const CancelToken* cancel,
+                                 std::chrono::milliseconds wait_limit) {
+  TagLock lock;
+  if (tags.empty()) return lock;
+  std::vector<std::string> keys;
+  for (const auto& tag : tags) keys.push_back(host + "/" + repository + ":" + tag);
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  const auto deadline = Clock::now() + wait_limit;
+  auto waited_too_long = [&] {
+    return Status(Code::kUnavailable, "another writer on this host has held " + Describe(keys) +
+                                          " for over " + std::to_string(wait_limit.count() / 1000) +
+                                          " s; try again later");
+  };
+
+  // 1. This process: all keys at once, so two callers never each hold part of what the other needs.
+  {
+    ProcessTable& table = Table();
+    std::unique_lock<std::mutex> guard(table.mu);
+    for (;;) {
+      bool free =
+          std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return table.held.count(k) != 0; });
+      if (free) break;
+      if (cancel != nullptr && cancel->cancelled())
+        return Status(Code::kCancelled, "cancelled waiting for " + Describe(keys));
+      if (Clock::now() >= deadline) return waited_too_long();
+      // Woken by a release; the timeout only bounds how late a cancellation is noticed.
+      table.released.wait_for(guard, std::chrono::milliseconds(50));
+    }
+    table.held.insert(keys.begin(), keys.end());
+    lock.keys_ = keys;
+  }
+
+  // 2. Other processes: one file per key, in sorted order (every process takes them in the same
+  // order, so none waits for a file while holding one another needs first).
+  std::optional<std::string> dir = Directory();
+  if (!dir) {
+    WarnOnce("no private lock directory ($XDG_RUNTIME_DIR/promote or /tmp/promote-locks-" +
+             std::to_string(::geteuid()) +
+             "): promote processes on this host do not take turns at writing a tag; each still rechecks "
+             "after writing");
+    return lock;
+  }
+  for (const auto& key : keys) {
+    Sha256 h;
+    h.Update(key);
+    const std::string path = *dir + "/" + h.FinishHex() + ".lock";
+    auto backoff = std::chrono::milliseconds(1);
+    for (;;) {
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd < 0) {
+        WarnOnce("cannot open lock file " + path + ": " + std::strerror(errno) +
+                 "; promote processes on this host do not take turns at writing a tag");
+        lock.ReleaseFiles();  // the process layer stays
+        return lock;
+      }
+      // Non-blocking and polled: a blocked flock(2) could not notice a cancellation.
+      while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+          WarnOnce("cannot lock " + path + ": " + std::strerror(errno) +
+                   "; promote processes on this host do not take turns at writing a tag");
+          ::close(fd);
+          lock.ReleaseFiles();
+          return lock;
+        }
+        if ((cancel != nullptr && cancel->cancelled()) || Clock::now() >= deadline) {
+          ::close(fd);
+          bool cancelled = cancel != nullptr && cancel->cancelled();
+          lock.Release();
+          if (cancelled) return Status(Code::kCancelled, "cancelled waiting for " + Describe(keys));
+          return waited_too_long();
+        }
+        SleepUnlessCancelled(backoff, cancel);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(20));
+      }
+      // The holder before us removes the file when it is done: a lock on a file no longer at
+      // `path` guards nothing, so open the new one.
+      struct stat by_fd {
+      }, by_path{};
+      if (::fstat(fd, &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 && by_fd.st_ino == by_path.st_ino &&
+          by_fd.st_dev == by_path.st_dev) {
+        lock.files_.push_back({fd, path});
+        break;
+      }
+      ::close(fd);
+    }
+  }
+  lock.across_processes_ = true;
+  return lock;
+}
+
+TagLock::TagLock(TagLock&& other) noexcept
+    : keys_(std::move(other.keys_)),
+      files_(std::move(other.files_)),
+      across_processes_(other.across_processes_) {
+  other.keys_.clear();
+  other.files_.clear();
+}
+
+TagLock& TagLock::operator=(TagLock&& other) noexcept {
+  if (this != &other) {
+    Release();
+    keys_ = std::move(other.keys_);
+    files_ = std::move(other.files_);
+    across_processes_ = other.across_processes_;
+    other.keys_.clear();
+    other.files_.clear();
+  }
+  return *this;
+}
+
+TagLock::~TagLock() { Release(); }
+
+void TagLock::Release() {
+  ReleaseFiles();
+  if (!keys_.empty()) {
+    ProcessTable& table = Table();
+    {
+      std::lock_guard<std::mutex> guard(table.mu);
+      for (const auto& k : keys_) table.held.erase(k);
+    }
+    table.released.notify_all();
+    keys_.clear();
+  }
+}
+
+void TagLock::ReleaseFiles() {
+  // Newest first, newest first: remove while still holding, so the next holder (who checks the
+  // file is still at its path) never shares a lock with a writer that opened the file later.
+  for (auto it = files_.rbegin(); it != files_.rend(); ++it) {
+    ::unlink(it->path.c_str());
+    ::close(it->fd);
+  }
+  files_.clear();
+  across_processes_ = false;
+}
+
+}  // namespace promote::registry

@@ -1,0 +1,150 @@
+// agent.yaml's policy held against a request's promote.yaml: tightening is accepted, each way of
+// loosening is refused naming the rule's agent.yaml line.
+#include <doctest/doctest.h>
+
+#include "policy/agent_config.h"
+#include "promotion/policy_check.h"
+#include "sign/cosign_key.h"
+
+using namespace promote;
+
+namespace {
+
+const char* kAgentYaml = R"(listen: [unix:///a.sock]
+scanners: {trivy: {kind: trivy}, grype: {kind: grype}}
+policy:
+  - applications: ["shop-*"]
+    environments:
+      - name: dev
+        repositories: ["dev.reg/shop/*"]
+        branches: [develop]
+      - name: stage
+        repositories: ["stage.reg/shop/*"]
+        branches: ["release/*", "hotfix/*"]
+        after: dev
+        scan: {scanners: [trivy], fail-on: HIGH, unknown-as: HIGH, allow: [CVE-2023-1]}
+      - name: prod
+        repositories: ["prod.reg/shop/*"]
+        branches: [main]
+        after: stage
+        sign: true
+  - applications: [other]
+    environments:
+      - {name: sandbox, repositories: ["sandbox.reg/*"], branches: ["*"]}
+)";
+
+// A compliant promote.yaml; `stage` and `prod` replace those environments' extra lines.
+std::string Config(const std::string& stage = "    gates:\n      scan: {scanners: [trivy], fail-on: HIGH}\n",
+                   const std::string& prod = "    sign: true\n", const std::string& image = "shop-cart",
+                   const std::string& prod_repository = "prod.reg/shop/cart") {
+  auto slash = prod_repository.find('/');
+  return "version: 1\nimage: " + image +
+         "\nscanners: {trivy: {kind: trivy}, grype: {kind: grype}}\n"
+         "environments:\n  - {name: dev, registry: dev.reg, repository: shop/cart}\n"
+         "  - name: stage\n    registry: stage.reg\n    repository: shop/cart\n" + stage +
+         "  - name: prod\n    registry: " + prod_repository.substr(0, slash) + "\n    repository: " +
+         prod_repository.substr(slash + 1) + "\n" + prod;
+}
+
+}  // namespace
+
+TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
+  auto agent = policy::ParseAgentConfig(kAgentYaml, "agent.yaml");
+  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
+  const policy::ServerPolicy& p = agent->policy;
+  REQUIRE(p.applications.size() == 2);
+  CHECK(p.applications[0].environments[1].scan->allow.count("CVE-2023-1") == 1);
+
+  struct Case {
+    const char* name;
+    std::string config;
+    std::string to, branch;
+    std::string refused;  // "" = accepted; else a fragment of the refusal
+  };
+  const std::string scan = "    gates:\n      scan:\n        scanners: [trivy]\n";
+  const std::vector<Case> cases = {
+      {"compliant stage", Config(), "stage", "release/1.0", ""},
+      {"compliant prod", Config(), "prod", "main", ""},
+      {"tighter: fail-on MEDIUM, unknown-as CRITICAL, another scanner",
+       Config("    gates:\n      scan:\n        scanners: [trivy, grype]\n        fail-on: MEDIUM\n"
+              "        unknown-as: CRITICAL\n"),
+       "stage", "release/1.0", ""},
+      {"no scan gate", Config(""), "stage", "release/1.0", "agent.yaml:9: policy environment 'stage'"},
+      {"fail-on raised", Config(scan + "        fail-on: CRITICAL\n"), "stage", "release/1.0",
+       "fail-on CRITICAL is looser than the policy's HIGH"},
+      {"unknown-as lowered", Config(scan + "        unknown-as: LOW\n"), "stage", "release/1.0",
+       "unknown-as LOW is looser"},
+      {"ignore-unfixed", Config(scan + "        ignore-unfixed: true\n"), "stage", "release/1.0", "ignore-unfixed"},
+      {"on-error warn", Config(scan + "        on-error: warn\n"), "stage", "release/1.0", "on-error: warn"},
+      {"a platform subset", Config(scan + "        platforms: [linux/amd64]\n"), "stage", "release/1.0", "platforms"},
+      {"a budget above the floor", Config(scan + "        max: {HIGH: 3}\n"), "stage", "release/1.0",
+       "max HIGH: 3"},
+      {"a budget below the floor is fine", Config(scan + "        max: {MEDIUM: 3}\n"), "stage", "release/1.0", ""},
+      {"another scanner instead", Config("    gates:\n      scan: {scanners: [grype]}\n"), "stage", "release/1.0",
+       "scanner 'trivy' must run"},
+      {"an allowed acceptance", Config(scan + "        allow: [{id: CVE-2023-1, reason: ok}]\n"), "stage",
+       "release/1.0", ""},
+      {"an acceptance the policy does not allow", Config(scan + "        allow: [{id: CVE-2023-9, reason: x}]\n"),
+       "stage", "release/1.0", "accepting CVE-2023-9 is not allowed"},
+      {"stage order off", Config(scan + "    stage-order: false\n"), "stage", "release/1.0", "stage-order: false"},
+      {"a branch the policy does not allow", Config(), "prod", "feature/x", "branch 'feature/x' may not promote here"},
+      {"prod without sign", Config(scan, ""), "prod", "main", "must be signed"},
+      {"a repository outside every rule", Config(scan, "    sign: true\n", "shop-cart", "prod.reg/elsewhere/cart"),
+       "prod", "main", "which no environment of the policy may write"},
+      {"another application's name for the same repository", Config(scan, "    sign: true\n", "other"), "prod",
+       "main", "belongs to the policy for shop-*"},
+      {"prod renamed: the repository decides", Config(scan, "    sign: false\n"), "prod", "main", "must be signed"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto config = policy::ParsePromoteConfig(c.config, "promote.yaml");
+    REQUIRE_MESSAGE(config.ok(), config.status().message());
+    Status st = promotion::CheckPromotionAgainstPolicy(p, *config, c.to, c.branch, policy::AttachedFiles());
+    if (c.refused.empty()) {
+      CHECK_MESSAGE(st.ok(), st.message());
+    } else {
+      CHECK(st.code() == Code::kGateRefused);
+      CHECK_MESSAGE(st.message().find(c.refused) != std::string::npos, st.message());
+    }
+  }
+}
+
+TEST_CASE("agent.yaml policy: the signature gate must use one of the policy's keys; trivyignore entries count") {
+  auto key = sign::GenerateCosignKeyPair(Secret("pw"));
+  auto other = sign::GenerateCosignKeyPair(Secret("pw"));
+  REQUIRE(key.ok());
+  REQUIRE(other.ok());
+  auto agent = policy::ParseAgentConfig(
+      "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
+      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main], signature: {keys: [/k.pub]},\n"
+      "         scan: {scanners: [trivy], allow: [CVE-1]}}\n",
+      "agent.yaml");
+  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
+  agent->policy.applications[0].environments[0].signature_key_pems = {std::string(key->public_key_pem)};
+  auto config = policy::ParsePromoteConfig(
+      "version: 1\nimage: app\nscanners: {trivy: {kind: trivy}}\nenvironments:\n"
+      "  - name: prod\n    registry: prod.reg\n    repository: app\n    stage-order: false\n    gates:\n"
+      "      signature: {key: release.pub}\n      scan: {scanners: [trivy], trivyignore: .trivyignore}\n",
+      "promote.yaml");
+  REQUIRE_MESSAGE(config.ok(), config.status().message());
+
+  policy::AttachedFiles files;
+  files.Add("release.pub", std::string(key->public_key_pem));
+  files.Add(".trivyignore", "CVE-1 # fine\n");
+  Status ok = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", files);
+  CHECK_MESSAGE(ok.ok(), ok.message());
+
+  policy::AttachedFiles wrong_key;
+  wrong_key.Add("release.pub", std::string(other->public_key_pem));
+  wrong_key.Add(".trivyignore", "CVE-1 # fine\n");
+  Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", wrong_key);
+  CHECK(st.code() == Code::kGateRefused);
+  CHECK(st.message().find("is not one of the policy's (/k.pub)") != std::string::npos);
+
+  policy::AttachedFiles wider;
+  wider.Add("release.pub", std::string(key->public_key_pem));
+  wider.Add(".trivyignore", "CVE-1\nCVE-2 # not allowed\n");
+  st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", wider);
+  CHECK(st.code() == Code::kGateRefused);
+  CHECK(st.message().find("accepting CVE-2") != std::string::npos);
+}
