@@ -30,9 +30,14 @@ std::string Env(const char* name) {
 
 // A result that failed because --timeout cancelled it, reported as what it is: deadline_exceeded
 // (exit 4) naming the phase that was running, not "cancelled" (exit 5) or whatever error the
-// cancel surfaced as. A result that succeeded regardless stays as it is.
+// cancel surfaced as. A result that succeeded regardless stays as it is, and so does a definite
+// answer reached before the cancel could matter (a usage error or a gate's refusal, exit 2 or 3).
 void ReportTimeout(v1::Result* result, int timeout_s, const std::string& phase) {
-  if (result->exit_code() == 0) return;
+  const int exit_code = result->exit_code();
+  if (exit_code == 0 || exit_code == ExitCodeFor(Code::kInvalidArgument) ||
+      exit_code == ExitCodeFor(Code::kGateRefused)) {
+    return;
+  }
   const Status status(Code::kDeadlineExceeded,
                       "timed out after " + std::to_string(timeout_s) + " s in phase " + phase);
   nlohmann::json j = nlohmann::json::parse(result->json(), nullptr, false);
