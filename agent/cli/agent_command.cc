@@ -10,6 +10,7 @@
 #include "cli/dispatch.h"
 #include "copy/copy_report.h"
 #include "policy/agent_config.h"
+#include "policy/secret_ref.h"
 #include "server/agent_server.h"
 
 namespace promote::cli {
@@ -38,6 +39,8 @@ CommandRunner RegisterAgentCommand(CLI::App* app, const GlobalFlags* global) {
 
     auto config = policy::LoadAgentConfig(flags->config);
     if (!config.ok()) return PrintFailure(*global, "agent", config.status());
+    // Before anything can start a credential helper or a scanner.
+    policy::WithholdSecretsFromChildren(*config);
     auto server = server::AgentServer::Start(*config);
     if (!server.ok()) return PrintFailure(*global, "agent", server.status());
     // One line on stdout once serving, so a supervisor (or a test) knows where and when.

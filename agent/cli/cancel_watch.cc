@@ -53,6 +53,7 @@ void CancelWatch::Run() {
     if (stop_) break;
     bool timed_out = has_deadline_ && std::chrono::steady_clock::now() >= deadline_;
     if (g_signalled != 0 || timed_out) {
+      // Set before cancelling: whoever sees the cancel must see why.
       reason_ = g_signalled != 0 ? "interrupted" : "timed out";
       cancel_();
       return;

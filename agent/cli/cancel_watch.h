@@ -3,6 +3,7 @@
 // writes no tag. A second signal ends the process at once, as usual.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -19,7 +20,7 @@ class CancelWatch {
   CancelWatch(const CancelWatch&) = delete;
   CancelWatch& operator=(const CancelWatch&) = delete;
 
-  // Why cancel was called: "", "interrupted" or "timed out".
+  // Why cancel was called: "", "interrupted" or "timed out". Safe to read while it runs.
   const char* reason() const;
 
  private:
@@ -30,7 +31,7 @@ class CancelWatch {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  const char* reason_ = "";
+  std::atomic<const char*> reason_{""};
   std::thread thread_;
 };
 

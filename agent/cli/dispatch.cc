@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 
 #include "cli/cancel_watch.h"
 #include "copy/copy_report.h"
@@ -26,6 +27,51 @@ std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
 }
+
+// A result that failed because --timeout cancelled it, reported as what it is: deadline_exceeded
+// (exit 4) naming the phase that was running, not "cancelled" (exit 5) or whatever error the
+// cancel surfaced as. A result that succeeded regardless stays as it is, and so does a definite
+// answer reached before the cancel could matter (a usage error or a gate's refusal, exit 2 or 3).
+void ReportTimeout(v1::Result* result, int timeout_s, const std::string& phase) {
+  const int exit_code = result->exit_code();
+  if (exit_code == 0 || exit_code == ExitCodeFor(Code::kInvalidArgument) ||
+      exit_code == ExitCodeFor(Code::kGateRefused)) {
+    return;
+  }
+  const Status status(Code::kDeadlineExceeded,
+                      "timed out after " + std::to_string(timeout_s) + " s in phase " + phase);
+  nlohmann::json j = nlohmann::json::parse(result->json(), nullptr, false);
+  if (!j.is_object()) j = copy::ResultEnvelope(result->command(), status, nlohmann::json::object());
+  j["ok"] = false;
+  j["error"] = {{"code", CodeName(status.code())},
+                {"exit_code", ExitCodeFor(status.code())},
+                {"message", status.message()},
+                {"phase", phase}};
+  result->set_json(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  result->set_exit_code(ExitCodeFor(status.code()));
+  result->set_error_code(CodeName(status.code()));
+  result->set_message(status.message());
+  result->set_diagnostics("promote: " + status.message() + "\n");
+}
+
+// Remembers the phase an operation was in when --timeout or a signal cancelled it.
+class CancelRecord {
+ public:
+  void Note(const copy::CopyProgress& progress) {
+    std::lock_guard lock(mu_);
+    phase_ = progress.phase.load();
+  }
+  std::string phase() const {
+    std::lock_guard lock(mu_);
+    return phase_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string phase_ = "start";
+};
+
+bool TimedOut(const CancelWatch& watch) { return std::string(watch.reason()) == "timed out"; }
 
 }  // namespace
 
@@ -68,12 +114,20 @@ int Execute(const GlobalFlags& global, const std::string& command,
     service::PromoteService service(LocalSettings(registry));
     service::OperationContext ctx;
     service::Outcome outcome;
+    CancelRecord record;
+    bool timed_out = false;
     {
-      CancelWatch watch(global.timeout_s, [&] { ctx.cancel.Cancel(); });
+      CancelWatch watch(global.timeout_s, [&] {
+        record.Note(ctx.progress);
+        ctx.cancel.Cancel();
+      });
       ProgressPrinter printer(&ctx.progress, show_progress, interval);
       outcome = local(service, &ctx);
+      timed_out = TimedOut(watch);
     }
-    return PrintResult(global, outcome.ToProto());
+    v1::Result result = outcome.ToProto();
+    if (timed_out) ReportTimeout(&result, global.timeout_s, record.phase());
+    return PrintResult(global, result);
   }
   auto endpoint = AgentEndpointFromFlags(global);
   if (!endpoint.ok()) return PrintFailure(global, command, endpoint.status());
@@ -82,12 +136,22 @@ int Execute(const GlobalFlags& global, const std::string& command,
   copy::CopyProgress progress;
   client::CallControl control;
   Result<v1::Result> result = Status(Code::kInternal, "not called");
+  CancelRecord record;
+  bool timed_out = false;
   {
-    CancelWatch watch(global.timeout_s, [&] { control.Cancel(); });
+    CancelWatch watch(global.timeout_s, [&] {
+      record.Note(progress);
+      control.Cancel();
+    });
     ProgressPrinter printer(&progress, show_progress, interval);
     result = (*agent)->Call(command, remote, &progress, &control);
+    timed_out = TimedOut(watch);
   }
-  if (!result.ok()) return PrintFailure(global, command, result.status());
+  if (!result.ok()) {
+    if (!timed_out) return PrintFailure(global, command, result.status());
+    result = service::FailedOutcome(command, result.status()).ToProto();
+  }
+  if (timed_out) ReportTimeout(&*result, global.timeout_s, record.phase());
   return PrintResult(global, *result);
 }
 

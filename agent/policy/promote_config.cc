@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -11,11 +12,20 @@
 #include "oci/reference.h"
 #include "policy/branch_rules.h"
 #include "scan/report_format.h"
+#include "util/child_env.h"
 
 namespace promote::policy {
 namespace {
 
 constexpr size_t kMaxConfigBytes = 1024 * 1024;
+
+bool IsEnvironmentName(const std::string& name) {
+  if (name.empty() || name.size() > 256 || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -27,7 +37,7 @@ Status ParseScanners(const Reader& r, const YAML::Node& node,
     const YAML::Node& s = kv.second;
     std::string where = "scanner '" + name + "'";
     PROMOTE_RETURN_IF_ERROR(
-        r.Keys(s, where, {"kind", "executable", "args", "format", "timeout", "workdir", "env", "exit-codes"}));
+        r.Keys(s, where, {"kind", "executable", "args", "format", "timeout", "workdir", "env", "pass-env", "exit-codes"}));
     scan::HookConfig hook;
     std::string kind = "trivy";
     if (s["kind"]) {
@@ -69,6 +79,18 @@ Status ParseScanners(const Reader& r, const YAML::Node& node,
       for (const auto& e : s["env"]) {
         PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(e.second, where + " env value"));
         hook.env[e.first.as<std::string>()] = v;
+      }
+    }
+    if (s["pass-env"]) {
+      PROMOTE_ASSIGN_OR_RETURN(hook.pass_env, r.StringList(s["pass-env"], where + " pass-env"));
+      for (const std::string& name : hook.pass_env) {
+        if (!IsEnvironmentName(name)) {
+          return r.Error(s["pass-env"], where + " pass-env: '" + name + "' is not a variable name");
+        }
+        if (IsWithheldFromChildren(name)) {
+          return r.Error(s["pass-env"], where + " pass-env: " + name +
+                                            " holds one of promote's own secrets and is never passed to a scanner");
+        }
       }
     }
     if (s["exit-codes"]) {

@@ -8,6 +8,8 @@ namespace promote::policy {
 Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what) {
   if (ref.ref.rfind("env:", 0) == 0) {
     std::string name = ref.ref.substr(4);
+    // A secret of ours from now on, whatever the allow-lists say: no helper or scanner sees it.
+    WithholdFromChildren(name);
     const char* v = std::getenv(name.c_str());
     if (v == nullptr) return InvalidArgument(what + ": environment variable " + name + " is not set");
     return Secret(v);
@@ -22,6 +24,36 @@ Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what) {
     return Secret(std::move(line));
   }
   return InvalidArgument(what + ": '" + ref.ref.substr(0, 5) + "…' is not env:NAME or file:/path");
+}
+
+namespace {
+
+void AddEnvName(const std::string& ref, std::vector<std::string>* names) {
+  if (ref.rfind("env:", 0) == 0 && ref.size() > 4) names->push_back(ref.substr(4));
+}
+
+}  // namespace
+
+std::vector<std::string> SecretEnvNames(const PromoteConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& env : config.environments) {
+    AddEnvName(env.credentials.username, &names);
+    AddEnvName(env.credentials.password.ref, &names);
+  }
+  AddEnvName(config.signing.key.ref, &names);
+  AddEnvName(config.signing.password.ref, &names);
+  return names;
+}
+
+std::vector<std::string> SecretEnvNames(const AgentConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& r : config.registries) {
+    AddEnvName(r.username, &names);
+    AddEnvName(r.password.ref, &names);
+  }
+  AddEnvName(config.signing.key.ref, &names);
+  AddEnvName(config.signing.password.ref, &names);
+  return names;
 }
 
 Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what) {

@@ -1,12 +1,16 @@
 // Resolving the secret references promote.yaml and agent configs use: "env:NAME" (the value of
 // an environment variable) and "file:/path" (the first line of a file). Error messages name the
-// reference, never the value.
+// reference, never the value. A variable resolved as a secret is withheld from child processes.
 #pragma once
 
 #include <string>
 
+#include <vector>
+
+#include "policy/agent_config.h"
 #include "policy/promote_config.h"
 #include "registry/credentials.h"
+#include "util/child_env.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -14,6 +18,16 @@ namespace promote::policy {
 
 // The secret a reference points at. `what` names its use in errors ("signing password").
 Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what);
+
+// The variables the env:NAME references of a config point at (registry passwords and
+// usernames, the signing passphrase and key path). Promote withholds them from every child it
+// starts (util/child_env.h): WithholdSecretsFromChildren does that for a trusted config.
+std::vector<std::string> SecretEnvNames(const PromoteConfig& config);
+std::vector<std::string> SecretEnvNames(const AgentConfig& config);
+template <typename Config>
+void WithholdSecretsFromChildren(const Config& config) {
+  for (const std::string& name : SecretEnvNames(config)) WithholdFromChildren(name);
+}
 
 // For key references: env:NAME holds a file path; file:/path is the path itself.
 Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what);

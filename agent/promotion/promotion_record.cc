@@ -89,20 +89,21 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
 
 Result<std::string> WriteRecord(registry::RegistryClient& client, const std::string& repo,
                                 const oci::Descriptor& subject, const PromotionRecord& record,
-                                const sign::PrivateKey& key, const registry::Scopes& scopes) {
+                                const sign::PrivateKey& key, const registry::Scopes& scopes,
+                                const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(std::string statement,
                            sign::BuildInTotoStatement(kPromotionPredicateType, client.host() + "/" + repo,
                                                       subject.digest.str(), record.ToPredicate()));
   PROMOTE_ASSIGN_OR_RETURN(sign::DsseEnvelope envelope, sign::SignDsse("application/vnd.in-toto+json", statement, key));
   PROMOTE_ASSIGN_OR_RETURN(sign::AttachOutcome outcome,
-                           sign::AttachAttestation(client, repo, subject, envelope, kPromotionPredicateType, scopes));
+                           sign::AttachAttestation(client, repo, subject, envelope, kPromotionPredicateType, scopes, cancel));
   return outcome.attestation_reference;
 }
 
 Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
                                                const oci::Digest& digest, const sign::PublicKey& key,
-                                               const registry::Scopes& scopes) {
-  PROMOTE_ASSIGN_OR_RETURN(auto stored, sign::ListAttestations(client, repo, digest, scopes));
+                                               const registry::Scopes& scopes, const CancelToken* cancel) {
+  PROMOTE_ASSIGN_OR_RETURN(auto stored, sign::ListAttestations(client, repo, digest, scopes, cancel));
   std::vector<CheckedRecord> out;
   for (const auto& att : stored) {
     if (att.predicate_type != kPromotionPredicateType) continue;

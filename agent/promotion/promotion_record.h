@@ -15,6 +15,7 @@
 #include "promotion/ci_context.h"
 #include "registry/registry_client.h"
 #include "sign/ec_key.h"
+#include "util/cancel.h"
 #include "util/status.h"
 
 namespace promote::promotion {
@@ -51,16 +52,17 @@ struct CheckedRecord {
 std::string NowRfc3339();
 
 // Signs the record with `key` and appends it to the digest's .att manifest in `repo`.
-// Returns the attestation reference.
+// Returns the attestation reference. `cancel` (may be null) stops it between and during requests.
 Result<std::string> WriteRecord(registry::RegistryClient& client, const std::string& repo,
                                 const oci::Descriptor& subject, const PromotionRecord& record,
-                                const sign::PrivateKey& key, const registry::Scopes& scopes);
+                                const sign::PrivateKey& key, const registry::Scopes& scopes,
+                                const CancelToken* cancel = nullptr);
 
 // Every promotion record attached to `digest` in `repo`, each verified with `key` (signature and
 // subject). Unsigned, forged or malformed records are returned with valid=false and a problem.
 Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
                                                const oci::Digest& digest, const sign::PublicKey& key,
-                                               const registry::Scopes& scopes);
+                                               const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
 // Records are written once the promotion's tags are in place (a failed or killed promotion
 // leaves none). Versions before that wrote the record first, so a promotion that then failed at

@@ -276,7 +276,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
                  config.origin + "), or stage-order: false";
     } else {
       PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*prev_client, previous->repository, digest,
-                                                         *signing_.public_key, prev_scopes));
+                                                         *signing_.public_key, prev_scopes, cancel));
       // A record an older version wrote before a promotion that then failed at its tags does
       // not count: its tags must be in place.
       PROMOTE_RETURN_IF_ERROR(MarkIncompleteRecords(*prev_client, previous->repository, digest, previous->name,
@@ -364,7 +364,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       PROMOTE_ASSIGN_OR_RETURN(std::string ignore_file, AttachedFile(request, scan_gate.trivyignore, what));
       PROMOTE_RETURN_IF_ERROR(AddIgnoreFile(ignore_file, &scan_gate));
     }
-    ScanGateOutcome outcome = RunScanGate(scan_gate, config.scanners, s);
+    ScanGateOutcome outcome = RunScanGate(scan_gate, config.scanners, s, cancel);
+    if (outcome.cancelled) return Status(Code::kCancelled, "scan gate: " + outcome.gate.detail);
     refused = refused || outcome.gate.refused();
     scanner_failed = outcome.scanner_failed;
     scan_reports = std::move(outcome.reports);
@@ -428,7 +429,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   bool have_record = false;
   if (signing_.key) {
     PROMOTE_ASSIGN_OR_RETURN(auto existing,
-                             ReadRecords(*dst, env->repository, digest, *signing_.public_key, dst_scopes));
+                             ReadRecords(*dst, env->repository, digest, *signing_.public_key, dst_scopes, cancel));
     for (const auto& r : existing) {
       if (r.valid && r.record.kind == "promotion" && r.record.to_env == env->name && r.record.git_sha == sha &&
           r.record.from_env == source->name) {
@@ -469,6 +470,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   // 8. The record, once the tags are in place: a promotion that failed or was killed before
   // leaves no record, so history and the next stage's gate never count it. A re-run after a
   // failure between the tags and the record finds the tags unchanged and writes the record.
+  phase("record");
   if (signing_.key) {
     std::string record_reference = env->Name() + ":" + digest.TagForm() + ".att";
     if (!have_record) {
@@ -486,7 +488,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       for (const auto& g : result->gates) record.gates.push_back({{"name", g.name}, {"verdict", g.verdict}});
       record.time = NowRfc3339();
       PROMOTE_ASSIGN_OR_RETURN(record_reference,
-                               WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes));
+                               WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes, cancel));
       wrote_meta = true;
     }
     result->record_reference = record_reference;  // only once the record is there

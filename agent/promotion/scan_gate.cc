@@ -23,7 +23,8 @@ Status AddIgnoreFile(const std::string& content, policy::ScanGateConfig* gate) {
 }
 
 ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
-                            const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject) {
+                            const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject,
+                            const CancelToken* cancel) {
   ScanGateOutcome out;
   out.gate.name = "scan";
   std::vector<std::string> platforms = subject.platforms;
@@ -66,7 +67,13 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
         target.credentials = std::make_pair(subject.credentials->username, subject.credentials->password);
       }
       std::string started_on = NowRfc3339();
-      auto report = scan::RunHook(it->second, target);
+      auto report = scan::RunHook(it->second, target, cancel);
+      if (report.status().code() == Code::kCancelled || (cancel != nullptr && cancel->cancelled())) {
+        out.cancelled = true;
+        out.gate.verdict = "refused";
+        out.gate.detail = "cancelled while scanner " + it->first + " ran";
+        return out;
+      }
       if (!report.ok()) {
         failures.push_back(report.status().message());
         continue;

@@ -14,6 +14,7 @@
 #include "registry/credentials.h"
 #include "scan/gate.h"
 #include "scan/scanner_hook.h"
+#include "util/cancel.h"
 
 namespace promote::promotion {
 
@@ -32,6 +33,8 @@ struct ScanGateOutcome {
   // The gate refused because a scanner failed (not because of findings): an infrastructure
   // failure, which callers report as kUnavailable rather than kGateRefused.
   bool scanner_failed = false;
+  // The operation was cancelled while a scanner ran (it was stopped); the gate decided nothing.
+  bool cancelled = false;
 };
 
 // Parses `content`, the file `gate->trivyignore` names, into the gate's allowlist and clears
@@ -39,8 +42,10 @@ struct ScanGateOutcome {
 Status AddIgnoreFile(const std::string& content, policy::ScanGateConfig* gate);
 
 // Runs the gate. A gate whose trivyignore is still a name (not added with AddIgnoreFile) is
-// refused: the file is never read from disk here.
+// refused: the file is never read from disk here. `cancel` (may be null) stops a running
+// scanner's process group within a second and ends the gate with `cancelled` set.
 ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
-                            const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject);
+                            const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject,
+                            const CancelToken* cancel = nullptr);
 
 }  // namespace promote::promotion

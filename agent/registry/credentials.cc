@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/base64.h"
+#include "util/child_env.h"
 #include "util/subprocess.h"
 
 namespace promote::registry {
@@ -88,12 +89,15 @@ Result<std::optional<Credentials>> RunCredentialHelper(const std::string& helper
   p.argv = {"docker-credential-" + helper, "get"};
   p.stdin_data = server;
   p.timeout = std::chrono::seconds(30);
+  // Only what a helper needs: a helper asked about this registry must not see the passwords of
+  // the others, the key passphrase or the agent token that are in our environment.
+  p.env = ChildEnvironment(ChildKind::kCredentialHelper);
   auto run = RunProcess(p);
   if (!run.ok()) {
     return Status(Code::kUnauthenticated, std::string(origin) + ": credential helper docker-credential-" + helper +
                                               " for " + std::string(registry) + ": " + run.status().message());
   }
-  if (run->timed_out) {
+  if (!run->finished()) {
     return Status(Code::kUnauthenticated, "credential helper docker-credential-" + helper + " timed out");
   }
   if (run->exit_code != 0) {

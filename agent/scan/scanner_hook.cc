@@ -9,11 +9,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "scan/docker_auth_file.h"
-#include "scan/process_runner.h"
 #include "scan/report_format.h"
 #include "scan/temp_dir.h"
+#include "util/child_env.h"
+#include "util/subprocess.h"
 
 namespace promote::scan {
 
@@ -170,12 +172,12 @@ Result<std::string> ReadReportFile(const HookConfig& config, const std::string& 
   return bytes;
 }
 
-std::vector<std::string> ScannerEnvironment(const HookConfig& config, const ScanTarget& target,
-                                            const std::string& home, const std::string& tmp,
-                                            const std::string& docker_config) {
-  std::map<std::string, std::string> env;
-  const char* path = std::getenv("PATH");
-  env["PATH"] = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+std::map<std::string, std::string> ScannerEnvironment(const HookConfig& config, const ScanTarget& target,
+                                                     const std::string& home, const std::string& tmp,
+                                                     const std::string& docker_config) {
+  // The generic allow-list and the operator's pass-env names; never one of promote's secrets.
+  std::map<std::string, std::string> env = ChildEnvironment(ChildKind::kScanner, config.pass_env);
+  if (env.find("PATH") == env.end()) env["PATH"] = "/usr/local/bin:/usr/bin:/bin";
   env["HOME"] = home;
   env["TMPDIR"] = tmp;
   if (config.kind == HookConfig::kGrype && target.insecure_registry) {
@@ -185,10 +187,7 @@ std::vector<std::string> ScannerEnvironment(const HookConfig& config, const Scan
   for (const auto& [name, value] : config.env) env[name] = value;
   // Set last: the credentials given for this target are the ones that apply.
   if (!docker_config.empty()) env["DOCKER_CONFIG"] = docker_config;
-  std::vector<std::string> out;
-  out.reserve(env.size());
-  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
-  return out;
+  return env;
 }
 
 }  // namespace
@@ -257,13 +256,27 @@ Result<std::vector<std::string>> BuildScannerArgv(const HookConfig& config, cons
   return argv;
 }
 
-Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target) {
+Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(std::string reference, PinnedReference(target));
   if (target.credentials && target.registry_host.empty()) {
     return InvalidArgument("scan target " + reference +
                            " has credentials but no registry host to use them for");
   }
+  // Declared first so it is disarmed last, after the directories below are gone: if promote is
+  // killed at any point in between, the watchdog kills the scanner's group and removes them.
+  std::optional<OrphanWatchdog> watchdog;
   PROMOTE_ASSIGN_OR_RETURN(TempDir tmp, TempDir::Create("promote-scan-"));
+  // The registry password lives apart, in memory-backed storage ($XDG_RUNTIME_DIR or /dev/shm).
+  std::optional<TempDir> secrets;
+  if (target.credentials) {
+    PROMOTE_ASSIGN_OR_RETURN(TempDir dir, TempDir::CreateInMemory("promote-scan-auth-"));
+    secrets.emplace(std::move(dir));
+  }
+  std::vector<std::string> watched = {tmp.path()};
+  if (secrets) watched.push_back(secrets->path());
+  PROMOTE_ASSIGN_OR_RETURN(OrphanWatchdog started, OrphanWatchdog::Start(watched));
+  watchdog.emplace(std::move(started));
+
   const std::string home = tmp.path() + "/home";
   const std::string tmpdir = tmp.path() + "/tmp";
   const std::string workdir = config.workdir.empty() ? tmp.path() + "/work" : config.workdir;
@@ -277,33 +290,37 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target) {
     return Internal("cannot create " + workdir + ": " + std::strerror(errno));
   }
   std::string docker_config;
-  if (target.credentials) {
-    docker_config = tmp.path() + "/docker";
+  if (secrets) {
+    docker_config = secrets->path() + "/docker";
     PROMOTE_RETURN_IF_ERROR(WriteDockerAuthFile(docker_config, target.registry_host,
                                                 target.credentials->first, target.credentials->second));
   }
 
-  ProcessSpec spec;
+  ProcessOptions spec;
   PROMOTE_ASSIGN_OR_RETURN(spec.argv, BuildScannerArgv(config, target, report_path));
   spec.env = ScannerEnvironment(config, target, home, tmpdir, docker_config);
   spec.workdir = workdir;
   spec.timeout = config.timeout;
   spec.max_output_bytes = config.max_output_bytes;
+  spec.cancel = cancel;
+  spec.watchdog = &*watchdog;
 
-  Result<ProcessOutcome> run = RunProcess(spec);
+  Result<ProcessResult> run = RunProcess(spec);
   if (!run.ok()) return ScannerFailure(config, "could not be started: " + run.status().message());
-  const ProcessOutcome& outcome = *run;
-  const std::string tail = StderrTail(outcome.stderr_bytes, target);
-  switch (outcome.ending) {
-    case ProcessOutcome::Ending::kTimedOut:
-      return ScannerFailure(config, "timed out after " + std::to_string(config.timeout.count()) + "s" + tail);
-    case ProcessOutcome::Ending::kOutputTooLarge:
-      return ScannerFailure(config, "printed more than " + std::to_string(config.max_output_bytes) +
-                                        " bytes of output and was stopped" + tail);
-    case ProcessOutcome::Ending::kSignalled:
-      return ScannerFailure(config, "crashed: killed by " + SignalName(outcome.signal) + tail);
-    case ProcessOutcome::Ending::kExited:
-      break;
+  const ProcessResult& outcome = *run;
+  const std::string tail = StderrTail(outcome.stderr_data, target);
+  if (outcome.cancelled) {
+    return Status(Code::kCancelled, "scanner " + ScannerName(config) + " was stopped: the operation was cancelled");
+  }
+  if (outcome.timed_out) {
+    return ScannerFailure(config, "timed out after " + std::to_string(config.timeout.count()) + "s" + tail);
+  }
+  if (outcome.output_truncated) {
+    return ScannerFailure(config, "printed more than " + std::to_string(config.max_output_bytes) +
+                                      " bytes of output and was stopped" + tail);
+  }
+  if (outcome.signal != 0) {
+    return ScannerFailure(config, "crashed: killed by " + SignalName(outcome.signal) + tail);
   }
   const std::vector<int> expected =
       config.kind == HookConfig::kCommand ? config.expected_exit_codes : std::vector<int>{0};
@@ -313,7 +330,7 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target) {
 
   std::string bytes;
   if (ReportOnStdout(config)) {
-    bytes = outcome.stdout_bytes;
+    bytes = outcome.stdout_data;
   } else {
     PROMOTE_ASSIGN_OR_RETURN(bytes, ReadReportFile(config, report_path));
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "scan/finding.h"
+#include "util/cancel.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -49,6 +50,10 @@ struct HookConfig {
   // Added to the scrubbed environment; may set e.g. TRIVY_CACHE_DIR or XDG_CACHE_HOME to keep a
   // vulnerability DB between runs (HOME is a temporary directory).
   std::map<std::string, std::string> env;
+  // Variables inherited from promote's environment by name (`pass-env:`), beyond the generic
+  // allow-list of util/child_env.h (PATH, LANG, LC_*, TZ, SSL_CERT_*, proxies). Promote's own
+  // secrets (PROMOTE_*, COSIGN_*, variables its configs name as env: secrets) are never passed.
+  std::vector<std::string> pass_env;
   size_t max_output_bytes = 64u << 20;  // bound on stdout, stderr and the report file each
   // kCommand only: exit statuses that mean "the scan ran" (a wrapper that exits 1 on findings can
   // list 1). Trivy and Grype must exit 0: we never pass --exit-code/--fail-on, and both use 1 for
@@ -76,10 +81,15 @@ Result<std::vector<std::string>> BuildScannerArgv(const HookConfig& config, cons
                                                   const std::string& report_path);
 
 // Runs the scanner and parses its report.
-// Environment: only PATH (the agent's), HOME and TMPDIR (inside a temporary directory), the
+// Environment: the generic allow-list of util/child_env.h (PATH, LANG, LC_*, TZ, SSL_CERT_*,
+// proxies) and the hook's `pass_env` names, HOME and TMPDIR (inside a temporary directory), the
 // hook's `env`, and, with credentials, DOCKER_CONFIG pointing at a 0600 config.json that holds
-// only target.registry_host's credentials. No TRIVY_*/GRYPE_*/DOCKER_* variable is inherited.
-// The temporary directory (report, home, docker config) is removed before returning.
+// only target.registry_host's credentials, in a 0700 directory in memory-backed storage
+// ($XDG_RUNTIME_DIR, else /dev/shm). No TRIVY_*/GRYPE_*/DOCKER_* variable is inherited unless
+// named in pass_env, and none of promote's secrets ever is.
+// The temporary directories (report, home, docker config) are removed before returning; a
+// watchdog process removes them and kills the scanner's process group if promote dies first.
+// `cancel` (may be null) stops the scanner's process group within a second: kCancelled.
 //
 // Errors:
 // - InvalidArgument: the config or target is unusable (see BuildScannerArgv).
@@ -92,6 +102,6 @@ Result<std::vector<std::string>> BuildScannerArgv(const HookConfig& config, cons
 // - Internal: the temporary directory or docker config could not be written.
 // On success the report's platform is target.platform when that is set, and its artifact the
 // scanned reference when the scanner did not name one.
-Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target);
+Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, const CancelToken* cancel = nullptr);
 
 }  // namespace promote::scan

@@ -1,5 +1,8 @@
 #include "scan/temp_dir.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -9,15 +12,41 @@
 
 namespace promote::scan {
 
-Result<TempDir> TempDir::Create(const std::string& prefix) {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base && *base ? base : "/tmp") + "/" + prefix + "XXXXXX";
+namespace {
+
+bool UsableDirectory(const char* path) {
+  struct stat st;
+  return path != nullptr && path[0] == '/' && ::stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+         ::access(path, W_OK | X_OK) == 0;
+}
+
+Result<std::string> MakeTempDir(const std::string& base, const std::string& prefix) {
+  std::string pattern = base + "/" + prefix + "XXXXXX";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
   if (mkdtemp(buf.data()) == nullptr) {
     return Internal("cannot create a temporary directory " + pattern + ": " + std::strerror(errno));
   }
-  return TempDir(std::string(buf.data()));
+  return std::string(buf.data());  // mkdtemp makes it 0700
+}
+
+std::string TmpBase() {
+  const char* base = std::getenv("TMPDIR");
+  return base && *base ? base : "/tmp";
+}
+
+}  // namespace
+
+Result<TempDir> TempDir::Create(const std::string& prefix) {
+  PROMOTE_ASSIGN_OR_RETURN(std::string path, MakeTempDir(TmpBase(), prefix));
+  return TempDir(std::move(path));
+}
+
+Result<TempDir> TempDir::CreateInMemory(const std::string& prefix) {
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  std::string base = UsableDirectory(runtime) ? runtime : UsableDirectory("/dev/shm") ? "/dev/shm" : TmpBase();
+  PROMOTE_ASSIGN_OR_RETURN(std::string path, MakeTempDir(base, prefix));
+  return TempDir(std::move(path));
 }
 
 TempDir& TempDir::operator=(TempDir&& other) noexcept {

@@ -12,6 +12,10 @@ class TempDir {
  public:
   // Creates "<$TMPDIR or /tmp>/<prefix>XXXXXX".
   static Result<TempDir> Create(const std::string& prefix);
+  // For secrets: creates "<base>/<prefix>XXXXXX" in memory-backed storage, so a password written
+  // there never reaches a disk: base is $XDG_RUNTIME_DIR when it is an absolute, writable
+  // directory (a per-user tmpfs under systemd), else /dev/shm, else $TMPDIR as a last resort.
+  static Result<TempDir> CreateInMemory(const std::string& prefix);
 
   TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
   TempDir& operator=(TempDir&& other) noexcept;

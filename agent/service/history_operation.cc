@@ -51,7 +51,7 @@ Result<std::shared_ptr<sign::PublicKey>> RecordKey(const ServiceSettings& settin
 
 Outcome PromoteService::History(const v1::HistoryRequest& request, OperationContext* ctx) const {
   const std::string kCommand = "history";
-  auto config = ConfigFrom(request.config(), "promote.yaml");
+  auto config = ConfigFrom(settings_, request.config(), "promote.yaml");
   if (!config.ok()) return FailedOutcome(kCommand, config.status());
   if (request.sha().empty() == request.reference().empty()) {
     return FailedOutcome(kCommand, InvalidArgument("give either --sha SHA or a reference"));
@@ -87,7 +87,7 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
 
 Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationContext* ctx) const {
   const std::string kCommand = "rollback";
-  auto config = ConfigFrom(request.config(), "promote.yaml");
+  auto config = ConfigFrom(settings_, request.config(), "promote.yaml");
   if (!config.ok()) return FailedOutcome(kCommand, config.status());
   auto signing = SigningKeyFor(settings_, *config, request.signing());
   if (!signing.ok()) return FailedOutcome(kCommand, signing.status());

@@ -86,9 +86,15 @@ bool IsPlainHttp(const ServiceSettings& settings, const v1::RegistryAccess& acce
   return std::find(access.plain_http().begin(), access.plain_http().end(), host) != access.plain_http().end();
 }
 
-Result<policy::PromoteConfig> ConfigFrom(const v1::File& file, const std::string& what) {
+Result<policy::PromoteConfig> ConfigFrom(const ServiceSettings& settings, const v1::File& file,
+                                         const std::string& what) {
   if (file.content().empty() && file.name().empty()) return InvalidArgument(what + " is missing from the request");
-  return policy::ParsePromoteConfig(file.content(), file.name().empty() ? what : file.name());
+  PROMOTE_ASSIGN_OR_RETURN(policy::PromoteConfig config,
+                           policy::ParsePromoteConfig(file.content(), file.name().empty() ? what : file.name()));
+  // A config whose secrets we may resolve (the CLI's own) names variables no child may see. An
+  // untrusted request's names are not recorded: they would let a caller strip PATH from scanners.
+  if (settings.accept_request_secrets) policy::WithholdSecretsFromChildren(config);
+  return config;
 }
 
 Result<std::shared_ptr<sign::PrivateKey>> PrivateKeyFrom(const v1::SigningKey& carried) {

@@ -26,7 +26,7 @@ Result<std::shared_ptr<registry::RegistryPool>> PoolFor(const ServiceSettings& s
 bool IsPlainHttp(const ServiceSettings& settings, const v1::RegistryAccess& access, const std::string& host);
 
 // The promote.yaml a request carries; kInvalidArgument when absent or invalid.
-Result<policy::PromoteConfig> ConfigFrom(const v1::File& file, const std::string& what);
+Result<policy::PromoteConfig> ConfigFrom(const ServiceSettings& settings, const v1::File& file, const std::string& what);
 
 // The signing key for a promote.yaml. In-process: the operator's (settings.signing) when set,
 // else promote.yaml's `signing:`, resolved here. On the agent: the agent's own key; a promote.yaml

@@ -30,7 +30,7 @@ std::string RenderText(const promotion::RunResult& r) {
 Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx) const {
   const std::string kCommand = "run";
   auto fail = [&](const Status& st) { return FailedOutcome(kCommand, st, {{"status", "failed"}}); };
-  auto config = ConfigFrom(request.config(), "promote.yaml");
+  auto config = ConfigFrom(settings_, request.config(), "promote.yaml");
   if (!config.ok()) return fail(config.status());
   auto scanners = ScannersFor(settings_, config->scanners);
   if (!scanners.ok()) return fail(scanners.status());

@@ -21,7 +21,7 @@ struct LoadedPolicy {
   policy::ScanGateConfig gate;
 };
 
-Result<LoadedPolicy> LoadPolicy(const v1::ScanRequest& request) {
+Result<LoadedPolicy> LoadPolicy(const ServiceSettings& settings, const v1::ScanRequest& request) {
   LoadedPolicy out;
   bool have_config = !request.config().name().empty() || !request.config().content().empty();
   bool have_policy = !request.policy().name().empty() || !request.policy().content().empty();
@@ -38,7 +38,7 @@ Result<LoadedPolicy> LoadPolicy(const v1::ScanRequest& request) {
   } else {
     const std::string& origin = request.config().name();
     if (request.env().empty()) return InvalidArgument("--env is required with --config (whose scan gate to apply)");
-    PROMOTE_ASSIGN_OR_RETURN(policy::PromoteConfig c, ConfigFrom(request.config(), "promote.yaml"));
+    PROMOTE_ASSIGN_OR_RETURN(policy::PromoteConfig c, ConfigFrom(settings, request.config(), "promote.yaml"));
     out.config = std::make_unique<policy::PromoteConfig>(std::move(c));
     const policy::Environment* env = out.config->FindEnvironment(request.env());
     if (env == nullptr) return InvalidArgument("unknown environment '" + request.env() + "' (not in " + origin + ")");
@@ -126,7 +126,7 @@ std::string RenderText(const nlohmann::json& body) {
 Outcome PromoteService::Scan(const v1::ScanRequest& request, OperationContext* ctx) const {
   const std::string kCommand = "scan";
   auto fail = [&](const Status& st) { return FailedOutcome(kCommand, st, {}); };
-  auto loaded = LoadPolicy(request);
+  auto loaded = LoadPolicy(settings_, request);
   if (!loaded.ok()) return fail(loaded.status());
   auto scanners = ScannersFor(settings_, loaded->scanners);
   if (!scanners.ok()) return fail(scanners.status());
@@ -156,10 +156,12 @@ Outcome PromoteService::Scan(const v1::ScanRequest& request, OperationContext* c
   subject.credentials = std::move(*creds);
 
   ctx->progress.phase = "scan";
-  promotion::ScanGateOutcome outcome = promotion::RunScanGate(loaded->gate, loaded->scanners, subject);
+  promotion::ScanGateOutcome outcome = promotion::RunScanGate(loaded->gate, loaded->scanners, subject, &ctx->cancel);
   Outcome out;
   out.command = kCommand;
-  if (outcome.gate.refused()) {
+  if (outcome.cancelled) {
+    out.status = Status(Code::kCancelled, "scan of " + ref->Name() + "@" + subject.digest + ": " + outcome.gate.detail);
+  } else if (outcome.gate.refused()) {
     out.status = Status(outcome.scanner_failed ? Code::kUnavailable : Code::kGateRefused,
                         "scan of " + ref->Name() + "@" + subject.digest + " refused: " + outcome.gate.detail);
   }

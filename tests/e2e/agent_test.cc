@@ -442,7 +442,7 @@ TEST_CASE("cancelling the client mid-copy stops the transfer on the agent and wr
   CHECK(RunPromote({"--agent", agent.Address("unix://"), "health"}).exit_code == 0);
 }
 
-TEST_CASE("--timeout cancels in-process as well, and writes no tag") {
+TEST_CASE("--timeout cancels in-process as well, is reported as deadline_exceeded in phase copy, and writes no tag") {
   TestRegistry dev, prod;
   SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 3000, 10});
   FaultProxy proxy(prod.base_url());
@@ -450,8 +450,11 @@ TEST_CASE("--timeout cancels in-process as well, and writes no tag") {
   auto run = RunPromote({"--timeout", "3", "-o", "json", "--progress-interval", "1", "copy", dev.host() + "/app:v1",
                          proxy.host() + "/app"});
   INFO(run.err);
-  CHECK(run.exit_code == 5);
-  CHECK(run.Json()["error"]["code"] == "cancelled");
+  // A timeout is not a Ctrl-C: exit 4, deadline_exceeded, naming the phase it cut short (#22).
+  CHECK(run.exit_code == 4);
+  CHECK(run.Json()["error"]["code"] == "deadline_exceeded");
+  CHECK(run.Json()["error"]["phase"] == "copy");
+  CHECK(run.err.find("timed out after 3 s in phase copy") != std::string::npos);
   // Progress lines named the blobs that hung (config and layer: both uploads stall).
   CHECK(run.err.find("in flight: sha256:") != std::string::npos);
   CHECK(run.err.find(img.blob_digests.front().substr(0, 19)) != std::string::npos);

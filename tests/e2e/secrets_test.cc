@@ -1,13 +1,21 @@
 // Secrets never leave where they belong: promotions run with known registry passwords, an agent
 // token and a key passphrase — through the agent over TLS and in-process, succeeding and failing —
 // and every output is searched for them: the CLI's stdout (JSON) and stderr, the agent's log, the
-// scanner's command line (/proc/<pid>/cmdline as the kernel saw it) and environment.
+// scanner's command line (/proc/<pid>/cmdline as the kernel saw it) and environment. A credential
+// helper's and a scanner's environment hold only what they need; promote killed with SIGKILL
+// during a scan leaves no secret file and no scanner behind.
 #include <doctest/doctest.h>
 
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <map>
 
 #include "sign/cosign_key.h"
+#include "tests/support/child_process.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -138,4 +146,200 @@ TEST_CASE("registry passwords, the agent token and the key passphrase appear in 
   }
   CHECK(hits == 0);
   CHECK(agent.log().find("\"event\":\"unauthenticated\"") != std::string::npos);
+}
+
+namespace {
+
+std::string Stub(const std::string& name) { return std::string(PROMOTE_SOURCE_DIR) + "/tests/e2e/stubs/" + name; }
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string FirstLine(const std::string& path) {
+  std::string text = ReadOrEmpty(path);
+  return text.substr(0, text.find('\n'));
+}
+
+bool EmptyDirectory(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) return false;
+  int entries = 0;
+  while (dirent* e = ::readdir(d)) {
+    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") ++entries;
+  }
+  ::closedir(d);
+  return entries == 0;
+}
+
+// Whether a running process mentions `text` in its command line (the watchdog names the paths it
+// is to remove there).
+bool ProcessMentions(const std::string& text) {
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return false;
+  bool found = false;
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::string cmdline = ReadOrEmpty(std::string("/proc/") + e->d_name + "/cmdline");
+    const bool zombie = ReadOrEmpty(std::string("/proc/") + e->d_name + "/stat").find(") Z ") != std::string::npos;
+    if (cmdline.find(text) != std::string::npos && !zombie) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(proc);
+  return found;
+}
+
+// Each named secret found in `text`, as "what: secret name" lines (empty: none).
+std::string SecretsIn(const std::string& text, const std::vector<std::pair<std::string, std::string>>& secrets) {
+  std::string found;
+  for (const auto& [name, value] : secrets) {
+    if (!value.empty() && text.find(value) != std::string::npos) found += name + "\n";
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("a credential helper and a scanner get only the variables they need, none of promote's secrets") {
+  RegistryOptions basic;
+  basic.auth = RegistryAuth::kBasic;
+  TestRegistry dev(basic), stage(basic);
+  PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 5});
+  TempDir dir;
+  const std::string record_dir = dir.MakeDir("record");
+  const std::string runtime_dir = dir.MakeDir("run");
+  // dev's credentials come from a credential helper the docker config names; stage's from a
+  // promote.yaml reference to a variable whose name a cloud helper would otherwise get (AWS_*).
+  const std::string helper_dir = dir.MakeDir("helper");
+  REQUIRE(::symlink(Stub("credential_helper_stub.sh").c_str(),
+                    (helper_dir + "/docker-credential-promote-test").c_str()) == 0);
+  dir.Write("helper/credentials.json", nlohmann::json{{"Username", basic.username},
+                                                      {"Secret", dev.options().password}}.dump());
+  const std::string docker_dir = dir.MakeDir("docker");
+  dir.Write("docker/config.json", nlohmann::json{{"credHelpers", {{dev.host(), "promote-test"}}}}.dump());
+  const std::string passphrase = "passphrase-" + RandomPassword();
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(passphrase));
+  REQUIRE(pair.ok());
+  const std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
+  const std::string config = dir.Write(
+      "promote.yaml",
+      "version: 1\nimage: app\nsigning:\n  key: file:" + key + "\n  password: env:PROMOTE_KEY_PASSWORD\n" +
+          "scanners:\n  stub:\n    kind: command\n    executable: \"" + Stub("report_stub.sh") +
+          "\"\n    args: [\"{platform}\", \"{image}\"]\n    format: trivy-json\n    env:\n      STUB_FIXTURE: \"" +
+          std::string(PROMOTE_FIXTURES_DIR) + "/scanners/trivy-slmicro54-clean.json\"\n      STUB_RECORD_DIR: \"" +
+          record_dir + "\"\nenvironments:\n  - name: dev\n    registry: " + dev.host() +
+          "\n    repository: shop/app\n  - name: stage\n    registry: " + stage.host() +
+          "\n    repository: shop/app\n    stage-order: false\n    sign: true\n    credentials:\n      username: " +
+          basic.username + "\n      password: env:AWS_PROMOTE_TEST_STAGE_PASSWORD\n" +
+          "    gates:\n      scan:\n        scanners: [stub]\n");
+  const std::string agent_token = "agent-token-" + RandomPassword();
+  const std::string cosign_password = "cosign-" + RandomPassword();
+  const std::string path = helper_dir + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
+  auto run = RunPromote({"-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha",
+                         "2b2e927abcdef0123456789abcdef01234567890"},
+                        {{"PATH", path},
+                         {"DOCKER_CONFIG", docker_dir},
+                         {"XDG_RUNTIME_DIR", runtime_dir},
+                         {"AWS_PROMOTE_TEST_STAGE_PASSWORD", stage.options().password},
+                         {"PROMOTE_KEY_PASSWORD", passphrase},
+                         {"COSIGN_PASSWORD", cosign_password},
+                         {"PROMOTE_AGENT_TOKEN", agent_token},
+                         {"AWS_REGION", "eu-test-1"},
+                         {"TZ", "UTC"},
+                         {"NO_PROXY", "127.0.0.1,localhost"}});
+  REQUIRE_MESSAGE(run.exit_code == 0, run.out << run.err);
+
+  const std::vector<std::pair<std::string, std::string>> secrets = {
+      {"stage password", stage.options().password},
+      {"stage password's variable", "AWS_PROMOTE_TEST_STAGE_PASSWORD"},
+      {"key passphrase", passphrase},
+      {"cosign password", cosign_password},
+      {"agent token", agent_token},
+      {"a PROMOTE_ variable", "PROMOTE_"},
+  };
+  // The helper was asked about dev (the source), once or more; every time it saw the same.
+  CHECK(ReadOrEmpty(helper_dir + "/record/servers").find(dev.host()) != std::string::npos);
+  int helper_runs = 0;
+  DIR* d = ::opendir((helper_dir + "/record").c_str());
+  REQUIRE(d != nullptr);
+  while (dirent* e = ::readdir(d)) {
+    if (std::string(e->d_name).rfind("environ.", 0) != 0) continue;
+    ++helper_runs;
+    const std::string environ = ReadOrEmpty(helper_dir + "/record/" + e->d_name);
+    CHECK_MESSAGE(SecretsIn(environ, secrets).empty(), "helper saw:\n" << SecretsIn(environ, secrets));
+    for (const char* needed : {"AWS_REGION=eu-test-1\n", "TZ=UTC\n", "NO_PROXY=127.0.0.1,localhost\n", "HOME=",
+                               "PATH="}) {
+      CHECK_MESSAGE(environ.find(needed) != std::string::npos, "helper lacks " << needed);
+    }
+  }
+  ::closedir(d);
+  CHECK(helper_runs >= 1);
+
+  // The scanner: no secret either, the generic variables, and the source's credentials in a
+  // docker config in memory-backed storage (XDG_RUNTIME_DIR here), gone after the run.
+  const std::string scanner_env = ReadOrEmpty(record_dir + "/environ");
+  REQUIRE(!scanner_env.empty());
+  CHECK_MESSAGE(SecretsIn(scanner_env, secrets).empty(), "scanner saw:\n" << SecretsIn(scanner_env, secrets));
+  CHECK(scanner_env.find("AWS_REGION") == std::string::npos);  // a cloud helper's, not a scanner's
+  for (const std::string& needed : std::vector<std::string>{"TZ=UTC\n", "NO_PROXY=127.0.0.1,localhost\n", "DOCKER_CONFIG=" + runtime_dir + "/"}) {
+    CHECK_MESSAGE(scanner_env.find(needed) != std::string::npos, "scanner lacks " << needed);
+  }
+  CHECK(ReadOrEmpty(record_dir + "/docker_config.json").find(dev.host()) != std::string::npos);
+  CHECK(EmptyDirectory(runtime_dir));
+}
+
+TEST_CASE("kill -9 of promote during a scan: the secret docker config is removed and the scanner stopped") {
+  RegistryOptions basic;
+  basic.auth = RegistryAuth::kBasic;
+  TestRegistry dev(basic), stage;
+  PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 6});
+  TempDir dir;
+  const std::string record_dir = dir.MakeDir("record");
+  const std::string runtime_dir = dir.MakeDir("run");
+  const std::string tmp_dir = dir.MakeDir("tmp");
+  const std::string config = dir.Write(
+      "promote.yaml", "version: 1\nimage: app\nscanners:\n  slow:\n    kind: command\n    executable: \"" +
+                          Stub("slow_scanner.sh") + "\"\n    format: trivy-json\n    env:\n      STUB_RECORD_DIR: \"" +
+                          record_dir + "\"\nenvironments:\n  - name: dev\n    registry: " + dev.host() +
+                          "\n    repository: shop/app\n    credentials:\n      username: " + basic.username +
+                          "\n      password: env:DEV_REGISTRY_PASSWORD\n  - name: stage\n    registry: " +
+                          stage.host() + "\n    repository: shop/app\n    stage-order: false\n" +
+                          "    gates:\n      scan:\n        scanners: [slow]\n");
+  // `env` sets the CLI's variables and execs it: the pid is the CLI's.
+  ChildProcess cli({"/usr/bin/env", "XDG_RUNTIME_DIR=" + runtime_dir, "TMPDIR=" + tmp_dir, "HOME=" + dir.path(),
+                    "DEV_REGISTRY_PASSWORD=" + dev.options().password, PromoteBinary(), "run", "-c", config,
+                    "--branch", "release/1.0", "--sha", "2b2e927abcdef0123456789abcdef01234567890"},
+                   dir.path() + "/cli.log");
+  REQUIRE_MESSAGE(WaitUntil([&] { return Exists(record_dir + "/pgid") || !cli.Running(); }, std::chrono::seconds(60)),
+                  ReadOrEmpty(dir.path() + "/cli.log"));
+  REQUIRE_MESSAGE(Exists(record_dir + "/pgid"), ReadOrEmpty(dir.path() + "/cli.log"));
+  const pid_t pgid = std::atoi(FirstLine(record_dir + "/pgid").c_str());
+  const std::string docker_config = FirstLine(record_dir + "/docker_config_dir");
+  const std::string scan_home = FirstLine(record_dir + "/home");
+  REQUIRE(pgid > 0);
+  REQUIRE(docker_config.rfind(runtime_dir + "/", 0) == 0);  // memory-backed storage, not TMPDIR
+  REQUIRE(Exists(docker_config + "/config.json"));
+  REQUIRE(ReadOrEmpty(docker_config + "/config.json").find("\"auth\"") != std::string::npos);
+  REQUIRE(scan_home.rfind(tmp_dir + "/", 0) == 0);
+  REQUIRE(ProcessGroupRunning(pgid));
+  const std::string secret_dir = docker_config.substr(0, docker_config.rfind('/'));
+  REQUIRE(ProcessMentions(secret_dir));  // the watchdog, waiting
+
+  const auto killed_at = std::chrono::steady_clock::now();
+  REQUIRE(::kill(cli.pid(), SIGKILL) == 0);
+  const bool cleaned = WaitUntil(
+      [&] { return !ProcessGroupRunning(pgid) && !Exists(docker_config) && EmptyDirectory(tmp_dir); },
+      std::chrono::seconds(5));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed_at);
+  MESSAGE("cleaned up " << took.count() << " ms after kill -9");
+  CHECK(cleaned);
+  CHECK_FALSE(ProcessGroupRunning(pgid));
+  CHECK_FALSE(Exists(docker_config));
+  CHECK(EmptyDirectory(runtime_dir));
+  CHECK(EmptyDirectory(tmp_dir));  // the scan's home, report and work directories too
+  CHECK(WaitUntil([&] { return !ProcessMentions(secret_dir); }, std::chrono::seconds(5)));  // the watchdog is done
+  CHECK(stage.RequestCount("PUT", "") == 0);
 }

@@ -1,6 +1,7 @@
 #include "tests/support/child_process.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -280,6 +283,34 @@ int PickFreeLoopbackPort() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace promote::testing
+
+namespace promote::testing {
+
+bool ProcessGroupRunning(pid_t pgid) {
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return ::kill(-pgid, 0) == 0;
+  bool running = false;
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 1));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (!(fields >> state >> ppid >> pgrp)) continue;
+    if (pgrp == pgid && state != 'Z' && state != 'X') {
+      running = true;
+      break;
+    }
+  }
+  ::closedir(proc);
+  return running;
 }
 
 }  // namespace promote::testing

@@ -61,6 +61,10 @@ class ChildProcess {
 // process may take it before the caller binds it, so callers retry on "address already in use".
 int PickFreeLoopbackPort();
 
+// Whether any process of process group `pgid` is still running (zombies, which the machine's init
+// may reap only after a while, do not count): how tests see that a child's group was stopped.
+bool ProcessGroupRunning(pid_t pgid);
+
 // Absolute path of `program` found in PATH (or `program` itself when it contains a '/');
 // throws std::runtime_error naming the program when it is not installed.
 std::string FindExecutable(const std::string& program);

@@ -49,6 +49,17 @@ environments:
 
 }  // namespace
 
+TEST_CASE("the variables a promote.yaml's env: secret references name, and a scanner's pass-env") {
+  auto c = ParsePromoteConfig(kGood, "promote.yaml");
+  REQUIRE(c.ok());
+  CHECK(SecretEnvNames(*c) == std::vector<std::string>{"PROD_PASSWORD", "PROMOTE_SIGNING_KEY", "PROMOTE_KEY_PASSWORD"});
+  auto p = ParsePromoteConfig("version: 1\nscanners:\n  t: {kind: trivy, pass-env: [TRIVY_CACHE_DIR]}\n"
+                              "environments:\n  - {name: dev, registry: r.io, repository: app}\n",
+                              "promote.yaml");
+  REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  CHECK(p->scanners.at("t").pass_env == std::vector<std::string>{"TRIVY_CACHE_DIR"});
+}
+
 TEST_CASE("a complete promote.yaml loads with defaults for what it leaves out") {
   auto c = ParsePromoteConfig(kGood, "promote.yaml");
   REQUIRE_MESSAGE(c.ok(), c.status().ToString());
@@ -112,6 +123,11 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
        "        allow:\n          - {id: CVE-1, reason: r, expires: 31/01/2027}\n",
        "expires must be a date"},
       {"bad scanner kind", "version: 1\nscanners:\n  t: {kind: clair}\n" + envs, "kind must be trivy, grype"},
+      {"pass-env of a bad name", "version: 1\nscanners:\n  t: {kind: trivy, pass-env: ['A-B']}\n" + envs,
+       "pass-env: 'A-B' is not a variable name"},
+      {"pass-env of promote's own secret",
+       "version: 1\nscanners:\n  t: {kind: trivy, pass-env: [TRIVY_CACHE_DIR, PROMOTE_KEY_PASSWORD]}\n" + envs,
+       "PROMOTE_KEY_PASSWORD holds one of promote's own secrets"},
       {"command without format", "version: 1\nscanners:\n  t: {kind: command, executable: /x}\n" + envs,
        "needs executable and format"},
       {"bad glob", "version: 1\n" + envs + "branches:\n  - pattern: 'rel ease/*'\n    to: [dev]\n",

@@ -1,9 +1,11 @@
 #include "scan/scanner_hook.h"
+#include "util/child_env.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "scan/docker_auth_file.h"
@@ -177,13 +179,18 @@ TEST_CASE("scrubbed environment, fresh working directory, per-registry docker co
   for (const std::string& line : Lines(env)) {
     const std::string name = line.substr(0, line.find('='));
     CAPTURE(line);
+    // What the hook sets, what sh adds itself, and the generic allow-list of util/child_env.h.
     CHECK((name == "PATH" || name == "HOME" || name == "TMPDIR" || name == "DOCKER_CONFIG" || name == "PWD" ||
-           name == "SHLVL" || name == "OLDPWD" || name == "_" || name.rfind("STUB_", 0) == 0));
+           name == "SHLVL" || name == "OLDPWD" || name == "_" || name.rfind("STUB_", 0) == 0 ||
+           promote::IsGenericChildVariable(name)));
   }
-  // Everything the scanner was given lived in the temporary directory, which is gone now.
+  // Everything the scanner was given lived in temporary directories, which are gone now; the
+  // credentials in memory-backed storage, apart from the scanner's files.
   const std::string cwd = Lines(ReadFileOrThrow(record->path() + "/cwd")).at(0);
   const std::string docker_dir = Lines(ReadFileOrThrow(record->path() + "/docker_config_dir")).at(0);
-  CHECK(std::filesystem::path(docker_dir).parent_path() == std::filesystem::path(cwd).parent_path());
+  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  const std::string memory = runtime_dir != nullptr && *runtime_dir == '/' ? runtime_dir : "/dev/shm";
+  CHECK(std::filesystem::path(docker_dir).parent_path().parent_path() == std::filesystem::path(memory));
   CHECK_FALSE(std::filesystem::exists(cwd));
   CHECK_FALSE(std::filesystem::exists(docker_dir));
   CHECK(env.find("HOME=" + std::filesystem::path(cwd).parent_path().string() + "/home") != std::string::npos);
@@ -345,4 +352,47 @@ TEST_CASE("Docker Hub credentials use Docker's index key") {
   CHECK(DockerConfigKey("registry-1.docker.io") == "https://index.docker.io/v1/");
   CHECK(DockerConfigKey("ghcr.io") == "ghcr.io");
   CHECK(DockerConfigKey("localhost:5000") == "localhost:5000");
+}
+
+TEST_CASE("pass-env inherits the named variables, never one of promote's secrets") {
+  auto record = TempDir::Create("promote-hook-pass-env-");
+  REQUIRE(record.ok());
+  setenv("TRIVY_DB_REPOSITORY", "mirror.example/trivy-db", 1);
+  setenv("TRIVY_PASSWORD", "not-for-the-scanner", 1);
+  setenv("PROMOTE_KEY_PASSWORD", "passphrase-not-for-the-scanner", 1);
+  HookConfig c;
+  c.kind = HookConfig::kCommand;
+  c.executable = "/bin/sh";
+  c.args = {"-c", "tr '\\0' '\\n' < /proc/$$/environ > \"$STUB_RECORD_DIR/env\"; cat \"$STUB_FIXTURE\""};
+  c.format = "trivy-json";
+  c.env["STUB_FIXTURE"] = FixturePath("trivy-photon30-high-critical.json");
+  c.env["STUB_RECORD_DIR"] = record->path();
+  c.pass_env = {"TRIVY_DB_REPOSITORY", "PROMOTE_KEY_PASSWORD"};
+  auto r = RunHook(c, Target());
+  unsetenv("TRIVY_DB_REPOSITORY");
+  unsetenv("TRIVY_PASSWORD");
+  unsetenv("PROMOTE_KEY_PASSWORD");
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  const std::string env = ReadFileOrThrow(record->path() + "/env");
+  CHECK(env.find("TRIVY_DB_REPOSITORY=mirror.example/trivy-db\n") != std::string::npos);
+  CHECK(env.find("TRIVY_PASSWORD") == std::string::npos);  // not named: not inherited
+  CHECK(env.find("PROMOTE_KEY_PASSWORD") == std::string::npos);  // named, but promote's own secret
+}
+
+TEST_CASE("a cancel stops a running scanner within a second and is reported as cancelled") {
+  HookConfig c = Command("hang.sh");
+  c.timeout = std::chrono::seconds(60);
+  CancelToken cancel;
+  std::thread canceller([&] {
+    // Not a synchronisation: a cancel before the scanner starts must end the same way.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel.Cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RunHook(c, Target(), &cancel);
+  const auto took = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kCancelled);
+  CHECK(took < std::chrono::milliseconds(300) + std::chrono::seconds(1));
 }
