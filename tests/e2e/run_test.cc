@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -182,8 +183,12 @@ TEST_CASE("the shared layout mounts between environment paths of one registry") 
   auto j = r.Json();
   CHECK(j["blobs"]["mounted"] == img.blob_digests.size());
   CHECK(j["bytes"]["copied"] == 0);
-  // No layer was read: every image blob was mounted into stage/.
-  for (const auto& blob : img.blob_digests) CHECK(shared.RequestCount("GET", "/blobs/" + blob) == 0);
+  // No layer was read: every image blob was mounted into stage/ (configs are read, for the
+  // commit they state).
+  for (const auto& blob : img.blob_digests) {
+    bool config = std::find(img.config_digests.begin(), img.config_digests.end(), blob) != img.config_digests.end();
+    if (!config) CHECK(shared.RequestCount("GET", "/blobs/" + blob) == 0);
+  }
 }
 
 TEST_CASE("immutable tags are never moved; mutable ones follow each promotion") {

@@ -79,6 +79,7 @@ SampleImage PushSampleImage(const TestRegistry& target, const std::string& repos
     oci::Digest cd = oci::Digest::Of(config_bytes);
     Check(client.PushBlobBytes(repository, config_bytes, scopes), "push config");
     image.blob_digests.push_back(cd.str());
+    image.config_digests.push_back(cd.str());
     image.blob_bytes += static_cast<int64_t>(config_bytes.size());
     nlohmann::ordered_json manifest = {
         {"schemaVersion", 2},

@@ -29,6 +29,7 @@ struct SampleImage {
   std::string media_type;
   std::vector<std::string> manifest_digests;  // child manifests (empty for a single image)
   std::vector<std::string> blob_digests;      // configs and layers
+  std::vector<std::string> config_digests;    // the configs among them
   int64_t blob_bytes = 0;
 };
 
