@@ -20,7 +20,7 @@ struct SampleSpec {
   int64_t layer_size = 4096;
   uint64_t seed = 1;                // different seeds give different layers
   bool docker_media_types = false;  // Docker schema2 manifest list + manifests instead of OCI
-  std::map<std::string, std::string> labels;  // the configs' config.Labels (org.opencontainers.image.revision, …)
+  std::map<std::string, std::string> labels = {};  // the configs' config.Labels (org.opencontainers.image.revision, …)
 };
 
 struct SampleImage {

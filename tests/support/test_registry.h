@@ -38,7 +38,7 @@ struct RegistryOptions {
   bool token_reject_anonymous = false;
   // Token auth only: given the token server's realm URL, the realm the registry announces
   // instead (e.g. a FaultProxy in front of the token server). Unset: the token server's own.
-  std::function<std::string(const std::string& realm)> token_realm;
+  std::function<std::string(const std::string& realm)> token_realm = {};
 };
 
 // One request as the registry's access log recorded it.
