@@ -90,6 +90,18 @@ CliRun Copy(const std::string& src, const std::string& dst, const Account& accou
 std::string ErrorMessage(const CliRun& run) { return run.Json()["error"]["message"].get<std::string>(); }
 
 // Peak resident memory of a process (VmHWM in /proc/PID/status), in KiB.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kUnderAddressSanitizer = true;
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+
 long PeakRssKib(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -276,8 +288,10 @@ TEST_CASE("huge tags/list pages are refused while the agent's memory stays bound
       // 3.5 MiB pages (under the page bound) of ~330,000 tags: the tag bound stops the first.
       {"pages over the tag bound", 7L << 19, "more than 100000 tags"},
   };
-  // The bound the docs quote for the agent's peak memory with this source.
-  constexpr long kBoundKib = 64 * 1024;
+  // The bound the docs quote for the agent's peak memory with this source. Under AddressSanitizer
+  // freed memory waits in a quarantine (up to 256 MiB) and every byte has shadow, so the bound there
+  // is looser; it still fails if the 40 pages (280 MiB) were held.
+  constexpr long kBoundKib = (kUnderAddressSanitizer ? 200 : 64) * 1024;
   for (const auto& c : cases) {
     CAPTURE(std::string(c.name));
     HostileRegistry hostile({{"upstream", upstream.base_url()},
