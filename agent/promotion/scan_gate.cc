@@ -89,6 +89,9 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
   out.gate.data = scan::ToJson(verdict);
   if (!failures.empty()) out.gate.data["scanner_failures"] = failures;
   if (!failures.empty() && !gate.warn_on_scanner_error) {
+    // The findings that were read may be within the policy, but the gate did not pass: `passed`
+    // in the data must agree with the verdict.
+    out.gate.data["passed"] = false;
     out.scanner_failed = true;
     out.gate.verdict = "refused";
     out.gate.detail = "scanner failure: " + failures.front();

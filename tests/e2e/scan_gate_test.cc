@@ -196,6 +196,7 @@ TEST_CASE("a scanner that crashes or hangs refuses as a scanner failure; on-erro
     auto gate = ScanGate(j);
     CHECK(gate["verdict"] == "refused");
     CHECK(gate["detail"].get<std::string>().find("scanner failure") != std::string::npos);
+    CHECK(gate["data"]["passed"] == false);
     REQUIRE(gate["data"]["scanner_failures"].size() == 1);
     CHECK(gate["data"]["scanner_failures"][0].get<std::string>().find(c.message_part) != std::string::npos);
     CHECK(Writes(stage) == 0);
@@ -399,7 +400,26 @@ TEST_CASE("promote scan: exit codes and the JSON verdict") {
   auto fj = failure.Json();
   CHECK(fj["error"]["code"] == "unavailable");
   CHECK(fj["verdict"] == "refused");
+  CHECK(fj["passed"] == false);
   CHECK(fj["scanner_failures"].size() == 1);
+
+  // A report the parser refuses is a scanner failure too, and the JSON must not say "passed":
+  // no findings were read, so the counts alone would look clean.
+  const std::string clean_text = ReadOrEmpty(kClean);
+  const std::string unreadable[] = {
+      dir.Write("truncated.json", clean_text.substr(0, clean_text.size() / 2)),
+      dir.Write("schema1.json", "{\"SchemaVersion\": 1, \"ArtifactName\": \"app\", \"Results\": []}"),
+  };
+  for (const auto& fixture : unreadable) {
+    CAPTURE(fixture);
+    auto r = RunPromote({"-o", "json", "scan", ref, "--policy", policy(E2eStub(), fixture)});
+    CHECK(r.exit_code == 4);
+    auto j = r.Json();
+    CHECK(j["verdict"] == "refused");
+    CHECK(j["passed"] == false);
+    REQUIRE(j["scanner_failures"].size() == 1);
+    CHECK(j["scanner_failures"][0].get<std::string>().find("no valid report") != std::string::npos);
+  }
 
   struct BadPolicy {
     std::string yaml;
