@@ -4,6 +4,7 @@
 
 #include "promotion/promotion_record.h"
 #include "scan/allowlist.h"
+#include "scan/report_subject.h"
 #include "scan/trivyignore.h"
 
 namespace promote::promotion {
@@ -49,6 +50,9 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
     return out;
   }
 
+  std::vector<std::string> scanned_digests = {subject.digest};
+  scanned_digests.insert(scanned_digests.end(), subject.manifest_digests.begin(), subject.manifest_digests.end());
+
   std::vector<std::string> failures;
   for (const auto& name : gate.scanners) {
     auto it = scanners.find(name);
@@ -76,6 +80,11 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
       }
       if (!report.ok()) {
         failures.push_back(report.status().message());
+        continue;
+      }
+      if (Status tied = scan::CheckReportSubject(*report, scanned_digests); !tied.ok()) {
+        failures.push_back("scanner " + it->first + (platform.empty() ? "" : " (" + platform + ")") + ": " +
+                           tied.message());
         continue;
       }
       report->platform = platform;

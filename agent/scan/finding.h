@@ -41,6 +41,12 @@ struct ScanReport {
   std::string scanner_version;
   std::string artifact;  // what was scanned, as the scanner names it
   std::string platform;  // "linux/arm64" when known, else empty
+  // The image digests ("sha256:…") the report says it describes, each once: Trivy's ArtifactName
+  // "…@sha256:…" and Metadata.RepoDigests, Grype's source.target userInput and repoDigests,
+  // SARIF run properties imageName and repoDigests. Empty when it names none (an archive, a tag).
+  // Digests computed locally (Trivy's ImageID, Grype's manifestDigest of a daemon copy) are not
+  // the registry's and are not listed.
+  std::vector<std::string> named_digests;
   std::vector<Finding> findings;
   std::string raw;  // the report bytes exactly as read, kept as evidence
   // When the scan ran (RFC 3339 UTC), set by whoever ran the scanner; empty for a report read
