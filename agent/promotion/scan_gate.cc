@@ -79,7 +79,11 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
         return out;
       }
       if (!report.ok()) {
-        failures.push_back(report.status().message());
+        // RunHook names the program ("scanner fix.sh …"); two hooks may run the same one, so the
+        // message also names the hook when that differs.
+        std::string message = report.status().message();
+        if (it->first != scan::ScannerName(it->second)) message = it->first + ": " + message;
+        failures.push_back(std::move(message));
         continue;
       }
       if (Status tied = scan::CheckReportSubject(*report, scanned_digests); !tied.ok()) {
@@ -88,6 +92,7 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
         continue;
       }
       report->platform = platform;
+      report->hook = it->first;
       report->started_on = std::move(started_on);
       report->finished_on = NowRfc3339();
       out.reports.push_back(std::move(*report));

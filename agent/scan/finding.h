@@ -37,7 +37,11 @@ struct Finding {
 };
 
 struct ScanReport {
-  std::string scanner;  // "trivy", "grype" or "sarif"
+  std::string scanner;  // the parser that read it: "trivy", "grype" or "sarif"
+  // The hook that produced it: its key under promote.yaml `scanners:` ("trivy", "fix", "vendor").
+  // Two command hooks may share a parser; this tells them apart. Empty for a report read from a
+  // file.
+  std::string hook;
   std::string scanner_version;
   std::string artifact;  // what was scanned, as the scanner names it
   std::string platform;  // "linux/arm64" when known, else empty

@@ -199,6 +199,8 @@ TEST_CASE("a scanner that crashes or hangs refuses as a scanner failure; on-erro
     CHECK(gate["data"]["passed"] == false);
     REQUIRE(gate["data"]["scanner_failures"].size() == 1);
     CHECK(gate["data"]["scanner_failures"][0].get<std::string>().find(c.message_part) != std::string::npos);
+    // The hook's name leads: two hooks may run the same program.
+    CHECK(gate["data"]["scanner_failures"][0].get<std::string>().rfind("stub: scanner ", 0) == 0);
     CHECK(Writes(stage) == 0);
   }
 
@@ -438,7 +440,8 @@ TEST_CASE("promote scan: exit codes and the JSON verdict") {
   CHECK(pj["expired_allowlist"].empty());
   CHECK(pj["scanner_failures"].empty());
   REQUIRE(pj["reports"].size() == 1);
-  CHECK(pj["reports"][0]["scanner"] == "trivy");
+  CHECK(pj["reports"][0]["scanner"] == "stub");  // the hook, not the parser
+  CHECK(pj["reports"][0]["format"] == "trivy-json");
   CHECK(!pj["reports"][0].contains("findings"));
 
   auto refused = RunPromote({"-o", "json", "scan", ref, "--policy", policy(E2eStub(), kPhoton)});
@@ -456,6 +459,24 @@ TEST_CASE("promote scan: exit codes and the JSON verdict") {
       CHECK(f.contains(k));
     }
   }
+  // Two command hooks with one parser: each finding and report says which hook found it.
+  std::string two = dir.Write("two.yaml", "version: 1\nscanners:\n" + CommandScanner("fix", E2eStub(), kPhoton, rec, 5) +
+                                              CommandScanner("vendor", E2eStub(), kPhoton, rec, 5) +
+                                              "scan:\n  scanners: [fix, vendor]\n");
+  auto both_hooks = RunPromote({"-o", "json", "scan", ref, "--policy", two});
+  CHECK(both_hooks.exit_code == 3);
+  auto bj = both_hooks.Json();
+  REQUIRE(bj["breaking"].size() == 6);
+  std::map<std::string, int> by_hook;
+  for (const auto& f : bj["breaking"]) {
+    ++by_hook[f["scanner"].get<std::string>()];
+    CHECK(f["format"] == "trivy-json");
+  }
+  CHECK(by_hook == std::map<std::string, int>{{"fix", 3}, {"vendor", 3}});
+  REQUIRE(bj["reports"].size() == 2);
+  CHECK(bj["reports"][0]["scanner"] == "fix");
+  CHECK(bj["reports"][1]["scanner"] == "vendor");
+
   // --scanner picks another configured scanner (clean), which passes.
   auto other =
       RunPromote({"-o", "json", "scan", ref, "--policy", dir.path() + "/policy.yaml", "--scanner", "other"});
