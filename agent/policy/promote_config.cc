@@ -144,6 +144,13 @@ Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n,
       if (!a["id"] || !a["reason"]) return r.Error(a, where + ": an allow entry needs id and reason");
       PROMOTE_ASSIGN_OR_RETURN(entry.id, r.String(a["id"], "allow id"));
       PROMOTE_ASSIGN_OR_RETURN(entry.reason, r.String(a["reason"], "allow reason"));
+      // An acceptance nobody can explain is not an acceptance: the reason is shown beside every
+      // finding the entry hides and kept in the promotion record.
+      auto blank = [](const std::string& s) { return s.find_first_not_of(" \t") == std::string::npos; };
+      if (blank(entry.id)) return r.Error(a["id"], where + ": an allow entry needs a non-empty id");
+      if (blank(entry.reason)) {
+        return r.Error(a["reason"], where + ": allow entry " + entry.id + " needs a non-empty reason (why it is accepted)");
+      }
       if (a["expires"]) {
         PROMOTE_ASSIGN_OR_RETURN(std::string d, r.String(a["expires"], "allow expires"));
         auto date = scan::ParseIsoDate(d);

@@ -350,6 +350,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     s.repository_name = source->Name();
     s.digest = digest.str();
     s.platforms = graph->platforms;
+    for (const auto& child : graph->children) s.manifest_digests.push_back(child.digest.str());
     s.registry_host = source->registry;
     s.insecure_registry = oci::IsLoopbackRegistry(source->registry);
     if (keychain_) {

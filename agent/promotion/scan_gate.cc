@@ -4,6 +4,7 @@
 
 #include "promotion/promotion_record.h"
 #include "scan/allowlist.h"
+#include "scan/report_subject.h"
 #include "scan/trivyignore.h"
 
 namespace promote::promotion {
@@ -49,6 +50,9 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
     return out;
   }
 
+  std::vector<std::string> scanned_digests = {subject.digest};
+  scanned_digests.insert(scanned_digests.end(), subject.manifest_digests.begin(), subject.manifest_digests.end());
+
   std::vector<std::string> failures;
   for (const auto& name : gate.scanners) {
     auto it = scanners.find(name);
@@ -75,10 +79,20 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
         return out;
       }
       if (!report.ok()) {
-        failures.push_back(report.status().message());
+        // RunHook names the program ("scanner fix.sh …"); two hooks may run the same one, so the
+        // message also names the hook when that differs.
+        std::string message = report.status().message();
+        if (it->first != scan::ScannerName(it->second)) message = it->first + ": " + message;
+        failures.push_back(std::move(message));
+        continue;
+      }
+      if (Status tied = scan::CheckReportSubject(*report, scanned_digests); !tied.ok()) {
+        failures.push_back("scanner " + it->first + (platform.empty() ? "" : " (" + platform + ")") + ": " +
+                           tied.message());
         continue;
       }
       report->platform = platform;
+      report->hook = it->first;
       report->started_on = std::move(started_on);
       report->finished_on = NowRfc3339();
       out.reports.push_back(std::move(*report));
@@ -89,6 +103,9 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
   out.gate.data = scan::ToJson(verdict);
   if (!failures.empty()) out.gate.data["scanner_failures"] = failures;
   if (!failures.empty() && !gate.warn_on_scanner_error) {
+    // The findings that were read may be within the policy, but the gate did not pass: `passed`
+    // in the data must agree with the verdict.
+    out.gate.data["passed"] = false;
     out.scanner_failed = true;
     out.gate.verdict = "refused";
     out.gate.detail = "scanner failure: " + failures.front();

@@ -1,7 +1,8 @@
 // The vulnerability-scan gate: runs the configured scanners against the exact digest being
 // promoted (every platform of an index, or the subset the policy names), then judges the
 // reports against the policy. A scanner that fails is a scanner failure, never "no findings":
-// the gate refuses unless the policy says on-error: warn.
+// the gate refuses unless the policy says on-error: warn. So is a report that names another image
+// by digest (scan::CheckReportSubject).
 #pragma once
 
 #include <map>
@@ -21,6 +22,9 @@ namespace promote::promotion {
 struct ScanSubject {
   std::string repository_name;         // "registry/repo"
   std::string digest;                  // "sha256:…"
+  // The manifests below an index (its platform images); empty for a single image. A report that
+  // names one of these (a scanner given --platform may name the platform image) is for this image.
+  std::vector<std::string> manifest_digests;
   std::vector<std::string> platforms;  // of the image (index children, or the single image's)
   std::string registry_host;
   std::optional<registry::Credentials> credentials;

@@ -37,10 +37,20 @@ struct Finding {
 };
 
 struct ScanReport {
-  std::string scanner;  // "trivy", "grype" or "sarif"
+  std::string scanner;  // the parser that read it: "trivy", "grype" or "sarif"
+  // The hook that produced it: its key under promote.yaml `scanners:` ("trivy", "fix", "vendor").
+  // Two command hooks may share a parser; this tells them apart. Empty for a report read from a
+  // file.
+  std::string hook;
   std::string scanner_version;
   std::string artifact;  // what was scanned, as the scanner names it
   std::string platform;  // "linux/arm64" when known, else empty
+  // The image digests ("sha256:…") the report says it describes, each once: Trivy's ArtifactName
+  // "…@sha256:…" and Metadata.RepoDigests, Grype's source.target userInput and repoDigests,
+  // SARIF run properties imageName and repoDigests. Empty when it names none (an archive, a tag).
+  // Digests computed locally (Trivy's ImageID, Grype's manifestDigest of a daemon copy) are not
+  // the registry's and are not listed.
+  std::vector<std::string> named_digests;
   std::vector<Finding> findings;
   std::string raw;  // the report bytes exactly as read, kept as evidence
   // When the scan ran (RFC 3339 UTC), set by whoever ran the scanner; empty for a report read

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "scan/report_format.h"
 #include "scan/report_json_output.h"
 
 namespace promote::scan {
@@ -40,7 +41,7 @@ GateVerdict Evaluate(const std::vector<ScanReport>& reports, const GatePolicy& p
   for (const ScanReport& report : reports) {
     for (const Finding& f : report.findings) {
       ++verdict.counts[f.severity];
-      GateFinding g{f, report.platform, report.scanner,
+      GateFinding g{f, report.platform, report.scanner, report.hook,
                     f.severity == Severity::kUnknown ? policy.unknown_counts_as : f.severity};
       if (const AllowEntry* entry = ActiveEntryFor(f.id, policy.allowlist, today)) {
         verdict.ignored.push_back({std::move(g), entry->reason});
@@ -72,7 +73,8 @@ GateVerdict Evaluate(const std::vector<ScanReport>& reports, const GatePolicy& p
 nlohmann::json ToJson(const GateFinding& g) {
   nlohmann::json j = ToJson(g.finding);
   j["platform"] = g.platform;
-  j["scanner"] = g.scanner;
+  j["scanner"] = g.hook.empty() ? g.scanner : g.hook;
+  j["format"] = ReportFormatOf(g.scanner);
   j["effective_severity"] = SeverityName(g.effective);
   return j;
 }

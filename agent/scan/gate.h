@@ -37,7 +37,8 @@ struct GatePolicy {
 struct GateFinding {
   Finding finding;
   std::string platform;                     // ScanReport::platform of the report it came from
-  std::string scanner;                      // ScanReport::scanner
+  std::string scanner;                      // ScanReport::scanner (the parser)
+  std::string hook;                         // ScanReport::hook (the configured scanner's name)
   Severity effective = Severity::kUnknown;  // severity after unknown_counts_as
 };
 
@@ -67,7 +68,9 @@ GateVerdict Evaluate(const std::vector<ScanReport>& reports, const GatePolicy& p
                      std::chrono::year_month_day today);
 
 // {"passed", "counts": {"CRITICAL": n, …}, "counted", "breaking": [...], "ignored": [...],
-//  "expired_allowlist": [...], "reasons": [...]}; finding objects as ToJson(GateFinding).
+//  "expired_allowlist": [...], "reasons": [...]}; finding objects as ToJson(GateFinding): the
+// finding's fields plus "platform", "effective_severity", "scanner" (the hook's name, or the
+// parser's when there is no hook) and "format" ("trivy-json", "grype-json", "sarif").
 nlohmann::json ToJson(const GateVerdict& verdict);
 nlohmann::json ToJson(const GateFinding& finding);
 

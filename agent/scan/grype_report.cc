@@ -1,6 +1,7 @@
 #include "scan/grype_report.h"
 
 #include "scan/report_json.h"
+#include "scan/report_subject.h"
 
 namespace promote::scan {
 
@@ -24,6 +25,18 @@ Status ReadSource(const ReportJson& in, const json& doc, ScanReport& report) {
                     std::string("must be an object or a string, found ") + target->type_name());
   }
   PROMOTE_ASSIGN_OR_RETURN(report.artifact, in.String(*target, "source.target", "userInput"));
+  AddNamedDigest(report.artifact, &report.named_digests);
+  PROMOTE_ASSIGN_OR_RETURN(const json* repo_digests, in.Array(*target, "source.target", "repoDigests"));
+  if (repo_digests) {
+    for (size_t i = 0; i < repo_digests->size(); ++i) {
+      const json& d = (*repo_digests)[i];
+      if (!d.is_string()) {
+        return in.Error(JsonPath("source.target.repoDigests", i),
+                        std::string("must be a string, found ") + d.type_name());
+      }
+      AddNamedDigest(d.get<std::string>(), &report.named_digests);
+    }
+  }
   if (report.artifact.empty()) {
     PROMOTE_ASSIGN_OR_RETURN(report.artifact, in.String(*target, "source.target", "path"));
   }

@@ -10,6 +10,12 @@ bool IsKnownReportFormat(std::string_view format) {
   return format == "trivy-json" || format == "grype-json" || format == "sarif";
 }
 
+std::string ReportFormatOf(std::string_view parser) {
+  if (parser == "trivy") return "trivy-json";
+  if (parser == "grype") return "grype-json";
+  return std::string(parser);
+}
+
 Result<ScanReport> ParseReport(std::string_view format, std::string_view bytes) {
   if (format == "trivy-json") return ParseTrivyJson(bytes);
   if (format == "grype-json") return ParseGrypeJson(bytes);

@@ -2,6 +2,7 @@
 // report ("trivy-json", "grype-json", "sarif").
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "scan/finding.h"
@@ -11,6 +12,10 @@ namespace promote::scan {
 
 // True for the names ParseReport accepts.
 bool IsKnownReportFormat(std::string_view format);
+
+// The format name of the parser ScanReport::scanner names ("trivy" → "trivy-json", "grype" →
+// "grype-json", "sarif" → "sarif"); other names unchanged.
+std::string ReportFormatOf(std::string_view parser);
 
 // Parses `bytes` with the parser for `format`. An unknown format is InvalidArgument listing the
 // known ones; otherwise the contract is that of ParseTrivyJson, ParseGrypeJson or ParseSarif.

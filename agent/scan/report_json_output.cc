@@ -1,5 +1,7 @@
 #include "scan/report_json_output.h"
 
+#include "scan/report_format.h"
+
 namespace promote::scan {
 
 nlohmann::json ToJson(const Finding& f) {
@@ -14,7 +16,8 @@ nlohmann::json ToJson(const Finding& f) {
 }
 
 nlohmann::json ToJson(const ScanReport& report) {
-  nlohmann::json j{{"scanner", report.scanner},
+  nlohmann::json j{{"scanner", report.hook.empty() ? report.scanner : report.hook},
+                   {"format", ReportFormatOf(report.scanner)},
                    {"scanner_version", report.scanner_version},
                    {"artifact", report.artifact},
                    {"platform", report.platform}};

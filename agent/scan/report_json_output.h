@@ -12,8 +12,9 @@ namespace promote::scan {
 //  "package_type"}.
 nlohmann::json ToJson(const Finding& finding);
 
-// {"scanner", "scanner_version", "artifact", "platform", "counts": {"CRITICAL": n, …},
-//  "findings": [...]}. The raw bytes are left out (they are evidence to store, not to print).
+// {"scanner", "format", "scanner_version", "artifact", "platform", "counts": {"CRITICAL": n, …},
+//  "findings": [...]}; "scanner" is the hook's name (the parser's when there is none), "format"
+// the report format ("trivy-json", …). The raw bytes are left out (they are evidence to store, not to print).
 nlohmann::json ToJson(const ScanReport& report);
 
 }  // namespace promote::scan

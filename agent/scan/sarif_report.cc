@@ -3,6 +3,7 @@
 #include <map>
 
 #include "scan/report_json.h"
+#include "scan/report_subject.h"
 
 namespace promote::scan {
 
@@ -222,8 +223,23 @@ Status ReadRun(const ReportJson& in, const json& run, const std::string& path, S
     }
   }
   PROMOTE_ASSIGN_OR_RETURN(const json* props, in.Object(run, path, "properties"));
-  if (props && report.artifact.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(report.artifact, in.String(*props, JsonPath(path, "properties"), "imageName"));
+  if (props) {
+    // Trivy's SARIF names the image here: {imageName, repoDigests, repoTags}.
+    const std::string ppath = JsonPath(path, "properties");
+    PROMOTE_ASSIGN_OR_RETURN(std::string image_name, in.String(*props, ppath, "imageName"));
+    if (report.artifact.empty()) report.artifact = image_name;
+    AddNamedDigest(image_name, &report.named_digests);
+    PROMOTE_ASSIGN_OR_RETURN(const json* repo_digests, in.Array(*props, ppath, "repoDigests"));
+    if (repo_digests) {
+      for (size_t i = 0; i < repo_digests->size(); ++i) {
+        const json& d = (*repo_digests)[i];
+        if (!d.is_string()) {
+          return in.Error(JsonPath(JsonPath(ppath, "repoDigests"), i),
+                          std::string("must be a string, found ") + d.type_name());
+        }
+        AddNamedDigest(d.get<std::string>(), &report.named_digests);
+      }
+    }
   }
   PROMOTE_ASSIGN_OR_RETURN(const json* results, in.Array(run, path, "results"));
   if (!results) return OkStatus();

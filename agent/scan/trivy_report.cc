@@ -1,6 +1,7 @@
 #include "scan/trivy_report.h"
 
 #include "scan/report_json.h"
+#include "scan/report_subject.h"
 
 namespace promote::scan {
 
@@ -20,6 +21,23 @@ Result<std::string> PlatformOf(const ReportJson& in, const json& doc) {
   std::string platform = os + "/" + arch;
   if (!variant.empty()) platform += "/" + variant;
   return platform;
+}
+
+// Metadata.RepoDigests: ["repo@sha256:…"], present when Trivy scanned an image from a registry
+// (or a daemon image pulled from one); absent for archives.
+Status ReadRepoDigests(const ReportJson& in, const json& doc, ScanReport& report) {
+  PROMOTE_ASSIGN_OR_RETURN(const json* metadata, in.Object(doc, "", "Metadata"));
+  if (!metadata) return OkStatus();
+  PROMOTE_ASSIGN_OR_RETURN(const json* digests, in.Array(*metadata, "Metadata", "RepoDigests"));
+  if (!digests) return OkStatus();
+  for (size_t i = 0; i < digests->size(); ++i) {
+    const json& d = (*digests)[i];
+    if (!d.is_string()) {
+      return in.Error(JsonPath("Metadata.RepoDigests", i), std::string("must be a string, found ") + d.type_name());
+    }
+    AddNamedDigest(d.get<std::string>(), &report.named_digests);
+  }
+  return OkStatus();
 }
 
 Result<Finding> ReadVulnerability(const ReportJson& in, const json& v, const std::string& path,
@@ -68,6 +86,8 @@ Result<ScanReport> ParseTrivyJson(std::string_view bytes) {
     PROMOTE_ASSIGN_OR_RETURN(report.scanner_version, in.String(*trivy, "Trivy", "Version"));
   }
   PROMOTE_ASSIGN_OR_RETURN(report.artifact, in.String(doc, "", "ArtifactName"));
+  AddNamedDigest(report.artifact, &report.named_digests);
+  PROMOTE_RETURN_IF_ERROR(ReadRepoDigests(in, doc, report));
   PROMOTE_ASSIGN_OR_RETURN(report.platform, PlatformOf(in, doc));
 
   PROMOTE_ASSIGN_OR_RETURN(const json* results, in.Array(doc, "", "Results"));

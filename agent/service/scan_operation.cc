@@ -149,6 +149,7 @@ Outcome PromoteService::Scan(const v1::ScanRequest& request, OperationContext* c
   subject.repository_name = ref->Name();
   subject.digest = graph->root.digest.str();
   subject.platforms = graph->platforms;
+  for (const auto& child : graph->children) subject.manifest_digests.push_back(child.digest.str());
   subject.registry_host = ref->registry;
   subject.insecure_registry = IsPlainHttp(settings_, request.access(), ref->registry);
   auto creds = (*pool)->keychain()->Resolve(ref->registry, ref->repository);

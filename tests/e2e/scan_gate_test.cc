@@ -196,8 +196,11 @@ TEST_CASE("a scanner that crashes or hangs refuses as a scanner failure; on-erro
     auto gate = ScanGate(j);
     CHECK(gate["verdict"] == "refused");
     CHECK(gate["detail"].get<std::string>().find("scanner failure") != std::string::npos);
+    CHECK(gate["data"]["passed"] == false);
     REQUIRE(gate["data"]["scanner_failures"].size() == 1);
     CHECK(gate["data"]["scanner_failures"][0].get<std::string>().find(c.message_part) != std::string::npos);
+    // The hook's name leads: two hooks may run the same program.
+    CHECK(gate["data"]["scanner_failures"][0].get<std::string>().rfind("stub: scanner ", 0) == 0);
     CHECK(Writes(stage) == 0);
   }
 
@@ -272,6 +275,72 @@ TEST_CASE("every platform of an index is scanned unless the policy names a subse
   CHECK(j["platforms"].size() == 3);
   REQUIRE(j["reports"].size() == 1);
   CHECK(j["reports"][0]["platform"] == "linux/arm64");
+}
+
+// The stub prints its fixture for any image; the real fixtures name no digest (they were made
+// from archives), so they are accepted. A report that names a digest is tied to the image.
+std::string CleanReportNaming(const TempDir& dir, const std::string& file, const std::string& reference) {
+  nlohmann::json doc = nlohmann::json::parse(ReadOrEmpty(kClean));
+  doc["ArtifactName"] = reference;
+  doc["Metadata"]["RepoDigests"] = {reference};
+  return dir.Write(file, doc.dump());
+}
+
+TEST_CASE("a report that names another image by digest is a scanner failure; a platform manifest is the image") {
+  TestRegistry dev, stage, prod;
+  ScanPipeline p;
+  SampleImage index = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64", "linux/arm64"}, 1, 1000, 38});
+  SampleImage other = PushSampleImage(dev, "app", "other", {{"linux/amd64"}, 1, 1000, 39});
+  REQUIRE(index.manifest_digests.size() == 2);
+
+  // promote run: the stub's report names the other image → exit 4, nothing written at stage.
+  p.Write(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app",
+          CommandScanner("stub", E2eStub(), CleanReportNaming(p.dir, "other.json", dev.host() + "/app@" + other.digest),
+                         p.record_dir),
+          "        scanners: [stub]\n");
+  auto refused = p.Run(kRelease);
+  INFO(refused.err);
+  CHECK(refused.exit_code == 4);
+  auto gate = ScanGate(refused.Json());
+  CHECK(gate["verdict"] == "refused");
+  CHECK(gate["data"]["passed"] == false);
+  REQUIRE(gate["data"]["scanner_failures"].size() == 2);  // one per platform
+  const std::string failure = gate["data"]["scanner_failures"][0].get<std::string>();
+  CHECK(failure.find("scanner stub (linux/") == 0);
+  CHECK(failure.find("the report is for another image: it names " + other.digest + ", promote scanned " +
+                     index.digest) != std::string::npos);
+  CHECK(Writes(stage) == 0);
+
+  // A report naming one of the index's platform manifests is for this image: promoted.
+  p.Write(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app",
+          CommandScanner("stub", E2eStub(),
+                         CleanReportNaming(p.dir, "child.json", dev.host() + "/app@" + index.manifest_digests[1]),
+                         p.record_dir),
+          "        scanners: [stub]\n");
+  auto child = p.Run(kRelease);
+  INFO(child.err);
+  CHECK(child.exit_code == 0);
+  CHECK(ScanGate(child.Json())["verdict"] == "passed");
+
+  // promote scan: the report names the scanned digest → passed; the other image's → exit 4.
+  const std::string ref = dev.host() + "/app:other";
+  auto policy = [&](const std::string& fixture) {
+    return p.dir.Write("policy.yaml", "version: 1\nscanners:\n" + CommandScanner("stub", E2eStub(), fixture, p.record_dir) +
+                                          "scan:\n  scanners: [stub]\n");
+  };
+  auto same = RunPromote({"-o", "json", "scan", ref, "--policy",
+                          policy(CleanReportNaming(p.dir, "same.json", dev.host() + "/app@" + other.digest))});
+  INFO(same.err);
+  CHECK(same.exit_code == 0);
+  CHECK(same.Json()["passed"] == true);
+  auto mixed = RunPromote({"-o", "json", "scan", ref, "--policy",
+                           policy(CleanReportNaming(p.dir, "index.json", dev.host() + "/app@" + index.digest))});
+  CHECK(mixed.exit_code == 4);
+  auto mj = mixed.Json();
+  CHECK(mj["passed"] == false);
+  REQUIRE(mj["scanner_failures"].size() == 1);
+  CHECK(mj["scanner_failures"][0].get<std::string>().find("is for another image: it names " + index.digest) !=
+        std::string::npos);
 }
 
 TEST_CASE("a signed promotion into prod attaches each scan report as a verifiable vuln attestation") {
@@ -371,7 +440,8 @@ TEST_CASE("promote scan: exit codes and the JSON verdict") {
   CHECK(pj["expired_allowlist"].empty());
   CHECK(pj["scanner_failures"].empty());
   REQUIRE(pj["reports"].size() == 1);
-  CHECK(pj["reports"][0]["scanner"] == "trivy");
+  CHECK(pj["reports"][0]["scanner"] == "stub");  // the hook, not the parser
+  CHECK(pj["reports"][0]["format"] == "trivy-json");
   CHECK(!pj["reports"][0].contains("findings"));
 
   auto refused = RunPromote({"-o", "json", "scan", ref, "--policy", policy(E2eStub(), kPhoton)});
@@ -389,6 +459,24 @@ TEST_CASE("promote scan: exit codes and the JSON verdict") {
       CHECK(f.contains(k));
     }
   }
+  // Two command hooks with one parser: each finding and report says which hook found it.
+  std::string two = dir.Write("two.yaml", "version: 1\nscanners:\n" + CommandScanner("fix", E2eStub(), kPhoton, rec, 5) +
+                                              CommandScanner("vendor", E2eStub(), kPhoton, rec, 5) +
+                                              "scan:\n  scanners: [fix, vendor]\n");
+  auto both_hooks = RunPromote({"-o", "json", "scan", ref, "--policy", two});
+  CHECK(both_hooks.exit_code == 3);
+  auto bj = both_hooks.Json();
+  REQUIRE(bj["breaking"].size() == 6);
+  std::map<std::string, int> by_hook;
+  for (const auto& f : bj["breaking"]) {
+    ++by_hook[f["scanner"].get<std::string>()];
+    CHECK(f["format"] == "trivy-json");
+  }
+  CHECK(by_hook == std::map<std::string, int>{{"fix", 3}, {"vendor", 3}});
+  REQUIRE(bj["reports"].size() == 2);
+  CHECK(bj["reports"][0]["scanner"] == "fix");
+  CHECK(bj["reports"][1]["scanner"] == "vendor");
+
   // --scanner picks another configured scanner (clean), which passes.
   auto other =
       RunPromote({"-o", "json", "scan", ref, "--policy", dir.path() + "/policy.yaml", "--scanner", "other"});
@@ -399,7 +487,26 @@ TEST_CASE("promote scan: exit codes and the JSON verdict") {
   auto fj = failure.Json();
   CHECK(fj["error"]["code"] == "unavailable");
   CHECK(fj["verdict"] == "refused");
+  CHECK(fj["passed"] == false);
   CHECK(fj["scanner_failures"].size() == 1);
+
+  // A report the parser refuses is a scanner failure too, and the JSON must not say "passed":
+  // no findings were read, so the counts alone would look clean.
+  const std::string clean_text = ReadOrEmpty(kClean);
+  const std::string unreadable[] = {
+      dir.Write("truncated.json", clean_text.substr(0, clean_text.size() / 2)),
+      dir.Write("schema1.json", "{\"SchemaVersion\": 1, \"ArtifactName\": \"app\", \"Results\": []}"),
+  };
+  for (const auto& fixture : unreadable) {
+    CAPTURE(fixture);
+    auto r = RunPromote({"-o", "json", "scan", ref, "--policy", policy(E2eStub(), fixture)});
+    CHECK(r.exit_code == 4);
+    auto j = r.Json();
+    CHECK(j["verdict"] == "refused");
+    CHECK(j["passed"] == false);
+    REQUIRE(j["scanner_failures"].size() == 1);
+    CHECK(j["scanner_failures"][0].get<std::string>().find("no valid report") != std::string::npos);
+  }
 
   struct BadPolicy {
     std::string yaml;

@@ -122,6 +122,19 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
        "version: 1\nscanners:\n  t: {kind: trivy}\n" + envs + "    gates:\n      scan:\n        scanners: [t]\n"
        "        allow:\n          - {id: CVE-1, reason: r, expires: 31/01/2027}\n",
        "expires must be a date"},
+      // The entry is on line 12; the error names it.
+      {"empty allow reason",
+       "version: 1\nscanners:\n  t: {kind: trivy}\n" + envs + "    gates:\n      scan:\n        scanners: [t]\n"
+       "        allow:\n          - {id: CVE-1, reason: \"\"}\n",
+       "promote.yaml:12: environment 'dev' scan gate: allow entry CVE-1 needs a non-empty reason"},
+      {"blank allow reason",
+       "version: 1\nscanners:\n  t: {kind: trivy}\n" + envs + "    gates:\n      scan:\n        scanners: [t]\n"
+       "        allow:\n          - {id: CVE-1, reason: '  '}\n",
+       "promote.yaml:12:"},
+      {"empty allow id",
+       "version: 1\nscanners:\n  t: {kind: trivy}\n" + envs + "    gates:\n      scan:\n        scanners: [t]\n"
+       "        allow:\n          - {id: '', reason: r}\n",
+       "promote.yaml:12: environment 'dev' scan gate: an allow entry needs a non-empty id"},
       {"bad scanner kind", "version: 1\nscanners:\n  t: {kind: clair}\n" + envs, "kind must be trivy, grype"},
       {"pass-env of a bad name", "version: 1\nscanners:\n  t: {kind: trivy, pass-env: ['A-B']}\n" + envs,
        "pass-env: 'A-B' is not a variable name"},

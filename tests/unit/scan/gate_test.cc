@@ -1,4 +1,5 @@
 #include "scan/gate.h"
+#include "scan/report_json_output.h"
 
 #include <doctest/doctest.h>
 
@@ -195,6 +196,26 @@ TEST_CASE("breaking findings carry platform and effective severity; JSON shows t
   CHECK(j["expired_allowlist"][0]["id"] == "CVE-OLD");
   CHECK(j["expired_allowlist"][0]["expired"] == "2026-01-01");
   CHECK(j["reasons"][0] == "1 finding counted as HIGH (none allowed)");
+}
+
+TEST_CASE("findings and reports name the hook that produced them, and the format it was read in") {
+  ScanReport fix = Report({F("CRIT-A", Severity::kCritical, true)});
+  fix.hook = "fix";
+  ScanReport vendor = Report({F("CRIT-B", Severity::kCritical, true)});
+  vendor.hook = "vendor";
+  GateVerdict v = Evaluate({fix, vendor}, GatePolicy{}, kToday);
+  auto j = ToJson(v);
+  REQUIRE(j["breaking"].size() == 2);
+  CHECK(j["breaking"][0]["scanner"] == "fix");
+  CHECK(j["breaking"][1]["scanner"] == "vendor");
+  CHECK(j["breaking"][0]["format"] == "trivy-json");
+  CHECK(ToJson(fix)["scanner"] == "fix");
+  CHECK(ToJson(fix)["format"] == "trivy-json");
+  // A report read from a file has no hook: the parser names it.
+  ScanReport file = Report({});
+  file.scanner = "grype";
+  CHECK(ToJson(file)["scanner"] == "grype");
+  CHECK(ToJson(file)["format"] == "grype-json");
 }
 
 TEST_CASE("no reports passes with zero counts") {
