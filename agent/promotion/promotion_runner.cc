@@ -16,6 +16,7 @@
 #include "promotion/promotion_record.h"
 #include "promotion/scan_evidence.h"
 #include "promotion/scan_gate.h"
+#include "sign/bounded_input.h"
 #include "sign/cosign_key.h"
 #include "sign/image_signer.h"
 #include "sign/image_verifier.h"
@@ -69,7 +70,8 @@ nlohmann::json RunResult::ToJson() const {
 Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing, PassphraseFallback fallback) {
   SigningKey out;
   if (signing.empty()) return out;
-  PROMOTE_ASSIGN_OR_RETURN(std::string path, policy::ResolvePath(signing.key, "signing key"));
+  PROMOTE_ASSIGN_OR_RETURN(policy::KeyDocument document,
+                           policy::ResolveKeyDocument(signing.key, "signing key", sign::kMaxKeyFileBytes));
   Secret password;
   if (!signing.password.empty()) {
     PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(signing.password, "signing password"));
@@ -80,7 +82,8 @@ Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing, Passphra
       password = Secret(c);
     }
   }
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ReadCosignPrivateKeyFile(path, password));
+  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ParseCosignPrivateKey(document.pem.reveal(), password,
+                                                                             "cosign key " + document.source));
   out.public_key = std::make_shared<sign::PublicKey>(key.public_key());
   out.key = std::make_shared<sign::PrivateKey>(std::move(key));
   return out;
