@@ -133,7 +133,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   } else if (branch_sha) {
     sha = *branch_sha;
   } else {
-    return InvalidArgument("--sha is required (branch '" + result->branch + "' does not carry one as -sha-<hex>)");
+    return InvalidArgument("--sha is required (branch '" + result->branch +
+                           "' does not carry one as -sha-<hex>, and neither GIT_COMMIT nor GITHUB_SHA is set)");
   }
   result->sha = sha;
 

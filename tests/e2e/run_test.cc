@@ -573,3 +573,28 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
   INFO(to_prod.out << to_prod.err);
   CHECK(to_prod.exit_code == 0);
 }
+
+TEST_CASE("--sha defaults from the CI's commit variable (GIT_COMMIT on Jenkins, GITHUB_SHA on GitHub)") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/shop/payment-svc", stage.host() + "/shop/payment-svc", prod.host() + "/shop/payment-svc");
+  SampleImage img = PushSampleImage(dev, "shop/payment-svc", "sha-2b2e927");
+
+  auto github = p.Run({"--branch", "develop"}, {{"GITHUB_SHA", kSha}});
+  INFO(github.out << github.err);
+  REQUIRE(github.exit_code == 0);
+  CHECK(github.Json()["sha"] == kSha);
+  CHECK(github.Json()["digest"] == img.digest);
+  auto jenkins = p.Run({"--branch", "develop"}, {{"GIT_COMMIT", kSha}});
+  INFO(jenkins.out << jenkins.err);
+  CHECK(jenkins.exit_code == 0);
+  CHECK(jenkins.Json()["sha"] == kSha);
+  // --sha given wins: the variable names another commit, whose image does not exist.
+  auto flag = p.Run({"--branch", "develop", "--sha", kSha}, {{"GITHUB_SHA", kSha2}});
+  CHECK(flag.exit_code == 0);
+  // A branch carrying -sha-<hex> wins too, with no mismatch error.
+  auto carried = p.Run({"--branch", "release/v1.2.0-sha-2b2e927"}, {{"GITHUB_SHA", kSha2}});
+  INFO(carried.out << carried.err);
+  CHECK(carried.exit_code == 0);
+  CHECK(carried.Json()["sha"].get<std::string>().rfind("2b2e927", 0) == 0);
+}
