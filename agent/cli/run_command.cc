@@ -40,7 +40,7 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("--branch", flags->branch, "Git branch (default: BRANCH_NAME, GITHUB_REF_NAME or GIT_BRANCH)");
   cmd->add_flag("--dry-run", flags->dry_run, "Print the plan and write nothing");
   cmd->add_option("-j,--jobs", flags->jobs, "Concurrent blob transfers")->check(CLI::Range(1, 256));
-  flags->registry.Register(cmd, false);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kNone);
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "run", st, {{"status", "failed"}}); };

@@ -141,6 +141,11 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   std::vector<std::string> allowed = policy::AllowedEnvironments(config, result->branch);
   std::string to = request.to;
   if (to.empty()) {
+    if (allowed.empty()) {
+      // --to would only be refused by the branch gate: say so instead of suggesting it.
+      return GateRefused("branch '" + result->branch + "' maps to no environment (no rule under branches: in " +
+                         config.origin + ", nor a Git-flow default, lets it promote)");
+    }
     if (allowed.size() != 1) {
       return InvalidArgument("branch '" + result->branch + "' may promote into " + JoinNames(allowed) +
                              "; pass --to to choose");
