@@ -118,7 +118,10 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
-  if (result.status.ok()) {
+  if (result.status.ok() && result.unchanged) {
+    out.text = "unchanged " + result.env + ": " + result.to_digest + " is already in place (commit " + result.git_sha +
+               ")\n";
+  } else if (result.status.ok()) {
     out.text = std::string(result.dry_run ? "would roll back " : "rolled back ") + result.env + ": " +
                result.from_digest + " -> " + result.to_digest + " (commit " + result.git_sha + ")\n";
   }

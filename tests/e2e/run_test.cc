@@ -324,6 +324,20 @@ TEST_CASE("history after dev -> stage -> prod, and rollback to the previous prod
     if (r["kind"] == "rollback" && r["valid"] == true) rollback_recorded = true;
   }
   CHECK(rollback_recorded);
+
+  // Rolling back to the digest already in place is nothing to do: "unchanged", no record written.
+  const uint64_t prod_writes = Writes(prod);
+  auto same = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "prod", "--to", a.digest}, p.env);
+  INFO(same.out << same.err);
+  REQUIRE(same.exit_code == 0);
+  CHECK(same.Json()["status"] == "unchanged");
+  CHECK(same.Json()["record"].is_null());
+  CHECK(same.Json()["tags_moved"].empty());
+  CHECK(Writes(prod) == prod_writes);
+  auto same_text = RunPromote({"rollback", "--config", p.config_path, "--env", "prod", "--to", a.digest}, p.env);
+  CHECK(same_text.exit_code == 0);
+  CHECK(same_text.out.find("unchanged") != std::string::npos);
+  CHECK(same_text.out.find("rolled back") == std::string::npos);
 }
 
 TEST_CASE("the signature gate refuses an unsigned source and accepts one signed where it was built") {
