@@ -44,7 +44,7 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("-j,--jobs", flags->jobs, "Concurrent blob transfers")->check(CLI::Range(1, 256));
   cmd->add_option("--chunk-size", flags->chunk_size, "Upload blobs in PATCH chunks of this many bytes")
       ->check(CLI::Range(int64_t{1024}, int64_t{1} << 34));
-  flags->registry.Register(cmd, true);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kSourceAndTarget);
 
   return [flags, global]() -> int {
     if (flags->refs.size() % 2 != 0) {

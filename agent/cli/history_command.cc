@@ -36,7 +36,7 @@ CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("--sha", flags->sha, "Commit SHA (7-40 hex)");
   cmd->add_option("ref", flags->ref, "Or an image reference (its digest is looked up in every environment)");
   cmd->add_option("--key", flags->key, "Public key records must verify with (default: from the signing key)");
-  flags->registry.Register(cmd, false);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kNone);
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "history", st); };
@@ -68,7 +68,7 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global) 
   cmd->add_option("--to", flags->to, "Digest to go back to (must have been promoted there)");
   cmd->add_option("--steps", flags->steps, "Promotions to go back (default 1)")->check(CLI::Range(1, 1000));
   cmd->add_flag("--dry-run", flags->dry_run, "Say what would move; write nothing");
-  flags->registry.Register(cmd, false);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kNone);
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "rollback", st); };

@@ -5,14 +5,46 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <string>
+#include <string_view>
 
 #include "cli/commands.h"
+
+namespace {
+
+// Whether argv asks for JSON output, read from argv itself: a flag error can come before
+// CLI11 reaches --output, and the JSON result is promised on every failure.
+bool AsksForJson(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") break;
+    if ((a == "-o" || a == "--output") && i + 1 < argc && std::string_view(argv[i + 1]) == "json") return true;
+    if (a == "--output=json" || a == "-ojson") return true;
+  }
+  return false;
+}
+
+// The subcommand argv names (the first argument that is one), for the JSON result's "command".
+std::string CommandNamed(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (sub->get_name() == argv[i]) return sub->get_name();
+    }
+  }
+  return "promote";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace promote::cli;
   CLI::App app{"promote: copy, gate, sign and record container image promotions by digest"};
   app.set_version_flag("--version", "promote " PROMOTE_VERSION);
   app.require_subcommand(1);
+  // Global flags are taken after the subcommand too (`promote copy -o json …`, as crane and
+  // skopeo are used): a subcommand passes the options it does not know to the app. Subcommands
+  // inherit this setting when added, so it comes first.
+  app.fallthrough();
   GlobalFlags global;
   if (const char* lvl = std::getenv("PROMOTE_LOG_LEVEL")) global.log_level = lvl;
   if (const char* agent = std::getenv("PROMOTE_AGENT")) global.agent = agent;
@@ -52,6 +84,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && AsksForJson(argc, argv)) {
+      return ReportFailure(OutputFormat::kJson, CommandNamed(app, argc, argv), promote::InvalidArgument(e.what()));
+    }
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }

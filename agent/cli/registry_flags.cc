@@ -32,15 +32,17 @@ Result<std::optional<registry::Credentials>> ExplicitCredentials(const std::stri
 
 }  // namespace
 
-void RegistryFlags::Register(CLI::App* cmd, bool with_target) {
+void RegistryFlags::Register(CLI::App* cmd, CredentialFlags credentials) {
   cmd->add_option("--ca-file", ca_file, "PEM file of extra CA certificates to trust")->check(CLI::ExistingFile);
   cmd->add_option("--plain-http", plain_http,
                   "Registry host allowed over plain HTTP (repeatable; loopback registries always are)")
       ->allow_extra_args(false);
   cmd->add_option("--authfile", authfile, "docker config.json to read credentials from");
-  cmd->add_option("--src-username", src_username, "Username for the source registry (password: PROMOTE_SRC_PASSWORD)");
-  cmd->add_option("--src-password-file", src_password_file, "File holding the source registry password");
-  if (with_target) {
+  if (credentials != CredentialFlags::kNone) {
+    cmd->add_option("--src-username", src_username, "Username for the source registry (password: PROMOTE_SRC_PASSWORD)");
+    cmd->add_option("--src-password-file", src_password_file, "File holding the source registry password");
+  }
+  if (credentials == CredentialFlags::kSourceAndTarget) {
     cmd->add_option("--dst-username", dst_username,
                     "Username for the target registry (password: PROMOTE_DST_PASSWORD)");
     cmd->add_option("--dst-password-file", dst_password_file, "File holding the target registry password");

@@ -27,7 +27,10 @@ struct RegistryFlags {
   int retries = 5;
   int per_registry_requests = 16;
 
-  void Register(CLI::App* cmd, bool with_target);
+  // Which explicit credential flags a command offers: run, history and rollback read
+  // credentials from promote.yaml and the docker config only, and list no --src-username.
+  enum class CredentialFlags { kNone, kSource, kSourceAndTarget };
+  void Register(CLI::App* cmd, CredentialFlags credentials);
 
   // The operator's keychain for in-process runs: `first` (may be null), then the docker config.
   std::shared_ptr<const registry::Keychain> Keychain(std::shared_ptr<const registry::Keychain> first) const;

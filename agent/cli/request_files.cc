@@ -3,6 +3,7 @@
 #include "cli/signing_key.h"
 #include "policy/attached_files.h"
 #include "policy/secret_ref.h"
+#include "sign/bounded_input.h"
 #include "util/read_file.h"
 
 namespace promote::cli {
@@ -52,10 +53,8 @@ void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* ac
     c->set_password(std::string(password->reveal()));
   }
   if (signing == nullptr || parsed->signing.empty()) return;
-  auto path = policy::ResolvePath(parsed->signing.key, "signing key");
-  if (!path.ok()) return;
-  auto pem = ReadSmallFile(*path, "signing key");
-  if (!pem.ok()) return;
+  auto document = policy::ResolveKeyDocument(parsed->signing.key, "signing key", sign::kMaxKeyFileBytes);
+  if (!document.ok()) return;
   std::optional<Secret> passphrase;
   if (!parsed->signing.password.empty()) {
     auto p = policy::ResolveSecret(parsed->signing.password, "signing password");
@@ -63,8 +62,8 @@ void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* ac
   } else if (auto p = FindKeyPassphrase(""); p.ok()) {
     passphrase = std::move(*p);
   }
-  signing->mutable_key()->set_name(*path);
-  signing->mutable_key()->set_content(std::move(*pem));
+  signing->mutable_key()->set_name(document->source);
+  signing->mutable_key()->set_content(std::string(document->pem.reveal()));
   if (passphrase) {
     signing->set_passphrase(std::string(passphrase->reveal()));
     signing->set_has_passphrase(true);

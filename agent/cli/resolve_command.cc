@@ -19,7 +19,7 @@ CommandRunner RegisterResolveCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<ResolveFlags>();
   CLI::App* cmd = app->add_subcommand("resolve", "Print the digest, media type and platforms a reference names");
   cmd->add_option("ref", flags->ref, "Image reference")->required();
-  flags->registry.Register(cmd, false);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kSource);
 
   return [flags, global]() -> int {
     v1::ResolveRequest request;

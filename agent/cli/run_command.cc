@@ -4,6 +4,7 @@
 #include "cli/dispatch.h"
 #include "cli/registry_flags.h"
 #include "cli/request_files.h"
+#include "policy/branch_rules.h"
 #include "promotion/ci_context.h"
 
 namespace promote::cli {
@@ -35,11 +36,11 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("-c,--config", flags->config, "promote.yaml of the application")->capture_default_str();
   cmd->add_option("--to", flags->to, "Target environment (optional when the branch maps to exactly one)");
   cmd->add_option("--from", flags->from, "Source environment (default: the previous one in promote.yaml)");
-  cmd->add_option("--sha", flags->sha, "Commit SHA, 7-40 hex (optional when the branch ends in -sha-<hex>)");
-  cmd->add_option("--branch", flags->branch, "Git branch (default: BRANCH_NAME or GITHUB_REF_NAME)");
+  cmd->add_option("--sha", flags->sha, "Commit SHA, 7-40 hex (default: the branch's -sha-<hex>, else GIT_COMMIT or GITHUB_SHA)");
+  cmd->add_option("--branch", flags->branch, "Git branch (default: BRANCH_NAME, GITHUB_REF_NAME or GIT_BRANCH)");
   cmd->add_flag("--dry-run", flags->dry_run, "Print the plan and write nothing");
   cmd->add_option("-j,--jobs", flags->jobs, "Concurrent blob transfers")->check(CLI::Range(1, 256));
-  flags->registry.Register(cmd, false);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kNone);
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "run", st, {{"status", "failed"}}); };
@@ -49,9 +50,11 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
     *request.mutable_config() = std::move(*config);
     request.set_to(flags->to);
     request.set_from(flags->from);
-    request.set_sha(flags->sha);
-    // The branch is read where the pipeline runs, not where the agent runs.
+    // The branch and commit are read where the pipeline runs, not where the agent runs. A branch
+    // carrying -sha-<hex> names its commit itself; the CI's commit variable is for the others.
     request.set_branch(flags->branch.empty() ? promotion::BranchFromCiEnvironment() : flags->branch);
+    request.set_sha(flags->sha.empty() && !policy::ShaFromBranch(request.branch()) ? promotion::ShaFromCiEnvironment()
+                                                                                    : flags->sha);
     request.set_dry_run(flags->dry_run);
     request.set_jobs(flags->jobs);
     *request.mutable_ci() = CiContextMessage();

@@ -30,7 +30,7 @@ CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("--env", flags->env, "Environment of promote.yaml whose scan gate to apply");
   cmd->add_option("--policy", flags->policy, "YAML file with scanners: and a scan: gate, in promote.yaml syntax");
   cmd->add_option("--scanner", flags->scanners, "Run only this configured scanner (repeatable)");
-  flags->registry.Register(cmd, false);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kSource);
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "scan", st); };

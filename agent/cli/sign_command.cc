@@ -52,7 +52,7 @@ CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("-a,--annotation", flags->annotations, "KEY=VALUE signed into the payload (repeatable)")
       ->allow_extra_args(false);
   cmd->add_flag("--recursive", flags->recursive, "For an index, also sign each child manifest");
-  flags->registry.Register(cmd, false);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kSource);
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "sign", st); };
@@ -95,7 +95,7 @@ CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("--identity", flags->identity, "Expected identity; default: the reference without its digest");
   cmd->add_option("--attestation-type", flags->attestation_type,
                   "Also require a verified attestation (.att) with this predicate type");
-  flags->registry.Register(cmd, false);
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kSource);
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "verify", st); };

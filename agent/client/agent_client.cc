@@ -67,10 +67,12 @@ Result<std::unique_ptr<AgentClient>> AgentClient::Create(const AgentEndpoint& en
     }
     creds = grpc::InsecureChannelCredentials();
   } else {
-    target = a.rfind("tls://", 0) == 0 ? a.substr(6) : a;
-    if (target.find("://") != std::string::npos) {
-      return InvalidArgument(what + ": use unix:///path, tcp://host:port or tls://host:port");
+    // Without a scheme the address went to gRPC's DNS resolver, whose error named no scheme.
+    if (a.rfind("tls://", 0) != 0) {
+      return InvalidArgument(what + ": the scheme must be unix:// (unix:///path), tls:// (tls://host:port) or, " +
+                             "for a loopback agent, tcp:// (tcp://127.0.0.1:port)");
     }
+    target = a.substr(6);
     grpc::SslCredentialsOptions ssl;
     if (!endpoint.ca_file.empty()) {
       PROMOTE_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadSmallFile(endpoint.ca_file, "agent CA file"));

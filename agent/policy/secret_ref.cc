@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <string_view>
+
+#include "util/read_file.h"
 
 namespace promote::policy {
 
@@ -62,11 +65,37 @@ Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what) {
     std::string name = ref.ref.substr(4);
     const char* v = std::getenv(name.c_str());
     if (v == nullptr || *v == '\0') {
-      return InvalidArgument(what + ": environment variable " + name + " (the key file path) is not set");
+      return InvalidArgument(what + ": environment variable " + name + " (the file path) is not set");
     }
-    return std::string(v);
+    std::string_view value(v);
+    // Content where a path belongs (a key pasted into a CI secret) would be echoed by every "cannot
+    // read <path>" error: refuse it without a byte of it.
+    if (value.find('\n') != std::string_view::npos || value.rfind("-----BEGIN", 0) == 0) {
+      return InvalidArgument(what + ": environment variable " + name +
+                             " holds file content, not a file path (its value is not shown)");
+    }
+    return std::string(value);
   }
   return InvalidArgument(what + ": must be env:NAME or file:/path");
+}
+
+Result<KeyDocument> ResolveKeyDocument(const SecretRef& ref, const std::string& what, size_t max_bytes) {
+  if (ref.ref.rfind("env:", 0) == 0) {
+    std::string name = ref.ref.substr(4);
+    const char* v = std::getenv(name.c_str());
+    if (v != nullptr && std::string_view(v).rfind("-----BEGIN", 0) == 0) {
+      WithholdFromChildren(name);
+      Secret pem{std::string(v)};
+      if (pem.reveal().size() > max_bytes) {
+        return InvalidArgument(what + ": environment variable " + name + " is larger than " +
+                               std::to_string(max_bytes) + " bytes");
+      }
+      return KeyDocument{"env:" + name, std::move(pem)};
+    }
+  }
+  PROMOTE_ASSIGN_OR_RETURN(std::string path, ResolvePath(ref, what));
+  PROMOTE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, what, max_bytes));
+  return KeyDocument{path, Secret(std::move(text))};
 }
 
 Result<std::string> ResolveUsername(const std::string& value, const std::string& what) {

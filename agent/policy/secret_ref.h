@@ -29,8 +29,18 @@ void WithholdSecretsFromChildren(const Config& config) {
   for (const std::string& name : SecretEnvNames(config)) WithholdFromChildren(name);
 }
 
-// For key references: env:NAME holds a file path; file:/path is the path itself.
+// For file references: env:NAME holds a file path; file:/path is the path itself. A variable
+// holding file content instead (several lines, or PEM) is refused without echoing the value.
 Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what);
+
+// A key (PEM text) a reference points at. env:NAME holds the key file's path or, the way CI
+// secrets and cosign's env:// arrive, the PEM itself (it starts with "-----BEGIN"); file:/path is
+// the path. `source` names it for errors ("env:NAME" or the path), never holding key content.
+struct KeyDocument {
+  std::string source;
+  Secret pem;
+};
+Result<KeyDocument> ResolveKeyDocument(const SecretRef& ref, const std::string& what, size_t max_bytes);
 
 // A username that may be literal or "env:NAME".
 Result<std::string> ResolveUsername(const std::string& value, const std::string& what);

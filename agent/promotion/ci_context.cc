@@ -47,4 +47,12 @@ std::string BranchFromCiEnvironment() {
   return "";
 }
 
+std::string ShaFromCiEnvironment() {
+  for (const char* name : {"GIT_COMMIT", "GITHUB_SHA"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') return v;
+  }
+  return "";
+}
+
 }  // namespace promote::promotion

@@ -25,4 +25,8 @@ CiContext CiContextFromEnvironment();
 // "origin/"), or "".
 std::string BranchFromCiEnvironment();
 
+// The commit the CI system says it builds (GIT_COMMIT on Jenkins, GITHUB_SHA on GitHub Actions),
+// or "". Checked like --sha by the promotion.
+std::string ShaFromCiEnvironment();
+
 }  // namespace promote::promotion

@@ -16,6 +16,7 @@
 #include "promotion/promotion_record.h"
 #include "promotion/scan_evidence.h"
 #include "promotion/scan_gate.h"
+#include "sign/bounded_input.h"
 #include "sign/cosign_key.h"
 #include "sign/image_signer.h"
 #include "sign/image_verifier.h"
@@ -69,7 +70,8 @@ nlohmann::json RunResult::ToJson() const {
 Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing, PassphraseFallback fallback) {
   SigningKey out;
   if (signing.empty()) return out;
-  PROMOTE_ASSIGN_OR_RETURN(std::string path, policy::ResolvePath(signing.key, "signing key"));
+  PROMOTE_ASSIGN_OR_RETURN(policy::KeyDocument document,
+                           policy::ResolveKeyDocument(signing.key, "signing key", sign::kMaxKeyFileBytes));
   Secret password;
   if (!signing.password.empty()) {
     PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(signing.password, "signing password"));
@@ -80,7 +82,8 @@ Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing, Passphra
       password = Secret(c);
     }
   }
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ReadCosignPrivateKeyFile(path, password));
+  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ParseCosignPrivateKey(document.pem.reveal(), password,
+                                                                             "cosign key " + document.source));
   out.public_key = std::make_shared<sign::PublicKey>(key.public_key());
   out.key = std::make_shared<sign::PrivateKey>(std::move(key));
   return out;
@@ -130,13 +133,19 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   } else if (branch_sha) {
     sha = *branch_sha;
   } else {
-    return InvalidArgument("--sha is required (branch '" + result->branch + "' does not carry one as -sha-<hex>)");
+    return InvalidArgument("--sha is required (branch '" + result->branch +
+                           "' does not carry one as -sha-<hex>, and neither GIT_COMMIT nor GITHUB_SHA is set)");
   }
   result->sha = sha;
 
   std::vector<std::string> allowed = policy::AllowedEnvironments(config, result->branch);
   std::string to = request.to;
   if (to.empty()) {
+    if (allowed.empty()) {
+      // --to would only be refused by the branch gate: say so instead of suggesting it.
+      return GateRefused("branch '" + result->branch + "' maps to no environment (no rule under branches: in " +
+                         config.origin + ", nor a Git-flow default, lets it promote)");
+    }
     if (allowed.size() != 1) {
       return InvalidArgument("branch '" + result->branch + "' may promote into " + JoinNames(allowed) +
                              "; pass --to to choose");

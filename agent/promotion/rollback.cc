@@ -56,6 +56,11 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   }
   result->to_digest = target->digest.str();
   result->git_sha = target->record.git_sha;
+  if (current && current->digest == target->digest) {
+    // Already in place: a record of a rollback that moved nothing would be a false one.
+    result->unchanged = true;
+    return OkStatus();
+  }
   if (request.dry_run) {
     result->tags_moved = env->mutable_tags;
     return OkStatus();
@@ -92,7 +97,9 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
 }  // namespace
 
 nlohmann::json RollbackResult::ToJson() const {
-  nlohmann::json body = {{"env", env},
+  const char* state = !status.ok() ? "failed" : unchanged ? "unchanged" : dry_run ? "planned" : "rolled_back";
+  nlohmann::json body = {{"status", state},
+                         {"env", env},
                          {"dry_run", dry_run},
                          {"from_digest", from_digest},
                          {"to_digest", to_digest},

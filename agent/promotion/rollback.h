@@ -35,6 +35,7 @@ struct RollbackResult {
   std::vector<std::string> tags_moved;
   std::string record_reference;
   bool dry_run = false;
+  bool unchanged = false;  // the mutable tags already named to_digest: nothing written
   nlohmann::json ToJson() const;
 };
 

@@ -38,7 +38,13 @@ Result<std::shared_ptr<sign::PublicKey>> RecordKey(const ServiceSettings& settin
   // Only the public half is needed: an agent uses its own key's and reads no promote.yaml key.
   promotion::SigningKey signing = settings.signing;
   if (settings.resolve_request_references) {
-    PROMOTE_ASSIGN_OR_RETURN(signing, SigningKeyFor(settings, config, v1::SigningKey()));
+    auto loaded = SigningKeyFor(settings, config, v1::SigningKey());
+    // The private key (and its passphrase) is asked for only to get its public half.
+    if (!loaded.ok()) {
+      return Status(loaded.status().code(), loaded.status().message() +
+                                                "; records are verified with the public key only: pass --key cosign.pub");
+    }
+    signing = std::move(*loaded);
   }
   if (!signing.public_key) {
     return InvalidArgument("records are verified with a key: pass --key cosign.pub or configure signing: in " +
@@ -112,7 +118,10 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
-  if (result.status.ok()) {
+  if (result.status.ok() && result.unchanged) {
+    out.text = "unchanged " + result.env + ": " + result.to_digest + " is already in place (commit " + result.git_sha +
+               ")\n";
+  } else if (result.status.ok()) {
     out.text = std::string(result.dry_run ? "would roll back " : "rolled back ") + result.env + ": " +
                result.from_digest + " -> " + result.to_digest + " (commit " + result.git_sha + ")\n";
   }

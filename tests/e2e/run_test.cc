@@ -253,6 +253,7 @@ TEST_CASE("bad run input is refused before any registry is touched") {
       {{"--branch", "release/v1.2.0-sha-1111111", "--sha", kSha}, 2, "does not match"},
       {{"--branch", "release/v1.2.0"}, 2, "--sha is required"},
       {{"--branch", "hotfix/x", "--sha", kSha}, 2, "pass --to"},
+      {{"--branch", "feature/x", "--sha", kSha}, 3, "maps to no environment"},
       {{"--branch", "develop", "--sha", kSha, "--to", "qa"}, 2, "unknown environment 'qa'"},
       {{"--branch", "bad..name", "--sha", kSha}, 2, "not a valid Git branch"},
       {{"--sha", kSha}, 2, "--branch is required"},
@@ -328,6 +329,20 @@ TEST_CASE("history after dev -> stage -> prod, and rollback to the previous prod
     if (r["kind"] == "rollback" && r["valid"] == true) rollback_recorded = true;
   }
   CHECK(rollback_recorded);
+
+  // Rolling back to the digest already in place is nothing to do: "unchanged", no record written.
+  const uint64_t prod_writes = Writes(prod);
+  auto same = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "prod", "--to", a.digest}, p.env);
+  INFO(same.out << same.err);
+  REQUIRE(same.exit_code == 0);
+  CHECK(same.Json()["status"] == "unchanged");
+  CHECK(same.Json()["record"].is_null());
+  CHECK(same.Json()["tags_moved"].empty());
+  CHECK(Writes(prod) == prod_writes);
+  auto same_text = RunPromote({"rollback", "--config", p.config_path, "--env", "prod", "--to", a.digest}, p.env);
+  CHECK(same_text.exit_code == 0);
+  CHECK(same_text.out.find("unchanged") != std::string::npos);
+  CHECK(same_text.out.find("rolled back") == std::string::npos);
 }
 
 TEST_CASE("the signature gate refuses an unsigned source and accepts one signed where it was built") {
@@ -577,4 +592,65 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
   auto to_prod = p.Run({"--branch", "main", "--sha", kSha});
   INFO(to_prod.out << to_prod.err);
   CHECK(to_prod.exit_code == 0);
+}
+
+TEST_CASE("--sha defaults from the CI's commit variable (GIT_COMMIT on Jenkins, GITHUB_SHA on GitHub)") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/shop/payment-svc", stage.host() + "/shop/payment-svc", prod.host() + "/shop/payment-svc");
+  SampleImage img = PushSampleImage(dev, "shop/payment-svc", "sha-2b2e927");
+
+  auto github = p.Run({"--branch", "develop"}, {{"GITHUB_SHA", kSha}});
+  INFO(github.out << github.err);
+  REQUIRE(github.exit_code == 0);
+  CHECK(github.Json()["sha"] == kSha);
+  CHECK(github.Json()["digest"] == img.digest);
+  auto jenkins = p.Run({"--branch", "develop"}, {{"GIT_COMMIT", kSha}});
+  INFO(jenkins.out << jenkins.err);
+  CHECK(jenkins.exit_code == 0);
+  CHECK(jenkins.Json()["sha"] == kSha);
+  // --sha given wins: the variable names another commit, whose image does not exist.
+  auto flag = p.Run({"--branch", "develop", "--sha", kSha}, {{"GITHUB_SHA", kSha2}});
+  CHECK(flag.exit_code == 0);
+  // A branch carrying -sha-<hex> wins too, with no mismatch error.
+  auto carried = p.Run({"--branch", "release/v1.2.0-sha-2b2e927"}, {{"GITHUB_SHA", kSha2}});
+  INFO(carried.out << carried.err);
+  CHECK(carried.exit_code == 0);
+  CHECK(carried.Json()["sha"].get<std::string>().rfind("2b2e927", 0) == 0);
+}
+
+TEST_CASE("hints say what works: no rule for a branch, an agent address without a scheme, history's key, --help") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  // A branch no rule maps: refused as such, without suggesting a --to that would be refused too.
+  auto feature = p.Run({"--branch", "feature/login", "--sha", kSha});
+  CHECK(feature.exit_code == 3);
+  std::string message = feature.Json()["error"]["message"];
+  CHECK(message.find("maps to no environment") != std::string::npos);
+  CHECK(message.find("--to") == std::string::npos);
+  // An address without a scheme names the schemes, before any connection is tried.
+  auto agent = RunPromote({"-o", "json", "--agent", p.dir.path() + "/agent.sock", "resolve", dev.host() + "/app:x"});
+  CHECK(agent.exit_code == 2);
+  std::string agent_message = agent.Json()["error"]["message"];
+  CHECK(agent_message.find("unix://") != std::string::npos);
+  CHECK(agent_message.find("tls://") != std::string::npos);
+  // history needs only the public key: without the passphrase, it says so.
+  auto history = RunPromote({"-o", "json", "history", "-c", p.config_path, "--sha", kSha},
+                            {{"PROMOTE_SIGNING_KEY", p.key_path}});
+  CHECK(history.exit_code == 2);
+  CHECK(history.Json()["error"]["message"].get<std::string>().find("--key cosign.pub") != std::string::npos);
+  auto with_pub = RunPromote({"-o", "json", "history", "-c", p.config_path, "--sha", kSha, "--key", p.pub_path},
+                             {{"PROMOTE_SIGNING_KEY", p.key_path}});
+  CHECK_MESSAGE(with_pub.exit_code == 0, with_pub.out << with_pub.err);
+  // Copy's credential flags are listed only where they do something.
+  for (std::string command : {"run", "history", "rollback"}) {
+    CAPTURE(command);
+    auto help = RunPromote({command, "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("--src-username") == std::string::npos);
+    CHECK(help.out.find("--dst-username") == std::string::npos);
+  }
+  CHECK(RunPromote({"copy", "--help"}).out.find("--src-username") != std::string::npos);
+  CHECK(RunPromote({"resolve", "--help"}).out.find("--src-username") != std::string::npos);
 }

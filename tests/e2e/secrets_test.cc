@@ -343,3 +343,50 @@ TEST_CASE("kill -9 of promote during a scan: the secret docker config is removed
   CHECK(WaitUntil([&] { return !ProcessMentions(secret_dir); }, std::chrono::seconds(5)));  // the watchdog is done
   CHECK(stage.RequestCount("PUT", "") == 0);
 }
+
+TEST_CASE("PROMOTE_SIGNING_KEY holding the key itself (PEM, as CI secrets arrive) signs, in-process and via an agent") {
+  TestRegistry dev, stage;
+  PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 500, 31});
+  TempDir dir;
+  const std::string passphrase = "passphrase-" + RandomPassword();
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(passphrase));
+  REQUIRE(pair.ok());
+  const std::string pem = pair->private_key_pem;
+  // A line from the middle of the encrypted key: found in an output, the key was echoed.
+  const std::string key_line = pem.substr(pem.find('\n') + 1, 60);
+  std::string config = dir.Write(
+      "promote.yaml", "version: 1\nimage: app\nsigning: {key: env:PROMOTE_SIGNING_KEY, password: env:PROMOTE_KEY_PASSWORD}\n"
+                      "environments:\n  - name: dev\n    registry: " + dev.host() +
+                          "\n    repository: shop/app\n  - name: stage\n    registry: " + stage.host() +
+                          "\n    repository: shop/app\n    sign: true\n");
+  const std::string sha = "2b2e927abcdef0123456789abcdef01234567890";
+  TestAgent agent("listen: [unix://{dir}/agent.sock]\nallow_request_credentials: true\nlog: {format: json, level: debug}\n");
+
+  std::vector<CliRun> runs;
+  std::map<std::string, std::string> env = {{"PROMOTE_SIGNING_KEY", pem}, {"PROMOTE_KEY_PASSWORD", passphrase}};
+  runs.push_back(RunPromote({"-o", "json", "run", "-c", config, "--branch", "develop", "--sha", sha}, env));
+  CHECK_MESSAGE(runs.back().exit_code == 0, runs.back().out << runs.back().err);
+  auto remote = env;
+  remote["PROMOTE_AGENT"] = agent.Address("unix://");
+  runs.push_back(RunPromote({"-o", "json", "run", "-c", config, "--branch", "release/1.0", "--sha", sha}, remote));
+  CHECK_MESSAGE(runs.back().exit_code == 0, runs.back().out << runs.back().err);
+  if (runs.back().exit_code == 0) CHECK(runs.back().Json()["signature"]["reference"].is_string());
+  // A wrong passphrase fails with the variable named, and the key nowhere.
+  env["PROMOTE_KEY_PASSWORD"] = passphrase + "-wrong";
+  runs.push_back(RunPromote({"run", "-c", config, "--branch", "release/1.0", "--sha", sha}, env));
+  CHECK(runs.back().exit_code == 2);
+  CHECK(runs.back().err.find("PROMOTE_SIGNING_KEY") != std::string::npos);
+  // Something that is neither a path nor a key is refused without being echoed.
+  std::string config_bad_key = dir.Write(
+      "other.yaml", "version: 1\nimage: app\nsigning: {key: env:PROMOTE_SIGNING_KEY}\nenvironments:\n"
+                    "  - name: dev\n    registry: " + dev.host() + "\n    repository: shop/app\n");
+  runs.push_back(RunPromote({"-o", "json", "run", "-c", config_bad_key, "--branch", "develop", "--sha", sha},
+                            {{"PROMOTE_SIGNING_KEY", "-----BEGIN NOT A KEY-----\n" + key_line + "\n"}}));
+  CHECK(runs.back().exit_code == 2);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    CAPTURE(i);
+    CHECK(runs[i].out.find(key_line) == std::string::npos);
+    CHECK(runs[i].err.find(key_line) == std::string::npos);
+  }
+  CHECK(agent.log().find(key_line) == std::string::npos);
+}

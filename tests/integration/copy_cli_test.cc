@@ -181,3 +181,44 @@ TEST_CASE("chunked uploads produce the same image") {
   CHECK(prod.RequestCount("PATCH", "/blobs/uploads/") >= 6);
   CHECK(SkopeoRaw(prod, prod.host() + "/app:v1") == img.bytes);
 }
+
+TEST_CASE("global flags are accepted after the subcommand, as crane and skopeo users write them") {
+  TestRegistry dev, prod;
+  SampleImage img = PushSampleImage(dev, "shop/app", "sha-1234567");
+  auto run = RunPromote({"copy", "-o", "json", "--timeout", "60", dev.host() + "/shop/app:sha-1234567",
+                         prod.host() + "/shop/app", "--log-level", "warn"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.Json()["digest"] == img.digest);
+  auto resolve = RunPromote({"resolve", dev.host() + "/shop/app:sha-1234567", "--output=json"});
+  INFO(resolve.out << resolve.err);
+  REQUIRE(resolve.exit_code == 0);
+  CHECK(resolve.Json()["digest"] == img.digest);
+  // --agent after the subcommand is taken too: a bad address is refused as an address, not a flag.
+  auto agent = RunPromote({"resolve", "-o", "json", dev.host() + "/shop/app:sha-1234567", "--agent", "bogus://x"});
+  CHECK(agent.exit_code == 2);
+  CHECK(agent.Json()["error"]["message"].get<std::string>().find("bogus://x") != std::string::npos);
+}
+
+TEST_CASE("with -o json a flag error prints the one JSON result too, exit 2") {
+  auto unknown = RunPromote({"copy", "-o", "json", "--no-such-flag", "a.example/x:1", "b.example/x"});
+  INFO(unknown.out << unknown.err);
+  CHECK(unknown.exit_code == 2);
+  auto j = unknown.Json();
+  CHECK(j["schema"] == 1);
+  CHECK(j["command"] == "copy");
+  CHECK(j["ok"] == false);
+  CHECK(j["error"]["code"] == "invalid_argument");
+  CHECK(j["error"]["exit_code"] == 2);
+  CHECK(j["error"]["message"].get<std::string>().find("--no-such-flag") != std::string::npos);
+  // A missing required flag, -o json before the subcommand.
+  auto missing = RunPromote({"-o", "json", "rollback"});
+  INFO(missing.out << missing.err);
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.Json()["command"] == "rollback");
+  CHECK(missing.Json()["ok"] == false);
+  // --help is no failure and prints no JSON.
+  auto help = RunPromote({"-o", "json", "copy", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("\"schema\"") == std::string::npos);
+}
