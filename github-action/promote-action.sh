@@ -39,6 +39,19 @@ mask() {
   fi
 }
 
+# Text the action does not control (inputs, promote's stderr and JSON, registry error bodies) is
+# printed only between commands_off and commands_on: the runner reads `::cmd::` at the start of a
+# line and the legacy `##[cmd]` anywhere in one, so such text could forge annotations, masks or a
+# `##[stop-commands]` that hides the action's own error. While stopped, the runner ends the region
+# only at `::TOKEN::`, and TOKEN is random for each region.
+commands_off() {
+  region_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  echo "::stop-commands::$region_token"
+}
+commands_on() {
+  echo "::$region_token::"
+}
+
 annotate_error() {
   printf '::error title=%s::%s\n' "$(escape_property "$1")" "$(escape_data "$2")"
 }
@@ -214,7 +227,10 @@ else
     "promote is not on PATH: set promote-path, install promote in an earlier step, or set version to download a release"
   exit 2
 fi
-echo "promote: $promote_bin ($("$promote_bin" --version 2>/dev/null || echo 'version unknown'))"
+promote_version=$("$promote_bin" --version 2>/dev/null || echo 'version unknown')
+commands_off
+echo "promote: $promote_bin ($promote_version)"
+commands_on
 
 # --- environment for promote.yaml's references ---------------------------------------------------
 
@@ -259,18 +275,17 @@ echo "::endgroup::"
 
 # --- run -----------------------------------------------------------------------------------------
 
-echo "::group::promote run${in_to:+ --to $in_to}${in_branch:+ (branch $in_branch)}"
+echo "::group::promote run${in_to:+ --to $in_to}"
+# The command line carries the branch and config inputs, promote's stderr registry-provided text.
+commands_off
 printf 'promote'
 printf ' %q' "${args[@]}"
 printf '\n'
-# promote's stderr carries registry-provided text: no workflow command may be read from it.
-stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-echo "::stop-commands::$stop_token"
 set +e
 "$promote_bin" "${args[@]}" >"$work/result.json"
 code=$?
 set -e
-echo "::$stop_token::"
+commands_on
 echo "::endgroup::"
 
 result=$(cat "$work/result.json")
@@ -357,7 +372,9 @@ gates=$(jq -r '[.gates[]? | "\(.name): \(.verdict)"] | join(", ")' <<<"$result")
 } >>"$GITHUB_STEP_SUMMARY"
 
 echo "::group::promote result"
+commands_off
 jq . <<<"$result"
+commands_on
 echo "::endgroup::"
 
 # --- annotations ---------------------------------------------------------------------------------
@@ -365,7 +382,9 @@ echo "::endgroup::"
 message=${error_message:-promote exited with $code}
 case $code in
   0)
+    commands_off
     echo "promote: $status${to_env:+ $to_env}${digest:+ $digest}"
+    commands_on
     ;;
   2) annotate_error "promote: invalid usage or configuration" "$message" ;;
   3)

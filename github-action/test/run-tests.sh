@@ -264,6 +264,20 @@ expect_clean_log() {
   done <<<"$RUN_OUT"
   if [ -z "$bad" ]; then pass; else fail "$1: unexpected workflow commands: $bad"; fi
   if grep -q '^::' <<<"$RUN_ERR"; then fail "$1: workflow command on stderr: $RUN_ERR"; else pass; fi
+  # What the runner acts on (legacy ##[cmd] anywhere in a line included): masks, groups, regions
+  # and the action's own error annotations, nothing else.
+  local acted
+  acted=$(runner_commands | grep -vE '^(add-mask|group|endgroup|stop-commands)'$'\t''|^error'$'\t''title=promote' || true)
+  if [ -z "$acted" ]; then pass; else fail "$1: the runner would act on: $acted"; fi
+}
+# runner_commands: the workflow commands the runner would act on in $RUN_OUT (NAME\tPROPS\tDATA).
+runner_commands() { python3 "$here/runner-commands.py" <<<"$RUN_OUT"; }
+# expect_one_error DESC TITLE: the runner shows exactly one error annotation, the action's TITLE
+# (none when TITLE is empty).
+expect_one_error() {
+  local errors
+  errors=$(runner_commands | awk -F'\t' '$1 == "error" { print $2 }')
+  expect_eq "$1: the runner's error annotations" "$errors" "${2:+title=$2}"
 }
 
 # expect_secret_hidden DESC SECRET: SECRET appears in the log only inside ::add-mask:: lines.
@@ -297,7 +311,8 @@ summary=$(cat "$SUMMARY")
 expect_contains "develop: summary table" "$summary" "| Environment | Reference | Digest | Gates | Signature |"
 expect_contains "develop: summary row" "$summary" "| dev | \`$dev/shop/payment-svc@$image_digest\` | \`$image_digest\` | branch: passed"
 expect_contains "develop: summary heading" "$summary" "### promote: promoted to dev"
-expect_contains "develop: log group" "$RUN_OUT" "::group::promote run (branch develop)"
+expect_contains "develop: log group" "$RUN_OUT" $'::group::promote run\n::stop-commands::'
+expect_contains "develop: command line" "$RUN_OUT" "--branch develop"
 expect_clean_log "develop"
 
 log "release -> stage: a dry run, then the promotion with the stage credentials"
@@ -361,6 +376,15 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 log "refusals and failures are told apart"
+
+# The branch input reaches the log in the command line and the result JSON.
+run_action INPUT_BRANCH='feature/x##[error]forged' INPUT_TO=stage "${stage_creds[@]}"
+expect_eq "forged annotation in the branch input: exit" "$RUN_CODE" 2
+expect_one_error "forged annotation in the branch input" "promote%3A invalid usage or configuration"
+expect_clean_log "forged annotation in the branch input"
+run_action INPUT_BRANCH='feature/x##[stop-commands]hidden' INPUT_TO=stage "${stage_creds[@]}"
+expect_eq "stop-commands in the branch input: exit" "$RUN_CODE" 2
+expect_one_error "stop-commands in the branch input" "promote%3A invalid usage or configuration"
 
 run_action INPUT_BRANCH=feature/login INPUT_TO=stage "${stage_creds[@]}"
 expect_eq "feature branch: exit" "$RUN_CODE" 3
@@ -521,6 +545,14 @@ if [ "\${1:-}" = --version ]; then echo "stub"; exit 0; fi
 case \${STUB_MODE:-ok} in
   ok) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"planned","digest":"sha256:00","to":{"env":"qa-eu","reference":"r@sha256:00"},"tags":{"written":["a"],"moved":["b"],"unchanged":["c"]},"gates":[],"signature":null}' ;;
   conflict) echo '{"schema":1,"command":"run","ok":false,"status":"refused","error":{"code":"conflict","exit_code":3,"message":"tag v1 names another digest\n::set-output name=x::y"},"gates":[]}'; exit 3 ;;
+  forged)
+    # A registry's error body, copied into error.message, trying to forge and to hide annotations.
+    echo '##[error title=x]forged by the registry' >&2
+    echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry","exit_code":4,"message":"denied ##[error title=x]forged by the registry"},"gates":[]}'
+    exit 4 ;;
+  hide)
+    echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry","exit_code":4,"message":"denied ##[stop-commands]hidden"},"gates":[]}'
+    exit 4 ;;
   nojson) echo 'Segmentation fault' >&2; exit 139 ;;
   empty) exit 0 ;;
 esac
@@ -550,6 +582,18 @@ expect_eq "stub conflict: exit" "$RUN_CODE" 3
 expect_contains "stub conflict: one-line annotation" "$RUN_OUT" "::error title=promote%3A refused (tag conflict)::tag v1 names another digest%0A::set-output name=x::y"
 expect_clean_log "stub conflict"
 expect_contains "stub conflict: summary escapes" "$(cat "$SUMMARY")" "tag v1 names another digest ::set-output"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=forged
+expect_eq "forged annotation in error.message: exit" "$RUN_CODE" 4
+expect_one_error "forged annotation in error.message" "promote%3A registry or network failure"
+expect_clean_log "forged annotation in error.message"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=hide
+expect_eq "stop-commands in error.message: exit" "$RUN_CODE" 4
+expect_one_error "stop-commands in error.message" "promote%3A registry or network failure"
+expect_clean_log "stop-commands in error.message"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=ok INPUT_BRANCH='develop##[error]forged'
+expect_eq "forged annotation in the branch input (stub): exit" "$RUN_CODE" 0
+expect_one_error "forged annotation in the branch input (stub)" ""
+expect_clean_log "forged annotation in the branch input (stub)"
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=nojson
 expect_eq "stub crash: exit" "$RUN_CODE" 139
 expect_contains "stub crash: annotation" "$RUN_OUT" "::error title=promote%3A internal error::promote exited with 139 and printed no JSON"
