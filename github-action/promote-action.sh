@@ -153,6 +153,32 @@ if [ -n "$in_source_username$in_source_password" ]; then
     fail_input "source-username and source-password go together"
   fi
 fi
+# Variables promote (or this action) reads itself: an environment whose credential variables
+# would be one of them (`to: key` -> PROMOTE_KEY_PASSWORD) would silently replace it.
+reserved_variables=(PROMOTE_SIGNING_KEY PROMOTE_KEY_PASSWORD PROMOTE_SRC_PASSWORD PROMOTE_DST_PASSWORD
+  PROMOTE_AGENT PROMOTE_AGENT_CA PROMOTE_AGENT_CERT PROMOTE_AGENT_KEY PROMOTE_AGENT_TOKEN
+  PROMOTE_AGENT_TOKEN_FILE PROMOTE_LOG_LEVEL)
+# env_var_prefix ENV: PROMOTE_<ENV>_ with ENV upper-cased and '-' turned into '_'.
+env_var_prefix() {
+  local name=${1^^}
+  printf 'PROMOTE_%s_' "${name//-/_}"
+}
+# refuse_reserved INPUT ENV: credentials for ENV must not land in a reserved variable.
+refuse_reserved() {
+  local prefix reserved
+  prefix=$(env_var_prefix "$2")
+  for reserved in "${reserved_variables[@]}"; do
+    if [ "${prefix}USERNAME" = "$reserved" ] || [ "${prefix}PASSWORD" = "$reserved" ]; then
+      fail_input "$1: credentials for environment '$2' would overwrite $reserved, which promote reads itself; rename the environment"
+    fi
+  done
+}
+if [ -n "$in_registry_username" ]; then refuse_reserved to "$in_to"; fi
+if [ -n "$in_source_username" ]; then refuse_reserved from "$in_from"; fi
+if [ -n "$in_registry_username" ] && [ -n "$in_source_username" ] &&
+  [ "$(env_var_prefix "$in_to")" = "$(env_var_prefix "$in_from")" ]; then
+  fail_input "to and from name the same credential variables ($(env_var_prefix "$in_to")*): pass one set of credentials"
+fi
 [ -f "$in_config" ] || fail_input "config: no file at '$in_config' (relative to $PWD)"
 if [ -n "$in_authfile" ] && ! [ -f "$in_authfile" ]; then
   fail_input "authfile: no file at '$in_authfile'"
@@ -234,11 +260,6 @@ commands_on
 
 # --- environment for promote.yaml's references ---------------------------------------------------
 
-# env_var_prefix ENV: PROMOTE_<ENV>_ with ENV upper-cased and '-' turned into '_'.
-env_var_prefix() {
-  local name=${1^^}
-  printf 'PROMOTE_%s_' "${name//-/_}"
-}
 if [ -n "$in_registry_username" ]; then
   prefix=$(env_var_prefix "$in_to")
   export "${prefix}USERNAME=$in_registry_username" "${prefix}PASSWORD=$in_registry_password"

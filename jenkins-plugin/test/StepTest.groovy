@@ -388,6 +388,7 @@ List badInputs = [
     [[to: 'stage', credentials: [prod: 42]], 'credentials.prod: Integer 42 is not a credentials id'],
     [[to: 'stage', credentials: [prod: 'a\nb']], "credentials.prod: 'a\\u000ab' is not a credentials id"],
     [[to: 'stage', credentials: [key: 'prod-registry']], "would overwrite PROMOTE_KEY_PASSWORD"],
+    [[to: 'stage', credentials: [dst: 'prod-registry']], "would overwrite PROMOTE_DST_PASSWORD"],
     [[to: 'stage', credentials: ['pre-prod': 'a', 'pre_prod': 'b']],
      "credentials: 'pre-prod' and 'pre_prod' would both use PROMOTE_PRE_PROD_USERNAME/_PASSWORD"],
     [[to: 'stage', config: '--help'], "config: '--help' is not a usable path"],

@@ -18,9 +18,12 @@ class PromoteInvocation implements Serializable {
   static final List<String> PARAMETERS = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent',
                                           'credentials', 'signingKey', 'signingPassword', 'promoteBinary'].asImmutable()
 
-  /** Variables the step itself exports; a credentials mapping must not produce one of these. */
+  /** Variables the step or promote itself reads; a credentials mapping must not produce one of these. */
   static final List<String> RESERVED_VARIABLES = ['PROMOTE_SIGNING_KEY', 'PROMOTE_KEY_PASSWORD', 'PROMOTE_AGENT',
-                                                  'PROMOTE_SRC_PASSWORD'].asImmutable()
+                                                  'PROMOTE_SRC_PASSWORD', 'PROMOTE_DST_PASSWORD',
+                                                  'PROMOTE_AGENT_CA', 'PROMOTE_AGENT_CERT', 'PROMOTE_AGENT_KEY',
+                                                  'PROMOTE_AGENT_TOKEN', 'PROMOTE_AGENT_TOKEN_FILE',
+                                                  'PROMOTE_LOG_LEVEL'].asImmutable()
 
   static final String DEFAULT_CONFIG = 'promote.yaml'
   static final String DEFAULT_BINARY = 'promote'
