@@ -16,8 +16,10 @@ KEY_PEM = '-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nZmFrZSBrZXkgbWF0ZXJpY
 PROD_PASSWORD = 'prod-pa$$w0rd;$(touch pwned-by-password)\'"'
 STAGE_PASSWORD = 'stage-secret-7f3a'
 KEY_PASSWORD = 'key-passphrase with spaces & $HOME'
-VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'credentials', 'signingKey', 'signingPassword',
-         'promoteBinary']
+VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'credentialsId', 'signingKeyId',
+         'signingPasswordId', 'promoteBinary']
+// The earlier names of the id parameters, still accepted.
+ALIASES = ['credentials', 'signingKey', 'signingPassword']
 
 CompilerConfiguration compiler = new CompilerConfiguration()
 compiler.scriptBaseClass = 'FakePipelineScript'
@@ -252,10 +254,35 @@ test('credentials for hyphenated environments use underscores: pre-prod -> PROMO
   assert r.cliEnv.PROMOTE_PRE_PROD_PASSWORD == STAGE_PASSWORD
 }
 
-test('a credentials id Jenkins does not know fails in withCredentials, before promote runs') {
-  Map r = runStep([to: 'prod', credentials: [prod: 'no-such-id']])
-  assert r.failure.message.contains("Could not find credentials entry with ID 'no-such-id'")
+test('a credentials id Jenkins does not know fails in withCredentials, before promote runs, id not shown') {
+  Map r = runStep([to: 'prod', credentialsId: [prod: 'no-such-id']])
+  assert r.failure.message.startsWith('promoteImage: Jenkins could not bind the credentials given in credentialsId')
+  assert !r.failure.message.contains('no-such-id')
   assert r.argv == null
+}
+
+test('signingPasswordId given the passphrase itself: refused without showing it') {
+  Map r = runStep([to: 'prod', signingKeyId: 'cosign-key', signingPasswordId: KEY_PASSWORD])
+  assert r.failure.message.startsWith('promoteImage: signingPasswordId: not a credentials id')
+  assert !r.failure.message.contains('passphrase')
+  assertNoShellRun(r)
+  // The old name too, and a passphrase that looks like an id: Jenkins' lookup error is replaced.
+  r = runStep([to: 'prod', signingKey: 'cosign-key', signingPassword: 'Hunter2-passphrase'])
+  assert r.failure.message.contains('signingPasswordId')
+  assert !r.failure.message.contains('Hunter2')
+  assert r.pipeline.calls.every { !String.valueOf(it).contains('Could not find') }
+  assert r.argv == null
+}
+
+test('the ...Id parameters bind like their earlier names; both names together are refused') {
+  Map r = runStep([to: 'prod', credentialsId: [prod: 'prod-registry'], signingKeyId: 'cosign-key',
+                   signingPasswordId: 'cosign-password'])
+  assert r.failure == null
+  assert r.cliEnv.PROMOTE_PROD_PASSWORD == PROD_PASSWORD
+  assert r.cliEnv.PROMOTE_KEY_PASSWORD == KEY_PASSWORD
+  r = runStep([to: 'prod', signingKey: 'cosign-key', signingKeyId: 'cosign-key'])
+  assert r.failure.message.contains('signingKey is the earlier name of signingKeyId: pass only signingKeyId')
+  assertNoShellRun(r)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -385,8 +412,9 @@ List badInputs = [
     [[to: 'stage', image: 'x', dry_run: true], "unknown parameters 'image', 'dry_run'; valid parameters: to, sha,"],
     [[to: 'stage', credentials: 'prod-registry'], "credentials must be a map of environment name to credentials id"],
     [[to: 'stage', credentials: ['prod;x': 'prod-registry']], "credentials: 'prod;x' is not an environment name"],
-    [[to: 'stage', credentials: [prod: 42]], 'credentials.prod: Integer 42 is not a credentials id'],
-    [[to: 'stage', credentials: [prod: 'a\nb']], "credentials.prod: 'a\\u000ab' is not a credentials id"],
+    [[to: 'stage', credentials: [prod: 42]], 'credentials.prod: not a credentials id'],
+    [[to: 'stage', credentialsId: [prod: 'a\nb']], "credentialsId.prod: not a credentials id"],
+    [[to: 'stage', credentialsId: [prod: 'pass word']], "credentialsId.prod: not a credentials id"],
     [[to: 'stage', credentials: [key: 'prod-registry']], "would overwrite PROMOTE_KEY_PASSWORD"],
     [[to: 'stage', credentials: [dst: 'prod-registry']], "would overwrite PROMOTE_DST_PASSWORD"],
     [[to: 'stage', credentials: ['pre-prod': 'a', 'pre_prod': 'b']],
@@ -396,7 +424,8 @@ List badInputs = [
     [[to: 'stage', config: ['promote.yaml']], 'config must be a string, not ArrayList'],
     [[to: 'stage', promoteBinary: '-rf'], "promoteBinary: '-rf' is not a usable path"],
     [[to: 'stage', agent: 'host:1 --insecure'], "agent: 'host:1 --insecure' is not an address"],
-    [[to: 'stage', signingKey: 'key\nid'], "signingKey: 'key\\u000aid' is not a credentials id"],
+    [[to: 'stage', signingKey: 'key\nid'], "signingKey: not a credentials id"],
+    [[to: 'stage', signingKeyId: 'key id'], "signingKeyId: not a credentials id"],
     [[to: 'stage', signingPassword: true], 'signingPassword must be a string, not Boolean true'],
 ]
 badInputs.eachWithIndex { List c, int i ->
@@ -435,34 +464,56 @@ test('the help text and the README document every parameter') {
   assert dev.promote.jenkins.PromoteInvocation.PARAMETERS == VALID
 }
 
-test('the example Jenkinsfile parses as Groovy and calls promoteImage with known parameters only') {
-  File jenkinsfile = new File(pluginDir, 'examples/Jenkinsfile')
-  org.codehaus.groovy.control.CompilationUnit unit = new org.codehaus.groovy.control.CompilationUnit()
-  unit.addSource(jenkinsfile)
-  unit.compile(org.codehaus.groovy.control.Phases.CONVERSION)
-  String text = jenkinsfile.text
-  List<List<String>> calls = []
+/** The argument text of every promoteImage( call in TEXT. */
+List<String> promoteImageCalls(String text) {
+  List<String> calls = []
   int at = text.indexOf('promoteImage(')
   while (at >= 0) {
     int i = at + 'promoteImage('.length()
     int depth = 0
-    StringBuilder word = new StringBuilder()
-    List<String> keys = []
     for (; depth >= 0; i++) {
       char c = text.charAt(i)
       if (c == (char) '(' || c == (char) '[') depth++
       else if (c == (char) ')' || c == (char) ']') depth--
-      else if (c == (char) ':' && depth == 0 && word.toString().trim()) keys << word.toString().trim()
-      if (Character.isLetterOrDigit(c)) word.append(c) else if (c != (char) ' ') word = new StringBuilder()
     }
-    calls << keys
+    calls << text.substring(at + 'promoteImage('.length(), i - 1)
     at = text.indexOf('promoteImage(', i)
   }
-  assert calls.size() == 3
-  calls.each { List<String> keys ->
-    assert keys && VALID.containsAll(keys): keys
+  return calls
+}
+
+/**
+ * Evaluates the arguments of each promoteImage call in TEXT as the pipeline would (params, env and
+ * the script's own `sha` given) and checks them against the step's own rules: no invalid or
+ * unknown parameter, and the signing key every promotion needs (promote signs its record).
+ */
+void checkShippedCalls(String where, String text, int expected) {
+  List<String> calls = promoteImageCalls(text)
+  assert calls.size() == expected: "${where}: ${calls.size()} promoteImage calls"
+  Binding binding = new Binding([params: [IMAGE_SHA: '2b2e927', DRY_RUN: false], sha: '2b2e927',
+                                 env   : [GIT_COMMIT: SHA, BRANCH_NAME: 'release/v1.2.0']])
+  calls.each { String argText ->
+    Map args = (Map) new GroovyShell(binding).evaluate("[${argText}]")
+    def inv = dev.promote.jenkins.PromoteInvocation.fromArguments(args, [GIT_COMMIT: SHA, BRANCH_NAME: 'develop'])
+    assert !inv.errors: "${where}: promoteImage(${argText}): ${inv.errors}"
+    assert args.keySet().every { VALID.contains(it) }: "${where}: earlier parameter names in ${args.keySet()}"
+    assert (inv.signingKey != null && inv.signingPassword != null) || inv.agent != null:
+        "${where}: promoteImage(${argText}) passes no signing key; promote would exit 2"
   }
-  assert calls.find { it.contains('signingKey') && it.contains('signingPassword') }
+}
+
+test('the example Jenkinsfile parses, and each promoteImage call in it passes the step checks with a signing key') {
+  File jenkinsfile = new File(pluginDir, 'examples/Jenkinsfile')
+  org.codehaus.groovy.control.CompilationUnit unit = new org.codehaus.groovy.control.CompilationUnit()
+  unit.addSource(jenkinsfile)
+  unit.compile(org.codehaus.groovy.control.Phases.CONVERSION)
+  checkShippedCalls('examples/Jenkinsfile', jenkinsfile.text, 3)
+}
+
+test('the README and help snippets pass the step checks with a signing key') {
+  checkShippedCalls('README.md', new File(pluginDir, 'README.md').text.findAll(/(?s)```groovy\n(.*?)```/).join('\n'), 2)
+  checkShippedCalls('promoteImage.txt', new File(pluginDir, 'vars/promoteImage.txt').text
+      .findAll(/(?s)<pre>(.*?)<\/pre>/).join('\n'), 1)
 }
 
 // ------------------------------------------------------------------------------------------------
