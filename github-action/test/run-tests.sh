@@ -586,6 +586,22 @@ expect_eq "stub conflict: exit" "$RUN_CODE" 3
 expect_contains "stub conflict: one-line annotation" "$RUN_OUT" "::error title=promote%3A refused (tag conflict)::tag v1 names another digest%0A::set-output name=x::y"
 expect_clean_log "stub conflict"
 expect_contains "stub conflict: summary escapes" "$(cat "$SUMMARY")" "tag v1 names another digest ::set-output"
+# Every example workflow's call of the action, with the inputs it passes as shipped (evaluated as
+# the runner would on a push; secrets as placeholders) and the stub as promote: the inputs must pass
+# the action's checks and hand promote a signing key.
+example_calls=$(python3 "$here/example-inputs.py" "$action_dir" "$work/example-inputs" "$sha")
+expect_eq "example workflows: calls of the action" "$example_calls" 6
+for inputs_file in "$work"/example-inputs/*.inputs; do
+  where=$(head -n1 "$inputs_file")
+  mapfile -t example_inputs < <(tail -n +2 "$inputs_file")
+  rm -f "$work/stub.log"
+  run_action "${example_inputs[@]}" INPUT_PROMOTE_PATH="$stub" STUB_MODE=ok
+  [ "$RUN_CODE" = 0 ] || show_run
+  expect_eq "$where: exit" "$RUN_CODE" 0
+  expect_contains "$where: signing key handed to promote" "$(cat "$work/stub.log")" "PROMOTE_SIGNING_KEY="
+  expect_clean_log "$where"
+done
+
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=forged
 expect_eq "forged annotation in error.message: exit" "$RUN_CODE" 4
 expect_one_error "forged annotation in error.message" "promote%3A registry or network failure"
