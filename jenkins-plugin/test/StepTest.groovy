@@ -17,7 +17,7 @@ PROD_PASSWORD = 'prod-pa$$w0rd;$(touch pwned-by-password)\'"'
 STAGE_PASSWORD = 'stage-secret-7f3a'
 KEY_PASSWORD = 'key-passphrase with spaces & $HOME'
 VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'credentialsId', 'signingKeyId',
-         'signingPasswordId', 'promoteBinary']
+         'signingPasswordId', 'promoteBinary', 'failOnError']
 // The earlier names of the id parameters, still accepted.
 ALIASES = ['credentials', 'signingKey', 'signingPassword']
 
@@ -345,6 +345,25 @@ test('exit 2 (usage/config, e.g. no --to on a branch with several environments):
   assert r.pipeline.callsOf('echo').isEmpty()
 }
 
+test('failOnError: false: a refusal or a crash returns the map with status, exitCode and error') {
+  Map r = runStep([to: 'prod', branch: 'main', failOnError: false], [exit: 3, stdout: failureJson(3, 'gate_refused',
+      'stage-order gate refused prod', [to: [env: 'prod', reference: null],
+                                        gates: [[name: 'stage-order', verdict: 'refused']]])])
+  assert r.failure == null
+  assert r.result.status == 'refused'
+  assert r.result.exitCode == 3
+  assert r.result.error.startsWith('promoteImage: gate refused, promotion to prod refused (exit 3)')
+  assert r.result.gates == [[name: 'stage-order', verdict: 'refused']]
+  assert r.pipeline.callsOf('error').isEmpty()
+  assert r.pipeline.callsOf('echo').size() == 1
+  Map crash = runStep([to: 'prod', failOnError: false], [exit: 139, stdout: ''])
+  assert crash.failure == null
+  assert crash.result.status == 'failed'
+  assert crash.result.exitCode == 139
+  // Invalid parameters still fail the build: they are the Jenkinsfile's bug, not a promotion's outcome.
+  assert runStep([to: 'Prod', failOnError: false]).failure.message.contains("to: 'Prod' is not an environment name")
+}
+
 test('exit 3 gate refused: says gate refused and lists the refused gates') {
   Map r = runStep([to: 'prod', branch: 'main'], [exit: 3, stdout: failureJson(3, 'gate_refused',
       'stage-order gate refused prod: sha256:abab was never promoted to stage',
@@ -408,6 +427,7 @@ List badInputs = [
     [[to: 'stage', branch: '-x'], "branch: '-x' is not a branch name"],
     [[to: 'stage', dryRun: 'yes'], "dryRun must be true or false, not String 'yes'"],
     [[to: 'stage', dryRun: 1], 'dryRun must be true or false, not Integer 1'],
+    [[to: 'stage', failOnError: 'no'], "failOnError must be true or false, not String 'no'"],
     [[tO: 'stage'], "unknown parameter 'tO'; valid parameters: ${VALID.join(', ')}"],
     [[to: 'stage', image: 'x', dry_run: true], "unknown parameters 'image', 'dry_run'; valid parameters: to, sha,"],
     [[to: 'stage', credentials: 'prod-registry'], "credentials must be a map of environment name to credentials id"],

@@ -59,7 +59,13 @@ def call(Map args = [:]) {
   }
   currentBuild.description = result.description
   if (!result.ok) {
-    error(result.failureMessage)
+    if (inv.failOnError) error(result.failureMessage)
+    // failOnError: false: the caller decides from the returned map (status, exitCode, error).
+    echo(result.failureMessage)
+    Map failed = result.toMap(inv)
+    failed.status = failed.status ?: 'failed'
+    failed.error = result.failureMessage
+    return failed
   }
   echo(result.summary())
   return result.toMap(inv)

@@ -17,7 +17,7 @@ class PromoteInvocation implements Serializable {
   /** The parameter names promoteImage accepts, in the order the help lists them. */
   static final List<String> PARAMETERS = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent',
                                           'credentialsId', 'signingKeyId', 'signingPasswordId',
-                                          'promoteBinary'].asImmutable()
+                                          'promoteBinary', 'failOnError'].asImmutable()
 
   /** Earlier names of the parameters holding credentials ids, still accepted. */
   static final Map<String, String> ALIASES = [credentials: 'credentialsId', signingKey: 'signingKeyId',
@@ -49,6 +49,8 @@ class PromoteInvocation implements Serializable {
   String branch
   String config = DEFAULT_CONFIG
   boolean dryRun
+  // false: a failed promotion returns its map (status, exitCode, error) instead of failing the build.
+  boolean failOnError = true
   String agent
   Map<String, String> credentials = [:]
   String signingKey
@@ -87,6 +89,10 @@ class PromoteInvocation implements Serializable {
     inv.signingPassword = inv.optionalString(args, signingPasswordName, null)
     inv.promoteBinary = inv.optionalString(args, 'promoteBinary', DEFAULT_BINARY)
 
+    if (args.containsKey('failOnError') && args.failOnError != null) {
+      if (args.failOnError instanceof Boolean) inv.failOnError = args.failOnError
+      else inv.errors << "failOnError must be true or false, not ${describe(args.failOnError)}"
+    }
     if (args.containsKey('dryRun') && args.dryRun != null) {
       if (args.dryRun instanceof Boolean) inv.dryRun = args.dryRun
       else inv.errors << "dryRun must be true or false, not ${describe(args.dryRun)}"
