@@ -17,7 +17,7 @@ PROD_PASSWORD = 'prod-pa$$w0rd;$(touch pwned-by-password)\'"'
 STAGE_PASSWORD = 'stage-secret-7f3a'
 KEY_PASSWORD = 'key-passphrase with spaces & $HOME'
 VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'credentialsId', 'signingKeyId',
-         'signingPasswordId', 'promoteBinary', 'failOnError']
+         'signingPasswordId', 'promoteBinary', 'failOnError', 'setDescription']
 // The earlier names of the id parameters, still accepted.
 ALIASES = ['credentials', 'signingKey', 'signingPassword']
 
@@ -237,7 +237,7 @@ test('sha and branch given as empty or null are left to promote (release/*-sha-<
 }
 
 test('without to, promote picks the environment from the branch; the result names it') {
-  Map r = runStep([:], [stdout: runJson(to: [env: 'dev', reference: "dev.registry:5000/shop/payment-svc@${DIGEST}".toString()],
+  Map r = runStep([setDescription: true], [stdout: runJson(to: [env: 'dev', reference: "dev.registry:5000/shop/payment-svc@${DIGEST}".toString()],
                                         from: [env: 'dev', reference: 'dev.registry:5000/shop/payment-svc:sha-2b2e927'])])
   assert r.failure == null
   assert r.argv == baseArgv(['--sha', SHA, '--branch', 'develop'])
@@ -290,7 +290,7 @@ test('the ...Id parameters bind like their earlier names; both names together ar
 
 test('the returned map: digest, references, tags, signature, record, gates, counts') {
   Map sig = [reference: 'prod.registry:5000/shop/payment-svc:sha256-abab.sig']
-  Map r = runStep([to: 'prod'], [stdout: runJson(to: [env: 'prod', reference: "prod.registry:5000/shop/payment-svc@${DIGEST}".toString()],
+  Map r = runStep([setDescription: true, to: 'prod'], [stdout: runJson(to: [env: 'prod', reference: "prod.registry:5000/shop/payment-svc@${DIGEST}".toString()],
                                                  from: [env: 'stage', reference: 'stage.registry:5000/shop/payment-svc:sha-2b2e927'],
                                                  signature: sig,
                                                  gates: [[name: 'scan', verdict: 'passed', counts: [CRITICAL: 0, HIGH: 1]]])])
@@ -323,11 +323,11 @@ test('the JSON result is archived as the CLI printed it, and the map survives se
 }
 
 test('dry run and unchanged results say so in the description') {
-  Map plan = runStep([to: 'stage', dryRun: true], [stdout: runJson(status: 'planned', dry_run: true)])
+  Map plan = runStep([setDescription: true, to: 'stage', dryRun: true], [stdout: runJson(status: 'planned', dry_run: true)])
   assert plan.result.dryRun == true
   assert plan.result.status == 'planned'
   assert plan.pipeline.currentBuild.description.endsWith('(dry run)')
-  Map same = runStep([to: 'stage', dryRun: false], [stdout: runJson(status: 'unchanged')])
+  Map same = runStep([setDescription: true, to: 'stage', dryRun: false], [stdout: runJson(status: 'unchanged')])
   assert !same.argv.contains('--dry-run')
   assert same.pipeline.currentBuild.description.endsWith('(unchanged)')
 }
@@ -337,12 +337,21 @@ test('dry run and unchanged results say so in the description') {
 
 test('exit 2 (usage/config, e.g. no --to on a branch with several environments): the CLI message, no --to passed') {
   String msg = "branch 'hotfix/x' may promote to several environments (prod, pre-prod); pass --to"
-  Map r = runStep([branch: 'hotfix/x'], [exit: 2, stdout: failureJson(2, 'invalid_argument', msg, [to: null, from: null])])
+  Map r = runStep([setDescription: true, branch: 'hotfix/x'], [exit: 2, stdout: failureJson(2, 'invalid_argument', msg, [to: null, from: null])])
   assert r.argv == baseArgv(['--sha', SHA, '--branch', 'hotfix/x'])
   assert r.failure.message == "promoteImage: usage or configuration error (exit 2): ${msg}"
   assert r.pipeline.currentBuild.description == 'promote: failed'
   assert r.pipeline.callsOf('archiveArtifacts').size() == 1
   assert r.pipeline.callsOf('echo').isEmpty()
+}
+
+test('currentBuild.description is left alone unless setDescription: true') {
+  Map r = runStep([to: 'stage'], [stdout: runJson(), env: [BRANCH_NAME: 'release/v1.2.0', GIT_COMMIT: SHA]])
+  assert r.failure == null
+  assert r.pipeline.currentBuild.description == null
+  Map failed = runStep([to: 'stage'], [exit: 5, stdout: failureJson(5, 'internal', 'boom')])
+  assert failed.failure != null
+  assert failed.pipeline.currentBuild.description == null
 }
 
 test('failOnError: false: a refusal or a crash returns the map with status, exitCode and error') {
@@ -365,7 +374,7 @@ test('failOnError: false: a refusal or a crash returns the map with status, exit
 }
 
 test('exit 3 gate refused: says gate refused and lists the refused gates') {
-  Map r = runStep([to: 'prod', branch: 'main'], [exit: 3, stdout: failureJson(3, 'gate_refused',
+  Map r = runStep([setDescription: true, to: 'prod', branch: 'main'], [exit: 3, stdout: failureJson(3, 'gate_refused',
       'stage-order gate refused prod: sha256:abab was never promoted to stage',
       [to: [env: 'prod', reference: null],
        gates: [[name: 'branch', verdict: 'passed', detail: 'main may promote to prod'],
@@ -385,7 +394,7 @@ test('exit 3 tag conflict: says tag conflict and names the refused tags') {
 }
 
 test('exit 4 registry/network failure: says so, distinct from a refusal') {
-  Map r = runStep([to: 'prod', credentials: [prod: 'prod-registry']],
+  Map r = runStep([setDescription: true, to: 'prod', credentials: [prod: 'prod-registry']],
                   [exit: 4, stdout: failureJson(4, 'unauthenticated', 'prod.registry:5000: 401 UNAUTHORIZED for ci-bot')])
   assert r.failure.message.startsWith('promoteImage: registry or network failure (unauthenticated, exit 4) promoting to stage:')
   assert !r.failure.message.contains('gate refused')
@@ -427,6 +436,7 @@ List badInputs = [
     [[to: 'stage', branch: '-x'], "branch: '-x' is not a branch name"],
     [[to: 'stage', dryRun: 'yes'], "dryRun must be true or false, not String 'yes'"],
     [[to: 'stage', dryRun: 1], 'dryRun must be true or false, not Integer 1'],
+    [[to: 'stage', setDescription: 'yes'], "setDescription must be true or false, not String 'yes'"],
     [[to: 'stage', failOnError: 'no'], "failOnError must be true or false, not String 'no'"],
     [[tO: 'stage'], "unknown parameter 'tO'; valid parameters: ${VALID.join(', ')}"],
     [[to: 'stage', image: 'x', dry_run: true], "unknown parameters 'image', 'dry_run'; valid parameters: to, sha,"],
@@ -556,7 +566,7 @@ if (e2eBinary) {
     p.addUsernamePassword('prod-registry-stale', e2e.prodUser, 'not-the-password-' + e2e.prodPassword.reverse())
     p.addFile('cosign-key', 'cosign.key', e2e.key)
     p.addString('cosign-password', e2e.keyPassword)
-    Map all = [config     : e2e.config, promoteBinary: e2e.binary, credentials: [prod: prodCredentials],
+    Map all = [setDescription: true, config: e2e.config, promoteBinary: e2e.binary, credentials: [prod: prodCredentials],
                signingKey : 'cosign-key', signingPassword: 'cosign-password'] + stepArgs
     Map r = invoke(p, all)
     assertNoSecretLeaks(r)

@@ -57,7 +57,9 @@ def call(Map args = [:]) {
   if (output) {
     archiveArtifacts(artifacts: resultFile, allowEmptyArchive: true, fingerprint: false)
   }
-  currentBuild.description = result.description
+  if (inv.setDescription) {
+    currentBuild.description = result.description
+  }
   if (!result.ok) {
     if (inv.failOnError) error(result.failureMessage)
     // failOnError: false: the caller decides from the returned map (status, exitCode, error).

@@ -17,7 +17,7 @@ class PromoteInvocation implements Serializable {
   /** The parameter names promoteImage accepts, in the order the help lists them. */
   static final List<String> PARAMETERS = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent',
                                           'credentialsId', 'signingKeyId', 'signingPasswordId',
-                                          'promoteBinary', 'failOnError'].asImmutable()
+                                          'promoteBinary', 'failOnError', 'setDescription'].asImmutable()
 
   /** Earlier names of the parameters holding credentials ids, still accepted. */
   static final Map<String, String> ALIASES = [credentials: 'credentialsId', signingKey: 'signingKeyId',
@@ -51,6 +51,8 @@ class PromoteInvocation implements Serializable {
   boolean dryRun
   // false: a failed promotion returns its map (status, exitCode, error) instead of failing the build.
   boolean failOnError = true
+  // The build's description belongs to the Jenkinsfile; the step sets it only when asked.
+  boolean setDescription
   String agent
   Map<String, String> credentials = [:]
   String signingKey
@@ -89,6 +91,10 @@ class PromoteInvocation implements Serializable {
     inv.signingPassword = inv.optionalString(args, signingPasswordName, null)
     inv.promoteBinary = inv.optionalString(args, 'promoteBinary', DEFAULT_BINARY)
 
+    if (args.containsKey('setDescription') && args.setDescription != null) {
+      if (args.setDescription instanceof Boolean) inv.setDescription = args.setDescription
+      else inv.errors << "setDescription must be true or false, not ${describe(args.setDescription)}"
+    }
     if (args.containsKey('failOnError') && args.failOnError != null) {
       if (args.failOnError instanceof Boolean) inv.failOnError = args.failOnError
       else inv.errors << "failOnError must be true or false, not ${describe(args.failOnError)}"
