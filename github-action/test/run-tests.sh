@@ -68,6 +68,10 @@ if shellcheck -x "$action_dir/promote-action.sh" "$here"/*.sh "$work"/run-blocks
   fail "shellcheck"
 fi
 if python3 "$here/check-dockerfile.py" "$root/Dockerfile"; then pass; else fail "check-dockerfile.py"; fi
+# The version input's default is pinned to the project's own version (CMakeLists.txt), not "latest".
+action_version=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["inputs"]["version"]["default"])' "$action_dir/action.yml")
+project_version=$(sed -nE 's/^project\(promote VERSION ([0-9.]+) .*/\1/p' "$root/CMakeLists.txt")
+expect_eq "action.yml: version default pinned to the project version" "$action_version" "$project_version"
 # The checkers themselves must be able to fail.
 mkdir -p "$work/bad-action"
 sed 's/INPUT_VERSION: \${{ inputs.version }}/INPUT_VERZION: ${{ inputs.version }}/' \
