@@ -39,6 +39,19 @@ mask() {
   fi
 }
 
+# Text the action does not control (inputs, promote's stderr and JSON, registry error bodies) is
+# printed only between commands_off and commands_on: the runner reads `::cmd::` at the start of a
+# line and the legacy `##[cmd]` anywhere in one, so such text could forge annotations, masks or a
+# `##[stop-commands]` that hides the action's own error. While stopped, the runner ends the region
+# only at `::TOKEN::`, and TOKEN is random for each region.
+commands_off() {
+  region_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  echo "::stop-commands::$region_token"
+}
+commands_on() {
+  echo "::$region_token::"
+}
+
 annotate_error() {
   printf '::error title=%s::%s\n' "$(escape_property "$1")" "$(escape_data "$2")"
 }
@@ -140,6 +153,32 @@ if [ -n "$in_source_username$in_source_password" ]; then
     fail_input "source-username and source-password go together"
   fi
 fi
+# Variables promote (or this action) reads itself: an environment whose credential variables
+# would be one of them (`to: key` -> PROMOTE_KEY_PASSWORD) would silently replace it.
+reserved_variables=(PROMOTE_SIGNING_KEY PROMOTE_KEY_PASSWORD PROMOTE_SRC_PASSWORD PROMOTE_DST_PASSWORD
+  PROMOTE_AGENT PROMOTE_AGENT_CA PROMOTE_AGENT_CERT PROMOTE_AGENT_KEY PROMOTE_AGENT_TOKEN
+  PROMOTE_AGENT_TOKEN_FILE PROMOTE_LOG_LEVEL)
+# env_var_prefix ENV: PROMOTE_<ENV>_ with ENV upper-cased and '-' turned into '_'.
+env_var_prefix() {
+  local name=${1^^}
+  printf 'PROMOTE_%s_' "${name//-/_}"
+}
+# refuse_reserved INPUT ENV: credentials for ENV must not land in a reserved variable.
+refuse_reserved() {
+  local prefix reserved
+  prefix=$(env_var_prefix "$2")
+  for reserved in "${reserved_variables[@]}"; do
+    if [ "${prefix}USERNAME" = "$reserved" ] || [ "${prefix}PASSWORD" = "$reserved" ]; then
+      fail_input "$1: credentials for environment '$2' would overwrite $reserved, which promote reads itself; rename the environment"
+    fi
+  done
+}
+if [ -n "$in_registry_username" ]; then refuse_reserved to "$in_to"; fi
+if [ -n "$in_source_username" ]; then refuse_reserved from "$in_from"; fi
+if [ -n "$in_registry_username" ] && [ -n "$in_source_username" ] &&
+  [ "$(env_var_prefix "$in_to")" = "$(env_var_prefix "$in_from")" ]; then
+  fail_input "to and from name the same credential variables ($(env_var_prefix "$in_to")*): pass one set of credentials"
+fi
 [ -f "$in_config" ] || fail_input "config: no file at '$in_config' (relative to $PWD)"
 if [ -n "$in_authfile" ] && ! [ -f "$in_authfile" ]; then
   fail_input "authfile: no file at '$in_authfile'"
@@ -214,15 +253,13 @@ else
     "promote is not on PATH: set promote-path, install promote in an earlier step, or set version to download a release"
   exit 2
 fi
-echo "promote: $promote_bin ($("$promote_bin" --version 2>/dev/null || echo 'version unknown'))"
+promote_version=$("$promote_bin" --version 2>/dev/null || echo 'version unknown')
+commands_off
+echo "promote: $promote_bin ($promote_version)"
+commands_on
 
 # --- environment for promote.yaml's references ---------------------------------------------------
 
-# env_var_prefix ENV: PROMOTE_<ENV>_ with ENV upper-cased and '-' turned into '_'.
-env_var_prefix() {
-  local name=${1^^}
-  printf 'PROMOTE_%s_' "${name//-/_}"
-}
 if [ -n "$in_registry_username" ]; then
   prefix=$(env_var_prefix "$in_to")
   export "${prefix}USERNAME=$in_registry_username" "${prefix}PASSWORD=$in_registry_password"
@@ -259,18 +296,17 @@ echo "::endgroup::"
 
 # --- run -----------------------------------------------------------------------------------------
 
-echo "::group::promote run${in_to:+ --to $in_to}${in_branch:+ (branch $in_branch)}"
+echo "::group::promote run${in_to:+ --to $in_to}"
+# The command line carries the branch and config inputs, promote's stderr registry-provided text.
+commands_off
 printf 'promote'
 printf ' %q' "${args[@]}"
 printf '\n'
-# promote's stderr carries registry-provided text: no workflow command may be read from it.
-stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-echo "::stop-commands::$stop_token"
 set +e
 "$promote_bin" "${args[@]}" >"$work/result.json"
 code=$?
 set -e
-echo "::$stop_token::"
+commands_on
 echo "::endgroup::"
 
 result=$(cat "$work/result.json")
@@ -357,7 +393,9 @@ gates=$(jq -r '[.gates[]? | "\(.name): \(.verdict)"] | join(", ")' <<<"$result")
 } >>"$GITHUB_STEP_SUMMARY"
 
 echo "::group::promote result"
+commands_off
 jq . <<<"$result"
+commands_on
 echo "::endgroup::"
 
 # --- annotations ---------------------------------------------------------------------------------
@@ -365,7 +403,9 @@ echo "::endgroup::"
 message=${error_message:-promote exited with $code}
 case $code in
   0)
+    commands_off
     echo "promote: $status${to_env:+ $to_env}${digest:+ $digest}"
+    commands_on
     ;;
   2) annotate_error "promote: invalid usage or configuration" "$message" ;;
   3)

@@ -68,6 +68,10 @@ if shellcheck -x "$action_dir/promote-action.sh" "$here"/*.sh "$work"/run-blocks
   fail "shellcheck"
 fi
 if python3 "$here/check-dockerfile.py" "$root/Dockerfile"; then pass; else fail "check-dockerfile.py"; fi
+# The version input's default is pinned to the project's own version (CMakeLists.txt), not "latest".
+action_version=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["inputs"]["version"]["default"])' "$action_dir/action.yml")
+project_version=$(sed -nE 's/^project\(promote VERSION ([0-9.]+) .*/\1/p' "$root/CMakeLists.txt")
+expect_eq "action.yml: version default pinned to the project version" "$action_version" "$project_version"
 # The checkers themselves must be able to fail.
 mkdir -p "$work/bad-action"
 sed 's/INPUT_VERSION: \${{ inputs.version }}/INPUT_VERZION: ${{ inputs.version }}/' \
@@ -264,6 +268,20 @@ expect_clean_log() {
   done <<<"$RUN_OUT"
   if [ -z "$bad" ]; then pass; else fail "$1: unexpected workflow commands: $bad"; fi
   if grep -q '^::' <<<"$RUN_ERR"; then fail "$1: workflow command on stderr: $RUN_ERR"; else pass; fi
+  # What the runner acts on (legacy ##[cmd] anywhere in a line included): masks, groups, regions
+  # and the action's own error annotations, nothing else.
+  local acted
+  acted=$(runner_commands | grep -vE '^(add-mask|group|endgroup|stop-commands)'$'\t''|^error'$'\t''title=promote' || true)
+  if [ -z "$acted" ]; then pass; else fail "$1: the runner would act on: $acted"; fi
+}
+# runner_commands: the workflow commands the runner would act on in $RUN_OUT (NAME\tPROPS\tDATA).
+runner_commands() { python3 "$here/runner-commands.py" <<<"$RUN_OUT"; }
+# expect_one_error DESC TITLE: the runner shows exactly one error annotation, the action's TITLE
+# (none when TITLE is empty).
+expect_one_error() {
+  local errors
+  errors=$(runner_commands | awk -F'\t' '$1 == "error" { print $2 }')
+  expect_eq "$1: the runner's error annotations" "$errors" "${2:+title=$2}"
 }
 
 # expect_secret_hidden DESC SECRET: SECRET appears in the log only inside ::add-mask:: lines.
@@ -297,7 +315,8 @@ summary=$(cat "$SUMMARY")
 expect_contains "develop: summary table" "$summary" "| Environment | Reference | Digest | Gates | Signature |"
 expect_contains "develop: summary row" "$summary" "| dev | \`$dev/shop/payment-svc@$image_digest\` | \`$image_digest\` | branch: passed"
 expect_contains "develop: summary heading" "$summary" "### promote: promoted to dev"
-expect_contains "develop: log group" "$RUN_OUT" "::group::promote run (branch develop)"
+expect_contains "develop: log group" "$RUN_OUT" $'::group::promote run\n::stop-commands::'
+expect_contains "develop: command line" "$RUN_OUT" "--branch develop"
 expect_clean_log "develop"
 
 log "release -> stage: a dry run, then the promotion with the stage credentials"
@@ -361,6 +380,15 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 log "refusals and failures are told apart"
+
+# The branch input reaches the log in the command line and the result JSON.
+run_action INPUT_BRANCH='feature/x##[error]forged' INPUT_TO=stage "${stage_creds[@]}"
+expect_eq "forged annotation in the branch input: exit" "$RUN_CODE" 2
+expect_one_error "forged annotation in the branch input" "promote%3A invalid usage or configuration"
+expect_clean_log "forged annotation in the branch input"
+run_action INPUT_BRANCH='feature/x##[stop-commands]hidden' INPUT_TO=stage "${stage_creds[@]}"
+expect_eq "stop-commands in the branch input: exit" "$RUN_CODE" 2
+expect_one_error "stop-commands in the branch input" "promote%3A invalid usage or configuration"
 
 run_action INPUT_BRANCH=feature/login INPUT_TO=stage "${stage_creds[@]}"
 expect_eq "feature branch: exit" "$RUN_CODE" 3
@@ -453,6 +481,10 @@ invalid_cases=(
   "2|go together|INPUT_TO=stage|INPUT_REGISTRY_PASSWORD=p"
   "2|need 'from'|INPUT_SOURCE_USERNAME=u|INPUT_SOURCE_PASSWORD=p"
   "2|must not contain ':'|INPUT_TO=stage|INPUT_REGISTRY_USERNAME=a:b|INPUT_REGISTRY_PASSWORD=p"
+  "2|would overwrite PROMOTE_KEY_PASSWORD|INPUT_TO=key|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p"
+  "2|would overwrite PROMOTE_SRC_PASSWORD|INPUT_TO=stage|INPUT_FROM=src|INPUT_SOURCE_USERNAME=u|INPUT_SOURCE_PASSWORD=p"
+  "2|would overwrite PROMOTE_DST_PASSWORD|INPUT_TO=dst|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p"
+  "2|name the same credential variables|INPUT_TO=qa-eu|INPUT_FROM=qa_eu|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p|INPUT_SOURCE_USERNAME=v|INPUT_SOURCE_PASSWORD=q"
   "2|signing-password is set but signing-key is empty|INPUT_SIGNING_KEY=|INPUT_SIGNING_PASSWORD=pw"
   "2|is not an executable file|INPUT_PROMOTE_PATH=$workspace/promote.yaml"
   "2|version must be a release version|INPUT_PROMOTE_PATH=|INPUT_VERSION=latest"
@@ -521,6 +553,14 @@ if [ "\${1:-}" = --version ]; then echo "stub"; exit 0; fi
 case \${STUB_MODE:-ok} in
   ok) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"planned","digest":"sha256:00","to":{"env":"qa-eu","reference":"r@sha256:00"},"tags":{"written":["a"],"moved":["b"],"unchanged":["c"]},"gates":[],"signature":null}' ;;
   conflict) echo '{"schema":1,"command":"run","ok":false,"status":"refused","error":{"code":"conflict","exit_code":3,"message":"tag v1 names another digest\n::set-output name=x::y"},"gates":[]}'; exit 3 ;;
+  forged)
+    # A registry's error body, copied into error.message, trying to forge and to hide annotations.
+    echo '##[error title=x]forged by the registry' >&2
+    echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry","exit_code":4,"message":"denied ##[error title=x]forged by the registry"},"gates":[]}'
+    exit 4 ;;
+  hide)
+    echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry","exit_code":4,"message":"denied ##[stop-commands]hidden"},"gates":[]}'
+    exit 4 ;;
   nojson) echo 'Segmentation fault' >&2; exit 139 ;;
   empty) exit 0 ;;
 esac
@@ -550,6 +590,34 @@ expect_eq "stub conflict: exit" "$RUN_CODE" 3
 expect_contains "stub conflict: one-line annotation" "$RUN_OUT" "::error title=promote%3A refused (tag conflict)::tag v1 names another digest%0A::set-output name=x::y"
 expect_clean_log "stub conflict"
 expect_contains "stub conflict: summary escapes" "$(cat "$SUMMARY")" "tag v1 names another digest ::set-output"
+# Every example workflow's call of the action, with the inputs it passes as shipped (evaluated as
+# the runner would on a push; secrets as placeholders) and the stub as promote: the inputs must pass
+# the action's checks and hand promote a signing key.
+example_calls=$(python3 "$here/example-inputs.py" "$action_dir" "$work/example-inputs" "$sha")
+expect_eq "example workflows: calls of the action" "$example_calls" 6
+for inputs_file in "$work"/example-inputs/*.inputs; do
+  where=$(head -n1 "$inputs_file")
+  mapfile -t example_inputs < <(tail -n +2 "$inputs_file")
+  rm -f "$work/stub.log"
+  run_action "${example_inputs[@]}" INPUT_PROMOTE_PATH="$stub" STUB_MODE=ok
+  [ "$RUN_CODE" = 0 ] || show_run
+  expect_eq "$where: exit" "$RUN_CODE" 0
+  expect_contains "$where: signing key handed to promote" "$(cat "$work/stub.log")" "PROMOTE_SIGNING_KEY="
+  expect_clean_log "$where"
+done
+
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=forged
+expect_eq "forged annotation in error.message: exit" "$RUN_CODE" 4
+expect_one_error "forged annotation in error.message" "promote%3A registry or network failure"
+expect_clean_log "forged annotation in error.message"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=hide
+expect_eq "stop-commands in error.message: exit" "$RUN_CODE" 4
+expect_one_error "stop-commands in error.message" "promote%3A registry or network failure"
+expect_clean_log "stop-commands in error.message"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=ok INPUT_BRANCH='develop##[error]forged'
+expect_eq "forged annotation in the branch input (stub): exit" "$RUN_CODE" 0
+expect_one_error "forged annotation in the branch input (stub)" ""
+expect_clean_log "forged annotation in the branch input (stub)"
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=nojson
 expect_eq "stub crash: exit" "$RUN_CODE" 139
 expect_contains "stub crash: annotation" "$RUN_OUT" "::error title=promote%3A internal error::promote exited with 139 and printed no JSON"

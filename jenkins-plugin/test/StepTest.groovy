@@ -16,8 +16,10 @@ KEY_PEM = '-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nZmFrZSBrZXkgbWF0ZXJpY
 PROD_PASSWORD = 'prod-pa$$w0rd;$(touch pwned-by-password)\'"'
 STAGE_PASSWORD = 'stage-secret-7f3a'
 KEY_PASSWORD = 'key-passphrase with spaces & $HOME'
-VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'credentials', 'signingKey', 'signingPassword',
-         'promoteBinary']
+VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'credentialsId', 'signingKeyId',
+         'signingPasswordId', 'promoteBinary', 'failOnError', 'setDescription']
+// The earlier names of the id parameters, still accepted.
+ALIASES = ['credentials', 'signingKey', 'signingPassword']
 
 CompilerConfiguration compiler = new CompilerConfiguration()
 compiler.scriptBaseClass = 'FakePipelineScript'
@@ -235,7 +237,7 @@ test('sha and branch given as empty or null are left to promote (release/*-sha-<
 }
 
 test('without to, promote picks the environment from the branch; the result names it') {
-  Map r = runStep([:], [stdout: runJson(to: [env: 'dev', reference: "dev.registry:5000/shop/payment-svc@${DIGEST}".toString()],
+  Map r = runStep([setDescription: true], [stdout: runJson(to: [env: 'dev', reference: "dev.registry:5000/shop/payment-svc@${DIGEST}".toString()],
                                         from: [env: 'dev', reference: 'dev.registry:5000/shop/payment-svc:sha-2b2e927'])])
   assert r.failure == null
   assert r.argv == baseArgv(['--sha', SHA, '--branch', 'develop'])
@@ -252,10 +254,35 @@ test('credentials for hyphenated environments use underscores: pre-prod -> PROMO
   assert r.cliEnv.PROMOTE_PRE_PROD_PASSWORD == STAGE_PASSWORD
 }
 
-test('a credentials id Jenkins does not know fails in withCredentials, before promote runs') {
-  Map r = runStep([to: 'prod', credentials: [prod: 'no-such-id']])
-  assert r.failure.message.contains("Could not find credentials entry with ID 'no-such-id'")
+test('a credentials id Jenkins does not know fails in withCredentials, before promote runs, id not shown') {
+  Map r = runStep([to: 'prod', credentialsId: [prod: 'no-such-id']])
+  assert r.failure.message.startsWith('promoteImage: Jenkins could not bind the credentials given in credentialsId')
+  assert !r.failure.message.contains('no-such-id')
   assert r.argv == null
+}
+
+test('signingPasswordId given the passphrase itself: refused without showing it') {
+  Map r = runStep([to: 'prod', signingKeyId: 'cosign-key', signingPasswordId: KEY_PASSWORD])
+  assert r.failure.message.startsWith('promoteImage: signingPasswordId: not a credentials id')
+  assert !r.failure.message.contains('passphrase')
+  assertNoShellRun(r)
+  // The old name too, and a passphrase that looks like an id: Jenkins' lookup error is replaced.
+  r = runStep([to: 'prod', signingKey: 'cosign-key', signingPassword: 'Hunter2-passphrase'])
+  assert r.failure.message.contains('signingPasswordId')
+  assert !r.failure.message.contains('Hunter2')
+  assert r.pipeline.calls.every { !String.valueOf(it).contains('Could not find') }
+  assert r.argv == null
+}
+
+test('the ...Id parameters bind like their earlier names; both names together are refused') {
+  Map r = runStep([to: 'prod', credentialsId: [prod: 'prod-registry'], signingKeyId: 'cosign-key',
+                   signingPasswordId: 'cosign-password'])
+  assert r.failure == null
+  assert r.cliEnv.PROMOTE_PROD_PASSWORD == PROD_PASSWORD
+  assert r.cliEnv.PROMOTE_KEY_PASSWORD == KEY_PASSWORD
+  r = runStep([to: 'prod', signingKey: 'cosign-key', signingKeyId: 'cosign-key'])
+  assert r.failure.message.contains('signingKey is the earlier name of signingKeyId: pass only signingKeyId')
+  assertNoShellRun(r)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -263,7 +290,7 @@ test('a credentials id Jenkins does not know fails in withCredentials, before pr
 
 test('the returned map: digest, references, tags, signature, record, gates, counts') {
   Map sig = [reference: 'prod.registry:5000/shop/payment-svc:sha256-abab.sig']
-  Map r = runStep([to: 'prod'], [stdout: runJson(to: [env: 'prod', reference: "prod.registry:5000/shop/payment-svc@${DIGEST}".toString()],
+  Map r = runStep([setDescription: true, to: 'prod'], [stdout: runJson(to: [env: 'prod', reference: "prod.registry:5000/shop/payment-svc@${DIGEST}".toString()],
                                                  from: [env: 'stage', reference: 'stage.registry:5000/shop/payment-svc:sha-2b2e927'],
                                                  signature: sig,
                                                  gates: [[name: 'scan', verdict: 'passed', counts: [CRITICAL: 0, HIGH: 1]]])])
@@ -296,11 +323,11 @@ test('the JSON result is archived as the CLI printed it, and the map survives se
 }
 
 test('dry run and unchanged results say so in the description') {
-  Map plan = runStep([to: 'stage', dryRun: true], [stdout: runJson(status: 'planned', dry_run: true)])
+  Map plan = runStep([setDescription: true, to: 'stage', dryRun: true], [stdout: runJson(status: 'planned', dry_run: true)])
   assert plan.result.dryRun == true
   assert plan.result.status == 'planned'
   assert plan.pipeline.currentBuild.description.endsWith('(dry run)')
-  Map same = runStep([to: 'stage', dryRun: false], [stdout: runJson(status: 'unchanged')])
+  Map same = runStep([setDescription: true, to: 'stage', dryRun: false], [stdout: runJson(status: 'unchanged')])
   assert !same.argv.contains('--dry-run')
   assert same.pipeline.currentBuild.description.endsWith('(unchanged)')
 }
@@ -310,7 +337,7 @@ test('dry run and unchanged results say so in the description') {
 
 test('exit 2 (usage/config, e.g. no --to on a branch with several environments): the CLI message, no --to passed') {
   String msg = "branch 'hotfix/x' may promote to several environments (prod, pre-prod); pass --to"
-  Map r = runStep([branch: 'hotfix/x'], [exit: 2, stdout: failureJson(2, 'invalid_argument', msg, [to: null, from: null])])
+  Map r = runStep([setDescription: true, branch: 'hotfix/x'], [exit: 2, stdout: failureJson(2, 'invalid_argument', msg, [to: null, from: null])])
   assert r.argv == baseArgv(['--sha', SHA, '--branch', 'hotfix/x'])
   assert r.failure.message == "promoteImage: usage or configuration error (exit 2): ${msg}"
   assert r.pipeline.currentBuild.description == 'promote: failed'
@@ -318,8 +345,36 @@ test('exit 2 (usage/config, e.g. no --to on a branch with several environments):
   assert r.pipeline.callsOf('echo').isEmpty()
 }
 
+test('currentBuild.description is left alone unless setDescription: true') {
+  Map r = runStep([to: 'stage'], [stdout: runJson(), env: [BRANCH_NAME: 'release/v1.2.0', GIT_COMMIT: SHA]])
+  assert r.failure == null
+  assert r.pipeline.currentBuild.description == null
+  Map failed = runStep([to: 'stage'], [exit: 5, stdout: failureJson(5, 'internal', 'boom')])
+  assert failed.failure != null
+  assert failed.pipeline.currentBuild.description == null
+}
+
+test('failOnError: false: a refusal or a crash returns the map with status, exitCode and error') {
+  Map r = runStep([to: 'prod', branch: 'main', failOnError: false], [exit: 3, stdout: failureJson(3, 'gate_refused',
+      'stage-order gate refused prod', [to: [env: 'prod', reference: null],
+                                        gates: [[name: 'stage-order', verdict: 'refused']]])])
+  assert r.failure == null
+  assert r.result.status == 'refused'
+  assert r.result.exitCode == 3
+  assert r.result.error.startsWith('promoteImage: gate refused, promotion to prod refused (exit 3)')
+  assert r.result.gates == [[name: 'stage-order', verdict: 'refused']]
+  assert r.pipeline.callsOf('error').isEmpty()
+  assert r.pipeline.callsOf('echo').size() == 1
+  Map crash = runStep([to: 'prod', failOnError: false], [exit: 139, stdout: ''])
+  assert crash.failure == null
+  assert crash.result.status == 'failed'
+  assert crash.result.exitCode == 139
+  // Invalid parameters still fail the build: they are the Jenkinsfile's bug, not a promotion's outcome.
+  assert runStep([to: 'Prod', failOnError: false]).failure.message.contains("to: 'Prod' is not an environment name")
+}
+
 test('exit 3 gate refused: says gate refused and lists the refused gates') {
-  Map r = runStep([to: 'prod', branch: 'main'], [exit: 3, stdout: failureJson(3, 'gate_refused',
+  Map r = runStep([setDescription: true, to: 'prod', branch: 'main'], [exit: 3, stdout: failureJson(3, 'gate_refused',
       'stage-order gate refused prod: sha256:abab was never promoted to stage',
       [to: [env: 'prod', reference: null],
        gates: [[name: 'branch', verdict: 'passed', detail: 'main may promote to prod'],
@@ -339,7 +394,7 @@ test('exit 3 tag conflict: says tag conflict and names the refused tags') {
 }
 
 test('exit 4 registry/network failure: says so, distinct from a refusal') {
-  Map r = runStep([to: 'prod', credentials: [prod: 'prod-registry']],
+  Map r = runStep([setDescription: true, to: 'prod', credentials: [prod: 'prod-registry']],
                   [exit: 4, stdout: failureJson(4, 'unauthenticated', 'prod.registry:5000: 401 UNAUTHORIZED for ci-bot')])
   assert r.failure.message.startsWith('promoteImage: registry or network failure (unauthenticated, exit 4) promoting to stage:')
   assert !r.failure.message.contains('gate refused')
@@ -381,13 +436,17 @@ List badInputs = [
     [[to: 'stage', branch: '-x'], "branch: '-x' is not a branch name"],
     [[to: 'stage', dryRun: 'yes'], "dryRun must be true or false, not String 'yes'"],
     [[to: 'stage', dryRun: 1], 'dryRun must be true or false, not Integer 1'],
+    [[to: 'stage', setDescription: 'yes'], "setDescription must be true or false, not String 'yes'"],
+    [[to: 'stage', failOnError: 'no'], "failOnError must be true or false, not String 'no'"],
     [[tO: 'stage'], "unknown parameter 'tO'; valid parameters: ${VALID.join(', ')}"],
     [[to: 'stage', image: 'x', dry_run: true], "unknown parameters 'image', 'dry_run'; valid parameters: to, sha,"],
     [[to: 'stage', credentials: 'prod-registry'], "credentials must be a map of environment name to credentials id"],
     [[to: 'stage', credentials: ['prod;x': 'prod-registry']], "credentials: 'prod;x' is not an environment name"],
-    [[to: 'stage', credentials: [prod: 42]], 'credentials.prod: Integer 42 is not a credentials id'],
-    [[to: 'stage', credentials: [prod: 'a\nb']], "credentials.prod: 'a\\u000ab' is not a credentials id"],
+    [[to: 'stage', credentials: [prod: 42]], 'credentials.prod: not a credentials id'],
+    [[to: 'stage', credentialsId: [prod: 'a\nb']], "credentialsId.prod: not a credentials id"],
+    [[to: 'stage', credentialsId: [prod: 'pass word']], "credentialsId.prod: not a credentials id"],
     [[to: 'stage', credentials: [key: 'prod-registry']], "would overwrite PROMOTE_KEY_PASSWORD"],
+    [[to: 'stage', credentials: [dst: 'prod-registry']], "would overwrite PROMOTE_DST_PASSWORD"],
     [[to: 'stage', credentials: ['pre-prod': 'a', 'pre_prod': 'b']],
      "credentials: 'pre-prod' and 'pre_prod' would both use PROMOTE_PRE_PROD_USERNAME/_PASSWORD"],
     [[to: 'stage', config: '--help'], "config: '--help' is not a usable path"],
@@ -395,7 +454,8 @@ List badInputs = [
     [[to: 'stage', config: ['promote.yaml']], 'config must be a string, not ArrayList'],
     [[to: 'stage', promoteBinary: '-rf'], "promoteBinary: '-rf' is not a usable path"],
     [[to: 'stage', agent: 'host:1 --insecure'], "agent: 'host:1 --insecure' is not an address"],
-    [[to: 'stage', signingKey: 'key\nid'], "signingKey: 'key\\u000aid' is not a credentials id"],
+    [[to: 'stage', signingKey: 'key\nid'], "signingKey: not a credentials id"],
+    [[to: 'stage', signingKeyId: 'key id'], "signingKeyId: not a credentials id"],
     [[to: 'stage', signingPassword: true], 'signingPassword must be a string, not Boolean true'],
 ]
 badInputs.eachWithIndex { List c, int i ->
@@ -434,34 +494,56 @@ test('the help text and the README document every parameter') {
   assert dev.promote.jenkins.PromoteInvocation.PARAMETERS == VALID
 }
 
-test('the example Jenkinsfile parses as Groovy and calls promoteImage with known parameters only') {
-  File jenkinsfile = new File(pluginDir, 'examples/Jenkinsfile')
-  org.codehaus.groovy.control.CompilationUnit unit = new org.codehaus.groovy.control.CompilationUnit()
-  unit.addSource(jenkinsfile)
-  unit.compile(org.codehaus.groovy.control.Phases.CONVERSION)
-  String text = jenkinsfile.text
-  List<List<String>> calls = []
+/** The argument text of every promoteImage( call in TEXT. */
+List<String> promoteImageCalls(String text) {
+  List<String> calls = []
   int at = text.indexOf('promoteImage(')
   while (at >= 0) {
     int i = at + 'promoteImage('.length()
     int depth = 0
-    StringBuilder word = new StringBuilder()
-    List<String> keys = []
     for (; depth >= 0; i++) {
       char c = text.charAt(i)
       if (c == (char) '(' || c == (char) '[') depth++
       else if (c == (char) ')' || c == (char) ']') depth--
-      else if (c == (char) ':' && depth == 0 && word.toString().trim()) keys << word.toString().trim()
-      if (Character.isLetterOrDigit(c)) word.append(c) else if (c != (char) ' ') word = new StringBuilder()
     }
-    calls << keys
+    calls << text.substring(at + 'promoteImage('.length(), i - 1)
     at = text.indexOf('promoteImage(', i)
   }
-  assert calls.size() == 3
-  calls.each { List<String> keys ->
-    assert keys && VALID.containsAll(keys): keys
+  return calls
+}
+
+/**
+ * Evaluates the arguments of each promoteImage call in TEXT as the pipeline would (params, env and
+ * the script's own `sha` given) and checks them against the step's own rules: no invalid or
+ * unknown parameter, and the signing key every promotion needs (promote signs its record).
+ */
+void checkShippedCalls(String where, String text, int expected) {
+  List<String> calls = promoteImageCalls(text)
+  assert calls.size() == expected: "${where}: ${calls.size()} promoteImage calls"
+  Binding binding = new Binding([params: [IMAGE_SHA: '2b2e927', DRY_RUN: false], sha: '2b2e927',
+                                 env   : [GIT_COMMIT: SHA, BRANCH_NAME: 'release/v1.2.0']])
+  calls.each { String argText ->
+    Map args = (Map) new GroovyShell(binding).evaluate("[${argText}]")
+    def inv = dev.promote.jenkins.PromoteInvocation.fromArguments(args, [GIT_COMMIT: SHA, BRANCH_NAME: 'develop'])
+    assert !inv.errors: "${where}: promoteImage(${argText}): ${inv.errors}"
+    assert args.keySet().every { VALID.contains(it) }: "${where}: earlier parameter names in ${args.keySet()}"
+    assert (inv.signingKey != null && inv.signingPassword != null) || inv.agent != null:
+        "${where}: promoteImage(${argText}) passes no signing key; promote would exit 2"
   }
-  assert calls.find { it.contains('signingKey') && it.contains('signingPassword') }
+}
+
+test('the example Jenkinsfile parses, and each promoteImage call in it passes the step checks with a signing key') {
+  File jenkinsfile = new File(pluginDir, 'examples/Jenkinsfile')
+  org.codehaus.groovy.control.CompilationUnit unit = new org.codehaus.groovy.control.CompilationUnit()
+  unit.addSource(jenkinsfile)
+  unit.compile(org.codehaus.groovy.control.Phases.CONVERSION)
+  checkShippedCalls('examples/Jenkinsfile', jenkinsfile.text, 3)
+}
+
+test('the README and help snippets pass the step checks with a signing key') {
+  checkShippedCalls('README.md', new File(pluginDir, 'README.md').text.findAll(/(?s)```groovy\n(.*?)```/).join('\n'), 2)
+  checkShippedCalls('promoteImage.txt', new File(pluginDir, 'vars/promoteImage.txt').text
+      .findAll(/(?s)<pre>(.*?)<\/pre>/).join('\n'), 1)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -484,7 +566,7 @@ if (e2eBinary) {
     p.addUsernamePassword('prod-registry-stale', e2e.prodUser, 'not-the-password-' + e2e.prodPassword.reverse())
     p.addFile('cosign-key', 'cosign.key', e2e.key)
     p.addString('cosign-password', e2e.keyPassword)
-    Map all = [config     : e2e.config, promoteBinary: e2e.binary, credentials: [prod: prodCredentials],
+    Map all = [setDescription: true, config: e2e.config, promoteBinary: e2e.binary, credentials: [prod: prodCredentials],
                signingKey : 'cosign-key', signingPassword: 'cosign-password'] + stepArgs
     Map r = invoke(p, all)
     assertNoSecretLeaks(r)

@@ -33,8 +33,19 @@ def call(Map args = [:]) {
   int status = 0
   withEnv(inv.environment()) {
     if (bindings) {
-      withCredentials(bindings) {
-        status = sh(script: inv.script(), returnStatus: true, label: label)
+      // Jenkins' errors for an unknown id or a credential of the wrong kind print the id; when a
+      // secret was passed where an id belongs that would be the secret, so they are replaced.
+      boolean bound = false
+      try {
+        withCredentials(bindings) {
+          bound = true
+          status = sh(script: inv.script(), returnStatus: true, label: label)
+        }
+      } catch (Exception e) {
+        if (bound) throw e
+        error("promoteImage: Jenkins could not bind the credentials given in ${inv.credentialParameters().join(', ')} " +
+              "(${e.getClass().simpleName}): check that each id names an existing credential of the right kind " +
+              "(username/password, secret file, secret text); ids are not shown")
       }
     } else {
       status = sh(script: inv.script(), returnStatus: true, label: label)
@@ -46,9 +57,17 @@ def call(Map args = [:]) {
   if (output) {
     archiveArtifacts(artifacts: resultFile, allowEmptyArchive: true, fingerprint: false)
   }
-  currentBuild.description = result.description
+  if (inv.setDescription) {
+    currentBuild.description = result.description
+  }
   if (!result.ok) {
-    error(result.failureMessage)
+    if (inv.failOnError) error(result.failureMessage)
+    // failOnError: false: the caller decides from the returned map (status, exitCode, error).
+    echo(result.failureMessage)
+    Map failed = result.toMap(inv)
+    failed.status = failed.status ?: 'failed'
+    failed.error = result.failureMessage
+    return failed
   }
   echo(result.summary())
   return result.toMap(inv)

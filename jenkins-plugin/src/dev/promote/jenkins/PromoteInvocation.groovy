@@ -16,11 +16,19 @@ class PromoteInvocation implements Serializable {
 
   /** The parameter names promoteImage accepts, in the order the help lists them. */
   static final List<String> PARAMETERS = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent',
-                                          'credentials', 'signingKey', 'signingPassword', 'promoteBinary'].asImmutable()
+                                          'credentialsId', 'signingKeyId', 'signingPasswordId',
+                                          'promoteBinary', 'failOnError', 'setDescription'].asImmutable()
 
-  /** Variables the step itself exports; a credentials mapping must not produce one of these. */
+  /** Earlier names of the parameters holding credentials ids, still accepted. */
+  static final Map<String, String> ALIASES = [credentials: 'credentialsId', signingKey: 'signingKeyId',
+                                              signingPassword: 'signingPasswordId'].asImmutable()
+
+  /** Variables the step or promote itself reads; a credentials mapping must not produce one of these. */
   static final List<String> RESERVED_VARIABLES = ['PROMOTE_SIGNING_KEY', 'PROMOTE_KEY_PASSWORD', 'PROMOTE_AGENT',
-                                                  'PROMOTE_SRC_PASSWORD'].asImmutable()
+                                                  'PROMOTE_SRC_PASSWORD', 'PROMOTE_DST_PASSWORD',
+                                                  'PROMOTE_AGENT_CA', 'PROMOTE_AGENT_CERT', 'PROMOTE_AGENT_KEY',
+                                                  'PROMOTE_AGENT_TOKEN', 'PROMOTE_AGENT_TOKEN_FILE',
+                                                  'PROMOTE_LOG_LEVEL'].asImmutable()
 
   static final String DEFAULT_CONFIG = 'promote.yaml'
   static final String DEFAULT_BINARY = 'promote'
@@ -30,7 +38,9 @@ class PromoteInvocation implements Serializable {
   private static final String SHA = /[0-9a-fA-F]{7,40}/
   // Git allows more, but a branch Jenkins builds is made of these; promote checks the full Git rules.
   private static final String BRANCH = /[A-Za-z0-9][A-Za-z0-9._\/+@-]{0,254}/
-  private static final String CREDENTIALS_ID = /[^\x00-\x1f\x7f]{1,256}/
+  // The ids Jenkins' credentials store accepts. Checked before withCredentials looks an id up,
+  // because Jenkins' lookup error prints the id, and a passphrase given by mistake is not one.
+  private static final String CREDENTIALS_ID = /[A-Za-z0-9_.-]{1,256}/
 
   List<String> errors = []
   String to
@@ -39,6 +49,10 @@ class PromoteInvocation implements Serializable {
   String branch
   String config = DEFAULT_CONFIG
   boolean dryRun
+  // false: a failed promotion returns its map (status, exitCode, error) instead of failing the build.
+  boolean failOnError = true
+  // The build's description belongs to the Jenkinsfile; the step sets it only when asked.
+  boolean setDescription
   String agent
   Map<String, String> credentials = [:]
   String signingKey
@@ -56,7 +70,9 @@ class PromoteInvocation implements Serializable {
     if (args == null) args = [:]
     List<String> unknown = []
     for (Object key : args.keySet()) {
-      if (!(key instanceof CharSequence) || !PARAMETERS.contains(key.toString())) unknown << String.valueOf(key)
+      if (!(key instanceof CharSequence) || !(PARAMETERS.contains(key.toString()) || ALIASES.containsKey(key.toString()))) {
+        unknown << String.valueOf(key)
+      }
     }
     if (unknown) {
       inv.errors << "unknown parameter${unknown.size() > 1 ? 's' : ''} ${unknown.collect { "'${it}'" }.join(', ')}; " +
@@ -68,10 +84,21 @@ class PromoteInvocation implements Serializable {
     inv.branch = inv.optionalString(args, 'branch', defaults?.BRANCH_NAME)
     inv.config = inv.optionalString(args, 'config', DEFAULT_CONFIG)
     inv.agent = inv.optionalString(args, 'agent', null)
-    inv.signingKey = inv.optionalString(args, 'signingKey', null)
-    inv.signingPassword = inv.optionalString(args, 'signingPassword', null)
+    String signingKeyName = inv.idParameterName(args, 'signingKeyId')
+    String signingPasswordName = inv.idParameterName(args, 'signingPasswordId')
+    String credentialsName = inv.idParameterName(args, 'credentialsId')
+    inv.signingKey = inv.optionalString(args, signingKeyName, null)
+    inv.signingPassword = inv.optionalString(args, signingPasswordName, null)
     inv.promoteBinary = inv.optionalString(args, 'promoteBinary', DEFAULT_BINARY)
 
+    if (args.containsKey('setDescription') && args.setDescription != null) {
+      if (args.setDescription instanceof Boolean) inv.setDescription = args.setDescription
+      else inv.errors << "setDescription must be true or false, not ${describe(args.setDescription)}"
+    }
+    if (args.containsKey('failOnError') && args.failOnError != null) {
+      if (args.failOnError instanceof Boolean) inv.failOnError = args.failOnError
+      else inv.errors << "failOnError must be true or false, not ${describe(args.failOnError)}"
+    }
     if (args.containsKey('dryRun') && args.dryRun != null) {
       if (args.dryRun instanceof Boolean) inv.dryRun = args.dryRun
       else inv.errors << "dryRun must be true or false, not ${describe(args.dryRun)}"
@@ -97,9 +124,9 @@ class PromoteInvocation implements Serializable {
     if (inv.agent != null && !(inv.agent ==~ /[^\s\x00-\x1f\x7f]{1,1024}/)) {
       inv.errors << "agent: '${printable(inv.agent)}' is not an address (host:port or unix:/path, no spaces)"
     }
-    inv.checkCredentialsId('signingKey', inv.signingKey)
-    inv.checkCredentialsId('signingPassword', inv.signingPassword)
-    inv.parseCredentials(args)
+    inv.checkCredentialsId(signingKeyName, inv.signingKey)
+    inv.checkCredentialsId(signingPasswordName, inv.signingPassword)
+    inv.parseCredentials(args, credentialsName)
     return inv
   }
 
@@ -155,6 +182,16 @@ class PromoteInvocation implements Serializable {
     return bindings
   }
 
+  /** The names of the credentials-id parameters that were given, for messages. */
+  @NonCPS
+  List<String> credentialParameters() {
+    List<String> names = []
+    if (credentials) names << 'credentialsId'
+    if (signingKey != null) names << 'signingKeyId'
+    if (signingPassword != null) names << 'signingPasswordId'
+    return names
+  }
+
   /** The workspace file the JSON result is written to and archived from. */
   @NonCPS
   String resultFile() {
@@ -191,41 +228,52 @@ class PromoteInvocation implements Serializable {
     }
   }
 
+  /** NAME, or its earlier alias when only that is given; both given is an error. */
+  @NonCPS
+  private String idParameterName(Map args, String name) {
+    String alias = ALIASES.find { it.value == name }.key
+    if (args.containsKey(alias) && args.containsKey(name)) {
+      errors << "${alias} is the earlier name of ${name}: pass only ${name}".toString()
+    }
+    return args.containsKey(alias) && !args.containsKey(name) ? alias : name
+  }
+
+  // The value is never shown: a parameter meant for an id may have been given the secret itself.
   @NonCPS
   private void checkCredentialsId(String name, String id) {
     if (id != null && !(id ==~ CREDENTIALS_ID)) {
-      errors << "${name}: '${printable(id)}' is not a credentials id".toString()
+      errors << "${name}: not a credentials id (letters, digits, '_', '.', '-'; pass the id of a Jenkins credential, " +
+          "not the secret; the value is not shown)".toString()
     }
   }
 
   @NonCPS
-  private void parseCredentials(Map args) {
-    if (!args.containsKey('credentials') || args.credentials == null) return
-    if (!(args.credentials instanceof Map)) {
-      errors << "credentials must be a map of environment name to credentials id ([prod: 'prod-registry']), " +
-          "not ${describe(args.credentials)}".toString()
+  private void parseCredentials(Map args, String name) {
+    if (!args.containsKey(name) || args[name] == null) return
+    if (!(args[name] instanceof Map)) {
+      errors << "${name} must be a map of environment name to credentials id ([prod: 'prod-registry']), " +
+          "not ${args[name] instanceof CharSequence ? 'a string' : args[name].getClass().simpleName}".toString()
       return
     }
     Map<String, String> seen = [:]
-    ((Map) args.credentials).each { Object k, Object v ->
+    ((Map) args[name]).each { Object k, Object v ->
       String envName = String.valueOf(k)
       if (!(k instanceof CharSequence) || !(envName ==~ ENVIRONMENT_NAME)) {
-        errors << "credentials: '${printable(envName)}' is not an environment name (lowercase letters, digits, '-' or '_')".toString()
+        errors << "${name}: '${printable(envName)}' is not an environment name (lowercase letters, digits, '-' or '_')".toString()
         return
       }
       if (!(v instanceof CharSequence) || !(v.toString() ==~ CREDENTIALS_ID)) {
-        errors << "credentials.${envName}: ${v instanceof CharSequence ? "'" + printable(v.toString()) + "'" : describe(v)} " +
-            "is not a credentials id".toString()
+        checkCredentialsId("${name}.${envName}".toString(), v instanceof CharSequence ? v.toString() : '')
         return
       }
       String prefix = credentialVariablePrefix(envName)
       if (seen.containsKey(prefix)) {
-        errors << "credentials: '${seen[prefix]}' and '${envName}' would both use ${prefix}_USERNAME/_PASSWORD".toString()
+        errors << "${name}: '${seen[prefix]}' and '${envName}' would both use ${prefix}_USERNAME/_PASSWORD".toString()
         return
       }
       for (String reserved : RESERVED_VARIABLES) {
         if (reserved == "${prefix}_USERNAME".toString() || reserved == "${prefix}_PASSWORD".toString()) {
-          errors << "credentials: environment '${envName}' would overwrite ${reserved}, which the step sets itself".toString()
+          errors << "${name}: environment '${envName}' would overwrite ${reserved}, which the step sets itself".toString()
           return
         }
       }

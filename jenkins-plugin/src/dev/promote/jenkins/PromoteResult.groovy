@@ -49,6 +49,8 @@ class PromoteResult implements Serializable {
    */
   @NonCPS
   Map toMap(PromoteInvocation inv) {
+    // No JSON (promote crashed or was not found): the map of a failure that says nothing more.
+    Map json = this.json != null ? this.json : [status: 'failed']
     Map from = json.from instanceof Map ? (Map) json.from : [:]
     Map to = json.to instanceof Map ? (Map) json.to : [:]
     Map tags = json.tags instanceof Map ? (Map) json.tags : [:]
