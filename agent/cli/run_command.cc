@@ -14,6 +14,7 @@ struct RunFlags {
   std::string config = "promote.yaml";
   std::string to, from, sha, branch;
   bool dry_run = false;
+  bool no_attachments = false;
   int jobs = 8;
   RegistryFlags registry;
 };
@@ -32,13 +33,18 @@ v1::CiContext CiContextMessage() {
 
 CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<RunFlags>();
-  CLI::App* cmd = app->add_subcommand("run", "Promote a commit's image into an environment, as promote.yaml says");
+  CLI::App* cmd =
+      app->add_subcommand("run", "Promote a commit's image into an environment, as promote.yaml says");
   cmd->add_option("-c,--config", flags->config, "promote.yaml of the application")->capture_default_str();
   cmd->add_option("--to", flags->to, "Target environment (optional when the branch maps to exactly one)");
   cmd->add_option("--from", flags->from, "Source environment (default: the previous one in promote.yaml)");
-  cmd->add_option("--sha", flags->sha, "Commit SHA, 7-40 hex (default: the branch's -sha-<hex>, else GIT_COMMIT or GITHUB_SHA)");
-  cmd->add_option("--branch", flags->branch, "Git branch (default: BRANCH_NAME, GITHUB_REF_NAME or GIT_BRANCH)");
+  cmd->add_option("--sha", flags->sha,
+                  "Commit SHA, 7-40 hex (default: the branch's -sha-<hex>, else GIT_COMMIT or GITHUB_SHA)");
+  cmd->add_option("--branch", flags->branch,
+                  "Git branch (default: BRANCH_NAME, GITHUB_REF_NAME or GIT_BRANCH)");
   cmd->add_flag("--dry-run", flags->dry_run, "Print the plan and write nothing");
+  cmd->add_flag("--no-attachments", flags->no_attachments,
+                "Leave the source's signatures, attestations and referrers behind");
   cmd->add_option("-j,--jobs", flags->jobs, "Concurrent blob transfers")->check(CLI::Range(1, 256));
   flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kNone);
 
@@ -53,9 +59,11 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
     // The branch and commit are read where the pipeline runs, not where the agent runs. A branch
     // carrying -sha-<hex> names its commit itself; the CI's commit variable is for the others.
     request.set_branch(flags->branch.empty() ? promotion::BranchFromCiEnvironment() : flags->branch);
-    request.set_sha(flags->sha.empty() && !policy::ShaFromBranch(request.branch()) ? promotion::ShaFromCiEnvironment()
-                                                                                    : flags->sha);
+    request.set_sha(flags->sha.empty() && !policy::ShaFromBranch(request.branch())
+                        ? promotion::ShaFromCiEnvironment()
+                        : flags->sha);
     request.set_dry_run(flags->dry_run);
+    request.set_no_attachments(flags->no_attachments);
     request.set_jobs(flags->jobs);
     *request.mutable_ci() = CiContextMessage();
     auto access = flags->registry.Access({}, {});

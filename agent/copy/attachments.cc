@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "copy/attachment_merge.h"
 #include "oci/manifest.h"
 #include "oci/media_types.h"
 #include "registry/tag_lock.h"
@@ -137,13 +138,38 @@ class AttachmentCarrier {
     return OkStatus();
   }
 
+  // What the source adds to the target's version of a tag: the added layers' blobs (or the added
+  // child manifests), the merged manifest's new config, then the merged manifest under the tag.
+  Status WriteMerged(const Artifact& artifact, const AttachmentMerge& merge, const std::string& tag) {
+    for (const auto& layer : artifact.root.layers) {
+      if (merge.added.count(layer.digest) == 0 || oci::media_type::IsNonDistributable(layer.media_type))
+        continue;
+      PROMOTE_RETURN_IF_ERROR(blobs_.Copy(source_, target_, layer).status());
+    }
+    for (const auto& c : artifact.children) {
+      if (merge.added.count(c.digest) == 0) continue;
+      PROMOTE_RETURN_IF_ERROR(Write({c, {}}, c.digest.str()));
+    }
+    if (!merge.config.empty()) {
+      PROMOTE_RETURN_IF_ERROR(
+          target_.client->PushBlobBytes(target_.repository, merge.config, target_.scopes, cancel_));
+    }
+    PROMOTE_RETURN_IF_ERROR(
+        target_.client->PutManifest(target_.repository, tag, merge.manifest, target_.scopes, cancel_));
+    for (const auto& c : artifact.children) done_.insert(c.digest);
+    done_.insert(artifact.root.digest);
+    done_.insert(merge.manifest.digest);
+    return OkStatus();
+  }
+
   Status CarryTag(const std::string& tag) {
     PROMOTE_ASSIGN_OR_RETURN(std::optional<Artifact> artifact, Fetch(tag));
     if (!artifact) return OkStatus();
     // From the check to the write, as signers and recorders appending to the same tag do, so a
     // signature or record appended on this host at that moment is not replaced.
-    PROMOTE_ASSIGN_OR_RETURN(registry::TagLock lock,
-                             registry::TagLock::Acquire(target_.client->host(), target_.repository, {tag}, cancel_));
+    PROMOTE_ASSIGN_OR_RETURN(
+        registry::TagLock lock,
+        registry::TagLock::Acquire(target_.client->host(), target_.repository, {tag}, cancel_));
     PROMOTE_ASSIGN_OR_RETURN(auto head,
                              target_.client->HeadManifest(target_.repository, tag, target_.scopes, cancel_));
     if (head && head->digest == artifact->root.digest) {
@@ -159,12 +185,17 @@ class AttachmentCarrier {
         for (const auto& c : artifact->children) done_.insert(c.digest);
         return OkStatus();
       }
-      std::string what = artifact->root.is_index() ? "manifests" : "layers";
-      counts_->conflicts.push_back(
-          {tag, "the target's " + existing.digest.str() + " lacks " + what + " of the source's " +
-                    artifact->root.digest.str() +
-                    "; it is kept, not replaced, so no signature at the target is lost"});
-      spdlog::warn("attachment {}:{} differs at the target and was not replaced", target_.repository, tag);
+      auto merge = MergeAttachment(existing, artifact->root);
+      if (!merge.ok()) {
+        counts_->conflicts.push_back({tag, "the target's " + existing.digest.str() + " and the source's " +
+                                               artifact->root.digest.str() + ": " + merge.status().message() +
+                                               "; the target's is kept, so no signature there is lost"});
+        spdlog::warn("attachment {}:{} differs at the target and could not be merged", target_.repository,
+                     tag);
+        return OkStatus();
+      }
+      PROMOTE_RETURN_IF_ERROR(WriteMerged(*artifact, *merge, tag));
+      counts_->merged++;
       return OkStatus();
     }
     PROMOTE_RETURN_IF_ERROR(Write(*artifact, tag));
@@ -213,9 +244,9 @@ Status CopyAttachments(BlobCopier& blobs, const BlobEndpoint& source, const Blob
     PROMOTE_RETURN_IF_ERROR(carrier.CarrySubject(subject));
   }
   if (counts->conflicts.empty()) return OkStatus();
-  std::string msg = "attachments at the target differ from the source's and were kept:";
+  std::string msg = "attachments at the target differ from the source's and cannot be merged:";
   for (const auto& c : counts->conflicts) msg += " " + c.tag + " (" + c.reason + ")";
-  msg += "; merging is not supported: re-sign at the target, or copy with --no-attachments";
+  msg += "; delete the target's tag to take the source's, or leave the attachments behind";
   return Status(Code::kConflict, msg);
 }
 

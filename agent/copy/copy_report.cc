@@ -25,7 +25,7 @@ namespace {
 nlohmann::json AttachmentsJson(const AttachmentCounts& a) {
   nlohmann::json conflicts = nlohmann::json::array();
   for (const auto& c : a.conflicts) conflicts.push_back({{"tag", c.tag}, {"reason", c.reason}});
-  return {{"copied", a.copied}, {"skipped", a.skipped}, {"conflicts", conflicts}};
+  return {{"copied", a.copied}, {"skipped", a.skipped}, {"merged", a.merged}, {"conflicts", conflicts}};
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ struct AttachmentConflict {
 struct AttachmentCounts {
   int64_t copied = 0;   // attachment tags and referrer manifests written at the target
   int64_t skipped = 0;  // already there (same digest, or a superset for tags)
+  int64_t merged = 0;   // tags the target held differently, now the union of both (attachment_merge.h)
   std::vector<AttachmentConflict> conflicts;
 };
 

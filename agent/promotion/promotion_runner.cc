@@ -408,6 +408,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   copy::CopyOptions copy_options;
   copy_options.reuse_source_tag = false;
   copy_options.dry_run = request.dry_run;
+  copy_options.attachments = request.attachments;
   copy_options.jobs = request.jobs;
   copy_options.progress = request.progress;
   copy_options.cancel = cancel;

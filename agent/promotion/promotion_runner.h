@@ -31,6 +31,7 @@ struct RunRequest {
   std::string sha;     // 7-40 hex; may be empty when the branch name carries it
   std::string branch;  // Git branch
   bool dry_run = false;
+  bool attachments = true;  // carry the source's .sig/.att/.sbom tags and referrers along
   CiContext ci;
   std::string caller;  // who asked the agent for it, recorded as such; empty in-process
   int jobs = 8;

@@ -23,16 +23,17 @@ void RenderText(const std::vector<copy::CopyReport>& reports, Outcome* out) {
          << " skipped (" << HumanBytes(r.blob_bytes.copied) << " moved, " << HumanBytes(r.blob_bytes.mounted)
          << " mounted)\n"
          << "  manifests: " << r.manifests_copied << " written, " << r.manifests_skipped << " present\n";
-    if (r.attachments.copied + r.attachments.skipped > 0) {
-      text << "  attachments: " << r.attachments.copied << " copied, " << r.attachments.skipped << " present\n";
+    if (r.attachments.copied + r.attachments.skipped + r.attachments.merged > 0) {
+      text << "  attachments: " << r.attachments.copied << " copied, " << r.attachments.merged << " merged, "
+           << r.attachments.skipped << " present\n";
     }
     if (!r.platforms.empty()) {
       text << "  platforms:";
       for (const auto& p : r.platforms) text << " " << p;
       text << "\n";
     }
-    text << "  tags: written " << JoinOrDash(r.tags_written) << "; unchanged " << JoinOrDash(r.tags_unchanged) << "; moved "
-         << JoinOrDash(r.tags_moved) << "\n"
+    text << "  tags: written " << JoinOrDash(r.tags_written) << "; unchanged " << JoinOrDash(r.tags_unchanged)
+         << "; moved " << JoinOrDash(r.tags_moved) << "\n"
          << "  time: " << r.duration_ms << " ms\n";
   }
   out->text = text.str();
@@ -43,7 +44,8 @@ void RenderText(const std::vector<copy::CopyReport>& reports, Outcome* out) {
 
 Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* ctx) const {
   const std::string kCommand = "copy";
-  if (request.images_size() == 0) return FailedOutcome(kCommand, InvalidArgument("copy needs at least one SRC DST pair"));
+  if (request.images_size() == 0)
+    return FailedOutcome(kCommand, InvalidArgument("copy needs at least one SRC DST pair"));
   for (const auto& tag : request.tags()) {
     if (Status st = oci::ValidateTag(tag); !st.ok()) return FailedOutcome(kCommand, st);
   }
@@ -57,8 +59,8 @@ Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* c
     if (st.ok() && dst->digest) st = InvalidArgument("target '" + pair.target() + "' must not name a digest");
     if (!st.ok()) return FailedOutcome(kCommand, st);
     if (settings_.policy) {
-      Status within = promotion::CheckDirectWriteAgainstPolicy(*settings_.policy, dst->registry + "/" + dst->repository,
-                                                               "copy");
+      Status within = promotion::CheckDirectWriteAgainstPolicy(*settings_.policy,
+                                                               dst->registry + "/" + dst->repository, "copy");
       if (!within.ok()) return FailedOutcome(kCommand, within);
     }
     images.push_back({*src, *dst});

@@ -57,6 +57,7 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   run.sha = request.sha();
   run.branch = request.branch();
   run.dry_run = request.dry_run();
+  run.attachments = !request.no_attachments();
   run.jobs = JobsFor(settings_, request.jobs());
   run.ci = CiContextFrom(request.ci());
   run.progress = &ctx->progress;

@@ -2,27 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/cosign_attachment_config.h"
 #include "oci/media_types.h"
 
 namespace promote::sign {
 namespace {
 
 using ojson = nlohmann::ordered_json;
-
-// cosign's config for attachment manifests (go-containerregistry's empty image plus one
-// history entry per appended layer). Nobody verifies it, but it must exist and list diff_ids.
-std::string AttachmentConfig(const std::vector<std::string>& diff_ids) {
-  constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
-  ojson history = ojson::array();
-  for (size_t i = 0; i < diff_ids.size(); ++i) history.push_back({{"created", kZeroTime}});
-  ojson config = {{"architecture", ""},
-                  {"created", kZeroTime},
-                  {"history", history},
-                  {"os", ""},
-                  {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
-                  {"config", ojson::object()}};
-  return config.dump();
-}
 
 Result<AttachmentLayer> ParseLayer(const ojson& j, const std::string& what) {
   if (!j.is_object()) return RegistryError(what + ": a layer is not an object");
@@ -116,7 +102,7 @@ Result<oci::Digest> AppendAttachmentLayer(registry::RegistryClient& client, cons
   std::vector<std::string> diff_ids;
   for (const auto& l : current.layers) diff_ids.push_back(l.digest.str());
   diff_ids.push_back(blob_digest.str());
-  const std::string config = AttachmentConfig(diff_ids);
+  const std::string config = oci::CosignAttachmentConfig(diff_ids);
   PROMOTE_RETURN_IF_ERROR(client.PushBlobBytes(repo, config, scopes, cancel));
   std::string config_type(oci::media_type::kOciConfig);
   if (auto old = manifest.find("config"); old != manifest.end() && old->is_object()) {

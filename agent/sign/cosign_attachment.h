@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oci/cosign_attachment_config.h"
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "registry/registry_client.h"
@@ -22,8 +23,7 @@ namespace promote::sign {
 inline constexpr std::string_view kSignatureTagSuffix = "sig";
 inline constexpr std::string_view kAttestationTagSuffix = "att";
 inline constexpr std::string_view kSbomTagSuffix = "sbom";
-// cosign refuses to handle attachment manifests with more layers than this.
-inline constexpr size_t kMaxAttachmentLayers = 1000;
+using oci::kMaxAttachmentLayers;
 // An append is a read-modify-write of one tag with no conditional PUT: callers read the tag back
 // after appending and append again (at most this many times in all) when another writer replaced
 // the manifest with one built from an older read, which dropped their layer.

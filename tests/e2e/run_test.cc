@@ -654,3 +654,41 @@ TEST_CASE("hints say what works: no rule for a branch, an agent address without 
   CHECK(RunPromote({"copy", "--help"}).out.find("--src-username") != std::string::npos);
   CHECK(RunPromote({"resolve", "--help"}).out.find("--src-username") != std::string::npos);
 }
+
+TEST_CASE("after a rollback in stage, promoting that commit onward again merges the records prod lacks") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  SampleImage a = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 31});
+  SampleImage b = PushSampleImage(dev, "app", "sha-9f8e7d6", {{"linux/amd64"}, 1, 1000, 32});
+  for (const auto& sha : {kSha, kSha2}) {
+    REQUIRE(p.Run({"--branch", "develop", "--sha", sha}).exit_code == 0);
+    REQUIRE(p.Run({"--branch", "release/next", "--sha", sha}).exit_code == 0);
+    REQUIRE(p.Run({"--branch", "main", "--sha", sha}).exit_code == 0);
+  }
+  // stage goes back to a: its .att for a gains a rollback record prod's copy of it lacks, while
+  // prod's holds prod's own record: neither covers the other.
+  auto back = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "stage"}, p.env);
+  INFO(back.out << back.err);
+  REQUIRE(back.exit_code == 0);
+  const std::string att = "sha256-" + a.digest.substr(7) + ".att";
+  TestRegistryClient prod_client(prod);
+  auto layers_at = [&](TestRegistryClient& c) {
+    auto m = c.get().GetManifest("app", att, {promote::registry::RepositoryScope("app", "pull")});
+    REQUIRE(m.ok());
+    return nlohmann::json::parse(m->bytes)["layers"];
+  };
+  auto prod_before = layers_at(prod_client);
+
+  auto again = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(again.out << again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(TagDigest(prod, "app", "prod") == a.digest);
+  auto prod_after = layers_at(prod_client);
+  // Everything prod held is still there, in place, and stage's rollback record arrived.
+  REQUIRE(prod_after.size() > prod_before.size());
+  for (size_t i = 0; i < prod_before.size(); ++i) CHECK(prod_after[i] == prod_before[i]);
+  // The history still reads every record at prod as valid.
+  auto prod_history = HistoryOf(p, kSha, "prod");
+  for (const auto& r : prod_history["records"]) CHECK(r["valid"] == true);
+}

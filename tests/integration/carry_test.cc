@@ -134,8 +134,9 @@ TEST_CASE("--no-attachments leaves signatures behind") {
   CHECK(verify.Json()["error"]["message"].get<std::string>().find("no signatures") != std::string::npos);
 }
 
-TEST_CASE("a target .sig is never replaced: a superset is kept, anything else is a conflict before tagging") {
+TEST_CASE("a target .sig is never replaced: a superset is kept, a different one gains the source's signatures") {
   TestRegistry dev, prod;
+  TempDir dir;
   SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 1024, 22});
   TestRegistryClient dev_holder(dev), prod_holder(prod);
   sign::PrivateKey ci = NewKey(), prod_key = NewKey(), late = NewKey();
@@ -151,22 +152,58 @@ TEST_CASE("a target .sig is never replaced: a superset is kept, anything else is
   CHECK(rerun.Json()["attachments"]["skipped"] == 1);
   CHECK(RawManifest(prod_holder.get(), "app", SigTag(img.digest)) == prod_sig);
 
-  // dev gains a signature prod lacks: neither side covers the other.
+  // dev gains a signature prod lacks: neither side covers the other, so prod gets the union.
   SignAt(dev_holder.get(), "app", img.digest, late, dev.host() + "/app");
-  auto conflict = RunPromote({"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app:v1-third"});
+  auto merged = RunPromote({"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app:v1-third"});
+  INFO(merged.out << merged.err);
+  REQUIRE(merged.exit_code == 0);
+  auto j = merged.Json();
+  CHECK(j["attachments"]["merged"] == 1);
+  CHECK(j["attachments"]["conflicts"].empty());
+  auto prod_layers = nlohmann::json::parse(RawManifest(prod_holder.get(), "app", SigTag(img.digest)))["layers"];
+  auto before = nlohmann::json::parse(prod_sig)["layers"];
+  REQUIRE(prod_layers.size() == before.size() + 1);
+  for (size_t i = 0; i < before.size(); ++i) CHECK(prod_layers[i] == before[i]);  // kept as they were
+  // Every key's signature verifies at prod: the merged manifest and its config are well formed.
+  const std::string prod_ref = prod.host() + "/app:v1-third";
+  for (const auto* k : {&ci, &prod_key, &late}) {
+    auto verify = RunPromote({"verify", prod_ref, "--key", WritePublicKey(dir, "k.pub", *k), "--identity-policy", "ignore"});
+    INFO(verify.out << verify.err);
+    CHECK(verify.exit_code == 0);
+  }
+  // Once merged, a re-run finds everything there.
+  auto again = RunPromote({"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app:v1-third"});
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.Json()["attachments"]["merged"] == 0);
+  CHECK(again.Json()["attachments"]["skipped"] == 1);
+}
+
+TEST_CASE("an attachment tag with no union is a conflict before tagging, and --no-attachments the way out") {
+  TestRegistry dev, prod;
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 1024, 24});
+  TestRegistryClient dev_holder(dev), prod_holder(prod);
+  SignAt(dev_holder.get(), "app", img.digest, NewKey(), dev.host() + "/app");
+  // prod's .sig tag holds an index (the image itself, as an index of one): no union with a manifest.
+  SampleImage odd = PushSampleImage(prod, "app", "odd", {{"linux/amd64", "linux/arm64"}, 1, 512, 25});
+  auto odd_manifest = prod_holder.get().GetManifest("app", "odd", PushScope("app"));
+  REQUIRE(odd_manifest.ok());
+  REQUIRE(prod_holder.get().PutManifest("app", SigTag(img.digest), *odd_manifest, PushScope("app")).ok());
+
+  auto conflict = RunPromote({"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app:v1"});
+  INFO(conflict.out << conflict.err);
   CHECK(conflict.exit_code == 3);
   auto j = conflict.Json();
   CHECK(j["error"]["code"] == "conflict");
   REQUIRE(j["attachments"]["conflicts"].size() == 1);
   CHECK(j["attachments"]["conflicts"][0]["tag"] == SigTag(img.digest));
-  CHECK(RawManifest(prod_holder.get(), "app", SigTag(img.digest)) == prod_sig);  // kept
-  auto head = prod_holder.get().HeadManifest("app", "v1-third", PushScope("app"));
+  CHECK(j["attachments"]["conflicts"][0]["reason"].get<std::string>().find("cannot be merged") != std::string::npos);
+  CHECK(RawManifest(prod_holder.get(), "app", SigTag(img.digest)) == odd_manifest->bytes);  // kept
+  auto head = prod_holder.get().HeadManifest("app", "v1", PushScope("app"));
   REQUIRE(head.ok());
   CHECK_FALSE(head->has_value());  // no tag names an image whose signatures did not arrive
 
-  // The way out the message names.
-  auto skip = RunPromote(
-      {"-o", "json", "copy", "--no-attachments", dev.host() + "/app:v1", prod.host() + "/app:v1-third"});
+  auto skip =
+      RunPromote({"-o", "json", "copy", "--no-attachments", dev.host() + "/app:v1", prod.host() + "/app:v1"});
   CHECK(skip.exit_code == 0);
 }
 
