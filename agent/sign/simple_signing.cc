@@ -1,5 +1,6 @@
 #include "sign/simple_signing.h"
 
+#include <charconv>
 #include <cmath>
 
 #include "sign/bounded_input.h"
@@ -43,6 +44,17 @@ Result<std::string> BuildSimpleSigningPayload(std::string_view docker_reference,
     return InvalidArgument("simple-signing payload: manifest digest '" + std::string(manifest_digest) +
                            "' is not sha256:<64 lowercase hex>");
   }
+  if (auto it = annotations.find(std::string(kTimestampKey)); it != annotations.end()) {
+    // containers/image reads optional.timestamp as integer Unix seconds and refuses anything else
+    // (so does promote's own verify); a string "1700000000" would make the signature unreadable.
+    const std::string& v = it->second;
+    int64_t seconds = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+    if (ec != std::errc() || end != v.data() + v.size() || v.empty() || std::to_string(seconds) != v) {
+      return InvalidArgument("annotation timestamp='" + v +
+                             "' is not an integer: verifiers read optional.timestamp as Unix seconds");
+    }
+  }
   std::string out = "{\"critical\":{\"identity\":{\"docker-reference\":";
   AppendGoJsonString(out, docker_reference);
   out += "},\"image\":{\"docker-manifest-digest\":";
@@ -60,7 +72,11 @@ Result<std::string> BuildSimpleSigningPayload(std::string_view docker_reference,
       first = false;
       AppendGoJsonString(out, key);
       out += ':';
-      AppendGoJsonString(out, value);
+      if (key == kTimestampKey) {
+        out += value;  // checked above: an integer, which is how every verifier reads it
+      } else {
+        AppendGoJsonString(out, value);
+      }
     }
     out += '}';
   }

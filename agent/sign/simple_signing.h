@@ -27,8 +27,11 @@ struct SimpleSigningClaims {
 // Builds the exact payload bytes cosign writes (compact, Go escaping, no trailing newline):
 // {"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-digest":D},
 //  "type":"cosign container image signature"},"optional":O}
-// O is null when `annotations` is empty, else the annotations object with keys sorted.
+// O is null when `annotations` is empty, else the annotations object with keys sorted. Values are
+// strings, as cosign's -a writes them, except "timestamp", which containers/image reads as integer
+// Unix seconds: it must be an integer and is written as a JSON number (kInvalidArgument otherwise).
 // kInvalidArgument if `manifest_digest` is not "sha256:<64 hex>" or `docker_reference` is empty.
+inline constexpr std::string_view kTimestampKey = "timestamp";
 Result<std::string> BuildSimpleSigningPayload(std::string_view docker_reference,
                                               std::string_view manifest_digest,
                                               const std::map<std::string, std::string>& annotations = {});

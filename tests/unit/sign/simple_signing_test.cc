@@ -11,7 +11,6 @@ using testing::CosignFixture;
 using testing::kFixtureImageDigest;
 using testing::ReplaceOnce;
 
-
 TEST_CASE("payload bytes are exactly what cosign writes") {
   struct Case {
     const char* name;
@@ -132,6 +131,24 @@ TEST_CASE("payload parsing is as strict as containers/image") {
     CHECK(claims.status().code() == Code::kInvalidArgument);
     CHECK_MESSAGE(claims.status().message().find(c.error) != std::string::npos, claims.status().message());
     CHECK(claims.status().message().rfind("simple-signing payload", 0) == 0);
+  }
+}
+
+TEST_CASE("-a timestamp is written as the integer verifiers read, and anything else is refused") {
+  auto payload = BuildSimpleSigningPayload("reg/app", kFixtureImageDigest,
+                                           {{"timestamp", "1795358979"}, {"env", "prod"}});
+  REQUIRE(payload.ok());
+  CHECK(payload->find(R"("optional":{"env":"prod","timestamp":1795358979})") != std::string::npos);
+  auto claims = ParseSimpleSigningPayload(*payload);  // as strict as containers/image
+  REQUIRE_MESSAGE(claims.ok(), claims.status().ToString());
+  CHECK(claims->optional["timestamp"] == 1795358979);
+  for (const char* bad :
+       {"", "soon", "1795358979.5", "017", "+5", "1e9", "99999999999999999999", " 1", "1 "}) {
+    CAPTURE(bad);
+    auto refused = BuildSimpleSigningPayload("reg/app", kFixtureImageDigest, {{"timestamp", bad}});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == Code::kInvalidArgument);
+    CHECK(refused.status().message().find("timestamp") != std::string::npos);
   }
 }
 
