@@ -1,5 +1,6 @@
 #include "cli/output.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,6 +22,13 @@ std::string InFlightSuffix(const std::vector<std::string>& digests) {
   return out;
 }
 
+// stderr's terminal width; 80 where the terminal does not say.
+size_t TerminalColumns() {
+  winsize size{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 20) return size.ws_col;
+  return 80;
+}
+
 }  // namespace
 
 void PrintJson(const nlohmann::json& j) {
@@ -28,13 +36,15 @@ void PrintJson(const nlohmann::json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
 }
 
-int ReportFailure(OutputFormat format, const std::string& command, const Status& status, nlohmann::json body) {
+int ReportFailure(OutputFormat format, const std::string& command, const Status& status,
+                  nlohmann::json body) {
   if (format == OutputFormat::kJson) PrintJson(copy::ResultEnvelope(command, status, std::move(body)));
   std::cerr << "promote: " << status.message() << std::endl;
   return ExitCodeFor(status.code());
 }
 
-ProgressPrinter::ProgressPrinter(const copy::CopyProgress* progress, bool enabled, std::chrono::milliseconds interval)
+ProgressPrinter::ProgressPrinter(const copy::CopyProgress* progress, bool enabled,
+                                 std::chrono::milliseconds interval)
     : progress_(progress),
       tty_(::isatty(STDERR_FILENO) == 1),
       interval_(tty_ ? std::chrono::milliseconds(200) : interval),
@@ -50,7 +60,9 @@ ProgressPrinter::~ProgressPrinter() {
   }
   cv_.notify_all();
   thread_.join();
-  if (printed_) PrintLine(true);
+  // A live line on a terminal always ends on its summary, however short the operation was; a log
+  // gets one only when it got progress lines at all.
+  if (printed_ || tty_) PrintLine(true);
 }
 
 void ProgressPrinter::Run() {
@@ -67,15 +79,21 @@ void ProgressPrinter::PrintLine(bool final_line) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   int pct = total > 0 ? static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total)) : 0;
   char line[256];
-  std::snprintf(line, sizeof line, "progress: images %lld/%lld, blobs %lld/%lld, %s/%s (%d%%), %s streamed, %.1fs",
+  std::snprintf(line, sizeof line,
+                "progress: images %lld/%lld, blobs %lld/%lld, %s/%s (%d%%), %s streamed, %.1fs",
                 static_cast<long long>(progress_->images_done.load()),
                 static_cast<long long>(progress_->images_total.load()),
                 static_cast<long long>(progress_->blobs_done.load()),
                 static_cast<long long>(progress_->blobs_total.load()), service::HumanBytes(done).c_str(),
-                service::HumanBytes(total).c_str(), pct, service::HumanBytes(progress_->bytes_streamed.load()).c_str(), secs);
+                service::HumanBytes(total).c_str(), pct,
+                service::HumanBytes(progress_->bytes_streamed.load()).c_str(), secs);
   std::string text = line;
   if (!final_line) text += InFlightSuffix(progress_->BlobsInFlight());
   if (tty_) {
+    // One line that is rewritten in place: anything wider than the terminal would wrap, and every
+    // rewrite would leave a line behind.
+    const size_t width = TerminalColumns();
+    if (text.size() >= width) text.resize(width - 1);
     std::fprintf(stderr, "\r\033[K%s%s", text.c_str(), final_line ? "\n" : "");
   } else {
     std::fprintf(stderr, "%s\n", text.c_str());

@@ -114,6 +114,7 @@ class AttachmentCarrier {
   Status CopyBlobsOf(const oci::Manifest& m) {
     for (const auto& b : m.Blobs()) {
       if (oci::media_type::IsNonDistributable(b.media_type)) continue;
+      blobs_.Plan(b);
       PROMOTE_RETURN_IF_ERROR(blobs_.Copy(source_, target_, b).status());
     }
     return OkStatus();
@@ -144,6 +145,7 @@ class AttachmentCarrier {
     for (const auto& layer : artifact.root.layers) {
       if (merge.added.count(layer.digest) == 0 || oci::media_type::IsNonDistributable(layer.media_type))
         continue;
+      blobs_.Plan(layer);
       PROMOTE_RETURN_IF_ERROR(blobs_.Copy(source_, target_, layer).status());
     }
     for (const auto& c : artifact.children) {

@@ -14,6 +14,12 @@ namespace promote::copy {
 BlobCopier::BlobCopier(BlobCopyOptions options, CopyProgress* progress, const CancelToken* cancel)
     : options_(options), progress_(progress), cancel_(cancel) {}
 
+void BlobCopier::Plan(const oci::Descriptor& blob) {
+  if (progress_ == nullptr) return;
+  progress_->blobs_total++;
+  progress_->bytes_total += blob.size;
+}
+
 Result<BlobOutcome> BlobCopier::Copy(const BlobEndpoint& source, const BlobEndpoint& target,
                                      const oci::Descriptor& blob) {
   std::string key = target.client->host() + "/" + target.repository + "@" + blob.digest.str();
@@ -31,6 +37,10 @@ Result<BlobOutcome> BlobCopier::Copy(const BlobEndpoint& source, const BlobEndpo
   if (existing.valid()) {
     // Another image of this call moves the same blob into the same repository: share its outcome.
     const Result<BlobOutcome>& r = existing.get();
+    if (progress_ != nullptr) {
+      progress_->blobs_done++;
+      if (r.ok()) progress_->bytes_done += blob.size;
+    }
     if (!r.ok()) return r.status();
     return BlobOutcome::kSkipped;
   }
@@ -42,7 +52,8 @@ Result<BlobOutcome> BlobCopier::Copy(const BlobEndpoint& source, const BlobEndpo
     Code c = result.status().code();
     bool transient = c == Code::kUnavailable || c == Code::kDataLoss;
     if (!transient || attempt == options_.max_attempts || (cancel_ && cancel_->cancelled())) break;
-    spdlog::warn("blob {}: attempt {} failed ({}), retrying", blob.digest.str(), attempt, result.status().message());
+    spdlog::warn("blob {}: attempt {} failed ({}), retrying", blob.digest.str(), attempt,
+                 result.status().message());
     // A stream that broke mid-body: give the registry the same backoff a failed request gets.
     SleepUnlessCancelled(registry::RetryPolicy{}.Backoff(attempt), cancel_);
   }
@@ -57,13 +68,15 @@ Result<BlobOutcome> BlobCopier::Copy(const BlobEndpoint& source, const BlobEndpo
 
 Result<BlobOutcome> BlobCopier::CopyOnce(const BlobEndpoint& source, const BlobEndpoint& target,
                                          const oci::Descriptor& blob) {
-  PROMOTE_ASSIGN_OR_RETURN(bool exists, target.client->BlobExists(target.repository, blob.digest, target.scopes, cancel_));
+  PROMOTE_ASSIGN_OR_RETURN(bool exists,
+                           target.client->BlobExists(target.repository, blob.digest, target.scopes, cancel_));
   if (exists) return BlobOutcome::kSkipped;
 
   bool same_registry = source.client == target.client;
   std::string mount_from = same_registry && source.repository != target.repository ? source.repository : "";
-  PROMOTE_ASSIGN_OR_RETURN(registry::UploadSession session,
-                           target.client->StartUpload(target.repository, blob.digest, mount_from, target.scopes, cancel_));
+  PROMOTE_ASSIGN_OR_RETURN(
+      registry::UploadSession session,
+      target.client->StartUpload(target.repository, blob.digest, mount_from, target.scopes, cancel_));
   if (session.mounted) return BlobOutcome::kMounted;
   PROMOTE_RETURN_IF_ERROR(Stream(source, target, blob, session));
   return BlobOutcome::kCopied;
@@ -90,8 +103,9 @@ Status BlobCopier::Stream(const BlobEndpoint& source, const BlobEndpoint& target
         },
         source.scopes, cancel_);
     if (st.ok() && received != blob.size) {
-      st = DataLoss("blob " + blob.digest.str() + " from " + source.client->host() + "/" + source.repository + ": got " +
-                    std::to_string(received) + " bytes, the manifest says " + std::to_string(blob.size));
+      st = DataLoss("blob " + blob.digest.str() + " from " + source.client->host() + "/" + source.repository +
+                    ": got " + std::to_string(received) + " bytes, the manifest says " +
+                    std::to_string(blob.size));
     } else if (st.ok() && hash.FinishHex() != blob.digest.hex()) {
       st = DataLoss("blob " + blob.digest.str() + " from " + source.client->host() + "/" + source.repository +
                     ": content does not match its digest (corrupted at the source or in transit)");
@@ -101,9 +115,10 @@ Status BlobCopier::Stream(const BlobEndpoint& source, const BlobEndpoint& target
   });
   auto reader = [&](char* buf, size_t len) { return pipe.Read(buf, len); };
   int64_t chunk = options_.chunk_size > 0 ? options_.chunk_size : session.min_chunk;
-  Status upload_status =
-      chunk > 0 ? target.client->UploadChunked(session, blob.digest, blob.size, chunk, reader, target.scopes, cancel_)
-                : target.client->UploadMonolithic(session, blob.digest, blob.size, reader, target.scopes, cancel_);
+  Status upload_status = chunk > 0 ? target.client->UploadChunked(session, blob.digest, blob.size, chunk,
+                                                                  reader, target.scopes, cancel_)
+                                   : target.client->UploadMonolithic(session, blob.digest, blob.size, reader,
+                                                                     target.scopes, cancel_);
   if (!upload_status.ok()) pipe.AbortReader();
   downloader.join();
   if (upload_status.ok()) return download_status;

@@ -37,10 +37,19 @@ class BlobCopier {
  public:
   BlobCopier(BlobCopyOptions options, CopyProgress* progress, const CancelToken* cancel);
 
-  Result<BlobOutcome> Copy(const BlobEndpoint& source, const BlobEndpoint& target, const oci::Descriptor& blob);
+  // Counts `blob` into the progress totals. Every blob Copy is called for must be planned once
+  // first (the whole image's blobs before any transfer starts, so the percentage means something),
+  // or the live line says "blobs 20/18".
+  void Plan(const oci::Descriptor& blob);
+
+  // Moves one blob (mount, skip or stream); counts it done in the progress, also when another
+  // image of the same call moved it.
+  Result<BlobOutcome> Copy(const BlobEndpoint& source, const BlobEndpoint& target,
+                           const oci::Descriptor& blob);
 
  private:
-  Result<BlobOutcome> CopyOnce(const BlobEndpoint& source, const BlobEndpoint& target, const oci::Descriptor& blob);
+  Result<BlobOutcome> CopyOnce(const BlobEndpoint& source, const BlobEndpoint& target,
+                               const oci::Descriptor& blob);
   Status Stream(const BlobEndpoint& source, const BlobEndpoint& target, const oci::Descriptor& blob,
                 const registry::UploadSession& session);
 

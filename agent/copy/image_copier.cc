@@ -47,13 +47,13 @@ std::vector<std::string> ImageCopier::TagsFor(const CopyRequest& request) const 
   for (const auto& t : options_.tags) {
     if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
   }
-  if (tags.empty() && options_.reuse_source_tag && !request.source.tag.empty()) tags.push_back(request.source.tag);
+  if (tags.empty() && options_.reuse_source_tag && !request.source.tag.empty())
+    tags.push_back(request.source.tag);
   return tags;
 }
 
 std::vector<CopyReport> ImageCopier::CopyAll(const std::vector<CopyRequest>& requests) {
   std::vector<CopyReport> reports(requests.size());
-  if (options_.progress != nullptr) options_.progress->images_total += static_cast<int64_t>(requests.size());
   if (requests.size() == 1) {
     reports[0] = Copy(requests[0]);
     return reports;
@@ -75,6 +75,8 @@ std::vector<CopyReport> ImageCopier::CopyAll(const std::vector<CopyRequest>& req
 
 CopyReport ImageCopier::Copy(const CopyRequest& request) {
   auto start = std::chrono::steady_clock::now();
+  // Counted here, not in CopyAll: a promotion copies its one image through Copy.
+  if (options_.progress != nullptr) options_.progress->images_total++;
   CopyReport report;
   report.source = request.source.str();
   report.target = request.target.str();
@@ -103,8 +105,8 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
     target.scopes.push_back(RepositoryScope(src_ref.repository, "pull"));
   }
 
-  PROMOTE_ASSIGN_OR_RETURN(ImageGraph graph, WalkImage(*src, src_ref.repository, src_ref.Identifier(), source.scopes,
-                                                       cancel));
+  PROMOTE_ASSIGN_OR_RETURN(ImageGraph graph,
+                           WalkImage(*src, src_ref.repository, src_ref.Identifier(), source.scopes, cancel));
   const oci::Digest digest = graph.root.digest;
   if (src_ref.digest && *src_ref.digest != digest) {
     return DataLoss("source " + src_ref.str() + " resolved to " + digest.str());
@@ -116,8 +118,8 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
 
   TagPolicy tag_policy{options_.force, options_.mutable_tags};
   // Refuse conflicts before writing anything.
-  PROMOTE_ASSIGN_OR_RETURN(TagOutcome planned,
-                           PlanTags(*dst, dst_ref.repository, digest, tags, tag_policy, target.scopes, cancel));
+  PROMOTE_ASSIGN_OR_RETURN(TagOutcome planned, PlanTags(*dst, dst_ref.repository, digest, tags, tag_policy,
+                                                        target.scopes, cancel));
   if (!planned.refused.empty()) {
     report->tags_refused = planned.refused;
     return Status(Code::kConflict, planned.first_conflict);
@@ -126,13 +128,11 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
 
   // 1. Blobs.
   std::vector<oci::Descriptor> blobs = graph.UniqueBlobs();
-  if (options_.progress != nullptr) {
-    options_.progress->blobs_total += static_cast<int64_t>(blobs.size());
-    for (const auto& b : blobs) options_.progress->bytes_total += b.size;
-  }
+  for (const auto& b : blobs) blobs_.Plan(b);
   std::vector<std::future<Result<BlobOutcome>>> blob_futures;
   for (const auto& b : blobs) {
-    blob_futures.push_back(pool_.Submit([this, &source, &target, b] { return blobs_.Copy(source, target, b); }));
+    blob_futures.push_back(
+        pool_.Submit([this, &source, &target, b] { return blobs_.Copy(source, target, b); }));
   }
   std::vector<Result<BlobOutcome>> outcomes;
   Status blob_status = WaitAll(blob_futures, &outcomes);
@@ -156,7 +156,8 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
 
   // 2. Manifests below the root (children first), then the root, each by digest.
   auto put_if_missing = [&](const oci::Manifest& m) -> Result<bool> {
-    PROMOTE_ASSIGN_OR_RETURN(auto head, dst->HeadManifest(dst_ref.repository, m.digest.str(), target.scopes, cancel));
+    PROMOTE_ASSIGN_OR_RETURN(auto head,
+                             dst->HeadManifest(dst_ref.repository, m.digest.str(), target.scopes, cancel));
     if (head) return false;
     Status put = dst->PutManifest(dst_ref.repository, m.digest.str(), m, target.scopes, cancel);
     // Another writer committing the same blob at the same moment can make a registry briefly
@@ -166,7 +167,8 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
       if (put.code() != Code::kDataLoss && put.code() != Code::kRegistryError) break;
       bool all_present = true;
       for (const auto& b : m.Blobs()) {
-        PROMOTE_ASSIGN_OR_RETURN(bool exists, dst->BlobExists(dst_ref.repository, b.digest, target.scopes, cancel));
+        PROMOTE_ASSIGN_OR_RETURN(bool exists,
+                                 dst->BlobExists(dst_ref.repository, b.digest, target.scopes, cancel));
         all_present = all_present && exists;
       }
       if (!all_present) break;
@@ -181,7 +183,8 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
   // follow in order, as each needs its children present.
   std::vector<std::future<Result<bool>>> leaf_futures;
   for (const auto& m : graph.children) {
-    if (!m.is_index()) leaf_futures.push_back(pool_.Submit([&put_if_missing, &m] { return put_if_missing(m); }));
+    if (!m.is_index())
+      leaf_futures.push_back(pool_.Submit([&put_if_missing, &m] { return put_if_missing(m); }));
   }
   std::vector<Result<bool>> leaf_results;
   PROMOTE_RETURN_IF_ERROR(WaitAll(leaf_futures, &leaf_results));
@@ -204,7 +207,8 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
 
   // 3. Tags, last of all.
   TagOutcome written;
-  Status tag_status = WriteTags(*dst, dst_ref.repository, graph.root, tags, tag_policy, target.scopes, cancel, &written);
+  Status tag_status =
+      WriteTags(*dst, dst_ref.repository, graph.root, tags, tag_policy, target.scopes, cancel, &written);
   report->tags_written = written.written;
   report->tags_unchanged = written.unchanged;
   report->tags_moved = written.moved;
@@ -212,9 +216,9 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
   return tag_status;
 }
 
-Status ImageCopier::PlanInto(const ImageGraph& graph, registry::RegistryClient& src, const BlobEndpoint& source,
-                             registry::RegistryClient& dst, const BlobEndpoint& target, const TagOutcome& tags,
-                             CopyReport* report) {
+Status ImageCopier::PlanInto(const ImageGraph& graph, registry::RegistryClient& src,
+                             const BlobEndpoint& source, registry::RegistryClient& dst,
+                             const BlobEndpoint& target, const TagOutcome& tags, CopyReport* report) {
   const CancelToken* cancel = options_.cancel;
   report->dry_run = true;
   for (const auto& b : graph.UniqueBlobs()) {
@@ -234,7 +238,8 @@ Status ImageCopier::PlanInto(const ImageGraph& graph, registry::RegistryClient& 
   for (const auto& c : graph.children) manifests.push_back(&c);
   manifests.push_back(&graph.root);
   for (const auto* m : manifests) {
-    PROMOTE_ASSIGN_OR_RETURN(auto head, dst.HeadManifest(target.repository, m->digest.str(), target.scopes, cancel));
+    PROMOTE_ASSIGN_OR_RETURN(auto head,
+                             dst.HeadManifest(target.repository, m->digest.str(), target.scopes, cancel));
     (head ? report->manifests_skipped : report->manifests_copied)++;
   }
   report->tags_written = tags.written;

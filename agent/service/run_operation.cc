@@ -16,12 +16,15 @@ std::string RenderText(const promotion::RunResult& r) {
   text << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << r.outcome << ")\n"
        << "  " << r.from_reference << "\n  -> " << r.to_reference << "\n";
   text << "  blobs: " << r.blobs.copied << " copied, " << r.blobs.mounted << " mounted, " << r.blobs.skipped
-       << " skipped\n"
-       << "  tags: written " << JoinOrDash(r.tags_written) << "; moved " << JoinOrDash(r.tags_moved) << "; unchanged "
-       << JoinOrDash(r.tags_unchanged) << (r.tags_refused.empty() ? "" : "; refused " + JoinOrDash(r.tags_refused)) << "\n";
+       << " skipped (" << HumanBytes(r.bytes.copied) << " moved, " << HumanBytes(r.bytes.mounted)
+       << " mounted)\n"
+       << "  tags: written " << JoinOrDash(r.tags_written) << "; moved " << JoinOrDash(r.tags_moved)
+       << "; unchanged " << JoinOrDash(r.tags_unchanged)
+       << (r.tags_refused.empty() ? "" : "; refused " + JoinOrDash(r.tags_refused)) << "\n";
   for (const auto& g : r.gates) text << "  gate " << g.name << ": " << g.verdict << " — " << g.detail << "\n";
   if (!r.signature_reference.empty()) text << "  signature: " << r.signature_reference << "\n";
   if (!r.record_reference.empty()) text << "  record: " << r.record_reference << "\n";
+  text << "  time: " << r.duration_ms << " ms\n";
   return text.str();
 }
 
@@ -48,7 +51,8 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
       auto allowed = policy::AllowedEnvironments(*config, request.branch());
       if (allowed.size() == 1) to = allowed.front();
     }
-    Status within = promotion::CheckPromotionAgainstPolicy(*settings_.policy, *config, to, request.branch(), files);
+    Status within =
+        promotion::CheckPromotionAgainstPolicy(*settings_.policy, *config, to, request.branch(), files);
     if (!within.ok()) return FailedOutcome(kCommand, within, {{"status", "refused"}});
   }
   promotion::RunRequest run;

@@ -1,19 +1,19 @@
 // promote run end to end: Git-flow rules, stage order, tags, dry runs, records, in both layouts.
 #include <doctest/doctest.h>
-
 #include <signal.h>
 
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <thread>
 
 #include "promotion/promotion_record.h"
 #include "sign/cosign_key.h"
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
+#include "tests/support/child_process.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
-#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_agent.h"
 #include "tests/support/test_registry.h"
@@ -49,14 +49,17 @@ struct Pipeline {
     auto [dr, drepo] = split(dev_ref);
     auto [sr, srepo] = split(stage_ref);
     auto [pr, prepo] = split(prod_ref);
-    std::string yaml = "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
-                       "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n"
-                       "  - name: dev\n    registry: " + dr + "\n    repository: " + drepo +
-                       "\n    mutable-tags: [latest]\n"
-                       "  - name: stage\n    registry: " + sr + "\n    repository: " + srepo +
-                       "\n    mutable-tags: [stage]\n"
-                       "  - name: prod\n    registry: " + pr + "\n    repository: " + prepo +
-                       "\n    mutable-tags: [prod]\n    sign: true\n" + extra_prod;
+    std::string yaml =
+        "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
+        "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n"
+        "  - name: dev\n    registry: " +
+        dr + "\n    repository: " + drepo +
+        "\n    mutable-tags: [latest]\n"
+        "  - name: stage\n    registry: " +
+        sr + "\n    repository: " + srepo +
+        "\n    mutable-tags: [stage]\n"
+        "  - name: prod\n    registry: " +
+        pr + "\n    repository: " + prepo + "\n    mutable-tags: [prod]\n    sign: true\n" + extra_prod;
     config_path = dir.Write("promote.yaml", yaml);
   }
 
@@ -98,7 +101,8 @@ uint64_t Writes(const TestRegistry& reg) {
 TEST_CASE("Git-flow across three registries: develop -> dev, release -> stage, main -> prod") {
   TestRegistry dev, stage, prod;
   Pipeline p;
-  p.WriteConfig(dev.host() + "/shop/payment-svc", stage.host() + "/shop/payment-svc", prod.host() + "/shop/payment-svc");
+  p.WriteConfig(dev.host() + "/shop/payment-svc", stage.host() + "/shop/payment-svc",
+                prod.host() + "/shop/payment-svc");
   SampleImage img = PushSampleImage(dev, "shop/payment-svc", "sha-2b2e927");
 
   // develop: the build pushed sha-2b2e927; promotion into dev tags latest and records it.
@@ -165,7 +169,8 @@ TEST_CASE("Git-flow across three registries: develop -> dev, release -> stage, m
   CHECK(prj["digest"] == img.digest);
   CHECK(prj["signature"]["reference"].get<std::string>().find(".sig") != std::string::npos);
   CHECK(TagDigest(prod, "shop/payment-svc", "prod") == img.digest);
-  auto verify = RunPromote({"-o", "json", "verify", prod.host() + "/shop/payment-svc:prod", "--key", p.pub_path});
+  auto verify =
+      RunPromote({"-o", "json", "verify", prod.host() + "/shop/payment-svc:prod", "--key", p.pub_path});
   INFO(verify.err);
   CHECK(verify.exit_code == 0);
 }
@@ -186,7 +191,8 @@ TEST_CASE("the shared layout mounts between environment paths of one registry") 
   // No layer was read: every image blob was mounted into stage/ (configs are read, for the
   // commit they state).
   for (const auto& blob : img.blob_digests) {
-    bool config = std::find(img.config_digests.begin(), img.config_digests.end(), blob) != img.config_digests.end();
+    bool config =
+        std::find(img.config_digests.begin(), img.config_digests.end(), blob) != img.config_digests.end();
     if (!config) CHECK(shared.RequestCount("GET", "/blobs/" + blob) == 0);
   }
 }
@@ -264,7 +270,8 @@ TEST_CASE("bad run input is refused before any registry is touched") {
     CHECK(r.exit_code == c.exit_code);
     CHECK(r.Json()["error"]["message"].get<std::string>().find(c.message_part) != std::string::npos);
   }
-  auto missing_config = RunPromote({"-o", "json", "run", "--config", p.dir.path() + "/nope.yaml", "--branch", "develop"});
+  auto missing_config =
+      RunPromote({"-o", "json", "run", "--config", p.dir.path() + "/nope.yaml", "--branch", "develop"});
   CHECK(missing_config.exit_code == 2);
   CHECK(Writes(dev) + Writes(stage) + Writes(prod) == 0);
 }
@@ -332,14 +339,16 @@ TEST_CASE("history after dev -> stage -> prod, and rollback to the previous prod
 
   // Rolling back to the digest already in place is nothing to do: "unchanged", no record written.
   const uint64_t prod_writes = Writes(prod);
-  auto same = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "prod", "--to", a.digest}, p.env);
+  auto same = RunPromote(
+      {"-o", "json", "rollback", "--config", p.config_path, "--env", "prod", "--to", a.digest}, p.env);
   INFO(same.out << same.err);
   REQUIRE(same.exit_code == 0);
   CHECK(same.Json()["status"] == "unchanged");
   CHECK(same.Json()["record"].is_null());
   CHECK(same.Json()["tags_moved"].empty());
   CHECK(Writes(prod) == prod_writes);
-  auto same_text = RunPromote({"rollback", "--config", p.config_path, "--env", "prod", "--to", a.digest}, p.env);
+  auto same_text =
+      RunPromote({"rollback", "--config", p.config_path, "--env", "prod", "--to", a.digest}, p.env);
   CHECK(same_text.exit_code == 0);
   CHECK(same_text.out.find("unchanged") != std::string::npos);
   CHECK(same_text.out.find("rolled back") == std::string::npos);
@@ -361,13 +370,15 @@ TEST_CASE("the signature gate refuses an unsigned source and accepts one signed 
   auto uj = unsigned_run.Json();
   CHECK(uj["error"]["code"] == "gate_refused");
   bool signature_refused = false;
-  for (const auto& g : uj["gates"]) signature_refused |= g["name"] == "signature" && g["verdict"] == "refused";
+  for (const auto& g : uj["gates"])
+    signature_refused |= g["name"] == "signature" && g["verdict"] == "refused";
   CHECK(signature_refused);
   CHECK(Writes(prod) == writes);
 
   // The build signs in dev; the signature travels to stage with the release and is accepted there
   // although it names the dev repository.
-  auto sign = RunPromote({"-o", "json", "sign", dev.host() + "/app@" + img.digest, "--key", p.key_path}, p.env);
+  auto sign =
+      RunPromote({"-o", "json", "sign", dev.host() + "/app@" + img.digest, "--key", p.key_path}, p.env);
   INFO(sign.err);
   REQUIRE(sign.exit_code == 0);
   // Re-running the release carries the new signature to stage.
@@ -382,7 +393,8 @@ TEST_CASE("two concurrent promotions of the same digest both succeed with one re
   TestRegistry dev, stage, prod;
   Pipeline p;
   p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
-  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64", "linux/arm64"}, 4, 20'000, 41});
+  SampleImage img =
+      PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64", "linux/arm64"}, 4, 20'000, 41});
   REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
 
   CliRun first, second;
@@ -417,8 +429,9 @@ TEST_CASE("one registry, a robot account per environment: each environment signs
   SampleImage img = PushSampleImage(shared, "dev/payment-svc", "sha-2b2e927");
   Pipeline p;
   auto write_config = [&](const std::string& prod_user) {
-    std::string yaml = "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
-                       "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n";
+    std::string yaml =
+        "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
+        "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n";
     for (const auto& [name, user] : std::vector<std::pair<std::string, std::string>>{
              {"dev", "dev-robot"}, {"stage", "stage-robot"}, {"prod", prod_user}}) {
       std::string upper = user == "dev-robot" ? "DEV" : user == "stage-robot" ? "STAGE" : "PROD";
@@ -467,7 +480,9 @@ TEST_CASE("one registry, a robot account per environment: each environment signs
 }
 
 // Issue 20, hole 4: a record exists only for a promotion whose tags are in place.
-TEST_CASE("a promotion refused at its tag step leaves no record: the next stage refuses it, a re-run completes it") {
+TEST_CASE(
+    "a promotion refused at its tag step leaves no record: the next stage refuses it, a re-run completes "
+    "it") {
   TestRegistry dev, stage, prod;
   FaultProxy stage_proxy(stage.base_url());
   Pipeline p;
@@ -552,8 +567,9 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
 
   // What an older promote left when its tags then failed after the first: the image, its commit
   // tag, and a valid, signed record for stage listing the version tag it never got.
-  REQUIRE(RunPromote({"-o", "json", "copy", dev.host() + "/app@" + img.digest, stage.host() + "/app:sha-2b2e927"})
-              .exit_code == 0);
+  REQUIRE(
+      RunPromote({"-o", "json", "copy", dev.host() + "/app@" + img.digest, stage.host() + "/app:sha-2b2e927"})
+          .exit_code == 0);
   auto key = promote::sign::ReadCosignPrivateKeyFile(p.key_path, promote::Secret(p.password));
   REQUIRE(key.ok());
   auto digest = promote::oci::Digest::Parse(img.digest);
@@ -583,7 +599,8 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
   CHECK(stage_history["digest"] == img.digest);
   CHECK(stage_history["promoted"] == false);
   REQUIRE(stage_history["records"].size() == 1);
-  CHECK(stage_history["records"][0]["problem"].get<std::string>().find("did not complete") != std::string::npos);
+  CHECK(stage_history["records"][0]["problem"].get<std::string>().find("did not complete") !=
+        std::string::npos);
 
   // Re-running the release puts the tags in place; the record it finds then counts.
   auto rerun = p.Run({"--branch", "release/v1.2.0", "--sha", kSha});
@@ -597,7 +614,8 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
 TEST_CASE("--sha defaults from the CI's commit variable (GIT_COMMIT on Jenkins, GITHUB_SHA on GitHub)") {
   TestRegistry dev, stage, prod;
   Pipeline p;
-  p.WriteConfig(dev.host() + "/shop/payment-svc", stage.host() + "/shop/payment-svc", prod.host() + "/shop/payment-svc");
+  p.WriteConfig(dev.host() + "/shop/payment-svc", stage.host() + "/shop/payment-svc",
+                prod.host() + "/shop/payment-svc");
   SampleImage img = PushSampleImage(dev, "shop/payment-svc", "sha-2b2e927");
 
   auto github = p.Run({"--branch", "develop"}, {{"GITHUB_SHA", kSha}});
@@ -619,7 +637,8 @@ TEST_CASE("--sha defaults from the CI's commit variable (GIT_COMMIT on Jenkins, 
   CHECK(carried.Json()["sha"].get<std::string>().rfind("2b2e927", 0) == 0);
 }
 
-TEST_CASE("hints say what works: no rule for a branch, an agent address without a scheme, history's key, --help") {
+TEST_CASE(
+    "hints say what works: no rule for a branch, an agent address without a scheme, history's key, --help") {
   TestRegistry dev, stage, prod;
   Pipeline p;
   p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
@@ -630,7 +649,8 @@ TEST_CASE("hints say what works: no rule for a branch, an agent address without 
   CHECK(message.find("maps to no environment") != std::string::npos);
   CHECK(message.find("--to") == std::string::npos);
   // An address without a scheme names the schemes, before any connection is tried.
-  auto agent = RunPromote({"-o", "json", "--agent", p.dir.path() + "/agent.sock", "resolve", dev.host() + "/app:x"});
+  auto agent =
+      RunPromote({"-o", "json", "--agent", p.dir.path() + "/agent.sock", "resolve", dev.host() + "/app:x"});
   CHECK(agent.exit_code == 2);
   std::string agent_message = agent.Json()["error"]["message"];
   CHECK(agent_message.find("unix://") != std::string::npos);
@@ -640,8 +660,9 @@ TEST_CASE("hints say what works: no rule for a branch, an agent address without 
                             {{"PROMOTE_SIGNING_KEY", p.key_path}});
   CHECK(history.exit_code == 2);
   CHECK(history.Json()["error"]["message"].get<std::string>().find("--key cosign.pub") != std::string::npos);
-  auto with_pub = RunPromote({"-o", "json", "history", "-c", p.config_path, "--sha", kSha, "--key", p.pub_path},
-                             {{"PROMOTE_SIGNING_KEY", p.key_path}});
+  auto with_pub =
+      RunPromote({"-o", "json", "history", "-c", p.config_path, "--sha", kSha, "--key", p.pub_path},
+                 {{"PROMOTE_SIGNING_KEY", p.key_path}});
   CHECK_MESSAGE(with_pub.exit_code == 0, with_pub.out << with_pub.err);
   // Copy's credential flags are listed only where they do something.
   for (std::string command : {"run", "history", "rollback"}) {
@@ -691,4 +712,80 @@ TEST_CASE("after a rollback in stage, promoting that commit onward again merges 
   // The history still reads every record at prod as valid.
   auto prod_history = HistoryOf(p, kSha, "prod");
   for (const auto& r : prod_history["records"]) CHECK(r["valid"] == true);
+}
+
+namespace {
+
+// What a terminal `columns` wide shows of `promote ARGS` (a pty from util-linux's script; stdout
+// and stderr both reach it). `env` entries are NAME=value.
+std::string OnTerminal(int columns, const std::vector<std::string>& args,
+                       const std::vector<std::string>& env = {}) {
+  std::string command = "stty cols " + std::to_string(columns) + " rows 24 && exec '" + PromoteBinary() + "'";
+  for (const auto& a : args) command += " '" + a + "'";  // no quotes inside: hosts, paths, flags
+  auto r = RunCommand({"script", "-qec", command, "/dev/null"}, "", env);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+// Every progress line the terminal showed, with the escape that clears it taken out.
+std::vector<std::string> ProgressLines(const std::string& screen) {
+  std::vector<std::string> lines;
+  std::string current;
+  auto flush = [&] {
+    for (size_t at; (at = current.find("\033[K")) != std::string::npos;) current.erase(at, 3);
+    if (current.find("progress:") != std::string::npos) lines.push_back(current);
+    current.clear();
+  };
+  for (char c : screen) {
+    if (c == '\r' || c == '\n') {
+      flush();
+    } else {
+      current += c;
+    }
+  }
+  flush();
+  return lines;
+}
+
+// "images 1/1, blobs 7/7": done and total of each, from a progress line.
+void CheckCountsComplete(const std::string& line) {
+  std::smatch m;
+  REQUIRE_MESSAGE(std::regex_search(line, m, std::regex(R"(images (\d+)/(\d+), blobs (\d+)/(\d+))")), line);
+  CHECK(m[1] == "1");
+  CHECK(m[2] == "1");
+  CHECK(m[3] == m[4]);
+  CHECK(std::stoi(m[4]) > 0);
+}
+
+}  // namespace
+
+TEST_CASE("progress on an 80-column terminal: one line rewritten in place, counts that add up") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 3, 3000, 41});
+  // A signature at the source: its blobs travel too and count in the same line.
+  REQUIRE(RunPromote({"sign", dev.host() + "/app:sha-2b2e927", "--key", p.key_path}, p.env).exit_code == 0);
+  std::vector<std::string> env;
+  for (const auto& [k, v] : p.env) env.push_back(k + "=" + v);
+
+  std::string copy_screen = OnTerminal(80, {"copy", dev.host() + "/app:sha-2b2e927", prod.host() + "/app"});
+  auto copy_lines = ProgressLines(copy_screen);
+  INFO(copy_screen);
+  REQUIRE_FALSE(copy_lines.empty());
+  for (const auto& l : copy_lines) CHECK(l.size() < 80);
+  CheckCountsComplete(copy_lines.back());
+
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);  // in place: nothing to copy
+  std::string run_screen =
+      OnTerminal(80, {"run", "--config", p.config_path, "--branch", "release/next", "--sha", kSha}, env);
+  INFO(run_screen);
+  auto run_lines = ProgressLines(run_screen);
+  REQUIRE_FALSE(run_lines.empty());
+  for (const auto& l : run_lines) CHECK(l.size() < 80);
+  CheckCountsComplete(run_lines.back());
+  // run ends as copy does: what moved and how long it took.
+  CHECK(run_screen.find(" moved, ") != std::string::npos);
+  CHECK(run_screen.find("  time: ") != std::string::npos);
 }
