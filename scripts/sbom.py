@@ -46,18 +46,28 @@ def ldd(path):
     return libs
 
 
+_OWNERS = None
+
+
 def owning_package(path):
-    """The Debian package (without :arch) that installed `path` (or the file a symlink names)."""
+    """The Debian package (without :arch) that installed `path` (or the file a symlink names),
+    from dpkg's file lists (read once: one dpkg-query -S per library is slow on a busy machine)."""
+    global _OWNERS
+    if _OWNERS is None:
+        _OWNERS = {}
+        info = "/var/lib/dpkg/info"
+        for name in sorted(os.listdir(info)):
+            if name.endswith(".list"):
+                pkg = name[:-len(".list")].split(":")[0]
+                with open(os.path.join(info, name), errors="replace") as f:
+                    for line in f:
+                        _OWNERS.setdefault(line.rstrip("\n"), pkg)
     for candidate in (path, os.path.realpath(path)):
-        r = subprocess.run(["dpkg-query", "-S", candidate], capture_output=True, text=True)
-        if r.returncode == 0:
-            pkg = r.stdout.splitlines()[0].split(":")[0].split(",")[0].strip()
-            return pkg
         # merged /usr: dpkg may know the file under /lib rather than /usr/lib, or the reverse
         alt = candidate[4:] if candidate.startswith("/usr/") else "/usr" + candidate
-        r = subprocess.run(["dpkg-query", "-S", alt], capture_output=True, text=True)
-        if r.returncode == 0:
-            return r.stdout.splitlines()[0].split(":")[0].split(",")[0].strip()
+        for p in (candidate, alt):
+            if p in _OWNERS:
+                return _OWNERS[p]
     sys.exit(f"sbom.py: no Debian package owns {path}")
 
 
