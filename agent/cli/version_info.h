@@ -2,9 +2,8 @@
 // ("unknown" outside a git tree) and the build date (SOURCE_DATE_EPOCH in reproducible builds).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace promote::cli {
 

@@ -100,8 +100,8 @@ TEST_CASE("build info: git commit at the top of a work tree only, SOURCE_DATE_EP
     RunCommandOrThrow({"git", "-C", src, "init", "-q"});
     WriteFile(src + "/file", "x");
     RunCommandOrThrow({"git", "-C", src, "add", "file"});
-    RunCommandOrThrow({"git", "-C", src, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q",
-                       "-m", "one"});
+    RunCommandOrThrow({"git", "-C", src, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
+                       "-q", "-m", "one"});
     auto head = RunCommandOrThrow({"git", "-C", src, "rev-parse", "HEAD"}).out;
     auto r = BuildInfo(src, header, {epoch});
     REQUIRE_MESSAGE(r.ok(), r.err);
