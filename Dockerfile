@@ -17,9 +17,15 @@ RUN source scripts/lib.sh \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PROMOTE_BUILD_PACKAGES[@]}" \
  && rm -rf /var/lib/apt/lists/*
 COPY CMakeLists.txt ./
+COPY cmake cmake
 COPY agent agent
 COPY proto proto
+# The context has no .git: `promote --version` reports the commit given here (scripts/release and
+# the release workflow pass it), and SOURCE_DATE_EPOCH as the build date when set.
+ARG PROMOTE_GIT_COMMIT=""
+ARG SOURCE_DATE_EPOCH
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPROMOTE_BUILD_TESTS=OFF \
+      -DPROMOTE_GIT_COMMIT="${PROMOTE_GIT_COMMIT}" \
  && cmake --build build --target promote -j "$(nproc)" \
  && install -D -m 0755 -s build/agent/cli/promote /out/promote \
  && /out/promote --version

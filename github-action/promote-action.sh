@@ -195,7 +195,7 @@ cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
 
 # download_promote VERSION: fetches the released binary and checks its published SHA-256.
-# Release assets: <base>/v<version>/promote-<version>-linux-<arch>.tar.gz (+ .sha256), where
+# Release assets (scripts/release): <base>/v<version>/promote-<version>-linux-<arch>.tar.gz (+ .sha256), where
 # <base> is $GITHUB_SERVER_URL/<action repository>/releases/download unless
 # PROMOTE_RELEASE_BASE_URL names a mirror.
 download_promote() {
@@ -233,9 +233,13 @@ download_promote() {
     annotate_error "promote: download failed" "checksum mismatch for $asset: expected $expected, got $actual"
     exit 4
   fi
-  tar -xzf "$dir/$asset" -C "$dir" promote
-  chmod 0755 "$dir/promote"
-  promote_bin=$dir/promote
+  # The portable tree (scripts/release): promote-<version>-linux-<arch>/bin/promote and lib/.
+  tar -xzf "$dir/$asset" -C "$dir"
+  promote_bin=$dir/promote-$version-linux-$arch/bin/promote
+  if ! [ -x "$promote_bin" ]; then
+    annotate_error "promote: download failed" "$asset has no promote-$version-linux-$arch/bin/promote"
+    exit 4
+  fi
 }
 
 echo "::group::promote: setup"

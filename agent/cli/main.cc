@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cli/commands.h"
+#include "cli/version_info.h"
 
 namespace {
 
@@ -39,7 +40,7 @@ std::string CommandNamed(const CLI::App& app, int argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace promote::cli;
   CLI::App app{"promote: copy, gate, sign and record container image promotions by digest"};
-  app.set_version_flag("--version", "promote " PROMOTE_VERSION);
+  app.set_version_flag("--version", "", "Print the version, git commit and build date, and exit");
   app.require_subcommand(1);
   // Global flags are taken after the subcommand too (`promote copy -o json …`, as crane and
   // skopeo are used): a subcommand passes the options it does not know to the app. Subcommands
@@ -83,6 +84,14 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForVersion&) {
+    BuildInfo build = CurrentBuild();
+    if (AsksForJson(argc, argv)) {
+      PrintJson(VersionJson(build));
+    } else {
+      std::cout << VersionText(build);
+    }
+    return 0;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() != 0 && AsksForJson(argc, argv)) {
       return ReportFailure(OutputFormat::kJson, CommandNamed(app, argc, argv), promote::InvalidArgument(e.what()));

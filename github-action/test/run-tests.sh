@@ -519,10 +519,13 @@ expect_contains "promote on PATH: used" "$RUN_OUT" "promote: $work/bin/promote"
 
 mirror=$work/mirror/v0.1.0
 mkdir -p "$mirror"
-cp "$promote_cli" "$work/promote"
-asset=promote-0.1.0-linux-amd64.tar.gz
-case $(uname -m) in aarch64 | arm64) asset=promote-0.1.0-linux-arm64.tar.gz ;; esac
-tar -C "$work" -czf "$mirror/$asset" promote
+# The layout scripts/release gives the portable tarball: promote-<v>-linux-<arch>/{bin,lib}.
+tree=promote-0.1.0-linux-amd64
+case $(uname -m) in aarch64 | arm64) tree=promote-0.1.0-linux-arm64 ;; esac
+asset=$tree.tar.gz
+mkdir -p "$work/release/$tree/bin" "$work/release/$tree/lib"
+cp "$promote_cli" "$work/release/$tree/bin/promote"
+tar -C "$work/release" -czf "$mirror/$asset" "$tree"
 (cd "$mirror" && sha256sum "$asset" >"$asset.sha256")
 PROMOTE_URL=file://$work/mirror
 run_action INPUT_PROMOTE_PATH= INPUT_VERSION=0.1.0 INPUT_BRANCH=develop INPUT_DRY_RUN=true PROMOTE_RELEASE_BASE_URL="$PROMOTE_URL"
@@ -530,6 +533,7 @@ run_action INPUT_PROMOTE_PATH= INPUT_VERSION=0.1.0 INPUT_BRANCH=develop INPUT_DR
 expect_eq "release download: exit" "$RUN_CODE" 0
 expect_contains "release download: url" "$RUN_OUT" "downloading $PROMOTE_URL/v0.1.0/$asset"
 expect_eq "release download: status" "$(output status)" planned
+expect_contains "release download: the tree's binary" "$RUN_OUT" "$tree/bin/promote (promote 0.1.0"
 echo "0000000000000000000000000000000000000000000000000000000000000000  $asset" >"$mirror/$asset.sha256"
 run_action INPUT_PROMOTE_PATH= INPUT_VERSION=v0.1.0 INPUT_BRANCH=develop PROMOTE_RELEASE_BASE_URL="$PROMOTE_URL"
 expect_eq "release checksum mismatch: exit" "$RUN_CODE" 4
