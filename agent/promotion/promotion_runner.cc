@@ -32,6 +32,19 @@ std::string JoinNames(const std::vector<std::string>& v) {
   return s.empty() ? "none" : s;
 }
 
+// What a run can do about an immutable tag at the target that names another image: run has no
+// way to move it (and should not), so the way out is another commit or another version.
+Status TagConflict(const Status& conflict, const std::vector<std::string>& refused,
+                   const std::string& commit_tag) {
+  const bool commit = std::find(refused.begin(), refused.end(), commit_tag) != refused.end();
+  return Status(
+      Code::kConflict,
+      conflict.message() + (commit ? " (a run never moves it: the target holds another image for this "
+                                     "commit; build and promote a new commit)"
+                                   : " (a run never moves it: release this image under another version, "
+                                     "from a release branch of its own)"));
+}
+
 // The content of a file promote.yaml names, from the request (never from disk).
 Result<std::string> AttachedFile(const RunRequest& request, const std::string& name, const std::string& what) {
   if (request.files == nullptr) return policy::AttachedFiles().Get(name, what);
@@ -400,7 +413,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
                            copy::PlanTags(*dst, env->repository, digest, all_tags, tag_policy, dst_scopes, cancel));
   if (!planned.refused.empty()) {
     result->tags_refused = planned.refused;
-    return Status(Code::kConflict, planned.first_conflict);
+    return TagConflict(Status(Code::kConflict, planned.first_conflict), planned.refused, immutable_tag);
   }
 
   phase("copy");
@@ -476,6 +489,9 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   result->tags_moved = tags.moved;
   result->tags_unchanged = tags.unchanged;
   result->tags_refused = tags.refused;
+  if (tag_status.code() == Code::kConflict && !tags.refused.empty()) {
+    return TagConflict(tag_status, tags.refused, immutable_tag);
+  }
   PROMOTE_RETURN_IF_ERROR(tag_status);
   // 8. The record, once the tags are in place: a promotion that failed or was killed before
   // leaves no record, so history and the next stage's gate never count it. A re-run after a

@@ -217,6 +217,33 @@ TEST_CASE("immutable tags are never moved; mutable ones follow each promotion") 
   CHECK(conflict.Json()["tags"]["refused"] == nlohmann::json::array({"v1.2.0"}));
   CHECK(TagDigest(stage, "app", "v1.2.0") == a.digest);
   CHECK(Writes(stage) == writes);
+  // run has no --force, so its message does not offer one: it says what a run can do instead.
+  const std::string run_message = conflict.Json()["error"]["message"];
+  CHECK(run_message.find("immutable tags are never moved") != std::string::npos);
+  CHECK(run_message.find("--force") == std::string::npos);
+  CHECK(run_message.find("another version") != std::string::npos);
+  // copy does have --force, and its message for the same conflict still says so.
+  auto copied =
+      RunPromote({"-o", "json", "copy", dev.host() + "/app@" + b.digest, stage.host() + "/app:v1.2.0"});
+  CHECK(copied.exit_code == 3);
+  CHECK(copied.Json()["error"]["code"] == "conflict");
+  CHECK(copied.Json()["error"]["message"].get<std::string>().find("--force") != std::string::npos);
+  CHECK(TagDigest(stage, "app", "v1.2.0") == a.digest);
+
+  // The commit's own tag at the target naming another image (pushed there by hand): a run says
+  // to promote a new commit, again without --force.
+  const std::string kSha3 = "3c3c3c3abcdef0123456789abcdef01234567890";
+  SampleImage c = PushSampleImage(dev, "app", "sha-3c3c3c3", {{"linux/amd64"}, 1, 1000, 4});
+  PushSampleImage(stage, "app", "sha-3c3c3c3", {{"linux/amd64"}, 1, 1000, 5});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha3}).exit_code == 0);
+  auto commit_conflict = p.Run({"--branch", "release/v1.4.0", "--sha", kSha3});
+  CHECK(commit_conflict.exit_code == 3);
+  CHECK(commit_conflict.Json()["tags"]["refused"] == nlohmann::json::array({"sha-3c3c3c3"}));
+  const std::string commit_message = commit_conflict.Json()["error"]["message"];
+  CHECK(commit_message.find("--force") == std::string::npos);
+  CHECK(commit_message.find("new commit") != std::string::npos);
+  CHECK(TagDigest(stage, "app", "v1.4.0").empty());
+  CHECK(TagDigest(stage, "app", "sha-3c3c3c3") != c.digest);
 }
 
 TEST_CASE("a forged record does not pass the stage-order gate") {
