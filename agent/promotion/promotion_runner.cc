@@ -75,6 +75,7 @@ nlohmann::json RunResult::ToJson() const {
       {"signature", signature_reference.empty() ? nlohmann::json(nullptr)
                                                 : nlohmann::json{{"reference", signature_reference}}},
       {"record", record_reference.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reference", record_reference}}},
+      {"warnings", warnings},
       {"timings_ms", {{"total", duration_ms}}},
   };
   return copy::ResultEnvelope("run", status, std::move(body));
@@ -194,6 +195,27 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     return InvalidArgument("environment '" + env->name + "' signs images (" + config.origin + ":" +
                            std::to_string(env->line) + ") but no signing key is configured: set signing: key: in " +
                            config.origin + ", or in the agent's agent.yaml");
+  }
+  // Without a key no record is written, and the record is what the next environment's
+  // stage-order gate looks for: a promotion that looks done here would be refused there.
+  if (!signing_.key) {
+    std::string gated;  // later environments (their source is this one) with stage order on
+    for (const auto& e : config.environments) {
+      if (&e == env || !e.stage_order || config.SourceOf(e) != env) continue;
+      gated +=
+          (gated.empty() ? "'" : ", '") + e.name + "' (" + config.origin + ":" + std::to_string(e.line) + ")";
+    }
+    if (!gated.empty()) {
+      return InvalidArgument(
+          "no signing key is configured, so a promotion into '" + env->name +
+          "' would write no promotion record, and the stage-order gate of " + gated +
+          " would then refuse the image: set signing: key: in " + config.origin +
+          ", or promote through an agent that has a signing key, or set stage-order: false on " + gated);
+    }
+    result->warnings.push_back("no signing key is configured: no promotion record is written for '" +
+                               env->name +
+                               "', so history will not show this promotion; set signing: key: in " +
+                               config.origin + " to record it");
   }
 
   // 3. The tags and the digest.

@@ -681,3 +681,78 @@ TEST_CASE("hints say what works: no rule for a branch, an agent address without 
   CHECK(RunPromote({"copy", "--help"}).out.find("--src-username") != std::string::npos);
   CHECK(RunPromote({"resolve", "--help"}).out.find("--src-username") != std::string::npos);
 }
+
+namespace {
+
+// promote.yaml without signing:, for dev/stage/prod on three registries; `stage_extra` is added to
+// stage's entry (e.g. "    stage-order: false\n").
+std::string UnsignedConfig(const Pipeline& p, const TestRegistry& dev, const TestRegistry& stage,
+                           const TestRegistry& prod, const std::string& stage_extra) {
+  std::string yaml = "version: 1\nimage: payment-svc\nenvironments:\n";
+  yaml +=
+      "  - name: dev\n    registry: " + dev.host() + "\n    repository: app\n    mutable-tags: [latest]\n";
+  yaml += "  - name: stage\n    registry: " + stage.host() + "\n    repository: app\n" + stage_extra;
+  yaml += "  - name: prod\n    registry: " + prod.host() + "\n    repository: app\n";
+  return p.dir.Write("unsigned.yaml", yaml);
+}
+
+}  // namespace
+
+TEST_CASE("without a signing key, a promotion the next stage-order gate would refuse is refused up front") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 71});
+  const std::map<std::string, std::string> no_key = {{"PROMOTE_SIGNING_KEY", ""},
+                                                     {"PROMOTE_KEY_PASSWORD", ""}};
+  auto run = [&](const std::string& config, std::vector<std::string> args) {
+    std::vector<std::string> full = {"-o", "json", "run", "--config", config};
+    full.insert(full.end(), args.begin(), args.end());
+    return RunPromote(full, no_key);
+  };
+
+  // stage's stage-order gate (on by default) needs dev's record, which no key can write.
+  const std::string config = UnsignedConfig(p, dev, stage, prod, "");
+  const uint64_t writes = Writes(dev);
+  auto refused = run(config, {"--branch", "develop", "--sha", kSha});
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 2);
+  auto rj = refused.Json();
+  CHECK(rj["error"]["code"] == "invalid_argument");
+  const std::string message = rj["error"]["message"];
+  CHECK(message.find("'stage'") != std::string::npos);        // the environment that would refuse
+  CHECK(message.find("signing: key:") != std::string::npos);  // the fixes
+  CHECK(message.find("agent") != std::string::npos);
+  CHECK(message.find("stage-order: false") != std::string::npos);
+  CHECK(TagDigest(dev, "app", "latest").empty());
+  CHECK(Writes(dev) == writes);
+  // A dry run is refused the same way: its plan would not hold.
+  CHECK(run(config, {"--branch", "develop", "--sha", kSha, "--dry-run"}).exit_code == 2);
+
+  // With stage-order: false on stage, nothing later needs dev's record: the promotion goes ahead
+  // and says, in the result and on stderr, that it wrote none.
+  const std::string relaxed = UnsignedConfig(p, dev, stage, prod, "    stage-order: false\n");
+  auto to_dev = run(relaxed, {"--branch", "develop", "--sha", kSha});
+  INFO(to_dev.out << to_dev.err);
+  REQUIRE(to_dev.exit_code == 0);
+  auto dj = to_dev.Json();
+  CHECK(dj["status"] == "promoted");
+  CHECK(dj["record"].is_null());
+  REQUIRE(dj["warnings"].size() == 1);
+  CHECK(dj["warnings"][0].get<std::string>().find("no promotion record") != std::string::npos);
+  CHECK(to_dev.err.find("warning") != std::string::npos);
+  CHECK(TagDigest(dev, "app", "latest") == img.digest);
+
+  // Into stage now: prod's stage-order gate (source stage) would refuse, so this one is refused.
+  auto to_stage = run(relaxed, {"--branch", "release/v1.2.0", "--sha", kSha});
+  CHECK(to_stage.exit_code == 2);
+  CHECK(to_stage.Json()["error"]["message"].get<std::string>().find("'prod'") != std::string::npos);
+  CHECK(TagDigest(stage, "app", "v1.2.0").empty());
+
+  // With a key nothing is refused and nothing is warned about.
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  auto keyed = p.Run({"--branch", "develop", "--sha", kSha});
+  INFO(keyed.out << keyed.err);
+  REQUIRE(keyed.exit_code == 0);
+  CHECK(keyed.Json()["warnings"].empty());
+  CHECK(keyed.err.find("warning") == std::string::npos);
+}
