@@ -756,3 +756,79 @@ TEST_CASE("without a signing key, a promotion the next stage-order gate would re
   CHECK(keyed.Json()["warnings"].empty());
   CHECK(keyed.err.find("warning") == std::string::npos);
 }
+
+TEST_CASE("history shows the environments it can read and names the ones it cannot, with why") {
+  TestRegistry dev;
+  RegistryOptions locked;
+  locked.auth = RegistryAuth::kBasic;
+  TestRegistry prod(locked);
+  Pipeline p;
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 81});
+  auto write = [&](const std::string& prod_credentials) {
+    return p.dir.Write("two.yaml",
+                       "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
+                       "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n"
+                       "  - name: dev\n    registry: " +
+                           dev.host() +
+                           "\n    repository: app\n"
+                           "    mutable-tags: [latest]\n"
+                           "  - name: prod\n    registry: " +
+                           prod.host() + "\n    repository: app\n" + prod_credentials);
+  };
+  p.config_path = write("");
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+
+  struct Case {
+    std::string name;
+    std::string prod_credentials;  // promote.yaml credentials: for prod
+    std::string prod_code;         // why prod could not be read
+  } cases[] = {
+      {"the registry requires credentials, none are given", "", "unauthenticated"},
+      {"the credentials' variable is not set",
+       "    credentials:\n      username: ci-bot\n      password: env:PROD_REGISTRY_PASSWORD\n",
+       "invalid_argument"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const std::string config = write(c.prod_credentials);
+    auto h = RunPromote({"-o", "json", "history", "--config", config, "--sha", kSha}, p.env);
+    INFO(h.out << h.err);
+    CHECK(h.exit_code == 4);
+    auto hj = h.Json();
+    CHECK(hj["ok"] == false);
+    CHECK(hj["error"]["code"] == "unavailable");
+    CHECK(hj["error"]["message"].get<std::string>().find("prod") != std::string::npos);
+    CHECK(hj["unreadable"] == nlohmann::json::array({"prod"}));
+    CHECK(hj["digest"] == img.digest);
+    REQUIRE(hj["environments"].size() == 2);
+    const auto& dev_entry = hj["environments"][0];
+    CHECK(dev_entry["env"] == "dev");
+    CHECK(dev_entry["readable"] == true);
+    CHECK(dev_entry["error"].is_null());
+    CHECK(dev_entry["digest"] == img.digest);
+    CHECK(dev_entry["promoted"] == true);
+    const auto& prod_entry = hj["environments"][1];
+    CHECK(prod_entry["env"] == "prod");
+    CHECK(prod_entry["readable"] == false);
+    CHECK(prod_entry["error"]["code"] == c.prod_code);
+    CHECK(!prod_entry["error"]["message"].get<std::string>().empty());
+    CHECK(prod_entry["promoted"].is_null());  // unknown, not "no"
+    CHECK(prod_entry["digest"].is_null());
+
+    auto text = RunPromote({"history", "--config", config, "--sha", kSha}, p.env);
+    CHECK(text.exit_code == 4);
+    CHECK(text.out.find("dev: " + img.digest) != std::string::npos);
+    CHECK(text.out.find("prod: could not be read") != std::string::npos);
+    CHECK(text.err.find("could not read 1 of 2 environments") != std::string::npos);
+  }
+
+  // With prod's credentials given, every environment is read: exit 0, nothing unreadable.
+  auto readable = RunPromote(
+      {"-o", "json", "history", "--config", write(""), "--sha", kSha, "--authfile", prod.WriteDockerConfig()},
+      p.env);
+  INFO(readable.out << readable.err);
+  CHECK(readable.exit_code == 0);
+  CHECK(readable.Json()["unreadable"].empty());
+  CHECK(readable.Json()["environments"][1]["readable"] == true);
+  CHECK(readable.Json()["environments"][1]["digest"].is_null());
+}
