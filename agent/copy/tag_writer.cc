@@ -7,10 +7,10 @@
 namespace promote::copy {
 namespace {
 
-std::string ConflictMessage(const std::string& repository_name, const std::string& tag, const oci::Digest& existing,
-                            const oci::Digest& wanted) {
-  return "tag '" + tag + "' at " + repository_name + " already names " + existing.str() + ", not " + wanted.str() +
-         "; immutable tags are never moved (--force overrides)";
+std::string ConflictMessage(const std::string& repository_name, const std::string& tag,
+                            const oci::Digest& existing, const oci::Digest& wanted) {
+  return "tag '" + tag + "' at " + repository_name + " already names " + existing.str() + ", not " +
+         wanted.str() + "; immutable tags are never moved";
 }
 
 }  // namespace
@@ -96,7 +96,7 @@ Status WriteTags(registry::RegistryClient& client, const std::string& repository
         return Status(Code::kConflict, "tag '" + tag + "' at " + where +
                                            " was written by another writer at the same time: it " + now +
                                            ", not " + manifest.digest.str() +
-                                           "; immutable tags are never moved (--force overrides)");
+                                           "; immutable tags are never moved");
       }
     }
     (listed(plan.moved, tag) ? outcome->moved : outcome->written).push_back(tag);

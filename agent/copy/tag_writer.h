@@ -27,6 +27,9 @@ struct TagOutcome {
   std::string first_conflict;             // message for the first refused tag
 };
 
+// The conflicts below (kConflict, with the refused tags in TagOutcome::refused) say what is in the
+// way but no remedy: what the caller may do about it (a flag, another commit) is the caller's to say.
+
 // What writing `tags` for `digest` would do, with no writes.
 Result<TagOutcome> PlanTags(registry::RegistryClient& client, const std::string& repository,
                             const oci::Digest& digest, const std::vector<std::string>& tags, const TagPolicy& policy,

@@ -18,11 +18,16 @@ nlohmann::json RecordJson(const CheckedRecord& r) {
   return j;
 }
 
+// The reference looked at: registry/repo:tag, or registry/repo@digest.
+std::string LookedAt(const policy::Environment& env, const std::string& identifier) {
+  return env.Name() + (identifier.rfind("sha256:", 0) == 0 ? "@" : ":") + identifier;
+}
+
 Result<EnvironmentHistory> EnvironmentAt(const policy::Environment& env, registry::RegistryPool& registries,
                                          const sign::PublicKey& key, const std::string& identifier) {
   EnvironmentHistory h;
   h.env = env.name;
-  h.reference = env.Name() + (identifier.rfind("sha256:", 0) == 0 ? "@" : ":") + identifier;
+  h.reference = LookedAt(env, identifier);
   PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env.registry, env.repository));
   registry::Scopes scopes = {RepositoryScope(env.repository, "pull")};
   PROMOTE_ASSIGN_OR_RETURN(auto head, client->HeadManifest(env.repository, identifier, scopes));
@@ -39,6 +44,21 @@ Result<EnvironmentHistory> EnvironmentAt(const policy::Environment& env, registr
   return h;
 }
 
+// One environment's history, or — when its registry cannot be read — the environment with the
+// reason, so the others are still shown. Cancellation stops the whole history.
+Result<EnvironmentHistory> ReadEnvironment(const policy::Environment& env, registry::RegistryPool& registries,
+                                           const sign::PublicKey& key, const std::string& identifier) {
+  Result<EnvironmentHistory> read = EnvironmentAt(env, registries, key, identifier);
+  if (read.ok()) return read;
+  const Code code = read.status().code();
+  if (code == Code::kCancelled || code == Code::kDeadlineExceeded) return read.status();
+  EnvironmentHistory h;
+  h.env = env.name;
+  h.reference = LookedAt(env, identifier);
+  h.error = read.status();
+  return h;
+}
+
 }  // namespace
 
 nlohmann::json History::ToJson() const {
@@ -46,14 +66,32 @@ nlohmann::json History::ToJson() const {
   for (const auto& e : environments) {
     nlohmann::json records = nlohmann::json::array();
     for (const auto& r : e.records) records.push_back(RecordJson(r));
+    const bool readable = e.error.ok();
+    nlohmann::json promoted = nlohmann::json(nullptr);  // unknown when unreadable
+    if (readable)
+      promoted = std::any_of(e.records.begin(), e.records.end(), [](const auto& r) { return r.valid; });
     envs.push_back({{"env", e.env},
                     {"reference", e.reference},
+                    {"readable", readable},
+                    {"error", readable ? nlohmann::json(nullptr)
+                                       : nlohmann::json{{"code", CodeName(e.error.code())},
+                                                        {"message", e.error.message()}}},
                     {"digest", e.digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.digest)},
-                    {"promoted", std::any_of(e.records.begin(), e.records.end(), [](const auto& r) { return r.valid; })},
+                    {"promoted", promoted},
                     {"records", records}});
   }
-  return {{"sha", sha}, {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
-          {"environments", envs}};
+  return {{"sha", sha},
+          {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
+          {"environments", envs},
+          {"unreadable", Unreadable()}};
+}
+
+std::vector<std::string> History::Unreadable() const {
+  std::vector<std::string> out;
+  for (const auto& e : environments) {
+    if (!e.error.ok()) out.push_back(e.env);
+  }
+  return out;
 }
 
 Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::RegistryPool& registries,
@@ -63,7 +101,7 @@ Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::Reg
   h.sha = normal;
   std::string tag = policy::RenderImmutableTag(config.immutable_tag, normal);
   for (const auto& env : config.environments) {
-    PROMOTE_ASSIGN_OR_RETURN(EnvironmentHistory e, EnvironmentAt(env, registries, key, tag));
+    PROMOTE_ASSIGN_OR_RETURN(EnvironmentHistory e, ReadEnvironment(env, registries, key, tag));
     if (h.digest.empty()) h.digest = e.digest;
     h.environments.push_back(std::move(e));
   }
@@ -75,7 +113,7 @@ Result<History> HistoryForDigest(const policy::PromoteConfig& config, registry::
   History h;
   h.digest = digest.str();
   for (const auto& env : config.environments) {
-    PROMOTE_ASSIGN_OR_RETURN(EnvironmentHistory e, EnvironmentAt(env, registries, key, digest.str()));
+    PROMOTE_ASSIGN_OR_RETURN(EnvironmentHistory e, ReadEnvironment(env, registries, key, digest.str()));
     for (const auto& r : e.records) {
       if (r.valid && h.sha.empty()) h.sha = r.record.git_sha;
     }

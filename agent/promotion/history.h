@@ -20,8 +20,11 @@ namespace promote::promotion {
 struct EnvironmentHistory {
   std::string env;
   std::string reference;  // registry/repo:tag or @digest looked at
-  std::string digest;     // "" when the image is not in this environment
+  std::string digest;     // "" when the image is not in this environment (or it could not be read)
   std::vector<CheckedRecord> records;  // records of promotions into this environment
+  // Why this environment could not be read (credentials missing or refused, registry down);
+  // ok when it was. An unreadable environment says nothing about the image being there.
+  Status error;
 };
 
 struct History {
@@ -29,13 +32,18 @@ struct History {
   std::string digest;
   std::vector<EnvironmentHistory> environments;
   nlohmann::json ToJson() const;
+  // The names of the environments that could not be read, in config order.
+  std::vector<std::string> Unreadable() const;
 };
 
-// History of the commit `sha` across every environment of `config`.
+// History of the commit `sha` across every environment of `config`. One environment that cannot
+// be read does not hide the others: it is listed with its error (EnvironmentHistory::error), and
+// only a bad `sha` or a cancellation fails the whole history.
 Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::RegistryPool& registries,
                               const sign::PublicKey& key, const std::string& sha);
 
-// History of `digest` across every environment of `config` (where that digest is present).
+// History of `digest` across every environment of `config` (where that digest is present), with
+// unreadable environments listed as for HistoryForSha.
 Result<History> HistoryForDigest(const policy::PromoteConfig& config, registry::RegistryPool& registries,
                                  const sign::PublicKey& key, const oci::Digest& digest);
 

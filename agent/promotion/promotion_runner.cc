@@ -32,6 +32,19 @@ std::string JoinNames(const std::vector<std::string>& v) {
   return s.empty() ? "none" : s;
 }
 
+// What a run can do about an immutable tag at the target that names another image: run has no
+// way to move it (and should not), so the way out is another commit or another version.
+Status TagConflict(const Status& conflict, const std::vector<std::string>& refused,
+                   const std::string& commit_tag) {
+  const bool commit = std::find(refused.begin(), refused.end(), commit_tag) != refused.end();
+  return Status(
+      Code::kConflict,
+      conflict.message() + (commit ? " (a run never moves it: the target holds another image for this "
+                                     "commit; build and promote a new commit)"
+                                   : " (a run never moves it: release this image under another version, "
+                                     "from a release branch of its own)"));
+}
+
 // The content of a file promote.yaml names, from the request (never from disk).
 Result<std::string> AttachedFile(const RunRequest& request, const std::string& name, const std::string& what) {
   if (request.files == nullptr) return policy::AttachedFiles().Get(name, what);
@@ -62,6 +75,7 @@ nlohmann::json RunResult::ToJson() const {
       {"signature", signature_reference.empty() ? nlohmann::json(nullptr)
                                                 : nlohmann::json{{"reference", signature_reference}}},
       {"record", record_reference.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reference", record_reference}}},
+      {"warnings", warnings},
       {"timings_ms", {{"total", duration_ms}}},
   };
   return copy::ResultEnvelope("run", status, std::move(body));
@@ -181,6 +195,27 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     return InvalidArgument("environment '" + env->name + "' signs images (" + config.origin + ":" +
                            std::to_string(env->line) + ") but no signing key is configured: set signing: key: in " +
                            config.origin + ", or in the agent's agent.yaml");
+  }
+  // Without a key no record is written, and the record is what the next environment's
+  // stage-order gate looks for: a promotion that looks done here would be refused there.
+  if (!signing_.key) {
+    std::string gated;  // later environments (their source is this one) with stage order on
+    for (const auto& e : config.environments) {
+      if (&e == env || !e.stage_order || config.SourceOf(e) != env) continue;
+      gated +=
+          (gated.empty() ? "'" : ", '") + e.name + "' (" + config.origin + ":" + std::to_string(e.line) + ")";
+    }
+    if (!gated.empty()) {
+      return InvalidArgument(
+          "no signing key is configured, so a promotion into '" + env->name +
+          "' would write no promotion record, and the stage-order gate of " + gated +
+          " would then refuse the image: set signing: key: in " + config.origin +
+          ", or promote through an agent that has a signing key, or set stage-order: false on " + gated);
+    }
+    result->warnings.push_back("no signing key is configured: no promotion record is written for '" +
+                               env->name +
+                               "', so history will not show this promotion; set signing: key: in " +
+                               config.origin + " to record it");
   }
 
   // 3. The tags and the digest.
@@ -400,7 +435,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
                            copy::PlanTags(*dst, env->repository, digest, all_tags, tag_policy, dst_scopes, cancel));
   if (!planned.refused.empty()) {
     result->tags_refused = planned.refused;
-    return Status(Code::kConflict, planned.first_conflict);
+    return TagConflict(Status(Code::kConflict, planned.first_conflict), planned.refused, immutable_tag);
   }
 
   phase("copy");
@@ -477,6 +512,9 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   result->tags_moved = tags.moved;
   result->tags_unchanged = tags.unchanged;
   result->tags_refused = tags.refused;
+  if (tag_status.code() == Code::kConflict && !tags.refused.empty()) {
+    return TagConflict(tag_status, tags.refused, immutable_tag);
+  }
   PROMOTE_RETURN_IF_ERROR(tag_status);
   // 8. The record, once the tags are in place: a promotion that failed or was killed before
   // leaves no record, so history and the next stage's gate never count it. A re-run after a

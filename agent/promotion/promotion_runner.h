@@ -55,6 +55,8 @@ struct RunResult {
   std::vector<GateResult> gates;
   std::string signature_reference;
   std::string record_reference;
+  // What the caller should know although the promotion went ahead (e.g. no record was written).
+  std::vector<std::string> warnings;
   int64_t duration_ms = 0;
 
   nlohmann::json ToJson() const;

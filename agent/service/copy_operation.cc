@@ -79,6 +79,14 @@ Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* c
   ctx->progress.phase = "copy";
   copy::ImageCopier copier(pool->get(), options);
   std::vector<copy::CopyReport> reports = copier.CopyAll(images);
+  // The copy engine says what is in the way; the remedy is this command's flag.
+  if (!request.force()) {
+    for (auto& r : reports) {
+      if (r.status.code() == Code::kConflict && !r.tags_refused.empty()) {
+        r.status = Status(Code::kConflict, r.status.message() + " (pass --force to move it)");
+      }
+    }
+  }
 
   Outcome out;
   out.command = kCommand;

@@ -17,6 +17,11 @@ std::string RenderHistory(const promotion::History& history) {
   text << "commit " << (history.sha.empty() ? "?" : history.sha) << "  digest "
        << (history.digest.empty() ? "?" : history.digest) << "\n";
   for (const auto& e : history.environments) {
+    if (!e.error.ok()) {
+      text << "  " << e.env << ": could not be read (" << CodeName(e.error.code())
+           << "): " << e.error.message() << "\n";
+      continue;
+    }
     text << "  " << e.env << ": " << (e.digest.empty() ? "not present" : e.digest) << "\n";
     for (const auto& r : e.records) {
       text << "    " << (r.valid ? "✓ " : "✗ ") << r.record.kind << " " << r.record.from_env << " -> "
@@ -86,7 +91,18 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
   Outcome out;
   out.command = kCommand;
   out.application = config->image;
-  out.json = copy::ResultEnvelope(kCommand, OkStatus(), history->ToJson());
+  // A partial history is shown in full but is not a success: what could not be read may hold
+  // the promotion the caller is looking for.
+  if (std::vector<std::string> unreadable = history->Unreadable(); !unreadable.empty()) {
+    std::string why;
+    for (const auto& e : history->environments) {
+      if (!e.error.ok()) why += (why.empty() ? "" : "; ") + e.env + ": " + e.error.message();
+    }
+    out.status = Status(Code::kUnavailable, "could not read " + std::to_string(unreadable.size()) + " of " +
+                                                std::to_string(history->environments.size()) +
+                                                " environments, the others are shown (" + why + ")");
+  }
+  out.json = copy::ResultEnvelope(kCommand, out.status, history->ToJson());
   out.text = RenderHistory(*history);
   return out;
 }

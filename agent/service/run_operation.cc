@@ -77,9 +77,10 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   out.status = result.status;
   out.json = result.ToJson();
   out.text = RenderText(result);
+  for (const auto& w : result.warnings) out.diagnostics += "promote: warning: " + w + "\n";
   if (!result.status.ok()) {
-    out.diagnostics = std::string("promote: ") + (result.outcome == "refused" ? "refused: " : "failed: ") +
-                      result.status.message() + "\n";
+    out.diagnostics += std::string("promote: ") + (result.outcome == "refused" ? "refused: " : "failed: ") +
+                       result.status.message() + "\n";
   }
   return out;
 }

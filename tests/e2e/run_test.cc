@@ -223,6 +223,33 @@ TEST_CASE("immutable tags are never moved; mutable ones follow each promotion") 
   CHECK(conflict.Json()["tags"]["refused"] == nlohmann::json::array({"v1.2.0"}));
   CHECK(TagDigest(stage, "app", "v1.2.0") == a.digest);
   CHECK(Writes(stage) == writes);
+  // run has no --force, so its message does not offer one: it says what a run can do instead.
+  const std::string run_message = conflict.Json()["error"]["message"];
+  CHECK(run_message.find("immutable tags are never moved") != std::string::npos);
+  CHECK(run_message.find("--force") == std::string::npos);
+  CHECK(run_message.find("another version") != std::string::npos);
+  // copy does have --force, and its message for the same conflict still says so.
+  auto copied =
+      RunPromote({"-o", "json", "copy", dev.host() + "/app@" + b.digest, stage.host() + "/app:v1.2.0"});
+  CHECK(copied.exit_code == 3);
+  CHECK(copied.Json()["error"]["code"] == "conflict");
+  CHECK(copied.Json()["error"]["message"].get<std::string>().find("--force") != std::string::npos);
+  CHECK(TagDigest(stage, "app", "v1.2.0") == a.digest);
+
+  // The commit's own tag at the target naming another image (pushed there by hand): a run says
+  // to promote a new commit, again without --force.
+  const std::string kSha3 = "3c3c3c3abcdef0123456789abcdef01234567890";
+  SampleImage c = PushSampleImage(dev, "app", "sha-3c3c3c3", {{"linux/amd64"}, 1, 1000, 4});
+  PushSampleImage(stage, "app", "sha-3c3c3c3", {{"linux/amd64"}, 1, 1000, 5});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha3}).exit_code == 0);
+  auto commit_conflict = p.Run({"--branch", "release/v1.4.0", "--sha", kSha3});
+  CHECK(commit_conflict.exit_code == 3);
+  CHECK(commit_conflict.Json()["tags"]["refused"] == nlohmann::json::array({"sha-3c3c3c3"}));
+  const std::string commit_message = commit_conflict.Json()["error"]["message"];
+  CHECK(commit_message.find("--force") == std::string::npos);
+  CHECK(commit_message.find("new commit") != std::string::npos);
+  CHECK(TagDigest(stage, "app", "v1.4.0").empty());
+  CHECK(TagDigest(stage, "app", "sha-3c3c3c3") != c.digest);
 }
 
 TEST_CASE("a forged record does not pass the stage-order gate") {
@@ -788,4 +815,155 @@ TEST_CASE("progress on an 80-column terminal: one line rewritten in place, count
   // run ends as copy does: what moved and how long it took.
   CHECK(run_screen.find(" moved, ") != std::string::npos);
   CHECK(run_screen.find("  time: ") != std::string::npos);
+}
+
+namespace {
+
+// promote.yaml without signing:, for dev/stage/prod on three registries; `stage_extra` is added to
+// stage's entry (e.g. "    stage-order: false\n").
+std::string UnsignedConfig(const Pipeline& p, const TestRegistry& dev, const TestRegistry& stage,
+                           const TestRegistry& prod, const std::string& stage_extra) {
+  std::string yaml = "version: 1\nimage: payment-svc\nenvironments:\n";
+  yaml +=
+      "  - name: dev\n    registry: " + dev.host() + "\n    repository: app\n    mutable-tags: [latest]\n";
+  yaml += "  - name: stage\n    registry: " + stage.host() + "\n    repository: app\n" + stage_extra;
+  yaml += "  - name: prod\n    registry: " + prod.host() + "\n    repository: app\n";
+  return p.dir.Write("unsigned.yaml", yaml);
+}
+
+}  // namespace
+
+TEST_CASE("without a signing key, a promotion the next stage-order gate would refuse is refused up front") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 71});
+  const std::map<std::string, std::string> no_key = {{"PROMOTE_SIGNING_KEY", ""},
+                                                     {"PROMOTE_KEY_PASSWORD", ""}};
+  auto run = [&](const std::string& config, std::vector<std::string> args) {
+    std::vector<std::string> full = {"-o", "json", "run", "--config", config};
+    full.insert(full.end(), args.begin(), args.end());
+    return RunPromote(full, no_key);
+  };
+
+  // stage's stage-order gate (on by default) needs dev's record, which no key can write.
+  const std::string config = UnsignedConfig(p, dev, stage, prod, "");
+  const uint64_t writes = Writes(dev);
+  auto refused = run(config, {"--branch", "develop", "--sha", kSha});
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 2);
+  auto rj = refused.Json();
+  CHECK(rj["error"]["code"] == "invalid_argument");
+  const std::string message = rj["error"]["message"];
+  CHECK(message.find("'stage'") != std::string::npos);        // the environment that would refuse
+  CHECK(message.find("signing: key:") != std::string::npos);  // the fixes
+  CHECK(message.find("agent") != std::string::npos);
+  CHECK(message.find("stage-order: false") != std::string::npos);
+  CHECK(TagDigest(dev, "app", "latest").empty());
+  CHECK(Writes(dev) == writes);
+  // A dry run is refused the same way: its plan would not hold.
+  CHECK(run(config, {"--branch", "develop", "--sha", kSha, "--dry-run"}).exit_code == 2);
+
+  // With stage-order: false on stage, nothing later needs dev's record: the promotion goes ahead
+  // and says, in the result and on stderr, that it wrote none.
+  const std::string relaxed = UnsignedConfig(p, dev, stage, prod, "    stage-order: false\n");
+  auto to_dev = run(relaxed, {"--branch", "develop", "--sha", kSha});
+  INFO(to_dev.out << to_dev.err);
+  REQUIRE(to_dev.exit_code == 0);
+  auto dj = to_dev.Json();
+  CHECK(dj["status"] == "promoted");
+  CHECK(dj["record"].is_null());
+  REQUIRE(dj["warnings"].size() == 1);
+  CHECK(dj["warnings"][0].get<std::string>().find("no promotion record") != std::string::npos);
+  CHECK(to_dev.err.find("warning") != std::string::npos);
+  CHECK(TagDigest(dev, "app", "latest") == img.digest);
+
+  // Into stage now: prod's stage-order gate (source stage) would refuse, so this one is refused.
+  auto to_stage = run(relaxed, {"--branch", "release/v1.2.0", "--sha", kSha});
+  CHECK(to_stage.exit_code == 2);
+  CHECK(to_stage.Json()["error"]["message"].get<std::string>().find("'prod'") != std::string::npos);
+  CHECK(TagDigest(stage, "app", "v1.2.0").empty());
+
+  // With a key nothing is refused and nothing is warned about.
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  auto keyed = p.Run({"--branch", "develop", "--sha", kSha});
+  INFO(keyed.out << keyed.err);
+  REQUIRE(keyed.exit_code == 0);
+  CHECK(keyed.Json()["warnings"].empty());
+  CHECK(keyed.err.find("warning") == std::string::npos);
+}
+
+TEST_CASE("history shows the environments it can read and names the ones it cannot, with why") {
+  TestRegistry dev;
+  RegistryOptions locked;
+  locked.auth = RegistryAuth::kBasic;
+  TestRegistry prod(locked);
+  Pipeline p;
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 81});
+  auto write = [&](const std::string& prod_credentials) {
+    return p.dir.Write("two.yaml",
+                       "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
+                       "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n"
+                       "  - name: dev\n    registry: " +
+                           dev.host() +
+                           "\n    repository: app\n"
+                           "    mutable-tags: [latest]\n"
+                           "  - name: prod\n    registry: " +
+                           prod.host() + "\n    repository: app\n" + prod_credentials);
+  };
+  p.config_path = write("");
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+
+  struct Case {
+    std::string name;
+    std::string prod_credentials;  // promote.yaml credentials: for prod
+    std::string prod_code;         // why prod could not be read
+  } cases[] = {
+      {"the registry requires credentials, none are given", "", "unauthenticated"},
+      {"the credentials' variable is not set",
+       "    credentials:\n      username: ci-bot\n      password: env:PROD_REGISTRY_PASSWORD\n",
+       "invalid_argument"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const std::string config = write(c.prod_credentials);
+    auto h = RunPromote({"-o", "json", "history", "--config", config, "--sha", kSha}, p.env);
+    INFO(h.out << h.err);
+    CHECK(h.exit_code == 4);
+    auto hj = h.Json();
+    CHECK(hj["ok"] == false);
+    CHECK(hj["error"]["code"] == "unavailable");
+    CHECK(hj["error"]["message"].get<std::string>().find("prod") != std::string::npos);
+    CHECK(hj["unreadable"] == nlohmann::json::array({"prod"}));
+    CHECK(hj["digest"] == img.digest);
+    REQUIRE(hj["environments"].size() == 2);
+    const auto& dev_entry = hj["environments"][0];
+    CHECK(dev_entry["env"] == "dev");
+    CHECK(dev_entry["readable"] == true);
+    CHECK(dev_entry["error"].is_null());
+    CHECK(dev_entry["digest"] == img.digest);
+    CHECK(dev_entry["promoted"] == true);
+    const auto& prod_entry = hj["environments"][1];
+    CHECK(prod_entry["env"] == "prod");
+    CHECK(prod_entry["readable"] == false);
+    CHECK(prod_entry["error"]["code"] == c.prod_code);
+    CHECK(!prod_entry["error"]["message"].get<std::string>().empty());
+    CHECK(prod_entry["promoted"].is_null());  // unknown, not "no"
+    CHECK(prod_entry["digest"].is_null());
+
+    auto text = RunPromote({"history", "--config", config, "--sha", kSha}, p.env);
+    CHECK(text.exit_code == 4);
+    CHECK(text.out.find("dev: " + img.digest) != std::string::npos);
+    CHECK(text.out.find("prod: could not be read") != std::string::npos);
+    CHECK(text.err.find("could not read 1 of 2 environments") != std::string::npos);
+  }
+
+  // With prod's credentials given, every environment is read: exit 0, nothing unreadable.
+  auto readable = RunPromote(
+      {"-o", "json", "history", "--config", write(""), "--sha", kSha, "--authfile", prod.WriteDockerConfig()},
+      p.env);
+  INFO(readable.out << readable.err);
+  CHECK(readable.exit_code == 0);
+  CHECK(readable.Json()["unreadable"].empty());
+  CHECK(readable.Json()["environments"][1]["readable"] == true);
+  CHECK(readable.Json()["environments"][1]["digest"].is_null());
 }
