@@ -11,6 +11,7 @@ namespace {
 struct CopyFlags {
   std::vector<std::string> refs;
   std::vector<std::string> tags;
+  std::vector<std::string> platforms;
   bool force = false;
   bool no_attachments = false;
   int jobs = 8;
@@ -38,6 +39,10 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("refs", flags->refs, "Source and target pairs: SRC is a reference, DST a repository[:tag]")
       ->required();
   cmd->add_option("-t,--tag", flags->tags, "Tag to write at the target (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--platform", flags->platforms,
+                  "Copy only this platform of an index, os/arch[/variant] (repeatable, or comma-separated); "
+                  "the target gets a new index listing just these, with its own digest")
+      ->allow_extra_args(false);
   cmd->add_flag("--force", flags->force, "Move target tags that already name another digest");
   cmd->add_flag("--no-attachments", flags->no_attachments,
                 "Leave signatures, attestations, SBOMs and referrers (sha256-<hex>.sig/.att/.sbom) behind");
@@ -62,6 +67,7 @@ CommandRunner RegisterCopyCommand(CLI::App* app, const GlobalFlags* global) {
       targets.push_back(flags->refs[i + 1]);
     }
     for (const auto& t : flags->tags) request.add_tags(t);
+    for (const auto& p : flags->platforms) request.add_platforms(p);
     request.set_force(flags->force);
     request.set_no_attachments(flags->no_attachments);
     request.set_jobs(flags->jobs);

@@ -24,17 +24,27 @@ struct AttachmentConflict {
   std::string reason;  // what differs
 };
 
+// Attachments deliberately left behind: those of a source index a subset was cut from sign
+// and describe its digest, which the target does not have.
+struct AttachmentNotCarried {
+  std::string subject;  // the source digest they belong to
+  std::string reason;
+};
+
 struct AttachmentCounts {
   int64_t copied = 0;   // attachment tags and referrer manifests written at the target
   int64_t skipped = 0;  // already there (same digest, or a superset for tags)
   int64_t merged = 0;   // tags the target held differently, now the union of both (attachment_merge.h)
   std::vector<AttachmentConflict> conflicts;
+  std::vector<AttachmentNotCarried> not_carried;
 };
 
 struct CopyReport {
   std::string source;  // as normalised reference
   std::string target;
-  std::string digest;
+  std::string digest;         // what the target holds
+  std::string source_digest;  // what the source resolved to: `digest`, or the index it is a subset of
+  std::string subset_of;      // the source index when only some of its platforms were copied
   std::string media_type;
   std::vector<std::string> platforms;
   std::vector<std::string> tags_written;

@@ -33,6 +33,13 @@ Status WaitAll(std::vector<std::future<T>>& futures, std::vector<T>* results = n
   return first;
 }
 
+AttachmentNotCarried NotCarriedForSubset(const oci::Digest& source_index) {
+  return {source_index.str(),
+          "signatures, attestations and referrers of the source index (" + source_index.TagForm() +
+              ".sig/.att/.sbom) name its digest, not the subset's; the platform images keep theirs. Sign the "
+              "subset at the target if it needs a signature of its own"};
+}
+
 }  // namespace
 
 ImageCopier::ImageCopier(registry::RegistryPool* registries, CopyOptions options)
@@ -105,13 +112,16 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
     target.scopes.push_back(RepositoryScope(src_ref.repository, "pull"));
   }
 
-  PROMOTE_ASSIGN_OR_RETURN(ImageGraph graph,
-                           WalkImage(*src, src_ref.repository, src_ref.Identifier(), source.scopes, cancel));
-  const oci::Digest digest = graph.root.digest;
-  if (src_ref.digest && *src_ref.digest != digest) {
-    return DataLoss("source " + src_ref.str() + " resolved to " + digest.str());
+  PROMOTE_ASSIGN_OR_RETURN(ImageGraph graph, WalkImage(*src, src_ref.repository, src_ref.Identifier(), source.scopes,
+                                                       cancel));
+  if (src_ref.digest && *src_ref.digest != graph.root.digest) {
+    return DataLoss("source " + src_ref.str() + " resolved to " + graph.root.digest.str());
   }
+  report->source_digest = graph.root.digest.str();
+  PROMOTE_ASSIGN_OR_RETURN(graph, SelectPlatforms(std::move(graph), options_.platforms));
+  const oci::Digest digest = graph.root.digest;
   report->digest = digest.str();
+  if (graph.subset_of) report->subset_of = graph.subset_of->str();
   report->media_type = graph.root.media_type;
   report->platforms = graph.platforms;
   report->target = dst_ref.WithDigest(digest).str();
@@ -199,10 +209,14 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
 
   // Signatures, attestations, SBOMs and referrers come before any tag, so a tag never names
   // an image whose signatures have not arrived yet.
+  // A subset index is new: nothing at the source is attached to it, and what is attached to the
+  // index it was cut from signs that digest, not this one.
   if (options_.attachments) {
-    std::vector<oci::Digest> subjects = {digest};
+    std::vector<oci::Digest> subjects;
+    if (!graph.subset_of) subjects.push_back(digest);
     for (const auto& m : graph.children) subjects.push_back(m.digest);
     PROMOTE_RETURN_IF_ERROR(CopyAttachments(blobs_, source, target, subjects, &report->attachments, cancel));
+    if (graph.subset_of) report->attachments.not_carried.push_back(NotCarriedForSubset(*graph.subset_of));
   }
 
   // 3. Tags, last of all.
@@ -241,6 +255,9 @@ Status ImageCopier::PlanInto(const ImageGraph& graph, registry::RegistryClient& 
     PROMOTE_ASSIGN_OR_RETURN(auto head,
                              dst.HeadManifest(target.repository, m->digest.str(), target.scopes, cancel));
     (head ? report->manifests_skipped : report->manifests_copied)++;
+  }
+  if (options_.attachments && graph.subset_of) {
+    report->attachments.not_carried.push_back(NotCarriedForSubset(*graph.subset_of));
   }
   report->tags_written = tags.written;
   report->tags_unchanged = tags.unchanged;

@@ -39,6 +39,11 @@ struct CopyOptions {
   bool dry_run = false;
   // Carry the image's .sig/.att/.sbom tags and referrers along (copy/attachments.h).
   bool attachments = true;
+  // Copy only these platforms of an index: the target gets a new index listing them
+  // (SelectPlatforms in copy/image_walker.h), with its own digest, and the source index's
+  // attachments stay behind (they name the source digest); its images keep theirs. A single
+  // image must be of these platforms. Empty: the whole image.
+  std::vector<oci::Platform> platforms;
   BlobCopyOptions blob;
   CopyProgress* progress = nullptr;
   const CancelToken* cancel = nullptr;

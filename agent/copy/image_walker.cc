@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/index_subset.h"
 #include "oci/media_types.h"
 #include "util/json_nesting.h"
 
@@ -81,10 +82,49 @@ Result<ImageGraph> WalkImage(registry::RegistryClient& client, const std::string
         oci::Platform p{j["os"].get<std::string>(), j["architecture"].get<std::string>(),
                          j.contains("variant") && j["variant"].is_string() ? j["variant"].get<std::string>() : ""};
         graph.platforms.push_back(p.str());
+        graph.image_platform = std::move(p);
       }
     }
   }
   return graph;
+}
+
+Result<ImageGraph> SelectPlatforms(ImageGraph graph, const std::vector<oci::Platform>& wanted) {
+  if (wanted.empty()) return graph;
+  if (!graph.root.is_index()) {
+    const std::string what = "image " + graph.root.digest.str();
+    if (!graph.image_platform) {
+      return InvalidArgument(what +
+                             " is a single image whose config names no platform (os/architecture); copy it "
+                             "without a platform choice");
+    }
+    for (const auto& want : wanted) {
+      if (!oci::PlatformMatches(want, *graph.image_platform)) {
+        return InvalidArgument("platform " + want.str() + " is not in " + what +
+                               "; it is a single image for " + graph.image_platform->str());
+      }
+    }
+    return graph;
+  }
+  PROMOTE_ASSIGN_OR_RETURN(oci::IndexSubset subset, oci::SubsetIndex(graph.root, wanted));
+  if (subset.index.digest == graph.root.digest) return graph;
+
+  // What the kept entries reach. Parents come after their children in `children`, so walking it
+  // backwards sees each nested index before the manifests it lists.
+  std::set<std::string> reachable;
+  for (const auto& d : subset.index.children) reachable.insert(d.digest.str());
+  for (auto it = graph.children.rbegin(); it != graph.children.rend(); ++it) {
+    if (reachable.count(it->digest.str()) == 0 || !it->is_index()) continue;
+    for (const auto& d : it->children) reachable.insert(d.digest.str());
+  }
+  ImageGraph out;
+  out.subset_of = graph.root.digest;
+  out.root = std::move(subset.index);
+  out.platforms = std::move(subset.platforms);
+  for (auto& m : graph.children) {
+    if (reachable.count(m.digest.str()) != 0) out.children.push_back(std::move(m));
+  }
+  return out;
 }
 
 }  // namespace promote::copy

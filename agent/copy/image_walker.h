@@ -3,6 +3,7 @@
 // complete set of manifests a copy must write, children before parents.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct ImageGraph {
   std::vector<oci::Manifest> children;
   // "linux/amd64", … : index entries' platforms, or the config's os/architecture of a single image.
   std::vector<std::string> platforms;
+  // A single image's platform, when its config says it.
+  std::optional<oci::Platform> image_platform;
+  // Set by SelectPlatforms when `root` is a new index cut from this one.
+  std::optional<oci::Digest> subset_of;
 
   // Every distributable blob of every image manifest, each digest once.
   std::vector<oci::Descriptor> UniqueBlobs() const;
@@ -32,5 +37,12 @@ inline constexpr size_t kMaxChildren = 1024;
 Result<ImageGraph> WalkImage(registry::RegistryClient& client, const std::string& repository,
                              const std::string& identifier, const registry::Scopes& scopes,
                              const CancelToken* cancel);
+
+// The part of `graph` that `wanted` platforms name. An index becomes the subset index
+// (oci/index_subset.h) with only the manifests below its kept entries, and `subset_of` set — or
+// stays as it is when every entry was kept. A single image must be of every wanted platform (its
+// config's os/architecture) and is returned unchanged. Platforms the image lacks are
+// kInvalidArgument naming them and the platforms it has. No platforms: `graph` unchanged.
+Result<ImageGraph> SelectPlatforms(ImageGraph graph, const std::vector<oci::Platform>& wanted);
 
 }  // namespace promote::copy

@@ -58,12 +58,6 @@ Result<std::vector<Descriptor>> ParseDescriptorList(const json& j, const char* k
 
 }  // namespace
 
-std::string Platform::str() const {
-  std::string s = os + "/" + architecture;
-  if (!variant.empty()) s += "/" + variant;
-  return s;
-}
-
 bool Manifest::is_index() const { return media_type::IsIndex(media_type); }
 
 std::vector<Descriptor> Manifest::Blobs() const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "oci/digest.h"
+#include "oci/platform.h"
 #include "util/status.h"
 
 namespace promote::oci {
@@ -17,13 +18,6 @@ namespace promote::oci {
 // Manifests and indexes larger than this are refused (the OCI distribution spec's recommended
 // limit, also crane's and oras's).
 inline constexpr size_t kMaxManifestBytes = 4 * 1024 * 1024;
-
-struct Platform {
-  std::string os;
-  std::string architecture;
-  std::string variant;
-  std::string str() const;  // "linux/arm64/v8"
-};
 
 struct Descriptor {
   std::string media_type;

@@ -175,9 +175,9 @@ Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n,
 }
 
 Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
-  PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment", {"name", "registry", "repository", "from", "mutable-tags",
-                                                    "stage-order", "sign", "credentials", "gates",
-                                                    "require-revision"}));
+  PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment",
+                                 {"name", "registry", "repository", "from", "mutable-tags", "stage-order",
+                                  "sign", "credentials", "gates", "require-revision", "platforms"}));
   Environment env;
   env.line = n.Mark().line + 1;
   if (!n["name"] || !n["registry"] || !n["repository"]) {
@@ -207,6 +207,17 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
     for (const auto& t : env.mutable_tags) {
       if (Status st = oci::ValidateTag(t); !st.ok()) return r.Error(n["mutable-tags"], where + ": " + st.message());
     }
+  }
+  if (n["platforms"]) {
+    PROMOTE_ASSIGN_OR_RETURN(auto texts, r.StringList(n["platforms"], where + " platforms"));
+    if (texts.empty()) {
+      return r.Error(n["platforms"],
+                     where + ": platforms must name at least one platform (or be left out for all)");
+    }
+    auto platforms = oci::ParsePlatforms(texts);
+    if (!platforms.ok())
+      return r.Error(n["platforms"], where + " platforms: " + platforms.status().message());
+    env.platforms = std::move(*platforms);
   }
   if (n["require-revision"]) {
     PROMOTE_ASSIGN_OR_RETURN(env.require_revision, r.Bool(n["require-revision"], where + " require-revision"));
@@ -263,6 +274,14 @@ Status Validate(const Reader& r, const YAML::Node& root, PromoteConfig* config) 
     if (env.from && config->FindEnvironment(*env.from) == nullptr) {
       return InvalidArgument(config->origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
                              "' comes from unknown environment '" + *env.from + "'");
+    }
+    // A subset is made by a promotion into the environment; the first one receives builds as
+    // they were pushed, and cutting an index there would move the tag the build wrote.
+    if (!env.platforms.empty() && config->SourceOf(env) == nullptr) {
+      return InvalidArgument(
+          config->origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
+          "' receives builds directly (no environment comes before it), so platforms: cannot "
+          "apply to it; set platforms: on the environments images are promoted into");
     }
     // Walk the `from` chain: it must end, never revisit an environment.
     std::set<std::string> seen = {env.name};

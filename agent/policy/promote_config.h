@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/platform.h"
 #include "scan/gate.h"
 #include "scan/scanner_hook.h"
 #include "util/status.h"
@@ -52,6 +53,9 @@ struct Environment {
   bool sign = false;                     // sign the image at the target with the signing key
   // The image must say which commit it was built from (org.opencontainers.image.revision).
   bool require_revision = false;
+  // Only these platforms of a multi-platform image are promoted here: the environment gets a new
+  // index listing them (its own digest, which its tags and record name). Empty: the whole image.
+  std::vector<oci::Platform> platforms;
   RegistryCredentialsRef credentials;    // empty: docker config / credential helpers
   int line = 0;
 

@@ -48,6 +48,7 @@ nlohmann::json PromotionRecord::ToPredicate() const {
                       {"time", time},
                       {"promote_version", promote_version}};
   if (!caller.empty()) p["caller"] = caller;
+  if (!subset_of.empty()) p["subset_of"] = {{"digest", subset_of}, {"platforms", platforms}};
   return p;
 }
 
@@ -82,6 +83,14 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
   if (p.contains("gates")) r.gates = p["gates"];
   r.time = Str(p, "time");
   r.caller = Str(p, "caller");
+  if (auto sub = p.find("subset_of"); sub != p.end() && sub->is_object()) {
+    r.subset_of = Str(*sub, "digest");
+    if (auto pl = sub->find("platforms"); pl != sub->end() && pl->is_array()) {
+      for (const auto& x : *pl) {
+        if (x.is_string()) r.platforms.push_back(x.get<std::string>());
+      }
+    }
+  }
   r.promote_version = Str(p, "promote_version");
   if (r.to_env.empty() || r.digest.empty()) return InvalidArgument("promotion record: empty to.env or digest");
   return r;

@@ -29,6 +29,10 @@ struct PromotionRecord {
   std::string to_env;
   std::string to_reference;
   std::string digest;
+  // When the environment took only some platforms: the source index the promoted one was cut
+  // from, and the platforms kept.
+  std::string subset_of;
+  std::vector<std::string> platforms;
   std::string git_sha;
   std::string branch;
   std::vector<std::string> tags;

@@ -67,14 +67,21 @@ nlohmann::json RunResult::ToJson() const {
       {"from", {{"env", from_env}, {"reference", from_reference}}},
       {"to", {{"env", to_env}, {"reference", to_reference}}},
       {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
+      {"source_digest", source_digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(source_digest)},
+      {"subset_of", subset_of.empty() ? nlohmann::json(nullptr) : nlohmann::json(subset_of)},
       {"platforms", platforms},
-      {"tags", {{"written", tags_written}, {"moved", tags_moved}, {"unchanged", tags_unchanged}, {"refused", tags_refused}}},
+      {"tags",
+       {{"written", tags_written},
+        {"moved", tags_moved},
+        {"unchanged", tags_unchanged},
+        {"refused", tags_refused}}},
       {"blobs", counts(blobs)},
       {"bytes", counts(bytes)},
       {"gates", gates_json},
       {"signature", signature_reference.empty() ? nlohmann::json(nullptr)
                                                 : nlohmann::json{{"reference", signature_reference}}},
-      {"record", record_reference.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reference", record_reference}}},
+      {"record",
+       record_reference.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reference", record_reference}}},
       {"warnings", warnings},
       {"timings_ms", {{"total", duration_ms}}},
   };
@@ -266,6 +273,27 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     }
     return graph.status();
   }
+  // The digest the source holds: its gates (stage order, signatures, scan) are about this one.
+  const oci::Digest source_digest = graph->root.digest;
+  result->source_digest = source_digest.str();
+  // An environment that takes only some platforms gets a subset index (copy/image_walker.h): a
+  // new digest, which its tags, signature and record name, and which the next environment's
+  // stage-order gate then finds recorded here.
+  if (!env->platforms.empty()) {
+    if (source == env) {
+      return InvalidArgument("environment '" + env->name + "' takes only some platforms (" + config.origin +
+                             ":" + std::to_string(env->line) +
+                             "), which needs a copy from another environment; it "
+                             "cannot be promoted from itself");
+    }
+    auto subset = copy::SelectPlatforms(std::move(*graph), env->platforms);
+    if (!subset.ok()) {
+      return subset.status().WithContext("environment '" + env->name + "' platforms (" + config.origin + ":" +
+                                         std::to_string(env->line) + ")");
+    }
+    graph = std::move(*subset);
+    if (graph->subset_of) result->subset_of = graph->subset_of->str();
+  }
   const oci::Digest digest = graph->root.digest;
   result->digest = digest.str();
   result->platforms = graph->platforms;
@@ -319,12 +347,13 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       g.detail = "the stage-order gate verifies promotion records and needs the signing key (signing: in " +
                  config.origin + "), or stage-order: false";
     } else {
-      PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*prev_client, previous->repository, digest,
+      PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*prev_client, previous->repository, source_digest,
                                                          *signing_.public_key, prev_scopes, cancel));
       // A record an older version wrote before a promotion that then failed at its tags does
       // not count: its tags must be in place.
-      PROMOTE_RETURN_IF_ERROR(MarkIncompleteRecords(*prev_client, previous->repository, digest, previous->name,
-                                                    previous->mutable_tags, prev_scopes, &records));
+      PROMOTE_RETURN_IF_ERROR(MarkIncompleteRecords(*prev_client, previous->repository, source_digest,
+                                                    previous->name, previous->mutable_tags, prev_scopes,
+                                                    &records));
       const CheckedRecord* found = nullptr;
       std::string problems;
       for (const auto& r : records) {
@@ -345,7 +374,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
                    (found->record.ci.run_id.empty() ? "" : " by run " + found->record.ci.run_id);
       } else {
         g.verdict = "refused";
-        g.detail = digest.str() + " has no valid promotion record for '" + previous->name +
+        g.detail = source_digest.str() + " has no valid promotion record for '" + previous->name +
                    "'; promote it through '" + previous->name + "' first" +
                    (problems.empty() ? "" : " (records refused: " + problems + ")");
       }
@@ -373,8 +402,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     sign::VerifyReport report;
     for (const auto& identity : identities) {
       expect.identity = identity;
-      PROMOTE_ASSIGN_OR_RETURN(report, sign::VerifyImage(*src, source->repository, digest, pub, expect, src_scopes,
-                                                         cancel));
+      PROMOTE_ASSIGN_OR_RETURN(report, sign::VerifyImage(*src, source->repository, source_digest, pub, expect,
+                                                         src_scopes, cancel));
       if (report.verified() || expect.policy == sign::IdentityPolicy::kIgnore) break;
     }
     Status verdict = report.ToStatus();
@@ -392,7 +421,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   if (env->scan) {
     ScanSubject s;
     s.repository_name = source->Name();
-    s.digest = digest.str();
+    s.digest = source_digest.str();  // the scanners pull the source; only the promoted platforms are scanned
     s.platforms = graph->platforms;
     for (const auto& child : graph->children) s.manifest_digests.push_back(child.digest.str());
     s.registry_host = source->registry;
@@ -447,15 +476,20 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   copy_options.jobs = request.jobs;
   copy_options.progress = request.progress;
   copy_options.cancel = cancel;
+  copy_options.platforms = env->platforms;
   bool wrote_image = false;
   if (source != env) {
     copy::ImageCopier copier(registries_, copy_options);
-    oci::Reference from_ref{source->registry, source->repository, "", digest};
+    oci::Reference from_ref{source->registry, source->repository, "", source_digest};
     oci::Reference to_ref{env->registry, env->repository, "", std::nullopt};
     copy::CopyReport report = copier.Copy({from_ref, to_ref});
     result->blobs = report.blobs;
     result->bytes = report.blob_bytes;
     PROMOTE_RETURN_IF_ERROR(report.status);
+    if (report.digest != digest.str()) {
+      return Internal("the copy into '" + env->name + "' wrote " + report.digest + ", not the planned " +
+                      digest.str());
+    }
     wrote_image = report.blobs.copied + report.blobs.mounted + report.manifests_copied > 0;
   }
   if (request.dry_run) {
@@ -525,10 +559,14 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     if (!have_record) {
       PromotionRecord record;
       record.from_env = source->name;
-      record.from_reference = source->Name() + "@" + digest.str();
+      record.from_reference = source->Name() + "@" + source_digest.str();
       record.to_env = env->name;
       record.to_reference = env->Name() + "@" + digest.str();
       record.digest = digest.str();
+      if (graph->subset_of) {
+        record.subset_of = graph->subset_of->str();
+        record.platforms = graph->platforms;
+      }
       record.git_sha = sha;
       record.branch = result->branch;
       record.tags = all_tags;

@@ -48,7 +48,9 @@ struct RunResult {
   bool dry_run = false;
   std::string sha, branch;
   std::string from_env, from_reference, to_env, to_reference;
-  std::string digest;
+  std::string digest;         // what the target environment holds
+  std::string source_digest;  // what the source environment holds: `digest`, or the index it is a subset of
+  std::string subset_of;      // set when the environment takes only some platforms of the source index
   std::vector<std::string> platforms;
   std::vector<std::string> tags_written, tags_moved, tags_unchanged, tags_refused;
   copy::TransferCounts blobs, bytes;

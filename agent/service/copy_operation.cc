@@ -3,6 +3,7 @@
 
 #include "copy/copy_report.h"
 #include "copy/image_copier.h"
+#include "oci/platform.h"
 #include "oci/reference.h"
 #include "promotion/policy_check.h"
 #include "service/promote_service.h"
@@ -32,8 +33,14 @@ void RenderText(const std::vector<copy::CopyReport>& reports, Outcome* out) {
       for (const auto& p : r.platforms) text << " " << p;
       text << "\n";
     }
-    text << "  tags: written " << JoinOrDash(r.tags_written) << "; unchanged " << JoinOrDash(r.tags_unchanged)
-         << "; moved " << JoinOrDash(r.tags_moved) << "\n"
+    if (!r.subset_of.empty()) {
+      text << "  digest: " << r.digest << ", a new index: the subset of " << r.subset_of << "\n";
+      if (!r.attachments.not_carried.empty()) {
+        text << "  attachments of " << r.subset_of << " stay behind (they name its digest)\n";
+      }
+    }
+    text << "  tags: written " << JoinOrDash(r.tags_written) << "; unchanged " << JoinOrDash(r.tags_unchanged) << "; moved "
+         << JoinOrDash(r.tags_moved) << "\n"
          << "  time: " << r.duration_ms << " ms\n";
   }
   out->text = text.str();
@@ -49,6 +56,8 @@ Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* c
   for (const auto& tag : request.tags()) {
     if (Status st = oci::ValidateTag(tag); !st.ok()) return FailedOutcome(kCommand, st);
   }
+  auto platforms = oci::ParsePlatforms({request.platforms().begin(), request.platforms().end()});
+  if (!platforms.ok()) return FailedOutcome(kCommand, platforms.status());
   std::vector<copy::CopyRequest> images;
   for (const auto& pair : request.images()) {
     auto src = oci::ParseReference(pair.source());
@@ -72,6 +81,7 @@ Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* c
   options.tags.assign(request.tags().begin(), request.tags().end());
   options.force = request.force();
   options.attachments = !request.no_attachments();
+  options.platforms = std::move(*platforms);
   options.jobs = JobsFor(settings_, request.jobs());
   options.blob.chunk_size = request.chunk_size();
   options.progress = &ctx->progress;

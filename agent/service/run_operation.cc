@@ -15,6 +15,10 @@ std::string RenderText(const promotion::RunResult& r) {
   std::ostringstream text;
   text << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << r.outcome << ")\n"
        << "  " << r.from_reference << "\n  -> " << r.to_reference << "\n";
+  if (!r.subset_of.empty()) {
+    text << "  platforms " << JoinOrDash(r.platforms) << " only: a new index, the subset of " << r.subset_of
+         << "\n";
+  }
   text << "  blobs: " << r.blobs.copied << " copied, " << r.blobs.mounted << " mounted, " << r.blobs.skipped
        << " skipped (" << HumanBytes(r.bytes.copied) << " moved, " << HumanBytes(r.bytes.mounted)
        << " mounted)\n"

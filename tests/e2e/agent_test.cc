@@ -159,7 +159,9 @@ TEST_CASE("over the unix socket: health, a 0660 socket, and the same JSON, text 
            {"-o", "json", "copy", dev.host() + "/shop/app:missing", prod_a.host() + "/shop/app"},
            {"-o", "json", "copy", "Not A Reference", prod_a.host() + "/shop/app"},
            {"-o", "json", "resolve", dev.host() + "/shop/app:sha-1234567"},
-           {"-o", "json", "copy", src, prod_a.host() + "/shop/app@sha256:" + std::string(64, 'a')}}) {
+           {"-o", "json", "copy", src, prod_a.host() + "/shop/app@sha256:" + std::string(64, 'a')},
+           {"-o", "json", "copy", "--platform", "linux/s390x", src, prod_a.host() + "/shop/app"},
+           {"-o", "json", "copy", "--platform", "Linux/ARM64", src, prod_a.host() + "/shop/app"}}) {
     CAPTURE(args[3]);
     auto remote = RunPromote(args, {{"PROMOTE_AGENT", addr}});
     auto local = RunPromote(args);
@@ -171,6 +173,25 @@ TEST_CASE("over the unix socket: health, a 0660 socket, and the same JSON, text 
                             {{"PROMOTE_AGENT", addr}});
   CHECK(missing.exit_code == 4);
   CHECK(missing.Json()["error"]["code"] == "not_found");
+
+  // --platform travels in the request: the agent cuts the same subset index as in-process.
+  auto remote_subset = RunPromote(
+      {"--agent", addr, "-o", "json", "copy", "--platform", "linux/arm64", src, prod_a.host() + "/shop/arm"});
+  auto local_subset =
+      RunPromote({"-o", "json", "copy", "--platform", "linux/arm64", src, prod_b.host() + "/shop/arm"});
+  INFO(remote_subset.err << local_subset.err);
+  REQUIRE(remote_subset.exit_code == 0);
+  REQUIRE(local_subset.exit_code == 0);
+  CHECK(remote_subset.Json()["subset_of"] == img.digest);
+  CHECK(remote_subset.Json()["digest"] == local_subset.Json()["digest"]);
+  CHECK(remote_subset.Json()["platforms"] == nlohmann::json::array({"linux/arm64"}));
+  CHECK(DigestAt(prod_a, "shop/arm", "sha-1234567") == remote_subset.Json()["digest"]);
+  auto bad_platform =
+      RunPromote({"-o", "json", "copy", "--platform", "linux", src, prod_a.host() + "/shop/app"},
+                 {{"PROMOTE_AGENT", addr}});
+  CHECK(bad_platform.exit_code == 2);
+  CHECK(bad_platform.Json()["error"]["message"].get<std::string>().find("platform 'linux'") !=
+        std::string::npos);
 
   // The agent logged each call with a request id, as JSON lines.
   std::string log = agent.log();

@@ -967,3 +967,95 @@ TEST_CASE("history shows the environments it can read and names the ones it cann
   CHECK(readable.Json()["environments"][1]["readable"] == true);
   CHECK(readable.Json()["environments"][1]["digest"].is_null());
 }
+
+TEST_CASE("platforms: promotes a subset index into stage, and prod promotes that subset onward") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  auto yaml = [&](const std::string& prod_platforms) {
+    std::string y = "version: 1\nimage: app\nenvironments:\n";
+    y += "  - {name: dev, registry: '" + dev.host() + "', repository: app, mutable-tags: [latest]}\n";
+    y += "  - {name: stage, registry: '" + stage.host() + "', repository: app, mutable-tags: [stage],\n";
+    y += "     require-revision: true, platforms: [linux/arm64, linux/amd64]}\n";
+    y +=
+        "  - {name: prod, registry: '" + prod.host() + "', repository: app, mutable-tags: [prod], sign: true";
+    y += prod_platforms + "}\n";
+    return y + "signing:\n  key: env:PROMOTE_SIGNING_KEY\n  password: env:PROMOTE_KEY_PASSWORD\n";
+  };
+  p.config_path = p.dir.Write("promote.yaml", yaml(""));
+  SampleSpec spec{{"linux/amd64", "linux/arm64", "linux/ppc64le"}, 1, 1024, 41};
+  spec.labels = {{"org.opencontainers.image.revision", kSha}};
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", spec);
+
+  auto to_dev = p.Run({"--branch", "develop", "--sha", kSha});
+  INFO(to_dev.err);
+  REQUIRE(to_dev.exit_code == 0);
+  CHECK(to_dev.Json()["digest"] == img.digest);
+  CHECK(to_dev.Json()["subset_of"].is_null());
+
+  // stage takes two of the three platforms: a new index, which its tags and record name.
+  auto to_stage = p.Run({"--branch", "release/v1.2.0-sha-2b2e927"});
+  INFO(to_stage.out << to_stage.err);
+  REQUIRE(to_stage.exit_code == 0);
+  auto sj = to_stage.Json();
+  const std::string subset = sj["digest"];
+  CHECK(subset != img.digest);
+  CHECK(sj["source_digest"] == img.digest);
+  CHECK(sj["subset_of"] == img.digest);
+  CHECK(sj["platforms"] == nlohmann::json::array({"linux/amd64", "linux/arm64"}));
+  CHECK(sj["to"]["reference"] == stage.host() + "/app@" + subset);
+  std::map<std::string, std::string> verdicts;
+  for (const auto& g : sj["gates"]) verdicts[g["name"]] = g["verdict"];
+  CHECK(verdicts["revision"] == "passed");
+  CHECK(verdicts["stage-order"] == "passed");
+  for (const char* tag : {"sha-2b2e927", "v1.2.0", "stage"}) {
+    CAPTURE(tag);
+    CHECK(TagDigest(stage, "app", tag) == subset);
+  }
+  {
+    TestRegistryClient c(stage);
+    auto index = c.get().GetManifest("app", "stage", {promote::registry::RepositoryScope("app", "pull")});
+    REQUIRE(index.ok());
+    REQUIRE(index->children.size() == 2);
+    CHECK(index->children[0].platform->str() == "linux/amd64");
+    CHECK(index->children[1].platform->str() == "linux/arm64");
+  }
+  auto stage_history = HistoryOf(p, kSha, "stage");
+  CHECK(stage_history["digest"] == subset);
+  REQUIRE(stage_history["records"].size() == 1);
+  CHECK(stage_history["records"][0]["valid"] == true);
+  CHECK(stage_history["records"][0]["digest"] == subset);
+  CHECK(stage_history["records"][0]["subset_of"]["digest"] == img.digest);
+  CHECK(stage_history["records"][0]["from"]["reference"] == dev.host() + "/app@" + img.digest);
+
+  // The same promotion again: the same subset digest, nothing new.
+  auto again = p.Run({"--branch", "release/v1.2.0-sha-2b2e927"});
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.Json()["digest"] == subset);
+  CHECK(again.Json()["status"] == "unchanged");
+
+  // prod asking for a platform stage left out is a config error naming it and what stage has.
+  p.config_path = p.dir.Write("promote.yaml", yaml(", platforms: [linux/ppc64le]"));
+  const uint64_t prod_writes = Writes(prod);
+  auto missing = p.Run({"--branch", "main", "--sha", kSha});
+  CHECK(missing.exit_code == 2);
+  std::string message = missing.Json()["error"]["message"];
+  CHECK(message.find("environment 'prod' platforms") != std::string::npos);
+  CHECK(message.find("platform linux/ppc64le is not in index " + subset +
+                     "; it has linux/amd64, linux/arm64") != std::string::npos);
+  CHECK(Writes(prod) == prod_writes);
+
+  // prod takes what stage holds: the subset digest, whose stage record passes the stage-order gate.
+  p.config_path = p.dir.Write("promote.yaml", yaml(""));
+  auto to_prod = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(to_prod.out << to_prod.err);
+  REQUIRE(to_prod.exit_code == 0);
+  auto pj = to_prod.Json();
+  CHECK(pj["digest"] == subset);
+  CHECK(pj["source_digest"] == subset);
+  CHECK(pj["subset_of"].is_null());
+  CHECK(TagDigest(prod, "app", "prod") == subset);
+  auto verify = RunPromote({"-o", "json", "verify", prod.host() + "/app:prod", "--key", p.pub_path});
+  INFO(verify.err);
+  CHECK(verify.exit_code == 0);
+}

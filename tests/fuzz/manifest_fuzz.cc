@@ -1,13 +1,15 @@
 // Image manifests and indexes (oci/manifest.h), with no Content-Type and with each manifest type
 // a registry may send. Invariants: the exact bytes and their digest are kept; an index has
 // children and no config, an image manifest has a config; every descriptor has a valid digest
-// and a non-negative size.
+// and a non-negative size. A subset of an index (oci/index_subset.h) is either refused or an index
+// of the same type listing only entries of the source, in order.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "fuzz_check.h"
+#include "oci/index_subset.h"
 #include "oci/manifest.h"
 #include "oci/media_types.h"
 
@@ -17,6 +19,23 @@ void CheckDescriptor(const promote::oci::Descriptor& d) {
   FUZZ_CHECK(d.digest.hex().size() == 64);
   FUZZ_CHECK(d.size >= 0);
   if (d.platform) (void)d.platform->str();
+}
+
+void CheckSubset(const promote::oci::Manifest& index) {
+  using namespace promote::oci;
+  for (const auto& wanted : {Platform{"linux", "amd64", ""}, Platform{"linux", "arm", "v7"}}) {
+    auto subset = SubsetIndex(index, {wanted});
+    if (!subset.ok()) continue;
+    FUZZ_CHECK(subset->index.media_type == index.media_type);
+    FUZZ_CHECK(subset->index.digest == Digest::Of(subset->index.bytes));
+    FUZZ_CHECK(!subset->index.children.empty() && subset->index.children.size() <= index.children.size());
+    size_t at = 0;  // kept entries appear in the source's order
+    for (const auto& c : subset->index.children) {
+      while (at < index.children.size() && index.children[at].digest != c.digest) ++at;
+      FUZZ_CHECK(at < index.children.size());
+      ++at;
+    }
+  }
 }
 
 void CheckManifest(const std::string& bytes, std::string_view content_type) {
@@ -29,6 +48,7 @@ void CheckManifest(const std::string& bytes, std::string_view content_type) {
   if (m->is_index()) {
     FUZZ_CHECK(!m->config && m->layers.empty());
     for (const auto& c : m->children) CheckDescriptor(c);
+    CheckSubset(*m);
   } else {
     FUZZ_CHECK(m->config.has_value() && m->children.empty());
     FUZZ_CHECK(m->Blobs().size() == m->layers.size() + 1);

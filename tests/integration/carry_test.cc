@@ -256,3 +256,44 @@ TEST_CASE("referrers kept in the tag-schema fallback index travel with the image
   REQUIRE(blob.ok());
   CHECK(*blob);
 }
+
+TEST_CASE("a --platform subset carries its platform images' signatures; the source index's stay behind") {
+  TestRegistry dev, prod;
+  SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64", "linux/arm64"}, 1, 1024, 24});
+  REQUIRE(img.manifest_digests.size() == 2);
+  TestRegistryClient dev_holder(dev), prod_holder(prod);
+  sign::PrivateKey key = NewKey();
+  SignAt(dev_holder.get(), "app", img.digest, key, dev.host() + "/app");
+  for (const auto& child : img.manifest_digests)
+    SignAt(dev_holder.get(), "app", child, key, dev.host() + "/app");
+  AttestAt(dev_holder.get(), "app", img.digest, key);
+
+  auto run = RunPromote(
+      {"-o", "json", "copy", "--platform", "linux/arm64", dev.host() + "/app:v1", prod.host() + "/app"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  auto j = run.Json();
+  const std::string subset = j["digest"];
+  CHECK(subset != img.digest);
+  CHECK(j["attachments"]["copied"] == 1);  // the arm64 image's .sig
+  REQUIRE(j["attachments"]["not_carried"].size() == 1);
+  CHECK(j["attachments"]["not_carried"][0]["subject"] == img.digest);
+  CHECK(j["attachments"]["not_carried"][0]["reason"].get<std::string>().find(
+            SigTag(img.digest).substr(0, 71)) != std::string::npos);
+
+  auto& prodc = prod_holder.get();
+  CHECK(RawManifest(prodc, "app", SigTag(img.manifest_digests[1])) ==
+        RawManifest(dev_holder.get(), "app", SigTag(img.manifest_digests[1])));
+  CHECK(ManifestJson(prodc, "app", SigTag(img.manifest_digests[0])).is_null());
+  CHECK(ManifestJson(prodc, "app", SigTag(img.digest)).is_null());
+  CHECK(ManifestJson(prodc, "app", "sha256-" + img.digest.substr(7) + ".att").is_null());
+  CHECK(ManifestJson(prodc, "app", SigTag(subset)).is_null());
+  // At the target the subset has no signature of its own; its arm64 image verifies as at dev.
+  TempDir dir;
+  const std::string pub = WritePublicKey(dir, "cosign.pub", key);
+  CHECK(RunPromote({"verify", prod.host() + "/app:v1", "--key", pub, "--identity-policy", "ignore"})
+            .exit_code == 3);
+  CHECK(RunPromote({"verify", prod.host() + "/app@" + img.manifest_digests[1], "--key", pub,
+                    "--identity-policy", "ignore"})
+            .exit_code == 0);
+}

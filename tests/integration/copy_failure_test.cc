@@ -86,6 +86,10 @@ TEST_CASE("malformed references and flags are usage errors (exit 2) that touch n
       {{"copy", "https://" + p + "/app:v1", p + "/x"}, "URL scheme"},
       {{"copy", p + "/app:v1"}, "pairs"},
       {{"copy", "--tag", "-bad", p + "/app:v1", p + "/x"}, "must start"},
+      {{"copy", "--platform", "linux", p + "/app:v1", p + "/x"}, "platform 'linux': needs two or three"},
+      {{"copy", "--platform", "Linux/AMD64", p + "/app:v1", p + "/x"}, "platform 'Linux/AMD64'"},
+      {{"copy", "--platform", "linux/amd64,", p + "/app:v1", p + "/x"}, "platform '': empty"},
+      {{"copy", "--platform", "linux/arm/v7/x", p + "/app:v1", p + "/x"}, "os/arch[/variant]"},
       {{"resolve", ""}, "empty"},
   };
   for (const auto& c : cases) {

@@ -81,6 +81,16 @@ TEST_CASE("a complete promote.yaml loads with defaults for what it leaves out") 
   CHECK(AllowedEnvironments(*c, "feature/x").empty());
 }
 
+TEST_CASE("platforms: names the platforms an environment receives, in the order written") {
+  auto c = ParsePromoteConfig(
+      kGood + "    platforms: [linux/amd64, 'linux/arm64,linux/arm/v7', linux/amd64]\n", "promote.yaml");
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  std::vector<std::string> got;
+  for (const auto& p : c->FindEnvironment("prod")->platforms) got.push_back(p.str());
+  CHECK(got == std::vector<std::string>{"linux/amd64", "linux/arm64", "linux/arm/v7"});
+  CHECK(c->FindEnvironment("stage")->platforms.empty());
+}
+
 TEST_CASE("bad promote.yaml files are refused with file:line") {
   struct Case {
     std::string name;
@@ -88,6 +98,7 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
     std::string message_part;
   };
   const std::string envs = "environments:\n  - name: dev\n    registry: r.io\n    repository: app\n";
+  const std::string stage = "  - name: stage\n    registry: r.io\n    repository: stage/app\n";
   const Case cases[] = {
       {"not yaml", "version: 1\nenvironments: [\n", "promote.yaml:"},
       {"no version", envs, "version is required"},
@@ -151,6 +162,16 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
       {"tag template without sha", "version: 1\ntags:\n  immutable: stable\n" + envs, "must contain {sha7}"},
       {"tag template invalid", "version: 1\ntags:\n  immutable: 'sha {sha7}'\n" + envs, "invalid tag"},
       {"bad mutable tag", "version: 1\n" + envs + "    mutable-tags: ['-x']\n", "must start"},
+      // platforms: (line 9) on an environment images are promoted into, never on the first one.
+      {"bad platform", "version: 1\n" + envs + stage + "    platforms: [linux/amd64, Linux/ARM64]\n",
+       "promote.yaml:9: environment 'stage' platforms: platform 'Linux/ARM64'"},
+      {"platform without arch", "version: 1\n" + envs + stage + "    platforms: [linux]\n",
+       "platform 'linux': needs two or three components"},
+      {"platforms not a list", "version: 1\n" + envs + stage + "    platforms: {linux: amd64}\n",
+       "platforms"},
+      {"empty platforms", "version: 1\n" + envs + stage + "    platforms: []\n", "at least one platform"},
+      {"platforms on the first environment", "version: 1\n" + envs + "    platforms: [linux/amd64]\n" + stage,
+       "promote.yaml:3: environment 'dev' receives builds directly"},
       {"env: reference with a bad name",
        "version: 1\n" + envs + "    credentials:\n      username: u\n      password: env:1PASS\n",
        "never a literal secret"},
