@@ -7,7 +7,7 @@ PROMOTE_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl openssl
   libssl-dev libcurl4-openssl-dev libsodium-dev libspdlog-dev libfmt-dev doctest-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
-  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc prometheus-cpp-dev
 )
 # clang and its sanitizer and libFuzzer runtimes: the ASan/UBSan pass of scripts/test and scripts/fuzz.
 # shellcheck disable=SC2034
@@ -15,7 +15,7 @@ PROMOTE_CLANG_PACKAGES=(clang libclang-rt-dev)
 # shellcheck disable=SC2034
 PROMOTE_TEST_PACKAGES=(
   docker-registry skopeo apache2-utils python3 python3-cryptography shellcheck groovy default-jre-headless yamllint jq
-  systemd python3-yaml
+  systemd python3-yaml prometheus
 )
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }

@@ -44,7 +44,10 @@ CommandRunner RegisterAgentCommand(CLI::App* app, const GlobalFlags* global) {
     auto server = server::AgentServer::Start(*config);
     if (!server.ok()) return PrintFailure(*global, "agent", server.status());
     // One line on stdout once serving, so a supervisor (or a test) knows where and when.
-    std::cout << nlohmann::json{{"listening", (*server)->addresses()}}.dump() << std::endl;
+    nlohmann::json ready = {{"listening", (*server)->addresses()}};
+    if (!(*server)->metrics_address().empty())
+      ready["metrics"] = "http://" + (*server)->metrics_address() + "/metrics";
+    std::cout << ready.dump() << std::endl;
 
     int sig = 0;
     sigwait(&signals, &sig);

@@ -1,5 +1,6 @@
 #include "policy/agent_config.h"
 
+#include <arpa/inet.h>
 #include <grp.h>
 
 #include "oci/reference.h"
@@ -118,6 +119,21 @@ Result<ListenAddress> ParseListenAddress(const std::string& text) {
   return a;
 }
 
+Result<ListenAddress> ParseMetricsAddress(const std::string& text) {
+  const std::string quoted = "metrics.listen '" + text + "'";
+  if (text.rfind("unix:", 0) == 0) {
+    return InvalidArgument(quoted + ": metrics are served over TCP (host:port)");
+  }
+  auto a = ParseListenAddress(text);
+  if (!a.ok()) return InvalidArgument(quoted + ": " + a.status().message());
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, a->host.c_str(), buf) != 1 && inet_pton(AF_INET6, a->host.c_str(), buf) != 1) {
+    return InvalidArgument(quoted +
+                           ": the host must be an IP address (127.0.0.1, 0.0.0.0, [::1]), not a name");
+  }
+  return a;
+}
+
 Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::string& origin) {
   if (yaml_text.size() > kMaxAgentConfigBytes) return InvalidArgument(origin + ": larger than 1 MiB");
   YAML::Node root;
@@ -130,10 +146,11 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
   AgentConfig c;
   c.origin = origin;
   try {
-    PROMOTE_RETURN_IF_ERROR(r.Keys(root, "agent config",
-                                   {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries", "docker_config",
-                                    "ca_file", "plain_http", "signing", "scanners", "limits",
-                                    "allow_request_credentials", "log", "shutdown_grace_seconds", "policy"}));
+    PROMOTE_RETURN_IF_ERROR(
+        r.Keys(root, "agent config",
+               {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries",
+                "docker_config", "ca_file", "plain_http", "signing", "scanners", "limits",
+                "allow_request_credentials", "log", "shutdown_grace_seconds", "policy", "metrics"}));
     if (root["version"]) {
       PROMOTE_ASSIGN_OR_RETURN(int v, r.Int(root["version"], "version", 1, 1));
       (void)v;
@@ -264,6 +281,20 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
     if (root["shutdown_grace_seconds"]) {
       PROMOTE_ASSIGN_OR_RETURN(c.shutdown_grace_seconds,
                                r.Int(root["shutdown_grace_seconds"], "shutdown_grace_seconds", 0, 3600));
+    }
+    if (const auto& m = root["metrics"]) {
+      PROMOTE_RETURN_IF_ERROR(r.Keys(m, "metrics", {"listen"}));
+      if (!m["listen"]) return r.Error(m, "metrics needs listen (e.g. {listen: 127.0.0.1:9464})");
+      PROMOTE_ASSIGN_OR_RETURN(std::string text, r.String(m["listen"], "metrics.listen"));
+      auto a = ParseMetricsAddress(text);
+      if (!a.ok()) return r.Error(m["listen"], a.status().message());
+      for (const auto& l : c.listen) {
+        if (l.kind == ListenAddress::kTcp && l.port != 0 && l.port == a->port) {
+          return r.Error(m["listen"], "metrics.listen '" + text + "' uses the port of listen address '" +
+                                          l.original + "'");
+        }
+      }
+      c.metrics_listen = *a;
     }
     // Whom a TCP listener serves must be decided: off loopback it needs TLS, and any TCP listener
     // needs a way to authenticate callers (the unix socket relies on its file permissions).

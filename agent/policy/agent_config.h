@@ -21,6 +21,7 @@
 //   policy: [...]                       (policy/server_policy.h)
 //   log: {format: json, level: info}
 //   shutdown_grace_seconds: 30
+//   metrics: {listen: 127.0.0.1:9464}    (Prometheus /metrics over plain HTTP; absent: none)
 #pragma once
 
 #include <map>
@@ -49,6 +50,10 @@ struct ListenAddress {
 
 // "unix:///run/promote/agent.sock", "unix:/path", "tcp://host:port", "host:port".
 Result<ListenAddress> ParseListenAddress(const std::string& text);
+
+// metrics.listen: "host:port" or "[v6]:port" where host is an IP address (the HTTP server takes
+// no names), port 0 for any free one.
+Result<ListenAddress> ParseMetricsAddress(const std::string& text);
 
 struct AgentRegistryCredentials {
   std::string host;
@@ -89,6 +94,8 @@ struct AgentConfig {
   bool log_json = false;
   std::string log_level = "info";
   int shutdown_grace_seconds = 30;
+  // Where Prometheus scrapes /metrics (plain HTTP, no authentication); nullopt: no metrics listener.
+  std::optional<ListenAddress> metrics_listen;
 
   bool tls() const { return !tls_cert.empty(); }
 };

@@ -19,8 +19,12 @@ std::string RepositoryScope(const std::string& repository, const std::string& ac
   return "repository:" + repository + ":" + actions;
 }
 
-RegistryAuth::RegistryAuth(std::string registry, HttpClient* http, std::optional<Credentials> credentials)
-    : registry_(std::move(registry)), http_(http), credentials_(std::move(credentials)) {}
+RegistryAuth::RegistryAuth(std::string registry, HttpClient* http, std::optional<Credentials> credentials,
+                           RequestObserver* observer)
+    : registry_(std::move(registry)),
+      http_(http),
+      credentials_(std::move(credentials)),
+      observer_(observer) {}
 
 Status RegistryAuth::Configure(const std::string& www_authenticate, const std::string& registry_url) {
   std::lock_guard lock(mu_);
@@ -92,7 +96,9 @@ Result<Secret> RegistryAuth::Authorization(const Scopes& scopes, const CancelTok
   {
     std::lock_guard lock(mu_);
     auto it = tokens_.find(key);
-    if (it != tokens_.end() && it->second.expires > std::chrono::steady_clock::now()) {
+    bool cached = it != tokens_.end() && it->second.expires > std::chrono::steady_clock::now();
+    if (observer_ != nullptr) observer_->OnTokenLookup(registry_, cached);
+    if (cached) {
       return Secret("Bearer " + std::string(it->second.token.reveal()));
     }
   }
@@ -158,6 +164,7 @@ Result<RegistryAuth::CachedToken> RegistryAuth::FetchToken(const Scopes& scopes,
     std::optional<std::chrono::milliseconds> retry_after;
     bool transient = false;
     Result<HttpResponse> resp = http_->Do(req, cancel);
+    if (observer_ != nullptr) observer_->OnRequest({registry_, resp.ok() ? resp->status : 0, attempt > 1});
     if (!resp.ok()) {
       out = resp.status().WithContext("token service for " + registry_);
       transient = resp.status().code() == Code::kUnavailable;

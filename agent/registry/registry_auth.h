@@ -14,6 +14,7 @@
 
 #include "registry/credentials.h"
 #include "registry/http_client.h"
+#include "registry/request_observer.h"
 #include "registry/www_authenticate.h"
 #include "util/secret.h"
 #include "util/status.h"
@@ -28,7 +29,9 @@ std::string RepositoryScope(const std::string& repository, const std::string& ac
 class RegistryAuth {
  public:
   // `credentials` are the resolved credentials for this registry (nullopt = anonymous).
-  RegistryAuth(std::string registry, HttpClient* http, std::optional<Credentials> credentials);
+  // `observer` (may be null; must outlive this) is told of token lookups and token requests.
+  RegistryAuth(std::string registry, HttpClient* http, std::optional<Credentials> credentials,
+               RequestObserver* observer = nullptr);
 
   // Learns the auth scheme from a 401 challenge header value (or "" for no auth) of the registry
   // at `registry_url` ("https://host:port"). A Bearer realm that may not receive the credentials
@@ -64,6 +67,7 @@ class RegistryAuth {
   const std::string registry_;
   HttpClient* const http_;
   const std::optional<Credentials> credentials_;
+  RequestObserver* const observer_;
 
   mutable std::mutex mu_;
   enum class Scheme { kNone, kBasic, kBearer } scheme_ = Scheme::kNone;

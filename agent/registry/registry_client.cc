@@ -27,8 +27,9 @@ RegistryClient::RegistryClient(std::string host, HttpClient* http, std::optional
       api_host_(ApiHost(host_)),
       http_(http),
       options_(std::move(options)),
-      auth_(host_, http, std::move(credentials)),
-      limits_(limits != nullptr ? std::move(limits) : std::make_shared<HostLimits>(options_.max_concurrent_requests)) {}
+      auth_(host_, http, std::move(credentials), options_.observer.get()),
+      limits_(limits != nullptr ? std::move(limits)
+                                : std::make_shared<HostLimits>(options_.max_concurrent_requests)) {}
 
 Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
   std::lock_guard lock(ping_mu_);
@@ -50,7 +51,7 @@ Status RegistryClient::EnsurePinged(const CancelToken* cancel) {
     req.url = base + "/v2/";
     req.max_body_bytes = 64 * 1024;
     auto resp = http_->Do(req, cancel);
-    ++requests_sent_;
+    NoteSent(resp, false);
     if (!resp.ok()) {
       last = resp.status();
       if (resp.status().code() == Code::kCancelled) return last;
@@ -97,6 +98,11 @@ void RegistryClient::NoteRetryAfter(const HttpResponse& response) {
   if (after) limits_->PauseFor(std::min(*after, options_.retry.max_retry_after));
 }
 
+void RegistryClient::NoteSent(const Result<HttpResponse>& response, bool retry) {
+  ++requests_sent_;
+  if (options_.observer) options_.observer->OnRequest({host_, response.ok() ? response->status : 0, retry});
+}
+
 Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel,
                                           bool retryable) {
   PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
@@ -125,7 +131,7 @@ Result<HttpResponse> RegistryClient::Send(HttpRequest request, const Scopes& sco
       HostLimits::Slot slot(*limits_);
       return http_->Do(request, cancel);
     }();
-    ++requests_sent_;
+    NoteSent(resp, attempt > 1 || refreshed_auth);
     if (!authorization.empty()) WipeString(request.headers.back());
 
     // Only the registry's own challenge may change how we authenticate to it.

@@ -23,6 +23,7 @@
 #include "registry/http_client.h"
 #include "registry/origin.h"
 #include "registry/registry_auth.h"
+#include "registry/request_observer.h"
 #include "registry/retry.h"
 #include "util/cancel.h"
 #include "util/status.h"
@@ -35,6 +36,8 @@ struct RegistryOptions {
   // HTTPS is tried first, then HTTP.
   std::vector<std::string> plain_http_registries;
   int max_concurrent_requests = 16;  // per registry host
+  // Told about every request and token lookup (the agent's metrics); null: nobody.
+  std::shared_ptr<RequestObserver> observer;
 };
 
 struct ManifestHead {
@@ -146,6 +149,8 @@ class RegistryClient {
   // DecideHop (origin.h) lets us go there; kRegistryError naming the URL otherwise.
   Result<std::string> Follow(std::string_view location, const std::string& what) const;
   void NoteRetryAfter(const HttpResponse& response);
+  // Counts one request sent (and tells the observer how it ended).
+  void NoteSent(const Result<HttpResponse>& response, bool retry);
   // RegistryErrorFromResponse, saying which account was refused when access was.
   Status ErrorFrom(const HttpResponse& response, std::string_view what) const;
 

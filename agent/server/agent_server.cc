@@ -89,6 +89,10 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   s->log_->Info("descriptors", {{"limit", descriptors.after}, {"was", descriptors.before}, {"hard", descriptors.hard}});
 
   service::ServiceSettings settings;
+  if (config.metrics_listen) {
+    s->metrics_ = std::make_shared<metrics::AgentMetrics>();
+    settings.registry.observer = s->metrics_;
+  }
   PROMOTE_ASSIGN_OR_RETURN(settings.keychain, BuildKeychain(config));
   settings.tls.ca_file = config.ca_file;
   settings.registry.plain_http_registries = config.plain_http;
@@ -108,7 +112,15 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   PROMOTE_ASSIGN_OR_RETURN(CallerAuth auth, CallerAuth::Create(config.token_file, !config.tls_client_ca.empty(),
                                                                s->unix_peers_.get()));
   s->admission_ = std::make_unique<Admission>(config.limits.operations, config.limits.queue);
-  s->grpc_service_ = std::make_unique<GrpcPromoteService>(service, std::move(auth), s->admission_.get(), s->log_.get());
+  s->grpc_service_ = std::make_unique<GrpcPromoteService>(service, std::move(auth), s->admission_.get(),
+                                                          s->log_.get(), s->metrics_.get());
+  if (s->metrics_) {
+    Admission* admission = s->admission_.get();
+    s->metrics_->WatchOperations([admission] { return admission->running(); },
+                                 [admission] { return admission->queued(); }, config.limits.operations,
+                                 config.limits.queue);
+    PROMOTE_RETURN_IF_ERROR(s->metrics_->Serve(config.metrics_listen->GrpcAddress()));
+  }
 
   PROMOTE_ASSIGN_OR_RETURN(auto tcp_credentials, TcpCredentials(config));
   grpc::EnableDefaultHealthCheckService(true);
@@ -145,14 +157,17 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
     }
   }
   if (auto* health = s->server_->GetHealthCheckService()) health->SetServingStatus(true);
-  s->log_->Info("listening", {{"addresses", s->addresses_},
+  nlohmann::json listening = {{"addresses", s->addresses_},
                               {"tls", config.tls()},
                               {"mtls", !config.tls_client_ca.empty()},
-                              {"tokens", !config.token_file.empty()}});
+                              {"tokens", !config.token_file.empty()}};
+  if (s->metrics_) listening["metrics"] = s->metrics_address();
+  s->log_->Info("listening", listening);
   return s;
 }
 
 AgentServer::~AgentServer() {
+  if (metrics_) metrics_->Stop();
   // Nothing may hand the server a connection while it goes away.
   for (auto& listener : unix_listeners_) listener->Stop();
 }

@@ -3,12 +3,13 @@
 // (stop accepting, let running operations finish within the grace period, then cancel them).
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
+#include "metrics/agent_metrics.h"
 #include "policy/agent_config.h"
 #include "server/admission.h"
 #include "server/grpc_service.h"
@@ -27,6 +28,8 @@ class AgentServer {
 
   // The addresses actually bound ("unix:/run/promote/agent.sock", "127.0.0.1:43117").
   const std::vector<std::string>& addresses() const { return addresses_; }
+  // Where /metrics is served ("127.0.0.1:9464", the port as bound); "" without metrics.listen.
+  std::string metrics_address() const { return metrics_ ? metrics_->address() : ""; }
 
   // Stops accepting calls and waits up to the grace period for running ones, then cancels them;
   // returns when every call has ended.
@@ -38,6 +41,9 @@ class AgentServer {
   policy::AgentConfig config_;
   std::unique_ptr<RequestLog> log_;
   std::unique_ptr<Admission> admission_;
+  // After admission_, whose counts it reads at each scrape; stopped first in the destructor (the
+  // registry pool may keep it alive as its request observer).
+  std::shared_ptr<metrics::AgentMetrics> metrics_;
   std::unique_ptr<UnixPeers> unix_peers_;  // outlives the service and the server that consult it
   std::unique_ptr<GrpcPromoteService> grpc_service_;
   std::unique_ptr<grpc::Server> server_;

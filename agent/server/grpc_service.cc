@@ -114,9 +114,14 @@ class CallPump {
 
 }  // namespace
 
-GrpcPromoteService::GrpcPromoteService(std::shared_ptr<const service::PromoteService> service, CallerAuth auth,
-                                       Admission* admission, const RequestLog* log)
-    : service_(std::move(service)), auth_(std::move(auth)), admission_(admission), log_(log) {}
+GrpcPromoteService::GrpcPromoteService(std::shared_ptr<const service::PromoteService> service,
+                                       CallerAuth auth, Admission* admission, const RequestLog* log,
+                                       metrics::AgentMetrics* metrics)
+    : service_(std::move(service)),
+      auth_(std::move(auth)),
+      admission_(admission),
+      log_(log),
+      metrics_(metrics) {}
 
 template <typename Request>
 grpc::Status GrpcPromoteService::Serve(grpc::ServerContext* ctx, const Request& request,
@@ -141,6 +146,7 @@ grpc::Status GrpcPromoteService::Serve(grpc::ServerContext* ctx, const Request& 
     who["reason"] = caller.status().message();
     log_->Warn("unauthenticated", who);
     audit({{"verdict", "unauthenticated"}});
+    if (metrics_ != nullptr) metrics_->RecordRefusedCall(method, "unauthenticated", Clock::now() - start);
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, caller.status().message());
   }
   who["caller"] = *caller;
@@ -150,7 +156,9 @@ grpc::Status GrpcPromoteService::Serve(grpc::ServerContext* ctx, const Request& 
   if (!admitted.ok()) {
     who["reason"] = admitted.message();
     log_->Warn("not admitted", who);
-    audit({{"verdict", admitted.code() == Code::kCancelled ? "cancelled" : "not_admitted"}});
+    const char* verdict = admitted.code() == Code::kCancelled ? "cancelled" : "not_admitted";
+    audit({{"verdict", verdict}});
+    if (metrics_ != nullptr) metrics_->RecordRefusedCall(method, verdict, Clock::now() - start);
     return grpc::Status(admitted.code() == Code::kCancelled ? grpc::StatusCode::CANCELLED
                                                             : grpc::StatusCode::RESOURCE_EXHAUSTED,
                         admitted.message());
@@ -164,6 +172,8 @@ grpc::Status GrpcPromoteService::Serve(grpc::ServerContext* ctx, const Request& 
     outcome = ((*service_).*operation)(request, &op);
     pump.Stop();
     admission_->Leave();
+    // Counted before the caller hears the result, so a scrape after it sees the call.
+    if (metrics_ != nullptr) metrics_->RecordCall(method, outcome.json, Clock::now() - start);
     if (ctx->IsCancelled() && outcome.status.ok()) {
       // Finished in the same instant the caller left: report what happened, the caller is gone.
       log_->Info("finished after the caller cancelled", who);

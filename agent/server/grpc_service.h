@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "metrics/agent_metrics.h"
 #include "promote/v1/promote.grpc.pb.h"
 #include "server/admission.h"
 #include "server/caller_auth.h"
@@ -16,8 +17,9 @@ namespace promote::server {
 
 class GrpcPromoteService final : public v1::Promote::Service {
  public:
-  GrpcPromoteService(std::shared_ptr<const service::PromoteService> service, CallerAuth auth, Admission* admission,
-                     const RequestLog* log);
+  // `metrics` (may be null: no metrics listener) counts every call; it must outlive this.
+  GrpcPromoteService(std::shared_ptr<const service::PromoteService> service, CallerAuth auth,
+                     Admission* admission, const RequestLog* log, metrics::AgentMetrics* metrics = nullptr);
 
   grpc::Status Copy(grpc::ServerContext* ctx, const v1::CopyRequest* req, grpc::ServerWriter<v1::Event>* w) override;
   grpc::Status Resolve(grpc::ServerContext* ctx, const v1::ResolveRequest* req,
@@ -46,6 +48,7 @@ class GrpcPromoteService final : public v1::Promote::Service {
   CallerAuth auth_;
   Admission* admission_;
   const RequestLog* log_;
+  metrics::AgentMetrics* metrics_;
   std::atomic<bool> shutting_down_{false};
 };
 

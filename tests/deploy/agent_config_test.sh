@@ -41,7 +41,7 @@ start_agent() {  # start_agent NAME YAML_TEXT
   # Every directory the shipped configs use for secrets and sockets, moved into $work.
   yaml=$(sed -e "s|/run/secrets/promote/[a-z]*/|$f/|g" -e "s|/run/credentials/promote-agent.service/|$f/|g" \
     -e "s|/etc/promote/tls/|$f/|g" -e "s|unix:///run/promote/agent.sock|unix://$sock|" \
-    -e "s|tcp://0.0.0.0:[0-9]*|tcp://127.0.0.1:0|" -e "s|socket_group: promote|socket_group: root|" <<<"$yaml")
+    -e "s|tcp://0.0.0.0:[0-9]*|tcp://127.0.0.1:0|" -e "s|listen: \"0.0.0.0:[0-9]*\"|listen: \"127.0.0.1:0\"|" -e "s|socket_group: promote|socket_group: root|" <<<"$yaml")
   printf '%s\n' "$yaml" >"$cfg"
   "$promote" agent -c "$cfg" >"$work/$name.out" 2>"$work/$name.err" &
   agent_pid=$!

@@ -31,6 +31,10 @@ def check(cond, what):
         print(f"FAIL: {what}", file=sys.stderr)
 
 
+def ports_named(container, name):
+    return [p["containerPort"] for p in container.get("ports", []) if p.get("name") == name]
+
+
 # --- a Helm template renderer for the subset the chart uses ---
 
 ACTION = re.compile(r"(\s*)\{\{(-?)\s*(.*?)\s*(-?)\}\}(\s*)", re.S)
@@ -224,9 +228,14 @@ def check_objects(objects, where):
     agent = yaml.safe_load(cm["data"]["agent.yaml"])
     check(set(agent) <= {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries",
                          "docker_config", "ca_file", "plain_http", "signing", "scanners", "limits",
-                         "allow_request_credentials", "log", "shutdown_grace_seconds", "policy"},
+                         "allow_request_credentials", "log", "shutdown_grace_seconds", "policy", "metrics"},
           f"{where}: agent.yaml has keys the agent does not know")
     tcp_ports = {int(a.rsplit(":", 1)[1]) for a in agent["listen"] if a.startswith("tcp://")}
+    metrics_port = int(agent["metrics"]["listen"].rsplit(":", 1)[1]) if "metrics" in agent else None
+    check(metrics_port is None or ports_named(c, "metrics") == [metrics_port],
+          f"{where}: the container port named metrics is not agent.yaml's metrics.listen port")
+    if metrics_port is not None:
+        tcp_ports.add(metrics_port)
     unix = [a[len("unix://"):] for a in agent["listen"] if a.startswith("unix://")]
     ports = {p["containerPort"]: p["name"] for p in c["ports"]}
     check(set(ports) == tcp_ports, f"{where}: container ports {sorted(ports)} != agent.yaml TCP ports {sorted(tcp_ports)}")

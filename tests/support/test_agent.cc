@@ -63,6 +63,7 @@ TestAgent::TestAgent(const std::string& yaml) : dir_(std::make_unique<TempDir>()
                                             dir_->path() + "/agent.log");
   auto line = WaitForJsonLine(dir_->path() + "/agent.log", "listening", process_.get(), std::chrono::seconds(20));
   for (const auto& a : line["listening"]) addresses_.push_back(a.get<std::string>());
+  if (line.contains("metrics")) metrics_url_ = line["metrics"].get<std::string>();
 }
 
 TestAgent::~TestAgent() = default;

@@ -32,6 +32,8 @@ class TestAgent {
   const std::vector<std::string>& addresses() const { return addresses_; }
   // The first address starting with `prefix` ("unix://", "tls://", "tcp://"); throws if none.
   std::string Address(const std::string& prefix) const;
+  // "http://127.0.0.1:PORT/metrics" when agent.yaml has metrics: {listen: …}; "" otherwise.
+  const std::string& metrics_url() const { return metrics_url_; }
   std::string dir() const;
   std::string log() const;
   int pid() const;
@@ -43,6 +45,7 @@ class TestAgent {
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ChildProcess> process_;
   std::vector<std::string> addresses_;
+  std::string metrics_url_;
 };
 
 class FaultProxy {

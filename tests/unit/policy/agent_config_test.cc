@@ -65,6 +65,18 @@ TEST_CASE("defaults: no request secrets, text logs, 0660") {
   CHECK(c->limits.idle_connection_seconds == 120);
   CHECK(c->limits.keepalive_seconds == 60);
   CHECK(c->limits.streams_per_connection == 100);
+  CHECK_FALSE(c->metrics_listen.has_value());  // no metrics listener unless asked for
+}
+
+TEST_CASE("metrics listen address") {
+  auto c =
+      ParseAgentConfig("listen: [unix:///tmp/a.sock]\nmetrics: {listen: \"127.0.0.1:9464\"}\n", "agent.yaml");
+  REQUIRE(c.ok());
+  REQUIRE(c->metrics_listen.has_value());
+  CHECK(c->metrics_listen->GrpcAddress() == "127.0.0.1:9464");
+  CHECK(ParseMetricsAddress("[::1]:9464")->GrpcAddress() == "[::1]:9464");
+  CHECK(ParseMetricsAddress("tcp://10.0.0.1:0")->port == 0);
+  CHECK_FALSE(ParseMetricsAddress("metrics.internal:9464").ok());
 }
 
 TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secret") {
@@ -87,7 +99,8 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
       {"public without tls", "listen: [tcp://0.0.0.0:7443]\nauth: {token_file: /t}\n", "needs tls"},
       {"tcp without auth", "listen: [tcp://127.0.0.1:7443]\n", "auth.token_file or tls.client_ca"},
       {"tls without key", "listen: [unix:///a.sock]\ntls: {cert: /c.pem}\n", "tls needs cert and key"},
-      {"client ca without tls", "listen: [unix:///a.sock]\ntls: {client_ca: /ca.pem}\n", "tls needs cert and key"},
+      {"client ca without tls", "listen: [unix:///a.sock]\ntls: {client_ca: /ca.pem}\n",
+       "tls needs cert and key"},
       {"world socket", "listen: [unix:///a.sock]\nsocket_mode: \"0666\"\n", "must not give other users"},
       {"bad mode", "listen: [unix:///a.sock]\nsocket_mode: rw\n", "octal"},
       {"unknown group", "listen: [unix:///a.sock]\nsocket_group: no-such-group-here\n", "no such group"},
@@ -118,7 +131,8 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
        "listen: [unix:///a.sock]\nregistries:\n  - {host: r.io, username: u, password: env:P}\n"
        "  - {host: \"r.io:5000/team/sub\", username: v, password: env:Q}\n",
        ""},
-      {"literal signing key", "listen: [unix:///a.sock]\nsigning: {key: /etc/cosign.key}\n", "never a literal"},
+      {"literal signing key", "listen: [unix:///a.sock]\nsigning: {key: /etc/cosign.key}\n",
+       "never a literal"},
       {"zero operations", "listen: [unix:///a.sock]\nlimits: {operations: 0}\n", "between 1 and 4096"},
       {"zero handshake timeout", "listen: [unix:///a.sock]\nlimits: {handshake_timeout_seconds: 0}\n",
        "limits.handshake_timeout_seconds must be between 1 and 300"},
@@ -138,9 +152,12 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
       {"bad log format", "listen: [unix:///a.sock]\nlog: {format: xml}\n", "json or text"},
       {"bad log level", "listen: [unix:///a.sock]\nlog: {level: loud}\n", "log.level"},
       {"bad bool", "listen: [unix:///a.sock]\nallow_request_credentials: maybe\n", "true or false"},
-      {"bad scanner", "listen: [unix:///a.sock]\nscanners:\n  t: {kind: clair}\n", "kind must be trivy, grype"},
-      {"public tls with tokens is fine", "listen: [tcp://0.0.0.0:7443]\n" + tls + "auth: {token_file: /t}\n", ""},
-      {"policy not a list", "listen: [unix:///a.sock]\npolicy: {applications: [a]}\n", "agent.yaml:2: policy must be a list"},
+      {"bad scanner", "listen: [unix:///a.sock]\nscanners:\n  t: {kind: clair}\n",
+       "kind must be trivy, grype"},
+      {"public tls with tokens is fine", "listen: [tcp://0.0.0.0:7443]\n" + tls + "auth: {token_file: /t}\n",
+       ""},
+      {"policy not a list", "listen: [unix:///a.sock]\npolicy: {applications: [a]}\n",
+       "agent.yaml:2: policy must be a list"},
       {"policy without environments", "listen: [unix:///a.sock]\npolicy:\n  - applications: [a]\n",
        "agent.yaml:3: a policy entry needs environments"},
       {"policy unknown key", "listen: [unix:///a.sock]\npolicy:\n  - environments: []\n    owner: me\n",
@@ -149,7 +166,8 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
        "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [r/p]}\n",
        "agent.yaml:4: policy environment needs name, repositories and branches"},
       {"policy repository without a host",
-       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [p], branches: [main]}\n",
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [p], "
+       "branches: [main]}\n",
        "must be host/repository"},
       {"policy after an unknown environment",
        "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
@@ -161,18 +179,42 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
        "'trivy' is not in agent.yaml scanners"},
       {"policy scan with a bad severity",
        "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
-       "      - {name: prod, repositories: [r/p], branches: [main], scan: {scanners: [trivy], fail-on: SEVERE}}\n",
+       "      - {name: prod, repositories: [r/p], branches: [main], scan: {scanners: [trivy], fail-on: "
+       "SEVERE}}\n",
        "agent.yaml:5: "},
       {"policy environment listed twice",
-       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [r/p], branches: [main]}\n"
+       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: prod, repositories: [r/p], "
+       "branches: [main]}\n"
        "      - {name: prod, repositories: [r/q], branches: [main]}\n",
        "agent.yaml:5: policy environment 'prod' is listed twice"},
       {"policy is fine",
        "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - applications: [\"shop-*\"]\n"
-       "    environments:\n      - {name: stage, repositories: [\"r:5000/shop/*\"], branches: [\"release/*\"]}\n"
+       "    environments:\n      - {name: stage, repositories: [\"r:5000/shop/*\"], branches: "
+       "[\"release/*\"]}\n"
        "      - {name: prod, repositories: [\"r:5000/prod/*\"], branches: [main], after: stage, sign: true,\n"
-       "         scan: {scanners: [trivy], fail-on: HIGH, allow: [CVE-2023-1]}, signature: {keys: [/k.pub]}}\n",
+       "         scan: {scanners: [trivy], fail-on: HIGH, allow: [CVE-2023-1]}, signature: {keys: "
+       "[/k.pub]}}\n",
        ""},
+      {"metrics without listen", "listen: [unix:///a.sock]\nmetrics: {}\n",
+       "agent.yaml:2: metrics needs listen"},
+      {"metrics unknown key", "listen: [unix:///a.sock]\nmetrics: {listen: \"127.0.0.1:9464\", path: /m}\n",
+       "agent.yaml:2: unknown key 'path' in metrics"},
+      {"metrics on a unix socket", "listen: [unix:///a.sock]\nmetrics:\n  listen: unix:///m.sock\n",
+       "agent.yaml:3: metrics.listen 'unix:///m.sock': metrics are served over TCP"},
+      {"metrics host name", "listen: [unix:///a.sock]\nmetrics: {listen: \"localhost:9464\"}\n",
+       "metrics.listen 'localhost:9464': the host must be an IP address"},
+      {"metrics without port", "listen: [unix:///a.sock]\nmetrics: {listen: 127.0.0.1}\n",
+       "metrics.listen '127.0.0.1': listen address '127.0.0.1': expected host:port"},
+      {"metrics port out of range", "listen: [unix:///a.sock]\nmetrics: {listen: \"127.0.0.1:70000\"}\n",
+       "port out of range"},
+      {"metrics as a list", "listen: [unix:///a.sock]\nmetrics: {listen: [\"127.0.0.1:9464\"]}\n",
+       "metrics.listen must be a string"},
+      {"metrics on the gRPC port",
+       "listen: [tcp://127.0.0.1:7443]\nauth: {token_file: /t}\nmetrics: {listen: \"127.0.0.1:7443\"}\n",
+       "agent.yaml:3: metrics.listen '127.0.0.1:7443' uses the port of listen address"},
+      {"metrics on any address is fine", "listen: [unix:///a.sock]\nmetrics: {listen: \"0.0.0.0:9464\"}\n",
+       ""},
+      {"metrics on ipv6 is fine", "listen: [unix:///a.sock]\nmetrics: {listen: \"[::1]:0\"}\n", ""},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
