@@ -20,7 +20,10 @@ class ShapedBuilder {
   ShapedBuilder(const JsonShape& root, JsonSink& sink) : root_(root), sink_(sink) {}
 
   json TakeDocument() { return std::move(document_); }
+  // Why the parse stopped: a syntax error (is_syntax_error) or another problem, such as a number
+  // too large for a double.
   const std::string& error() const { return error_; }
+  bool is_syntax_error() const { return syntax_error_; }
 
   // The nlohmann::json SAX interface.
   bool null() { return Scalar(json(nullptr)); }
@@ -40,6 +43,7 @@ class ShapedBuilder {
   bool parse_error(size_t /*position*/, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& e) {
     error_ = e.what();
+    syntax_error_ = dynamic_cast<const json::parse_error*>(&e) != nullptr;
     return false;
   }
 
@@ -77,6 +81,7 @@ class ShapedBuilder {
   size_t whole_values_ = 0;   // values kept under JsonShape::Whole() so far
   bool root_seen_ = false;
   std::string error_;
+  bool syntax_error_ = false;
 };
 
 const JsonShape& WholeChild() {
@@ -272,7 +277,11 @@ Result<json> ReportJson::Parse(std::string_view bytes, const JsonShape& shape, J
   } catch (const std::exception& e) {
     return Error("", std::string("could not be parsed (") + e.what() + ")");
   }
-  if (!parsed) return Error("", "is not valid JSON (" + builder.error() + ")");
+  if (!parsed) {
+    // The words a whole-document parse used: its syntax errors and its other exceptions.
+    if (builder.is_syntax_error()) return Error("", "is not valid JSON (" + builder.error() + ")");
+    return Error("", "could not be parsed (" + builder.error() + ")");
+  }
   json doc = builder.TakeDocument();
   if (!doc.is_object()) {
     return Error("", std::string("top level must be a JSON object, found ") + TypeName(doc));
