@@ -438,7 +438,9 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       PROMOTE_ASSIGN_OR_RETURN(std::string ignore_file, AttachedFile(request, scan_gate.trivyignore, what));
       PROMOTE_RETURN_IF_ERROR(AddIgnoreFile(ignore_file, &scan_gate));
     }
-    ScanGateOutcome outcome = RunScanGate(scan_gate, config.scanners, s, cancel);
+    // The reports' bytes are attached as evidence only where the environment signs.
+    ScanGateOutcome outcome = RunScanGate(scan_gate, config.scanners, s, cancel,
+                                          env->sign ? ReportBytes::kKeep : ReportBytes::kDrop);
     if (outcome.cancelled) return Status(Code::kCancelled, "scan gate: " + outcome.gate.detail);
     refused = refused || outcome.gate.refused();
     scanner_failed = outcome.scanner_failed;

@@ -24,8 +24,8 @@ Status AddIgnoreFile(const std::string& content, policy::ScanGateConfig* gate) {
 }
 
 ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
-                            const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject,
-                            const CancelToken* cancel) {
+                            const std::map<std::string, scan::HookConfig>& scanners,
+                            const ScanSubject& subject, const CancelToken* cancel, ReportBytes report_bytes) {
   ScanGateOutcome out;
   out.gate.name = "scan";
   std::vector<std::string> platforms = subject.platforms;
@@ -86,6 +86,7 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
         failures.push_back(std::move(message));
         continue;
       }
+      if (report_bytes == ReportBytes::kDrop) std::string().swap(report->raw);
       if (Status tied = scan::CheckReportSubject(*report, scanned_digests); !tied.ok()) {
         failures.push_back("scanner " + it->first + (platform.empty() ? "" : " (" + platform + ")") + ": " +
                            tied.message());

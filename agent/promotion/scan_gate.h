@@ -45,11 +45,17 @@ struct ScanGateOutcome {
 // the name. kInvalidArgument naming the file when it does not parse.
 Status AddIgnoreFile(const std::string& content, policy::ScanGateConfig* gate);
 
+// Whether the reports in ScanGateOutcome keep their bytes (ScanReport::raw): needed only to attach
+// them as evidence. Dropped, each report's bytes are freed as soon as it is parsed, so several
+// large reports are never held at once.
+enum class ReportBytes { kKeep, kDrop };
+
 // Runs the gate. A gate whose trivyignore is still a name (not added with AddIgnoreFile) is
 // refused: the file is never read from disk here. `cancel` (may be null) stops a running
 // scanner's process group within a second and ends the gate with `cancelled` set.
 ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
-                            const std::map<std::string, scan::HookConfig>& scanners, const ScanSubject& subject,
-                            const CancelToken* cancel = nullptr);
+                            const std::map<std::string, scan::HookConfig>& scanners,
+                            const ScanSubject& subject, const CancelToken* cancel = nullptr,
+                            ReportBytes report_bytes = ReportBytes::kKeep);
 
 }  // namespace promote::promotion

@@ -9,6 +9,41 @@ using nlohmann::json;
 
 namespace {
 
+enum GrypePart { kGrypeMatch };
+
+// What the gate reads of a Grype report; the rest (descriptions, CVSS, EPSS, match details,
+// package metadata, the image manifest and config) is skipped unparsed.
+const JsonShape& GrypeShape() {
+  using S = JsonShape;
+  static const JsonShape kShape = S::Object({
+      {"matches",
+       S::Array(S::Object({
+                              {"vulnerability", S::Object({
+                                                    {"id", S::Value()},
+                                                    {"severity", S::Value()},
+                                                    {"fix", S::Object({{"state", S::Value()},
+                                                                       {"versions", S::Array(S::Value())}})},
+                                                })},
+                              {"artifact", S::Object({
+                                               {"name", S::Value()},
+                                               {"version", S::Value()},
+                                               {"type", S::Value()},
+                                               {"locations", S::Array(S::Object({{"path", S::Value()}}), 1)},
+                                           })},
+                          })
+                    .Emit(kGrypeMatch))},
+      {"descriptor", S::Object({{"version", S::Value()}})},
+      {"source", S::Object({{"target", S::Object({
+                                           {"userInput", S::Value()},
+                                           {"repoDigests", S::Array(S::Value())},
+                                           {"path", S::Value()},
+                                           {"os", S::Value()},
+                                           {"architecture", S::Value()},
+                                       })}})},
+  });
+  return kShape;
+}
+
 // source.target is an object for images ({userInput, os, architecture, …}) and a string or
 // {path} for directories and files.
 Status ReadSource(const ReportJson& in, const json& doc, ScanReport& report) {
@@ -99,11 +134,44 @@ Result<Finding> ReadMatch(const ReportJson& in, const json& match, const std::st
   return f;
 }
 
+// Turns matches[] into findings while the report streams by; only the first error counts, as in
+// a sequential read.
+class GrypeMatches : public JsonSink {
+ public:
+  explicit GrypeMatches(const ReportJson& in) : in_(in) {}
+
+  void Emitted(int /*tag*/, const std::string& path, json value) override {
+    if (!error_.ok()) return;
+    Result<Finding> f = ReadMatch(in_, value, path);
+    if (f.ok()) {
+      findings_.push_back(std::move(f).value());
+    } else {
+      error_ = f.status();
+    }
+  }
+
+  void Repeated(const std::string& object_path, std::string_view key) override {
+    if (object_path.empty() && key == "matches") {  // the last matches is the report's
+      findings_.clear();
+      error_ = OkStatus();
+    }
+  }
+
+  const Status& error() const { return error_; }
+  std::vector<Finding> TakeFindings() { return std::move(findings_); }
+
+ private:
+  const ReportJson& in_;
+  std::vector<Finding> findings_;
+  Status error_;
+};
+
 }  // namespace
 
-Result<ScanReport> ParseGrypeJson(std::string_view bytes) {
+Result<ScanReport> ReadGrypeJson(std::string_view bytes) {
   ReportJson in("grype-json report", "expected the output of grype -o json");
-  PROMOTE_ASSIGN_OR_RETURN(json doc, in.Parse(bytes));
+  GrypeMatches matches(in);
+  PROMOTE_ASSIGN_OR_RETURN(json doc, in.Parse(bytes, GrypeShape(), matches));
   if (!doc.contains("matches") && !doc.contains("descriptor") && !doc.contains("source")) {
     return in.Error("", "has none of the keys matches, descriptor, source: it is not a Grype report");
   }
@@ -116,13 +184,15 @@ Result<ScanReport> ParseGrypeJson(std::string_view bytes) {
   }
   PROMOTE_RETURN_IF_ERROR(ReadSource(in, doc, report));
 
-  PROMOTE_ASSIGN_OR_RETURN(const json* matches, in.Array(doc, "", "matches"));
-  if (matches) {
-    for (size_t i = 0; i < matches->size(); ++i) {
-      PROMOTE_ASSIGN_OR_RETURN(Finding f, ReadMatch(in, (*matches)[i], JsonPath("matches", i)));
-      report.findings.push_back(std::move(f));
-    }
-  }
+  PROMOTE_ASSIGN_OR_RETURN(const json* match_list, in.Array(doc, "", "matches"));
+  (void)match_list;  // its elements were emitted
+  PROMOTE_RETURN_IF_ERROR(matches.error());
+  report.findings = matches.TakeFindings();
+  return report;
+}
+
+Result<ScanReport> ParseGrypeJson(std::string_view bytes) {
+  PROMOTE_ASSIGN_OR_RETURN(ScanReport report, ReadGrypeJson(bytes));
   report.raw = std::string(bytes);
   return report;
 }

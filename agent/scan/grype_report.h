@@ -19,6 +19,12 @@ namespace promote::scan {
 // - ignoredMatches (what Grype's own ignore rules dropped) are not findings.
 // - Absent keys are empty; wrong types, malformed JSON and inputs over kMaxReportBytes are
 //   InvalidArgument naming the JSON path. `raw` holds `bytes`.
+// - Memory: the report is read in one pass; only the findings and a few fields of descriptor and
+//   source are kept, never the whole document.
 Result<ScanReport> ParseGrypeJson(std::string_view bytes);
+
+// ParseGrypeJson without the copy of `bytes`: `raw` is left empty for a caller that owns the
+// bytes and moves them in (ParseOwnedReport).
+Result<ScanReport> ReadGrypeJson(std::string_view bytes);
 
 }  // namespace promote::scan

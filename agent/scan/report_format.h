@@ -21,4 +21,8 @@ std::string ReportFormatOf(std::string_view parser);
 // known ones; otherwise the contract is that of ParseTrivyJson, ParseGrypeJson or ParseSarif.
 Result<ScanReport> ParseReport(std::string_view format, std::string_view bytes);
 
+// ParseReport taking the bytes: they become the report's `raw` without a copy, so a report is
+// held once (the parsers keep only findings besides it).
+Result<ScanReport> ParseOwnedReport(std::string_view format, std::string bytes);
+
 }  // namespace promote::scan

@@ -1,5 +1,7 @@
 #include "scan/report_json_output.h"
 
+#include <map>
+
 #include "scan/report_format.h"
 
 namespace promote::scan {
@@ -15,20 +17,24 @@ nlohmann::json ToJson(const Finding& f) {
           {"package_type", f.package_type}};
 }
 
-nlohmann::json ToJson(const ScanReport& report) {
+nlohmann::json SummaryJson(const ScanReport& report) {
   nlohmann::json j{{"scanner", report.hook.empty() ? report.scanner : report.hook},
                    {"format", ReportFormatOf(report.scanner)},
                    {"scanner_version", report.scanner_version},
                    {"artifact", report.artifact},
                    {"platform", report.platform}};
-  nlohmann::json counts = nlohmann::json::object();
-  for (Severity s : kAllSeverities) counts[SeverityName(s)] = 0;
+  std::map<Severity, int> counts;
+  for (const Finding& f : report.findings) ++counts[f.severity];
+  nlohmann::json counts_json = nlohmann::json::object();
+  for (Severity s : kAllSeverities) counts_json[SeverityName(s)] = counts[s];
+  j["counts"] = std::move(counts_json);
+  return j;
+}
+
+nlohmann::json ToJson(const ScanReport& report) {
+  nlohmann::json j = SummaryJson(report);
   nlohmann::json findings = nlohmann::json::array();
-  for (const Finding& f : report.findings) {
-    counts[SeverityName(f.severity)] = counts[SeverityName(f.severity)].get<int>() + 1;
-    findings.push_back(ToJson(f));
-  }
-  j["counts"] = std::move(counts);
+  for (const Finding& f : report.findings) findings.push_back(ToJson(f));
   j["findings"] = std::move(findings);
   return j;
 }

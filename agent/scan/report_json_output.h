@@ -17,4 +17,7 @@ nlohmann::json ToJson(const Finding& finding);
 // the report format ("trivy-json", …). The raw bytes are left out (they are evidence to store, not to print).
 nlohmann::json ToJson(const ScanReport& report);
 
+// ToJson(report) without "findings": what was scanned, by what, and the counts.
+nlohmann::json SummaryJson(const ScanReport& report);
+
 }  // namespace promote::scan

@@ -36,6 +36,12 @@ namespace promote::scan {
 // scanner is "sarif"; scanner_version is "<driver name> <driver version>"; artifact is
 // run.properties.imageName when present (Trivy).
 // The top-level "version" must be "2.1.0". Bad input is InvalidArgument naming the JSON path.
+// Memory: the log is read in one pass, keeping per run what its rules and results say about
+// findings, never the whole document.
 Result<ScanReport> ParseSarif(std::string_view bytes);
+
+// ParseSarif without the copy of `bytes`: `raw` is left empty for a caller that owns the bytes
+// and moves them in (ParseOwnedReport).
+Result<ScanReport> ReadSarif(std::string_view bytes);
 
 }  // namespace promote::scan

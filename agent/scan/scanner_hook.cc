@@ -307,7 +307,7 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, c
 
   Result<ProcessResult> run = RunProcess(spec);
   if (!run.ok()) return ScannerFailure(config, "could not be started: " + run.status().message());
-  const ProcessResult& outcome = *run;
+  ProcessResult& outcome = *run;
   const std::string tail = StderrTail(outcome.stderr_data, target);
   if (outcome.cancelled) {
     return Status(Code::kCancelled, "scanner " + ScannerName(config) + " was stopped: the operation was cancelled");
@@ -328,16 +328,17 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, c
     return ScannerFailure(config, "exited with status " + std::to_string(outcome.exit_code) + tail);
   }
 
+  // The report is held once: read (or taken from stdout), then moved into the parsed report.
   std::string bytes;
   if (ReportOnStdout(config)) {
-    bytes = outcome.stdout_data;
+    bytes = std::move(outcome.stdout_data);
   } else {
     PROMOTE_ASSIGN_OR_RETURN(bytes, ReadReportFile(config, report_path));
   }
   if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) {
     return ScannerFailure(config, "printed no valid report: the report is empty" + tail);
   }
-  Result<ScanReport> parsed = ParseReport(ReportFormat(config), bytes);
+  Result<ScanReport> parsed = ParseOwnedReport(ReportFormat(config), std::move(bytes));
   if (!parsed.ok()) return ScannerFailure(config, "printed no valid report: " + parsed.status().message());
   ScanReport report = std::move(parsed).value();
   if (!target.platform.empty()) report.platform = target.platform;

@@ -9,6 +9,41 @@ using nlohmann::json;
 
 namespace {
 
+enum TrivyPart { kTrivyVulnerability, kTrivyResult };
+
+// What the gate reads of a Trivy report; everything else (descriptions, references, CVSS, the
+// package inventory, the image config) is skipped unparsed.
+const JsonShape& TrivyShape() {
+  using S = JsonShape;
+  static const JsonShape kShape = S::Object({
+      {"SchemaVersion", S::Whole()},  // printed in full when it is not 2
+      {"Trivy", S::Object({{"Version", S::Value()}})},
+      {"ArtifactName", S::Value()},
+      {"Metadata",
+       S::Object({
+           {"RepoDigests", S::Array(S::Value())},
+           {"ImageConfig",
+            S::Object({{"os", S::Value()}, {"architecture", S::Value()}, {"variant", S::Value()}})},
+       })},
+      {"Results",
+       S::Array(S::Object({
+                              {"Target", S::Value()},
+                              {"Type", S::Value()},
+                              {"Vulnerabilities", S::Array(S::Object({
+                                                                         {"VulnerabilityID", S::Value()},
+                                                                         {"PkgName", S::Value()},
+                                                                         {"InstalledVersion", S::Value()},
+                                                                         {"FixedVersion", S::Value()},
+                                                                         {"Status", S::Value()},
+                                                                         {"Severity", S::Value()},
+                                                                     })
+                                                               .Emit(kTrivyVulnerability))},
+                          })
+                    .Emit(kTrivyResult))},
+  });
+  return kShape;
+}
+
 Result<std::string> PlatformOf(const ReportJson& in, const json& doc) {
   PROMOTE_ASSIGN_OR_RETURN(const json* metadata, in.Object(doc, "", "Metadata"));
   if (!metadata) return std::string();
@@ -40,8 +75,8 @@ Status ReadRepoDigests(const ReportJson& in, const json& doc, ScanReport& report
   return OkStatus();
 }
 
-Result<Finding> ReadVulnerability(const ReportJson& in, const json& v, const std::string& path,
-                                  const std::string& target, const std::string& type) {
+// Target and package type are those of the Result, set when it is complete.
+Result<Finding> ReadVulnerability(const ReportJson& in, const json& v, const std::string& path) {
   PROMOTE_RETURN_IF_ERROR(in.ExpectObject(v, path));
   Finding f;
   PROMOTE_ASSIGN_OR_RETURN(f.id, in.String(v, path, "VulnerabilityID"));
@@ -58,16 +93,75 @@ Result<Finding> ReadVulnerability(const ReportJson& in, const json& v, const std
                     "\"" + severity + "\" is not one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL");
   }
   f.severity = *parsed;
-  f.target = target;
-  f.package_type = type;
   return f;
 }
 
+// Turns Results[] into findings while the report streams by: each vulnerability as it completes,
+// then its Result (Target, Type, and the checks the Result itself must pass, which come before
+// its vulnerabilities' in error order). Only the first error counts, as in a sequential read.
+class TrivyResults : public JsonSink {
+ public:
+  explicit TrivyResults(const ReportJson& in) : in_(in) {}
+
+  void Emitted(int tag, const std::string& path, json value) override {
+    if (!error_.ok()) return;
+    if (tag == kTrivyVulnerability) {
+      if (!vulnerability_error_.ok()) return;
+      Result<Finding> f = ReadVulnerability(in_, value, path);
+      if (f.ok()) {
+        findings_.push_back(std::move(f).value());
+      } else {
+        vulnerability_error_ = f.status();
+      }
+      return;
+    }
+    error_ = FinishResult(value, path);
+    if (error_.ok()) error_ = vulnerability_error_;
+    vulnerability_error_ = OkStatus();
+    result_start_ = findings_.size();
+  }
+
+  void Repeated(const std::string& object_path, std::string_view key) override {
+    if (object_path.empty() && key == "Results") {  // the last Results is the report's
+      findings_.clear();
+      error_ = vulnerability_error_ = OkStatus();
+      result_start_ = 0;
+    } else if (key == "Vulnerabilities" && object_path.rfind("Results[", 0) == 0) {
+      findings_.resize(result_start_);
+      vulnerability_error_ = OkStatus();
+    }
+  }
+
+  const Status& error() const { return error_; }
+  std::vector<Finding> TakeFindings() { return std::move(findings_); }
+
+ private:
+  Status FinishResult(const json& result, const std::string& path) {
+    PROMOTE_RETURN_IF_ERROR(in_.ExpectObject(result, path));
+    PROMOTE_ASSIGN_OR_RETURN(std::string target, in_.String(result, path, "Target"));
+    PROMOTE_ASSIGN_OR_RETURN(std::string type, in_.String(result, path, "Type"));
+    PROMOTE_ASSIGN_OR_RETURN(const json* vulns, in_.Array(result, path, "Vulnerabilities"));
+    (void)vulns;  // its elements were emitted
+    for (size_t i = result_start_; i < findings_.size(); ++i) {
+      findings_[i].target = target;
+      findings_[i].package_type = type;
+    }
+    return OkStatus();
+  }
+
+  const ReportJson& in_;
+  std::vector<Finding> findings_;
+  size_t result_start_ = 0;     // the first finding of the Result being read
+  Status error_;                // the first error in Results
+  Status vulnerability_error_;  // the first error among the current Result's vulnerabilities
+};
+
 }  // namespace
 
-Result<ScanReport> ParseTrivyJson(std::string_view bytes) {
+Result<ScanReport> ReadTrivyJson(std::string_view bytes) {
   ReportJson in("trivy-json report", "expected the output of trivy image --format json");
-  PROMOTE_ASSIGN_OR_RETURN(json doc, in.Parse(bytes));
+  TrivyResults results(in);
+  PROMOTE_ASSIGN_OR_RETURN(json doc, in.Parse(bytes, TrivyShape(), results));
 
   auto schema = doc.find("SchemaVersion");
   if (schema == doc.end()) {
@@ -89,25 +183,15 @@ Result<ScanReport> ParseTrivyJson(std::string_view bytes) {
   AddNamedDigest(report.artifact, &report.named_digests);
   PROMOTE_RETURN_IF_ERROR(ReadRepoDigests(in, doc, report));
   PROMOTE_ASSIGN_OR_RETURN(report.platform, PlatformOf(in, doc));
+  PROMOTE_ASSIGN_OR_RETURN(const json* result_list, in.Array(doc, "", "Results"));
+  (void)result_list;  // its elements were emitted
+  PROMOTE_RETURN_IF_ERROR(results.error());
+  report.findings = results.TakeFindings();
+  return report;
+}
 
-  PROMOTE_ASSIGN_OR_RETURN(const json* results, in.Array(doc, "", "Results"));
-  if (results) {
-    for (size_t i = 0; i < results->size(); ++i) {
-      const std::string rpath = JsonPath("Results", i);
-      const json& result = (*results)[i];
-      PROMOTE_RETURN_IF_ERROR(in.ExpectObject(result, rpath));
-      PROMOTE_ASSIGN_OR_RETURN(std::string target, in.String(result, rpath, "Target"));
-      PROMOTE_ASSIGN_OR_RETURN(std::string type, in.String(result, rpath, "Type"));
-      PROMOTE_ASSIGN_OR_RETURN(const json* vulns, in.Array(result, rpath, "Vulnerabilities"));
-      if (!vulns) continue;
-      const std::string vpath = JsonPath(rpath, "Vulnerabilities");
-      for (size_t j = 0; j < vulns->size(); ++j) {
-        PROMOTE_ASSIGN_OR_RETURN(Finding f,
-                                 ReadVulnerability(in, (*vulns)[j], JsonPath(vpath, j), target, type));
-        report.findings.push_back(std::move(f));
-      }
-    }
-  }
+Result<ScanReport> ParseTrivyJson(std::string_view bytes) {
+  PROMOTE_ASSIGN_OR_RETURN(ScanReport report, ReadTrivyJson(bytes));
   report.raw = std::string(bytes);
   return report;
 }

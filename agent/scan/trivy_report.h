@@ -18,6 +18,12 @@ namespace promote::scan {
 // - platform comes from Metadata.ImageConfig (os/architecture[/variant]) when present.
 // - Inputs over kMaxReportBytes, malformed JSON and wrong types are InvalidArgument naming the
 //   JSON path. `raw` in the result holds `bytes`.
+// - Memory: the report is read in one pass; only the findings and a few top-level fields are
+//   kept, never the whole document.
 Result<ScanReport> ParseTrivyJson(std::string_view bytes);
+
+// ParseTrivyJson without the copy of `bytes`: `raw` is left empty for a caller that owns the
+// bytes and moves them in (ParseOwnedReport).
+Result<ScanReport> ReadTrivyJson(std::string_view bytes);
 
 }  // namespace promote::scan

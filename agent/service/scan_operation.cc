@@ -78,8 +78,7 @@ nlohmann::json Body(const std::string& ref, const promotion::ScanSubject& subjec
   }
   nlohmann::json reports = nlohmann::json::array();
   for (const auto& r : outcome.reports) {
-    nlohmann::json j = scan::ToJson(r);
-    j.erase("findings");
+    nlohmann::json j = scan::SummaryJson(r);
     j["started_on"] = r.started_on;
     j["finished_on"] = r.finished_on;
     reports.push_back(std::move(j));
@@ -157,7 +156,9 @@ Outcome PromoteService::Scan(const v1::ScanRequest& request, OperationContext* c
   subject.credentials = std::move(*creds);
 
   ctx->progress.phase = "scan";
-  promotion::ScanGateOutcome outcome = promotion::RunScanGate(loaded->gate, loaded->scanners, subject, &ctx->cancel);
+  // promote scan attaches no evidence: each report's bytes are freed once parsed.
+  promotion::ScanGateOutcome outcome = promotion::RunScanGate(loaded->gate, loaded->scanners, subject,
+                                                              &ctx->cancel, promotion::ReportBytes::kDrop);
   Outcome out;
   out.command = kCommand;
   if (outcome.cancelled) {

@@ -247,6 +247,41 @@ TEST_CASE("an expired allowlist entry stops applying and the result says so") {
   CHECK(text.out.find("ignored: CVE-2019-18276") != std::string::npos);
 }
 
+TEST_CASE("a trivyignore naming a missing file is a config error (exit 2), in run and in scan") {
+  TestRegistry dev, stage, prod;
+  ScanPipeline p;
+  PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 33});
+  const std::string missing = p.dir.path() + "/no-such-ignore-file";
+  p.Write(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app",
+          CommandScanner("stub", E2eStub(), kPhoton, p.record_dir),
+          "        scanners: [stub]\n        trivyignore: " + missing + "\n");
+  const uint64_t stage_writes = Writes(stage);
+
+  auto run = p.Run(kRelease);
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.Json()["error"]["code"] == "invalid_argument");
+  CHECK(run.Json()["error"]["message"].get<std::string>().find("no-such-ignore-file") != std::string::npos);
+
+  auto with_config = RunPromote(
+      {"-o", "json", "scan", dev.host() + "/app:sha-2b2e927", "--config", p.config_path, "--env", "stage"},
+      p.env);
+  INFO(with_config.out << with_config.err);
+  CHECK(with_config.exit_code == 2);
+
+  const std::string policy = p.dir.Write(
+      "policy.yaml", "version: 1\nscanners:\n" + CommandScanner("stub", E2eStub(), kPhoton, p.record_dir) +
+                         "scan:\n  scanners: [stub]\n  trivyignore: " + missing + "\n");
+  auto with_policy = RunPromote({"-o", "json", "scan", dev.host() + "/app:sha-2b2e927", "--policy", policy});
+  INFO(with_policy.out << with_policy.err);
+  CHECK(with_policy.exit_code == 2);
+  CHECK(with_policy.Json()["error"]["message"].get<std::string>().find("policy.yaml") != std::string::npos);
+
+  // Refused before anything ran: no scan, no write.
+  CHECK(ReadOrEmpty(p.record_dir + "/scans").empty());
+  CHECK(Writes(stage) == stage_writes);
+}
+
 TEST_CASE("every platform of an index is scanned unless the policy names a subset") {
   TestRegistry dev, stage, prod;
   ScanPipeline p;

@@ -142,3 +142,16 @@ TEST_CASE("grype: bad input is a clear InvalidArgument naming the JSON path") {
     CHECK_MESSAGE(r.status().message().find(c.message_has) != std::string::npos, r.status().message());
   }
 }
+
+TEST_CASE("grype read in one pass: matches given twice count by the last; errors in document order") {
+  auto twice = ParseGrypeJson(R"({"matches": [{"vulnerability": {"id": "CVE-1", "severity": "Critical"}}],
+                                  "matches": [{"vulnerability": {"id": "CVE-2", "severity": "Low"}}]})");
+  REQUIRE_MESSAGE(twice.ok(), twice.status().ToString());
+  REQUIRE(twice->findings.size() == 1);
+  CHECK(twice->findings[0].id == "CVE-2");
+  // descriptor and source are checked before matches, wherever they are in the document.
+  auto order = ParseGrypeJson(R"({"matches": [{"artifact": {}}], "descriptor": {"version": 1}})");
+  REQUIRE_FALSE(order.ok());
+  CHECK_MESSAGE(order.status().message().find("descriptor.version: must be a string") != std::string::npos,
+                order.status().message());
+}

@@ -225,3 +225,46 @@ TEST_CASE("SARIF: bad input is InvalidArgument naming the JSON path") {
     CHECK_MESSAGE(r.status().message().find(c.message_has) != std::string::npos, r.status().message());
   }
 }
+
+TEST_CASE("SARIF read in one pass: tool before or after results, or given twice, reads as a DOM would") {
+  // nlohmann::json writes members in key order, so TrivySarif().dump() has results before tool;
+  // Trivy and Grype write tool first.
+  const json doc = TrivySarif();
+  const auto& run = doc["runs"][0];
+  auto text = [](const json& j) { return j.dump(); };
+  const std::string tool_first = R"({"version": "2.1.0", "runs": [{"tool": )" + text(run["tool"]) +
+                                 R"(, "results": )" + text(run["results"]) + R"(, "properties": )" +
+                                 text(run["properties"]) + "}]}";
+  auto before = ParseSarif(doc.dump());
+  auto after = ParseSarif(tool_first);
+  REQUIRE_MESSAGE(before.ok(), before.status().ToString());
+  REQUIRE_MESSAGE(after.ok(), after.status().ToString());
+  REQUIRE(after->findings.size() == before->findings.size());
+  for (size_t i = 0; i < after->findings.size(); ++i) {
+    CAPTURE(i);
+    CHECK(after->findings[i].id == before->findings[i].id);
+    CHECK(after->findings[i].severity == before->findings[i].severity);
+    CHECK(after->findings[i].fixed == before->findings[i].fixed);
+  }
+
+  // A second tool after the results replaces the first: the results take its rules (here a
+  // severity tag of LOW for every rule instead of CRITICAL/LOW).
+  json low_tool = run["tool"];
+  for (auto& rule : low_tool["driver"]["rules"]) rule["properties"]["tags"] = {"LOW"};
+  const std::string tool_twice = R"({"version": "2.1.0", "runs": [{"tool": )" + text(run["tool"]) +
+                                 R"(, "results": )" + text(run["results"]) + R"(, "tool": )" +
+                                 text(low_tool) + "}]}";
+  auto twice = ParseSarif(tool_twice);
+  REQUIRE_MESSAGE(twice.ok(), twice.status().ToString());
+  REQUIRE(twice->findings.size() == 3);
+  for (const Finding& f : twice->findings) CHECK(f.severity == Severity::kLow);
+
+  // A run's errors come out in the order of the run's members as a reader checks them: the
+  // tool's before the results', wherever each is.
+  const std::string bad =
+      R"({"version": "2.1.0", "runs": [{"results": [{"ruleId": 5}], "tool": {"driver": {"name": 1}}}]})";
+  auto r = ParseSarif(bad);
+  REQUIRE_FALSE(r.ok());
+  CHECK_MESSAGE(r.status().message().find("runs[0].tool.driver.name: must be a string") != std::string::npos,
+                r.status().message());
+}

@@ -223,3 +223,82 @@ TEST_CASE("Trivy: bad input is a clear InvalidArgument naming the JSON path") {
     CHECK(r.status().message().rfind("trivy-json report", 0) == 0);
   }
 }
+
+// The report is read in one pass, findings taken as they stream by; what a JSON document means
+// must not change: a member given twice counts by its last value, members come in any order, and
+// the first error is the one a reader going through the document in order would meet.
+TEST_CASE("Trivy read in one pass: duplicate members, member order and error order are a DOM's") {
+  struct Case {
+    const char* name;
+    std::string json;
+    std::vector<std::string> ids;  // the findings, or
+    const char* message_has;       // the error
+  } cases[] = {
+      {"Results twice: the last counts",
+       R"({"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"VulnerabilityID": "CVE-1", "Severity": "CRITICAL"}]}],
+           "Results": [{"Vulnerabilities": [{"VulnerabilityID": "CVE-2"}]}]})",
+       {"CVE-2"},
+       nullptr},
+      {"a bad Results replaced by a good one",
+       R"({"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"Severity": 4}]}], "Results": []})",
+       {},
+       nullptr},
+      {"Vulnerabilities twice in one Result",
+       R"({"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"VulnerabilityID": "CVE-1"}], "Target": "t",
+           "Vulnerabilities": [{"VulnerabilityID": "CVE-2"}, {"VulnerabilityID": "CVE-3"}]},
+           {"Vulnerabilities": [{"VulnerabilityID": "CVE-4"}]}]})",
+       {"CVE-2", "CVE-3", "CVE-4"},
+       nullptr},
+      {"SchemaVersion 1 then 2", R"({"SchemaVersion": 1, "Results": [], "SchemaVersion": 2})", {}, nullptr},
+      {"SchemaVersion after Results",
+       R"({"Results": [{"Vulnerabilities": [{"VulnerabilityID": "CVE-1"}]}],
+           "SchemaVersion": 2})",
+       {"CVE-1"},
+       nullptr},
+      {"SchemaVersion is checked before the Results that come first",
+       R"({"Results": [{"Vulnerabilities": [{"Severity": "SEVERE"}]}], "SchemaVersion": 3})",
+       {},
+       "only SchemaVersion 2"},
+      {"a Result's Target is checked before its vulnerabilities, though it comes after them",
+       R"({"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"PkgName": "x"}], "Target": 5}]})",
+       {},
+       "Results[0].Target: must be a string, found number"},
+      {"the first bad vulnerability is the error",
+       R"({"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"VulnerabilityID": "C"}, {"VulnerabilityID": 1}]},
+           {"Vulnerabilities": [{"VulnerabilityID": "C", "Severity": "SEVERE"}]}]})",
+       {},
+       "Results[0].Vulnerabilities[1].VulnerabilityID: must be a string"},
+      {"ArtifactName is checked before Results, though it comes after them",
+       R"({"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{}]}], "ArtifactName": []})",
+       {},
+       "ArtifactName: must be a string, found array"},
+      {"a number too large for a double, even in a member the gate does not read",
+       R"({"SchemaVersion": 2, "Results": [], "Size": 1e999})",
+       {},
+       "could not be parsed ("},
+      {"a syntax error after everything else is still a syntax error",
+       R"({"SchemaVersion": 1, "Results": [{"Vulnerabilities": [{}]}]} x)",
+       {},
+       "is not valid JSON"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    auto r = ParseTrivyJson(c.json);
+    if (c.message_has) {
+      REQUIRE_FALSE(r.ok());
+      CHECK_MESSAGE(r.status().message().find(c.message_has) != std::string::npos, r.status().message());
+      continue;
+    }
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    std::vector<std::string> ids;
+    for (const Finding& f : r->findings) ids.push_back(f.id);
+    CHECK(ids == c.ids);
+  }
+  // A Target given after the vulnerabilities still names them.
+  auto r = ParseTrivyJson(
+      R"json({"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"VulnerabilityID": "CVE-1"}],
+                                  "Type": "debian", "Target": "img (debian 12)"}]})json");
+  REQUIRE(r.ok());
+  CHECK(r->findings.at(0).target == "img (debian 12)");
+  CHECK(r->findings.at(0).package_type == "debian");
+}
