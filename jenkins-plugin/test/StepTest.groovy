@@ -16,7 +16,8 @@ KEY_PEM = '-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nZmFrZSBrZXkgbWF0ZXJpY
 PROD_PASSWORD = 'prod-pa$$w0rd;$(touch pwned-by-password)\'"'
 STAGE_PASSWORD = 'stage-secret-7f3a'
 KEY_PASSWORD = 'key-passphrase with spaces & $HOME'
-VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'credentialsId', 'signingKeyId',
+AGENT_TOKEN = 'agent-token-5d1e9c0b7a'
+VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'agentTokenId', 'agentCaId', 'credentialsId', 'signingKeyId',
          'signingPasswordId', 'promoteBinary', 'failOnError', 'setDescription']
 // The earlier names of the id parameters, still accepted.
 ALIASES = ['credentials', 'signingKey', 'signingPassword']
@@ -82,6 +83,8 @@ Map runStep(Map stepArgs, Map opts = [:]) {
   p.addUsernamePassword('stage-registry', 'stage-bot', STAGE_PASSWORD)
   p.addFile('cosign-key', 'cosign.key', KEY_PEM)
   p.addString('cosign-password', KEY_PASSWORD)
+  p.addString('agent-token', AGENT_TOKEN)
+  p.addFile('agent-ca', 'agent-ca.pem', '-----BEGIN CERTIFICATE-----\nZmFrZQ==\n-----END CERTIFICATE-----\n')
   if (opts.setup) opts.setup.call(p)
   return invoke(p, stepArgs, record)
 }
@@ -272,6 +275,21 @@ test('signingPasswordId given the passphrase itself: refused without showing it'
   assert !r.failure.message.contains('Hunter2')
   assert r.pipeline.calls.every { !String.valueOf(it).contains('Could not find') }
   assert r.argv == null
+}
+
+test('agentTokenId and agentCaId bind the agent token and CA for promote, and are never shown') {
+  Map r = runStep([to: 'prod', agent: 'agent.internal:7443', agentTokenId: 'agent-token', agentCaId: 'agent-ca'])
+  assert r.failure == null
+  assert r.cliEnv.PROMOTE_AGENT == 'agent.internal:7443'
+  assert r.cliEnv.PROMOTE_AGENT_TOKEN == AGENT_TOKEN
+  assert r.cliEnv.PROMOTE_AGENT_CA != null && r.cliEnv.PROMOTE_AGENT_CA.endsWith('agent-ca.pem')
+  assert r.pipeline.callsOf('string')*.credentialsId.contains('agent-token')
+  assert r.pipeline.callsOf('file')*.credentialsId.contains('agent-ca')
+  // The token itself where the id belongs: refused before anything runs, and not echoed.
+  r = runStep([to: 'prod', agent: 'agent.internal:7443', agentTokenId: 'Bearer ' + AGENT_TOKEN])
+  assert r.failure.message.startsWith('promoteImage: agentTokenId: not a credentials id')
+  assert !r.failure.message.contains(AGENT_TOKEN)
+  assertNoShellRun(r)
 }
 
 test('the ...Id parameters bind like their earlier names; both names together are refused') {

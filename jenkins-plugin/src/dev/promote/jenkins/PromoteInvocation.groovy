@@ -16,7 +16,7 @@ class PromoteInvocation implements Serializable {
 
   /** The parameter names promoteImage accepts, in the order the help lists them. */
   static final List<String> PARAMETERS = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent',
-                                          'credentialsId', 'signingKeyId', 'signingPasswordId',
+                                          'agentTokenId', 'agentCaId', 'credentialsId', 'signingKeyId', 'signingPasswordId',
                                           'promoteBinary', 'failOnError', 'setDescription'].asImmutable()
 
   /** Earlier names of the parameters holding credentials ids, still accepted. */
@@ -57,6 +57,8 @@ class PromoteInvocation implements Serializable {
   Map<String, String> credentials = [:]
   String signingKey
   String signingPassword
+  String agentToken  // credentials id (secret text) of the agent's bearer token
+  String agentCa     // credentials id (secret file) of the CA certificates that sign the agent's TLS certificate
   String promoteBinary = DEFAULT_BINARY
 
   /**
@@ -89,6 +91,8 @@ class PromoteInvocation implements Serializable {
     String credentialsName = inv.idParameterName(args, 'credentialsId')
     inv.signingKey = inv.optionalString(args, signingKeyName, null)
     inv.signingPassword = inv.optionalString(args, signingPasswordName, null)
+    inv.agentToken = inv.optionalString(args, 'agentTokenId', null)
+    inv.agentCa = inv.optionalString(args, 'agentCaId', null)
     inv.promoteBinary = inv.optionalString(args, 'promoteBinary', DEFAULT_BINARY)
 
     if (args.containsKey('setDescription') && args.setDescription != null) {
@@ -126,6 +130,8 @@ class PromoteInvocation implements Serializable {
     }
     inv.checkCredentialsId(signingKeyName, inv.signingKey)
     inv.checkCredentialsId(signingPasswordName, inv.signingPassword)
+    inv.checkCredentialsId('agentTokenId', inv.agentToken)
+    inv.checkCredentialsId('agentCaId', inv.agentCa)
     inv.parseCredentials(args, credentialsName)
     return inv
   }
@@ -179,6 +185,8 @@ class PromoteInvocation implements Serializable {
     if (signingPassword != null) {
       bindings << [kind: 'string', credentialsId: signingPassword, variable: 'PROMOTE_KEY_PASSWORD']
     }
+    if (agentToken != null) bindings << [kind: 'string', credentialsId: agentToken, variable: 'PROMOTE_AGENT_TOKEN']
+    if (agentCa != null) bindings << [kind: 'file', credentialsId: agentCa, variable: 'PROMOTE_AGENT_CA']
     return bindings
   }
 
@@ -189,6 +197,8 @@ class PromoteInvocation implements Serializable {
     if (credentials) names << 'credentialsId'
     if (signingKey != null) names << 'signingKeyId'
     if (signingPassword != null) names << 'signingPasswordId'
+    if (agentToken != null) names << 'agentTokenId'
+    if (agentCa != null) names << 'agentCaId'
     return names
   }
 
