@@ -99,9 +99,7 @@ Result<Reference> ParseName(std::string_view input, std::string_view name) {
     ref.registry = std::string(kDockerHub);
   }
   // Docker Hub's historical host names all mean the same registry.
-  if (ref.registry == "index.docker.io" || ref.registry == "registry-1.docker.io") {
-    ref.registry = std::string(kDockerHub);
-  }
+  if (IsDockerHub(ref.registry)) ref.registry = std::string(kDockerHub);
   if (path.empty()) return Bad(input, "missing repository name after the registry");
   size_t start = 0;
   while (true) {

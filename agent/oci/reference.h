@@ -12,7 +12,19 @@
 
 namespace promote::oci {
 
+// Docker Hub goes by several names, and each place that meets one needs the right one: references
+// name it kDockerHub; its API answers at kDockerHubApiHost; docker's config.json `auths` and
+// credential helpers know it by kDockerHubConfigKey (its v1 URL); kDockerHubIndexHost is the older
+// name docker's own reference parser still accepts.
 inline constexpr std::string_view kDockerHub = "docker.io";
+inline constexpr std::string_view kDockerHubIndexHost = "index.docker.io";
+inline constexpr std::string_view kDockerHubApiHost = "registry-1.docker.io";
+inline constexpr std::string_view kDockerHubConfigKey = "https://index.docker.io/v1/";
+
+// True for any of Docker Hub's host names.
+constexpr bool IsDockerHub(std::string_view host) {
+  return host == kDockerHub || host == kDockerHubIndexHost || host == kDockerHubApiHost;
+}
 
 struct Reference {
   std::string registry;    // "docker.io", "localhost:5000", "127.0.0.1:5000", "[::1]:5000"

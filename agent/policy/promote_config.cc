@@ -193,7 +193,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
   PROMOTE_ASSIGN_OR_RETURN(env.repository, r.String(n["repository"], where + " repository"));
   auto parsed = oci::ParseRepository(env.registry + "/" + env.repository);
   if (!parsed.ok()) return r.Error(n["repository"], where + ": " + parsed.status().message());
-  if (parsed->registry != env.registry && !(env.registry == "index.docker.io" || env.registry == "docker.io")) {
+  if (parsed->registry != env.registry && !oci::IsDockerHub(env.registry)) {
     return r.Error(n["registry"], where + ": '" + env.registry + "' is not a registry host (e.g. registry.example.com:5000)");
   }
   env.registry = parsed->registry;

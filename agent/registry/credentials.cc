@@ -2,10 +2,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "oci/reference.h"
 #include "util/base64.h"
 #include "util/child_env.h"
 #include "util/subprocess.h"
@@ -20,8 +20,9 @@ constexpr size_t kMaxConfigBytes = 1024 * 1024;
 // The keys docker uses for a registry in `auths`: Docker Hub is stored under its v1 URL.
 std::vector<std::string> ConfigKeysFor(std::string_view registry) {
   std::string r(registry);
-  if (r == "docker.io") {
-    return {"https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io"};
+  if (r == oci::kDockerHub) {
+    return {std::string(oci::kDockerHubConfigKey), std::string(oci::kDockerHubIndexHost),
+            std::string(oci::kDockerHub), std::string(oci::kDockerHubApiHost)};
   }
   return {r, "https://" + r, "http://" + r, "https://" + r + "/v1/", "http://" + r + "/v1/"};
 }
@@ -84,7 +85,7 @@ bool ValidHelperName(std::string_view name) {
 
 Result<std::optional<Credentials>> RunCredentialHelper(const std::string& helper, std::string_view registry,
                                                        std::string_view origin) {
-  std::string server = registry == "docker.io" ? "https://index.docker.io/v1/" : std::string(registry);
+  std::string server(registry == oci::kDockerHub ? oci::kDockerHubConfigKey : registry);
   ProcessOptions p;
   p.argv = {"docker-credential-" + helper, "get"};
   p.stdin_data = server;

@@ -17,7 +17,9 @@ namespace {
 
 constexpr std::string_view kOctetStream = "Content-Type: application/octet-stream";
 
-std::string ApiHost(const std::string& host) { return host == "docker.io" ? "registry-1.docker.io" : host; }
+std::string ApiHost(const std::string& host) {
+  return host == oci::kDockerHub ? std::string(oci::kDockerHubApiHost) : host;
+}
 
 }  // namespace
 

@@ -8,15 +8,13 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "oci/reference.h"
 #include "util/base64.h"
 
 namespace promote::scan {
 
 std::string DockerConfigKey(std::string_view registry_host) {
-  if (registry_host == "docker.io" || registry_host == "index.docker.io" ||
-      registry_host == "registry-1.docker.io") {
-    return "https://index.docker.io/v1/";
-  }
+  if (oci::IsDockerHub(registry_host)) return std::string(oci::kDockerHubConfigKey);
   return std::string(registry_host);
 }
 

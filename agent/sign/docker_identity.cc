@@ -1,5 +1,7 @@
 #include "sign/docker_identity.h"
 
+#include "oci/reference.h"
+
 namespace promote::sign {
 namespace {
 
@@ -50,14 +52,15 @@ Result<DockerIdentity> ParseDockerIdentity(std::string_view reference) {
     if (id.tag.empty()) return bad("tag is empty");
   }
 
-  std::string domain = "docker.io";
+  std::string domain(oci::kDockerHub);
   std::string_view path = name;
   if (size_t slash = name.find('/');
       slash != std::string_view::npos && IsRegistryHost(name.substr(0, slash))) {
     domain = std::string(name.substr(0, slash));
     path = name.substr(slash + 1);
   }
-  if (domain == "index.docker.io") domain = "docker.io";
+  // As docker's own normaliser: only the index's old name is folded, not the API host.
+  if (domain == oci::kDockerHubIndexHost) domain = std::string(oci::kDockerHub);
   if (path.empty() || path.front() == '/' || path.back() == '/' ||
       path.find("//") != std::string_view::npos) {
     return bad("has an empty path component");
@@ -67,7 +70,8 @@ Result<DockerIdentity> ParseDockerIdentity(std::string_view reference) {
       return bad("repository path may only hold lowercase letters, digits, '.', '_', '-' and '/'");
   }
   std::string full_path(path);
-  if (domain == "docker.io" && full_path.find('/') == std::string::npos) full_path = "library/" + full_path;
+  if (domain == oci::kDockerHub && full_path.find('/') == std::string::npos)
+    full_path = "library/" + full_path;
   id.repository = domain + "/" + full_path;
   return id;
 }
