@@ -152,7 +152,9 @@ TEST_CASE("two agents promoting one application at once end coherent (20 rounds)
     // no tag but the mutable one ever names another digest than the first it named.
     const auto tags = Tags(stage, "app");
     const auto records = valid_records();
-    for (const auto& [tag, digest] : tags) {
+    for (const auto& entry : tags) {
+      const std::string& tag = entry.first;
+      const std::string& digest = entry.second;
       CAPTURE(tag);
       if (tag.rfind("sha256-", 0) == 0) continue;  // signatures and records (attachments)
       REQUIRE(sha_of.count(digest) == 1);
