@@ -31,23 +31,6 @@ std::string TagDigest(const TestRegistry& reg, const std::string& repo, const st
   return head->has_value() ? (*head)->digest.str() : "";
 }
 
-// Runs both commands at once (released together from a latch) and returns their results.
-std::pair<CliRun, CliRun> RunTogether(const std::function<CliRun()>& a, const std::function<CliRun()>& b) {
-  std::pair<CliRun, CliRun> out;
-  std::latch start(2);
-  std::thread ta([&] {
-    start.arrive_and_wait();
-    out.first = a();
-  });
-  std::thread tb([&] {
-    start.arrive_and_wait();
-    out.second = b();
-  });
-  ta.join();
-  tb.join();
-  return out;
-}
-
 // One round's verdict: which contender won (0 or 1), after checking that exactly one did, that the
 // other was refused as a conflict naming the winner's digest, and that the tag names the winner.
 int CheckOneWinner(const std::pair<CliRun, CliRun>& runs, const std::string& digest_a,

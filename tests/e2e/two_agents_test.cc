@@ -25,22 +25,6 @@ constexpr int kRounds = 20;
 const std::string kShaA = "2b2e927abcdef0123456789abcdef01234567890";
 const std::string kShaB = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
 
-std::pair<CliRun, CliRun> RunTogether(const std::function<CliRun()>& a, const std::function<CliRun()>& b) {
-  std::pair<CliRun, CliRun> out;
-  std::latch start(2);
-  std::thread ta([&] {
-    start.arrive_and_wait();
-    out.first = a();
-  });
-  std::thread tb([&] {
-    start.arrive_and_wait();
-    out.second = b();
-  });
-  ta.join();
-  tb.join();
-  return out;
-}
-
 // Every tag of repo `repo` at `reg`, with the digest it names.
 std::map<std::string, std::string> Tags(const TestRegistry& reg, const std::string& repo) {
   TestRegistryClient c(reg);

@@ -1,7 +1,9 @@
 #include "tests/support/promote_cli.h"
 
 #include <cstdlib>
+#include <latch>
 #include <stdexcept>
+#include <thread>
 
 #include "tests/support/temp_dir.h"
 #include "util/subprocess.h"
@@ -50,6 +52,22 @@ CliRun RunPromote(const std::vector<std::string>& args, const std::map<std::stri
   run.out = std::move(r->stdout_data);
   run.err = std::move(r->stderr_data);
   return run;
+}
+
+std::pair<CliRun, CliRun> RunTogether(const std::function<CliRun()>& a, const std::function<CliRun()>& b) {
+  std::pair<CliRun, CliRun> out;
+  std::latch start(2);
+  std::thread ta([&] {
+    start.arrive_and_wait();
+    out.first = a();
+  });
+  std::thread tb([&] {
+    start.arrive_and_wait();
+    out.second = b();
+  });
+  ta.join();
+  tb.join();
+  return out;
 }
 
 }  // namespace promote::testing

@@ -2,9 +2,11 @@
 // JSON result.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace promote::testing {
@@ -24,5 +26,9 @@ std::string PromoteBinary();
 // leaks in), PATH, and `env`. Throws if the binary cannot be started.
 CliRun RunPromote(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                   int timeout_seconds = 300);
+
+// Runs both at once (released together from a latch, each on its own thread) and returns their
+// results: the two sides of a race.
+std::pair<CliRun, CliRun> RunTogether(const std::function<CliRun()>& a, const std::function<CliRun()>& b);
 
 }  // namespace promote::testing
