@@ -52,8 +52,9 @@ Result<AttachmentMerge> MergeAttachment(const oci::Manifest& target, const oci::
     bool present = false;
     for (const auto& h : have) {
       // An index lists each manifest once; a .sig may list one payload twice, signed by two keys,
-      // and the signature is in the descriptor's annotations, so layers compare whole.
-      if (index ? DigestOf(h) == digest : h == entry) {
+      // and the signature is in the descriptor's annotations, so layers compare whole (as JSON
+      // values: key order is not part of a descriptor).
+      if (index ? DigestOf(h) == digest : nlohmann::json(h) == nlohmann::json(entry)) {
         present = true;
         break;
       }
@@ -62,6 +63,10 @@ Result<AttachmentMerge> MergeAttachment(const oci::Manifest& target, const oci::
     have.push_back(entry);
     PROMOTE_ASSIGN_OR_RETURN(oci::Digest parsed, oci::Digest::Parse(digest));
     out.added.insert(parsed);
+  }
+  if (out.added.empty()) {  // the target covers the source: nothing to write
+    out.manifest = target;
+    return out;
   }
   if (!index && have.size() > oci::kMaxAttachmentLayers) {
     return Status(Code::kConflict, "together they hold " + std::to_string(have.size()) +

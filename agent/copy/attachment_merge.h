@@ -27,7 +27,8 @@ struct AttachmentMerge {
 // lacks appended in the source's order. Everything else of the target is kept as it was.
 // kConflict, saying why, where no union exists: an index against an image manifest, or more
 // layers than cosign accepts (oci::kMaxAttachmentLayers). kInvalidArgument for JSON that is not
-// an object. The caller handles "target already covers source" before calling (added is then empty).
+// an object. When the target already holds everything the source has, `added` is empty,
+// `manifest` is the target's own and there is nothing to write.
 Result<AttachmentMerge> MergeAttachment(const oci::Manifest& target, const oci::Manifest& source);
 
 }  // namespace promote::copy

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "copy/attachment_merge.h"
@@ -24,39 +23,6 @@ struct Artifact {
   oci::Manifest root;
   std::vector<oci::Manifest> children;
 };
-
-// The "digest" of a descriptor object, "" when there is none (registry-controlled JSON).
-std::string DigestOf(const nlohmann::json& descriptor) {
-  if (!descriptor.is_object()) return "";
-  auto it = descriptor.find("digest");
-  return it != descriptor.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// True when every layer (image manifest) or listed manifest (index) of `source` is also in
-// `target`: the target's attachment already holds all the source has, and keeping it loses nothing.
-bool Covers(const oci::Manifest& target, const oci::Manifest& source) {
-  auto t = nlohmann::json::parse(target.bytes, nullptr, false);
-  auto s = nlohmann::json::parse(source.bytes, nullptr, false);
-  if (!t.is_object() || !s.is_object()) return false;
-  const char* list = source.is_index() ? "manifests" : "layers";
-  if (target.is_index() != source.is_index()) return false;
-  auto entries = [&](const nlohmann::json& j) {
-    auto it = j.find(list);
-    return it != j.end() && it->is_array() ? *it : nlohmann::json::array();
-  };
-  nlohmann::json have = entries(t);
-  for (const auto& want : entries(s)) {
-    bool found = false;
-    for (const auto& h : have) {
-      if (source.is_index() ? DigestOf(h) == DigestOf(want) && !DigestOf(want).empty() : h == want) {
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
-  return true;
-}
 
 class AttachmentCarrier {
  public:
@@ -182,12 +148,12 @@ class AttachmentCarrier {
     if (head) {
       PROMOTE_ASSIGN_OR_RETURN(oci::Manifest existing,
                                target_.client->GetManifest(target_.repository, tag, target_.scopes, cancel_));
-      if (Covers(existing, artifact->root)) {
+      auto merge = MergeAttachment(existing, artifact->root);
+      if (merge.ok() && merge->added.empty()) {  // a re-run after the target added its own
         counts_->skipped++;
         for (const auto& c : artifact->children) done_.insert(c.digest);
         return OkStatus();
       }
-      auto merge = MergeAttachment(existing, artifact->root);
       if (!merge.ok()) {
         counts_->conflicts.push_back({tag, "the target's " + existing.digest.str() + " and the source's " +
                                                artifact->root.digest.str() + ": " + merge.status().message() +

@@ -112,3 +112,15 @@ TEST_CASE("a source descriptor without a digest is bad input, not a merge") {
   REQUIRE_FALSE(merged.ok());
   CHECK(merged.status().code() == Code::kInvalidArgument);
 }
+
+TEST_CASE("a target that already holds every source layer, in any key order, gains nothing") {
+  ojson reordered = ojson::object();
+  ojson layer = Layer('1', "s");
+  for (auto it = layer.rbegin(); it != layer.rend(); ++it) reordered[it.key()] = it.value();
+  oci::Manifest target = Sig({reordered, Layer('2', "t")});
+  auto merged = copy::MergeAttachment(target, Sig({Layer('1', "s")}));
+  REQUIRE(merged.ok());
+  CHECK(merged->added.empty());
+  CHECK(merged->config.empty());
+  CHECK(merged->manifest.digest == target.digest);
+}
