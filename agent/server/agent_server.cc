@@ -136,8 +136,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   settings.accept_request_secrets = config.allow_request_credentials;
   settings.honour_request_access = false;
   // The agent's key passphrase comes only from agent.yaml, never from whatever its environment holds.
-  PROMOTE_ASSIGN_OR_RETURN(settings.signing,
-                           promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kNone));
+  PROMOTE_ASSIGN_OR_RETURN(settings.signing, promotion::LoadSigningKey(config.signing, std::nullopt));
   settings.scanners = config.scanners;
   settings.max_jobs = config.limits.jobs;
   PROMOTE_ASSIGN_OR_RETURN(settings.policy, LoadPolicy(config));
