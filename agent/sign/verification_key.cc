@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "sign/bounded_input.h"
-#include "sign/pem.h"
 #include "util/unsigned_bytes.h"
 
 namespace promote::sign {
@@ -79,13 +78,8 @@ Result<VerificationKey> VerificationKey::FromSpkiDer(std::string_view der, std::
 }
 
 Result<VerificationKey> VerificationKey::FromPem(std::string_view pem, std::string_view source) {
-  PROMOTE_RETURN_IF_ERROR(CheckInputSize(pem, kMaxKeyFileBytes, source));
-  PROMOTE_ASSIGN_OR_RETURN(PemBlock block, DecodePem(pem, source));
-  if (block.label != "PUBLIC KEY") {
-    return InvalidArgument(std::string(source) + ": unsupported PEM type '" + block.label +
-                           "'; expected 'PUBLIC KEY'");
-  }
-  return FromSpkiDer(block.bytes, source);
+  PROMOTE_ASSIGN_OR_RETURN(std::string der, PublicKeyPemDer(pem, source));
+  return FromSpkiDer(der, source);
 }
 
 VerificationKey VerificationKey::FromPublicKey(const PublicKey& key) {
@@ -105,14 +99,7 @@ std::string VerificationKey::Describe() const {
   return "unknown";
 }
 
-std::string VerificationKey::SpkiDer() const {
-  unsigned char* der = nullptr;
-  const int len = i2d_PUBKEY(key_.get(), &der);
-  if (len <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
-}
+std::string VerificationKey::SpkiDer() const { return SpkiDerOf(key_.get()); }
 
 Status VerificationKey::Verify(std::string_view message, std::string_view signature) const {
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());

@@ -14,6 +14,7 @@
 #include "sign/sigstore_bundle.h"
 #include "sign_test_support.h"
 #include "tests/support/hostile_registry.h"
+#include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/test_registry.h"
 
@@ -165,6 +166,28 @@ TEST_CASE("a bundle stored under another artifactType is not a signature: no bun
   sign::BundleReport report = VerifyBundles(client, img, key);
   CHECK(report.bundles.empty());
   CHECK(report.ToStatus().message() == "no Sigstore bundle is attached as a referrer");
+}
+
+TEST_CASE("promote verify accepts a bundle-only image and reports which format verified") {
+  TestRegistry reg;
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 46});
+  TestRegistryClient holder(reg);
+  sign::PrivateKey key = NewKey();
+  TempDir dir;
+  const std::string pub = WritePublicKey(dir, "cosign.pub", key);
+  auto unsigned_run = RunPromote({"-o", "json", "verify", "--key", pub, reg.host() + "/app:v1"});
+  CHECK(unsigned_run.exit_code == 3);
+  SignAsBundle(holder.get(), img, key);
+  auto run = RunPromote({"-o", "json", "verify", "--key", pub, reg.host() + "/app:v1"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  auto json = run.Json();
+  CHECK(json["formats_verified"] == nlohmann::json::array({"bundle"}));
+  CHECK(json["bundle_source"] == "referrers-fallback");
+  CHECK(json["bundles"][0]["verification"] == "key-only");
+  auto bad_root = RunPromote({"-o", "json", "verify", "--key", pub, "--trusted-root", pub, reg.host() + "/app:v1"});
+  CHECK(bad_root.exit_code == 2);
+  CHECK(bad_root.err.find("trusted root") != std::string::npos);
 }
 
 }  // namespace
