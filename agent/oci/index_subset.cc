@@ -155,17 +155,16 @@ std::string Join(const std::vector<std::string>& items) {
   return s.empty() ? "none" : s;
 }
 
-}  // namespace
+// Which entries of the index stay: each image whose platform one of `wanted` matches, and each
+// attestation manifest (buildx's, naming its image in an annotation) whose image stays. A wanted
+// platform no image has is kInvalidArgument listing what the index has.
+struct ChosenEntries {
+  std::vector<bool> images;  // the images chosen by platform
+  std::vector<bool> keep;    // those and the attestations of them
+};
 
-Result<IndexSubset> SubsetIndex(const Manifest& index, const std::vector<Platform>& wanted) {
-  const std::string what = "index " + index.digest.str();
-  if (!index.is_index()) return InvalidArgument(index.digest.str() + " is not an index");
-  if (wanted.empty()) return InvalidArgument("no platform given to choose from " + what);
-  PROMOTE_ASSIGN_OR_RETURN(ManifestsArray array, FindManifests(index.bytes, what));
-  if (array.entries.size() != index.children.size()) {
-    return RegistryError(what + " cannot be cut to a subset: its manifests were read inconsistently");
-  }
-
+Result<ChosenEntries> ChooseEntries(const Manifest& index, const ManifestsArray& array,
+                                    const std::vector<Platform>& wanted, const std::string& what) {
   const size_t n = index.children.size();
   std::vector<std::optional<std::string>> attests(n);
   std::vector<std::string> available;
@@ -178,7 +177,6 @@ Result<IndexSubset> SubsetIndex(const Manifest& index, const std::vector<Platfor
       available.push_back(platform->str());
     }
   }
-
   std::vector<bool> keep(n, false);
   std::vector<std::string> missing;
   for (const auto& want : wanted) {
@@ -196,29 +194,24 @@ Result<IndexSubset> SubsetIndex(const Manifest& index, const std::vector<Platfor
                            (missing.size() == 1 ? " is" : " are") + " not in " + what + "; it has " +
                            Join(available));
   }
-
-  IndexSubset out;
-  for (size_t i = 0; i < n; ++i) {
-    if (keep[i]) out.platforms.push_back(index.children[i].platform->str());
-  }
   // Attestations follow the image they describe.
+  std::vector<bool> images = keep;
   for (size_t i = 0; i < n; ++i) {
     if (!attests[i]) continue;
     for (size_t j = 0; j < n; ++j) {
-      if (keep[j] && !attests[j] && index.children[j].digest.str() == *attests[i]) keep[i] = true;
+      if (images[j] && !attests[j] && index.children[j].digest.str() == *attests[i]) keep[i] = true;
     }
   }
-  if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) {
-    out.index = index;
-    return out;
-  }
+  return ChosenEntries{std::move(images), std::move(keep)};
+}
 
-  // The bytes before the array, the kept entries each with the separator that preceded it in the
-  // source (the first with the array's leading space), then the array's trailing space and the rest.
-  const std::string& src = index.bytes;
+// The index's bytes with only the kept entries: the bytes before the array, the kept entries each
+// with the separator that preceded it in the source (the first with the array's leading space),
+// then the array's trailing space and the rest. Nothing is re-serialised.
+std::string SpliceEntries(const std::string& src, const ManifestsArray& array, const std::vector<bool>& keep) {
   std::string bytes = src.substr(0, array.open + 1);
   bool first = true;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < keep.size(); ++i) {
     if (!keep[i]) continue;
     size_t gap_begin = first ? array.open + 1 : array.entries[i - 1].end;
     size_t gap_end = first ? array.entries[0].begin : array.entries[i].begin;
@@ -228,18 +221,47 @@ Result<IndexSubset> SubsetIndex(const Manifest& index, const std::vector<Platfor
   }
   bytes.append(src, array.entries.back().end, array.close - array.entries.back().end);
   bytes.append(src, array.close, std::string::npos);
+  return bytes;
+}
 
-  PROMOTE_ASSIGN_OR_RETURN(out.index, ParseManifest(std::move(bytes), index.media_type));
+// The spliced index lists exactly the kept entries, in order.
+Status CheckSubset(const Manifest& index, const Manifest& subset, const std::vector<bool>& keep,
+                   const std::string& what) {
   size_t k = 0;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < keep.size(); ++i) {
     if (!keep[i]) continue;
-    if (k >= out.index.children.size() || out.index.children[k].digest != index.children[i].digest) {
+    if (k >= subset.children.size() || subset.children[k].digest != index.children[i].digest) {
       return Internal(what + ": the subset index does not list the entries kept");
     }
     ++k;
   }
-  if (k != out.index.children.size())
-    return Internal(what + ": the subset index lists more entries than kept");
+  if (k != subset.children.size()) return Internal(what + ": the subset index lists more entries than kept");
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<IndexSubset> SubsetIndex(const Manifest& index, const std::vector<Platform>& wanted) {
+  const std::string what = "index " + index.digest.str();
+  if (!index.is_index()) return InvalidArgument(index.digest.str() + " is not an index");
+  if (wanted.empty()) return InvalidArgument("no platform given to choose from " + what);
+  PROMOTE_ASSIGN_OR_RETURN(ManifestsArray array, FindManifests(index.bytes, what));
+  if (array.entries.size() != index.children.size()) {
+    return RegistryError(what + " cannot be cut to a subset: its manifests were read inconsistently");
+  }
+  PROMOTE_ASSIGN_OR_RETURN(ChosenEntries chosen, ChooseEntries(index, array, wanted, what));
+  const std::vector<bool>& keep = chosen.keep;
+
+  IndexSubset out;
+  for (size_t i = 0; i < keep.size(); ++i) {
+    if (chosen.images[i]) out.platforms.push_back(index.children[i].platform->str());
+  }
+  if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) {
+    out.index = index;
+    return out;
+  }
+  PROMOTE_ASSIGN_OR_RETURN(out.index, ParseManifest(SpliceEntries(index.bytes, array, keep), index.media_type));
+  PROMOTE_RETURN_IF_ERROR(CheckSubset(index, out.index, keep, what));
   return out;
 }
 

@@ -92,6 +92,81 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return (t->cancel != nullptr && t->cancel->cancelled()) ? 1 : 0;
 }
 
+// What every transfer sets: the URL, timeouts, the callbacks into `t`, buffer sizes. Redirects
+// are not followed here: Do() follows them, checking each target first.
+void SetTransferOptions(CURL* h, Transfer* t) {
+  curl_easy_setopt(h, CURLOPT_URL, t->request->url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+  // A transfer slower than 1 KiB/s for 60 s is stalled: fail it so a retry can take over.
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, t);
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024L);
+  curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+}
+
+// The method, headers and body of `request`. Returns the header list, which the caller frees
+// after the transfer.
+curl_slist* SetRequest(CURL* h, const HttpRequest& request, Transfer* t) {
+  curl_slist* hdrs = nullptr;
+  for (const auto& hd : request.headers) hdrs = curl_slist_append(hdrs, hd.c_str());
+  hdrs = curl_slist_append(hdrs, "Expect:");  // no 100-continue round trip before uploads
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+
+  const std::string& m = request.method;
+  if (m == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (m == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else if (request.body_reader) {
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, &OnRead);
+    curl_easy_setopt(h, CURLOPT_READDATA, t);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body_size));
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
+  } else {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
+  }
+  return hdrs;
+}
+
+// A transfer curl did not complete, as a Status, or the response itself when the only trouble was
+// an oversized error body (cut at kMaxErrorBodyBytes; the status says what went wrong).
+Result<HttpResponse> TransferFailure(CURLcode rc, const Transfer& t) {
+  const HttpRequest& request = *t.request;
+  const HttpResponse& response = *t.response;
+  std::string where = request.method + " " + UrlForMessages(request.url);
+  if (rc == CURLE_ABORTED_BY_CALLBACK && t.cancel != nullptr && t.cancel->cancelled()) {
+    return Status(Code::kCancelled, where + ": cancelled");
+  }
+  if (t.sink_aborted) return Status(Code::kUnavailable, where + ": download stopped by the receiver");
+  if (t.reader_aborted) return Status(Code::kUnavailable, where + ": upload source failed");
+  const bool error_status = response.status < 200 || response.status >= 300;
+  if (rc == CURLE_WRITE_ERROR && response.body_truncated && error_status) return response;
+  if (rc == CURLE_WRITE_ERROR && response.body_truncated) {
+    return RegistryError(where + ": response body larger than " + std::to_string(request.max_body_bytes) + " bytes");
+  }
+  if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+    return Unavailable(where + ": TLS certificate not trusted (" + std::string(curl_easy_strerror(rc)) +
+                       "); trust its CA with --ca-file");
+  }
+  return Unavailable(where + ": " + curl_easy_strerror(rc));
+}
+
 }  // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
@@ -229,56 +304,14 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& request, const Cancel
 
   HttpResponse response;
   Transfer t{&request, &response, cancel};
-
   curl_easy_setopt(h, CURLOPT_SHARE, shared_->share);
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
-  // A transfer slower than 1 KiB/s for 60 s is stalled: fail it so a retry can take over.
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
-  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024L);
-  curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024L);
-  // Redirects are followed by Do(), which checks each target first.
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  SetTransferOptions(h, &t);
   // Trust comes from the shared store (see Shared::TrustStore), not from files curl would read.
   curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
   curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
   curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &Shared::OnSslContext);
   curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, shared_.get());
-
-  curl_slist*& hdrs = releaser.headers;
-  for (const auto& hd : request.headers) hdrs = curl_slist_append(hdrs, hd.c_str());
-  hdrs = curl_slist_append(hdrs, "Expect:");  // no 100-continue round trip before uploads
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-
-  const std::string& m = request.method;
-  if (m == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (m == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-  } else if (request.body_reader) {
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, &OnRead);
-    curl_easy_setopt(h, CURLOPT_READDATA, &t);
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body_size));
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
-  } else {
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
-  }
+  releaser.headers = SetRequest(h, request, &t);
 
   CURLcode rc = curl_easy_perform(h);
   long status = 0;
@@ -290,25 +323,7 @@ Result<HttpResponse> HttpClient::DoOnce(const HttpRequest& request, const Cancel
       response.redirect_url = location;
     }
   }
-  if (rc != CURLE_OK) {
-    std::string where = m + " " + UrlForMessages(request.url);
-    if (rc == CURLE_ABORTED_BY_CALLBACK && cancel != nullptr && cancel->cancelled()) {
-      return Status(Code::kCancelled, where + ": cancelled");
-    }
-    if (t.sink_aborted) return Status(Code::kUnavailable, where + ": download stopped by the receiver");
-    if (t.reader_aborted) return Status(Code::kUnavailable, where + ": upload source failed");
-    if (rc == CURLE_WRITE_ERROR && response.body_truncated && (status < 200 || status >= 300)) {
-      return response;  // an oversized error body, cut at kMaxErrorBodyBytes
-    }
-    if (rc == CURLE_WRITE_ERROR && response.body_truncated) {
-      return RegistryError(where + ": response body larger than " + std::to_string(request.max_body_bytes) + " bytes");
-    }
-    if (rc == CURLE_PEER_FAILED_VERIFICATION) {
-      return Unavailable(where + ": TLS certificate not trusted (" + std::string(curl_easy_strerror(rc)) +
-                         "); trust its CA with --ca-file");
-    }
-    return Unavailable(where + ": " + curl_easy_strerror(rc));
-  }
+  if (rc != CURLE_OK) return TransferFailure(rc, t);
   return response;
 }
 
