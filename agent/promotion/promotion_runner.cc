@@ -14,8 +14,10 @@
 #include "policy/secret_ref.h"
 #include "promotion/image_revision.h"
 #include "promotion/promotion_record.h"
+#include "promotion/provenance_gate.h"
 #include "promotion/scan_evidence.h"
 #include "promotion/scan_gate.h"
+#include "promotion/verification_summary.h"
 #include "sign/bounded_input.h"
 #include "sign/cosign_key.h"
 #include "sign/image_signer.h"
@@ -82,6 +84,11 @@ nlohmann::json RunResult::ToJson() const {
                                                 : nlohmann::json{{"reference", signature_reference}}},
       {"record",
        record_reference.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reference", record_reference}}},
+      {"verification_summary", summary_reference.empty()
+                                   ? nlohmann::json(nullptr)
+                                   : nlohmann::json{{"reference", summary_reference},
+                                                    {"predicate_type", kVsaPredicateType},
+                                                    {"envelope_digest", summary_envelope_digest}}},
       {"warnings", warnings},
       {"timings_ms", {{"total", duration_ms}}},
   };
@@ -303,6 +310,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   phase("gates");
   // 4. Gates on the source.
   bool refused = false;
+  std::vector<InputAttestation> read_attestations;  // what the gates verified, for the summary
+  std::optional<int> build_level;                   // what the provenance gate established
   // The commit is checked, not trusted: an image that says which commit it was built from must
   // say this one (a short SHA tag can be shared by two commits).
   PROMOTE_ASSIGN_OR_RETURN(auto revisions, ImageRevisions(*src, source->repository, *graph, src_scopes, cancel));
@@ -370,6 +379,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
         if (!r.valid) problems += (problems.empty() ? "" : "; ") + r.problem;
       }
       if (found != nullptr) {
+        read_attestations.push_back({found->reference, found->envelope_digest.hex()});
         g.detail = "promoted to '" + previous->name + "' at " + found->record.time +
                    (found->record.ci.run_id.empty() ? "" : " by run " + found->record.ci.run_id);
       } else {
@@ -415,6 +425,18 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     }
     refused = refused || g.refused();
     result->gates.push_back(std::move(g));
+  }
+  if (env->provenance) {
+    const std::string key_what = config.origin + ":" + std::to_string(env->line) + ": environment '" + env->name +
+                                 "' provenance gate key";
+    PROMOTE_ASSIGN_OR_RETURN(std::string key_pem, AttachedFile(request, env->provenance->public_key, key_what));
+    PROMOTE_ASSIGN_OR_RETURN(ProvenanceGateOutcome outcome,
+                             RunProvenanceGate(*src, source->repository, source_digest, *env->provenance, key_pem,
+                                               sha, src_scopes, cancel));
+    refused = refused || outcome.gate.refused();
+    read_attestations.insert(read_attestations.end(), outcome.inputs.begin(), outcome.inputs.end());
+    build_level = outcome.build_level;
+    result->gates.push_back(std::move(outcome.gate));
   }
   std::vector<scan::ScanReport> scan_reports;
   bool scanner_failed = false;
@@ -576,6 +598,20 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       record.caller = request.caller;
       for (const auto& g : result->gates) record.gates.push_back({{"name", g.name}, {"verdict", g.verdict}});
       record.time = NowRfc3339();
+      // The summary first: a re-run after a failure between the two finds no record and writes
+      // both; the record, written last, is what marks the promotion done.
+      VerificationSummary summary;
+      summary.resource_uri = record.to_reference;
+      summary.environment = env->name;
+      summary.time_verified = record.time;
+      summary.policy_uri = config.origin + "#environments/" + env->name;
+      summary.policy_sha256 = config.sha256;
+      summary.inputs = read_attestations;
+      summary.build_level = build_level;
+      PROMOTE_ASSIGN_OR_RETURN(sign::AttachOutcome vsa, WriteVerificationSummary(*dst, env->repository, subject, summary,
+                                                                                 *signing_.key, dst_scopes, cancel));
+      result->summary_reference = vsa.attestation_reference;
+      result->summary_envelope_digest = vsa.envelope_digest.str();
       PROMOTE_ASSIGN_OR_RETURN(record_reference,
                                WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes, cancel));
       wrote_meta = true;

@@ -148,3 +148,71 @@ TEST_CASE("agent.yaml policy: the signature gate must use one of the policy's ke
   CHECK(st.code() == Code::kGateRefused);
   CHECK(st.message().find("accepting CVE-2") != std::string::npos);
 }
+
+TEST_CASE("agent.yaml policy: the provenance gate must run with a policy key, its builder-id and no higher level") {
+  auto key = sign::GenerateCosignKeyPair(Secret("pw"));
+  auto other = sign::GenerateCosignKeyPair(Secret("pw"));
+  REQUIRE(key.ok());
+  REQUIRE(other.ok());
+  auto agent = policy::ParseAgentConfig(
+      "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
+      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main],\n"
+      "         provenance: {keys: [/build.pub], builder-id: \"https://github.com/*\", build-level: 2}}\n",
+      "agent.yaml");
+  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
+  REQUIRE(agent->policy.applications[0].environments[0].provenance.has_value());
+  agent->policy.applications[0].environments[0].provenance->key_pems = {std::string(key->public_key_pem)};
+  auto config = [](const std::string& gate) {
+    auto c = policy::ParsePromoteConfig("version: 1\nimage: app\nenvironments:\n"
+                                        "  - name: prod\n    registry: prod.reg\n    repository: app\n"
+                                        "    stage-order: false\n" + gate,
+                                        "promote.yaml");
+    REQUIRE_MESSAGE(c.ok(), c.status().message());
+    return *c;
+  };
+  const std::string good =
+      "    gates:\n      provenance: {key: build.pub, builder-id: \"https://github.com/*\", build-level: 2}\n";
+  policy::AttachedFiles files;
+  files.Add("build.pub", std::string(key->public_key_pem));
+  policy::AttachedFiles stranger;
+  stranger.Add("build.pub", std::string(other->public_key_pem));
+
+  struct Case {
+    std::string name;
+    std::string gate;
+    const policy::AttachedFiles* files;
+    std::string refusal_part;  // "" accepted
+  } cases[] = {
+      {"as the policy says", good, &files, ""},
+      {"a lower level", "    gates:\n      provenance: {key: build.pub, builder-id: \"https://github.com/*\"}\n",
+       &files, ""},
+      {"no provenance gate", "", &files, "the provenance gate must run"},
+      {"another key", good, &stranger, "the provenance gate's key build.pub is not one of the policy's (/build.pub)"},
+      {"another builder pattern",
+       "    gates:\n      provenance: {key: build.pub, builder-id: \"*\", build-level: 2}\n", &files,
+       "builder-id must be 'https://github.com/*' (promote.yaml has '*')"},
+      {"no builder pattern", "    gates:\n      provenance: {key: build.pub}\n", &files, "(promote.yaml has none)"},
+      {"a higher level", "    gates:\n      provenance: {key: build.pub, builder-id: \"https://github.com/*\", "
+                         "build-level: 3}\n",
+       &files, "build-level 3 claims more than the policy vouches for (2)"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, config(c.gate), "prod", "main", *c.files);
+    if (c.refusal_part.empty()) {
+      CHECK_MESSAGE(st.ok(), st.message());
+    } else {
+      CHECK(st.code() == Code::kGateRefused);
+      INFO(st.message());
+      CHECK(st.message().find(c.refusal_part) != std::string::npos);
+      CHECK(st.message().find("agent.yaml:4") != std::string::npos);
+    }
+  }
+
+  auto bad = policy::ParseAgentConfig(
+      "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
+      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main], provenance: {build-level: 2}}\n",
+      "agent.yaml");
+  CHECK(bad.status().code() == Code::kInvalidArgument);
+  CHECK(bad.status().message().find("provenance needs keys") != std::string::npos);
+}
