@@ -265,7 +265,8 @@ TEST_CASE("a promotion writes a signed SLSA verification summary that names what
   INFO(h.out << h.err);
   REQUIRE(h.exit_code == 0);
   bool shown = false;
-  for (const auto& e : h.Json()["environments"]) {
+  const nlohmann::json history = h.Json();
+  for (const auto& e : history["environments"]) {
     if (e["env"] != "stage") continue;
     for (const auto& g : e["records"][0]["gates"]) shown = shown || (g["name"] == "provenance" && g["verdict"] == "passed");
   }
