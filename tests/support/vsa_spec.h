@@ -16,8 +16,8 @@ inline bool IsUri(const std::string& s) { return std::regex_match(s, std::regex(
 
 inline bool IsDigestSet(const nlohmann::json& d) {
   if (!d.is_object() || d.empty()) return false;
-  for (const auto& [alg, value] : d.items()) {
-    if (!value.is_string() || value.get<std::string>().empty() || alg.empty()) return false;
+  for (const auto& item : d.items()) {
+    if (!item.value().is_string() || item.value().get<std::string>().empty() || item.key().empty()) return false;
   }
   return true;
 }
@@ -77,7 +77,7 @@ inline void CheckVerificationSummaryAgainstSpec(const nlohmann::json& statement)
   // dependencyLevels: optional map of SlsaResult to integer.
   if (p.contains("dependencyLevels")) {
     REQUIRE(p["dependencyLevels"].is_object());
-    for (const auto& [level, count] : p["dependencyLevels"].items()) CHECK(count.is_number_integer());
+    for (const auto& item : p["dependencyLevels"].items()) CHECK(item.value().is_number_integer());
   }
   // slsaVersion: optional "<MAJOR>.<MINOR>".
   if (p.contains("slsaVersion")) {
@@ -86,7 +86,8 @@ inline void CheckVerificationSummaryAgainstSpec(const nlohmann::json& statement)
   // Anything else is an extension, whose name must be a URI.
   const std::set<std::string> fields = {"verifier", "timeVerified", "resourceUri", "policy", "inputAttestations",
                                         "verificationResult", "verifiedLevels", "dependencyLevels", "slsaVersion"};
-  for (const auto& [name, value] : p.items()) {
+  for (const auto& item : p.items()) {
+    const std::string name = item.key();
     if (fields.count(name) == 0) CHECK_MESSAGE(IsUri(name), "extension field " << name << " is not a URI");
   }
 }
