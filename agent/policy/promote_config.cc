@@ -106,6 +106,20 @@ Status ParseScanners(const Reader& r, const YAML::Node& node,
   return OkStatus();
 }
 
+Status ParseBuilderTrust(const Reader& r, const YAML::Node& n, const std::string& where, std::string* builder_id,
+                         int* build_level) {
+  if (n["builder-id"]) {
+    PROMOTE_ASSIGN_OR_RETURN(*builder_id, r.String(n["builder-id"], where + " builder-id"));
+    if (builder_id->empty()) {
+      return r.Error(n["builder-id"], where + ": builder-id must be a pattern (or be left out for any builder)");
+    }
+  }
+  if (n["build-level"]) {
+    PROMOTE_ASSIGN_OR_RETURN(*build_level, r.Int(n["build-level"], where + " build-level", 1, 3));
+  }
+  return OkStatus();
+}
+
 namespace {
 
 Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n,
@@ -181,15 +195,7 @@ Result<ProvenanceGateConfig> ParseProvenanceGate(const Reader& r, const YAML::No
   if (!n["key"]) return r.Error(n, where + ": key is required (the cosign public key the provenance is signed with)");
   PROMOTE_ASSIGN_OR_RETURN(gate.public_key, r.String(n["key"], where + " key"));
   if (gate.public_key.empty()) return r.Error(n["key"], where + ": key must name a public key file");
-  if (n["builder-id"]) {
-    PROMOTE_ASSIGN_OR_RETURN(gate.builder_id, r.String(n["builder-id"], where + " builder-id"));
-    if (gate.builder_id.empty()) {
-      return r.Error(n["builder-id"], where + ": builder-id must be a pattern (or be left out for any builder)");
-    }
-  }
-  if (n["build-level"]) {
-    PROMOTE_ASSIGN_OR_RETURN(gate.build_level, r.Int(n["build-level"], where + " build-level", 1, 3));
-  }
+  PROMOTE_RETURN_IF_ERROR(ParseBuilderTrust(r, n, where, &gate.builder_id, &gate.build_level));
   return gate;
 }
 

@@ -89,12 +89,7 @@ Result<ProvenanceFloor> ParseProvenanceFloor(const Reader& r, const YAML::Node& 
   if (!n["keys"]) return r.Error(n, where + " needs keys (public key files the provenance may be signed with)");
   PROMOTE_ASSIGN_OR_RETURN(floor.keys, r.StringList(n["keys"], where + " keys"));
   if (floor.keys.empty()) return r.Error(n["keys"], where + ": keys must name at least one");
-  if (n["builder-id"]) {
-    PROMOTE_ASSIGN_OR_RETURN(floor.builder_id, r.String(n["builder-id"], where + " builder-id"));
-  }
-  if (n["build-level"]) {
-    PROMOTE_ASSIGN_OR_RETURN(floor.build_level, r.Int(n["build-level"], where + " build-level", 1, 3));
-  }
+  PROMOTE_RETURN_IF_ERROR(ParseBuilderTrust(r, n, where, &floor.builder_id, &floor.build_level));
   return floor;
 }
 

@@ -13,20 +13,14 @@ import sys
 
 import yaml
 
-ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from script_checks import Checks, repo_root  # noqa: E402
+
+ROOT = repo_root(__file__)
 DOC = os.path.join(ROOT, "docs", "provenance.md")
 HEADER = os.path.join(ROOT, "agent", "promotion", "verification_summary.h")
 VSA = "https://slsa.dev/verification_summary/v1"
-failures = []
-passes = 0
-
-
-def check(cond, what):
-    global passes
-    if cond:
-        passes += 1
-    else:
-        failures.append(what)
+check = Checks()
 
 
 def blocks(text, lang):
@@ -101,7 +95,4 @@ for authority in cip.get("spec", {}).get("authorities", []):
     check(re.search(pattern, prod_vsa["resourceUri"]) is not None, "policy-controller: the prod summary is refused")
     check(re.search(pattern, stage_vsa["resourceUri"]) is None, "policy-controller: a stage summary is admitted")
 
-for f in failures:
-    print("FAIL:", f)
-print("%d checks passed, %d failed" % (passes, len(failures)))
-sys.exit(1 if failures or passes == 0 else 0)
+sys.exit(check.finish())

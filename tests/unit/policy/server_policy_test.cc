@@ -46,6 +46,23 @@ std::string Config(const std::string& stage = "    gates:\n      scan: {scanners
          prod_repository.substr(slash + 1) + "\n" + prod;
 }
 
+// A public key in cosign.pub form, new for each call.
+std::string NewPublicKeyPem() {
+  auto pair = sign::GenerateCosignKeyPair(Secret("pw"));
+  REQUIRE(pair.ok());
+  return pair->public_key_pem;
+}
+
+// agent.yaml with one policy rule: the prod environment `rule` (a flow mapping's inside).
+policy::AgentConfig AgentWithProdRule(const std::string& rule) {
+  auto agent = policy::ParseAgentConfig(
+      "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
+      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main],\n         " + rule + "}\n",
+      "agent.yaml");
+  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
+  return std::move(*agent);
+}
+
 }  // namespace
 
 TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
@@ -110,17 +127,11 @@ TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
 }
 
 TEST_CASE("agent.yaml policy: the signature gate must use one of the policy's keys; trivyignore entries count") {
-  auto key = sign::GenerateCosignKeyPair(Secret("pw"));
-  auto other = sign::GenerateCosignKeyPair(Secret("pw"));
-  REQUIRE(key.ok());
-  REQUIRE(other.ok());
-  auto agent = policy::ParseAgentConfig(
-      "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
-      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main], signature: {keys: [/k.pub]},\n"
-      "         scan: {scanners: [trivy], allow: [CVE-1]}}\n",
-      "agent.yaml");
-  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
-  agent->policy.applications[0].environments[0].signature_key_pems = {std::string(key->public_key_pem)};
+  const std::string key = NewPublicKeyPem();
+  const std::string other = NewPublicKeyPem();
+  policy::AgentConfig agent =
+      AgentWithProdRule("signature: {keys: [/k.pub]}, scan: {scanners: [trivy], allow: [CVE-1]}");
+  agent.policy.applications[0].environments[0].signature_key_pems = {key};
   auto config = policy::ParsePromoteConfig(
       "version: 1\nimage: app\nscanners: {trivy: {kind: trivy}}\nenvironments:\n"
       "  - name: prod\n    registry: prod.reg\n    repository: app\n    stage-order: false\n    gates:\n"
@@ -129,39 +140,33 @@ TEST_CASE("agent.yaml policy: the signature gate must use one of the policy's ke
   REQUIRE_MESSAGE(config.ok(), config.status().message());
 
   policy::AttachedFiles files;
-  files.Add("release.pub", std::string(key->public_key_pem));
+  files.Add("release.pub", key);
   files.Add(".trivyignore", "CVE-1 # fine\n");
-  Status ok = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", files);
+  Status ok = promotion::CheckPromotionAgainstPolicy(agent.policy, *config, "prod", "main", files);
   CHECK_MESSAGE(ok.ok(), ok.message());
 
   policy::AttachedFiles wrong_key;
-  wrong_key.Add("release.pub", std::string(other->public_key_pem));
+  wrong_key.Add("release.pub", other);
   wrong_key.Add(".trivyignore", "CVE-1 # fine\n");
-  Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", wrong_key);
+  Status st = promotion::CheckPromotionAgainstPolicy(agent.policy, *config, "prod", "main", wrong_key);
   CHECK(st.code() == Code::kGateRefused);
   CHECK(st.message().find("is not one of the policy's (/k.pub)") != std::string::npos);
 
   policy::AttachedFiles wider;
-  wider.Add("release.pub", std::string(key->public_key_pem));
+  wider.Add("release.pub", key);
   wider.Add(".trivyignore", "CVE-1\nCVE-2 # not allowed\n");
-  st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", wider);
+  st = promotion::CheckPromotionAgainstPolicy(agent.policy, *config, "prod", "main", wider);
   CHECK(st.code() == Code::kGateRefused);
   CHECK(st.message().find("accepting CVE-2") != std::string::npos);
 }
 
 TEST_CASE("agent.yaml policy: the provenance gate must run with a policy key, its builder-id and no higher level") {
-  auto key = sign::GenerateCosignKeyPair(Secret("pw"));
-  auto other = sign::GenerateCosignKeyPair(Secret("pw"));
-  REQUIRE(key.ok());
-  REQUIRE(other.ok());
-  auto agent = policy::ParseAgentConfig(
-      "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
-      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main],\n"
-      "         provenance: {keys: [/build.pub], builder-id: \"https://github.com/*\", build-level: 2}}\n",
-      "agent.yaml");
-  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
-  REQUIRE(agent->policy.applications[0].environments[0].provenance.has_value());
-  agent->policy.applications[0].environments[0].provenance->key_pems = {std::string(key->public_key_pem)};
+  const std::string key = NewPublicKeyPem();
+  const std::string other = NewPublicKeyPem();
+  policy::AgentConfig agent =
+      AgentWithProdRule("provenance: {keys: [/build.pub], builder-id: \"https://github.com/*\", build-level: 2}");
+  REQUIRE(agent.policy.applications[0].environments[0].provenance.has_value());
+  agent.policy.applications[0].environments[0].provenance->key_pems = {key};
   auto config = [](const std::string& gate) {
     auto c = policy::ParsePromoteConfig("version: 1\nimage: app\nenvironments:\n"
                                         "  - name: prod\n    registry: prod.reg\n    repository: app\n"
@@ -173,9 +178,9 @@ TEST_CASE("agent.yaml policy: the provenance gate must run with a policy key, it
   const std::string good =
       "    gates:\n      provenance: {key: build.pub, builder-id: \"https://github.com/*\", build-level: 2}\n";
   policy::AttachedFiles files;
-  files.Add("build.pub", std::string(key->public_key_pem));
+  files.Add("build.pub", key);
   policy::AttachedFiles stranger;
-  stranger.Add("build.pub", std::string(other->public_key_pem));
+  stranger.Add("build.pub", other);
 
   struct Case {
     std::string name;
@@ -198,14 +203,14 @@ TEST_CASE("agent.yaml policy: the provenance gate must run with a policy key, it
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
-    Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, config(c.gate), "prod", "main", *c.files);
+    Status st = promotion::CheckPromotionAgainstPolicy(agent.policy, config(c.gate), "prod", "main", *c.files);
     if (c.refusal_part.empty()) {
       CHECK_MESSAGE(st.ok(), st.message());
     } else {
       CHECK(st.code() == Code::kGateRefused);
       INFO(st.message());
       CHECK(st.message().find(c.refusal_part) != std::string::npos);
-      CHECK(st.message().find("agent.yaml:4") != std::string::npos);
+      CHECK(st.message().find("agent.yaml:5") != std::string::npos);
     }
   }
 
