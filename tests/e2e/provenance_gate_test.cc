@@ -334,3 +334,31 @@ TEST_CASE("through the agent the provenance key travels with the request, and ag
   REQUIRE(summaries.size() == 1);
   CHECK(summaries[0]["predicate"]["verifiedLevels"] == nlohmann::json{"SLSA_BUILD_LEVEL_2"});
 }
+
+TEST_CASE("bad provenance gate input is exit 2 naming it, and nothing is written") {
+  ProvenancePipeline p;
+  AttachProvenance(p.dev, "app", p.image, p.image, promotion::kSlsaProvenanceV1, SlsaV1Predicate(kSha), p.builder);
+  const std::string not_a_key = p.dir.Write("not-a-key.pub", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+  struct Case {
+    std::string name;
+    std::string gate;
+    std::string message_part;
+  } cases[] = {
+      {"build level out of range", "        key: " + p.builder_pub + "\n        build-level: 4\n",
+       "environment 'stage' provenance gate build-level must be between 1 and 3"},
+      {"unknown key", "        key: " + p.builder_pub + "\n        builder: x\n", "unknown key 'builder'"},
+      {"no key", "        builder-id: x\n", "environment 'stage' provenance gate: key is required"},
+      {"a key file that is no public key", "        key: " + not_a_key + "\n", "not-a-key.pub"},
+      {"a key file that is missing", "        key: " + p.dir.path() + "/missing.pub\n", "missing.pub"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    p.Write(c.gate);
+    auto run = p.Run();
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(run.Json()["error"]["code"] == "invalid_argument");
+    CHECK(run.Json()["error"]["message"].get<std::string>().find(c.message_part) != std::string::npos);
+    CHECK(Writes(p.stage) == 0);
+  }
+}
