@@ -36,7 +36,8 @@ void AddCommitOf(const json* descriptor, std::vector<std::string>* commits) {
   for (const char* algorithm : {"gitCommit", "sha1"}) {
     std::string value = StringAt(*digest, algorithm);
     if (!IsCommitText(value)) continue;
-    std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (std::find(commits->begin(), commits->end(), value) == commits->end()) commits->push_back(value);
     return;
   }
@@ -99,7 +100,8 @@ Result<ProvenanceFacts> ReadProvenanceFacts(const sign::InTotoStatement& stateme
                          std::string(kSlsaProvenanceV02) + " or " + std::string(kSlsaProvenanceV1) + ")");
 }
 
-ProvenanceJudgement JudgeProvenance(const sign::InTotoStatement& statement, const ProvenanceExpectation& expect) {
+ProvenanceJudgement JudgeProvenance(const sign::InTotoStatement& statement,
+                                    const ProvenanceExpectation& expect) {
   ProvenanceJudgement j;
   auto facts = ReadProvenanceFacts(statement);
   if (!facts.ok()) {
@@ -109,18 +111,23 @@ ProvenanceJudgement JudgeProvenance(const sign::InTotoStatement& statement, cons
   }
   j.facts = std::move(*facts);
   std::string commit = expect.commit;
-  std::transform(commit.begin(), commit.end(), commit.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(commit.begin(), commit.end(), commit.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   const auto& commits = j.facts.commits;
-  if (std::none_of(commits.begin(), commits.end(), [&](const std::string& c) { return SameCommit(c, commit); })) {
+  if (std::none_of(commits.begin(), commits.end(),
+                   [&](const std::string& c) { return SameCommit(c, commit); })) {
     j.check = "commit";
-    j.reason = commits.empty() ? "the provenance names no source commit (gitCommit or sha1 digest), so it cannot "
-                                 "show that commit " + commit + " was built"
-                               : "the provenance was built from commit " + Join(commits) + ", not " + commit;
+    j.reason = commits.empty()
+                   ? "the provenance names no source commit (gitCommit or sha1 digest), so it cannot "
+                     "show that commit " +
+                         commit + " was built"
+                   : "the provenance was built from commit " + Join(commits) + ", not " + commit;
     return j;
   }
   if (!expect.builder_id.empty() && !policy::PolicyGlobMatches(expect.builder_id, j.facts.builder_id)) {
     j.check = "builder-id";
-    j.reason = "the builder '" + j.facts.builder_id + "' does not match builder-id '" + expect.builder_id + "'";
+    j.reason =
+        "the builder '" + j.facts.builder_id + "' does not match builder-id '" + expect.builder_id + "'";
     return j;
   }
   return j;

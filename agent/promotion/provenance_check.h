@@ -49,6 +49,7 @@ struct ProvenanceJudgement {
 
 // The statement passes when it is SLSA provenance naming `expect.commit` among its source commits
 // (a shorter SHA matches as a prefix) and, with a builder pattern, its builder id matches it.
-ProvenanceJudgement JudgeProvenance(const sign::InTotoStatement& statement, const ProvenanceExpectation& expect);
+ProvenanceJudgement JudgeProvenance(const sign::InTotoStatement& statement,
+                                    const ProvenanceExpectation& expect);
 
 }  // namespace promote::promotion

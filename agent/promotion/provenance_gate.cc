@@ -6,20 +6,22 @@
 namespace promote::promotion {
 namespace {
 
-struct Verdict {
+struct EnvelopeVerdict {
   std::string check;  // "" when it passed
   std::string reason;
   ProvenanceFacts facts;
   std::string predicate_type;
 };
 
-Verdict Judge(const ProvenanceEnvelope& candidate, const sign::PublicKey& key, const std::string& subject_digest,
-              const ProvenanceExpectation& expect) {
+EnvelopeVerdict Judge(const ProvenanceEnvelope& candidate, const sign::PublicKey& key,
+                      const std::string& subject_digest, const ProvenanceExpectation& expect) {
   auto envelope = sign::ParseDsseEnvelope(candidate.envelope);
   if (!envelope.ok()) return {"envelope", envelope.status().message(), {}, {}};
   if (envelope->payload_type != sign::kInTotoPayloadType) {
-    return {"envelope", "payloadType is '" + envelope->payload_type + "', not " + std::string(sign::kInTotoPayloadType),
-            {}, {}};
+    return {"envelope",
+            "payloadType is '" + envelope->payload_type + "', not " + std::string(sign::kInTotoPayloadType),
+            {},
+            {}};
   }
   if (!sign::VerifyDsse(*envelope, key).ok()) {
     return {"signature", "no signature of the envelope verifies with the provenance gate's key", {}, {}};
@@ -36,7 +38,8 @@ Verdict Judge(const ProvenanceEnvelope& candidate, const sign::PublicKey& key, c
 }  // namespace
 
 Result<std::vector<ProvenanceEnvelope>> FindCosignProvenance(registry::RegistryClient& client,
-                                                             const std::string& repo, const oci::Digest& digest,
+                                                             const std::string& repo,
+                                                             const oci::Digest& digest,
                                                              const registry::Scopes& scopes,
                                                              const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(auto stored, sign::ListAttestations(client, repo, digest, scopes, cancel));
@@ -54,21 +57,23 @@ ProvenanceGateOutcome JudgeProvenanceEnvelopes(const std::vector<ProvenanceEnvel
                                                const ProvenanceExpectation& expect, int build_level,
                                                const std::string& where) {
   ProvenanceGateOutcome out;
-  out.gate = {"provenance", "refused", "", nlohmann::json::object()};
+  out.gate = {"provenance", Verdict::kRefused, "", nlohmann::json::object()};
   nlohmann::json refusals = nlohmann::json::array();
   std::string reasons;
   for (const auto& candidate : envelopes) {
-    Verdict v = Judge(candidate, key, subject_digest, expect);
+    EnvelopeVerdict v = Judge(candidate, key, subject_digest, expect);
     if (v.check.empty()) {
-      out.gate.verdict = "passed";
-      out.gate.detail = "SLSA provenance (" + v.predicate_type + ") signed with the gate's key shows commit " +
-                        expect.commit + " built by " + v.facts.builder_id;
-      out.gate.data = {{"predicate_type", v.predicate_type},
-                       {"builder_id", v.facts.builder_id},
-                       {"commit", expect.commit},
-                       {"build_level", build_level},
-                       {"attestation",
-                        {{"reference", candidate.reference}, {"envelope_digest", candidate.envelope_digest.str()}}}};
+      out.gate.verdict = Verdict::kPassed;
+      out.gate.detail = "SLSA provenance (" + v.predicate_type +
+                        ") signed with the gate's key shows commit " + expect.commit + " built by " +
+                        v.facts.builder_id;
+      out.gate.data = {
+          {"predicate_type", v.predicate_type},
+          {"builder_id", v.facts.builder_id},
+          {"commit", expect.commit},
+          {"build_level", build_level},
+          {"attestation",
+           {{"reference", candidate.reference}, {"envelope_digest", candidate.envelope_digest.str()}}}};
       out.inputs.push_back({candidate.reference, candidate.envelope_digest.hex()});
       out.build_level = build_level;
       return out;
@@ -78,33 +83,35 @@ ProvenanceGateOutcome JudgeProvenanceEnvelopes(const std::vector<ProvenanceEnvel
                         {"envelope_digest", candidate.envelope_digest.str()},
                         {"check", v.check},
                         {"reason", v.reason}});
-    reasons += (reasons.empty() ? "" : "; ") + ("[" + std::to_string(candidate.layer) + "] " + v.check +
-                                                " check failed: " + v.reason);
+    reasons += (reasons.empty() ? "" : "; ") +
+               ("[" + std::to_string(candidate.layer) + "] " + v.check + " check failed: " + v.reason);
   }
   if (envelopes.empty()) {
     out.gate.detail = "missing: " + where + " holds no SLSA provenance attestation (" +
                       std::string(kSlsaProvenanceV02) + " or " + std::string(kSlsaProvenanceV1) + ")";
     refusals.push_back({{"check", "missing"}, {"reason", out.gate.detail}});
   } else if (envelopes.size() == 1) {
-    out.gate.detail = refusals[0]["check"].get<std::string>() + " check failed: " +
-                      refusals[0]["reason"].get<std::string>() + " (" + where + ")";
+    out.gate.detail = refusals[0]["check"].get<std::string>() +
+                      " check failed: " + refusals[0]["reason"].get<std::string>() + " (" + where + ")";
   } else {
-    out.gate.detail = "none of the " + std::to_string(envelopes.size()) + " SLSA provenance attestations at " +
-                      where + " is accepted: " + reasons;
+    out.gate.detail = "none of the " + std::to_string(envelopes.size()) +
+                      " SLSA provenance attestations at " + where + " is accepted: " + reasons;
   }
   out.gate.data = {{"refusals", std::move(refusals)}};
   return out;
 }
 
 Result<ProvenanceGateOutcome> RunProvenanceGate(registry::RegistryClient& client, const std::string& repo,
-                                                const oci::Digest& digest, const policy::ProvenanceGateConfig& gate,
+                                                const oci::Digest& digest,
+                                                const policy::ProvenanceGateConfig& gate,
                                                 const std::string& key_pem, const std::string& commit,
                                                 const registry::Scopes& scopes, const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey key,
                            sign::PublicKey::FromPem(key_pem, "provenance gate key " + gate.public_key));
   PROMOTE_ASSIGN_OR_RETURN(auto envelopes, FindCosignProvenance(client, repo, digest, scopes, cancel));
   const std::string where = client.host() + "/" + repo + ":" + digest.TagForm() + ".att";
-  return JudgeProvenanceEnvelopes(envelopes, key, digest.str(), {commit, gate.builder_id}, gate.build_level, where);
+  return JudgeProvenanceEnvelopes(envelopes, key, digest.str(), {commit, gate.builder_id}, gate.build_level,
+                                  where);
 }
 
 }  // namespace promote::promotion

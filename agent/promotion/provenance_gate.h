@@ -27,20 +27,21 @@ struct ProvenanceEnvelope {
   std::string reference;  // "registry/repo:sha256-<hex>.att"
   size_t layer = 0;       // its place there
   oci::Digest envelope_digest;
-  std::string envelope;   // the DSSE envelope JSON, byte for byte
+  std::string envelope;  // the DSSE envelope JSON, byte for byte
 };
 
 // The SLSA provenance layers (predicateType annotation v0.2 or v1) of digest's .att manifest in
 // `repo`; an image without one has none. Registry failures are passed on.
 Result<std::vector<ProvenanceEnvelope>> FindCosignProvenance(registry::RegistryClient& client,
-                                                             const std::string& repo, const oci::Digest& digest,
+                                                             const std::string& repo,
+                                                             const oci::Digest& digest,
                                                              const registry::Scopes& scopes,
                                                              const CancelToken* cancel = nullptr);
 
 struct ProvenanceGateOutcome {
-  GateResult gate;                         // name "provenance"
-  std::vector<InputAttestation> inputs;    // the provenance accepted (empty when refused)
-  std::optional<int> build_level;          // the gate's build-level, when it passed
+  GateResult gate;                       // name "provenance"
+  std::vector<InputAttestation> inputs;  // the provenance accepted (empty when refused)
+  std::optional<int> build_level;        // the gate's build-level, when it passed
 };
 
 // Judges each envelope in turn: "envelope" (a DSSE envelope with an in-toto payload), "signature"
@@ -58,8 +59,10 @@ ProvenanceGateOutcome JudgeProvenanceEnvelopes(const std::vector<ProvenanceEnvel
 // promoted `commit`. A key that does not parse is kInvalidArgument naming gate.public_key;
 // registry failures are passed on; a refusal is an outcome, not an error.
 Result<ProvenanceGateOutcome> RunProvenanceGate(registry::RegistryClient& client, const std::string& repo,
-                                                const oci::Digest& digest, const policy::ProvenanceGateConfig& gate,
+                                                const oci::Digest& digest,
+                                                const policy::ProvenanceGateConfig& gate,
                                                 const std::string& key_pem, const std::string& commit,
-                                                const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+                                                const registry::Scopes& scopes,
+                                                const CancelToken* cancel = nullptr);
 
 }  // namespace promote::promotion

@@ -27,15 +27,18 @@ nlohmann::json VerificationSummary::ToPredicate() const {
   return p;
 }
 
-Result<sign::AttachOutcome> WriteVerificationSummary(registry::RegistryClient& client, const std::string& repo,
-                                                     const oci::Descriptor& subject,
-                                                     const VerificationSummary& summary, const sign::PrivateKey& key,
-                                                     const registry::Scopes& scopes, const CancelToken* cancel) {
-  PROMOTE_ASSIGN_OR_RETURN(std::string statement,
-                           sign::BuildInTotoStatement(kVsaPredicateType, client.host() + "/" + repo,
-                                                      subject.digest.str(), summary.ToPredicate(),
-                                                      sign::kInTotoStatementV1));
-  PROMOTE_ASSIGN_OR_RETURN(sign::DsseEnvelope envelope, sign::SignDsse(sign::kInTotoPayloadType, statement, key));
+Result<sign::AttachOutcome> WriteVerificationSummary(registry::RegistryClient& client,
+                                                     const std::string& repo, const oci::Descriptor& subject,
+                                                     const VerificationSummary& summary,
+                                                     const sign::PrivateKey& key,
+                                                     const registry::Scopes& scopes,
+                                                     const CancelToken* cancel) {
+  PROMOTE_ASSIGN_OR_RETURN(
+      std::string statement,
+      sign::BuildInTotoStatement(kVsaPredicateType, client.host() + "/" + repo, subject.digest.str(),
+                                 summary.ToPredicate(), sign::kInTotoStatementV1));
+  PROMOTE_ASSIGN_OR_RETURN(sign::DsseEnvelope envelope,
+                           sign::SignDsse(sign::kInTotoPayloadType, statement, key));
   return sign::AttachAttestation(client, repo, subject, envelope, kVsaPredicateType, scopes, cancel);
 }
 

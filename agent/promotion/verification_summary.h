@@ -5,12 +5,11 @@
 // sigstore policy-controller) can require "a VSA for prod from this key" without knowing promote.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "oci/manifest.h"
 #include "registry/registry_client.h"
@@ -25,7 +24,8 @@ inline constexpr std::string_view kVsaPredicateType = "https://slsa.dev/verifica
 // The verifier's identity: stable across releases (policies pin it); the version is beside it.
 inline constexpr std::string_view kPromoteVerifierId = "https://promote.dev/verifier";
 // Extension field (a URI, as the spec asks of extensions): the environment promoted into.
-inline constexpr std::string_view kVsaEnvironmentField = "https://promote.dev/verification_summary/environment";
+inline constexpr std::string_view kVsaEnvironmentField =
+    "https://promote.dev/verification_summary/environment";
 
 // An attestation a gate read (a ResourceDescriptor): where it is and its SHA-256.
 struct InputAttestation {
@@ -39,7 +39,7 @@ struct VerificationSummary {
   std::string resource_uri;   // the target reference by digest: "registry/repo@sha256:<hex>"
   std::string environment;    // the environment promoted into
   std::string time_verified;  // RFC 3339 UTC
-  std::string policy_uri;     // the promote.yaml applied and its environment: "promote.yaml#environments/prod"
+  std::string policy_uri;  // the promote.yaml applied and its environment: "promote.yaml#environments/prod"
   std::string policy_sha256;  // hex SHA-256 of that promote.yaml ("" when unknown)
   std::vector<InputAttestation> inputs;
   std::optional<int> build_level;  // SLSA Build level the provenance gate established
@@ -56,9 +56,10 @@ struct VerificationSummary {
 // Signs the summary as an in-toto v1 statement about `subject` (named client.host()/repo) with
 // `key` and appends it to the digest's .att manifest in `repo`, as the promotion record is.
 // `scopes` need pull and push on `repo`.
-Result<sign::AttachOutcome> WriteVerificationSummary(registry::RegistryClient& client, const std::string& repo,
-                                                     const oci::Descriptor& subject,
-                                                     const VerificationSummary& summary, const sign::PrivateKey& key,
+Result<sign::AttachOutcome> WriteVerificationSummary(registry::RegistryClient& client,
+                                                     const std::string& repo, const oci::Descriptor& subject,
+                                                     const VerificationSummary& summary,
+                                                     const sign::PrivateKey& key,
                                                      const registry::Scopes& scopes,
                                                      const CancelToken* cancel = nullptr);
 

@@ -35,7 +35,8 @@ namespace {
 const std::string kSha = "2b2e927abcdef0123456789abcdef01234567890";
 const std::string kOtherSha = "ffffffffabcdef0123456789abcdef0123456789";
 const std::string kRelease = "release/v1.2.0";
-const std::string kGeneratorPattern = "https://github.com/slsa-framework/slsa-github-generator/*@refs/tags/v*";
+const std::string kGeneratorPattern =
+    "https://github.com/slsa-framework/slsa-github-generator/*@refs/tags/v*";
 
 promote::registry::Scopes PushScope(const std::string& repo) {
   return {promote::registry::RepositoryScope(repo, "pull,push")};
@@ -58,7 +59,8 @@ promote::oci::Descriptor DescriptorOf(const SampleImage& image) {
 std::string AttachProvenance(const TestRegistry& registry, const std::string& repo, const SampleImage& target,
                              const SampleImage& about, std::string_view predicate_type,
                              const nlohmann::json& predicate, const sign::PrivateKey& key) {
-  auto statement = sign::BuildInTotoStatement(predicate_type, registry.host() + "/" + repo, about.digest, predicate);
+  auto statement =
+      sign::BuildInTotoStatement(predicate_type, registry.host() + "/" + repo, about.digest, predicate);
   REQUIRE(statement.ok());
   auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
   REQUIRE(envelope.ok());
@@ -71,7 +73,9 @@ std::string AttachProvenance(const TestRegistry& registry, const std::string& re
     const std::string from = "sha256-" + about.digest.substr(7) + ".att";
     auto manifest = client.get().GetManifest(repo, from, PushScope(repo));
     REQUIRE(manifest.ok());
-    REQUIRE(client.get().PutManifest(repo, "sha256-" + target.digest.substr(7) + ".att", *manifest, PushScope(repo)).ok());
+    REQUIRE(client.get()
+                .PutManifest(repo, "sha256-" + target.digest.substr(7) + ".att", *manifest, PushScope(repo))
+                .ok());
   }
   return out->envelope_digest.str();
 }
@@ -104,17 +108,23 @@ struct ProvenancePipeline {
   }
 
   void Write(const std::string& gate) {
-    config_text = "version: 1\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n  password: env:PROMOTE_KEY_PASSWORD\n"
-                  "environments:\n"
-                  "  - {name: dev, registry: \"" + dev.host() + "\", repository: app}\n"
-                  "  - name: stage\n    registry: \"" + stage.host() + "\"\n    repository: app\n"
-                  "    stage-order: false\n    gates:\n      provenance:\n" + gate +
-                  "  - {name: prod, registry: \"" + prod.host() + "\", repository: app, sign: true}\n";
+    config_text =
+        "version: 1\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n  password: env:PROMOTE_KEY_PASSWORD\n"
+        "environments:\n"
+        "  - {name: dev, registry: \"" +
+        dev.host() +
+        "\", repository: app}\n"
+        "  - name: stage\n    registry: \"" +
+        stage.host() +
+        "\"\n    repository: app\n"
+        "    stage-order: false\n    gates:\n      provenance:\n" +
+        gate + "  - {name: prod, registry: \"" + prod.host() + "\", repository: app, sign: true}\n";
     config_path = dir.Write("promote.yaml", config_text);
   }
 
   CliRun Run(const std::string& branch = kRelease, const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> args = {"-o", "json", "run", "--config", config_path, "--branch", branch, "--sha", kSha};
+    std::vector<std::string> args = {"-o",       "json", "run",   "--config", config_path,
+                                     "--branch", branch, "--sha", kSha};
     args.insert(args.end(), extra.begin(), extra.end());
     return RunPromote(args, env);
   }
@@ -157,7 +167,8 @@ std::string ReadText(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("the provenance gate table: missing, wrong subject, wrong commit, wrong key, builder mismatch, good") {
+TEST_CASE(
+    "the provenance gate table: missing, wrong subject, wrong commit, wrong key, builder mismatch, good") {
   struct Case {
     std::string name;
     std::string predicate_type;
@@ -171,19 +182,23 @@ TEST_CASE("the provenance gate table: missing, wrong subject, wrong commit, wron
   };
   const std::vector<Case> cases = {
       {"missing", "", nullptr, false, false, true, "", 3, "missing: "},
-      {"wrong subject", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kSha); }, false, true,
-       false, "", 3, "subject check failed: the provenance is about another image"},
-      {"wrong commit", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kOtherSha); }, false,
-       false, false, "", 3, "commit check failed: the provenance was built from commit " + kOtherSha + ", not " + kSha},
-      {"wrong key", std::string(promotion::kSlsaProvenanceV02), [] { return SlsaV02Predicate(kSha); }, true, false,
-       false, "", 3, "signature check failed"},
+      {"wrong subject", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kSha); },
+       false, true, false, "", 3, "subject check failed: the provenance is about another image"},
+      {"wrong commit", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kOtherSha); },
+       false, false, false, "", 3,
+       "commit check failed: the provenance was built from commit " + kOtherSha + ", not " + kSha},
+      {"wrong key", std::string(promotion::kSlsaProvenanceV02), [] { return SlsaV02Predicate(kSha); }, true,
+       false, false, "", 3, "signature check failed"},
       {"builder id mismatch", std::string(promotion::kSlsaProvenanceV1),
-       [] { return SlsaV1Predicate(kSha, "https://github.com/actions/runner/self-hosted"); }, false, false, false,
-       kGeneratorPattern, 3, "builder-id check failed: the builder 'https://github.com/actions/runner/self-hosted'"},
-      {"good v0.2", std::string(promotion::kSlsaProvenanceV02), [] { return SlsaV02Predicate(kSha); }, false, false,
-       false, kGeneratorPattern, 0, "(https://slsa.dev/provenance/v0.2) signed with the gate's key shows commit"},
-      {"good v1", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kSha); }, false, false,
-       false, kGeneratorPattern, 0, "(https://slsa.dev/provenance/v1) signed with the gate's key shows commit"},
+       [] { return SlsaV1Predicate(kSha, "https://github.com/actions/runner/self-hosted"); }, false, false,
+       false, kGeneratorPattern, 3,
+       "builder-id check failed: the builder 'https://github.com/actions/runner/self-hosted'"},
+      {"good v0.2", std::string(promotion::kSlsaProvenanceV02), [] { return SlsaV02Predicate(kSha); }, false,
+       false, false, kGeneratorPattern, 0,
+       "(https://slsa.dev/provenance/v0.2) signed with the gate's key shows commit"},
+      {"good v1", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kSha); }, false,
+       false, false, kGeneratorPattern, 0,
+       "(https://slsa.dev/provenance/v1) signed with the gate's key shows commit"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -192,8 +207,8 @@ TEST_CASE("the provenance gate table: missing, wrong subject, wrong commit, wron
             (c.builder_pattern.empty() ? "" : "        builder-id: \"" + c.builder_pattern + "\"\n"));
     if (!c.none) {
       sign::PrivateKey stranger = NewKey();
-      SampleImage about = c.other_subject ? PushSampleImage(p.dev, "app", "other", {{"linux/amd64"}, 1, 1000, 42})
-                                          : p.image;
+      SampleImage about =
+          c.other_subject ? PushSampleImage(p.dev, "app", "other", {{"linux/amd64"}, 1, 1000, 42}) : p.image;
       AttachProvenance(p.dev, "app", p.image, about, c.predicate_type, c.predicate(),
                        c.stranger_key ? stranger : p.builder);
     }
@@ -207,7 +222,8 @@ TEST_CASE("the provenance gate table: missing, wrong subject, wrong commit, wron
       CHECK(j["status"] == "refused");
       CHECK(j["error"]["code"] == "gate_refused");
       CHECK(gate["verdict"] == "refused");
-      CHECK(j["error"]["message"].get<std::string>().find("provenance gate refused 'stage'") != std::string::npos);
+      CHECK(j["error"]["message"].get<std::string>().find("provenance gate refused 'stage'") !=
+            std::string::npos);
       CHECK(Writes(p.stage) == 0);
     } else {
       CHECK(j["status"] == "promoted");
@@ -222,9 +238,8 @@ TEST_CASE("a promotion writes a signed SLSA verification summary that names what
   ProvenancePipeline p;
   p.Write("        key: " + p.builder_pub + "\n        builder-id: \"" + kGeneratorPattern +
           "\"\n        build-level: 3\n");
-  const std::string provenance_envelope = AttachProvenance(p.dev, "app", p.image, p.image,
-                                                           promotion::kSlsaProvenanceV1, SlsaV1Predicate(kSha),
-                                                           p.builder);
+  const std::string provenance_envelope = AttachProvenance(
+      p.dev, "app", p.image, p.image, promotion::kSlsaProvenanceV1, SlsaV1Predicate(kSha), p.builder);
   // --dry-run judges the gate and writes nothing.
   auto dry = p.Run(kRelease, {"--dry-run"});
   INFO(dry.out << dry.err);
@@ -268,7 +283,8 @@ TEST_CASE("a promotion writes a signed SLSA verification summary that names what
   const nlohmann::json history = h.Json();
   for (const auto& e : history["environments"]) {
     if (e["env"] != "stage") continue;
-    for (const auto& g : e["records"][0]["gates"]) shown = shown || (g["name"] == "provenance" && g["verdict"] == "passed");
+    for (const auto& g : e["records"][0]["gates"])
+      shown = shown || (g["name"] == "provenance" && g["verdict"] == "passed");
   }
   CHECK(shown);
 
@@ -290,31 +306,44 @@ TEST_CASE("a promotion writes a signed SLSA verification summary that names what
   CHECK(prod["predicate"]["inputAttestations"][0]["uri"] == att);
 }
 
-TEST_CASE("through the agent the provenance key travels with the request, and agent.yaml can require the gate") {
+TEST_CASE(
+    "through the agent the provenance key travels with the request, and agent.yaml can require the gate") {
   ProvenancePipeline p;
-  AttachProvenance(p.dev, "app", p.image, p.image, promotion::kSlsaProvenanceV02, SlsaV02Predicate(kSha), p.builder);
+  AttachProvenance(p.dev, "app", p.image, p.image, promotion::kSlsaProvenanceV02, SlsaV02Predicate(kSha),
+                   p.builder);
   const std::string password = "agent-" + RandomPassword();
   auto pair = sign::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   const std::string agent_key = p.dir.Write("agent-cosign.key", pair->private_key_pem, 0600);
   const std::string policy_key = p.dir.Write("policy-build.pub", p.builder.public_key().ToPem());
   ::setenv("PROVENANCE_TEST_KEY_PASSWORD", password.c_str(), 1);
-  TestAgent agent("listen: [unix://{dir}/agent.sock]\n"
-                  "signing: {key: file:" + agent_key + ", password: env:PROVENANCE_TEST_KEY_PASSWORD}\n"
-                  "policy:\n  - environments:\n"
-                  "      - {name: stage, repositories: [\"" + p.stage.host() + "/*\"], branches: [\"release/*\"],\n"
-                  "         provenance: {keys: [" + policy_key + "], build-level: 2}}\n");
+  TestAgent agent(
+      "listen: [unix://{dir}/agent.sock]\n"
+      "signing: {key: file:" +
+      agent_key +
+      ", password: env:PROVENANCE_TEST_KEY_PASSWORD}\n"
+      "policy:\n  - environments:\n"
+      "      - {name: stage, repositories: [\"" +
+      p.stage.host() +
+      "/*\"], branches: [\"release/*\"],\n"
+      "         provenance: {keys: [" +
+      policy_key + "], build-level: 2}}\n");
   ::unsetenv("PROVENANCE_TEST_KEY_PASSWORD");
   auto config = [&](const std::string& gates) {
     return p.dir.Write("agent-promote.yaml",
                        "version: 1\nenvironments:\n"
-                       "  - {name: dev, registry: \"" + p.dev.host() + "\", repository: app}\n"
-                       "  - name: stage\n    registry: \"" + p.stage.host() + "\"\n    repository: app\n"
-                       "    stage-order: false\n" + gates);
+                       "  - {name: dev, registry: \"" +
+                           p.dev.host() +
+                           "\", repository: app}\n"
+                           "  - name: stage\n    registry: \"" +
+                           p.stage.host() +
+                           "\"\n    repository: app\n"
+                           "    stage-order: false\n" +
+                           gates);
   };
   auto run = [&](const std::string& path) {
-    return RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "run", "-c", path, "--branch", kRelease,
-                       "--sha", kSha},
+    return RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "run", "-c", path, "--branch",
+                       kRelease, "--sha", kSha},
                       {{"BUILD_KEY", p.builder_pub}});
   };
 
@@ -337,8 +366,10 @@ TEST_CASE("through the agent the provenance key travels with the request, and ag
 
 TEST_CASE("bad provenance gate input is exit 2 naming it, and nothing is written") {
   ProvenancePipeline p;
-  AttachProvenance(p.dev, "app", p.image, p.image, promotion::kSlsaProvenanceV1, SlsaV1Predicate(kSha), p.builder);
-  const std::string not_a_key = p.dir.Write("not-a-key.pub", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+  AttachProvenance(p.dev, "app", p.image, p.image, promotion::kSlsaProvenanceV1, SlsaV1Predicate(kSha),
+                   p.builder);
+  const std::string not_a_key =
+      p.dir.Write("not-a-key.pub", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
   struct Case {
     std::string name;
     std::string gate;

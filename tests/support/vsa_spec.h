@@ -12,12 +12,15 @@
 
 namespace promote::testing {
 
-inline bool IsUri(const std::string& s) { return std::regex_match(s, std::regex("[a-z][a-z0-9+.-]*://[^ ]+")); }
+inline bool IsUri(const std::string& s) {
+  return std::regex_match(s, std::regex("[a-z][a-z0-9+.-]*://[^ ]+"));
+}
 
 inline bool IsDigestSet(const nlohmann::json& d) {
   if (!d.is_object() || d.empty()) return false;
   for (const auto& item : d.items()) {
-    if (!item.value().is_string() || item.value().get<std::string>().empty() || item.key().empty()) return false;
+    if (!item.value().is_string() || item.value().get<std::string>().empty() || item.key().empty())
+      return false;
   }
   return true;
 }
@@ -84,8 +87,9 @@ inline void CheckVerificationSummaryAgainstSpec(const nlohmann::json& statement)
     CHECK(std::regex_match(p["slsaVersion"].get<std::string>(), std::regex(R"(\d+\.\d+)")));
   }
   // Anything else is an extension, whose name must be a URI.
-  const std::set<std::string> fields = {"verifier", "timeVerified", "resourceUri", "policy", "inputAttestations",
-                                        "verificationResult", "verifiedLevels", "dependencyLevels", "slsaVersion"};
+  const std::set<std::string> fields = {"verifier",       "timeVerified",      "resourceUri",
+                                        "policy",         "inputAttestations", "verificationResult",
+                                        "verifiedLevels", "dependencyLevels",  "slsaVersion"};
   for (const auto& item : p.items()) {
     const std::string name = item.key();
     if (fields.count(name) == 0) CHECK_MESSAGE(IsUri(name), "extension field " << name << " is not a URI");

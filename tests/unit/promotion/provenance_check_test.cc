@@ -38,7 +38,8 @@ TEST_CASE("the source commit and builder are read where the v1 and v0.2 generato
   // in upper case: commits are compared in lower case.
   auto byob = SlsaV1Predicate(kOther);
   byob["buildDefinition"]["externalParameters"]["source"] = {
-      {"uri", "git+https://github.com/shop/payment-svc@refs/heads/main"}, {"digest", {{"sha1", "2B2E927ABCDEF0123456789ABCDEF01234567890"}}}};
+      {"uri", "git+https://github.com/shop/payment-svc@refs/heads/main"},
+      {"digest", {{"sha1", "2B2E927ABCDEF0123456789ABCDEF01234567890"}}}};
   auto facts = ReadProvenanceFacts(Statement(kSlsaProvenanceV1, byob));
   REQUIRE(facts.ok());
   CHECK(facts->commits == std::vector<std::string>{kOther, kCommit});
@@ -60,32 +61,66 @@ TEST_CASE("provenance judged against the promoted commit and the builder pattern
     std::string name;
     sign::InTotoStatement statement;
     ProvenanceExpectation expect;
-    std::string check;        // "" passes
+    std::string check;  // "" passes
     std::string reason_part;
   } cases[] = {
       {"good v1", Statement(kSlsaProvenanceV1, SlsaV1Predicate(kCommit)), {kCommit, ""}, "", ""},
       {"good v0.2", Statement(kSlsaProvenanceV02, SlsaV02Predicate(kCommit)), {kCommit, generator}, "", ""},
-      {"a short promoted SHA is a prefix", Statement(kSlsaProvenanceV1, SlsaV1Predicate(kCommit)),
-       {"2b2e927", generator}, "", ""},
-      {"wrong commit v1", Statement(kSlsaProvenanceV1, SlsaV1Predicate(kOther)), {kCommit, ""}, "commit",
+      {"a short promoted SHA is a prefix",
+       Statement(kSlsaProvenanceV1, SlsaV1Predicate(kCommit)),
+       {"2b2e927", generator},
+       "",
+       ""},
+      {"wrong commit v1",
+       Statement(kSlsaProvenanceV1, SlsaV1Predicate(kOther)),
+       {kCommit, ""},
+       "commit",
        "built from commit " + kOther + ", not " + kCommit},
-      {"wrong commit v0.2", Statement(kSlsaProvenanceV02, SlsaV02Predicate(kOther)), {kCommit, ""}, "commit",
+      {"wrong commit v0.2",
+       Statement(kSlsaProvenanceV02, SlsaV02Predicate(kOther)),
+       {kCommit, ""},
+       "commit",
        "not " + kCommit},
-      {"a SHA sharing only a shorter prefix", Statement(kSlsaProvenanceV1, SlsaV1Predicate(kCommit)),
-       {"2b2e927f", ""}, "commit", "not 2b2e927f"},
-      {"no source commit", Statement(kSlsaProvenanceV1, no_commit), {kCommit, ""}, "commit", "names no source commit"},
-      {"a sha256 material is not a commit", Statement(kSlsaProvenanceV02, sha256_only), {kCommit, ""}, "commit",
+      {"a SHA sharing only a shorter prefix",
+       Statement(kSlsaProvenanceV1, SlsaV1Predicate(kCommit)),
+       {"2b2e927f", ""},
+       "commit",
+       "not 2b2e927f"},
+      {"no source commit",
+       Statement(kSlsaProvenanceV1, no_commit),
+       {kCommit, ""},
+       "commit",
        "names no source commit"},
-      {"builder mismatch", Statement(kSlsaProvenanceV1, SlsaV1Predicate(kCommit, "https://evil.example/builder")),
-       {kCommit, generator}, "builder-id", "the builder 'https://evil.example/builder' does not match"},
-      {"no builder id v1", Statement(kSlsaProvenanceV1, no_builder), {kCommit, ""}, "predicate",
+      {"a sha256 material is not a commit",
+       Statement(kSlsaProvenanceV02, sha256_only),
+       {kCommit, ""},
+       "commit",
+       "names no source commit"},
+      {"builder mismatch",
+       Statement(kSlsaProvenanceV1, SlsaV1Predicate(kCommit, "https://evil.example/builder")),
+       {kCommit, generator},
+       "builder-id",
+       "the builder 'https://evil.example/builder' does not match"},
+      {"no builder id v1",
+       Statement(kSlsaProvenanceV1, no_builder),
+       {kCommit, ""},
+       "predicate",
        "runDetails.builder.id is missing"},
-      {"builder id not a string v0.2", Statement(kSlsaProvenanceV02, builder_not_string), {kCommit, ""},
-       "predicate", "predicate.builder.id is missing or not a string"},
-      {"not provenance", Statement("https://slsa.dev/verification_summary/v1", SlsaV1Predicate(kCommit)),
-       {kCommit, ""}, "predicate", "is not SLSA provenance"},
-      {"predicate not an object", Statement(kSlsaProvenanceV1, nlohmann::json::array()), {kCommit, ""},
-       "predicate", "not a JSON object"},
+      {"builder id not a string v0.2",
+       Statement(kSlsaProvenanceV02, builder_not_string),
+       {kCommit, ""},
+       "predicate",
+       "predicate.builder.id is missing or not a string"},
+      {"not provenance",
+       Statement("https://slsa.dev/verification_summary/v1", SlsaV1Predicate(kCommit)),
+       {kCommit, ""},
+       "predicate",
+       "is not SLSA provenance"},
+      {"predicate not an object",
+       Statement(kSlsaProvenanceV1, nlohmann::json::array()),
+       {kCommit, ""},
+       "predicate",
+       "not a JSON object"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);

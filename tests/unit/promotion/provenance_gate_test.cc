@@ -25,7 +25,8 @@ sign::PrivateKey NewKey() {
 }
 
 ProvenanceEnvelope Envelope(const sign::PrivateKey& key, std::string_view predicate_type,
-                            const nlohmann::json& predicate, const std::string& subject = kDigest, size_t layer = 0) {
+                            const nlohmann::json& predicate, const std::string& subject = kDigest,
+                            size_t layer = 0) {
   auto statement = sign::BuildInTotoStatement(predicate_type, "127.0.0.1:5000/app", subject, predicate);
   REQUIRE(statement.ok());
   auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
@@ -46,30 +47,55 @@ TEST_CASE("the provenance gate table: each refusal names the check that failed")
     std::string detail_part;
   } cases[] = {
       {"missing", {}, "", "refused", "missing: " + kWhere + " holds no SLSA provenance attestation"},
-      {"wrong subject", {Envelope(builder, kSlsaProvenanceV1, SlsaV1Predicate(kCommit), kOtherDigest)}, "",
-       "refused", "subject check failed: the provenance is about another image: no subject names " + kDigest},
-      {"wrong commit", {Envelope(builder, kSlsaProvenanceV1, SlsaV1Predicate(kOther))}, "", "refused",
+      {"wrong subject",
+       {Envelope(builder, kSlsaProvenanceV1, SlsaV1Predicate(kCommit), kOtherDigest)},
+       "",
+       "refused",
+       "subject check failed: the provenance is about another image: no subject names " + kDigest},
+      {"wrong commit",
+       {Envelope(builder, kSlsaProvenanceV1, SlsaV1Predicate(kOther))},
+       "",
+       "refused",
        "commit check failed: the provenance was built from commit " + kOther + ", not " + kCommit},
-      {"wrong key", {Envelope(stranger, kSlsaProvenanceV1, SlsaV1Predicate(kCommit))}, "", "refused",
+      {"wrong key",
+       {Envelope(stranger, kSlsaProvenanceV1, SlsaV1Predicate(kCommit))},
+       "",
+       "refused",
        "signature check failed: no signature of the envelope verifies with the provenance gate's key"},
       {"builder id mismatch",
        {Envelope(builder, kSlsaProvenanceV02, SlsaV02Predicate(kCommit, "https://ci.example/self-hosted"))},
-       generator, "refused", "builder-id check failed: the builder 'https://ci.example/self-hosted' does not match"},
-      {"not a DSSE envelope", {{kWhere, 0, oci::Digest::Of("{}"), "{}"}}, "", "refused", "envelope check failed"},
-      {"good v0.2", {Envelope(builder, kSlsaProvenanceV02, SlsaV02Predicate(kCommit))}, generator, "passed",
+       generator,
+       "refused",
+       "builder-id check failed: the builder 'https://ci.example/self-hosted' does not match"},
+      {"not a DSSE envelope",
+       {{kWhere, 0, oci::Digest::Of("{}"), "{}"}},
+       "",
+       "refused",
+       "envelope check failed"},
+      {"good v0.2",
+       {Envelope(builder, kSlsaProvenanceV02, SlsaV02Predicate(kCommit))},
+       generator,
+       "passed",
        "(https://slsa.dev/provenance/v0.2) signed with the gate's key shows commit " + kCommit},
-      {"good v1", {Envelope(builder, kSlsaProvenanceV1, SlsaV1Predicate(kCommit))}, generator, "passed",
+      {"good v1",
+       {Envelope(builder, kSlsaProvenanceV1, SlsaV1Predicate(kCommit))},
+       generator,
+       "passed",
        "(https://slsa.dev/provenance/v1)"},
       {"one good among refused ones",
        {Envelope(stranger, kSlsaProvenanceV1, SlsaV1Predicate(kCommit), kDigest, 0),
         Envelope(builder, kSlsaProvenanceV1, SlsaV1Predicate(kCommit), kDigest, 1)},
-       "", "passed", "built by https://github.com/slsa-framework"},
+       "",
+       "passed",
+       "built by https://github.com/slsa-framework"},
       {"several refused: each named",
        {Envelope(stranger, kSlsaProvenanceV1, SlsaV1Predicate(kCommit), kDigest, 0),
         Envelope(builder, kSlsaProvenanceV1, SlsaV1Predicate(kOther), kDigest, 3)},
-       "", "refused",
+       "",
+       "refused",
        "none of the 2 SLSA provenance attestations at " + kWhere +
-           " is accepted: [0] signature check failed: no signature of the envelope verifies with the provenance "
+           " is accepted: [0] signature check failed: no signature of the envelope verifies with the "
+           "provenance "
            "gate's key; [3] commit check failed"},
   };
   for (const auto& c : cases) {
@@ -77,7 +103,7 @@ TEST_CASE("the provenance gate table: each refusal names the check that failed")
     ProvenanceGateOutcome out = JudgeProvenanceEnvelopes(c.envelopes, builder.public_key(), kDigest,
                                                          {kCommit, c.builder_pattern}, 2, kWhere);
     CHECK(out.gate.name == "provenance");
-    CHECK(out.gate.verdict == c.verdict);
+    CHECK(VerdictName(out.gate.verdict) == c.verdict);
     INFO(out.gate.detail);
     CHECK(out.gate.detail.find(c.detail_part) != std::string::npos);
     if (c.verdict == "passed") {

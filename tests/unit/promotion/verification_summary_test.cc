@@ -31,15 +31,17 @@ nlohmann::json StatementOf(const VerificationSummary& s) {
 
 TEST_CASE("the verification summary follows the SLSA VSA v1 schema field by field") {
   VerificationSummary s = Summary();
-  s.inputs = {{"stage.registry:5000/shop/payment-svc:sha256-" + std::string(64, 'c') + ".att", std::string(64, 'e')},
-              {"dev.registry:5000/shop/payment-svc:sha256-" + std::string(64, 'c') + ".att", std::string(64, 'f')}};
+  s.inputs = {
+      {"stage.registry:5000/shop/payment-svc:sha256-" + std::string(64, 'c') + ".att", std::string(64, 'e')},
+      {"dev.registry:5000/shop/payment-svc:sha256-" + std::string(64, 'c') + ".att", std::string(64, 'f')}};
   s.build_level = 3;
   nlohmann::json st = StatementOf(s);
   testing::CheckVerificationSummaryAgainstSpec(st);
 
   const nlohmann::json& p = st["predicate"];
   CHECK(st["subject"][0]["digest"]["sha256"] == std::string(64, 'c'));
-  CHECK(p["verifier"] == nlohmann::json{{"id", "https://promote.dev/verifier"}, {"version", {{"promote", "1.4.0"}}}});
+  CHECK(p["verifier"] ==
+        nlohmann::json{{"id", "https://promote.dev/verifier"}, {"version", {{"promote", "1.4.0"}}}});
   CHECK(p["timeVerified"] == "2025-03-04T05:06:07.089Z");
   CHECK(p["resourceUri"] == "prod.registry:5000/shop/payment-svc@" + kDigest);
   CHECK(p["policy"] == nlohmann::json{{"uri", "promote.yaml#environments/prod"},
