@@ -24,6 +24,7 @@ struct VerifyFlags {
   std::string identity_policy = "match-repository";
   std::string identity;
   std::string attestation_type;
+  std::string trusted_root;
   RegistryFlags registry;
 };
 
@@ -85,7 +86,8 @@ CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
 CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<VerifyFlags>();
   CLI::App* cmd = app->add_subcommand(
-      "verify", "Verify an image's cosign signatures: exit 0 when one verifies, 3 when none does");
+      "verify",
+      "Verify an image's signatures, cosign .sig or Sigstore bundle referrers: exit 0 when one verifies, 3 when none does");
   cmd->add_option("ref", flags->ref, "Image reference (tag or digest)")->required();
   cmd->add_option("--key", flags->key, "cosign public key file (PEM 'PUBLIC KEY')")->required();
   cmd->add_option("--identity-policy", flags->identity_policy,
@@ -95,6 +97,8 @@ CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("--identity", flags->identity, "Expected identity; default: the reference without its digest");
   cmd->add_option("--attestation-type", flags->attestation_type,
                   "Also require a verified attestation (.att) with this predicate type");
+  cmd->add_option("--trusted-root", flags->trusted_root,
+                  "Sigstore trusted_root.json: also check bundles' transparency-log entries (default: key-only)");
   flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kSource);
 
   return [flags, global]() -> int {
@@ -107,6 +111,11 @@ CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global) {
     request.set_identity_policy(flags->identity_policy);
     request.set_identity(flags->identity);
     request.set_attestation_type(flags->attestation_type);
+    if (!flags->trusted_root.empty()) {
+      auto root = ReadRequestFile(flags->trusted_root, "trusted root");
+      if (!root.ok()) return fail(root.status());
+      *request.mutable_trusted_root() = std::move(*root);
+    }
     auto access = flags->registry.Access(HostOf(flags->ref), {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);

@@ -233,8 +233,9 @@ Result<std::optional<ManifestHead>> RegistryClient::HeadManifest(const std::stri
   return std::optional<ManifestHead>(head);
 }
 
-Status RegistryClient::PutManifest(const std::string& repo, const std::string& identifier,
-                                   const oci::Manifest& manifest, const Scopes& scopes, const CancelToken* cancel) {
+Result<HttpResponse> RegistryClient::SendManifest(const std::string& repo, const std::string& identifier,
+                                                  const oci::Manifest& manifest, const Scopes& scopes,
+                                                  const CancelToken* cancel) {
   PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
   HttpRequest req;
   req.method = "PUT";
@@ -248,7 +249,21 @@ Status RegistryClient::PutManifest(const std::string& repo, const std::string& i
   if (!stored.empty() && stored != manifest.digest.str()) {
     return DataLoss(what + ": registry stored digest " + stored + " instead of " + manifest.digest.str());
   }
-  return OkStatus();
+  return resp;
+}
+
+Status RegistryClient::PutManifest(const std::string& repo, const std::string& identifier,
+                                   const oci::Manifest& manifest, const Scopes& scopes, const CancelToken* cancel) {
+  return SendManifest(repo, identifier, manifest, scopes, cancel).status();
+}
+
+Result<bool> RegistryClient::PutReferrerManifest(const std::string& repo, const oci::Manifest& manifest,
+                                                 const Scopes& scopes, const CancelToken* cancel) {
+  if (!manifest.subject) {
+    return InvalidArgument("referrer manifest " + manifest.digest.str() + " has no subject");
+  }
+  PROMOTE_ASSIGN_OR_RETURN(HttpResponse resp, SendManifest(repo, manifest.digest.str(), manifest, scopes, cancel));
+  return resp.Header("OCI-Subject") == manifest.subject->digest.str();
 }
 
 Result<bool> RegistryClient::BlobExists(const std::string& repo, const oci::Digest& digest, const Scopes& scopes,
@@ -415,11 +430,13 @@ Status RegistryClient::PushBlobBytes(const std::string& repo, const std::string&
 Result<std::optional<oci::Manifest>> RegistryClient::GetReferrers(const std::string& repo,
                                                                   const oci::Digest& subject,
                                                                   const Scopes& scopes,
-                                                                  const CancelToken* cancel) {
+                                                                  const CancelToken* cancel,
+                                                                  const std::string& artifact_type) {
   if (referrers_unsupported_.load()) return std::optional<oci::Manifest>();
   PROMOTE_RETURN_IF_ERROR(EnsurePinged(cancel));
   HttpRequest req;
   req.url = Url("/v2/" + repo + "/referrers/" + subject.str());
+  if (!artifact_type.empty()) req.url = AppendQuery(req.url, "artifactType", artifact_type);
   req.headers.push_back("Accept: " + std::string(oci::media_type::kOciIndex));
   req.max_body_bytes = oci::kMaxManifestBytes;
   std::string what = "GET referrers " + host_ + "/" + repo + "@" + subject.str();

@@ -93,6 +93,11 @@ class RegistryClient {
   // PUT the manifest's exact bytes under a tag or its digest.
   Status PutManifest(const std::string& repo, const std::string& identifier, const oci::Manifest& manifest,
                      const Scopes& scopes, const CancelToken* cancel = nullptr);
+  // PUT a manifest that has a subject (an OCI 1.1 referrer) under its digest. True when the
+  // registry answered OCI-Subject naming the subject: it indexed the referrer itself, so no
+  // tag-schema fallback index is needed (registry/referrers.h).
+  Result<bool> PutReferrerManifest(const std::string& repo, const oci::Manifest& manifest, const Scopes& scopes,
+                                   const CancelToken* cancel = nullptr);
 
   // HEAD a blob: true when the repository has it.
   Result<bool> BlobExists(const std::string& repo, const oci::Digest& digest, const Scopes& scopes,
@@ -126,8 +131,11 @@ class RegistryClient {
   // them); then clients keep the tag-schema fallback index at tag "sha256-<hex>" instead. A
   // registry that supports the API never answers 404 there, so the first such answer is
   // remembered and later calls return nullopt without asking again.
+  // With `artifact_type` set, asks the registry to filter (?artifactType=); registries may
+  // ignore the filter, so callers filter again.
   Result<std::optional<oci::Manifest>> GetReferrers(const std::string& repo, const oci::Digest& subject,
-                                                    const Scopes& scopes, const CancelToken* cancel = nullptr);
+                                                    const Scopes& scopes, const CancelToken* cancel = nullptr,
+                                                    const std::string& artifact_type = "");
 
   // GET /v2/<repo>/tags/list, following Link pages; tags that are not valid tag names are left
   // out. Empty for a repository the registry does not know (404). Bounded by kMaxTagsPageBytes,
@@ -145,6 +153,9 @@ class RegistryClient {
   // failures. Streamed uploads and downloads are sent with retryable=false.
   Result<HttpResponse> Send(HttpRequest request, const Scopes& scopes, const CancelToken* cancel, bool retryable);
   std::string Url(const std::string& path) const { return base_url_ + path; }
+  // PUTs the manifest's bytes and checks the stored digest; returns the response.
+  Result<HttpResponse> SendManifest(const std::string& repo, const std::string& identifier,
+                                    const oci::Manifest& manifest, const Scopes& scopes, const CancelToken* cancel);
   // The absolute URL of a Location or Link header the registry answered `what` with, when
   // DecideHop (origin.h) lets us go there; kRegistryError naming the URL otherwise.
   Result<std::string> Follow(std::string_view location, const std::string& what) const;

@@ -7,6 +7,7 @@
 #include "service/promote_service.h"
 #include "service/request_access.h"
 #include "sign/attestation_verifier.h"
+#include "sign/bundle_image_verifier.h"
 #include "sign/cosign_key.h"
 #include "sign/docker_identity.h"
 #include "sign/image_signer.h"
@@ -69,6 +70,36 @@ nlohmann::json AttestationsJson(const sign::AttestationReport& report) {
                     {"reason", a.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.reason)}});
   }
   return list;
+}
+
+nlohmann::json BundlesJson(const sign::BundleReport& report) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& b : report.bundles) {
+    auto or_null = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+    list.push_back({{"referrer", b.referrer.str()},
+                    {"artifact_type", b.artifact_type},
+                    {"content", or_null(b.content)},
+                    {"predicate_type", or_null(b.predicate_type)},
+                    {"verified", b.verified},
+                    {"verification", b.verified ? nlohmann::json(b.key_only ? "key-only" : "transparency-log")
+                                                : nlohmann::json(nullptr)},
+                    {"tlog_entries_verified", b.tlog_entries_verified},
+                    {"reason", or_null(b.reason)}});
+  }
+  return list;
+}
+
+std::string RenderBundles(const sign::BundleReport& report) {
+  std::ostringstream text;
+  text << "  bundles (" << (report.from_api ? "referrers API" : "referrers fallback index") << "): "
+       << report.verified_count() << " of " << report.bundles.size() << " verified\n";
+  for (const auto& b : report.bundles) {
+    text << "  [" << b.referrer.str() << "] "
+         << (b.verified ? (b.key_only ? "verified (key-only)" : "verified (transparency log)") : "refused");
+    if (!b.reason.empty()) text << ": " << b.reason;
+    text << "\n";
+  }
+  return text.str();
 }
 
 std::string RenderVerify(const std::string& digest, const sign::VerifyReport& report) {
@@ -152,8 +183,16 @@ Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContex
   auto ref = oci::ParseReference(request.reference());
   if (!ref.ok()) return fail(ref.status());
   if (request.public_key().content().empty()) return fail(InvalidArgument("--key cosign.pub is required"));
+  // Bundles may be signed with any key sigstore supports; cosign .sig only with P-256.
+  auto bundle_key = sign::VerificationKey::FromPem(request.public_key().content(), request.public_key().name());
+  if (!bundle_key.ok()) return fail(bundle_key.status());
   auto key = sign::PublicKey::FromPem(request.public_key().content(), request.public_key().name());
-  if (!key.ok()) return fail(key.status());
+  std::optional<sign::TrustedRoot> trusted_root;
+  if (!request.trusted_root().content().empty()) {
+    auto root = sign::ParseTrustedRoot(request.trusted_root().content(), "trusted root " + request.trusted_root().name());
+    if (!root.ok()) return fail(root.status());
+    trusted_root = std::move(*root);
+  }
   const std::string policy_name = request.identity_policy().empty() ? "match-repository" : request.identity_policy();
   if (policy_name != "match-repository" && policy_name != "exact" && policy_name != "ignore") {
     return fail(InvalidArgument("--identity-policy " + policy_name + ": not one of match-repository, exact, ignore"));
@@ -188,18 +227,35 @@ Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContex
   }
 
   ctx->progress.phase = "verify";
-  auto report = sign::VerifyImage(**client, ref->repository, digest, *key, expected, scopes);
-  if (!report.ok()) return fail(report.status());
+  sign::VerifyReport cosign_report;
+  if (key.ok()) {
+    auto report = sign::VerifyImage(**client, ref->repository, digest, *key, expected, scopes);
+    if (!report.ok()) return fail(report.status());
+    cosign_report = std::move(*report);
+  }
+  auto bundles = sign::VerifyImageBundles(**client, ref->repository, digest, *bundle_key,
+                                          trusted_root ? &*trusted_root : nullptr, sign::kCosignSignPredicateType,
+                                          scopes, &ctx->cancel);
+  if (!bundles.ok()) return fail(bundles.status());
+  auto report = &cosign_report;
   Outcome out;
   out.command = kCommand;
-  out.status = report->ToStatus();
+  nlohmann::json formats = nlohmann::json::array();
+  if (cosign_report.verified()) formats.push_back("cosign");
+  if (bundles->verified_count() > 0) formats.push_back("bundle");
+  out.status = formats.empty() ? GateRefused("no signature verifies: cosign .sig: " + cosign_report.ToStatus().message() +
+                                             "; bundles: " + bundles->ToStatus().message())
+                               : OkStatus();
   nlohmann::json body = {{"reference", ref->str()},
                          {"digest", digest.str()},
                          {"identity_policy", policy_name},
                          {"identity", expected.identity},
                          {"signature", report->signature_reference},
                          {"verified", report->verified_count()},
-                         {"signatures", SignaturesJson(*report)}};
+                         {"signatures", SignaturesJson(*report)},
+                         {"bundles", BundlesJson(*bundles)},
+                         {"bundle_source", bundles->from_api ? "referrers-api" : "referrers-fallback"},
+                         {"formats_verified", formats}};
   if (!request.attestation_type().empty()) {
     auto attestations = sign::VerifyImageAttestations(**client, ref->repository, digest, *key,
                                                       request.attestation_type(), scopes);
@@ -209,7 +265,7 @@ Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContex
     if (out.status.ok()) out.status = attestations->ToStatus();
   }
   out.json = copy::ResultEnvelope(kCommand, out.status, body);
-  out.text = RenderVerify(digest.str(), *report);
+  out.text = RenderVerify(digest.str(), *report) + RenderBundles(*bundles);
   if (!out.status.ok()) out.diagnostics = "promote: verify: " + out.status.message() + "\n";
   return out;
 }

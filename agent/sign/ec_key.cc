@@ -74,24 +74,31 @@ Result<PublicKey> PublicKey::FromSpkiDer(std::string_view der, std::string_view 
   return PublicKey(std::move(key));
 }
 
-Result<PublicKey> PublicKey::FromPem(std::string_view pem, std::string_view source) {
+std::string SpkiDerOf(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(key, &der);
+  if (len <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+Result<std::string> PublicKeyPemDer(std::string_view pem, std::string_view source) {
   PROMOTE_RETURN_IF_ERROR(CheckInputSize(pem, kMaxKeyFileBytes, source));
   PROMOTE_ASSIGN_OR_RETURN(PemBlock block, DecodePem(pem, source));
   if (block.label != "PUBLIC KEY") {
     return InvalidArgument(std::string(source) + ": unsupported PEM type '" + block.label +
                            "'; expected 'PUBLIC KEY' (a cosign.pub file)");
   }
-  return FromSpkiDer(block.bytes, source);
+  return std::string(block.bytes);
 }
 
-std::string PublicKey::SpkiDer() const {
-  unsigned char* der = nullptr;
-  const int len = i2d_PUBKEY(key_.get(), &der);
-  if (len <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+Result<PublicKey> PublicKey::FromPem(std::string_view pem, std::string_view source) {
+  PROMOTE_ASSIGN_OR_RETURN(std::string der, PublicKeyPemDer(pem, source));
+  return FromSpkiDer(der, source);
 }
+
+std::string PublicKey::SpkiDer() const { return SpkiDerOf(key_.get()); }
 
 std::string PublicKey::ToPem() const { return EncodePem("PUBLIC KEY", SpkiDer()); }
 

@@ -19,6 +19,12 @@ struct EvpPkeyDeleter {
 };
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
 
+// SPKI DER of any key OpenSSL holds ("" on failure).
+std::string SpkiDerOf(EVP_PKEY* key);
+// The SPKI DER inside a "PUBLIC KEY" PEM file's text (at most kMaxKeyFileBytes); other PEM types
+// and malformed PEM are kInvalidArgument naming `source`.
+Result<std::string> PublicKeyPemDer(std::string_view pem, std::string_view source);
+
 class PublicKey {
  public:
   // Parses PKIX SubjectPublicKeyInfo DER. Anything but an EC P-256 key, or trailing bytes, is

@@ -23,12 +23,17 @@ Config (JSON):
       "forward": {"add_headers": {...}, "location_base": BASE}   forward, then add headers to the
                              answer and/or move its Location header to BASE (same path and query)
   In BASE and header values, {port} and {side_port} are replaced by the listeners' ports.
+  referrers_api true: the front also serves the OCI 1.1 referrers API that distribution 2.8
+                lacks: every manifest the upstream accepts with a `subject` is remembered and
+                answered with OCI-Subject, and GET /v2/<name>/referrers/<digest>[?artifactType=]
+                returns an image index of them (filtered, with OCI-Filters-Applied)
 
 Prints {"port": N, "side_port": M} on stdout when both listen, then one line per request:
   {"listener": "front"|"side", "method": M, "target": T, "headers": {lower-cased name: value}}
 Loopback only; the side forwards to UPSTREAM as well (without checking anything).
 """
 import base64
+import hashlib
 import http.client
 import json
 import re
@@ -44,6 +49,9 @@ UPSTREAM = urllib.parse.urlsplit(CONFIG["upstream"]) if CONFIG.get("upstream") e
 LOCK = threading.Lock()
 PORTS = {}
 TAG_PAGE = {}
+REFERRERS = {}  # (repository, subject digest) -> {referrer digest: descriptor}
+REFERRERS_PATH = re.compile(r"^/v2/(.+)/referrers/(sha256:[0-9a-f]{64})(\?.*)?$")
+MANIFEST_PUT_PATH = re.compile(r"^/v2/(.+)/manifests/[^/?]+$")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
               "expect", "content-length"}
 
@@ -117,6 +125,39 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             conn.close()
 
+    def serve_referrers(self, match):
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        wanted = query.get("artifactType", [None])[0]
+        with LOCK:
+            found = list(REFERRERS.get((match.group(1), match.group(2)), {}).values())
+        headers = [("Content-Type", "application/vnd.oci.image.index.v1+json")]
+        if wanted is not None:
+            found = [d for d in found if d.get("artifactType") == wanted]
+            headers.append(("OCI-Filters-Applied", "artifactType"))
+        index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": found}
+        return self.answer(200, headers, json.dumps(index).encode())
+
+    def note_referrer(self, body, headers):
+        # Called after the upstream stored a manifest: remember it when it names a subject.
+        match = MANIFEST_PUT_PATH.match(self.path)
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return headers
+        if not match or not isinstance(doc, dict) or not isinstance(doc.get("subject"), dict):
+            return headers
+        descriptor = {"mediaType": doc.get("mediaType") or self.headers.get("Content-Type", ""),
+                      "digest": "sha256:" + hashlib.sha256(body).hexdigest(), "size": len(body)}
+        artifact_type = doc.get("artifactType") or (doc.get("config") or {}).get("mediaType")
+        if artifact_type:
+            descriptor["artifactType"] = artifact_type
+        if doc.get("annotations"):
+            descriptor["annotations"] = doc["annotations"]
+        subject = doc["subject"].get("digest", "")
+        with LOCK:
+            REFERRERS.setdefault((match.group(1), subject), {})[descriptor["digest"]] = descriptor
+        return headers + [("OCI-Subject", subject)]
+
     def authorized(self):
         user = CONFIG.get("username")
         if not user:
@@ -157,7 +198,12 @@ class Handler(BaseHTTPRequestHandler):
             if page + 1 < spec.get("pages", 1):
                 headers.append(("Link", '</v2/app/tags/list?n=1000&page=%d>; rel="next"' % (page + 1)))
             return self.answer(200, headers, tag_page(int(spec.get("page_bytes", 1024))))
+        referrers = REFERRERS_PATH.match(self.path) if CONFIG.get("referrers_api") else None
+        if referrers and self.command == "GET":
+            return self.serve_referrers(referrers)
         status, headers, data = self.forward(body)
+        if CONFIG.get("referrers_api") and self.command == "PUT" and status == 201:
+            headers = self.note_referrer(body, headers)
         if rule is not None and "forward" in rule:
             spec = rule["forward"]
             base = spec.get("location_base")

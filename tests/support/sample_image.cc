@@ -39,6 +39,11 @@ TestRegistryClient::TestRegistryClient(const TestRegistry& registry) {
                                                        registry::RegistryOptions{});
 }
 
+TestRegistryClient::TestRegistryClient(const std::string& host) {
+  http_ = std::make_unique<registry::HttpClient>(registry::TlsOptions{});
+  client_ = std::make_unique<registry::RegistryClient>(host, http_.get(), std::nullopt, registry::RegistryOptions{});
+}
+
 TestRegistryClient::~TestRegistryClient() = default;
 
 SampleImage PushSampleImage(const TestRegistry& target, const std::string& repository, const std::string& tag,

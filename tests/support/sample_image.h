@@ -37,6 +37,9 @@ struct SampleImage {
 class TestRegistryClient {
  public:
   explicit TestRegistryClient(const TestRegistry& registry);
+  // A client of a plain-HTTP loopback registry front without auth ("127.0.0.1:PORT"), e.g. a
+  // HostileRegistry.
+  explicit TestRegistryClient(const std::string& host);
   ~TestRegistryClient();
   registry::RegistryClient& get() { return *client_; }
 

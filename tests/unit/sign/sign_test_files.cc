@@ -15,6 +15,13 @@ std::string CosignFixturePath(const std::string& name) {
   return std::string(PROMOTE_FIXTURES_DIR) + "/cosign/" + name;
 }
 
+std::string SigstoreFixture(const std::string& name) {
+  const std::string path = std::string(PROMOTE_FIXTURES_DIR) + "/sigstore/" + name;
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "cannot read fixture " << path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::string CosignFixture(const std::string& name) {
   std::ifstream in(CosignFixturePath(name), std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "cannot read fixture " << CosignFixturePath(name));

@@ -14,6 +14,8 @@ inline constexpr const char* kFixtureImageDigest =
 // Bytes of PROMOTE_FIXTURES_DIR/cosign/<name>; fails the test if it cannot be read.
 std::string CosignFixture(const std::string& name);
 std::string CosignFixturePath(const std::string& name);
+// Bytes of PROMOTE_FIXTURES_DIR/sigstore/<name> (the Sigstore conformance fixtures).
+std::string SigstoreFixture(const std::string& name);
 // First line of cosign/password.txt, as skopeo reads a passphrase file.
 std::string FixturePassword();
 

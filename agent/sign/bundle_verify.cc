@@ -1,0 +1,123 @@
+#include "sign/bundle_verify.h"
+
+#include <openssl/evp.h>
+
+#include "sign/digest_text.h"
+#include "sign/transparency_log.h"
+#include "util/sha256.h"
+#include "util/unsigned_bytes.h"
+
+namespace promote::sign {
+namespace {
+
+std::string Hex(std::string_view bytes) { return HexEncode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()); }
+
+// The digest of `data` with a bundle's hash algorithm name; nullopt for an unknown one.
+std::optional<std::string> DigestWith(std::string_view algorithm, std::string_view data) {
+  const char* name = algorithm == "SHA2_256" ? "SHA256" : algorithm == "SHA2_384" ? "SHA384"
+                     : algorithm == "SHA2_512" ? "SHA512" : nullptr;
+  if (name == nullptr) return std::nullopt;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out, &len, EVP_get_digestbyname(name), nullptr) != 1) return std::nullopt;
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+Status VerifyMessageSignature(const SigstoreBundle& bundle, const VerificationKey& key,
+                              const BundleExpectation& expected) {
+  if (!DigestWith(bundle.message_digest_algorithm, "")) {
+    return GateRefused("message digest algorithm '" + bundle.message_digest_algorithm + "' is not supported");
+  }
+  if (!expected.artifact_digest.empty()) {
+    if (bundle.message_digest_algorithm != "SHA2_256" ||
+        "sha256:" + Hex(bundle.message_digest) != expected.artifact_digest) {
+      return GateRefused("the message digest is not " + expected.artifact_digest);
+    }
+  }
+  if (expected.artifact) {
+    if (DigestWith(bundle.message_digest_algorithm, *expected.artifact) != bundle.message_digest) {
+      return GateRefused("the message digest is not the digest of the artifact");
+    }
+    return key.Verify(*expected.artifact, bundle.message_signature);
+  }
+  return key.VerifyDigest(bundle.message_digest, bundle.message_signature);
+}
+
+Status VerifyEnvelope(const SigstoreBundle& bundle, const VerificationKey& key, const BundleExpectation& expected,
+                      VerifiedBundle* out) {
+  const DsseEnvelope& envelope = bundle.envelope;
+  const std::string pae = PreAuthEncoding(envelope.payload_type, envelope.payload);
+  bool verified = false;
+  for (const auto& sig : envelope.signatures) verified = verified || key.Verify(pae, sig.signature).ok();
+  if (!verified) return GateRefused("no DSSE signature verifies with the given public key");
+  out->payload_type = envelope.payload_type;
+  out->payload = envelope.payload;
+  std::string digest = expected.artifact_digest;
+  if (digest.empty() && expected.artifact) digest = "sha256:" + Sha256Hex(*expected.artifact);
+  if (envelope.payload_type != kInTotoPayloadType) {
+    if (!digest.empty()) {
+      return GateRefused("DSSE payload type '" + envelope.payload_type + "' is not an in-toto statement, so it names no artifact");
+    }
+    return OkStatus();
+  }
+  auto statement = ParseInTotoStatement(envelope.payload);
+  if (!statement.ok()) return GateRefused(statement.status().message());
+  if (!digest.empty()) {
+    Status subject = CheckSubjectDigest(*statement, digest);
+    if (!subject.ok()) return subject.code() == Code::kInvalidArgument ? subject : GateRefused(subject.message());
+  }
+  out->statement = std::move(*statement);
+  return OkStatus();
+}
+
+Status VerifyLog(const SigstoreBundle& bundle, const TrustedRoot& root, VerifiedBundle* out) {
+  if (bundle.tlog_entries.empty()) {
+    return GateRefused("the bundle has no transparency-log entry, and a trusted root asks for one");
+  }
+  const bool v01 = bundle.media_type == kBundleMediaTypeV01;
+  const EntryBinding binding = BindingOf(bundle);
+  std::string problems;
+  for (const TlogEntry& entry : bundle.tlog_entries) {
+    Status st = VerifyTlogEntry(entry, root, binding, v01, !v01);
+    if (!st.ok()) {
+      problems += (problems.empty() ? "" : "; ") + st.message();
+      continue;
+    }
+    ++out->tlog_entries_verified;
+    if (entry.integrated_time != 0 && (out->integrated_time == 0 || entry.integrated_time < out->integrated_time)) {
+      out->integrated_time = entry.integrated_time;
+    }
+  }
+  if (out->tlog_entries_verified == 0) return GateRefused(problems);
+  return OkStatus();
+}
+
+}  // namespace
+
+const char* BundleContentName(BundleContent content) {
+  return content == BundleContent::kMessageSignature ? "message-signature" : "dsse-envelope";
+}
+
+Result<VerifiedBundle> VerifySigstoreBundle(const SigstoreBundle& bundle, const VerificationKey& key,
+                                            const BundleExpectation& expected) {
+  if (!expected.artifact_digest.empty() && !IsSha256Digest(expected.artifact_digest)) {
+    return InvalidArgument("expected artifact digest '" + expected.artifact_digest + "' is not sha256:<64 lowercase hex>");
+  }
+  if (bundle.signer == BundleSigner::kCertificate) {
+    return GateRefused("the bundle is signed with a certificate (keyless); promote verifies bundles with a public key "
+                       "and trusts no certificate identity");
+  }
+  VerifiedBundle out;
+  out.content = bundle.content;
+  Status signature = bundle.content == BundleContent::kMessageSignature
+                         ? VerifyMessageSignature(bundle, key, expected)
+                         : VerifyEnvelope(bundle, key, expected, &out);
+  if (!signature.ok()) return signature;
+  if (expected.trusted_root != nullptr) {
+    out.key_only = false;
+    PROMOTE_RETURN_IF_ERROR(VerifyLog(bundle, *expected.trusted_root, &out));
+  }
+  return out;
+}
+
+}  // namespace promote::sign

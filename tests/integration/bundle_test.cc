@@ -1,0 +1,194 @@
+// Sigstore bundles attached to an image as OCI 1.1 referrers (cosign v3's format): written with
+// sign/bundle_store.h and verified with sign/bundle_image_verifier.h, on distribution 2.8 through
+// the fallback index and behind a referrers-API front; every tampering refused with its reason.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "oci/media_types.h"
+#include "registry/referrers.h"
+#include "sign/bundle_image_verifier.h"
+#include "sign/bundle_store.h"
+#include "sign/dsse.h"
+#include "sign/in_toto.h"
+#include "sign/sigstore_bundle.h"
+#include "sign_test_support.h"
+#include "tests/support/hostile_registry.h"
+#include "tests/support/promote_cli.h"
+#include "tests/support/sample_image.h"
+#include "tests/support/test_registry.h"
+
+namespace promote::testing {
+namespace {
+
+constexpr const char* kCreated = "2026-01-02T03:04:05Z";
+
+oci::Descriptor SubjectOf(const SampleImage& img) {
+  auto d = oci::Digest::Parse(img.digest);
+  REQUIRE(d.ok());
+  return {img.media_type, *d, static_cast<int64_t>(img.bytes.size()), {}, {}};
+}
+
+sign::BundleAttachOutcome SignAsBundle(registry::RegistryClient& client, const SampleImage& img,
+                                       const sign::PrivateKey& key,
+                                       std::string_view predicate_type = sign::kCosignSignPredicateType) {
+  auto out = sign::AttachStatementBundle(client, "app", SubjectOf(img), "127.0.0.1/app", predicate_type,
+                                         nlohmann::json::object(), key, kCreated, PushScope("app"));
+  REQUIRE_MESSAGE(out.ok(), out.status().ToString());
+  return *out;
+}
+
+sign::BundleReport VerifyBundles(registry::RegistryClient& client, const SampleImage& img, const sign::PrivateKey& key) {
+  auto report = sign::VerifyImageBundles(client, "app", SubjectOf(img).digest,
+                                         sign::VerificationKey::FromPublicKey(key.public_key()), nullptr,
+                                         sign::kCosignSignPredicateType, PushScope("app"));
+  REQUIRE_MESSAGE(report.ok(), report.status().ToString());
+  return *report;
+}
+
+TEST_CASE("a bundle referrer on distribution 2.8 (fallback index) verifies, key-only, and is stored as cosign v3 stores it") {
+  TestRegistry reg;
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 41});
+  TestRegistryClient holder(reg);
+  sign::PrivateKey key = NewKey();
+  auto attached = SignAsBundle(holder.get(), img, key);
+  CHECK_FALSE(attached.pushed.via_api);
+
+  nlohmann::json referrer = ManifestJson(holder.get(), "app", attached.referrer.str());
+  CHECK(referrer["artifactType"] == "application/vnd.dev.sigstore.bundle.v0.3+json");
+  CHECK(referrer["config"]["mediaType"] == "application/vnd.oci.empty.v1+json");
+  CHECK(referrer["subject"]["digest"] == img.digest);
+  CHECK(referrer["annotations"]["dev.sigstore.bundle.content"] == "dsse-envelope");
+  CHECK(referrer["annotations"]["dev.sigstore.bundle.predicateType"] == "https://sigstore.dev/cosign/sign/v1");
+  nlohmann::json bundle = nlohmann::json::parse(Blob(holder.get(), "app", referrer["layers"][0]["digest"]));
+  CHECK(bundle["mediaType"] == "application/vnd.dev.sigstore.bundle.v0.3+json");
+  CHECK(bundle["dsseEnvelope"]["payloadType"] == "application/vnd.in-toto+json");
+
+  sign::BundleReport report = VerifyBundles(holder.get(), img, key);
+  CHECK_FALSE(report.from_api);
+  REQUIRE(report.bundles.size() == 1);
+  CHECK(report.bundles[0].verified);
+  CHECK(report.bundles[0].key_only);
+  CHECK(report.bundles[0].content == "dsse-envelope");
+  CHECK(report.ToStatus().ok());
+}
+
+TEST_CASE("behind a registry with the referrers API, the bundle is found through the API") {
+  TestRegistry reg;
+  HostileRegistry front(nlohmann::json{{"upstream", reg.base_url()}, {"referrers_api", true}});
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 42});
+  TestRegistryClient holder(front.host());
+  sign::PrivateKey key = NewKey();
+  CHECK(SignAsBundle(holder.get(), img, key).pushed.via_api);
+  sign::BundleReport report = VerifyBundles(holder.get(), img, key);
+  CHECK(report.from_api);
+  CHECK(report.verified_count() == 1);
+}
+
+TEST_CASE("bundles that must not count are refused, each with its reason") {
+  TestRegistry reg;
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 43});
+  SampleImage other = PushSampleImage(reg, "app", "v2", {{"linux/amd64"}, 1, 512, 44});
+  TestRegistryClient holder(reg);
+  auto& client = holder.get();
+  sign::PrivateKey key = NewKey();
+  const sign::PrivateKey stranger = NewKey();
+
+  struct Case {
+    std::string what;
+    std::function<void()> attach;
+    std::string reason;
+  };
+  auto statement_bundle = [&](const std::string& statement) {
+    auto envelope = sign::SignDsse(sign::kInTotoPayloadType, statement, key);
+    REQUIRE(envelope.ok());
+    return *envelope;
+  };
+  auto attach_raw = [&](const std::string& bundle) {
+    REQUIRE(sign::AttachBundle(client, "app", SubjectOf(img), bundle, "dsse-envelope", "", kCreated, PushScope("app")).ok());
+  };
+  const Case cases[] = {
+      {"signed by another key", [&] { SignAsBundle(client, img, stranger); }, "no DSSE signature verifies"},
+      {"payload tampered after signing",
+       [&] {
+         auto about = sign::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", img.digest, nlohmann::json::object());
+         REQUIRE(about.ok());
+         sign::DsseEnvelope envelope = statement_bundle(*about);
+         envelope.payload.replace(envelope.payload.find("\"app\""), 5, "\"bad\"");
+         attach_raw(sign::EncodeDsseBundle(envelope, "hint"));
+       },
+       "no DSSE signature verifies"},
+      {"statement about another digest",
+       [&] {
+         auto about = sign::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", other.digest, nlohmann::json::object());
+         REQUIRE(about.ok());
+         attach_raw(sign::EncodeDsseBundle(statement_bundle(*about), "hint"));
+       },
+       "no subject has digest " + img.digest},
+      {"another predicate type (an attestation, not a signature)",
+       [&] { SignAsBundle(client, img, key, "https://slsa.dev/provenance/v1"); }, "predicate type"},
+  };
+  // All four on one image: none verifies, and the refusal lists each reason.
+  for (const Case& c : cases) c.attach();
+  sign::BundleReport report = VerifyBundles(client, img, key);
+  REQUIRE(report.bundles.size() == 4);
+  CHECK(report.verified_count() == 0);
+  Status verdict = report.ToStatus();
+  CHECK(verdict.code() == Code::kGateRefused);
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    CHECK(verdict.message().find(c.reason) != std::string::npos);
+  }
+}
+
+TEST_CASE("a bundle stored under another artifactType is not a signature: no bundle found") {
+  TestRegistry reg;
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 45});
+  TestRegistryClient holder(reg);
+  auto& client = holder.get();
+  sign::PrivateKey key = NewKey();
+  auto good = sign::AttachStatementBundle(client, "app", SubjectOf(img), "app", sign::kCosignSignPredicateType,
+                                          nlohmann::json::object(), key, kCreated, PushScope("app"));
+  REQUIRE(good.ok());
+  // Re-push the same bundle layer under a manifest whose artifactType is not a bundle type, and
+  // make the fallback index list only that one.
+  nlohmann::ordered_json doc = nlohmann::ordered_json::parse(
+      client.GetManifest("app", good->referrer.str(), PushScope("app"))->bytes);
+  doc["artifactType"] = "application/vnd.example.not-a-bundle";
+  auto wrong = oci::ParseManifest(doc.dump(), oci::media_type::kOciManifest);
+  REQUIRE(wrong.ok());
+  nlohmann::ordered_json index = {{"schemaVersion", 2}, {"mediaType", oci::media_type::kOciIndex},
+                                  {"manifests", nlohmann::ordered_json::array()}};
+  auto empty_index = oci::ParseManifest(index.dump(), oci::media_type::kOciIndex);
+  REQUIRE(empty_index.ok());
+  REQUIRE(client.PutManifest("app", "sha256-" + img.digest.substr(7), *empty_index, PushScope("app")).ok());
+  REQUIRE(registry::PushReferrer(client, "app", *wrong, PushScope("app")).ok());
+  sign::BundleReport report = VerifyBundles(client, img, key);
+  CHECK(report.bundles.empty());
+  CHECK(report.ToStatus().message() == "no Sigstore bundle is attached as a referrer");
+}
+
+TEST_CASE("promote verify accepts a bundle-only image and reports which format verified") {
+  TestRegistry reg;
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 46});
+  TestRegistryClient holder(reg);
+  sign::PrivateKey key = NewKey();
+  TempDir dir;
+  const std::string pub = WritePublicKey(dir, "cosign.pub", key);
+  auto unsigned_run = RunPromote({"-o", "json", "verify", "--key", pub, reg.host() + "/app:v1"});
+  CHECK(unsigned_run.exit_code == 3);
+  SignAsBundle(holder.get(), img, key);
+  auto run = RunPromote({"-o", "json", "verify", "--key", pub, reg.host() + "/app:v1"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  auto json = run.Json();
+  CHECK(json["formats_verified"] == nlohmann::json::array({"bundle"}));
+  CHECK(json["bundle_source"] == "referrers-fallback");
+  CHECK(json["bundles"][0]["verification"] == "key-only");
+  auto bad_root = RunPromote({"-o", "json", "verify", "--key", pub, "--trusted-root", pub, reg.host() + "/app:v1"});
+  CHECK(bad_root.exit_code == 2);
+  CHECK(bad_root.err.find("trusted root") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace promote::testing
