@@ -1,10 +1,18 @@
 #include "promotion/provenance_gate.h"
 
+#include <iterator>
+
+#include "registry/referrers.h"
 #include "sign/attestation_store.h"
+#include "sign/bundle_image_verifier.h"
 #include "sign/dsse.h"
+#include "sign/sigstore_bundle.h"
 
 namespace promote::promotion {
 namespace {
+
+// The annotation cosign v3 (and promote) put on a bundle referrer: its statement's predicate type.
+constexpr std::string_view kBundlePredicateTypeAnnotation = "dev.sigstore.bundle.predicateType";
 
 struct EnvelopeVerdict {
   std::string check;  // "" when it passed
@@ -15,6 +23,7 @@ struct EnvelopeVerdict {
 
 EnvelopeVerdict Judge(const ProvenanceEnvelope& candidate, const sign::PublicKey& key,
                       const std::string& subject_digest, const ProvenanceExpectation& expect) {
+  if (!candidate.problem.empty()) return {"envelope", candidate.problem, {}, {}};
   auto envelope = sign::ParseDsseEnvelope(candidate.envelope);
   if (!envelope.ok()) return {"envelope", envelope.status().message(), {}, {}};
   if (envelope->payload_type != sign::kInTotoPayloadType) {
@@ -47,7 +56,37 @@ Result<std::vector<ProvenanceEnvelope>> FindCosignProvenance(registry::RegistryC
   std::vector<ProvenanceEnvelope> out;
   for (auto& s : stored) {
     if (!IsSlsaProvenance(s.predicate_type)) continue;
-    out.push_back({reference, s.layer, s.envelope_digest, std::move(s.envelope)});
+    out.push_back({reference, s.layer, s.envelope_digest, std::move(s.envelope), ""});
+  }
+  return out;
+}
+
+Result<std::vector<ProvenanceEnvelope>> FindBundleProvenance(registry::RegistryClient& client,
+                                                             const std::string& repo, const oci::Digest& digest,
+                                                             const registry::Scopes& scopes,
+                                                             const CancelToken* cancel) {
+  PROMOTE_ASSIGN_OR_RETURN(registry::ReferrerList list,
+                           registry::ListReferrers(client, repo, digest, "", scopes, cancel));
+  std::vector<ProvenanceEnvelope> out;
+  for (const auto& referrer : list.referrers) {
+    auto type = referrer.annotations.find(std::string(kBundlePredicateTypeAnnotation));
+    if (!sign::IsSigstoreBundleMediaType(referrer.artifact_type) || type == referrer.annotations.end() ||
+        !IsSlsaProvenance(type->second)) {
+      continue;
+    }
+    ProvenanceEnvelope found{client.host() + "/" + repo + "@" + referrer.digest.str(), 0, referrer.digest, "", ""};
+    auto bytes = sign::FetchBundle(client, repo, referrer, digest, scopes, cancel);
+    if (!bytes.ok() && bytes.status().code() != Code::kGateRefused) return bytes.status();
+    auto bundle = bytes.ok() ? sign::ParseSigstoreBundle(*bytes) : Result<sign::SigstoreBundle>(bytes.status());
+    if (!bundle.ok()) {
+      found.problem = bundle.status().message();
+    } else if (bundle->content != sign::BundleContent::kDsseEnvelope) {
+      found.problem = "the bundle holds a message signature, not a DSSE envelope";
+    } else {
+      found.envelope_digest = oci::Digest::Of(*bytes);
+      found.envelope = sign::EncodeDsseEnvelope(bundle->envelope);
+    }
+    out.push_back(std::move(found));
   }
   return out;
 }
@@ -109,7 +148,10 @@ Result<ProvenanceGateOutcome> RunProvenanceGate(registry::RegistryClient& client
   PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey key,
                            sign::PublicKey::FromPem(key_pem, "provenance gate key " + gate.public_key));
   PROMOTE_ASSIGN_OR_RETURN(auto envelopes, FindCosignProvenance(client, repo, digest, scopes, cancel));
-  const std::string where = client.host() + "/" + repo + ":" + digest.TagForm() + ".att";
+  PROMOTE_ASSIGN_OR_RETURN(auto bundles, FindBundleProvenance(client, repo, digest, scopes, cancel));
+  envelopes.insert(envelopes.end(), std::make_move_iterator(bundles.begin()), std::make_move_iterator(bundles.end()));
+  const std::string where = client.host() + "/" + repo + ":" + digest.TagForm() + ".att and " + digest.str() +
+                            "'s Sigstore bundle referrers";
   return JudgeProvenanceEnvelopes(envelopes, key, digest.str(), {commit, gate.builder_id}, gate.build_level,
                                   where);
 }

@@ -14,6 +14,7 @@
 #include "promotion/verification_summary.h"
 #include "sign/attestation_store.h"
 #include "sign/attestation_verify.h"
+#include "sign/bundle_store.h"
 #include "sign/cosign_key.h"
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
@@ -167,50 +168,60 @@ std::string ReadText(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE(
-    "the provenance gate table: missing, wrong subject, wrong commit, wrong key, builder mismatch, good") {
+TEST_CASE("the provenance gate table: missing, wrong subject, wrong commit, wrong key, builder mismatch, good; "
+          "in .att and in Sigstore bundles") {
+  enum Carrier { kNone, kAtt, kBundle };  // kBundle: a Sigstore bundle referrer, as cosign v3 attests
   struct Case {
     std::string name;
+    Carrier carrier;
     std::string predicate_type;
     std::function<nlohmann::json()> predicate;
-    bool stranger_key = false;
-    bool other_subject = false;
-    bool none = false;
+    bool stranger_key;
+    bool other_subject;
     std::string builder_pattern;
     int exit_code;
     std::string detail_part;
   };
+  const std::string v1(promotion::kSlsaProvenanceV1), v02(promotion::kSlsaProvenanceV02);
+  auto good_v1 = [] { return SlsaV1Predicate(kSha); };
+  auto wrong_commit = [] { return SlsaV1Predicate(kOtherSha); };
   const std::vector<Case> cases = {
-      {"missing", "", nullptr, false, false, true, "", 3, "missing: "},
-      {"wrong subject", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kSha); },
-       false, true, false, "", 3, "subject check failed: the provenance is about another image"},
-      {"wrong commit", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kOtherSha); },
-       false, false, false, "", 3,
+      {"missing", kNone, "", nullptr, false, false, "", 3, "missing: "},
+      {"wrong subject", kAtt, v1, good_v1, false, true, "", 3,
+       "subject check failed: the provenance is about another image"},
+      {"wrong commit", kAtt, v1, wrong_commit, false, false, "", 3,
        "commit check failed: the provenance was built from commit " + kOtherSha + ", not " + kSha},
-      {"wrong key", std::string(promotion::kSlsaProvenanceV02), [] { return SlsaV02Predicate(kSha); }, true,
-       false, false, "", 3, "signature check failed"},
-      {"builder id mismatch", std::string(promotion::kSlsaProvenanceV1),
+      {"wrong key", kAtt, v02, [] { return SlsaV02Predicate(kSha); }, true, false, "", 3,
+       "signature check failed"},
+      {"builder id mismatch", kAtt, v1,
        [] { return SlsaV1Predicate(kSha, "https://github.com/actions/runner/self-hosted"); }, false, false,
-       false, kGeneratorPattern, 3,
-       "builder-id check failed: the builder 'https://github.com/actions/runner/self-hosted'"},
-      {"good v0.2", std::string(promotion::kSlsaProvenanceV02), [] { return SlsaV02Predicate(kSha); }, false,
-       false, false, kGeneratorPattern, 0,
+       kGeneratorPattern, 3, "builder-id check failed: the builder 'https://github.com/actions/runner/self-hosted'"},
+      {"good v0.2", kAtt, v02, [] { return SlsaV02Predicate(kSha); }, false, false, kGeneratorPattern, 0,
        "(https://slsa.dev/provenance/v0.2) signed with the gate's key shows commit"},
-      {"good v1", std::string(promotion::kSlsaProvenanceV1), [] { return SlsaV1Predicate(kSha); }, false,
-       false, false, kGeneratorPattern, 0,
+      {"good v1", kAtt, v1, good_v1, false, false, kGeneratorPattern, 0,
        "(https://slsa.dev/provenance/v1) signed with the gate's key shows commit"},
+      {"good v1 in a bundle", kBundle, v1, good_v1, false, false, kGeneratorPattern, 0,
+       "(https://slsa.dev/provenance/v1) signed with the gate's key shows commit"},
+      {"wrong commit in a bundle", kBundle, v1, wrong_commit, false, false, "", 3, "commit check failed"},
+      {"wrong key in a bundle", kBundle, v1, good_v1, true, false, "", 3, "signature check failed"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
     ProvenancePipeline p;
     p.Write("        key: env:BUILD_KEY\n" +
             (c.builder_pattern.empty() ? "" : "        builder-id: \"" + c.builder_pattern + "\"\n"));
-    if (!c.none) {
-      sign::PrivateKey stranger = NewKey();
+    sign::PrivateKey stranger = NewKey();
+    const sign::PrivateKey& signer = c.stranger_key ? stranger : p.builder;
+    if (c.carrier == kAtt) {
       SampleImage about =
           c.other_subject ? PushSampleImage(p.dev, "app", "other", {{"linux/amd64"}, 1, 1000, 42}) : p.image;
-      AttachProvenance(p.dev, "app", p.image, about, c.predicate_type, c.predicate(),
-                       c.stranger_key ? stranger : p.builder);
+      AttachProvenance(p.dev, "app", p.image, about, c.predicate_type, c.predicate(), signer);
+    } else if (c.carrier == kBundle) {
+      TestRegistryClient client(p.dev);
+      auto attached = sign::AttachStatementBundle(client.get(), "app", DescriptorOf(p.image), p.dev.host() + "/app",
+                                                  c.predicate_type, c.predicate(), signer, "2026-01-02T03:04:05Z",
+                                                  PushScope("app"));
+      REQUIRE_MESSAGE(attached.ok(), attached.status().ToString());
     }
     auto run = p.Run();
     INFO(run.out << run.err);

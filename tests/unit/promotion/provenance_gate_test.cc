@@ -32,7 +32,7 @@ ProvenanceEnvelope Envelope(const sign::PrivateKey& key, std::string_view predic
   auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
   REQUIRE(envelope.ok());
   std::string json = sign::EncodeDsseEnvelope(*envelope);
-  return {kWhere, layer, oci::Digest::Of(json), json};
+  return {kWhere, layer, oci::Digest::Of(json), json, ""};
 }
 
 TEST_CASE("the provenance gate table: each refusal names the check that failed") {
@@ -68,10 +68,15 @@ TEST_CASE("the provenance gate table: each refusal names the check that failed")
        "refused",
        "builder-id check failed: the builder 'https://ci.example/self-hosted' does not match"},
       {"not a DSSE envelope",
-       {{kWhere, 0, oci::Digest::Of("{}"), "{}"}},
+       {{kWhere, 0, oci::Digest::Of("{}"), "{}", ""}},
        "",
        "refused",
        "envelope check failed"},
+      {"a bundle holding no envelope",
+       {{kWhere, 0, oci::Digest::Of("{}"), "", "the bundle holds a message signature, not a DSSE envelope"}},
+       "",
+       "refused",
+       "envelope check failed: the bundle holds a message signature, not a DSSE envelope"},
       {"good v0.2",
        {Envelope(builder, kSlsaProvenanceV02, SlsaV02Predicate(kCommit))},
        generator,
