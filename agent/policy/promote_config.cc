@@ -13,6 +13,7 @@
 #include "policy/branch_rules.h"
 #include "scan/report_format.h"
 #include "util/child_env.h"
+#include "util/sha256.h"
 
 namespace promote::policy {
 namespace {
@@ -105,6 +106,20 @@ Status ParseScanners(const Reader& r, const YAML::Node& node,
   return OkStatus();
 }
 
+Status ParseBuilderTrust(const Reader& r, const YAML::Node& n, const std::string& where, std::string* builder_id,
+                         int* build_level) {
+  if (n["builder-id"]) {
+    PROMOTE_ASSIGN_OR_RETURN(*builder_id, r.String(n["builder-id"], where + " builder-id"));
+    if (builder_id->empty()) {
+      return r.Error(n["builder-id"], where + ": builder-id must be a pattern (or be left out for any builder)");
+    }
+  }
+  if (n["build-level"]) {
+    PROMOTE_ASSIGN_OR_RETURN(*build_level, r.Int(n["build-level"], where + " build-level", 1, 3));
+  }
+  return OkStatus();
+}
+
 namespace {
 
 Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n,
@@ -174,6 +189,16 @@ Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n,
   return gate;
 }
 
+Result<ProvenanceGateConfig> ParseProvenanceGate(const Reader& r, const YAML::Node& n, const std::string& where) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(n, where, {"key", "builder-id", "build-level"}));
+  ProvenanceGateConfig gate;
+  if (!n["key"]) return r.Error(n, where + ": key is required (the cosign public key the provenance is signed with)");
+  PROMOTE_ASSIGN_OR_RETURN(gate.public_key, r.String(n["key"], where + " key"));
+  if (gate.public_key.empty()) return r.Error(n["key"], where + ": key must name a public key file");
+  PROMOTE_RETURN_IF_ERROR(ParseBuilderTrust(r, n, where, &gate.builder_id, &gate.build_level));
+  return gate;
+}
+
 Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment",
                                  {"name", "registry", "repository", "from", "mutable-tags", "stage-order",
@@ -237,7 +262,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
   }
   if (n["gates"]) {
     const YAML::Node& g = n["gates"];
-    PROMOTE_RETURN_IF_ERROR(r.Keys(g, where + " gates", {"scan", "signature"}));
+    PROMOTE_RETURN_IF_ERROR(r.Keys(g, where + " gates", {"scan", "signature", "provenance"}));
     if (g["scan"]) {
       PROMOTE_ASSIGN_OR_RETURN(auto scan_gate,
                                ParseScanGate(r, g["scan"], config.scanners, where + " scan gate"));
@@ -257,6 +282,9 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
         }
       }
       env.verify = sig;
+    }
+    if (g["provenance"]) {
+      PROMOTE_ASSIGN_OR_RETURN(env.provenance, ParseProvenanceGate(r, g["provenance"], where + " provenance gate"));
     }
   }
   return env;
@@ -368,6 +396,7 @@ Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std
         r.Keys(root, "promote.yaml", {"version", "image", "tags", "environments", "branches", "scanners", "signing"}));
     PromoteConfig config;
     config.origin = origin;
+    config.sha256 = Sha256Hex(yaml_text);
     if (!root["version"]) return r.Error(root, "version is required (version: 1)");
     PROMOTE_ASSIGN_OR_RETURN(int version, r.Int(root["version"], "version", 1, 1));
     (void)version;

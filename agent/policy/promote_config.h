@@ -41,6 +41,16 @@ struct SignatureGateConfig {
   std::string identity_policy = "match-repository";
 };
 
+// gates.provenance: a SLSA provenance attestation (v0.2 or v1) on the source digest, signed with
+// `public_key`, naming the promoted commit as its source and, when `builder_id` is set, built by a
+// builder whose id matches that glob. `build_level` is the SLSA Build level the holder of the key
+// (and builder) is trusted to meet; the verification summary states it when the gate passed.
+struct ProvenanceGateConfig {
+  std::string public_key;  // path of a cosign public key, env:NAME or file:/path, like the signature gate
+  std::string builder_id;  // glob ('*' any characters, '?' one); empty: any builder
+  int build_level = 1;     // 1-3
+};
+
 struct Environment {
   std::string name;
   std::string registry;                  // "stage.registry:5000"
@@ -50,6 +60,7 @@ struct Environment {
   bool stage_order = true;               // the digest must carry a valid record of the `from` env
   std::optional<ScanGateConfig> scan;
   std::optional<SignatureGateConfig> verify;  // signatures required on the source
+  std::optional<ProvenanceGateConfig> provenance;  // build provenance required on the source
   bool sign = false;                     // sign the image at the target with the signing key
   // The image must say which commit it was built from (org.opencontainers.image.revision).
   bool require_revision = false;
@@ -76,6 +87,7 @@ struct SigningConfig {
 
 struct PromoteConfig {
   std::string origin;                    // file name, for messages
+  std::string sha256;                    // hex SHA-256 of the file's bytes (the policy a promotion applied)
   std::string image;
   std::string immutable_tag = "sha-{sha7}";
   bool version_tag_from_branch = true;   // release/v1.2.0 -> tag v1.2.0

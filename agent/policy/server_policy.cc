@@ -83,10 +83,20 @@ Result<ScanFloor> ParseScanFloor(const Reader& r, const YAML::Node& n, const std
   return floor;
 }
 
+Result<ProvenanceFloor> ParseProvenanceFloor(const Reader& r, const YAML::Node& n, const std::string& where) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(n, where, {"keys", "builder-id", "build-level"}));
+  ProvenanceFloor floor;
+  if (!n["keys"]) return r.Error(n, where + " needs keys (public key files the provenance may be signed with)");
+  PROMOTE_ASSIGN_OR_RETURN(floor.keys, r.StringList(n["keys"], where + " keys"));
+  if (floor.keys.empty()) return r.Error(n["keys"], where + ": keys must name at least one");
+  PROMOTE_RETURN_IF_ERROR(ParseBuilderTrust(r, n, where, &floor.builder_id, &floor.build_level));
+  return floor;
+}
+
 Result<EnvironmentRule> ParseEnvironmentRule(const Reader& r, const YAML::Node& n, const std::string& where,
                                              const std::map<std::string, scan::HookConfig>& scanners) {
   PROMOTE_RETURN_IF_ERROR(
-      r.Keys(n, where, {"name", "repositories", "branches", "after", "sign", "scan", "signature"}));
+      r.Keys(n, where, {"name", "repositories", "branches", "after", "sign", "scan", "signature", "provenance"}));
   EnvironmentRule e;
   e.line = n.Mark().line + 1;
   if (!n["name"] || !n["repositories"] || !n["branches"]) {
@@ -117,6 +127,9 @@ Result<EnvironmentRule> ParseEnvironmentRule(const Reader& r, const YAML::Node& 
     if (!s["keys"]) return r.Error(s, here + " signature needs keys (public key files)");
     PROMOTE_ASSIGN_OR_RETURN(e.signature_keys, r.StringList(s["keys"], here + " signature keys"));
     if (e.signature_keys.empty()) return r.Error(s["keys"], here + ": signature keys must name at least one");
+  }
+  if (const auto& p = n["provenance"]) {
+    PROMOTE_ASSIGN_OR_RETURN(e.provenance, ParseProvenanceFloor(r, p, here + " provenance"));
   }
   return e;
 }

@@ -20,6 +20,7 @@
 //           after: stage
 //           sign: true
 //           signature: {keys: [/etc/promote/release.pub]}
+//           provenance: {keys: [/etc/promote/build.pub], builder-id: "https://github.com/…/*", build-level: 3}
 #pragma once
 
 #include <map>
@@ -48,6 +49,15 @@ struct ScanFloor {
   std::set<std::string> allow;  // ids a request's allow/trivyignore may accept; none otherwise
 };
 
+// The provenance gate a rule requires: with one of `keys`, with exactly `builder_id` when set, and
+// claiming at most `build_level` (the level the operator vouches for these keys' builders).
+struct ProvenanceFloor {
+  std::vector<std::string> keys;      // public key files (agent.yaml)
+  std::vector<std::string> key_pems;  // their contents, read when the agent starts
+  std::string builder_id;             // "" or the pattern promote.yaml must use
+  int build_level = 1;
+};
+
 struct EnvironmentRule {
   std::string name;
   std::vector<std::string> repositories;  // "host/repository" globs it may write
@@ -57,6 +67,7 @@ struct EnvironmentRule {
   std::optional<ScanFloor> scan;
   std::vector<std::string> signature_keys;     // public key files (agent.yaml)
   std::vector<std::string> signature_key_pems; // their contents, read when the agent starts
+  std::optional<ProvenanceFloor> provenance;
   int line = 0;
 
   // Whether this rule's repositories cover "host/repository".

@@ -112,4 +112,10 @@ class Reader {
 // The `scanners:` mapping (name: {kind, executable, args, format, timeout, env, …}).
 Status ParseScanners(const Reader& r, const YAML::Node& node, std::map<std::string, scan::HookConfig>* scanners);
 
+// A provenance rule's optional `builder-id` (a non-empty pattern) and `build-level` (1-3), as
+// promote.yaml's provenance gate and agent.yaml's provenance policy both write them; what is
+// absent is left as it was.
+Status ParseBuilderTrust(const Reader& r, const YAML::Node& n, const std::string& where, std::string* builder_id,
+                         int* build_level);
+
 }  // namespace promote::policy

@@ -33,6 +33,27 @@ bool SameKey(const std::string& pem_a, const std::string& pem_b) {
   return a.ok() && b.ok() && a->SpkiDer() == b->SpkiDer();
 }
 
+Status CheckProvenance(const policy::ProvenanceFloor& floor, const policy::Environment& env,
+                       const policy::AttachedFiles& files, const Refusal& refuse) {
+  if (!env.provenance) return refuse("the provenance gate must run, and promote.yaml has none for '" + env.name + "'");
+  const policy::ProvenanceGateConfig& gate = *env.provenance;
+  PROMOTE_ASSIGN_OR_RETURN(std::string pem, files.Get(gate.public_key, "provenance gate key of '" + env.name + "'"));
+  if (std::none_of(floor.key_pems.begin(), floor.key_pems.end(),
+                   [&](const std::string& allowed) { return SameKey(allowed, pem); })) {
+    return refuse("the provenance gate's key " + gate.public_key + " is not one of the policy's (" + Join(floor.keys) +
+                  ")");
+  }
+  if (!floor.builder_id.empty() && gate.builder_id != floor.builder_id) {
+    return refuse("the provenance gate's builder-id must be '" + floor.builder_id + "' (promote.yaml has " +
+                  (gate.builder_id.empty() ? std::string("none") : "'" + gate.builder_id + "'") + ")");
+  }
+  if (gate.build_level > floor.build_level) {
+    return refuse("build-level " + std::to_string(gate.build_level) + " claims more than the policy vouches for (" +
+                  std::to_string(floor.build_level) + ")");
+  }
+  return OkStatus();
+}
+
 Status CheckScan(const policy::ScanFloor& floor, const policy::Environment& env, const policy::AttachedFiles& files,
                  const Refusal& refuse) {
   if (!env.scan) return refuse("the scan gate must run, and promote.yaml has none for '" + env.name + "'");
@@ -132,6 +153,7 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
                     Join(rule->signature_keys) + ")");
     }
   }
+  if (rule->provenance) PROMOTE_RETURN_IF_ERROR(CheckProvenance(*rule->provenance, *env, files, refuse));
   if (rule->scan) PROMOTE_RETURN_IF_ERROR(CheckScan(*rule->scan, *env, files, refuse));
   return OkStatus();
 }

@@ -7,12 +7,14 @@
 //   2. BranchGate          target_resolution.h   may this branch promote there? (pure)
 //   3. CheckSigningSetup   target_resolution.h   a key wherever a signature or record is needed (pure)
 //   4. ResolveSource       source_resolution.h   the commit's image at the source, and the target digest
-//   5. RunSourceGates      gates/gates.h         revision, stage order, signature, scan; then any refusal
+//   5. RunSourceGates      gates/gates.h         revision, stage order, signature, provenance, scan; then
+//                                                any refusal
 //   6. PlanTargetTags      target_tags.h         tag conflicts refused before anything is written
 //   7. CopyImage           image_transfer.h      blobs, manifests, attachments (a dry run stops here)
 //   8. SignTarget          sign_and_record.h     signature and scan evidence at the target
 //   9. WriteTargetTags     target_tags.h
-//  10. RecordPromotion     sign_and_record.h     last: only a promotion whose tags are in place has one
+//  10. RecordPromotion     sign_and_record.h     last: the verification summary, then the record (only a
+//                                                promotion whose tags are in place has one)
 //
 // Adding a gate: write gates/<name>_gate.cc with a function of the Gate signature in gates/gates.h
 // (revision_gate.cc is the smallest sibling to copy), declare it there and list it in kSourceGates
@@ -33,6 +35,7 @@
 #include "policy/attached_files.h"
 #include "policy/promote_config.h"
 #include "promotion/promotion_runner.h"
+#include "promotion/verification_summary.h"
 #include "registry/credentials.h"
 #include "registry/registry_pool.h"
 #include "scan/finding.h"
@@ -80,6 +83,10 @@ struct PromotionPlan {
   bool wrote_meta = false;   // a signature, evidence or record was added
   bool wrote_tags = false;   // a tag was written or moved
   bool have_record = false;  // an equal valid record exists: this promotion happened before
+  // What the gates verified (the stage-order gate's record, the provenance gate's provenance) and
+  // the SLSA Build level the provenance gate established: the verification summary states them.
+  std::vector<InputAttestation> read_attestations;
+  std::optional<int> build_level;
 
   const std::string& commit_tag() const { return immutable_tags.front(); }
 };

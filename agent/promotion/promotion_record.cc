@@ -117,6 +117,8 @@ Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client,
   for (const auto& att : stored) {
     if (att.predicate_type != kPromotionPredicateType) continue;
     CheckedRecord checked;
+    checked.reference = client.host() + "/" + repo + ":" + digest.TagForm() + ".att";
+    checked.envelope_digest = att.envelope_digest;
     auto statement = sign::VerifyAttestationEnvelope(att.envelope, key, digest.str());
     if (!statement.ok()) {
       checked.problem = statement.status().message();

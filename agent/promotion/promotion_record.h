@@ -49,6 +49,8 @@ struct PromotionRecord {
 // A record read back, with whether it verified.
 struct CheckedRecord {
   PromotionRecord record;
+  std::string reference;        // where it was read: "registry/repo:sha256-<hex>.att"
+  oci::Digest envelope_digest;  // its DSSE envelope
   bool valid = false;
   std::string problem;  // why it was not accepted (bad signature, wrong subject, malformed)
 };

@@ -10,6 +10,7 @@
 #include "promotion/source_resolution.h"
 #include "promotion/target_resolution.h"
 #include "promotion/target_tags.h"
+#include "promotion/verification_summary.h"
 #include "sign/bounded_input.h"
 #include "sign/cosign_key.h"
 
@@ -81,6 +82,11 @@ nlohmann::json RunResult::ToJson() const {
                                                 : nlohmann::json{{"reference", signature_reference}}},
       {"record",
        record_reference.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reference", record_reference}}},
+      {"verification_summary", summary_reference.empty()
+                                   ? nlohmann::json(nullptr)
+                                   : nlohmann::json{{"reference", summary_reference},
+                                                    {"predicate_type", kVsaPredicateType},
+                                                    {"envelope_digest", summary_envelope_digest}}},
       {"warnings", warnings},
       {"timings_ms", {{"total", duration_ms}}},
   };

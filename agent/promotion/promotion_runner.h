@@ -70,6 +70,8 @@ struct RunResult {
   std::vector<GateResult> gates;
   std::string signature_reference;
   std::string record_reference;
+  // The SLSA verification summary written beside the record (promotion/verification_summary.h).
+  std::string summary_reference, summary_envelope_digest;
   // What the caller should know although the promotion went ahead (e.g. no record was written).
   std::vector<std::string> warnings;
   int64_t duration_ms = 0;

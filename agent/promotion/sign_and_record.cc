@@ -2,6 +2,7 @@
 
 #include "promotion/promotion_record.h"
 #include "promotion/scan_evidence.h"
+#include "promotion/verification_summary.h"
 #include "sign/image_signer.h"
 
 namespace promote::promotion {
@@ -62,6 +63,19 @@ PromotionRecord RecordOf(const PromotionContext& ctx, const PromotionPlan& plan,
   return record;
 }
 
+// The SLSA verification summary of the promotion `record` describes (promotion/verification_summary.h).
+VerificationSummary SummaryOf(const PromotionContext& ctx, const PromotionPlan& plan, const PromotionRecord& record) {
+  VerificationSummary summary;
+  summary.resource_uri = record.to_reference;
+  summary.environment = record.to_env;
+  summary.time_verified = record.time;
+  summary.policy_uri = ctx.config.origin + "#environments/" + record.to_env;
+  summary.policy_sha256 = ctx.config.sha256;
+  summary.inputs = plan.read_attestations;
+  summary.build_level = plan.build_level;
+  return summary;
+}
+
 }  // namespace
 
 Status SignTarget(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result) {
@@ -85,9 +99,17 @@ Status RecordPromotion(const PromotionContext& ctx, PromotionPlan* plan, RunResu
   const copy::BlobEndpoint& target = plan->ends.target;
   std::string reference = plan->target.env->Name() + ":" + plan->digest.TagForm() + ".att";
   if (!plan->have_record) {
-    PROMOTE_ASSIGN_OR_RETURN(reference, WriteRecord(*target.client, target.repository, plan->subject,
-                                                    RecordOf(ctx, *plan, *result), *ctx.signing.key, target.scopes,
-                                                    ctx.request.cancel));
+    const PromotionRecord record = RecordOf(ctx, *plan, *result);
+    // The summary first: a re-run after a failure between the two finds no record and writes
+    // both; the record, written last, is what marks the promotion done.
+    PROMOTE_ASSIGN_OR_RETURN(sign::AttachOutcome summary,
+                             WriteVerificationSummary(*target.client, target.repository, plan->subject,
+                                                      SummaryOf(ctx, *plan, record), *ctx.signing.key, target.scopes,
+                                                      ctx.request.cancel));
+    result->summary_reference = summary.attestation_reference;
+    result->summary_envelope_digest = summary.envelope_digest.str();
+    PROMOTE_ASSIGN_OR_RETURN(reference, WriteRecord(*target.client, target.repository, plan->subject, record,
+                                                    *ctx.signing.key, target.scopes, ctx.request.cancel));
     plan->wrote_meta = true;
   }
   result->record_reference = reference;  // only once the record is there

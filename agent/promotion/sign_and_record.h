@@ -15,8 +15,8 @@ namespace promote::promotion {
 // scan gate's attestations.
 Status SignTarget(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result);
 
-// Writes the promotion record unless an equal one exists; with no key, nothing (CheckSigningSetup
-// has warned). A re-run after a failure between the tags and the record finds the tags unchanged
+// Writes the SLSA verification summary and then the promotion record unless an equal record
+// exists; with no key, nothing (CheckSigningSetup has warned). A re-run after a failure between the tags and the record finds the tags unchanged
 // and writes the record.
 Status RecordPromotion(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result);
 

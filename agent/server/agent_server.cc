@@ -33,17 +33,29 @@ Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::Ag
   return std::shared_ptr<const registry::Keychain>(chain);
 }
 
-// The policy with the public keys its signature rules name, read (and checked) once at start.
+// Public key files a policy rule names, read and checked.
+Result<std::vector<std::string>> ReadPolicyKeys(const std::vector<std::string>& paths, const std::string& what) {
+  std::vector<std::string> pems;
+  for (const auto& path : paths) {
+    PROMOTE_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(path, what));
+    PROMOTE_RETURN_IF_ERROR(sign::PublicKey::FromPem(pem, path).status().WithContext(what));
+    pems.push_back(std::move(pem));
+  }
+  return pems;
+}
+
+// The policy with the public keys its signature and provenance rules name, read (and checked)
+// once at start.
 Result<std::shared_ptr<const policy::ServerPolicy>> LoadPolicy(const policy::AgentConfig& config) {
   if (config.policy.empty()) return std::shared_ptr<const policy::ServerPolicy>();
   auto loaded = std::make_shared<policy::ServerPolicy>(config.policy);
   for (auto& app : loaded->applications) {
     for (auto& env : app.environments) {
-      for (const auto& path : env.signature_keys) {
-        const std::string what = loaded->Where(env.line) + ": policy signature key";
-        PROMOTE_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(path, what));
-        PROMOTE_RETURN_IF_ERROR(sign::PublicKey::FromPem(pem, path).status().WithContext(what));
-        env.signature_key_pems.push_back(std::move(pem));
+      PROMOTE_ASSIGN_OR_RETURN(env.signature_key_pems,
+                               ReadPolicyKeys(env.signature_keys, loaded->Where(env.line) + ": policy signature key"));
+      if (env.provenance) {
+        PROMOTE_ASSIGN_OR_RETURN(env.provenance->key_pems,
+                                 ReadPolicyKeys(env.provenance->keys, loaded->Where(env.line) + ": policy provenance key"));
       }
     }
   }

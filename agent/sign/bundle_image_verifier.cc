@@ -8,33 +8,6 @@
 namespace promote::sign {
 namespace {
 
-// The bundle layer's bytes, after checking that the referrer is a bundle about `digest`.
-Result<std::string> FetchBundle(registry::RegistryClient& client, const std::string& repo,
-                                const registry::Referrer& referrer, const oci::Digest& digest,
-                                const registry::Scopes& scopes, const CancelToken* cancel) {
-  PROMOTE_ASSIGN_OR_RETURN(oci::Manifest m, client.GetManifest(repo, referrer.digest.str(), scopes, cancel));
-  if (!m.subject || m.subject->digest != digest) {
-    return GateRefused("its manifest's subject is " + (m.subject ? m.subject->digest.str() : std::string("missing")) +
-                       ", not " + digest.str());
-  }
-  auto doc = nlohmann::json::parse(m.bytes, nullptr, false);
-  const std::string artifact_type =
-      doc.is_object() && doc.contains("artifactType") && doc["artifactType"].is_string() ? doc["artifactType"].get<std::string>() : "";
-  if (!IsSigstoreBundleMediaType(artifact_type)) {
-    return GateRefused("its manifest's artifactType '" + artifact_type + "' is not a Sigstore bundle media type");
-  }
-  for (const auto& layer : m.layers) {
-    if (!IsSigstoreBundleMediaType(layer.media_type)) continue;
-    if (layer.size > static_cast<int64_t>(kMaxBundleBytes)) {
-      return GateRefused("its bundle is " + std::to_string(layer.size) + " bytes, over the limit");
-    }
-    auto bytes = client.GetBlobBytes(repo, layer.digest, kMaxBundleBytes, scopes, cancel);
-    if (!bytes.ok()) return bytes.status();
-    return std::move(*bytes);
-  }
-  return GateRefused("its manifest has no layer of a Sigstore bundle media type");
-}
-
 BundleOutcome CheckOne(registry::RegistryClient& client, const std::string& repo, const registry::Referrer& referrer,
                        const oci::Digest& digest, const VerificationKey& key, const TrustedRoot* root,
                        std::string_view predicate_type, const registry::Scopes& scopes, const CancelToken* cancel,
@@ -72,6 +45,32 @@ BundleOutcome CheckOne(registry::RegistryClient& client, const std::string& repo
 }
 
 }  // namespace
+
+Result<std::string> FetchBundle(registry::RegistryClient& client, const std::string& repo,
+                                const registry::Referrer& referrer, const oci::Digest& digest,
+                                const registry::Scopes& scopes, const CancelToken* cancel) {
+  PROMOTE_ASSIGN_OR_RETURN(oci::Manifest m, client.GetManifest(repo, referrer.digest.str(), scopes, cancel));
+  if (!m.subject || m.subject->digest != digest) {
+    return GateRefused("its manifest's subject is " + (m.subject ? m.subject->digest.str() : std::string("missing")) +
+                       ", not " + digest.str());
+  }
+  auto doc = nlohmann::json::parse(m.bytes, nullptr, false);
+  const std::string artifact_type =
+      doc.is_object() && doc.contains("artifactType") && doc["artifactType"].is_string() ? doc["artifactType"].get<std::string>() : "";
+  if (!IsSigstoreBundleMediaType(artifact_type)) {
+    return GateRefused("its manifest's artifactType '" + artifact_type + "' is not a Sigstore bundle media type");
+  }
+  for (const auto& layer : m.layers) {
+    if (!IsSigstoreBundleMediaType(layer.media_type)) continue;
+    if (layer.size > static_cast<int64_t>(kMaxBundleBytes)) {
+      return GateRefused("its bundle is " + std::to_string(layer.size) + " bytes, over the limit");
+    }
+    auto bytes = client.GetBlobBytes(repo, layer.digest, kMaxBundleBytes, scopes, cancel);
+    if (!bytes.ok()) return bytes.status();
+    return std::move(*bytes);
+  }
+  return GateRefused("its manifest has no layer of a Sigstore bundle media type");
+}
 
 size_t BundleReport::verified_count() const {
   size_t n = 0;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "oci/digest.h"
+#include "registry/referrers.h"
 #include "registry/registry_client.h"
 #include "sign/bundle_verify.h"
 #include "sign/trusted_root.h"
@@ -42,6 +43,14 @@ struct BundleReport {
   // OK when a bundle verified; otherwise kGateRefused saying there are none or why each failed.
   Status ToStatus() const;
 };
+
+// The bundle layer of `referrer` (one of digest's referrers in `repo`), byte for byte. A manifest
+// whose subject is not `digest`, whose artifactType is not a bundle media type, that has no
+// bundle layer or one over kMaxBundleBytes is kGateRefused saying so; registry failures are
+// passed on.
+Result<std::string> FetchBundle(registry::RegistryClient& client, const std::string& repo,
+                                const registry::Referrer& referrer, const oci::Digest& digest,
+                                const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
 // Verifies every bundle referrer of `digest` in `repo`. A bundle counts when it verifies with
 // `key` (and, when `trusted_root` is given, its log entries do too), is about `digest` (message

@@ -32,13 +32,17 @@ Result<InTotoSubject> ParseSubject(const json& entry) {
 }  // namespace
 
 Result<std::string> BuildInTotoStatement(std::string_view predicate_type, std::string_view subject_name,
-                                         std::string_view subject_digest, const json& predicate) {
+                                         std::string_view subject_digest, const json& predicate,
+                                         std::string_view statement_type) {
   if (predicate_type.empty()) return Bad("predicate type is empty");
+  if (statement_type != kInTotoStatementV01 && statement_type != kInTotoStatementV1) {
+    return Bad("unknown statement type '" + std::string(statement_type) + "'");
+  }
   if (!IsSha256Digest(subject_digest)) {
     return Bad("subject digest '" + std::string(subject_digest) + "' is not sha256:<64 lowercase hex>");
   }
   std::string out = "{\"_type\":";
-  AppendGoJsonString(out, kInTotoStatementV01);
+  AppendGoJsonString(out, statement_type);
   out += ",\"predicateType\":";
   AppendGoJsonString(out, predicate_type);
   out += ",\"subject\":[{\"name\":";

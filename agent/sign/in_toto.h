@@ -30,10 +30,12 @@ struct InTotoStatement {
 // Builds the statement cosign `attest` writes, compact with Go escaping:
 // {"_type":"https://in-toto.io/Statement/v0.1","predicateType":P,
 //  "subject":[{"name":N,"digest":{"sha256":H}}],"predicate":<predicate>}
-// `subject_digest` is "sha256:<hex>". kInvalidArgument for a malformed digest or empty
-// predicate type.
+// `subject_digest` is "sha256:<hex>". `statement_type` may be kInTotoStatementV1 for predicates
+// whose specification shows that one (the SLSA verification summary). kInvalidArgument for a
+// malformed digest, empty predicate type or unknown statement type.
 Result<std::string> BuildInTotoStatement(std::string_view predicate_type, std::string_view subject_name,
-                                         std::string_view subject_digest, const nlohmann::json& predicate);
+                                         std::string_view subject_digest, const nlohmann::json& predicate,
+                                         std::string_view statement_type = kInTotoStatementV01);
 
 // Parses a v0.1 or v1 statement (key order and whitespace free, duplicate keys refused). Requires
 // _type, a string predicateType and a non-empty subject array whose entries have a string name

@@ -15,20 +15,13 @@ import sys
 
 import yaml
 
-ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from script_checks import Checks, repo_root  # noqa: E402
+
+ROOT = repo_root(__file__)
 K8S = os.path.join(ROOT, "deploy", "kubernetes")
 CHART = os.path.join(ROOT, "deploy", "helm", "promote-agent")
-failures = []
-passes = 0
-
-
-def check(cond, what):
-    global passes
-    if cond:
-        passes += 1
-    else:
-        failures.append(what)
-        print(f"FAIL: {what}", file=sys.stderr)
+check = Checks()
 
 
 def ports_named(container, name):
@@ -284,7 +277,6 @@ def normalise(o):
 
 
 def main():
-    global passes
     plain = load_dir(K8S)
     check_objects(plain, "deploy/kubernetes")
     with open(os.path.join(K8S, "kustomization.yaml")) as f:
@@ -307,7 +299,7 @@ def main():
                                                   "deploy/kubernetes", "helm chart", lineterm=""))
             check(False, f"{k}: the chart renders it differently:\n{diff}")
         else:
-            passes += 1
+            check(True, "")
     # The app version, chart version and image tag move together.
     with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
         version = re.search(r"project\(promote VERSION ([0-9.]+)", f.read()).group(1)
@@ -316,8 +308,7 @@ def main():
     check(dep["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":" + version),
           f"deploy/kubernetes image is not promote {version}")
 
-    print(f"{passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return check.finish()
 
 
 if __name__ == "__main__":

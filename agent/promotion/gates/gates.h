@@ -30,10 +30,13 @@ GateOutcome RevisionGate(const PromotionContext& ctx, PromotionPlan* plan);
 GateOutcome StageOrderGate(const PromotionContext& ctx, PromotionPlan* plan);
 // The source digest carries a signature by the environment's key (signature: in promote.yaml).
 GateOutcome SignatureGate(const PromotionContext& ctx, PromotionPlan* plan);
+// The source digest carries SLSA provenance of the commit, signed with the environment's
+// provenance key (promotion/provenance_gate.h).
+GateOutcome ProvenanceGate(const PromotionContext& ctx, PromotionPlan* plan);
 // The environment's scanners find nothing the policy refuses (promotion/scan_gate.h).
 GateOutcome ScanGate(const PromotionContext& ctx, PromotionPlan* plan);
 
-inline constexpr Gate kSourceGates[] = {RevisionGate, StageOrderGate, SignatureGate, ScanGate};
+inline constexpr Gate kSourceGates[] = {RevisionGate, StageOrderGate, SignatureGate, ProvenanceGate, ScanGate};
 
 // Runs kSourceGates in order, adding each verdict to result->gates, then refuses with the first
 // refused gate: kGateRefused, or kUnavailable when a scanner could not scan.

@@ -8,11 +8,12 @@
 namespace promote::promotion {
 namespace {
 
-// The verdict on the records found at the previous environment.
+// The verdict on the records found at the previous environment; the record accepted is one the
+// verification summary lists as read.
 GateResult JudgeRecords(const std::vector<CheckedRecord>& records, const policy::Environment& previous,
-                        const PromotionPlan& plan) {
+                        PromotionPlan* plan) {
   GateResult g{"stage-order", Verdict::kPassed, ""};
-  const std::string& sha = plan.target.sha;
+  const std::string& sha = plan->target.sha;
   std::string problems;
   for (const auto& r : records) {
     if (r.valid && r.record.to_env == previous.name) {
@@ -22,6 +23,7 @@ GateResult JudgeRecords(const std::vector<CheckedRecord>& records, const policy:
                     "' for commit " + r.record.git_sha + ", not " + sha;
         continue;
       }
+      plan->read_attestations.push_back({r.reference, r.envelope_digest.hex()});
       g.detail = "promoted to '" + previous.name + "' at " + r.record.time +
                  (r.record.ci.run_id.empty() ? "" : " by run " + r.record.ci.run_id);
       return g;
@@ -29,7 +31,7 @@ GateResult JudgeRecords(const std::vector<CheckedRecord>& records, const policy:
     if (!r.valid) problems += (problems.empty() ? "" : "; ") + r.problem;
   }
   g.verdict = Verdict::kRefused;
-  g.detail = plan.source_digest.str() + " has no valid promotion record for '" + previous.name + "'; promote it through '" +
+  g.detail = plan->source_digest.str() + " has no valid promotion record for '" + previous.name + "'; promote it through '" +
              previous.name + "' first" + (problems.empty() ? "" : " (records refused: " + problems + ")");
   return g;
 }
@@ -56,7 +58,7 @@ GateOutcome StageOrderGate(const PromotionContext& ctx, PromotionPlan* plan) {
   // count: its tags must be in place.
   PROMOTE_RETURN_IF_ERROR(MarkIncompleteRecords(*client, previous->repository, plan->source_digest, previous->name,
                                                 previous->mutable_tags, scopes, &records));
-  return Judged(JudgeRecords(records, *previous, *plan));
+  return Judged(JudgeRecords(records, *previous, plan));
 }
 
 }  // namespace promote::promotion

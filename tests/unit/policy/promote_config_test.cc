@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 
+#include <algorithm>
+
+#include "policy/attached_files.h"
 #include "policy/branch_rules.h"
 #include "policy/secret_ref.h"
 
@@ -175,6 +178,23 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
       {"env: reference with a bad name",
        "version: 1\n" + envs + "    credentials:\n      username: u\n      password: env:1PASS\n",
        "never a literal secret"},
+      // gates.provenance (its keys from line 8).
+      {"provenance gate without key", "version: 1\n" + envs + "    gates:\n      provenance:\n        builder-id: x\n",
+       "promote.yaml:8: environment 'dev' provenance gate: key is required"},
+      {"provenance gate unknown key",
+       "version: 1\n" + envs + "    gates:\n      provenance:\n        key: k.pub\n        level: 3\n",
+       "promote.yaml:9: unknown key 'level'"},
+      {"provenance build-level out of range",
+       "version: 1\n" + envs + "    gates:\n      provenance:\n        key: k.pub\n        build-level: 4\n",
+       "build-level must be between 1 and 3"},
+      {"provenance build-level not a number",
+       "version: 1\n" + envs + "    gates:\n      provenance:\n        key: k.pub\n        build-level: high\n",
+       "build-level"},
+      {"provenance empty builder-id",
+       "version: 1\n" + envs + "    gates:\n      provenance:\n        key: k.pub\n        builder-id: ''\n",
+       "builder-id must be a pattern"},
+      {"provenance gate not a mapping", "version: 1\n" + envs + "    gates:\n      provenance: k.pub\n",
+       "provenance gate"},
       // A long value used to overflow the stack in std::regex (a 120 KB file crashed the CLI).
       {"long env: reference",
        "version: 1\n" + envs + "    credentials:\n      username: u\n      password: env:" +
@@ -193,6 +213,43 @@ TEST_CASE("bad promote.yaml files are refused with file:line") {
   auto lit = ParsePromoteConfig("version: 1\n" + envs + "    credentials:\n      username: u\n      password: hunter2\n",
                                 "promote.yaml");
   CHECK(lit.status().message().find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("gates.provenance: key, builder pattern and build level; its key travels with the request") {
+  const std::string yaml = kGood + R"(  - name: prod2
+    registry: registry.example.com
+    repository: prod2/payment-svc
+    gates:
+      provenance:
+        key: env:PROVENANCE_KEY
+        builder-id: "https://github.com/slsa-framework/slsa-github-generator/*"
+        build-level: 3
+  - name: prod3
+    registry: registry.example.com
+    repository: prod3/payment-svc
+    gates:
+      provenance: {key: ./build.pub}
+)";
+  auto c = ParsePromoteConfig(yaml, "promote.yaml");
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  const Environment* p2 = c->FindEnvironment("prod2");
+  REQUIRE(p2->provenance.has_value());
+  CHECK(p2->provenance->public_key == "env:PROVENANCE_KEY");
+  CHECK(p2->provenance->builder_id == "https://github.com/slsa-framework/slsa-github-generator/*");
+  CHECK(p2->provenance->build_level == 3);
+  const Environment* p3 = c->FindEnvironment("prod3");
+  REQUIRE(p3->provenance.has_value());
+  CHECK(p3->provenance->builder_id.empty());
+  CHECK(p3->provenance->build_level == 1);
+  CHECK_FALSE(c->FindEnvironment("prod")->provenance.has_value());
+  // The digest of the exact bytes: the policy a verification summary names.
+  CHECK(c->sha256.size() == 64);
+  CHECK(c->sha256 != ParsePromoteConfig(kGood, "promote.yaml")->sha256);
+
+  std::vector<std::string> named;
+  for (const auto& f : FilesNamedBy(*c)) named.push_back(f.name);
+  CHECK(std::count(named.begin(), named.end(), "env:PROVENANCE_KEY") == 1);
+  CHECK(std::count(named.begin(), named.end(), "./build.pub") == 1);
 }
 
 TEST_CASE("environment credentials apply to their own repository, even next to another environment's on one host") {

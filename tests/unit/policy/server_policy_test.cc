@@ -46,6 +46,23 @@ std::string Config(const std::string& stage = "    gates:\n      scan: {scanners
          prod_repository.substr(slash + 1) + "\n" + prod;
 }
 
+// A public key in cosign.pub form, new for each call.
+std::string NewPublicKeyPem() {
+  auto pair = sign::GenerateCosignKeyPair(Secret("pw"));
+  REQUIRE(pair.ok());
+  return pair->public_key_pem;
+}
+
+// agent.yaml with one policy rule: the prod environment `rule` (a flow mapping's inside).
+policy::AgentConfig AgentWithProdRule(const std::string& rule) {
+  auto agent = policy::ParseAgentConfig(
+      "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
+      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main],\n         " + rule + "}\n",
+      "agent.yaml");
+  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
+  return std::move(*agent);
+}
+
 }  // namespace
 
 TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
@@ -110,17 +127,11 @@ TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
 }
 
 TEST_CASE("agent.yaml policy: the signature gate must use one of the policy's keys; trivyignore entries count") {
-  auto key = sign::GenerateCosignKeyPair(Secret("pw"));
-  auto other = sign::GenerateCosignKeyPair(Secret("pw"));
-  REQUIRE(key.ok());
-  REQUIRE(other.ok());
-  auto agent = policy::ParseAgentConfig(
-      "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
-      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main], signature: {keys: [/k.pub]},\n"
-      "         scan: {scanners: [trivy], allow: [CVE-1]}}\n",
-      "agent.yaml");
-  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
-  agent->policy.applications[0].environments[0].signature_key_pems = {std::string(key->public_key_pem)};
+  const std::string key = NewPublicKeyPem();
+  const std::string other = NewPublicKeyPem();
+  policy::AgentConfig agent =
+      AgentWithProdRule("signature: {keys: [/k.pub]}, scan: {scanners: [trivy], allow: [CVE-1]}");
+  agent.policy.applications[0].environments[0].signature_key_pems = {key};
   auto config = policy::ParsePromoteConfig(
       "version: 1\nimage: app\nscanners: {trivy: {kind: trivy}}\nenvironments:\n"
       "  - name: prod\n    registry: prod.reg\n    repository: app\n    stage-order: false\n    gates:\n"
@@ -129,22 +140,84 @@ TEST_CASE("agent.yaml policy: the signature gate must use one of the policy's ke
   REQUIRE_MESSAGE(config.ok(), config.status().message());
 
   policy::AttachedFiles files;
-  files.Add("release.pub", std::string(key->public_key_pem));
+  files.Add("release.pub", key);
   files.Add(".trivyignore", "CVE-1 # fine\n");
-  Status ok = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", files);
+  Status ok = promotion::CheckPromotionAgainstPolicy(agent.policy, *config, "prod", "main", files);
   CHECK_MESSAGE(ok.ok(), ok.message());
 
   policy::AttachedFiles wrong_key;
-  wrong_key.Add("release.pub", std::string(other->public_key_pem));
+  wrong_key.Add("release.pub", other);
   wrong_key.Add(".trivyignore", "CVE-1 # fine\n");
-  Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", wrong_key);
+  Status st = promotion::CheckPromotionAgainstPolicy(agent.policy, *config, "prod", "main", wrong_key);
   CHECK(st.code() == Code::kGateRefused);
   CHECK(st.message().find("is not one of the policy's (/k.pub)") != std::string::npos);
 
   policy::AttachedFiles wider;
-  wider.Add("release.pub", std::string(key->public_key_pem));
+  wider.Add("release.pub", key);
   wider.Add(".trivyignore", "CVE-1\nCVE-2 # not allowed\n");
-  st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", wider);
+  st = promotion::CheckPromotionAgainstPolicy(agent.policy, *config, "prod", "main", wider);
   CHECK(st.code() == Code::kGateRefused);
   CHECK(st.message().find("accepting CVE-2") != std::string::npos);
+}
+
+TEST_CASE("agent.yaml policy: the provenance gate must run with a policy key, its builder-id and no higher level") {
+  const std::string key = NewPublicKeyPem();
+  const std::string other = NewPublicKeyPem();
+  policy::AgentConfig agent =
+      AgentWithProdRule("provenance: {keys: [/build.pub], builder-id: \"https://github.com/*\", build-level: 2}");
+  REQUIRE(agent.policy.applications[0].environments[0].provenance.has_value());
+  agent.policy.applications[0].environments[0].provenance->key_pems = {key};
+  auto config = [](const std::string& gate) {
+    auto c = policy::ParsePromoteConfig("version: 1\nimage: app\nenvironments:\n"
+                                        "  - name: prod\n    registry: prod.reg\n    repository: app\n"
+                                        "    stage-order: false\n" + gate,
+                                        "promote.yaml");
+    REQUIRE_MESSAGE(c.ok(), c.status().message());
+    return *c;
+  };
+  const std::string good =
+      "    gates:\n      provenance: {key: build.pub, builder-id: \"https://github.com/*\", build-level: 2}\n";
+  policy::AttachedFiles files;
+  files.Add("build.pub", key);
+  policy::AttachedFiles stranger;
+  stranger.Add("build.pub", other);
+
+  struct Case {
+    std::string name;
+    std::string gate;
+    const policy::AttachedFiles* files;
+    std::string refusal_part;  // "" accepted
+  } cases[] = {
+      {"as the policy says", good, &files, ""},
+      {"a lower level", "    gates:\n      provenance: {key: build.pub, builder-id: \"https://github.com/*\"}\n",
+       &files, ""},
+      {"no provenance gate", "", &files, "the provenance gate must run"},
+      {"another key", good, &stranger, "the provenance gate's key build.pub is not one of the policy's (/build.pub)"},
+      {"another builder pattern",
+       "    gates:\n      provenance: {key: build.pub, builder-id: \"*\", build-level: 2}\n", &files,
+       "builder-id must be 'https://github.com/*' (promote.yaml has '*')"},
+      {"no builder pattern", "    gates:\n      provenance: {key: build.pub}\n", &files, "(promote.yaml has none)"},
+      {"a higher level", "    gates:\n      provenance: {key: build.pub, builder-id: \"https://github.com/*\", "
+                         "build-level: 3}\n",
+       &files, "build-level 3 claims more than the policy vouches for (2)"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    Status st = promotion::CheckPromotionAgainstPolicy(agent.policy, config(c.gate), "prod", "main", *c.files);
+    if (c.refusal_part.empty()) {
+      CHECK_MESSAGE(st.ok(), st.message());
+    } else {
+      CHECK(st.code() == Code::kGateRefused);
+      INFO(st.message());
+      CHECK(st.message().find(c.refusal_part) != std::string::npos);
+      CHECK(st.message().find("agent.yaml:5") != std::string::npos);
+    }
+  }
+
+  auto bad = policy::ParseAgentConfig(
+      "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
+      "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main], provenance: {build-level: 2}}\n",
+      "agent.yaml");
+  CHECK(bad.status().code() == Code::kInvalidArgument);
+  CHECK(bad.status().message().find("provenance needs keys") != std::string::npos);
 }
