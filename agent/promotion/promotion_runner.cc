@@ -12,10 +12,12 @@
 #include "oci/reference.h"
 #include "policy/branch_rules.h"
 #include "policy/secret_ref.h"
+#include "promotion/change_control.h"
 #include "promotion/image_revision.h"
 #include "promotion/promotion_record.h"
 #include "promotion/scan_evidence.h"
 #include "promotion/scan_gate.h"
+#include "promotion/window_gate.h"
 #include "sign/bounded_input.h"
 #include "sign/cosign_key.h"
 #include "sign/image_signer.h"
@@ -78,6 +80,7 @@ nlohmann::json RunResult::ToJson() const {
       {"blobs", counts(blobs)},
       {"bytes", counts(bytes)},
       {"gates", gates_json},
+      {"break_glass", break_glass.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reason", break_glass}}},
       {"signature", signature_reference.empty() ? nlohmann::json(nullptr)
                                                 : nlohmann::json{{"reference", signature_reference}}},
       {"record",
@@ -196,6 +199,9 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   }
   result->gates.push_back({"branch", "passed", "branch '" + result->branch + "' may promote into '" + env->name + "'"});
 
+  if (!request.break_glass.empty()) {
+    PROMOTE_RETURN_IF_ERROR(CheckBreakGlassAllowed(*env, config.origin, request.break_glass));
+  }
   // The key may come from promote.yaml or from the agent, so its absence is found here, before
   // anything is read or written, rather than when the file is parsed.
   if (env->sign && !signing_.key) {
@@ -357,7 +363,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       const CheckedRecord* found = nullptr;
       std::string problems;
       for (const auto& r : records) {
-        if (r.valid && r.record.to_env == previous->name) {
+        if (r.valid && r.record.to_env == previous->name && r.record.kind != "rolled-back") {
           if (!SameCommit(r.record.git_sha, sha)) {
             // The same image recorded for another commit: the SHA tag's prefix is shared.
             problems += (problems.empty() ? "" : "; ") + std::string("it was recorded in '") + previous->name +
@@ -379,6 +385,15 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
                    (problems.empty() ? "" : " (records refused: " + problems + ")");
       }
     }
+    refused = refused || g.refused();
+    result->gates.push_back(std::move(g));
+  }
+  // Window, soak and approval (promotion/change_control.h).
+  ChangeControlSubject change_subject{&config, env, sha, source_digest,
+                                      request.now.value_or(std::chrono::system_clock::now())};
+  PROMOTE_ASSIGN_OR_RETURN(ChangeControl change, RunChangeControl(change_subject, request, *registries_, signing_));
+  result->break_glass = change.break_glass;
+  for (auto& g : change.gates) {
     refused = refused || g.refused();
     result->gates.push_back(std::move(g));
   }
@@ -575,6 +590,8 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
       record.ci = request.ci;
       record.caller = request.caller;
       for (const auto& g : result->gates) record.gates.push_back({{"name", g.name}, {"verdict", g.verdict}});
+      record.break_glass = change.break_glass;
+      record.approved_by = change.approved_by;
       record.time = NowRfc3339();
       PROMOTE_ASSIGN_OR_RETURN(record_reference,
                                WriteRecord(*dst, env->repository, subject, record, *signing_.key, dst_scopes, cancel));
