@@ -4,10 +4,13 @@
 #   docker build -t promote .
 #   docker run --rm promote --version
 #   docker run --rm -v "$PWD:/work" -w /work promote -o json run --config promote.yaml --to stage --sha 2b2e927
-# Both stages use the same pinned Debian snapshot tag. For reproducible builds also pin the digest
-# (FROM debian:bookworm-20261110-slim@sha256:<digest>) and let Renovate or Dependabot move it.
+# Both stages use the same Debian snapshot, DEBIAN_IMAGE. The release workflow pins it by digest:
+# it resolves this tag with promote and builds with --build-arg
+# DEBIAN_IMAGE=debian:bookworm-20261110-slim@sha256:<digest>, recording the digest in the release.
+# Do the same for a reproducible build of your own.
+ARG DEBIAN_IMAGE=debian:bookworm-20261110-slim
 
-FROM debian:bookworm-20261110-slim AS builder
+FROM ${DEBIAN_IMAGE} AS builder
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 # The build packages are the ones scripts/lib.sh lists for every other build of promote.
@@ -30,7 +33,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPROMOTE_BUILD_TEST
  && install -D -m 0755 -s build/agent/cli/promote /out/promote \
  && /out/promote --version
 
-FROM debian:bookworm-20261110-slim AS runtime
+FROM ${DEBIAN_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -1,5 +1,5 @@
 # Install-time part of packaging/CMakeLists.txt (install(SCRIPT), component "service"): the
-# systemd unit, the sysusers.d entry and /etc/promote, placed for the prefix of *this* install,
+# systemd units (service and socket), the sysusers.d entry and /etc/promote, placed for the prefix of *this* install,
 # which may differ from the configured one (cmake --install --prefix, CPack's /usr).
 #   prefix /usr  -> /usr/lib/systemd/system, /usr/lib/sysusers.d, /etc/promote
 #   other prefix -> <prefix>/lib/systemd/system, <prefix>/lib/sysusers.d, <prefix>/etc/promote
@@ -21,6 +21,11 @@ string(REPLACE "/etc/promote" "${etc}/promote" unit "${unit}")
 file(MAKE_DIRECTORY "${PROMOTE_STAGING}")
 file(WRITE "${PROMOTE_STAGING}/promote-agent.service" "${unit}")
 file(INSTALL "${PROMOTE_STAGING}/promote-agent.service" DESTINATION "${prefix}/lib/systemd/system"
+     FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+file(READ "${PROMOTE_PACKAGING_DIR}/systemd/promote-agent.socket" socket_unit)
+string(REPLACE "/usr/share/doc/promote" "${prefix}/share/doc/promote" socket_unit "${socket_unit}")
+file(WRITE "${PROMOTE_STAGING}/promote-agent.socket" "${socket_unit}")
+file(INSTALL "${PROMOTE_STAGING}/promote-agent.socket" DESTINATION "${prefix}/lib/systemd/system"
      FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 file(INSTALL "${PROMOTE_PACKAGING_DIR}/sysusers.d/promote.conf" DESTINATION "${prefix}/lib/sysusers.d"
      FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/dispatch.h"
+#include "cli/socket_activation.h"
 #include "copy/copy_report.h"
 #include "policy/agent_config.h"
 #include "policy/secret_ref.h"
@@ -37,11 +38,14 @@ CommandRunner RegisterAgentCommand(CLI::App* app, const GlobalFlags* global) {
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+    // First, so no thread or child sees the variables or the descriptors before they are claimed.
+    auto activated = TakeActivatedSockets();
+    if (!activated.ok()) return PrintFailure(*global, "agent", activated.status());
     auto config = policy::LoadAgentConfig(flags->config);
     if (!config.ok()) return PrintFailure(*global, "agent", config.status());
     // Before anything can start a credential helper or a scanner.
     policy::WithholdSecretsFromChildren(*config);
-    auto server = server::AgentServer::Start(*config);
+    auto server = server::AgentServer::Start(*config, *activated);
     if (!server.ok()) return PrintFailure(*global, "agent", server.status());
     // One line on stdout once serving, so a supervisor (or a test) knows where and when.
     nlohmann::json ready = {{"listening", (*server)->addresses()}};

@@ -19,7 +19,8 @@ struct ApproveFlags {
 
 }  // namespace
 
-v1::CiContext CiContextMessage();  // run_command.cc
+v1::CiContext CiContextMessage();                 // run_command.cc
+std::string ProcessEnvironment(const char* name);  // run_command.cc
 
 CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<ApproveFlags>();
@@ -44,7 +45,7 @@ CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global) {
     v1::ApproveRequest request;
     *request.mutable_config() = std::move(*config);
     request.set_env(flags->env);
-    request.set_sha(flags->sha.empty() ? promotion::ShaFromCiEnvironment() : flags->sha);
+    request.set_sha(flags->sha.empty() ? promotion::ShaFromCiEnvironment(ProcessEnvironment) : flags->sha);
     *request.mutable_ci() = CiContextMessage();
     request.set_approver(flags->approver.empty() ? request.ci().actor() : flags->approver);
     request.set_comment(flags->comment);

@@ -33,6 +33,8 @@ CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterKeygenCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterSignBlobCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterVerifyBlobCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterAgentCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterHealthCommand(CLI::App* app, const GlobalFlags* global);
 

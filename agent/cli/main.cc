@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
   add(RegisterKeygenCommand(&app, &global));
   add(RegisterSignCommand(&app, &global));
   add(RegisterVerifyCommand(&app, &global));
+  add(RegisterSignBlobCommand(&app, &global));
+  add(RegisterVerifyBlobCommand(&app, &global));
   add(RegisterAgentCommand(&app, &global));
   add(RegisterHealthCommand(&app, &global));
 

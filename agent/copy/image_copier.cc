@@ -80,73 +80,125 @@ std::vector<CopyReport> ImageCopier::CopyAll(const std::vector<CopyRequest>& req
   return reports;
 }
 
-CopyReport ImageCopier::Copy(const CopyRequest& request) {
+Result<CopyEndpoints> OpenEndpoints(registry::RegistryPool& registries, const oci::Reference& source,
+                                    const oci::Reference& target) {
+  CopyEndpoints ends;
+  PROMOTE_ASSIGN_OR_RETURN(ends.source_client, registries.Get(source.registry, source.repository));
+  PROMOTE_ASSIGN_OR_RETURN(ends.target_client, registries.Get(target.registry, target.repository));
+  ends.source = {ends.source_client.get(), source.repository, {RepositoryScope(source.repository, "pull")}};
+  ends.target = {ends.target_client.get(), target.repository, {RepositoryScope(target.repository, "pull,push")}};
+  if (ends.source_client == ends.target_client && source.repository != target.repository) {
+    // One token for the mount: push+pull on the target and pull on the source.
+    ends.target.scopes.push_back(RepositoryScope(source.repository, "pull"));
+  }
+  return ends;
+}
+
+template <typename Step>
+CopyReport ImageCopier::Measured(std::string source, std::string target, Step step) {
   auto start = std::chrono::steady_clock::now();
-  // Counted here, not in CopyAll: a promotion copies its one image through Copy.
+  // Counted here, not in CopyAll: a promotion copies its one image through CopyWalked.
   if (options_.progress != nullptr) options_.progress->images_total++;
   CopyReport report;
-  report.source = request.source.str();
-  report.target = request.target.str();
-  report.status = CopyInto(request, &report);
+  report.source = std::move(source);
+  report.target = std::move(target);
+  report.status = step(&report);
   report.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   if (options_.progress != nullptr) options_.progress->images_done++;
   return report;
 }
 
+CopyReport ImageCopier::Copy(const CopyRequest& request) {
+  return Measured(request.source.str(), request.target.str(),
+                  [&](CopyReport* report) { return CopyInto(request, report); });
+}
+
+CopyReport ImageCopier::CopyWalked(const ImageGraph& graph, const CopyEndpoints& ends) {
+  return Measured(ends.source.repository + "@" + (graph.subset_of ? *graph.subset_of : graph.root.digest).str(),
+                  ends.target.repository + "@" + graph.root.digest.str(),
+                  [&](CopyReport* report) { return Transfer(graph, ends, report); });
+}
+
 Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
-  const CancelToken* cancel = options_.cancel;
-  const auto& src_ref = request.source;
-  const auto& dst_ref = request.target;
   std::vector<std::string> tags = TagsFor(request);
   for (const auto& t : tags) {
     if (auto st = oci::ValidateTag(t); !st.ok()) return st;
   }
-
-  PROMOTE_ASSIGN_OR_RETURN(auto src, registries_->Get(src_ref.registry, src_ref.repository));
-  PROMOTE_ASSIGN_OR_RETURN(auto dst, registries_->Get(dst_ref.registry, dst_ref.repository));
-  BlobEndpoint source{src.get(), src_ref.repository, {RepositoryScope(src_ref.repository, "pull")}};
-  BlobEndpoint target{dst.get(), dst_ref.repository, {RepositoryScope(dst_ref.repository, "pull,push")}};
-  if (src == dst && src_ref.repository != dst_ref.repository) {
-    // One token for the mount: push+pull on the target and pull on the source.
-    target.scopes.push_back(RepositoryScope(src_ref.repository, "pull"));
-  }
-
-  PROMOTE_ASSIGN_OR_RETURN(ImageGraph graph, WalkImage(*src, src_ref.repository, src_ref.Identifier(), source.scopes,
-                                                       cancel));
-  if (src_ref.digest && *src_ref.digest != graph.root.digest) {
-    return DataLoss("source " + src_ref.str() + " resolved to " + graph.root.digest.str());
-  }
-  report->source_digest = graph.root.digest.str();
-  PROMOTE_ASSIGN_OR_RETURN(graph, SelectPlatforms(std::move(graph), options_.platforms));
+  PROMOTE_ASSIGN_OR_RETURN(CopyEndpoints ends, OpenEndpoints(*registries_, request.source, request.target));
+  PROMOTE_ASSIGN_OR_RETURN(ImageGraph graph, WalkSource(request.source, ends, report));
   const oci::Digest digest = graph.root.digest;
-  report->digest = digest.str();
-  if (graph.subset_of) report->subset_of = graph.subset_of->str();
-  report->media_type = graph.root.media_type;
-  report->platforms = graph.platforms;
-  report->target = dst_ref.WithDigest(digest).str();
+  report->target = request.target.WithDigest(digest).str();
 
   TagPolicy tag_policy{options_.force, options_.mutable_tags};
   // Refuse conflicts before writing anything.
-  PROMOTE_ASSIGN_OR_RETURN(TagOutcome planned, PlanTags(*dst, dst_ref.repository, digest, tags, tag_policy,
-                                                        target.scopes, cancel));
+  PROMOTE_ASSIGN_OR_RETURN(TagOutcome planned, PlanTags(*ends.target_client, ends.target.repository, digest, tags,
+                                                        tag_policy, ends.target.scopes, options_.cancel));
   if (!planned.refused.empty()) {
     report->tags_refused = planned.refused;
     return Status(Code::kConflict, planned.first_conflict);
   }
-  if (options_.dry_run) return PlanInto(graph, *src, source, *dst, target, planned, report);
+  PROMOTE_RETURN_IF_ERROR(Transfer(graph, ends, report));
+  // Tags, last of all.
+  TagOutcome written = planned;
+  Status tag_status = OkStatus();
+  if (!options_.dry_run) {
+    written = TagOutcome();
+    tag_status = WriteTags(*ends.target_client, ends.target.repository, graph.root, tags, tag_policy,
+                           ends.target.scopes, options_.cancel, &written);
+    report->tags_refused = written.refused;
+  }
+  report->tags_written = written.written;
+  report->tags_unchanged = written.unchanged;
+  report->tags_moved = written.moved;
+  return tag_status;
+}
 
-  // 1. Blobs.
+// Walks the source and cuts the platforms the options name; the report says what was found.
+Result<ImageGraph> ImageCopier::WalkSource(const oci::Reference& source, const CopyEndpoints& ends,
+                                           CopyReport* report) {
+  PROMOTE_ASSIGN_OR_RETURN(ImageGraph graph, WalkImage(*ends.source_client, source.repository, source.Identifier(),
+                                                       ends.source.scopes, options_.cancel));
+  if (source.digest && *source.digest != graph.root.digest) {
+    return DataLoss("source " + source.str() + " resolved to " + graph.root.digest.str());
+  }
+  report->source_digest = graph.root.digest.str();
+  PROMOTE_ASSIGN_OR_RETURN(graph, SelectPlatforms(std::move(graph), options_.platforms));
+  report->digest = graph.root.digest.str();
+  if (graph.subset_of) report->subset_of = graph.subset_of->str();
+  report->media_type = graph.root.media_type;
+  report->platforms = graph.platforms;
+  return graph;
+}
+
+Status ImageCopier::Transfer(const ImageGraph& graph, const CopyEndpoints& ends, CopyReport* report) {
+  if (options_.dry_run) return PlanTransfer(graph, ends, report);
+  PROMOTE_RETURN_IF_ERROR(CopyBlobs(graph, ends, report));
+  PROMOTE_RETURN_IF_ERROR(CopyManifests(graph, ends, report));
+  // Signatures, attestations, SBOMs and referrers come before any tag, so a tag never names
+  // an image whose signatures have not arrived yet.
+  // A subset index is new: nothing at the source is attached to it, and what is attached to the
+  // index it was cut from signs that digest, not this one.
+  if (options_.attachments) {
+    std::vector<oci::Digest> subjects;
+    if (!graph.subset_of) subjects.push_back(graph.root.digest);
+    for (const auto& m : graph.children) subjects.push_back(m.digest);
+    PROMOTE_RETURN_IF_ERROR(
+        CopyAttachments(blobs_, ends.source, ends.target, subjects, &report->attachments, options_.cancel));
+    if (graph.subset_of) report->attachments.not_carried.push_back(NotCarriedForSubset(*graph.subset_of));
+  }
+  return OkStatus();
+}
+
+Status ImageCopier::CopyBlobs(const ImageGraph& graph, const CopyEndpoints& ends, CopyReport* report) {
   std::vector<oci::Descriptor> blobs = graph.UniqueBlobs();
   for (const auto& b : blobs) blobs_.Plan(b);
   std::vector<std::future<Result<BlobOutcome>>> blob_futures;
   for (const auto& b : blobs) {
-    blob_futures.push_back(
-        pool_.Submit([this, &source, &target, b] { return blobs_.Copy(source, target, b); }));
+    blob_futures.push_back(pool_.Submit([this, &ends, b] { return blobs_.Copy(ends.source, ends.target, b); }));
   }
   std::vector<Result<BlobOutcome>> outcomes;
-  Status blob_status = WaitAll(blob_futures, &outcomes);
-  if (!blob_status.ok()) return blob_status;
+  PROMOTE_RETURN_IF_ERROR(WaitAll(blob_futures, &outcomes));
   for (size_t i = 0; i < blobs.size(); ++i) {
     switch (*outcomes[i]) {
       case BlobOutcome::kCopied:
@@ -163,84 +215,68 @@ Status ImageCopier::CopyInto(const CopyRequest& request, CopyReport* report) {
         break;
     }
   }
+  return OkStatus();
+}
 
-  // 2. Manifests below the root (children first), then the root, each by digest.
-  auto put_if_missing = [&](const oci::Manifest& m) -> Result<bool> {
-    PROMOTE_ASSIGN_OR_RETURN(auto head,
-                             dst->HeadManifest(dst_ref.repository, m.digest.str(), target.scopes, cancel));
-    if (head) return false;
-    Status put = dst->PutManifest(dst_ref.repository, m.digest.str(), m, target.scopes, cancel);
-    // Another writer committing the same blob at the same moment can make a registry briefly
-    // report a blob we saw as present as unknown (distribution's filesystem driver rewrites the
-    // blob's link). When every blob is there by HEAD, that refusal is transient: try again.
-    for (int attempt = 1; !put.ok() && attempt <= 3 && put.code() != Code::kCancelled; ++attempt) {
-      if (put.code() != Code::kDataLoss && put.code() != Code::kRegistryError) break;
-      bool all_present = true;
-      for (const auto& b : m.Blobs()) {
-        PROMOTE_ASSIGN_OR_RETURN(bool exists,
-                                 dst->BlobExists(dst_ref.repository, b.digest, target.scopes, cancel));
-        all_present = all_present && exists;
-      }
-      if (!all_present) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
-      put = dst->PutManifest(dst_ref.repository, m.digest.str(), m, target.scopes, cancel);
-    }
-    PROMOTE_RETURN_IF_ERROR(put);
-    if (options_.progress != nullptr) options_.progress->manifests_done++;
-    return true;
-  };
+// Manifests below the root (children first), then the root, each by digest.
+Status ImageCopier::CopyManifests(const ImageGraph& graph, const CopyEndpoints& ends, CopyReport* report) {
+  const BlobEndpoint& target = ends.target;
   // Image manifests do not depend on each other: write them concurrently. Nested indexes
   // follow in order, as each needs its children present.
   std::vector<std::future<Result<bool>>> leaf_futures;
   for (const auto& m : graph.children) {
-    if (!m.is_index())
-      leaf_futures.push_back(pool_.Submit([&put_if_missing, &m] { return put_if_missing(m); }));
+    if (!m.is_index()) leaf_futures.push_back(pool_.Submit([this, &target, &m] { return PutManifestIfMissing(m, target); }));
   }
   std::vector<Result<bool>> leaf_results;
   PROMOTE_RETURN_IF_ERROR(WaitAll(leaf_futures, &leaf_results));
   for (const auto& r : leaf_results) (*r ? report->manifests_copied : report->manifests_skipped)++;
   for (const auto& m : graph.children) {
     if (!m.is_index()) continue;
-    PROMOTE_ASSIGN_OR_RETURN(bool written, put_if_missing(m));
+    PROMOTE_ASSIGN_OR_RETURN(bool written, PutManifestIfMissing(m, target));
     (written ? report->manifests_copied : report->manifests_skipped)++;
   }
-  PROMOTE_ASSIGN_OR_RETURN(bool root_written, put_if_missing(graph.root));
+  PROMOTE_ASSIGN_OR_RETURN(bool root_written, PutManifestIfMissing(graph.root, target));
   (root_written ? report->manifests_copied : report->manifests_skipped)++;
-
-  // Signatures, attestations, SBOMs and referrers come before any tag, so a tag never names
-  // an image whose signatures have not arrived yet.
-  // A subset index is new: nothing at the source is attached to it, and what is attached to the
-  // index it was cut from signs that digest, not this one.
-  if (options_.attachments) {
-    std::vector<oci::Digest> subjects;
-    if (!graph.subset_of) subjects.push_back(digest);
-    for (const auto& m : graph.children) subjects.push_back(m.digest);
-    PROMOTE_RETURN_IF_ERROR(CopyAttachments(blobs_, source, target, subjects, &report->attachments, cancel));
-    if (graph.subset_of) report->attachments.not_carried.push_back(NotCarriedForSubset(*graph.subset_of));
-  }
-
-  // 3. Tags, last of all.
-  TagOutcome written;
-  Status tag_status =
-      WriteTags(*dst, dst_ref.repository, graph.root, tags, tag_policy, target.scopes, cancel, &written);
-  report->tags_written = written.written;
-  report->tags_unchanged = written.unchanged;
-  report->tags_moved = written.moved;
-  report->tags_refused = written.refused;
-  return tag_status;
+  return OkStatus();
 }
 
-Status ImageCopier::PlanInto(const ImageGraph& graph, registry::RegistryClient& src,
-                             const BlobEndpoint& source, registry::RegistryClient& dst,
-                             const BlobEndpoint& target, const TagOutcome& tags, CopyReport* report) {
+// Whether the manifest was written (false: the target had it).
+Result<bool> ImageCopier::PutManifestIfMissing(const oci::Manifest& m, const BlobEndpoint& target) {
   const CancelToken* cancel = options_.cancel;
+  registry::RegistryClient& dst = *target.client;
+  PROMOTE_ASSIGN_OR_RETURN(auto head, dst.HeadManifest(target.repository, m.digest.str(), target.scopes, cancel));
+  if (head) return false;
+  Status put = dst.PutManifest(target.repository, m.digest.str(), m, target.scopes, cancel);
+  // Another writer committing the same blob at the same moment can make a registry briefly
+  // report a blob we saw as present as unknown (distribution's filesystem driver rewrites the
+  // blob's link). When every blob is there by HEAD, that refusal is transient: try again.
+  for (int attempt = 1; !put.ok() && attempt <= 3 && put.code() != Code::kCancelled; ++attempt) {
+    if (put.code() != Code::kDataLoss && put.code() != Code::kRegistryError) break;
+    bool all_present = true;
+    for (const auto& b : m.Blobs()) {
+      PROMOTE_ASSIGN_OR_RETURN(bool exists, dst.BlobExists(target.repository, b.digest, target.scopes, cancel));
+      all_present = all_present && exists;
+    }
+    if (!all_present) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+    put = dst.PutManifest(target.repository, m.digest.str(), m, target.scopes, cancel);
+  }
+  PROMOTE_RETURN_IF_ERROR(put);
+  if (options_.progress != nullptr) options_.progress->manifests_done++;
+  return true;
+}
+
+// What Transfer would do, from HEAD requests only.
+Status ImageCopier::PlanTransfer(const ImageGraph& graph, const CopyEndpoints& ends, CopyReport* report) {
+  const CancelToken* cancel = options_.cancel;
+  const BlobEndpoint& target = ends.target;
   report->dry_run = true;
   for (const auto& b : graph.UniqueBlobs()) {
-    PROMOTE_ASSIGN_OR_RETURN(bool exists, dst.BlobExists(target.repository, b.digest, target.scopes, cancel));
+    PROMOTE_ASSIGN_OR_RETURN(bool exists, target.client->BlobExists(target.repository, b.digest, target.scopes, cancel));
     if (exists) {
       report->blobs.skipped++;
       report->blob_bytes.skipped += b.size;
-    } else if (&src == &dst && source.repository != target.repository) {
+    } else if (ends.source_client == ends.target_client && ends.source.repository != target.repository) {
       report->blobs.mounted++;
       report->blob_bytes.mounted += b.size;
     } else {
@@ -252,16 +288,12 @@ Status ImageCopier::PlanInto(const ImageGraph& graph, registry::RegistryClient& 
   for (const auto& c : graph.children) manifests.push_back(&c);
   manifests.push_back(&graph.root);
   for (const auto* m : manifests) {
-    PROMOTE_ASSIGN_OR_RETURN(auto head,
-                             dst.HeadManifest(target.repository, m->digest.str(), target.scopes, cancel));
+    PROMOTE_ASSIGN_OR_RETURN(auto head, target.client->HeadManifest(target.repository, m->digest.str(), target.scopes, cancel));
     (head ? report->manifests_skipped : report->manifests_copied)++;
   }
   if (options_.attachments && graph.subset_of) {
     report->attachments.not_carried.push_back(NotCarriedForSubset(*graph.subset_of));
   }
-  report->tags_written = tags.written;
-  report->tags_unchanged = tags.unchanged;
-  report->tags_moved = tags.moved;
   return OkStatus();
 }
 

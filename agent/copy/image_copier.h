@@ -49,6 +49,22 @@ struct CopyOptions {
   const CancelToken* cancel = nullptr;
 };
 
+// The two ends of a copy: a client for each registry and the token scopes each side needs —
+// pull at the source; pull and push at the target, plus pull on the source repository when one
+// registry serves both (one token then covers a cross-repository mount).
+struct CopyEndpoints {
+  std::shared_ptr<registry::RegistryClient> source_client, target_client;
+  BlobEndpoint source, target;  // their clients are the two above
+};
+
+// The endpoints for copying from `source` to `target` (their registry and repository).
+Result<CopyEndpoints> OpenEndpoints(registry::RegistryPool& registries, const oci::Reference& source,
+                                    const oci::Reference& target);
+
+// Copy runs these steps, in order: OpenEndpoints; walk the source (WalkImage, then
+// SelectPlatforms); plan its tags (PlanTags: conflicts are refused before anything is written);
+// Transfer (CopyWalked); write the tags (WriteTags). A caller that walks the source and writes
+// the tags itself — a promotion signs in between — runs the steps it needs.
 class ImageCopier {
  public:
   ImageCopier(registry::RegistryPool* registries, CopyOptions options);
@@ -57,11 +73,21 @@ class ImageCopier {
   std::vector<CopyReport> CopyAll(const std::vector<CopyRequest>& requests);
   CopyReport Copy(const CopyRequest& request);
 
+  // The transfer step alone: the blobs, manifests (by digest) and, when options say so,
+  // attachments of `graph`, walked at `ends.source`, into `ends.target`; no tags. In a dry run,
+  // only what that would copy, mount and skip.
+  CopyReport CopyWalked(const ImageGraph& graph, const CopyEndpoints& ends);
+
  private:
+  template <typename Step>
+  CopyReport Measured(std::string source, std::string target, Step step);
   Status CopyInto(const CopyRequest& request, CopyReport* report);
-  Status PlanInto(const ImageGraph& graph, registry::RegistryClient& src, const BlobEndpoint& source,
-                  registry::RegistryClient& dst, const BlobEndpoint& target, const TagOutcome& tags,
-                  CopyReport* report);
+  Result<ImageGraph> WalkSource(const oci::Reference& source, const CopyEndpoints& ends, CopyReport* report);
+  Status Transfer(const ImageGraph& graph, const CopyEndpoints& ends, CopyReport* report);
+  Status PlanTransfer(const ImageGraph& graph, const CopyEndpoints& ends, CopyReport* report);
+  Status CopyBlobs(const ImageGraph& graph, const CopyEndpoints& ends, CopyReport* report);
+  Status CopyManifests(const ImageGraph& graph, const CopyEndpoints& ends, CopyReport* report);
+  Result<bool> PutManifestIfMissing(const oci::Manifest& manifest, const BlobEndpoint& target);
   std::vector<std::string> TagsFor(const CopyRequest& request) const;
 
   registry::RegistryPool* const registries_;

@@ -134,6 +134,205 @@ Result<ListenAddress> ParseMetricsAddress(const std::string& text) {
   return a;
 }
 
+namespace {
+
+// Each section parser reads its keys of agent.yaml (`root`) into `c`; absent keys keep their
+// defaults. ParseAgentConfig calls them in the order below, so the first error is the same
+// whatever the file's key order.
+
+Status ParseListen(const Reader& r, const YAML::Node& root, AgentConfig* c) {
+  if (!root["listen"]) return r.Error(root, "listen is required (e.g. [unix:///run/promote/agent.sock])");
+  PROMOTE_ASSIGN_OR_RETURN(auto listen, r.StringList(root["listen"], "listen"));
+  if (listen.empty()) return r.Error(root["listen"], "listen must name at least one address");
+  for (size_t i = 0; i < listen.size(); ++i) {
+    auto a = ParseListenAddress(listen[i]);
+    if (!a.ok()) return r.Error(root["listen"][i], a.status().message());
+    c->listen.push_back(*a);
+  }
+  if (root["socket_mode"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->socket_mode, ParseMode(r, root["socket_mode"]));
+  }
+  if (root["socket_group"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->socket_group, ParseGroup(r, root["socket_group"]));
+  }
+  return OkStatus();
+}
+
+// tls: and auth: — how callers are served and authenticated.
+Status ParseCallerAuth(const Reader& r, const YAML::Node& root, AgentConfig* c) {
+  if (const auto& tls = root["tls"]) {
+    PROMOTE_RETURN_IF_ERROR(r.Keys(tls, "tls", {"cert", "key", "client_ca"}));
+    if (!tls["cert"] || !tls["key"]) return r.Error(tls, "tls needs cert and key");
+    PROMOTE_ASSIGN_OR_RETURN(c->tls_cert, r.String(tls["cert"], "tls.cert"));
+    PROMOTE_ASSIGN_OR_RETURN(c->tls_key, r.String(tls["key"], "tls.key"));
+    if (tls["client_ca"]) {
+      PROMOTE_ASSIGN_OR_RETURN(c->tls_client_ca, r.String(tls["client_ca"], "tls.client_ca"));
+    }
+  }
+  if (const auto& auth = root["auth"]) {
+    PROMOTE_RETURN_IF_ERROR(r.Keys(auth, "auth", {"token_file"}));
+    if (auth["token_file"]) {
+      PROMOTE_ASSIGN_OR_RETURN(c->token_file, r.String(auth["token_file"], "auth.token_file"));
+    }
+  }
+  return OkStatus();
+}
+
+Status ParseRegistries(const Reader& r, const YAML::Node& regs, AgentConfig* c) {
+  if (!regs.IsSequence()) return r.Error(regs, "registries must be a list of {host, username, password}");
+  for (const auto& n : regs) {
+    PROMOTE_RETURN_IF_ERROR(r.Keys(n, "registries entry", {"host", "username", "password"}));
+    if (!n["host"] || !n["username"] || !n["password"]) {
+      return r.Error(n, "registries entries need host, username and password");
+    }
+    AgentRegistryCredentials e;
+    PROMOTE_ASSIGN_OR_RETURN(e.host, r.String(n["host"], "registries.host"));
+    if (auto st = ValidateCredentialScope(e.host); !st.ok()) return r.Error(n["host"], st.message());
+    for (const auto& earlier : c->registries) {
+      if (earlier.host == e.host) return r.Error(n["host"], "registries: '" + e.host + "' is listed twice");
+    }
+    PROMOTE_ASSIGN_OR_RETURN(e.username, r.String(n["username"], "registries.username"));
+    PROMOTE_ASSIGN_OR_RETURN(e.password, r.Secret(n["password"], "registries.password"));
+    c->registries.push_back(std::move(e));
+  }
+  return OkStatus();
+}
+
+// registries:, docker_config:, ca_file:, plain_http: — how the agent reaches registries.
+Status ParseRegistryAccess(const Reader& r, const YAML::Node& root, AgentConfig* c) {
+  if (root["registries"]) PROMOTE_RETURN_IF_ERROR(ParseRegistries(r, root["registries"], c));
+  if (root["docker_config"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->docker_config, r.String(root["docker_config"], "docker_config"));
+  }
+  if (root["ca_file"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->ca_file, r.String(root["ca_file"], "ca_file"));
+  }
+  if (root["plain_http"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->plain_http, r.StringList(root["plain_http"], "plain_http"));
+  }
+  return OkStatus();
+}
+
+Status ParseSigning(const Reader& r, const YAML::Node& s, AgentConfig* c) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password"}));
+  if (!s["key"]) return r.Error(s, "signing needs key (file:/path or env:NAME holding the path)");
+  PROMOTE_ASSIGN_OR_RETURN(c->signing.key, r.Secret(s["key"], "signing.key"));
+  if (s["password"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->signing.password, r.Secret(s["password"], "signing.password"));
+  }
+  return OkStatus();
+}
+
+Status ParseLimits(const Reader& r, const YAML::Node& l, AgentLimits* limits) {
+  struct Limit {
+    const char* key;
+    int AgentLimits::*field;
+    int min, max;
+  };
+  static constexpr Limit kLimits[] = {
+      {"operations", &AgentLimits::operations, 1, 4096},
+      {"queue", &AgentLimits::queue, 0, 100000},
+      {"jobs", &AgentLimits::jobs, 1, 256},
+      {"registry_requests", &AgentLimits::registry_requests, 1, 1024},
+      {"handshake_timeout_seconds", &AgentLimits::handshake_timeout_seconds, 1, 300},
+      {"idle_connection_seconds", &AgentLimits::idle_connection_seconds, 1, 86400},
+      {"keepalive_seconds", &AgentLimits::keepalive_seconds, 10, 86400},
+      {"streams_per_connection", &AgentLimits::streams_per_connection, 1, 10000},
+  };
+  std::set<std::string> keys;
+  for (const Limit& limit : kLimits) keys.insert(limit.key);
+  PROMOTE_RETURN_IF_ERROR(r.Keys(l, "limits", keys));
+  for (const Limit& limit : kLimits) {
+    if (!l[limit.key]) continue;
+    PROMOTE_ASSIGN_OR_RETURN(limits->*limit.field,
+                             r.Int(l[limit.key], std::string("limits.") + limit.key, limit.min, limit.max));
+  }
+  return OkStatus();
+}
+
+Status ParseLog(const Reader& r, const YAML::Node& log, AgentConfig* c) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(log, "log", {"format", "level"}));
+  if (log["format"]) {
+    PROMOTE_ASSIGN_OR_RETURN(std::string f, r.String(log["format"], "log.format"));
+    if (f != "json" && f != "text") return r.Error(log["format"], "log.format must be json or text");
+    c->log_json = f == "json";
+  }
+  if (log["level"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->log_level, r.String(log["level"], "log.level"));
+    static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+    if (kLevels.count(c->log_level) == 0) {
+      return r.Error(log["level"], "log.level must be one of trace, debug, info, warn, error, off");
+    }
+  }
+  return OkStatus();
+}
+
+Status ParseMetrics(const Reader& r, const YAML::Node& m, AgentConfig* c) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(m, "metrics", {"listen"}));
+  if (!m["listen"]) return r.Error(m, "metrics needs listen (e.g. {listen: 127.0.0.1:9464})");
+  PROMOTE_ASSIGN_OR_RETURN(std::string text, r.String(m["listen"], "metrics.listen"));
+  auto a = ParseMetricsAddress(text);
+  if (!a.ok()) return r.Error(m["listen"], a.status().message());
+  for (const auto& l : c->listen) {
+    if (l.kind == ListenAddress::kTcp && l.port != 0 && l.port == a->port) {
+      return r.Error(m["listen"], "metrics.listen '" + text + "' uses the port of listen address '" + l.original + "'");
+    }
+  }
+  c->metrics_listen = *a;
+  return OkStatus();
+}
+
+// Whom a TCP listener serves must be decided: off loopback it needs TLS, and any TCP listener
+// needs a way to authenticate callers (the unix socket relies on its file permissions).
+Status CheckListeners(const Reader& r, const YAML::Node& root, const AgentConfig& c) {
+  for (size_t i = 0; i < c.listen.size(); ++i) {
+    const auto& a = c.listen[i];
+    if (a.kind != ListenAddress::kTcp) continue;
+    if (!a.loopback() && !c.tls()) {
+      return r.Error(root["listen"][i], "'" + a.original + "' is not a loopback address: it needs tls: {cert, key}");
+    }
+    if (c.token_file.empty() && c.tls_client_ca.empty()) {
+      return r.Error(root["listen"][i], "'" + a.original +
+                                            "' is a TCP address: set auth.token_file or tls.client_ca so callers "
+                                            "are authenticated");
+    }
+  }
+  if (!c.tls_client_ca.empty() && !c.tls()) return r.Error(root["tls"], "tls.client_ca needs tls.cert and tls.key");
+  return OkStatus();
+}
+
+// The sections, in order; YAML::Exception is the caller's to catch.
+Status ParseSections(const Reader& r, const YAML::Node& root, AgentConfig* c) {
+  PROMOTE_RETURN_IF_ERROR(
+      r.Keys(root, "agent config",
+             {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries", "docker_config",
+              "ca_file", "plain_http", "signing", "scanners", "limits", "allow_request_credentials", "log",
+              "shutdown_grace_seconds", "policy", "metrics"}));
+  if (root["version"]) PROMOTE_RETURN_IF_ERROR(r.Int(root["version"], "version", 1, 1).status());
+  PROMOTE_RETURN_IF_ERROR(ParseListen(r, root, c));
+  PROMOTE_RETURN_IF_ERROR(ParseCallerAuth(r, root, c));
+  PROMOTE_RETURN_IF_ERROR(ParseRegistryAccess(r, root, c));
+  if (root["signing"]) PROMOTE_RETURN_IF_ERROR(ParseSigning(r, root["signing"], c));
+  if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &c->scanners));
+  if (root["limits"]) PROMOTE_RETURN_IF_ERROR(ParseLimits(r, root["limits"], &c->limits));
+  if (root["policy"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->policy, ParseServerPolicy(r, root["policy"], c->origin, c->scanners));
+  }
+  if (root["allow_request_credentials"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->allow_request_credentials,
+                             r.Bool(root["allow_request_credentials"], "allow_request_credentials"));
+  }
+  if (root["log"]) PROMOTE_RETURN_IF_ERROR(ParseLog(r, root["log"], c));
+  if (root["shutdown_grace_seconds"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->shutdown_grace_seconds,
+                             r.Int(root["shutdown_grace_seconds"], "shutdown_grace_seconds", 0, 3600));
+  }
+  if (root["metrics"]) PROMOTE_RETURN_IF_ERROR(ParseMetrics(r, root["metrics"], c));
+  return CheckListeners(r, root, *c);
+}
+
+}  // namespace
+
 Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::string& origin) {
   if (yaml_text.size() > kMaxAgentConfigBytes) return InvalidArgument(origin + ": larger than 1 MiB");
   YAML::Node root;
@@ -146,171 +345,7 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
   AgentConfig c;
   c.origin = origin;
   try {
-    PROMOTE_RETURN_IF_ERROR(
-        r.Keys(root, "agent config",
-               {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries",
-                "docker_config", "ca_file", "plain_http", "signing", "scanners", "limits",
-                "allow_request_credentials", "log", "shutdown_grace_seconds", "policy", "metrics"}));
-    if (root["version"]) {
-      PROMOTE_ASSIGN_OR_RETURN(int v, r.Int(root["version"], "version", 1, 1));
-      (void)v;
-    }
-    if (!root["listen"]) return r.Error(root, "listen is required (e.g. [unix:///run/promote/agent.sock])");
-    PROMOTE_ASSIGN_OR_RETURN(auto listen, r.StringList(root["listen"], "listen"));
-    if (listen.empty()) return r.Error(root["listen"], "listen must name at least one address");
-    for (size_t i = 0; i < listen.size(); ++i) {
-      auto a = ParseListenAddress(listen[i]);
-      if (!a.ok()) return r.Error(root["listen"][i], a.status().message());
-      c.listen.push_back(*a);
-    }
-    if (root["socket_mode"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c.socket_mode, ParseMode(r, root["socket_mode"]));
-    }
-    if (root["socket_group"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c.socket_group, ParseGroup(r, root["socket_group"]));
-    }
-    if (const auto& tls = root["tls"]) {
-      PROMOTE_RETURN_IF_ERROR(r.Keys(tls, "tls", {"cert", "key", "client_ca"}));
-      if (!tls["cert"] || !tls["key"]) return r.Error(tls, "tls needs cert and key");
-      PROMOTE_ASSIGN_OR_RETURN(c.tls_cert, r.String(tls["cert"], "tls.cert"));
-      PROMOTE_ASSIGN_OR_RETURN(c.tls_key, r.String(tls["key"], "tls.key"));
-      if (tls["client_ca"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.tls_client_ca, r.String(tls["client_ca"], "tls.client_ca"));
-      }
-    }
-    if (const auto& auth = root["auth"]) {
-      PROMOTE_RETURN_IF_ERROR(r.Keys(auth, "auth", {"token_file"}));
-      if (auth["token_file"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.token_file, r.String(auth["token_file"], "auth.token_file"));
-      }
-    }
-    if (const auto& regs = root["registries"]) {
-      if (!regs.IsSequence()) return r.Error(regs, "registries must be a list of {host, username, password}");
-      for (const auto& n : regs) {
-        PROMOTE_RETURN_IF_ERROR(r.Keys(n, "registries entry", {"host", "username", "password"}));
-        if (!n["host"] || !n["username"] || !n["password"]) {
-          return r.Error(n, "registries entries need host, username and password");
-        }
-        AgentRegistryCredentials e;
-        PROMOTE_ASSIGN_OR_RETURN(e.host, r.String(n["host"], "registries.host"));
-        if (auto st = ValidateCredentialScope(e.host); !st.ok()) return r.Error(n["host"], st.message());
-        for (const auto& earlier : c.registries) {
-          if (earlier.host == e.host) return r.Error(n["host"], "registries: '" + e.host + "' is listed twice");
-        }
-        PROMOTE_ASSIGN_OR_RETURN(e.username, r.String(n["username"], "registries.username"));
-        PROMOTE_ASSIGN_OR_RETURN(e.password, r.Secret(n["password"], "registries.password"));
-        c.registries.push_back(std::move(e));
-      }
-    }
-    if (root["docker_config"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c.docker_config, r.String(root["docker_config"], "docker_config"));
-    }
-    if (root["ca_file"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c.ca_file, r.String(root["ca_file"], "ca_file"));
-    }
-    if (root["plain_http"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c.plain_http, r.StringList(root["plain_http"], "plain_http"));
-    }
-    if (const auto& s = root["signing"]) {
-      PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password"}));
-      if (!s["key"]) return r.Error(s, "signing needs key (file:/path or env:NAME holding the path)");
-      PROMOTE_ASSIGN_OR_RETURN(c.signing.key, r.Secret(s["key"], "signing.key"));
-      if (s["password"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.signing.password, r.Secret(s["password"], "signing.password"));
-      }
-    }
-    if (root["scanners"]) {
-      PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &c.scanners));
-    }
-    if (const auto& l = root["limits"]) {
-      PROMOTE_RETURN_IF_ERROR(r.Keys(l, "limits",
-                                     {"operations", "queue", "jobs", "registry_requests", "handshake_timeout_seconds",
-                                      "idle_connection_seconds", "keepalive_seconds", "streams_per_connection"}));
-      if (l["operations"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.limits.operations, r.Int(l["operations"], "limits.operations", 1, 4096));
-      }
-      if (l["queue"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.limits.queue, r.Int(l["queue"], "limits.queue", 0, 100000));
-      }
-      if (l["jobs"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.limits.jobs, r.Int(l["jobs"], "limits.jobs", 1, 256));
-      }
-      if (l["registry_requests"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.limits.registry_requests,
-                                 r.Int(l["registry_requests"], "limits.registry_requests", 1, 1024));
-      }
-      if (l["handshake_timeout_seconds"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.limits.handshake_timeout_seconds,
-                                 r.Int(l["handshake_timeout_seconds"], "limits.handshake_timeout_seconds", 1, 300));
-      }
-      if (l["idle_connection_seconds"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.limits.idle_connection_seconds,
-                                 r.Int(l["idle_connection_seconds"], "limits.idle_connection_seconds", 1, 86400));
-      }
-      if (l["keepalive_seconds"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.limits.keepalive_seconds,
-                                 r.Int(l["keepalive_seconds"], "limits.keepalive_seconds", 10, 86400));
-      }
-      if (l["streams_per_connection"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.limits.streams_per_connection,
-                                 r.Int(l["streams_per_connection"], "limits.streams_per_connection", 1, 10000));
-      }
-    }
-    if (root["policy"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c.policy, ParseServerPolicy(r, root["policy"], origin, c.scanners));
-    }
-    if (root["allow_request_credentials"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c.allow_request_credentials,
-                               r.Bool(root["allow_request_credentials"], "allow_request_credentials"));
-    }
-    if (const auto& log = root["log"]) {
-      PROMOTE_RETURN_IF_ERROR(r.Keys(log, "log", {"format", "level"}));
-      if (log["format"]) {
-        PROMOTE_ASSIGN_OR_RETURN(std::string f, r.String(log["format"], "log.format"));
-        if (f != "json" && f != "text") return r.Error(log["format"], "log.format must be json or text");
-        c.log_json = f == "json";
-      }
-      if (log["level"]) {
-        PROMOTE_ASSIGN_OR_RETURN(c.log_level, r.String(log["level"], "log.level"));
-        static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
-        if (kLevels.count(c.log_level) == 0) {
-          return r.Error(log["level"], "log.level must be one of trace, debug, info, warn, error, off");
-        }
-      }
-    }
-    if (root["shutdown_grace_seconds"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c.shutdown_grace_seconds,
-                               r.Int(root["shutdown_grace_seconds"], "shutdown_grace_seconds", 0, 3600));
-    }
-    if (const auto& m = root["metrics"]) {
-      PROMOTE_RETURN_IF_ERROR(r.Keys(m, "metrics", {"listen"}));
-      if (!m["listen"]) return r.Error(m, "metrics needs listen (e.g. {listen: 127.0.0.1:9464})");
-      PROMOTE_ASSIGN_OR_RETURN(std::string text, r.String(m["listen"], "metrics.listen"));
-      auto a = ParseMetricsAddress(text);
-      if (!a.ok()) return r.Error(m["listen"], a.status().message());
-      for (const auto& l : c.listen) {
-        if (l.kind == ListenAddress::kTcp && l.port != 0 && l.port == a->port) {
-          return r.Error(m["listen"], "metrics.listen '" + text + "' uses the port of listen address '" +
-                                          l.original + "'");
-        }
-      }
-      c.metrics_listen = *a;
-    }
-    // Whom a TCP listener serves must be decided: off loopback it needs TLS, and any TCP listener
-    // needs a way to authenticate callers (the unix socket relies on its file permissions).
-    for (size_t i = 0; i < c.listen.size(); ++i) {
-      const auto& a = c.listen[i];
-      if (a.kind != ListenAddress::kTcp) continue;
-      if (!a.loopback() && !c.tls()) {
-        return r.Error(root["listen"][i], "'" + a.original + "' is not a loopback address: it needs tls: {cert, key}");
-      }
-      if (c.token_file.empty() && c.tls_client_ca.empty()) {
-        return r.Error(root["listen"][i], "'" + a.original +
-                                              "' is a TCP address: set auth.token_file or tls.client_ca so callers "
-                                              "are authenticated");
-      }
-    }
-    if (!c.tls_client_ca.empty() && !c.tls()) return r.Error(root["tls"], "tls.client_ca needs tls.cert and tls.key");
+    PROMOTE_RETURN_IF_ERROR(ParseSections(r, root, &c));
   } catch (const YAML::Exception& e) {
     return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }

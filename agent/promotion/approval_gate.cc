@@ -14,6 +14,11 @@ constexpr auto kClockSkew = std::chrono::minutes(5);
 
 }  // namespace
 
+const policy::Environment& ApprovalHome(const policy::PromoteConfig& config, const policy::Environment& env) {
+  const policy::Environment* source = config.SourceOf(env);
+  return source != nullptr ? *source : env;
+}
+
 std::string WhyNotCounted(const policy::ApprovalGateConfig& gate, const ApprovalEvidence& e,
                           const ApprovalSubject& subject) {
   if (!e.problem.empty()) return "unreadable: " + e.problem;
@@ -59,7 +64,7 @@ GateResult JudgeApprovals(const policy::ApprovalGateConfig& gate, const std::vec
     }
   }
   const int have = static_cast<int>(approved_by.size());
-  GateResult g{"approval", have >= gate.required ? "passed" : "refused", ""};
+  GateResult g{"approval", have >= gate.required ? Verdict::kPassed : Verdict::kRefused, ""};
   g.data = {{"required", gate.required},
             {"approved_by", approved_by},
             {"not_counted", not_counted},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "policy/change_gates.h"
+#include "policy/promote_config.h"
 #include "promotion/approval.h"
 #include "promotion/gate_result.h"
 
@@ -16,6 +17,10 @@ namespace promote::promotion {
 
 // The key name ReadApprovals uses for the signing key (the agent's, or promote.yaml's).
 inline constexpr const char* kSigningKeyName = "";
+
+// Where approvals for promotions into `env` are attached: the environment promotions into it come
+// from (the first environment: itself). `promote approve` writes there and the gate reads there.
+const policy::Environment& ApprovalHome(const policy::PromoteConfig& config, const policy::Environment& env);
 
 // What the approvals must be about.
 struct ApprovalSubject {

@@ -3,7 +3,7 @@
 #include "copy/copy_report.h"
 #include "policy/branch_rules.h"
 #include "promotion/approval.h"
-#include "promotion/change_control.h"
+#include "promotion/approval_gate.h"
 #include "promotion/promotion_record.h"
 
 namespace promote::promotion {

@@ -1,56 +1,44 @@
 #include "promotion/ci_context.h"
 
-#include <cstdlib>
-
 namespace promote::promotion {
-namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
-
-}  // namespace
 
 nlohmann::json CiContext::ToJson() const {
   return {{"system", system}, {"run_id", run_id}, {"run_url", run_url}, {"actor", actor}};
 }
 
-CiContext CiContextFromEnvironment() {
+CiContext CiContextFromEnvironment(const EnvironmentLookup& env) {
   CiContext ci;
-  if (Env("GITHUB_ACTIONS") == "true" || !Env("GITHUB_RUN_ID").empty()) {
+  if (env("GITHUB_ACTIONS") == "true" || !env("GITHUB_RUN_ID").empty()) {
     ci.system = "github-actions";
-    ci.run_id = Env("GITHUB_RUN_ID");
-    if (!Env("GITHUB_RUN_ATTEMPT").empty()) ci.run_id += "-" + Env("GITHUB_RUN_ATTEMPT");
-    if (!Env("GITHUB_SERVER_URL").empty() && !Env("GITHUB_REPOSITORY").empty()) {
-      ci.run_url = Env("GITHUB_SERVER_URL") + "/" + Env("GITHUB_REPOSITORY") + "/actions/runs/" + Env("GITHUB_RUN_ID");
+    ci.run_id = env("GITHUB_RUN_ID");
+    if (!env("GITHUB_RUN_ATTEMPT").empty()) ci.run_id += "-" + env("GITHUB_RUN_ATTEMPT");
+    if (!env("GITHUB_SERVER_URL").empty() && !env("GITHUB_REPOSITORY").empty()) {
+      ci.run_url = env("GITHUB_SERVER_URL") + "/" + env("GITHUB_REPOSITORY") + "/actions/runs/" + env("GITHUB_RUN_ID");
     }
-    ci.actor = Env("GITHUB_ACTOR");
-  } else if (!Env("JENKINS_URL").empty() || !Env("BUILD_URL").empty()) {
+    ci.actor = env("GITHUB_ACTOR");
+  } else if (!env("JENKINS_URL").empty() || !env("BUILD_URL").empty()) {
     ci.system = "jenkins";
-    ci.run_id = Env("JOB_NAME") + "#" + Env("BUILD_NUMBER");
-    ci.run_url = Env("BUILD_URL");
-    ci.actor = Env("BUILD_USER_ID");
+    ci.run_id = env("JOB_NAME") + "#" + env("BUILD_NUMBER");
+    ci.run_url = env("BUILD_URL");
+    ci.actor = env("BUILD_USER_ID");
   }
   return ci;
 }
 
-std::string BranchFromCiEnvironment() {
+std::string BranchFromCiEnvironment(const EnvironmentLookup& env) {
   for (const char* name : {"BRANCH_NAME", "GITHUB_REF_NAME", "GIT_BRANCH"}) {
-    const char* v = std::getenv(name);
-    if (v != nullptr && *v != '\0') {
-      std::string b = v;
-      if (b.rfind("origin/", 0) == 0) b = b.substr(7);
-      return b;
-    }
+    std::string b = env(name);
+    if (b.empty()) continue;
+    if (b.rfind("origin/", 0) == 0) b = b.substr(7);
+    return b;
   }
   return "";
 }
 
-std::string ShaFromCiEnvironment() {
+std::string ShaFromCiEnvironment(const EnvironmentLookup& env) {
   for (const char* name : {"GIT_COMMIT", "GITHUB_SHA"}) {
-    const char* v = std::getenv(name);
-    if (v != nullptr && *v != '\0') return v;
+    std::string v = env(name);
+    if (!v.empty()) return v;
   }
   return "";
 }

@@ -1,8 +1,9 @@
 // The CI run a promotion happens in, read from the environment variables Jenkins and GitHub
-// Actions set, so each promotion record says which run made it.
+// Actions set, so each promotion record says which run made it. The variables' names and
+// meaning live here; their values come from the caller (the CLI passes its own environment).
 #pragma once
 
-#include <map>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -18,15 +19,17 @@ struct CiContext {
   nlohmann::json ToJson() const;
 };
 
-// Reads the current process environment.
-CiContext CiContextFromEnvironment();
+// An environment variable's value by name; "" when unset.
+using EnvironmentLookup = std::function<std::string(const char* name)>;
+
+CiContext CiContextFromEnvironment(const EnvironmentLookup& env);
 
 // The Git branch the CI system says it builds (BRANCH_NAME, GITHUB_REF_NAME, GIT_BRANCH without
 // "origin/"), or "".
-std::string BranchFromCiEnvironment();
+std::string BranchFromCiEnvironment(const EnvironmentLookup& env);
 
 // The commit the CI system says it builds (GIT_COMMIT on Jenkins, GITHUB_SHA on GitHub Actions),
 // or "". Checked like --sha by the promotion.
-std::string ShaFromCiEnvironment();
+std::string ShaFromCiEnvironment(const EnvironmentLookup& env);
 
 }  // namespace promote::promotion

@@ -1,14 +1,16 @@
 // PromotionRunner: one configured promotion end to end — pick the target environment from the
 // branch rules, resolve the SHA's immutable tag in the source environment to a digest, run the
-// gates (branch, stage order, source signatures, vulnerability scan), copy, sign, tag, and record
-// last (the record exists only for a promotion whose tags are in place). A dry run stops after planning and writes nothing. Thread-safe: the agent runs many
-// promotions through one runner concurrently.
+// gates (branch, revision, stage order, source signatures, vulnerability scan), copy, sign, tag,
+// and record last (the record exists only for a promotion whose tags are in place). A dry run
+// stops after planning and writes nothing. The steps are the phases of promotion/promotion_plan.h.
+// Thread-safe: the agent runs many promotions through one runner concurrently.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +24,7 @@
 #include "registry/registry_pool.h"
 #include "sign/ec_key.h"
 #include "util/cancel.h"
+#include "util/secret.h"
 #include "util/status.h"
 
 namespace promote::promotion {
@@ -49,9 +52,19 @@ struct RunRequest {
   const policy::AttachedFiles* files = nullptr;
 };
 
+// How a run ended. Its JSON spelling (OutcomeName) is the result's "status".
+enum class Outcome {
+  kPromoted,   // "promoted": something was written (image, tags, signature or record)
+  kUnchanged,  // "unchanged": the target already held all of it
+  kPlanned,    // "planned": a dry run
+  kRefused,    // "refused": a gate or a tag conflict said no
+  kFailed,     // "failed": anything else
+};
+std::string_view OutcomeName(Outcome outcome);
+
 struct RunResult {
   Status status;
-  std::string outcome;  // promoted, unchanged, planned, refused, failed
+  Outcome outcome = Outcome::kFailed;
   bool dry_run = false;
   std::string sha, branch;
   std::string from_env, from_reference, to_env, to_reference;
@@ -77,11 +90,11 @@ struct SigningKey {
   std::shared_ptr<sign::PrivateKey> key;
   std::shared_ptr<sign::PublicKey> public_key;
 };
-// Where the key's passphrase may come from when `signing.password` names none: the CLI also takes
-// PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD from its environment, as cosign does; the agent only
-// what its agent.yaml names.
-enum class PassphraseFallback { kNone, kEnvironment };
-Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing, PassphraseFallback fallback);
+// `fallback_passphrase` is the key's passphrase when `signing.password` names none: the CLI
+// passes PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD from its environment, as cosign reads them; the
+// agent passes none (its key's passphrase comes only from what its agent.yaml names).
+Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing,
+                                  const std::optional<Secret>& fallback_passphrase);
 
 class PromotionRunner {
  public:

@@ -25,7 +25,7 @@ SoakEvidence SoakEvidenceFrom(const std::vector<CheckedRecord>& records, const s
 
 GateResult JudgeSoak(std::chrono::seconds soak, const SoakEvidence& evidence,
                      std::chrono::system_clock::time_point now) {
-  GateResult g{"soak", "refused", ""};
+  GateResult g{"soak", Verdict::kRefused, ""};
   g.data = {{"required", policy::FormatDuration(soak)}, {"env", evidence.env}};
   if (evidence.rolled_back_at) {
     g.detail = "the image was rolled back out of '" + evidence.env + "' at " + *evidence.rolled_back_at +
@@ -49,7 +49,7 @@ GateResult JudgeSoak(std::chrono::seconds soak, const SoakEvidence& evidence,
                FormatRfc3339(*since + soak);
     return g;
   }
-  g.verdict = "passed";
+  g.verdict = Verdict::kPassed;
   g.detail = "in '" + evidence.env + "' since " + *evidence.promoted_at + " (" + policy::FormatDuration(age) +
              ", at least " + policy::FormatDuration(soak) + ")";
   return g;

@@ -49,7 +49,7 @@ const policy::Freeze* FrozenBy(const policy::WindowGateConfig& gate, absl::Time 
 GateResult JudgeWindow(const policy::WindowGateConfig& gate, std::chrono::system_clock::time_point now,
                        const std::string& break_glass) {
   const absl::Time t = absl::FromChrono(now);
-  GateResult g{"window", "passed", ""};
+  GateResult g{"window", Verdict::kPassed, ""};
   g.data = nlohmann::json::object();
   std::string refusal;
   if (const policy::Freeze* f = FrozenBy(gate, t)) {
@@ -77,12 +77,12 @@ GateResult JudgeWindow(const policy::WindowGateConfig& gate, std::chrono::system
   }
   if (refusal.empty()) return g;
   if (!break_glass.empty() && gate.break_glass) {
-    g.verdict = "overridden";
+    g.verdict = Verdict::kOverridden;
     g.detail = "BREAK-GLASS: " + refusal + "; overridden: " + break_glass;
     g.data["break_glass"] = break_glass;
     return g;
   }
-  g.verdict = "refused";
+  g.verdict = Verdict::kRefused;
   g.detail = refusal + (gate.break_glass ? " (--break-glass REASON overrides it)" : "");
   return g;
 }

@@ -1,6 +1,7 @@
 #include "server/agent_server.h"
 
 #include <chrono>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -78,9 +79,44 @@ void BoundConnections(const policy::AgentLimits& limits, grpc::ServerBuilder* bu
   builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, limits.streams_per_connection);
 }
 
+// The unix addresses of agent.yaml, each accepted by the agent so each caller's uid is known
+// (gRPC's own listener does not say). A socket systemd passed (socket activation) serves the
+// address with its path; the others are bound here. A passed socket that agent.yaml does not name
+// is refused: agent.yaml says what the agent serves.
+Result<std::vector<std::unique_ptr<UnixListener>>> ListenOnUnixSockets(const policy::AgentConfig& config,
+                                                                       const std::vector<int>& activated_sockets) {
+  std::map<std::string, int> activated;  // by path
+  for (int fd : activated_sockets) {
+    auto path = UnixListener::BoundPath(fd);
+    if (!path.ok()) return InvalidArgument("socket activation: " + path.status().message());
+    activated[*path] = fd;
+  }
+  std::vector<std::unique_ptr<UnixListener>> listeners;
+  for (const auto& a : config.listen) {
+    if (a.kind != policy::ListenAddress::kUnix) continue;
+    auto it = activated.find(a.path);
+    if (it != activated.end()) {
+      PROMOTE_ASSIGN_OR_RETURN(auto listener, UnixListener::Adopt(it->second, a.original));
+      listeners.push_back(std::move(listener));
+      activated.erase(it);
+    } else {
+      PROMOTE_ASSIGN_OR_RETURN(auto listener,
+                               UnixListener::Bind(a.path, config.socket_mode, config.socket_group, a.original));
+      listeners.push_back(std::move(listener));
+    }
+  }
+  if (!activated.empty()) {
+    return InvalidArgument("socket activation: the socket " + activated.begin()->first +
+                           " is not one of agent.yaml's listen addresses (add unix://" + activated.begin()->first +
+                           " to listen, or change the .socket unit's ListenStream)");
+  }
+  return listeners;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config) {
+Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config,
+                                                        const std::vector<int>& activated_sockets) {
   std::unique_ptr<AgentServer> s(new AgentServer());
   s->config_ = config;
   s->log_ = std::make_unique<RequestLog>(config.log_json, config.log_level);
@@ -100,8 +136,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   settings.accept_request_secrets = config.allow_request_credentials;
   settings.honour_request_access = false;
   // The agent's key passphrase comes only from agent.yaml, never from whatever its environment holds.
-  PROMOTE_ASSIGN_OR_RETURN(settings.signing,
-                           promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kNone));
+  PROMOTE_ASSIGN_OR_RETURN(settings.signing, promotion::LoadSigningKey(config.signing, std::nullopt));
   settings.scanners = config.scanners;
   settings.max_jobs = config.limits.jobs;
   PROMOTE_ASSIGN_OR_RETURN(settings.policy, LoadPolicy(config));
@@ -126,17 +161,10 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   std::vector<int> ports(config.listen.size(), 0);
-  std::vector<std::unique_ptr<UnixListener>> unix_listeners;
+  PROMOTE_ASSIGN_OR_RETURN(auto unix_listeners, ListenOnUnixSockets(config, activated_sockets));
   for (size_t i = 0; i < config.listen.size(); ++i) {
     const auto& a = config.listen[i];
-    if (a.kind == policy::ListenAddress::kUnix) {
-      // Accepted by the agent, so each caller's uid is known (gRPC's own listener does not say).
-      PROMOTE_ASSIGN_OR_RETURN(auto listener,
-                               UnixListener::Bind(a.path, config.socket_mode, config.socket_group, a.original));
-      unix_listeners.push_back(std::move(listener));
-    } else {
-      builder.AddListeningPort(a.GrpcAddress(), tcp_credentials, &ports[i]);
-    }
+    if (a.kind != policy::ListenAddress::kUnix) builder.AddListeningPort(a.GrpcAddress(), tcp_credentials, &ports[i]);
   }
   builder.RegisterService(s->grpc_service_.get());
   builder.SetMaxReceiveMessageSize(8 << 20);

@@ -22,8 +22,11 @@ namespace promote::server {
 class AgentServer {
  public:
   // Loads the credentials and keys agent.yaml references (a missing one is an error now, not at
-  // the first request), binds every address and starts serving.
-  static Result<std::unique_ptr<AgentServer>> Start(const policy::AgentConfig& config);
+  // the first request), binds every address and starts serving. `activated_sockets` are listening
+  // unix sockets the agent inherited (systemd socket activation): each serves the agent.yaml
+  // address with its path instead of a socket the agent binds; the agent takes ownership.
+  static Result<std::unique_ptr<AgentServer>> Start(const policy::AgentConfig& config,
+                                                    const std::vector<int>& activated_sockets = {});
   ~AgentServer();
 
   // The addresses actually bound ("unix:/run/promote/agent.sock", "127.0.0.1:43117").

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include <grpcpp/server_posix.h>
@@ -62,11 +63,53 @@ Result<std::unique_ptr<UnixListener>> UnixListener::Bind(const std::string& path
     return Internal("listen " + name + ": cannot set its permissions");
   }
   if (::listen(l->listen_fd_, SOMAXCONN) != 0) return Unavailable("listen " + name + ": " + std::strerror(errno));
+  PROMOTE_RETURN_IF_ERROR(l->MakeWakePipe(name));
+  return l;
+}
+
+Result<std::string> UnixListener::BoundPath(int fd) {
+  int domain = 0, type = 0, listening = 0;
+  socklen_t len = sizeof domain;
+  if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_UNIX) {
+    return InvalidArgument("descriptor " + std::to_string(fd) + " is not a unix socket");
+  }
+  len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
+    return InvalidArgument("descriptor " + std::to_string(fd) + " is not a stream socket");
+  }
+  len = sizeof listening;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening == 0) {
+    return InvalidArgument("descriptor " + std::to_string(fd) + " is not listening");
+  }
+  sockaddr_un addr{};
+  socklen_t addr_len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0 ||
+      addr_len <= offsetof(sockaddr_un, sun_path) || addr.sun_path[0] == '\0') {
+    return InvalidArgument("descriptor " + std::to_string(fd) + " is not bound to a path");
+  }
+  return std::string(addr.sun_path, strnlen(addr.sun_path, addr_len - offsetof(sockaddr_un, sun_path)));
+}
+
+Result<std::unique_ptr<UnixListener>> UnixListener::Adopt(int fd, const std::string& name) {
+  PROMOTE_RETURN_IF_ERROR(BoundPath(fd).status());
+  // accept4 below must not block: the accept loop polls first, and a connection that went away
+  // between poll and accept would otherwise stall it.
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    return Internal("listen " + name + ": cannot set the inherited socket's flags");
+  }
+  std::unique_ptr<UnixListener> l(new UnixListener());
+  l->listen_fd_ = fd;
+  PROMOTE_RETURN_IF_ERROR(l->MakeWakePipe(name));
+  return l;
+}
+
+Status UnixListener::MakeWakePipe(const std::string& name) {
   int wake[2];
   if (::pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) return Internal("listen " + name + ": cannot make a pipe");
-  l->wake_read_ = wake[0];
-  l->wake_write_ = wake[1];
-  return l;
+  wake_read_ = wake[0];
+  wake_write_ = wake[1];
+  return OkStatus();
 }
 
 UnixListener::~UnixListener() {

@@ -44,7 +44,13 @@ class UnixListener {
   // `name` is the address as agent.yaml wrote it, for messages.
   static Result<std::unique_ptr<UnixListener>> Bind(const std::string& path, int mode, int group,
                                                     const std::string& name);
-  ~UnixListener();  // stops accepting, closes and removes the socket
+  // Serves a listening unix socket the agent inherited (systemd socket activation): `fd` must be
+  // a listening AF_UNIX stream socket. Its file belongs to whoever made it (the .socket unit),
+  // so the destructor closes the descriptor and leaves the file.
+  static Result<std::unique_ptr<UnixListener>> Adopt(int fd, const std::string& name);
+  // The path a listening AF_UNIX stream socket is bound to; an error for any other descriptor.
+  static Result<std::string> BoundPath(int fd);
+  ~UnixListener();  // stops accepting, closes the socket and removes the file it bound
   UnixListener(const UnixListener&) = delete;
   UnixListener& operator=(const UnixListener&) = delete;
 
@@ -58,7 +64,9 @@ class UnixListener {
   UnixListener() = default;
   void AcceptLoop(grpc::Server* server, UnixPeers* peers);
 
-  std::string path_;
+  Status MakeWakePipe(const std::string& name);
+
+  std::string path_;  // removed by the destructor; empty for an adopted socket
   int listen_fd_ = -1;
   int wake_read_ = -1, wake_write_ = -1;  // a byte here ends the accept loop
   std::thread thread_;

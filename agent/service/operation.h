@@ -21,6 +21,7 @@
 #include "registry/registry_pool.h"
 #include "scan/scanner_hook.h"
 #include "util/cancel.h"
+#include "util/secret.h"
 #include "util/status.h"
 
 namespace promote::service {
@@ -51,6 +52,9 @@ struct ServiceSettings {
   bool honour_request_access = true;
   // The signing key to use when a request brings none (the agent's). Empty: none.
   promotion::SigningKey signing;
+  // The passphrase of promote.yaml's signing key when its `signing.password` names none, resolved
+  // in-process only: the CLI's PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD, as cosign reads them.
+  std::optional<Secret> key_passphrase;
   // Scanners the operator allows, by name. nullopt: a request's promote.yaml scanners run as
   // written (CLI); otherwise the request's scanner names must be among these.
   std::optional<std::map<std::string, scan::HookConfig>> scanners;

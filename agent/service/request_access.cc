@@ -116,7 +116,7 @@ Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, con
   if (settings.resolve_request_references) {
     // In-process: promote.yaml's references are the caller's own.
     if (settings.signing.key || config.signing.empty()) return settings.signing;
-    return promotion::LoadSigningKey(config.signing, promotion::PassphraseFallback::kEnvironment);
+    return promotion::LoadSigningKey(config.signing, settings.key_passphrase);
   }
   const bool carries_key = !carried.key().content().empty();
   if (config.signing.empty() && !carries_key) return settings.signing;

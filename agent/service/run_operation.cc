@@ -13,7 +13,7 @@ namespace {
 std::string RenderText(const promotion::RunResult& r) {
   if (r.digest.empty()) return "";
   std::ostringstream text;
-  text << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << r.outcome << ")\n"
+  text << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << promotion::OutcomeName(r.outcome) << ")\n"
        << "  " << r.from_reference << "\n  -> " << r.to_reference << "\n";
   if (!r.subset_of.empty()) {
     text << "  platforms " << JoinOrDash(r.platforms) << " only: a new index, the subset of " << r.subset_of
@@ -25,7 +25,7 @@ std::string RenderText(const promotion::RunResult& r) {
        << "  tags: written " << JoinOrDash(r.tags_written) << "; moved " << JoinOrDash(r.tags_moved)
        << "; unchanged " << JoinOrDash(r.tags_unchanged)
        << (r.tags_refused.empty() ? "" : "; refused " + JoinOrDash(r.tags_refused)) << "\n";
-  for (const auto& g : r.gates) text << "  gate " << g.name << ": " << g.verdict << " — " << g.detail << "\n";
+  for (const auto& g : r.gates) text << "  gate " << g.name << ": " << promotion::VerdictName(g.verdict) << " — " << g.detail << "\n";
   if (!r.break_glass.empty()) text << "  BREAK-GLASS: " << r.break_glass << "\n";
   if (!r.signature_reference.empty()) text << "  signature: " << r.signature_reference << "\n";
   if (!r.record_reference.empty()) text << "  record: " << r.record_reference << "\n";
@@ -87,7 +87,7 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   out.text = RenderText(result);
   for (const auto& w : result.warnings) out.diagnostics += "promote: warning: " + w + "\n";
   if (!result.status.ok()) {
-    out.diagnostics += std::string("promote: ") + (result.outcome == "refused" ? "refused: " : "failed: ") +
+    out.diagnostics += std::string("promote: ") + (result.outcome == promotion::Outcome::kRefused ? "refused: " : "failed: ") +
                        result.status.message() + "\n";
   }
   return out;

@@ -70,7 +70,7 @@ nlohmann::json Body(const std::string& ref, const promotion::ScanSubject& subjec
   nlohmann::json body = {{"reference", ref},
                          {"digest", subject.digest},
                          {"platforms", subject.platforms},
-                         {"verdict", outcome.gate.verdict},
+                         {"verdict", std::string(promotion::VerdictName(outcome.gate.verdict))},
                          {"detail", outcome.gate.detail},
                          {"scanner_failures", nlohmann::json::array()}};
   if (outcome.gate.data.is_object()) {

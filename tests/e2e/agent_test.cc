@@ -652,3 +652,53 @@ TEST_CASE("agent.yaml credentials per namespace: one registry, an account for ea
   CHECK(elsewhere.exit_code == 4);
   CHECK_FALSE(HasTag(shared, "qa/app", "v1"));
 }
+
+// Socket activation, as systemd does it: systemd-socket-activate (from the systemd package) binds
+// the socket and starts the agent only when the first caller connects, passing the listening
+// socket as descriptor 3 (LISTEN_FDS/LISTEN_PID). The caller's connection waits in the backlog
+// and is served; the socket file belongs to the activator, so the agent leaves it when it stops.
+TEST_CASE("socket activation: the first call starts the agent on the socket it was passed") {
+  TempDir dir;
+  const std::string socket = dir.path() + "/agent.sock";
+  const std::string config =
+      dir.Write("agent.yaml", "listen: [unix://" + socket + "]\nlog: {format: json, level: info}\n");
+  const std::string log_path = dir.path() + "/activator.log";
+  ChildProcess activator({"systemd-socket-activate", "-l", socket, PromoteBinary(), "agent", "-c", config}, log_path);
+  REQUIRE_MESSAGE(WaitUntil([&] { return ReadFile(log_path).find("Listening on") != std::string::npos; },
+                            std::chrono::seconds(20)),
+                  ReadFile(log_path));
+  CHECK(ReadFile(log_path).find("\"listening\"") == std::string::npos);  // not started yet
+
+  auto health = RunPromote({"--agent", "unix://" + socket, "-o", "json", "health"});
+  CHECK(health.exit_code == 0);
+  CHECK(health.Json()["serving"] == "SERVING");
+  std::string log = ReadFile(log_path);
+  CHECK(log.find("{\"listening\":[\"unix://" + socket + "\"]}") != std::string::npos);
+
+  ::kill(activator.pid(), SIGTERM);  // the activator exec'd the agent: same process
+  REQUIRE(WaitUntil([&] { return !activator.Running(); }, std::chrono::seconds(30)));
+  CHECK(activator.DescribeExit() == "exited with 0");
+  struct stat st {};
+  CHECK(::lstat(socket.c_str(), &st) == 0);  // adopted, not ours to remove
+}
+
+TEST_CASE("socket activation: a passed socket agent.yaml does not name is refused, exit 2, naming it") {
+  TempDir dir;
+  const std::string passed = dir.path() + "/other.sock";
+  const std::string config = dir.Write(
+      "agent.yaml", "listen: [unix://" + dir.path() + "/agent.sock]\nlog: {format: json, level: info}\n");
+  const std::string log_path = dir.path() + "/activator.log";
+  ChildProcess activator({"systemd-socket-activate", "-l", passed, PromoteBinary(), "-o", "json", "agent", "-c", config},
+                         log_path);
+  REQUIRE(WaitUntil([&] { return ReadFile(log_path).find("Listening on") != std::string::npos; },
+                    std::chrono::seconds(20)));
+  // The first connection starts the agent, which refuses to serve and exits.
+  auto health = RunPromote({"--agent", "unix://" + passed, "-o", "json", "health"});
+  CHECK(health.exit_code != 0);
+  REQUIRE(WaitUntil([&] { return !activator.Running(); }, std::chrono::seconds(30)));
+  CHECK(activator.DescribeExit() == "exited with 2");
+  std::string log = ReadFile(log_path);
+  CHECK(log.find("the socket " + passed + " is not one of agent.yaml's listen addresses") != std::string::npos);
+  struct stat st {};
+  CHECK(::lstat((dir.path() + "/agent.sock").c_str(), &st) != 0);  // nothing else was bound
+}

@@ -274,7 +274,7 @@ TEST_CASE("soak: too young refused, old enough passes; an image rolled back out 
   auto old_enough = clocked.Prod(kSha, std::chrono::hours(25));
   INFO(old_enough.status.ToString());
   CHECK(old_enough.status.ok());
-  CHECK(old_enough.outcome == "promoted");
+  CHECK(old_enough.outcome == promote::promotion::Outcome::kPromoted);
 
   // The second commit reaches stage, then stage is rolled back to the first: the second is
   // marked rolled-back there, and no amount of soaking takes it to prod.

@@ -21,6 +21,7 @@
 #include "tests/support/sample_image.h"
 #include "tests/support/test_registry.h"
 #include "util/base64.h"
+#include "util/sha256.h"
 
 using namespace promote;
 using namespace promote::testing;
@@ -494,4 +495,62 @@ TEST_CASE("attestations are stored as cosign .att layers and verify when read ba
   auto refused = sign::AttachAttestation(client, "app", DescriptorOf(img), *other_env, "", PushScope("app"));
   CHECK(refused.status().code() == Code::kInvalidArgument);
   CHECK(reg.RequestCount("PUT", "") == puts);
+}
+
+// Release files are signed the way cosign sign-blob signs them; openssl is the independent check.
+TEST_CASE("sign-blob and verify-blob: cosign's blob signature, checked with openssl; bad input exit 2, tampering exit 3") {
+  TempDir dir;
+  auto exists = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+  };
+  const std::map<std::string, std::string> env = {{"PROMOTE_KEY_PASSWORD", "correct horse"}};
+  const std::string key = dir.path() + "/cosign.key", pub = dir.path() + "/cosign.pub";
+  REQUIRE(RunPromote({"keygen", "--output-key", key, "--output-pub", pub}, env).exit_code == 0);
+  std::string content(200000, '\0');  // several read chunks
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 7919) % 251);
+  const std::string file = dir.Write("promote-1.0-linux-amd64.tar.gz", content);
+  const std::string sig = dir.path() + "/SHA256SUMS.sig";
+
+  auto signed_blob = RunPromote({"-o", "json", "sign-blob", file, "--key", key, "--output-signature", sig}, env);
+  INFO(signed_blob.err);
+  REQUIRE(signed_blob.exit_code == 0);
+  CHECK(signed_blob.Json()["sha256"] == Sha256Hex(content));
+  CHECK(ReadFile(sig) == signed_blob.Json()["signature"]);  // base64, no newline, as cosign writes it
+  auto der = Base64Decode(ReadFile(sig));
+  REQUIRE(der.has_value());
+  CHECK(OpensslVerifies(dir, pub, content, *der));
+  CHECK_FALSE(OpensslVerifies(dir, pub, content + "x", *der));
+
+  auto verified = RunPromote({"-o", "json", "verify-blob", file, "--key", pub, "--signature", sig});
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.Json()["verified"] == true);
+  // cosign writes no newline, but a signature pasted into a file with one still verifies.
+  const std::string sig_nl = dir.Write("with-newline.sig", ReadFile(sig) + "\n");
+  CHECK(RunPromote({"verify-blob", file, "--key", pub, "--signature", sig_nl}).exit_code == 0);
+
+  const std::string tampered = dir.Write("tampered.tar.gz", content + "x");
+  auto refused = RunPromote({"-o", "json", "verify-blob", tampered, "--key", pub, "--signature", sig});
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.Json()["error"]["message"].get<std::string>().find("does not verify") != std::string::npos);
+  const std::string other_pub = WritePublicKey(dir, "other.pub", NewKey());
+  CHECK(RunPromote({"verify-blob", file, "--key", other_pub, "--signature", sig}).exit_code == 3);
+
+  // Bad input: exit 2, naming it, and no signature file written.
+  const std::string not_base64 = dir.Write("bad.sig", "not base64 !!");
+  auto bad_sig = RunPromote({"verify-blob", file, "--key", pub, "--signature", not_base64});
+  CHECK(bad_sig.exit_code == 2);
+  CHECK(bad_sig.err.find("not base64") != std::string::npos);
+  auto missing = RunPromote({"sign-blob", dir.path() + "/nope", "--key", key, "--output-signature",
+                             dir.path() + "/nope.sig"}, env);
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("/nope: cannot be read") != std::string::npos);
+  CHECK_FALSE(exists(dir.path() + "/nope.sig"));
+  auto wrong_pass = RunPromote({"sign-blob", file, "--key", key, "--output-signature", dir.path() + "/wp.sig"},
+                               {{"PROMOTE_KEY_PASSWORD", "wrong"}});
+  CHECK(wrong_pass.exit_code == 2);
+  CHECK_FALSE(exists(dir.path() + "/wp.sig"));
+  auto agent = RunPromote({"--agent", "unix:///run/promote/agent.sock", "sign-blob", file, "--key", key}, env);
+  CHECK(agent.exit_code == 2);
+  CHECK(agent.err.find("does not go through --agent") != std::string::npos);
 }

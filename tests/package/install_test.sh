@@ -33,6 +33,7 @@ expected="etc/promote/agent.yaml
 etc/promote/credentials/
 usr/bin/promote
 usr/lib/systemd/system/promote-agent.service
+usr/lib/systemd/system/promote-agent.socket
 usr/lib/sysusers.d/promote.conf
 usr/share/doc/promote/README.md
 usr/share/doc/promote/agent.md
@@ -65,9 +66,9 @@ check "the unit runs /usr/bin/promote with /etc/promote/agent.yaml" \
 # verify resolves dependencies (sysinit.target, network-online.target…) inside the root: give it
 # the host's units beside ours.
 cp -rn /usr/lib/systemd/system/. "$units/" 2>/dev/null || cp -rn /lib/systemd/system/. "$units/"
-if (cd "$work" && systemd-analyze verify --root="$root" --man=no promote-agent.service) >"$work/verify.out" 2>&1 &&
-  [ ! -s "$work/verify.out" ]; then
-  ok "systemd-analyze verify: no errors or warnings"
+if (cd "$work" && systemd-analyze verify --root="$root" --man=no promote-agent.service promote-agent.socket) \
+  >"$work/verify.out" 2>&1 && [ ! -s "$work/verify.out" ]; then
+  ok "systemd-analyze verify (service and socket): no errors or warnings"
 else
   bad "systemd-analyze verify:"
   cat "$work/verify.out" >&2

@@ -91,7 +91,7 @@ TEST_CASE("approval: the table of verdicts") {
     INFO(c.name);
     GateResult g = JudgeApprovals(Gate(), c.approvals, Subject());
     CHECK(g.name == "approval");
-    CHECK(g.verdict == c.verdict);
+    CHECK(VerdictName(g.verdict) == c.verdict);
     CHECK(g.data["approved_by"].size() == static_cast<size_t>(c.counted));
     if (std::string(c.reason).empty()) {
       CHECK(g.data["not_counted"].empty());
@@ -105,10 +105,10 @@ TEST_CASE("approval: the table of verdicts") {
 TEST_CASE("approval: without no-self-approval the author counts; an unknown author excludes nobody") {
   policy::ApprovalGateConfig gate = Gate();
   gate.no_self_approval = false;
-  CHECK(JudgeApprovals(gate, {By("alice"), By("carol")}, Subject()).verdict == "passed");
+  CHECK(JudgeApprovals(gate, {By("alice"), By("carol")}, Subject()).verdict == Verdict::kPassed);
   ApprovalSubject unknown = Subject();
   unknown.author = "";
-  CHECK(JudgeApprovals(Gate(), {By("alice"), By("carol")}, unknown).verdict == "passed");
+  CHECK(JudgeApprovals(Gate(), {By("alice"), By("carol")}, unknown).verdict == Verdict::kPassed);
 }
 
 TEST_CASE("approval: a refusal says how many are missing and how to approve") {

@@ -42,7 +42,7 @@ TEST_CASE("soak: the previous environment's record must be old enough") {
     INFO(c.now);
     GateResult g = JudgeSoak(day, e, At(c.now));
     CHECK(g.name == "soak");
-    CHECK(g.verdict == c.verdict);
+    CHECK(VerdictName(g.verdict) == c.verdict);
   }
   GateResult young = JudgeSoak(day, e, At("2026-06-01T16:00:00Z"));
   CHECK(young.detail.find("6h") != std::string::npos);
@@ -61,7 +61,7 @@ TEST_CASE("soak: the earliest valid record of this commit in the previous enviro
   REQUIRE(e.promoted_at.has_value());
   CHECK(*e.promoted_at == "2026-06-02T10:00:00.000Z");
   CHECK(JudgeSoak(std::chrono::hours(24), SoakEvidence{"stage", {}, {}, ""}, At("2026-07-01T00:00:00Z")).verdict ==
-        "refused");
+        Verdict::kRefused);
 }
 
 TEST_CASE("soak: an image rolled back out of the previous environment is refused however old") {
@@ -69,11 +69,11 @@ TEST_CASE("soak: an image rolled back out of the previous environment is refused
                                         Record("rolled-back", "stage", "2026-06-01T12:00:00.000Z")};
   SoakEvidence e = SoakEvidenceFrom(records, "stage", kSha);
   GateResult g = JudgeSoak(std::chrono::hours(1), e, At("2026-07-01T00:00:00Z"));
-  CHECK(g.verdict == "refused");
+  CHECK(g.verdict == Verdict::kRefused);
   CHECK(g.detail.find("rolled back out of 'stage'") != std::string::npos);
   CHECK(g.detail.find("carol") != std::string::npos);
   // A forged rolled-back record (not valid) does not block it.
   records[1].valid = false;
   CHECK(JudgeSoak(std::chrono::hours(1), SoakEvidenceFrom(records, "stage", kSha), At("2026-07-01T00:00:00Z"))
-            .verdict == "passed");
+            .verdict == Verdict::kPassed);
 }

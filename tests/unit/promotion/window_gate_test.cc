@@ -56,7 +56,7 @@ TEST_CASE("window: inside and outside a weekly window, in the window's own time 
     INFO(c.now);
     INFO(c.why);
     GateResult g = JudgeWindow(gate, At(c.now), "");
-    CHECK(g.verdict == c.verdict);
+    CHECK(VerdictName(g.verdict) == c.verdict);
     CHECK(g.name == "window");
   }
 }
@@ -80,21 +80,21 @@ TEST_CASE("window: daylight-saving edges follow local time (tzdata)") {
   for (const auto& c : cases) {
     INFO(c.now);
     INFO(c.why);
-    CHECK(JudgeWindow(night, At(c.now), "").verdict == c.verdict);
+    CHECK(VerdictName(JudgeWindow(night, At(c.now), "").verdict) == c.verdict);
   }
   // A morning window keeps its local hours across the change: 08:00 UTC is 09:00 before, 10:00 after.
   const auto morning = Gate({"Mon-Fri 09:00-09:30 Europe/Berlin"});
-  CHECK(JudgeWindow(morning, At("2026-03-27T08:10:00Z"), "").verdict == "passed");   // Fri 09:10 CET
-  CHECK(JudgeWindow(morning, At("2026-03-30T08:10:00Z"), "").verdict == "refused");  // Mon 10:10 CEST
-  CHECK(JudgeWindow(morning, At("2026-03-30T07:10:00Z"), "").verdict == "passed");   // Mon 09:10 CEST
+  CHECK(JudgeWindow(morning, At("2026-03-27T08:10:00Z"), "").verdict == Verdict::kPassed);   // Fri 09:10 CET
+  CHECK(JudgeWindow(morning, At("2026-03-30T08:10:00Z"), "").verdict == Verdict::kRefused);  // Mon 10:10 CEST
+  CHECK(JudgeWindow(morning, At("2026-03-30T07:10:00Z"), "").verdict == Verdict::kPassed);   // Mon 09:10 CEST
 }
 
 TEST_CASE("window: windows in several zones, and a day range that wraps over the weekend") {
   const auto gate = Gate({"Mon 09:00-10:00 America/New_York", "Fri-Mon 22:00-24:00 Asia/Tokyo"});
-  CHECK(JudgeWindow(gate, At("2026-06-01T13:30:00Z"), "").verdict == "passed");   // Mon 09:30 New York (EDT)
-  CHECK(JudgeWindow(gate, At("2026-06-01T12:30:00Z"), "").verdict == "refused");  // Mon 08:30 New York
-  CHECK(JudgeWindow(gate, At("2026-06-06T13:30:00Z"), "").verdict == "passed");   // Sat 22:30 Tokyo
-  CHECK(JudgeWindow(gate, At("2026-06-03T13:30:00Z"), "").verdict == "refused");  // Wed 22:30 Tokyo
+  CHECK(JudgeWindow(gate, At("2026-06-01T13:30:00Z"), "").verdict == Verdict::kPassed);   // Mon 09:30 New York (EDT)
+  CHECK(JudgeWindow(gate, At("2026-06-01T12:30:00Z"), "").verdict == Verdict::kRefused);  // Mon 08:30 New York
+  CHECK(JudgeWindow(gate, At("2026-06-06T13:30:00Z"), "").verdict == Verdict::kPassed);   // Sat 22:30 Tokyo
+  CHECK(JudgeWindow(gate, At("2026-06-03T13:30:00Z"), "").verdict == Verdict::kRefused);  // Wed 22:30 Tokyo
 }
 
 TEST_CASE("window: a freeze refuses even inside a window; dates are local days in the gate's zone") {
@@ -112,7 +112,7 @@ TEST_CASE("window: a freeze refuses even inside a window; dates are local days i
   for (const auto& c : cases) {
     INFO(c.now);
     GateResult g = JudgeWindow(gate, At(c.now), "");
-    CHECK(g.verdict == c.verdict);
+    CHECK(VerdictName(g.verdict) == c.verdict);
     if (g.refused()) {
       CHECK(g.detail.find("year-end freeze") != std::string::npos);
       CHECK(g.data["freeze"]["from"] == "2026-12-20");
@@ -129,17 +129,17 @@ TEST_CASE("window: break-glass overrides a refusal only where the gate allows it
   const auto inside = At("2026-06-02T10:00:00Z");
 
   GateResult g = JudgeWindow(allowed, frozen, "INC-42 payment outage");
-  CHECK(g.verdict == "overridden");
+  CHECK(g.verdict == Verdict::kOverridden);
   CHECK_FALSE(g.refused());
   CHECK(g.detail.find("BREAK-GLASS") != std::string::npos);
   CHECK(g.detail.find("INC-42 payment outage") != std::string::npos);
   CHECK(g.data["break_glass"] == "INC-42 payment outage");
-  CHECK(JudgeWindow(allowed, outside, "INC-42").verdict == "overridden");
-  CHECK(JudgeWindow(allowed, inside, "INC-42").verdict == "passed");  // nothing to override
+  CHECK(JudgeWindow(allowed, outside, "INC-42").verdict == Verdict::kOverridden);
+  CHECK(JudgeWindow(allowed, inside, "INC-42").verdict == Verdict::kPassed);  // nothing to override
   CHECK_FALSE(JudgeWindow(allowed, inside, "INC-42").data.contains("break_glass"));
-  CHECK(JudgeWindow(allowed, frozen, "").verdict == "refused");
-  CHECK(JudgeWindow(not_allowed, frozen, "INC-42").verdict == "refused");
-  CHECK(JudgeWindow(not_allowed, outside, "INC-42").verdict == "refused");
+  CHECK(JudgeWindow(allowed, frozen, "").verdict == Verdict::kRefused);
+  CHECK(JudgeWindow(not_allowed, frozen, "INC-42").verdict == Verdict::kRefused);
+  CHECK(JudgeWindow(not_allowed, outside, "INC-42").verdict == Verdict::kRefused);
 }
 
 TEST_CASE("window: --break-glass is bad input where the environment does not allow it") {

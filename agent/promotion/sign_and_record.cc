@@ -1,0 +1,99 @@
+#include "promotion/sign_and_record.h"
+
+#include "promotion/promotion_record.h"
+#include "promotion/scan_evidence.h"
+#include "sign/image_signer.h"
+
+namespace promote::promotion {
+namespace {
+
+// Whether the target already holds a valid record of this promotion.
+Result<bool> HaveRecord(const PromotionContext& ctx, const PromotionPlan& plan) {
+  if (!ctx.signing.key) return false;
+  const copy::BlobEndpoint& target = plan.ends.target;
+  PROMOTE_ASSIGN_OR_RETURN(auto existing, ReadRecords(*target.client, target.repository, plan.digest,
+                                                      *ctx.signing.public_key, target.scopes, ctx.request.cancel));
+  for (const auto& r : existing) {
+    if (r.valid && r.record.kind == "promotion" && r.record.to_env == plan.target.env->name &&
+        r.record.git_sha == plan.target.sha && r.record.from_env == plan.target.source->name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The scan reports as signed attestations on the target digest, listed in the scan gate's data.
+Status AttachEvidence(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result) {
+  const copy::BlobEndpoint& target = plan->ends.target;
+  PROMOTE_ASSIGN_OR_RETURN(auto evidence,
+                           AttachScanEvidence(*target.client, target.repository, plan->subject, plan->scan_reports,
+                                              *ctx.signing.key, ctx.request.ci, target.scopes, ctx.request.cancel));
+  for (auto& g : result->gates) {
+    if (g.name != "scan") continue;
+    g.data["attestations"] = nlohmann::json::array();
+    for (const auto& a : evidence) g.data["attestations"].push_back(a.ToJson());
+  }
+  for (const auto& a : evidence) plan->wrote_meta = plan->wrote_meta || a.added;
+  return OkStatus();
+}
+
+PromotionRecord RecordOf(const PromotionContext& ctx, const PromotionPlan& plan, const RunResult& result) {
+  const policy::Environment& source = *plan.target.source;
+  const policy::Environment& env = *plan.target.env;
+  PromotionRecord record;
+  record.from_env = source.name;
+  record.from_reference = source.Name() + "@" + plan.source_digest.str();
+  record.to_env = env.name;
+  record.to_reference = env.Name() + "@" + plan.digest.str();
+  record.digest = plan.digest.str();
+  if (plan.graph.subset_of) {
+    record.subset_of = plan.graph.subset_of->str();
+    record.platforms = plan.graph.platforms;
+  }
+  record.git_sha = plan.target.sha;
+  record.branch = result.branch;
+  record.tags = plan.tags;
+  record.ci = ctx.request.ci;
+  record.caller = ctx.request.caller;
+  for (const auto& g : result.gates) {
+    record.gates.push_back({{"name", g.name}, {"verdict", std::string(VerdictName(g.verdict))}});
+  }
+  record.break_glass = plan.break_glass;
+  record.approved_by = plan.approved_by;
+  record.time = NowRfc3339();
+  return record;
+}
+
+}  // namespace
+
+Status SignTarget(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result) {
+  PROMOTE_ASSIGN_OR_RETURN(plan->have_record, HaveRecord(ctx, *plan));
+  const policy::Environment& env = *plan->target.env;
+  if (!env.sign) return OkStatus();
+  if (!ctx.signing.key) return InvalidArgument("environment '" + env.name + "' signs images but no signing key is loaded");
+  sign::SignOptions options;
+  options.identity = env.Name();
+  const copy::BlobEndpoint& target = plan->ends.target;
+  PROMOTE_ASSIGN_OR_RETURN(auto signed_out, sign::SignImage(*target.client, target.repository, plan->subject,
+                                                            *ctx.signing.key, options, target.scopes, ctx.request.cancel));
+  result->signature_reference = signed_out.signature_reference;
+  plan->wrote_meta = plan->wrote_meta || signed_out.added;
+  if (plan->scan_reports.empty() || plan->have_record) return OkStatus();
+  return AttachEvidence(ctx, plan, result);
+}
+
+Status RecordPromotion(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result) {
+  if (!ctx.signing.key) return OkStatus();
+  const copy::BlobEndpoint& target = plan->ends.target;
+  std::string reference = plan->target.env->Name() + ":" + plan->digest.TagForm() + ".att";
+  if (!plan->have_record) {
+    PROMOTE_ASSIGN_OR_RETURN(reference, WriteRecord(*target.client, target.repository, plan->subject,
+                                                    RecordOf(ctx, *plan, *result), *ctx.signing.key, target.scopes,
+                                                    ctx.request.cancel));
+    plan->wrote_meta = true;
+  }
+  result->record_reference = reference;  // only once the record is there
+  return OkStatus();
+}
+
+}  // namespace promote::promotion
