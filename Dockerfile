@@ -37,7 +37,7 @@ FROM ${DEBIAN_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates libcurl4 libssl3 libsodium23 libspdlog1.10 libfmt9 libyaml-cpp0.7 \
+      ca-certificates tzdata libcurl4 libssl3 libsodium23 libspdlog1.10 libfmt9 libyaml-cpp0.7 \
       libgrpc++1.51 libgrpc29 libprotobuf32 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 promote \

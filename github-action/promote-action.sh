@@ -70,6 +70,8 @@ in_sha=${INPUT_SHA:-}
 in_branch=${INPUT_BRANCH:-}
 in_config=${INPUT_CONFIG:-promote.yaml}
 in_dry_run=${INPUT_DRY_RUN:-false}
+in_break_glass=${INPUT_BREAK_GLASS:-}
+in_author=${INPUT_AUTHOR:-}
 in_agent=${INPUT_AGENT:-}
 in_registry_username=${INPUT_REGISTRY_USERNAME:-}
 in_registry_password=${INPUT_REGISTRY_PASSWORD:-}
@@ -124,6 +126,9 @@ case ${in_dry_run,,} in
   false | '') dry_run=false ;;
   *) fail_input "dry-run must be true or false" ;;
 esac
+# Whether break-glass is allowed, and what a valid reason or author is, promote decides.
+single_line break-glass "$in_break_glass"
+single_line author "$in_author"
 no_space agent "$in_agent"
 agent_re='^[][A-Za-z0-9._~:/@%+=,-]+$'
 if [ -n "$in_agent" ] && ! [[ $in_agent =~ $agent_re ]]; then
@@ -295,6 +300,8 @@ if [ -n "$in_from" ]; then args+=(--from "$in_from"); fi
 if [ -n "$in_sha" ]; then args+=(--sha "$in_sha"); fi
 if [ -n "$in_branch" ]; then args+=(--branch "$in_branch"); fi
 if [ "$dry_run" = true ]; then args+=(--dry-run); fi
+if [ -n "$in_break_glass" ]; then args+=(--break-glass "$in_break_glass"); fi
+if [ -n "$in_author" ]; then args+=(--author "$in_author"); fi
 if [ -n "$in_authfile" ]; then args+=(--authfile "$in_authfile"); fi
 echo "::endgroup::"
 
@@ -334,6 +341,7 @@ tags=$(jq -r '[.tags.written[]?, .tags.moved[]?, .tags.unchanged[]?] | join(",")
 signature_ref=$(field .signature.reference)
 error_code=$(field .error.code)
 error_message=$(field .error.message)
+break_glass=$(field .break_glass.reason)
 
 # --- outputs -------------------------------------------------------------------------------------
 
@@ -393,6 +401,7 @@ gates=$(jq -r '[.gates[]? | "\(.name): \(.verdict)"] | join(", ")' <<<"$result")
     "$(code_cell "$digest")" "$(cell "${gates:-—}")" "$(code_cell "$signature_ref")"
   echo
   if [ -n "$tags" ]; then echo "Tags: $(code_cell "$tags")"; echo; fi
+  if [ -n "$break_glass" ]; then echo "**BREAK-GLASS**: $(cell "$break_glass")"; echo; fi
   if [ -n "$error_message" ]; then echo "**Error** ($(cell "$error_code")): $(cell "$error_message")"; echo; fi
 } >>"$GITHUB_STEP_SUMMARY"
 

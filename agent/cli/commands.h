@@ -29,6 +29,7 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global);
+CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterKeygenCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global);
 CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global);

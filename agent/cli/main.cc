@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   add(RegisterHistoryCommand(&app, &global));
   add(RegisterScanCommand(&app, &global));
   add(RegisterRollbackCommand(&app, &global));
+  add(RegisterApproveCommand(&app, &global));
   add(RegisterKeygenCommand(&app, &global));
   add(RegisterSignCommand(&app, &global));
   add(RegisterVerifyCommand(&app, &global));

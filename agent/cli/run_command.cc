@@ -14,19 +14,20 @@ namespace {
 struct RunFlags {
   std::string config = "promote.yaml";
   std::string to, from, sha, branch;
+  std::string break_glass, author;
   bool dry_run = false;
   bool no_attachments = false;
   int jobs = 8;
   RegistryFlags registry;
 };
 
+}  // namespace
+
 // This process's environment: where the pipeline runs.
 std::string ProcessEnvironment(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? std::string() : std::string(v);
 }
-
-}  // namespace
 
 v1::CiContext CiContextMessage() {
   promotion::CiContext ci = promotion::CiContextFromEnvironment(ProcessEnvironment);
@@ -50,6 +51,12 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("--branch", flags->branch,
                   "Git branch (default: BRANCH_NAME, GITHUB_REF_NAME or GIT_BRANCH)");
   cmd->add_flag("--dry-run", flags->dry_run, "Print the plan and write nothing");
+  cmd->add_option("--break-glass", flags->break_glass,
+                  "Override a refusing window gate (outside its windows, or a freeze) with this reason, where "
+                  "promote.yaml allows break-glass; kept in the promotion record");
+  cmd->add_option("--author", flags->author,
+                  "The commit's author, whose own approval does not count (default: the CI actor of the previous "
+                  "environment's record)");
   cmd->add_flag("--no-attachments", flags->no_attachments,
                 "Leave the source's signatures, attestations and referrers behind");
   cmd->add_option("-j,--jobs", flags->jobs, "Concurrent blob transfers")->check(CLI::Range(1, 256));
@@ -70,6 +77,8 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
                         ? promotion::ShaFromCiEnvironment(ProcessEnvironment)
                         : flags->sha);
     request.set_dry_run(flags->dry_run);
+    request.set_break_glass(flags->break_glass);
+    request.set_author(flags->author);
     request.set_no_attachments(flags->no_attachments);
     request.set_jobs(flags->jobs);
     *request.mutable_ci() = CiContextMessage();

@@ -64,16 +64,8 @@ CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
     if (Status st = AddAnnotations(flags->annotations, &request); !st.ok()) return fail(st);
     if (flags->key.empty() && global->agent.empty()) return fail(InvalidArgument("--key cosign.key is required"));
     if (!flags->key.empty()) {
-      auto key = ReadRequestFile(flags->key, "cosign key");
-      if (!key.ok()) return fail(key.status());
-      auto passphrase = FindKeyPassphrase(flags->password_file);
-      if (!passphrase.ok()) return fail(passphrase.status());
-      auto* k = request.mutable_key();
-      *k->mutable_key() = std::move(*key);
-      if (*passphrase) {
-        k->set_passphrase(std::string((*passphrase)->reveal()));
-        k->set_has_passphrase(true);
-      }
+      Status read = ReadSigningKey(flags->key, flags->password_file, request.mutable_key());
+      if (!read.ok()) return fail(read);
     }
     auto access = flags->registry.Access(HostOf(flags->ref), {});
     if (!access.ok()) return fail(access.status());

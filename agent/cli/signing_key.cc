@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "cli/dispatch.h"
 #include "util/read_file.h"
 
 namespace promote::cli {
@@ -24,6 +25,19 @@ Result<Secret> RequireKeyPassphrase(const std::string& password_file) {
         "no key passphrase: set PROMOTE_KEY_PASSWORD (or COSIGN_PASSWORD) or pass --password-file FILE");
   }
   return std::move(*passphrase);
+}
+
+Status ReadSigningKey(const std::string& key_path, const std::string& password_file, ::promote::v1::SigningKey* out) {
+  auto key = ReadRequestFile(key_path, "cosign key");
+  if (!key.ok()) return key.status();
+  auto passphrase = FindKeyPassphrase(password_file);
+  if (!passphrase.ok()) return passphrase.status();
+  *out->mutable_key() = std::move(*key);
+  if (*passphrase) {
+    out->set_passphrase(std::string((*passphrase)->reveal()));
+    out->set_has_passphrase(true);
+  }
+  return OkStatus();
 }
 
 }  // namespace promote::cli

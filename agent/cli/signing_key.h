@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "promote/v1/promote.pb.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -19,5 +20,9 @@ Result<std::optional<Secret>> FindKeyPassphrase(const std::string& password_file
 
 // As FindKeyPassphrase, but a missing passphrase is kInvalidArgument saying how to provide one.
 Result<Secret> RequireKeyPassphrase(const std::string& password_file);
+
+// Reads the private key file at `key_path` and its passphrase (as FindKeyPassphrase) into the
+// request message `out`. kInvalidArgument naming the file when it cannot be read.
+Status ReadSigningKey(const std::string& key_path, const std::string& password_file, ::promote::v1::SigningKey* out);
 
 }  // namespace promote::cli

@@ -22,6 +22,11 @@ std::vector<FileReference> FilesNamedBy(const PromoteConfig& config) {
     if (env.scan) AddOnce(&out, env.scan->trivyignore, where + " trivyignore");
     if (env.verify) AddOnce(&out, env.verify->public_key, where + " signature gate key");
     if (env.provenance) AddOnce(&out, env.provenance->public_key, where + " provenance gate key");
+    if (env.approval) {
+      for (const auto& a : env.approval->approvers) {
+        AddOnce(&out, a.key, where + " approval gate key of '" + a.identity + "'");
+      }
+    }
   }
   return out;
 }

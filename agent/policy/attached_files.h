@@ -1,7 +1,7 @@
 // The files a promote.yaml or scan policy names (.trivyignore files, signature- and provenance-gate
-// public keys), carried by the request as the client read them. The service looks such names up
-// here and never on its own filesystem: an agent that opened a path its caller chose would read
-// its own secrets (its keys, /proc/self/environ) back to the caller.
+// public keys, approvers' public keys), carried by the request as the client read them. The
+// service looks such names up here and never on its own filesystem: an agent that opened a path
+// its caller chose would read its own secrets (its keys, /proc/self/environ) back to the caller.
 #pragma once
 
 #include <map>

@@ -199,6 +199,20 @@ Result<ProvenanceGateConfig> ParseProvenanceGate(const Reader& r, const YAML::No
   return gate;
 }
 
+// The change-control gates (policy/change_gates.h) of an environment's `gates:`.
+Status ParseChangeGates(const Reader& r, const YAML::Node& g, const std::string& where, Environment* env) {
+  if (g["window"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env->window, ParseWindowGate(r, g["window"], where + " window gate"));
+  }
+  if (g["soak"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env->soak, ParseSoakGate(r, g["soak"], where + " soak gate"));
+  }
+  if (g["approval"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env->approval, ParseApprovalGate(r, g["approval"], where + " approval gate"));
+  }
+  return OkStatus();
+}
+
 Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment",
                                  {"name", "registry", "repository", "from", "mutable-tags", "stage-order",
@@ -262,7 +276,9 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
   }
   if (n["gates"]) {
     const YAML::Node& g = n["gates"];
-    PROMOTE_RETURN_IF_ERROR(r.Keys(g, where + " gates", {"scan", "signature", "provenance"}));
+    PROMOTE_RETURN_IF_ERROR(
+        r.Keys(g, where + " gates", {"scan", "signature", "provenance", "window", "soak", "approval"}));
+    PROMOTE_RETURN_IF_ERROR(ParseChangeGates(r, g, where, &env));
     if (g["scan"]) {
       PROMOTE_ASSIGN_OR_RETURN(auto scan_gate,
                                ParseScanGate(r, g["scan"], config.scanners, where + " scan gate"));
@@ -310,6 +326,11 @@ Status Validate(const Reader& r, const YAML::Node& root, PromoteConfig* config) 
           config->origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
           "' receives builds directly (no environment comes before it), so platforms: cannot "
           "apply to it; set platforms: on the environments images are promoted into");
+    }
+    if (env.soak && config->SourceOf(env) == nullptr) {
+      return InvalidArgument(config->origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
+                             "' receives builds directly (no environment comes before it), so it has no previous "
+                             "environment to soak in; set soak: on the environments images are promoted into");
     }
     // Walk the `from` chain: it must end, never revisit an environment.
     std::set<std::string> seen = {env.name};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "oci/platform.h"
+#include "policy/change_gates.h"
 #include "scan/gate.h"
 #include "scan/scanner_hook.h"
 #include "util/status.h"
@@ -67,6 +68,11 @@ struct Environment {
   // Only these platforms of a multi-platform image are promoted here: the environment gets a new
   // index listing them (its own digest, which its tags and record name). Empty: the whole image.
   std::vector<oci::Platform> platforms;
+  // Change control (policy/change_gates.h): when, after how long in the previous environment,
+  // and with whose approval a promotion into this environment may happen.
+  std::optional<WindowGateConfig> window;
+  std::optional<std::chrono::seconds> soak;
+  std::optional<ApprovalGateConfig> approval;
   RegistryCredentialsRef credentials;    // empty: docker config / credential helpers
   int line = 0;
 

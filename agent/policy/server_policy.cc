@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include "policy/change_gates.h"
 #include "policy/yaml_reader.h"
 
 namespace promote::policy {
@@ -93,10 +94,45 @@ Result<ProvenanceFloor> ParseProvenanceFloor(const Reader& r, const YAML::Node& 
   return floor;
 }
 
+// approval:, soak: and window: of a policy environment: the change control it requires.
+Status ParseChangeControlFloors(const Reader& r, const YAML::Node& n, const std::string& here, EnvironmentRule* e) {
+  if (const auto& a = n["approval"]) {
+    PROMOTE_RETURN_IF_ERROR(r.Keys(a, here + " approval", {"required", "no-self-approval", "expires-after"}));
+    ApprovalFloor floor;
+    if (a["required"]) {
+      PROMOTE_ASSIGN_OR_RETURN(floor.required, r.Int(a["required"], here + " approval required", 1, 1000));
+    }
+    if (a["no-self-approval"]) {
+      PROMOTE_ASSIGN_OR_RETURN(floor.no_self_approval, r.Bool(a["no-self-approval"], here + " approval no-self-approval"));
+    }
+    if (a["expires-after"]) {
+      PROMOTE_ASSIGN_OR_RETURN(std::string text, r.String(a["expires-after"], here + " approval expires-after"));
+      auto d = ParseDuration(text, here + " approval expires-after");
+      if (!d.ok()) return r.Error(a["expires-after"], d.status().message());
+      floor.max_expires_after = *d;
+    }
+    e->approval = floor;
+  }
+  if (n["soak"]) {
+    PROMOTE_ASSIGN_OR_RETURN(e->soak, ParseSoakGate(r, n["soak"], here + " soak"));
+  }
+  if (const auto& w = n["window"]) {
+    PROMOTE_RETURN_IF_ERROR(r.Keys(w, here + " window", {"required", "break-glass"}));
+    if (w["required"]) {
+      PROMOTE_ASSIGN_OR_RETURN(e->window_required, r.Bool(w["required"], here + " window required"));
+    }
+    if (w["break-glass"]) {
+      PROMOTE_ASSIGN_OR_RETURN(e->break_glass_allowed, r.Bool(w["break-glass"], here + " window break-glass"));
+    }
+  }
+  return OkStatus();
+}
+
 Result<EnvironmentRule> ParseEnvironmentRule(const Reader& r, const YAML::Node& n, const std::string& where,
                                              const std::map<std::string, scan::HookConfig>& scanners) {
   PROMOTE_RETURN_IF_ERROR(
-      r.Keys(n, where, {"name", "repositories", "branches", "after", "sign", "scan", "signature", "provenance"}));
+      r.Keys(n, where, {"name", "repositories", "branches", "after", "sign", "scan", "signature", "provenance",
+                        "approval", "soak", "window"}));
   EnvironmentRule e;
   e.line = n.Mark().line + 1;
   if (!n["name"] || !n["repositories"] || !n["branches"]) {
@@ -131,6 +167,7 @@ Result<EnvironmentRule> ParseEnvironmentRule(const Reader& r, const YAML::Node& 
   if (const auto& p = n["provenance"]) {
     PROMOTE_ASSIGN_OR_RETURN(e.provenance, ParseProvenanceFloor(r, p, here + " provenance"));
   }
+  PROMOTE_RETURN_IF_ERROR(ParseChangeControlFloors(r, n, here, &e));
   return e;
 }
 

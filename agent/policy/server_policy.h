@@ -21,8 +21,12 @@
 //           sign: true
 //           signature: {keys: [/etc/promote/release.pub]}
 //           provenance: {keys: [/etc/promote/build.pub], builder-id: "https://github.com/…/*", build-level: 3}
+//           approval: {required: 2, no-self-approval: true, expires-after: 72h}
+//           soak: 24h
+//           window: {required: true, break-glass: false}
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -58,6 +62,13 @@ struct ProvenanceFloor {
   int build_level = 1;
 };
 
+// The least an approval gate must ask for.
+struct ApprovalFloor {
+  int required = 1;                                      // a request may only raise it
+  bool no_self_approval = true;                          // a request may not turn it off
+  std::optional<std::chrono::seconds> max_expires_after; // a request may only shorten it
+};
+
 struct EnvironmentRule {
   std::string name;
   std::vector<std::string> repositories;  // "host/repository" globs it may write
@@ -68,6 +79,10 @@ struct EnvironmentRule {
   std::vector<std::string> signature_keys;     // public key files (agent.yaml)
   std::vector<std::string> signature_key_pems; // their contents, read when the agent starts
   std::optional<ProvenanceFloor> provenance;
+  std::optional<ApprovalFloor> approval;       // the approval gate must run, at least this strict
+  std::optional<std::chrono::seconds> soak;    // the soak gate must run, at least this long
+  bool window_required = false;                // the window gate must run
+  bool break_glass_allowed = true;             // false: no --break-glass here, whatever promote.yaml says
   int line = 0;
 
   // Whether this rule's repositories cover "host/repository".

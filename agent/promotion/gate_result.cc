@@ -12,6 +12,8 @@ std::string_view VerdictName(Verdict verdict) {
       return "warned";
     case Verdict::kSkipped:
       return "skipped";
+    case Verdict::kOverridden:
+      return "overridden";
   }
   return "unknown";
 }

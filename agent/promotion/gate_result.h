@@ -1,5 +1,5 @@
-// GateResult: one gate's verdict in a promotion (branch, revision, stage-order, signature, scan,
-// sign), as it appears in the JSON result and the promotion record.
+// GateResult: one gate's verdict in a promotion (branch, revision, stage-order, window, soak,
+// approval, signature, scan, sign), as it appears in the JSON result and the promotion record.
 #pragma once
 
 #include <string>
@@ -15,11 +15,12 @@ enum class Verdict {
   kRefused,  // "refused": the promotion stops (kGateRefused, or kUnavailable for a failed scanner)
   kWarned,   // "warned": passed with a problem the caller should see (a scanner failed, on-error: warn)
   kSkipped,  // "skipped": not evaluated (a dry run's signing step)
+  kOverridden,  // "overridden": refused but for --break-glass, whose reason the result and record keep
 };
 std::string_view VerdictName(Verdict verdict);
 
 struct GateResult {
-  std::string name;  // "branch", "revision", "stage-order", "signature", "scan", "sign"
+  std::string name;  // "branch", "revision", "stage-order", "window", "soak", "approval", "signature", "scan", "sign"
   Verdict verdict = Verdict::kPassed;
   std::string detail;             // one line for people
   nlohmann::json data = nullptr;  // gate-specific evidence (scan counts, findings)

@@ -68,8 +68,13 @@ nlohmann::json History::ToJson() const {
     for (const auto& r : e.records) records.push_back(RecordJson(r));
     const bool readable = e.error.ok();
     nlohmann::json promoted = nlohmann::json(nullptr);  // unknown when unreadable
-    if (readable)
-      promoted = std::any_of(e.records.begin(), e.records.end(), [](const auto& r) { return r.valid; });
+    nlohmann::json rolled_back = nlohmann::json(nullptr);
+    if (readable) {
+      promoted = std::any_of(e.records.begin(), e.records.end(),
+                             [](const auto& r) { return r.valid && r.record.kind != "rolled-back"; });
+      rolled_back = std::any_of(e.records.begin(), e.records.end(),
+                                [](const auto& r) { return r.valid && r.record.kind == "rolled-back"; });
+    }
     envs.push_back({{"env", e.env},
                     {"reference", e.reference},
                     {"readable", readable},
@@ -78,6 +83,7 @@ nlohmann::json History::ToJson() const {
                                                         {"message", e.error.message()}}},
                     {"digest", e.digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.digest)},
                     {"promoted", promoted},
+                    {"rolled_back", rolled_back},
                     {"records", records}});
   }
   return {{"sha", sha},

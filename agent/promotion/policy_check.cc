@@ -99,11 +99,41 @@ Status CheckScan(const policy::ScanFloor& floor, const policy::Environment& env,
   return OkStatus();
 }
 
+Status CheckChangeControl(const policy::EnvironmentRule& rule, const policy::Environment& env,
+                          const std::string& break_glass, const Refusal& refuse) {
+  using policy::FormatDuration;
+  if (const auto& floor = rule.approval) {
+    if (!env.approval) return refuse("the approval gate must run, and promote.yaml has none for '" + env.name + "'");
+    if (env.approval->required < floor->required) {
+      return refuse("approval required " + std::to_string(env.approval->required) + " is fewer than the policy's " +
+                    std::to_string(floor->required));
+    }
+    if (floor->no_self_approval && !env.approval->no_self_approval) {
+      return refuse("no-self-approval: false is not allowed: the author may not approve their own commit");
+    }
+    if (floor->max_expires_after && env.approval->expires_after > *floor->max_expires_after) {
+      return refuse("approval expires-after " + FormatDuration(env.approval->expires_after) +
+                    " is longer than the policy's " + FormatDuration(*floor->max_expires_after));
+    }
+  }
+  if (rule.soak && (!env.soak || *env.soak < *rule.soak)) {
+    return refuse("the soak gate must require at least " + FormatDuration(*rule.soak) + " (promote.yaml: " +
+                  (env.soak ? FormatDuration(*env.soak) : std::string("none")) + ")");
+  }
+  if (rule.window_required && !env.window) {
+    return refuse("the window gate must run, and promote.yaml has none for '" + env.name + "'");
+  }
+  if (!break_glass.empty() && !rule.break_glass_allowed) {
+    return refuse("break-glass is forbidden here by the policy (window: break-glass: false)");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
                                    const std::string& to, const std::string& branch,
-                                   const policy::AttachedFiles& files) {
+                                   const policy::AttachedFiles& files, const std::string& break_glass) {
   if (policy.empty()) return OkStatus();
   const policy::Environment* env = config.FindEnvironment(to);
   if (env == nullptr) return OkStatus();  // the runner reports the unknown environment
@@ -155,7 +185,7 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
   }
   if (rule->provenance) PROMOTE_RETURN_IF_ERROR(CheckProvenance(*rule->provenance, *env, files, refuse));
   if (rule->scan) PROMOTE_RETURN_IF_ERROR(CheckScan(*rule->scan, *env, files, refuse));
-  return OkStatus();
+  return CheckChangeControl(*rule, *env, break_glass, refuse);
 }
 
 Status CheckDirectWriteAgainstPolicy(const policy::ServerPolicy& policy, const std::string& host_repository,

@@ -15,10 +15,11 @@ namespace promote::promotion {
 
 // Whether promoting `config`'s image on `branch` into its environment `to` (the one the request
 // targets: --to, or the one its branch rules give) is within `policy`. `files` are the files the
-// request carries (its ignore files and signature keys are checked too).
+// request carries (its ignore files and signature keys are checked too). `break_glass` is the
+// reason the request gives to override a window gate ("" when none).
 Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
                                    const std::string& to, const std::string& branch,
-                                   const policy::AttachedFiles& files);
+                                   const policy::AttachedFiles& files, const std::string& break_glass = "");
 
 // For operations other than `run` that write to "host/repository" (copy, sign): a repository the
 // policy covers is written only by promotions, whose gates the policy decides.

@@ -5,10 +5,11 @@
 // The phases, in the order PromotionRunner runs them:
 //   1. ResolveTarget       target_resolution.h   branch, commit, target and source environment (pure)
 //   2. BranchGate          target_resolution.h   may this branch promote there? (pure)
-//   3. CheckSigningSetup   target_resolution.h   a key wherever a signature or record is needed (pure)
+//   3. CheckSigningSetup   target_resolution.h   a key wherever a signature or record is needed (pure);
+//      CheckBreakGlassAllowed  window_gate.h     --break-glass only where promote.yaml allows it (pure)
 //   4. ResolveSource       source_resolution.h   the commit's image at the source, and the target digest
-//   5. RunSourceGates      gates/gates.h         revision, stage order, signature, provenance, scan; then
-//                                                any refusal
+//   5. RunSourceGates      gates/gates.h         revision, stage order, window, soak, approval, signature,
+//                                                provenance, scan; then any refusal
 //   6. PlanTargetTags      target_tags.h         tag conflicts refused before anything is written
 //   7. CopyImage           image_transfer.h      blobs, manifests, attachments (a dry run stops here)
 //   8. SignTarget          sign_and_record.h     signature and scan evidence at the target
@@ -23,6 +24,7 @@
 // refusal, so the result shows every gate's verdict.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +36,7 @@
 #include "oci/manifest.h"
 #include "policy/attached_files.h"
 #include "policy/promote_config.h"
+#include "promotion/promotion_record.h"
 #include "promotion/promotion_runner.h"
 #include "promotion/verification_summary.h"
 #include "registry/credentials.h"
@@ -49,6 +52,7 @@ struct PromotionContext {
   registry::RegistryPool* registries;
   const registry::Keychain* keychain;  // null: scanners pull with no credentials
   const SigningKey& signing;
+  std::chrono::system_clock::time_point now;  // the clock of the window, soak and approval gates
 
   // The content of a file promote.yaml names, as the request carries it: never read from disk.
   Result<std::string> AttachedFile(const std::string& name, const std::string& what) const {
@@ -78,6 +82,9 @@ struct PromotionPlan {
   oci::Descriptor subject;    // `digest` as a descriptor, for signatures and records
   std::vector<scan::ScanReport> scan_reports;  // evidence, attached where the environment signs
   bool scanner_failed = false;                 // a refused scan gate is then kUnavailable
+  std::optional<std::vector<CheckedRecord>> previous_records;  // read once (gates/gates.h PreviousRecords)
+  std::string break_glass;               // the reason the window gate was overridden with; "" when not
+  std::vector<std::string> approved_by;  // the approvals the approval gate counted, for the record
   copy::TagOutcome planned_tags;
   bool wrote_image = false;  // the copy wrote blobs or manifests
   bool wrote_meta = false;   // a signature, evidence or record was added

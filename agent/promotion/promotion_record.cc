@@ -1,5 +1,7 @@
 #include "promotion/promotion_record.h"
 
+#include <absl/time/time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,9 +24,17 @@ std::string Str(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-std::string NowRfc3339() {
+std::string NowRfc3339() { return FormatRfc3339(std::chrono::system_clock::now()); }
+
+std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text) {
+  absl::Time t;
+  std::string err;
+  if (text.empty() || !absl::ParseTime(absl::RFC3339_full, text, &t, &err)) return std::nullopt;
+  return absl::ToChronoTime(t);
+}
+
+std::string FormatRfc3339(std::chrono::system_clock::time_point now) {
   // Milliseconds: history orders promotions by this, and several can happen in one second.
-  auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
@@ -48,6 +58,8 @@ nlohmann::json PromotionRecord::ToPredicate() const {
                       {"time", time},
                       {"promote_version", promote_version}};
   if (!caller.empty()) p["caller"] = caller;
+  if (!break_glass.empty()) p["break_glass"] = {{"reason", break_glass}};
+  if (!approved_by.empty()) p["approvals"] = approved_by;
   if (!subset_of.empty()) p["subset_of"] = {{"digest", subset_of}, {"platforms", platforms}};
   return p;
 }
@@ -83,6 +95,12 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
   if (p.contains("gates")) r.gates = p["gates"];
   r.time = Str(p, "time");
   r.caller = Str(p, "caller");
+  if (auto bg = p.find("break_glass"); bg != p.end() && bg->is_object()) r.break_glass = Str(*bg, "reason");
+  if (auto ap = p.find("approvals"); ap != p.end() && ap->is_array()) {
+    for (const auto& a : *ap) {
+      if (a.is_string()) r.approved_by.push_back(a.get<std::string>());
+    }
+  }
   if (auto sub = p.find("subset_of"); sub != p.end() && sub->is_object()) {
     r.subset_of = Str(*sub, "digest");
     if (auto pl = sub->find("platforms"); pl != sub->end() && pl->is_array()) {

@@ -5,6 +5,8 @@
 // read records back and accept only those that verify with the agent's key.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,9 @@ namespace promote::promotion {
 inline constexpr std::string_view kPromotionPredicateType = "https://promote.dev/attestation/promotion/v1";
 
 struct PromotionRecord {
-  std::string kind = "promotion";  // or "rollback"
+  // "promotion"; "rollback" (on the digest an environment went back to); "rolled-back" (on the
+  // digest it left, so the next environment's soak gate refuses it).
+  std::string kind = "promotion";
   std::string from_env;
   std::string from_reference;
   std::string to_env;
@@ -39,6 +43,8 @@ struct PromotionRecord {
   CiContext ci;
   std::string caller;  // the agent's caller ("token:ci-payments", "mtls:<subject>"); empty in-process
   nlohmann::json gates = nlohmann::json::array();
+  std::string break_glass;               // the reason a window gate was overridden; "" when it was not
+  std::vector<std::string> approved_by;  // the approvals the approval gate counted
   std::string time;  // RFC 3339 UTC
   std::string promote_version = PROMOTE_VERSION;
 
@@ -56,6 +62,11 @@ struct CheckedRecord {
 };
 
 std::string NowRfc3339();
+// `t` as NowRfc3339 writes it (UTC, milliseconds).
+std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+// A record's or approval's time ("2026-12-20T09:15:00.123Z", any RFC 3339 offset); nullopt when
+// it is not one.
+std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text);
 
 // Signs the record with `key` and appends it to the digest's .att manifest in `repo`.
 // Returns the attestation reference. `cancel` (may be null) stops it between and during requests.

@@ -11,6 +11,7 @@
 #include "promotion/target_resolution.h"
 #include "promotion/target_tags.h"
 #include "promotion/verification_summary.h"
+#include "promotion/window_gate.h"
 #include "sign/bounded_input.h"
 #include "sign/cosign_key.h"
 
@@ -78,6 +79,7 @@ nlohmann::json RunResult::ToJson() const {
       {"blobs", counts(blobs)},
       {"bytes", counts(bytes)},
       {"gates", gates_json},
+      {"break_glass", break_glass.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reason", break_glass}}},
       {"signature", signature_reference.empty() ? nlohmann::json(nullptr)
                                                 : nlohmann::json{{"reference", signature_reference}}},
       {"record",
@@ -132,7 +134,8 @@ RunResult PromotionRunner::Run(const RunRequest& request) const {
 
 // The phases of promotion/promotion_plan.h, in order; the first error ends the promotion.
 Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) const {
-  const PromotionContext ctx{*config_, request, registries_, keychain_.get(), signing_};
+  const PromotionContext ctx{*config_, request, registries_, keychain_.get(), signing_,
+                             request.now.value_or(std::chrono::system_clock::now())};
   PromotionPlan plan;
   EnterPhase(request, "resolve");
   Status resolved = ResolveTarget(ctx.config, request, &plan.target);
@@ -141,6 +144,9 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
   result->gates.push_back(BranchGate(plan.target));
   if (result->gates.back().refused()) return GateRefused(result->gates.back().detail);
   PROMOTE_RETURN_IF_ERROR(CheckSigningSetup(ctx.config, *plan.target.env, signing_.key != nullptr, &result->warnings));
+  if (!request.break_glass.empty()) {
+    PROMOTE_RETURN_IF_ERROR(CheckBreakGlassAllowed(*plan.target.env, ctx.config.origin, request.break_glass));
+  }
   PROMOTE_ASSIGN_OR_RETURN(plan.immutable_tags, ImmutableTags(ctx.config, plan.target.sha, plan.target.branch));
   PROMOTE_RETURN_IF_ERROR(ResolveSource(ctx, &plan, result));
 

@@ -6,6 +6,7 @@
 // Thread-safe: the agent runs many promotions through one runner concurrently.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,12 @@ struct RunRequest {
   bool attachments = true;  // carry the source's .sig/.att/.sbom tags and referrers along
   CiContext ci;
   std::string caller;  // who asked the agent for it, recorded as such; empty in-process
+  // The reason to override a refusing window gate, where promote.yaml allows it; "" when none.
+  std::string break_glass;
+  // The commit's author, whom no-self-approval excludes; "": the previous record's CI actor.
+  std::string author;
+  // The clock of the window, soak and approval gates; nullopt: the system clock.
+  std::optional<std::chrono::system_clock::time_point> now;
   int jobs = 8;
   copy::CopyProgress* progress = nullptr;
   const CancelToken* cancel = nullptr;
@@ -68,6 +75,7 @@ struct RunResult {
   std::vector<std::string> tags_written, tags_moved, tags_unchanged, tags_refused;
   copy::TransferCounts blobs, bytes;
   std::vector<GateResult> gates;
+  std::string break_glass;  // the reason the window gate was overridden; "" when it was not
   std::string signature_reference;
   std::string record_reference;
   // The SLSA verification summary written beside the record (promotion/verification_summary.h).

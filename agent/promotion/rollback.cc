@@ -9,6 +9,23 @@ namespace {
 
 using registry::RepositoryScope;
 
+// The digest the environment went back from gets a "rolled-back" record beside it, so the next
+// environment's soak gate refuses it wherever it is read (the rollback record itself sits on the
+// digest gone back to).
+Status MarkRolledBack(registry::RegistryClient& client, const policy::Environment& env,
+                      const registry::ManifestHead& left, const PromotionRecord& rollback,
+                      const sign::PrivateKey& key, const registry::Scopes& scopes) {
+  PromotionRecord mark = rollback;
+  mark.kind = "rolled-back";
+  mark.digest = left.digest.str();
+  mark.git_sha.clear();  // the commit of the image left is in its own promotion records
+  mark.branch.clear();
+  mark.tags.clear();     // it names no tag: the mutable ones moved away from it
+  oci::Descriptor subject{left.media_type, left.digest, left.size, {}, {}};
+  auto written = WriteRecord(client, env.repository, subject, mark, key, scopes);
+  return written.ok() ? OkStatus() : written.status();
+}
+
 Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool& registries,
                     const SigningKey& signing, const RollbackRequest& request, RollbackResult* result) {
   const policy::Environment* env = config.FindEnvironment(request.env);
@@ -91,6 +108,7 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   result->tags_moved.insert(result->tags_moved.end(), tags.written.begin(), tags.written.end());
   PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
                            WriteRecord(*client, env->repository, subject, record, *signing.key, scopes));
+  if (current) PROMOTE_RETURN_IF_ERROR(MarkRolledBack(*client, *env, *current, record, *signing.key, scopes));
   return OkStatus();
 }
 

@@ -1,6 +1,8 @@
 // Rollback: move an environment's mutable tags ("prod", "latest") back to a digest that was
 // promoted there before — chosen by digest or by counting back — and record the rollback.
-// Refused when the chosen digest has no valid promotion record for that environment.
+// Refused when the chosen digest has no valid promotion record for that environment. The digest
+// left behind is marked "rolled-back" (a record beside it), which the next environment's soak
+// gate refuses.
 #pragma once
 
 #include <optional>

@@ -59,6 +59,8 @@ PromotionRecord RecordOf(const PromotionContext& ctx, const PromotionPlan& plan,
   for (const auto& g : result.gates) {
     record.gates.push_back({{"name", g.name}, {"verdict", std::string(VerdictName(g.verdict))}});
   }
+  record.break_glass = plan.break_glass;
+  record.approved_by = plan.approved_by;
   record.time = NowRfc3339();
   return record;
 }

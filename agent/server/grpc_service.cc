@@ -232,5 +232,9 @@ grpc::Status GrpcPromoteService::Rollback(grpc::ServerContext* ctx, const v1::Ro
                                           grpc::ServerWriter<v1::Event>* w) {
   return Serve(ctx, *req, w, "Rollback", &service::PromoteService::Rollback);
 }
+grpc::Status GrpcPromoteService::Approve(grpc::ServerContext* ctx, const v1::ApproveRequest* req,
+                                         grpc::ServerWriter<v1::Event>* w) {
+  return Serve(ctx, *req, w, "Approve", &service::PromoteService::Approve);
+}
 
 }  // namespace promote::server

@@ -33,6 +33,8 @@ class GrpcPromoteService final : public v1::Promote::Service {
                        grpc::ServerWriter<v1::Event>* w) override;
   grpc::Status Rollback(grpc::ServerContext* ctx, const v1::RollbackRequest* req,
                         grpc::ServerWriter<v1::Event>* w) override;
+  grpc::Status Approve(grpc::ServerContext* ctx, const v1::ApproveRequest* req,
+                       grpc::ServerWriter<v1::Event>* w) override;
 
   // Calls still waiting for admission give up (the agent is shutting down).
   void BeginShutdown() { shutting_down_ = true; }

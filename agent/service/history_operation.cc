@@ -12,6 +12,23 @@
 namespace promote::service {
 namespace {
 
+// What the change-control gates said, under a record: the verdicts of its gates, who approved,
+// and — loudly — a break-glass.
+void RenderChangeControl(const promotion::PromotionRecord& record, std::ostringstream& text) {
+  std::string gates;
+  for (const auto& g : record.gates) {
+    // Records are read from the registry: a field of the wrong type is skipped, not trusted.
+    if (!g.is_object() || !g.value("name", nlohmann::json()).is_string() ||
+        !g.value("verdict", nlohmann::json()).is_string()) {
+      continue;
+    }
+    gates += (gates.empty() ? "" : ", ") + g["name"].get<std::string>() + " " + g["verdict"].get<std::string>();
+  }
+  if (!gates.empty()) text << "      gates: " << gates << "\n";
+  if (!record.approved_by.empty()) text << "      approved by: " << JoinOrDash(record.approved_by) << "\n";
+  if (!record.break_glass.empty()) text << "      BREAK-GLASS: " << record.break_glass << "\n";
+}
+
 std::string RenderHistory(const promotion::History& history) {
   std::ostringstream text;
   text << "commit " << (history.sha.empty() ? "?" : history.sha) << "  digest "
@@ -28,6 +45,7 @@ std::string RenderHistory(const promotion::History& history) {
            << r.record.to_env << " at " << r.record.time << " branch " << r.record.branch
            << (r.record.ci.run_id.empty() ? "" : " run " + r.record.ci.run_id)
            << (r.valid ? "" : "  (not accepted: " + r.problem + ")") << "\n";
+      RenderChangeControl(r.record, text);
     }
   }
   return text.str();

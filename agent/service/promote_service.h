@@ -22,6 +22,7 @@ class PromoteService {
   Outcome Verify(const v1::VerifyRequest& request, OperationContext* ctx) const;
   Outcome History(const v1::HistoryRequest& request, OperationContext* ctx) const;
   Outcome Rollback(const v1::RollbackRequest& request, OperationContext* ctx) const;
+  Outcome Approve(const v1::ApproveRequest& request, OperationContext* ctx) const;
 
   const ServiceSettings& settings() const { return settings_; }
 

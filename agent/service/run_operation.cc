@@ -26,6 +26,7 @@ std::string RenderText(const promotion::RunResult& r) {
        << "; unchanged " << JoinOrDash(r.tags_unchanged)
        << (r.tags_refused.empty() ? "" : "; refused " + JoinOrDash(r.tags_refused)) << "\n";
   for (const auto& g : r.gates) text << "  gate " << g.name << ": " << promotion::VerdictName(g.verdict) << " — " << g.detail << "\n";
+  if (!r.break_glass.empty()) text << "  BREAK-GLASS: " << r.break_glass << "\n";
   if (!r.signature_reference.empty()) text << "  signature: " << r.signature_reference << "\n";
   if (!r.record_reference.empty()) text << "  record: " << r.record_reference << "\n";
   text << "  time: " << r.duration_ms << " ms\n";
@@ -56,7 +57,8 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
       if (allowed.size() == 1) to = allowed.front();
     }
     Status within =
-        promotion::CheckPromotionAgainstPolicy(*settings_.policy, *config, to, request.branch(), files);
+        promotion::CheckPromotionAgainstPolicy(*settings_.policy, *config, to, request.branch(), files,
+                                               request.break_glass());
     if (!within.ok()) return FailedOutcome(kCommand, within, {{"status", "refused"}});
   }
   promotion::RunRequest run;
@@ -65,6 +67,8 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   run.sha = request.sha();
   run.branch = request.branch();
   run.dry_run = request.dry_run();
+  run.break_glass = request.break_glass();
+  run.author = request.author();
   run.attachments = !request.no_attachments();
   run.jobs = JobsFor(settings_, request.jobs());
   run.ci = CiContextFrom(request.ci());

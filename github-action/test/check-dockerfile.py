@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Static checks of the root Dockerfile, in place of a build (no Docker here) and of hadolint (not
-in Debian): multi-stage; every base image pinned to a tag that is not `latest` (or a digest); the
+in Debian): multi-stage; every base image pinned to a tag that is not `latest` (or a digest), also
+when FROM names a global build argument (ARG before the first FROM: its default is checked); the
 builder installs the build packages scripts/lib.sh lists; the final stage runs as a non-root user,
 copies promote from an earlier stage, installs no compiler, -dev package or build tool, and has
 ENTRYPOINT ["promote"].
@@ -45,6 +46,7 @@ def main():
         ins = instructions(f.read())
     errors = []
     stages = []  # [{"name":..., "image":..., "ins": [...]}]
+    global_args = {}  # ARG NAME=default before the first FROM
     for kw, args in ins:
         if kw == "FROM":
             parts = [p for p in args.split() if not p.startswith("--")]
@@ -52,25 +54,35 @@ def main():
             stages.append({"name": name, "image": parts[0], "ins": []})
         elif stages:
             stages[-1]["ins"].append((kw, args))
-        elif kw != "ARG":
+        elif kw == "ARG":
+            name, _, default = args.partition("=")
+            global_args[name.strip()] = default.strip().strip('"')
+        else:
             errors.append(f"{kw} before the first FROM")
     if len(stages) < 2:
         errors.append(f"not multi-stage: {len(stages)} FROM")
     names = {s["name"] for s in stages if s["name"]}
     for s in stages:
-        image = s["image"]
+        image = shown = s["image"]
         if image in names:
             continue
         if "$" in image:
-            errors.append(f"FROM {image}: use a literal pinned image, not a build argument")
-            continue
+            m = re.fullmatch(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", image)
+            if not m or not global_args.get(m.group(1)):
+                errors.append(f"FROM {image}: a build argument needs a default pinned image (ARG before the first FROM)")
+                continue
+            image = global_args[m.group(1)]
+            shown = f"{s['image']} (default {image})"
+            if "$" in image:
+                errors.append(f"FROM {shown}: the default is not a literal image")
+                continue
         if "@sha256:" in image:
             continue
         repo, _, tag = image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "")
         if not tag:
-            errors.append(f"FROM {image}: not pinned (no tag or digest)")
+            errors.append(f"FROM {shown}: not pinned (no tag or digest)")
         elif tag == "latest" or not re.search(r"\d", tag):
-            errors.append(f"FROM {image}: '{tag}' is a moving tag; pin a dated or versioned tag or a digest")
+            errors.append(f"FROM {shown}: '{tag}' is a moving tag; pin a dated or versioned tag or a digest")
 
     if stages:
         builder_text = " ".join(a for s in stages[:-1] for kw, a in s["ins"] if kw in ("RUN", "COPY"))

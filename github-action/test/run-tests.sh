@@ -85,6 +85,15 @@ printf 'FROM debian:latest\nRUN apt-get install -y build-essential\nENTRYPOINT [
 if python3 "$here/check-dockerfile.py" "$work/Dockerfile.bad" 2>/dev/null; then
   fail "check-dockerfile.py accepted a single-stage, unpinned, root image"
 else pass; fi
+# A base image given as a build argument is checked through its default.
+sed -E 's/^ARG DEBIAN_IMAGE=.*/ARG DEBIAN_IMAGE=debian:latest/' "$root/Dockerfile" >"$work/Dockerfile.moving"
+if python3 "$here/check-dockerfile.py" "$work/Dockerfile.moving" 2>/dev/null; then
+  fail "check-dockerfile.py accepted FROM \${DEBIAN_IMAGE} defaulting to debian:latest"
+else pass; fi
+sed -E 's/^ARG DEBIAN_IMAGE=.*/ARG DEBIAN_IMAGE/' "$root/Dockerfile" >"$work/Dockerfile.nodefault"
+if python3 "$here/check-dockerfile.py" "$work/Dockerfile.nodefault" 2>/dev/null; then
+  fail "check-dockerfile.py accepted FROM \${DEBIAN_IMAGE} without a default"
+else pass; fi
 
 # ---------------------------------------------------------------------------------------------
 log "starting three registries (dev; stage and prod with htpasswd auth)"
@@ -210,7 +219,7 @@ run_action() {
     GITHUB_SHA="$sha" GITHUB_REF=refs/heads/develop GITHUB_REF_NAME=develop
     PROMOTE_ACTION_REPOSITORY=shop/promote
     INPUT_TO= INPUT_FROM= INPUT_SHA="$sha" INPUT_BRANCH=develop INPUT_CONFIG=promote.yaml
-    INPUT_DRY_RUN=false INPUT_AGENT= INPUT_REGISTRY_USERNAME= INPUT_REGISTRY_PASSWORD=
+    INPUT_DRY_RUN=false INPUT_BREAK_GLASS= INPUT_AUTHOR= INPUT_AGENT= INPUT_REGISTRY_USERNAME= INPUT_REGISTRY_PASSWORD=
     INPUT_SOURCE_USERNAME= INPUT_SOURCE_PASSWORD= INPUT_AUTHFILE=
     INPUT_PROMOTE_PATH="$promote_cli" INPUT_VERSION=
     # promote signs every promotion record, so every run needs the key.
@@ -347,6 +356,20 @@ run_action INPUT_BRANCH=release/v1.2.0-sha-2b2e927 INPUT_SHA= INPUT_TO=stage "${
 expect_eq "stage again: exit" "$RUN_CODE" 0
 expect_eq "stage again: status" "$(output status)" unchanged
 
+# The action passes break-glass and author on; promote decides: stage has no window gate that
+# allows break-glass, so promote refuses it as bad input and writes nothing.
+stage_before=$(tag_digest "$stage" shop/payment-svc stage "$stage_user" "$stage_password")
+run_action INPUT_BRANCH=release/v1.2.0-sha-2b2e927 INPUT_SHA= INPUT_TO=stage "${stage_creds[@]}" \
+  INPUT_BREAK_GLASS="INC-4711: payments down" INPUT_AUTHOR=octocat
+expect_eq "break-glass where not allowed: exit" "$RUN_CODE" 2
+expect_contains "break-glass where not allowed: promote's reason" "$RUN_OUT" \
+  "--break-glass is not allowed for environment 'stage'"
+expect_contains "break-glass where not allowed: passed on" "$RUN_OUT" "--break-glass INC-4711:\\ payments\\ down --author octocat"
+expect_eq "break-glass where not allowed: status" "$(output status)" failed
+expect_eq "break-glass where not allowed: nothing written" \
+  "$(tag_digest "$stage" shop/payment-svc stage "$stage_user" "$stage_password")" "$stage_before"
+expect_clean_log "break-glass where not allowed"
+
 log "main -> prod: signed, source and target credentials"
 prod_inputs=(
   INPUT_BRANCH=main INPUT_SHA=2b2e927 INPUT_TO=prod INPUT_FROM=stage
@@ -474,6 +497,8 @@ invalid_cases=(
   "2|to must be an environment name|INPUT_TO=../prod"
   "2|from must be an environment name|INPUT_FROM=st age"
   "2|dry-run must be true or false|INPUT_DRY_RUN=yes"
+  "2|break-glass must be a single line|INPUT_BREAK_GLASS=INC-1"$'\r'"::error::forged"
+  "2|author must be a single line|INPUT_AUTHOR=alice"$'\t'"bob"
   "2|branch must not contain whitespace|INPUT_BRANCH=release/ v1"
   "2|config: no file at 'missing.yaml'|INPUT_CONFIG=missing.yaml"
   "2|authfile: no file|INPUT_AUTHFILE=/nonexistent/config.json"
@@ -555,6 +580,7 @@ if [ "\${1:-}" = --version ]; then echo "stub"; exit 0; fi
   printf 'KEY=%s\n' "\$(base64 -w0 "\$PROMOTE_SIGNING_KEY" 2>/dev/null)"
 } >"$work/stub.log"
 case \${STUB_MODE:-ok} in
+  glass) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"promoted","digest":"sha256:00","to":{"env":"prod","reference":"r@sha256:00"},"tags":{"written":["a"]},"gates":[{"name":"window","verdict":"overridden","detail":"BREAK-GLASS: frozen"}],"break_glass":{"reason":"INC-4711 <b>payments</b> | down"},"signature":null}' ;;
   ok) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"planned","digest":"sha256:00","to":{"env":"qa-eu","reference":"r@sha256:00"},"tags":{"written":["a"],"moved":["b"],"unchanged":["c"]},"gates":[],"signature":null}' ;;
   conflict) echo '{"schema":1,"command":"run","ok":false,"status":"refused","error":{"code":"conflict","exit_code":3,"message":"tag v1 names another digest\n::set-output name=x::y"},"gates":[]}'; exit 3 ;;
   forged)
@@ -572,12 +598,14 @@ EOF
 chmod +x "$stub"
 run_action INPUT_PROMOTE_PATH="$stub" INPUT_TO=qa-eu INPUT_FROM=stage INPUT_BRANCH=release/v2 INPUT_SHA=abcdef1 \
   INPUT_DRY_RUN=TRUE INPUT_AGENT=unix:///run/promote.sock INPUT_AUTHFILE="$workspace/promote.yaml" \
+  INPUT_BREAK_GLASS="INC-4711: \$(touch pwned) \"quoted\"" INPUT_AUTHOR='Jane Doe' \
   INPUT_REGISTRY_USERNAME=qa-bot INPUT_REGISTRY_PASSWORD=qa-pass \
   INPUT_SOURCE_USERNAME=st-bot INPUT_SOURCE_PASSWORD=st-pass \
   INPUT_SIGNING_KEY="$signing_key" INPUT_SIGNING_PASSWORD=kp
 stub_log=$(cat "$work/stub.log")
 expect_eq "stub: exit" "$RUN_CODE" 0
-expect_contains "stub: argv" "$stub_log" "ARGS: [-o] [json] [--progress-interval] [10] [run] [--config] [promote.yaml] [--to] [qa-eu] [--from] [stage] [--sha] [abcdef1] [--branch] [release/v2] [--dry-run] [--authfile] [$workspace/promote.yaml]"
+expect_contains "stub: argv" "$stub_log" "ARGS: [-o] [json] [--progress-interval] [10] [run] [--config] [promote.yaml] [--to] [qa-eu] [--from] [stage] [--sha] [abcdef1] [--branch] [release/v2] [--dry-run] [--break-glass] [INC-4711: \$(touch pwned) \"quoted\"] [--author] [Jane Doe] [--authfile] [$workspace/promote.yaml]"
+expect_eq "stub: the break-glass reason ran nothing" "$(find "$workspace" -name pwned)" ""
 expect_contains "stub: target credentials" "$stub_log" $'PROMOTE_QA_EU_PASSWORD=qa-pass\nPROMOTE_QA_EU_USERNAME=qa-bot'
 expect_contains "stub: source credentials" "$stub_log" $'PROMOTE_STAGE_PASSWORD=st-pass\nPROMOTE_STAGE_USERNAME=st-bot'
 expect_contains "stub: agent" "$stub_log" "PROMOTE_AGENT=unix:///run/promote.sock"
@@ -594,11 +622,19 @@ expect_eq "stub conflict: exit" "$RUN_CODE" 3
 expect_contains "stub conflict: one-line annotation" "$RUN_OUT" "::error title=promote%3A refused (tag conflict)::tag v1 names another digest%0A::set-output name=x::y"
 expect_clean_log "stub conflict"
 expect_contains "stub conflict: summary escapes" "$(cat "$SUMMARY")" "tag v1 names another digest ::set-output"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=glass
+expect_eq "stub break-glass: exit" "$RUN_CODE" 0
+expect_contains "stub break-glass: said in the summary" "$(cat "$SUMMARY")" \
+  "**BREAK-GLASS**: INC-4711 &lt;b&gt;payments&lt;/b&gt; \| down"
+expect_contains "stub break-glass: the gate's verdict" "$(cat "$SUMMARY")" "window: overridden"
+expect_clean_log "stub break-glass"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=ok
+expect_not_contains "stub without break-glass: summary" "$(cat "$SUMMARY")" "BREAK-GLASS"
 # Every example workflow's call of the action, with the inputs it passes as shipped (evaluated as
 # the runner would on a push; secrets as placeholders) and the stub as promote: the inputs must pass
-# the action's checks and hand promote a signing key.
+# the action's checks and hand promote a signing key, or an agent that holds one.
 example_calls=$(python3 "$here/example-inputs.py" "$action_dir" "$work/example-inputs" "$sha")
-expect_eq "example workflows: calls of the action" "$example_calls" 6
+expect_eq "example workflows: calls of the action" "$example_calls" 7
 for inputs_file in "$work"/example-inputs/*.inputs; do
   where=$(head -n1 "$inputs_file")
   mapfile -t example_inputs < <(tail -n +2 "$inputs_file")
@@ -606,7 +642,9 @@ for inputs_file in "$work"/example-inputs/*.inputs; do
   run_action "${example_inputs[@]}" INPUT_PROMOTE_PATH="$stub" STUB_MODE=ok
   [ "$RUN_CODE" = 0 ] || show_run
   expect_eq "$where: exit" "$RUN_CODE" 0
-  expect_contains "$where: signing key handed to promote" "$(cat "$work/stub.log")" "PROMOTE_SIGNING_KEY="
+  if grep -qE '^PROMOTE_(SIGNING_KEY|AGENT)=' "$work/stub.log"; then pass; else
+    fail "$where: neither a signing key nor an agent handed to promote"
+  fi
   expect_clean_log "$where"
 done
 

@@ -17,7 +17,7 @@ PROD_PASSWORD = 'prod-pa$$w0rd;$(touch pwned-by-password)\'"'
 STAGE_PASSWORD = 'stage-secret-7f3a'
 KEY_PASSWORD = 'key-passphrase with spaces & $HOME'
 AGENT_TOKEN = 'agent-token-5d1e9c0b7a'
-VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent', 'agentTokenId', 'agentCaId', 'credentialsId', 'signingKeyId',
+VALID = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'breakGlass', 'author', 'agent', 'agentTokenId', 'agentCaId', 'credentialsId', 'signingKeyId',
          'signingPasswordId', 'promoteBinary', 'failOnError', 'setDescription']
 // The earlier names of the id parameters, still accepted.
 ALIASES = ['credentials', 'signingKey', 'signingPassword']
@@ -224,6 +224,41 @@ test('paths with spaces and shell syntax reach promote verbatim and run nothing'
   assert !new File(r.pipeline.workspace, 'pwned2').exists()
 }
 
+test('breakGlass and author reach promote as --break-glass and --author, verbatim, through the environment') {
+  String reason = 'INC-4711: payments down; $(touch pwned-by-reason) `touch pwned3` "quoted" \'single\''
+  Map r = runStep([to: 'prod', breakGlass: reason, author: 'alice'],
+                  [stdout: runJson(to: [env: 'prod', reference: "prod.registry:5000/shop/payment-svc@${DIGEST}".toString()],
+                                   gates: [[name: 'window', verdict: 'overridden', detail: 'BREAK-GLASS: frozen; overridden: INC-4711']],
+                                   break_glass: [reason: reason])])
+  assert r.failure == null
+  assert r.argv == baseArgv(['--to', 'prod', '--sha', SHA, '--branch', 'develop', '--break-glass', reason, '--author', 'alice'])
+  assert r.pipeline.callsOf('sh')[0].script.endsWith(
+      '--break-glass "$PROMOTE_STEP_BREAK_GLASS" --author "$PROMOTE_STEP_AUTHOR" >"$PROMOTE_STEP_RESULT"')
+  assert r.pipeline.callsOf('withEnv')[0].vars.containsAll(["PROMOTE_STEP_BREAK_GLASS=${reason}".toString(),
+                                                             'PROMOTE_STEP_AUTHOR=alice'])
+  assert !new File(r.pipeline.workspace, 'pwned-by-reason').exists()
+  assert !new File(r.pipeline.workspace, 'pwned3').exists()
+  assert r.result.breakGlass == reason
+  assert r.result.gates == [[name: 'window', verdict: 'overridden', detail: 'BREAK-GLASS: frozen; overridden: INC-4711']]
+  assert r.pipeline.console.any { it.contains("(BREAK-GLASS: ${reason})") }
+}
+
+test('without breakGlass and author promote gets neither flag, and the result says no break-glass') {
+  Map r = runStep([to: 'prod', breakGlass: '', author: null])
+  assert r.failure == null
+  assert !r.argv.contains('--break-glass') && !r.argv.contains('--author')
+  assert !r.pipeline.callsOf('withEnv')[0].vars.any { it.startsWith('PROMOTE_STEP_BREAK_GLASS') || it.startsWith('PROMOTE_STEP_AUTHOR') }
+  assert r.result.breakGlass == null
+  assert !r.pipeline.console.any { it.contains('BREAK-GLASS') }
+}
+
+test('breakGlass and author must be strings: anything else fails before promote runs') {
+  Map r = runStep([to: 'prod', breakGlass: true, author: ['alice']])
+  assert r.failure.message.contains("breakGlass must be a string, not Boolean")
+  assert r.failure.message.contains("author must be a string, not ArrayList")
+  assertNoShellRun(r)
+}
+
 test('defaults: sha from GIT_COMMIT, branch from BRANCH_NAME, config promote.yaml, binary promote on PATH') {
   Map r = runStep([to: 'dev'], [env: [GIT_COMMIT: 'abcdef1', BRANCH_NAME: 'develop']])
   assert r.argv == baseArgv(['--to', 'dev', '--sha', 'abcdef1', '--branch', 'develop'])
@@ -321,6 +356,7 @@ test('the returned map: digest, references, tags, signature, record, gates, coun
       signature    : 'prod.registry:5000/shop/payment-svc:sha256-abab.sig',
       record       : 'stage.registry:5000/shop/payment-svc:sha256-abab.att',
       gates        : [[name: 'scan', verdict: 'passed', counts: [CRITICAL: 0, HIGH: 1]]],
+      breakGlass   : null,
       blobs        : [copied: 6, mounted: 0, skipped: 2], bytes: [copied: 25165824, mounted: 0, skipped: 1024],
       resultFile   : 'promote-result-prod.json', exitCode: 0]
   assert r.pipeline.currentBuild.description == "prod ← sha-2b2e927 @ ${DIGEST.take(19)}…"
@@ -558,6 +594,22 @@ test('the example Jenkinsfile parses, and each promoteImage call in it passes th
   checkShippedCalls('examples/Jenkinsfile', jenkinsfile.text, 3)
 }
 
+test('the approval example parses, passes the step checks through an agent, and runs promote approve with constant scripts') {
+  File jenkinsfile = new File(pluginDir, 'examples/Jenkinsfile.approval')
+  org.codehaus.groovy.control.CompilationUnit unit = new org.codehaus.groovy.control.CompilationUnit()
+  unit.addSource(jenkinsfile)
+  unit.compile(org.codehaus.groovy.control.Phases.CONVERSION)
+  String text = jenkinsfile.text
+  checkShippedCalls('examples/Jenkinsfile.approval', text, 1)
+  String call = promoteImageCalls(text)[0]
+  assert call.contains('breakGlass: params.BREAK_GLASS') && call.contains('author: params.AUTHOR')
+  // The approver Jenkins reports reaches promote approve through the environment, never the script text.
+  assert text.contains('submitterParameter:')
+  assert text.contains('"PROMOTE_APPROVER=${approver}"')
+  assert text.contains('sh \'promote approve --env prod --sha "$PROMOTE_SHA" --approver "$PROMOTE_APPROVER" \'')
+  assert !(text =~ /\bsh\s*\(?\s*"/): 'an sh script in double quotes would interpolate values into the script'
+}
+
 test('the README and help snippets pass the step checks with a signing key') {
   checkShippedCalls('README.md', new File(pluginDir, 'README.md').text.findAll(/(?s)```groovy\n(.*?)```/).join('\n'), 2)
   checkShippedCalls('promoteImage.txt', new File(pluginDir, 'vars/promoteImage.txt').text
@@ -617,6 +669,14 @@ if (e2eBinary) {
     assert r.failure != null
     assert r.failure.message.startsWith('promoteImage: usage or configuration error (exit 2):')
     assert r.failure.message.contains('pass --to')
+  }
+
+  test('e2e breakGlass where promote.yaml has no window gate: promote refuses it (exit 2) before writing') {
+    Map r = promoteE2e('release/v1.2.0', [to: 'stage', sha: e2e.sha, breakGlass: 'INC-4711: payments down', author: 'alice'])
+    assert r.failure != null
+    assert r.failure.message.startsWith('promoteImage: usage or configuration error (exit 2):')
+    assert r.failure.message.contains("--break-glass is not allowed for environment 'stage'")
+    assert r.result == null
   }
 
   test('e2e release/v1.2.0 -> stage: a dry run plans, then the promotion copies the same digest') {

@@ -110,6 +110,7 @@ for dep in libc6 libstdc++6 libcurl4 libssl3 libgrpc++1.51 libprotobuf32 libsodi
   grep -q "\b$dep\b" <<<"$depends" || bad "Depends lacks $dep (dpkg-shlibdeps)"
 done
 ok "Depends names the shared libraries' packages"
+check "Depends names tzdata (the window gate's time zones)" grep -q "\btzdata\b" <<<"$depends"
 check "Maintainer is set" grep -q '<.*@.*>' <<<"$(dpkg-deb -f "$deb" Maintainer)"
 dpkg-deb -e "$deb" "$work/control"
 check "conffiles: /etc/promote/agent.yaml" grep -qx /etc/promote/agent.yaml "$work/control/conffiles"

@@ -8,6 +8,7 @@ Status RunSourceGates(const PromotionContext& ctx, PromotionPlan* plan, RunResul
     result->sha = plan->target.sha;  // the revision gate may have lengthened it
     if (verdict) result->gates.push_back(std::move(*verdict));
   }
+  result->break_glass = plan->break_glass;  // said loudly, also when a later gate refuses
   for (const auto& g : result->gates) {
     if (!g.refused()) continue;
     // A scanner that could not scan is an infrastructure failure (exit 4), not a verdict.

@@ -16,7 +16,7 @@ GateResult JudgeRecords(const std::vector<CheckedRecord>& records, const policy:
   const std::string& sha = plan->target.sha;
   std::string problems;
   for (const auto& r : records) {
-    if (r.valid && r.record.to_env == previous.name) {
+    if (r.valid && r.record.to_env == previous.name && r.record.kind != "rolled-back") {
       if (!SameCommit(r.record.git_sha, sha)) {
         // The same image recorded for another commit: the SHA tag's prefix is shared.
         problems += (problems.empty() ? "" : "; ") + std::string("it was recorded in '") + previous.name +
@@ -42,23 +42,14 @@ GateOutcome StageOrderGate(const PromotionContext& ctx, PromotionPlan* plan) {
   const policy::Environment& env = *plan->target.env;
   const policy::Environment* previous = ctx.config.SourceOf(env);
   if (!env.stage_order || previous == nullptr) return NotApplicable();
-  std::shared_ptr<registry::RegistryClient> client = plan->ends.source_client;
-  if (previous != plan->target.source) {
-    PROMOTE_ASSIGN_OR_RETURN(client, ctx.registries->Get(previous->registry, previous->repository));
-  }
   if (!ctx.signing.public_key) {
     return Judged({"stage-order", Verdict::kRefused,
                       "the stage-order gate verifies promotion records and needs the signing key (signing: in " +
                           ctx.config.origin + "), or stage-order: false"});
   }
-  registry::Scopes scopes = {registry::RepositoryScope(previous->repository, "pull")};
-  PROMOTE_ASSIGN_OR_RETURN(auto records, ReadRecords(*client, previous->repository, plan->source_digest,
-                                                     *ctx.signing.public_key, scopes, ctx.request.cancel));
-  // A record an older version wrote before a promotion that then failed at its tags does not
-  // count: its tags must be in place.
-  PROMOTE_RETURN_IF_ERROR(MarkIncompleteRecords(*client, previous->repository, plan->source_digest, previous->name,
-                                                previous->mutable_tags, scopes, &records));
-  return Judged(JudgeRecords(records, *previous, plan));
+  // Incomplete records (their tags not in place) are marked invalid by PreviousRecords.
+  PROMOTE_ASSIGN_OR_RETURN(const std::vector<CheckedRecord>* records, PreviousRecords(ctx, plan));
+  return Judged(JudgeRecords(*records, *previous, plan));
 }
 
 }  // namespace promote::promotion

@@ -221,3 +221,69 @@ TEST_CASE("agent.yaml policy: the provenance gate must run with a policy key, it
   CHECK(bad.status().code() == Code::kInvalidArgument);
   CHECK(bad.status().message().find("provenance needs keys") != std::string::npos);
 }
+
+TEST_CASE("agent.yaml policy: change control (approval, soak, window, break-glass) can be required") {
+  const std::string yaml = R"(listen: [unix:///a.sock]
+policy:
+  - applications: ["shop-*"]
+    environments:
+      - {name: stage, repositories: ["stage.reg/shop/*"], branches: ["*"]}
+      - name: prod
+        repositories: ["prod.reg/shop/*"]
+        branches: [main]
+        approval: {required: 2, expires-after: 72h}
+        soak: 24h
+        window: {required: true, break-glass: false}
+)";
+  auto agent = policy::ParseAgentConfig(yaml, "agent.yaml");
+  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
+  const std::string ok_gates = "    gates:\n      approval: {required: 2, approvers: [a, b]}\n      soak: 1d\n"
+                               "      window: {allow: [\"Mon-Fri 09:00-17:00 UTC\"], break-glass: true}\n";
+  struct Case {
+    const char* name;
+    std::string gates;
+    std::string break_glass;
+    std::string refused;  // "" = accepted
+  };
+  const std::vector<Case> cases = {
+      {"as strict as the policy", ok_gates, "", ""},
+      {"stricter: 3 approvals, 2d soak",
+       "    gates:\n      approval: {required: 3, approvers: [a, b, c], expires-after: 1d}\n      soak: 2d\n"
+       "      window: {freeze: [{from: 2026-12-20, to: 2027-01-04, reason: x}]}\n",
+       "", ""},
+      {"no approval gate", "    gates:\n      soak: 1d\n      window: {allow: [\"Mon 09:00-10:00 UTC\"]}\n", "",
+       "the approval gate must run"},
+      {"one approval", "    gates:\n      approval: {required: 1, approvers: [a, b]}\n      soak: 1d\n"
+                       "      window: {allow: [\"Mon 09:00-10:00 UTC\"]}\n", "", "fewer than the policy's 2"},
+      {"self-approval allowed",
+       "    gates:\n      approval: {required: 2, approvers: [a, b], no-self-approval: false}\n      soak: 1d\n"
+       "      window: {allow: [\"Mon 09:00-10:00 UTC\"]}\n", "", "no-self-approval: false"},
+      {"approvals that last a week",
+       "    gates:\n      approval: {required: 2, approvers: [a, b], expires-after: 7d}\n      soak: 1d\n"
+       "      window: {allow: [\"Mon 09:00-10:00 UTC\"]}\n", "", "expires-after 7d is longer than the policy's 3d"},
+      {"a shorter soak", "    gates:\n      approval: {required: 2, approvers: [a, b]}\n      soak: 2h\n"
+                         "      window: {allow: [\"Mon 09:00-10:00 UTC\"]}\n", "", "at least 1d"},
+      {"no window", "    gates:\n      approval: {required: 2, approvers: [a, b]}\n      soak: 1d\n", "",
+       "the window gate must run"},
+      {"break-glass, forbidden by the policy", ok_gates, "INC-1", "break-glass is forbidden here by the policy"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto config = policy::ParsePromoteConfig(Config("", c.gates), "promote.yaml");
+    REQUIRE_MESSAGE(config.ok(), config.status().message());
+    Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", {}, c.break_glass);
+    if (c.refused.empty()) {
+      CHECK_MESSAGE(st.ok(), st.message());
+    } else {
+      CHECK(st.code() == Code::kGateRefused);
+      CHECK_MESSAGE(st.message().find(c.refused) != std::string::npos, st.message());
+      CHECK(st.message().find("agent.yaml:6") != std::string::npos);
+    }
+  }
+  auto bad = policy::ParseAgentConfig(
+      "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: p, repositories: [\"r/x\"], "
+      "branches: [main], soak: soon}\n",
+      "agent.yaml");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("'soon'") != std::string::npos);
+}

@@ -12,6 +12,7 @@ TEST_CASE("verdicts and outcomes serialise to the result's words") {
   CHECK(VerdictName(Verdict::kRefused) == "refused");
   CHECK(VerdictName(Verdict::kWarned) == "warned");
   CHECK(VerdictName(Verdict::kSkipped) == "skipped");
+  CHECK(VerdictName(Verdict::kOverridden) == "overridden");
   CHECK(OutcomeName(Outcome::kPromoted) == "promoted");
   CHECK(OutcomeName(Outcome::kUnchanged) == "unchanged");
   CHECK(OutcomeName(Outcome::kPlanned) == "planned");
@@ -23,8 +24,12 @@ TEST_CASE("verdicts and outcomes serialise to the result's words") {
                                         {"data", {{"counts", 1}}}});
   CHECK_FALSE(gate.refused());
   CHECK(GateResult{"branch", Verdict::kRefused, "no"}.refused());
+  CHECK_FALSE(GateResult{"window", Verdict::kOverridden, "break-glass"}.refused());
 
   RunResult result;
   result.outcome = Outcome::kUnchanged;
   CHECK(result.ToJson()["status"] == "unchanged");
+  CHECK(result.ToJson()["break_glass"].is_null());
+  result.break_glass = "INC-42";
+  CHECK(result.ToJson()["break_glass"] == nlohmann::json{{"reason", "INC-42"}});
 }

@@ -15,7 +15,7 @@ class PromoteInvocation implements Serializable {
   private static final long serialVersionUID = 1L
 
   /** The parameter names promoteImage accepts, in the order the help lists them. */
-  static final List<String> PARAMETERS = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'agent',
+  static final List<String> PARAMETERS = ['to', 'sha', 'from', 'branch', 'config', 'dryRun', 'breakGlass', 'author', 'agent',
                                           'agentTokenId', 'agentCaId', 'credentialsId', 'signingKeyId', 'signingPasswordId',
                                           'promoteBinary', 'failOnError', 'setDescription'].asImmutable()
 
@@ -49,6 +49,9 @@ class PromoteInvocation implements Serializable {
   String branch
   String config = DEFAULT_CONFIG
   boolean dryRun
+  // Passed as --break-glass and --author; promote decides whether they are allowed and valid.
+  String breakGlass
+  String author
   // false: a failed promotion returns its map (status, exitCode, error) instead of failing the build.
   boolean failOnError = true
   // The build's description belongs to the Jenkinsfile; the step sets it only when asked.
@@ -85,6 +88,8 @@ class PromoteInvocation implements Serializable {
     inv.sha = inv.optionalString(args, 'sha', defaults?.GIT_COMMIT)
     inv.branch = inv.optionalString(args, 'branch', defaults?.BRANCH_NAME)
     inv.config = inv.optionalString(args, 'config', DEFAULT_CONFIG)
+    inv.breakGlass = inv.optionalString(args, 'breakGlass', null)
+    inv.author = inv.optionalString(args, 'author', null)
     inv.agent = inv.optionalString(args, 'agent', null)
     String signingKeyName = inv.idParameterName(args, 'signingKeyId')
     String signingPasswordName = inv.idParameterName(args, 'signingPasswordId')
@@ -152,6 +157,8 @@ class PromoteInvocation implements Serializable {
     if (sha != null) words += ['--sha', '"$PROMOTE_STEP_SHA"']
     if (branch != null) words += ['--branch', '"$PROMOTE_STEP_BRANCH"']
     if (dryRun) words << '--dry-run'
+    if (breakGlass != null) words += ['--break-glass', '"$PROMOTE_STEP_BREAK_GLASS"']
+    if (author != null) words += ['--author', '"$PROMOTE_STEP_AUTHOR"']
     return words.join(' ') + ' >"$PROMOTE_STEP_RESULT"'
   }
 
@@ -164,6 +171,8 @@ class PromoteInvocation implements Serializable {
     if (from != null) vars << "PROMOTE_STEP_FROM=${from}".toString()
     if (sha != null) vars << "PROMOTE_STEP_SHA=${sha}".toString()
     if (branch != null) vars << "PROMOTE_STEP_BRANCH=${branch}".toString()
+    if (breakGlass != null) vars << "PROMOTE_STEP_BREAK_GLASS=${breakGlass}".toString()
+    if (author != null) vars << "PROMOTE_STEP_AUTHOR=${author}".toString()
     if (agent != null) vars << "PROMOTE_AGENT=${agent}".toString()
     return vars
   }

@@ -45,7 +45,7 @@ class PromoteResult implements Serializable {
    * The step's return value: plain serializable collections.
    * Keys: status, dryRun, digest, from, fromReference, to, reference, platforms, tags (written, moved,
    * unchanged, refused), signature, record (references or null), gates ([name, verdict, detail]),
-   * blobs, bytes, resultFile, exitCode.
+   * breakGlass (the reason a window gate was overridden with, or null), blobs, bytes, resultFile, exitCode.
    */
   @NonCPS
   Map toMap(PromoteInvocation inv) {
@@ -78,6 +78,7 @@ class PromoteResult implements Serializable {
         signature    : json.signature instanceof Map ? json.signature.reference : null,
         record       : json.record instanceof Map ? json.record.reference : null,
         gates        : gates,
+        breakGlass   : json.break_glass instanceof Map ? json.break_glass.reason : null,
         blobs        : json.blobs instanceof Map ? new LinkedHashMap((Map) json.blobs) : [:],
         bytes        : json.bytes instanceof Map ? new LinkedHashMap((Map) json.bytes) : [:],
         resultFile   : inv.resultFile(),
@@ -89,7 +90,9 @@ class PromoteResult implements Serializable {
   @NonCPS
   String summary() {
     Map to = json.to instanceof Map ? (Map) json.to : [:]
-    return "promoteImage: ${json.status} ${json.digest} to ${to.reference ?: to.env}".toString()
+    String line = "promoteImage: ${json.status} ${json.digest} to ${to.reference ?: to.env}"
+    if (json.break_glass instanceof Map) line += " (BREAK-GLASS: ${json.break_glass.reason})"
+    return line.toString()
   }
 
   @NonCPS

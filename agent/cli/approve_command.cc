@@ -1,0 +1,67 @@
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/dispatch.h"
+#include "cli/registry_flags.h"
+#include "cli/request_files.h"
+#include "cli/signing_key.h"
+#include "promotion/ci_context.h"
+
+namespace promote::cli {
+namespace {
+
+struct ApproveFlags {
+  std::string config = "promote.yaml";
+  std::string env, sha, approver, comment;
+  std::string key, password_file;
+  RegistryFlags registry;
+};
+
+}  // namespace
+
+v1::CiContext CiContextMessage();                 // run_command.cc
+std::string ProcessEnvironment(const char* name);  // run_command.cc
+
+CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global) {
+  auto flags = std::make_shared<ApproveFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "approve", "Approve promoting a commit's image into an environment (a signed approval beside the image)");
+  cmd->add_option("-c,--config", flags->config, "promote.yaml of the application")->capture_default_str();
+  cmd->add_option("--env", flags->env, "Environment the promotion goes into")->required();
+  cmd->add_option("--sha", flags->sha, "Commit SHA, 7-40 hex (default: GIT_COMMIT or GITHUB_SHA)");
+  cmd->add_option("--approver", flags->approver,
+                  "Who approves: one of the environment's approvers (default: the CI actor)");
+  cmd->add_option("--comment", flags->comment, "A note kept in the approval");
+  cmd->add_option("--key", flags->key,
+                  "The approver's own cosign private key (passphrase: --password-file, PROMOTE_KEY_PASSWORD or "
+                  "COSIGN_PASSWORD); default: promote.yaml's signing key, or the agent's");
+  cmd->add_option("--password-file", flags->password_file, "File whose first line is the key passphrase");
+  flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kNone);
+
+  return [flags, global]() -> int {
+    auto fail = [&](const Status& st) { return PrintFailure(*global, "approve", st, {{"status", "failed"}}); };
+    auto config = ReadRequestFile(flags->config, "config");
+    if (!config.ok()) return fail(config.status().WithContext("pass --config PATH"));
+    v1::ApproveRequest request;
+    *request.mutable_config() = std::move(*config);
+    request.set_env(flags->env);
+    request.set_sha(flags->sha.empty() ? promotion::ShaFromCiEnvironment(ProcessEnvironment) : flags->sha);
+    *request.mutable_ci() = CiContextMessage();
+    request.set_approver(flags->approver.empty() ? request.ci().actor() : flags->approver);
+    request.set_comment(flags->comment);
+    if (!flags->key.empty()) {
+      Status read = ReadSigningKey(flags->key, flags->password_file, request.mutable_signing());
+      if (!read.ok()) return fail(read);
+    }
+    auto access = flags->registry.Access({}, {});
+    if (!access.ok()) return fail(access.status());
+    *request.mutable_access() = std::move(*access);
+    if (!global->agent.empty() && flags->key.empty()) {
+      ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());
+    }
+    return Dispatch(*global, "approve", request, &service::PromoteService::Approve, &flags->registry,
+                    &v1::Promote::Stub::Approve);
+  };
+}
+
+}  // namespace promote::cli
