@@ -8,7 +8,7 @@
 namespace promote::promotion {
 namespace {
 
-std::string Str(const nlohmann::json& j, const char* key) {
+std::string StringField(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
@@ -41,24 +41,24 @@ nlohmann::json Approval::ToPredicate() const {
 Result<Approval> Approval::FromPredicate(const nlohmann::json& p) {
   if (!p.is_object()) return InvalidArgument("approval: the predicate is not an object");
   Approval a;
-  a.approver = Str(p, "approver");
-  a.env = Str(p, "env");
-  if (auto git = p.find("git"); git != p.end() && git->is_object()) a.git_sha = Str(*git, "sha");
+  a.approver = StringField(p, "approver");
+  a.env = StringField(p, "env");
+  if (auto git = p.find("git"); git != p.end() && git->is_object()) a.git_sha = StringField(*git, "sha");
   if (auto d = p.find("digests"); d != p.end() && d->is_array()) {
     for (const auto& x : *d) {
       if (x.is_string()) a.digests.push_back(x.get<std::string>());
     }
   }
-  a.time = Str(p, "time");
-  a.comment = Str(p, "comment");
-  a.caller = Str(p, "caller");
+  a.time = StringField(p, "time");
+  a.comment = StringField(p, "comment");
+  a.caller = StringField(p, "caller");
   if (auto ci = p.find("ci"); ci != p.end() && ci->is_object()) {
-    a.ci.system = Str(*ci, "system");
-    a.ci.run_id = Str(*ci, "run_id");
-    a.ci.run_url = Str(*ci, "run_url");
-    a.ci.actor = Str(*ci, "actor");
+    a.ci.system = StringField(*ci, "system");
+    a.ci.run_id = StringField(*ci, "run_id");
+    a.ci.run_url = StringField(*ci, "run_url");
+    a.ci.actor = StringField(*ci, "actor");
   }
-  a.promote_version = Str(p, "promote_version");
+  a.promote_version = StringField(p, "promote_version");
   if (a.approver.empty() || a.env.empty() || a.git_sha.empty() || a.time.empty()) {
     return InvalidArgument("approval: the predicate lacks approver, env, git.sha or time");
   }

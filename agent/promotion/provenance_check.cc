@@ -78,7 +78,7 @@ Result<ProvenanceFacts> ReadV02(const json& predicate) {
   return facts;
 }
 
-std::string Join(const std::vector<std::string>& items) {
+std::string JoinItems(const std::vector<std::string>& items) {
   std::string s;
   for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
   return s;
@@ -121,7 +121,7 @@ ProvenanceJudgement JudgeProvenance(const sign::InTotoStatement& statement,
                    ? "the provenance names no source commit (gitCommit or sha1 digest), so it cannot "
                      "show that commit " +
                          commit + " was built"
-                   : "the provenance was built from commit " + Join(commits) + ", not " + commit;
+                   : "the provenance was built from commit " + JoinItems(commits) + ", not " + commit;
     return j;
   }
   if (!expect.builder_id.empty() && !policy::PolicyGlobMatches(expect.builder_id, j.facts.builder_id)) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "sign/evp_md_ctx.h"
 #include "util/base64.h"
 #include "util/sha256.h"
 #include "util/unsigned_bytes.h"
@@ -14,10 +15,6 @@
 namespace promote::sign {
 namespace {
 
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 
 constexpr size_t kChunk = 1 << 16;
 
@@ -44,7 +41,7 @@ Result<std::string> Stream(std::istream& in, const std::string& what, Update upd
 }  // namespace
 
 Result<BlobSignature> SignBlob(const PrivateKey& key, std::istream& in, const std::string& what) {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1) {
     ERR_clear_error();
     return Internal("ECDSA signing could not start (OpenSSL error)");
@@ -75,7 +72,7 @@ Result<std::string> VerifyBlob(const PublicKey& key, std::istream& in, const std
   std::optional<std::string> der;
   if (first != std::string_view::npos) der = Base64Decode(signature_text.substr(first, last - first + 1));
   if (!der || der->empty()) return InvalidArgument("the signature for " + what + " is not base64 (as cosign sign-blob writes it)");
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1) {
     ERR_clear_error();
     return Internal("ECDSA verification could not start (OpenSSL error)");

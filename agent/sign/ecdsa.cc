@@ -5,20 +5,13 @@
 
 #include <memory>
 
+#include "sign/evp_md_ctx.h"
 #include "util/unsigned_bytes.h"
 
 namespace promote::sign {
-namespace {
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-
-}  // namespace
 
 Result<std::string> SignEcdsaSha256(const PrivateKey& key, std::string_view message) {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (!ctx ||
       EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1 ||
@@ -37,7 +30,7 @@ Result<std::string> SignEcdsaSha256(const PrivateKey& key, std::string_view mess
 }
 
 Status VerifyEcdsaSha256(const PublicKey& key, std::string_view message, std::string_view der_signature) {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx ||
       EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key.evp(), nullptr) != 1) {
     ERR_clear_error();

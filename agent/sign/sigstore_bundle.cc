@@ -13,7 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 
-Status Bad(std::string_view why) { return InvalidArgument("sigstore bundle: " + std::string(why)); }
+Status BadBundle(std::string_view why) { return InvalidArgument("sigstore bundle: " + std::string(why)); }
 
 const json* Member(const json& object, const char* name) {
   auto it = object.find(name);
@@ -23,14 +23,14 @@ const json* Member(const json& object, const char* name) {
 Result<const json*> Object(const json& object, const char* name, std::string_view where) {
   const json* member = Member(object, name);
   if (member == nullptr || !member->is_object()) {
-    return Bad(std::string(where) + name + " is missing or not an object");
+    return BadBundle(std::string(where) + name + " is missing or not an object");
   }
   return member;
 }
 
 Result<std::string> String(const json& object, const char* name, std::string_view where) {
   const json* member = Member(object, name);
-  if (member == nullptr || !member->is_string()) return Bad(std::string(where) + name + " is missing or not a string");
+  if (member == nullptr || !member->is_string()) return BadBundle(std::string(where) + name + " is missing or not a string");
   return member->get<std::string>();
 }
 
@@ -39,7 +39,7 @@ Result<std::string> Bytes(const json& object, const char* name, std::string_view
   PROMOTE_ASSIGN_OR_RETURN(std::string text, String(object, name, where));
   if (auto bytes = Base64Decode(text)) return std::move(*bytes);
   if (auto bytes = Base64UrlDecode(text)) return std::move(*bytes);
-  return Bad(std::string(where) + name + " is not valid base64");
+  return BadBundle(std::string(where) + name + " is not valid base64");
 }
 
 // A protobuf int64: a JSON string of digits (as protobuf writes it) or a number. Absent is 0.
@@ -53,7 +53,7 @@ Result<int64_t> Int64(const json& object, const char* name, std::string_view whe
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) return value;
   }
-  return Bad(std::string(where) + name + " is not an integer");
+  return BadBundle(std::string(where) + name + " is not an integer");
 }
 
 Result<InclusionProof> ParseInclusionProof(const json& doc) {
@@ -63,15 +63,15 @@ Result<InclusionProof> ParseInclusionProof(const json& doc) {
   PROMOTE_ASSIGN_OR_RETURN(proof.root_hash, Bytes(doc, "rootHash", kWhere));
   PROMOTE_ASSIGN_OR_RETURN(proof.tree_size, Int64(doc, "treeSize", kWhere));
   if (const json* hashes = Member(doc, "hashes")) {
-    if (!hashes->is_array()) return Bad("tlogEntries[].inclusionProof.hashes is not an array");
+    if (!hashes->is_array()) return BadBundle("tlogEntries[].inclusionProof.hashes is not an array");
     for (const json& h : *hashes) {
       auto bytes = h.is_string() ? Base64Decode(h.get<std::string>()) : std::nullopt;
-      if (!bytes) return Bad("tlogEntries[].inclusionProof.hashes holds something other than base64");
+      if (!bytes) return BadBundle("tlogEntries[].inclusionProof.hashes holds something other than base64");
       proof.hashes.push_back(std::move(*bytes));
     }
   }
   if (const json* checkpoint = Member(doc, "checkpoint")) {
-    if (!checkpoint->is_object()) return Bad("tlogEntries[].inclusionProof.checkpoint is not an object");
+    if (!checkpoint->is_object()) return BadBundle("tlogEntries[].inclusionProof.checkpoint is not an object");
     PROMOTE_ASSIGN_OR_RETURN(proof.checkpoint, String(*checkpoint, "envelope", "tlogEntries[].inclusionProof.checkpoint."));
   }
   return proof;
@@ -79,7 +79,7 @@ Result<InclusionProof> ParseInclusionProof(const json& doc) {
 
 Result<TlogEntry> ParseTlogEntry(const json& doc) {
   constexpr std::string_view kWhere = "tlogEntries[].";
-  if (!doc.is_object()) return Bad("each of tlogEntries must be an object");
+  if (!doc.is_object()) return BadBundle("each of tlogEntries must be an object");
   TlogEntry entry;
   PROMOTE_ASSIGN_OR_RETURN(entry.log_index, Int64(doc, "logIndex", kWhere));
   PROMOTE_ASSIGN_OR_RETURN(const json* log_id, Object(doc, "logId", kWhere));
@@ -96,7 +96,7 @@ Result<TlogEntry> ParseTlogEntry(const json& doc) {
                              Bytes(*promise, "signedEntryTimestamp", "tlogEntries[].inclusionPromise."));
   }
   if (const json* proof = Member(doc, "inclusionProof")) {
-    if (!proof->is_object()) return Bad("tlogEntries[].inclusionProof is not an object");
+    if (!proof->is_object()) return BadBundle("tlogEntries[].inclusionProof is not an object");
     PROMOTE_ASSIGN_OR_RETURN(entry.inclusion_proof, ParseInclusionProof(*proof));
   }
   PROMOTE_ASSIGN_OR_RETURN(entry.canonicalized_body, Bytes(doc, "canonicalizedBody", kWhere));
@@ -108,27 +108,27 @@ Status ParseVerificationMaterial(const json& material, SigstoreBundle* bundle) {
   const json* cert = Member(material, "certificate");
   const json* chain = Member(material, "x509CertificateChain");
   if ((key != nullptr) + (cert != nullptr) + (chain != nullptr) != 1) {
-    return Bad("verificationMaterial must hold exactly one of publicKey, certificate, x509CertificateChain");
+    return BadBundle("verificationMaterial must hold exactly one of publicKey, certificate, x509CertificateChain");
   }
   if (key != nullptr) {
-    if (!key->is_object()) return Bad("verificationMaterial.publicKey is not an object");
+    if (!key->is_object()) return BadBundle("verificationMaterial.publicKey is not an object");
     if (Member(*key, "hint") != nullptr) {
       PROMOTE_ASSIGN_OR_RETURN(bundle->public_key_hint, String(*key, "hint", "verificationMaterial.publicKey."));
     }
   } else if (cert != nullptr) {
     bundle->signer = BundleSigner::kCertificate;
-    if (!cert->is_object()) return Bad("verificationMaterial.certificate is not an object");
+    if (!cert->is_object()) return BadBundle("verificationMaterial.certificate is not an object");
     PROMOTE_ASSIGN_OR_RETURN(bundle->certificate_der, Bytes(*cert, "rawBytes", "verificationMaterial.certificate."));
   } else {
     bundle->signer = BundleSigner::kCertificate;
     const json* certs = chain->is_object() ? Member(*chain, "certificates") : nullptr;
     if (certs == nullptr || !certs->is_array() || certs->empty() || !(*certs)[0].is_object()) {
-      return Bad("verificationMaterial.x509CertificateChain.certificates must be a non-empty array");
+      return BadBundle("verificationMaterial.x509CertificateChain.certificates must be a non-empty array");
     }
     PROMOTE_ASSIGN_OR_RETURN(bundle->certificate_der, Bytes((*certs)[0], "rawBytes", "x509CertificateChain."));
   }
   if (const json* entries = Member(material, "tlogEntries")) {
-    if (!entries->is_array()) return Bad("verificationMaterial.tlogEntries is not an array");
+    if (!entries->is_array()) return BadBundle("verificationMaterial.tlogEntries is not an array");
     for (const json& e : *entries) {
       PROMOTE_ASSIGN_OR_RETURN(TlogEntry entry, ParseTlogEntry(e));
       bundle->tlog_entries.push_back(std::move(entry));
@@ -163,30 +163,30 @@ bool IsSigstoreBundleMediaType(std::string_view media_type) {
 Result<SigstoreBundle> ParseSigstoreBundle(std::string_view json_text) {
   PROMOTE_RETURN_IF_ERROR(CheckInputSize(json_text, kMaxBundleBytes, "sigstore bundle"));
   PROMOTE_ASSIGN_OR_RETURN(json doc, ParseStrictJson(json_text, "sigstore bundle"));
-  if (!doc.is_object()) return Bad("must be a JSON object");
+  if (!doc.is_object()) return BadBundle("must be a JSON object");
   SigstoreBundle bundle;
   const json* media_type = Member(doc, "mediaType");
   if (media_type == nullptr || !media_type->is_string()) {
-    return Bad("mediaType is missing (not a Sigstore bundle; cosign's older bundle annotation is not one)");
+    return BadBundle("mediaType is missing (not a Sigstore bundle; cosign's older bundle annotation is not one)");
   }
   bundle.media_type = media_type->get<std::string>();
   if (!IsSigstoreBundleMediaType(bundle.media_type)) {
-    return Bad("unsupported mediaType '" + bundle.media_type + "'; expected version 0.1, 0.2 or 0.3");
+    return BadBundle("unsupported mediaType '" + bundle.media_type + "'; expected version 0.1, 0.2 or 0.3");
   }
   PROMOTE_ASSIGN_OR_RETURN(const json* material, Object(doc, "verificationMaterial", ""));
   PROMOTE_RETURN_IF_ERROR(ParseVerificationMaterial(*material, &bundle));
   const json* message = Member(doc, "messageSignature");
   const json* envelope = Member(doc, "dsseEnvelope");
   if ((message != nullptr) == (envelope != nullptr)) {
-    return Bad("must hold exactly one of messageSignature and dsseEnvelope");
+    return BadBundle("must hold exactly one of messageSignature and dsseEnvelope");
   }
   if (message != nullptr) {
-    if (!message->is_object()) return Bad("messageSignature is not an object");
+    if (!message->is_object()) return BadBundle("messageSignature is not an object");
     PROMOTE_RETURN_IF_ERROR(ParseMessageSignature(*message, &bundle));
   } else {
     bundle.content = BundleContent::kDsseEnvelope;
     auto parsed = ParseDsseEnvelope(envelope->dump());
-    if (!parsed.ok()) return Bad(parsed.status().message());
+    if (!parsed.ok()) return BadBundle(parsed.status().message());
     bundle.envelope = std::move(*parsed);
   }
   return bundle;

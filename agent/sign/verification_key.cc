@@ -7,14 +7,12 @@
 #include <memory>
 
 #include "sign/bounded_input.h"
+#include "sign/evp_md_ctx.h"
 #include "util/unsigned_bytes.h"
 
 namespace promote::sign {
 namespace {
 
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
 struct PkeyCtxDeleter {
   void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
 };
@@ -102,7 +100,7 @@ std::string VerificationKey::Describe() const {
 std::string VerificationKey::SpkiDer() const { return SpkiDerOf(key_.get()); }
 
 Status VerificationKey::Verify(std::string_view message, std::string_view signature) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, HashOf(algorithm_), nullptr, nullptr, key_.get(),
                                       nullptr) != 1) {
     ERR_clear_error();
