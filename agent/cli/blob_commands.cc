@@ -3,12 +3,11 @@
 // (sign/blob_signature.h), so cosign verify-blob and openssl check them too. Files are not images:
 // nothing here talks to a registry or an agent.
 #include <fstream>
-#include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/dispatch.h"
 #include "cli/signing_key.h"
-#include "copy/copy_report.h"
 #include "sign/blob_signature.h"
 #include "sign/cosign_key.h"
 #include "sign/ec_key.h"
@@ -63,20 +62,6 @@ Result<nlohmann::json> VerifyBlobFile(const VerifyBlobFlags& flags) {
   return nlohmann::json{{"file", flags.file}, {"sha256", sha256_hex}, {"verified", true}};
 }
 
-int Print(const GlobalFlags& global, const std::string& command, const Result<nlohmann::json>& body,
-          const std::string& text) {
-  Status st = body.ok() ? OkStatus() : body.status();
-  if (global.format() == OutputFormat::kJson) {
-    PrintJson(copy::ResultEnvelope(command, st, body.ok() ? *body : nlohmann::json::object()));
-  }
-  if (!st.ok()) {
-    std::cerr << "promote: " << command << ": " << st.message() << "\n";
-  } else if (global.format() == OutputFormat::kText) {
-    std::cout << text;
-  }
-  return ExitCodeFor(st.code());
-}
-
 }  // namespace
 
 CommandRunner RegisterSignBlobCommand(CLI::App* app, const GlobalFlags* global) {
@@ -93,7 +78,7 @@ CommandRunner RegisterSignBlobCommand(CLI::App* app, const GlobalFlags* global) 
     Status refused = RefuseAgent(*global, "sign-blob");
     Result<nlohmann::json> body = refused.ok() ? SignBlobFile(*flags) : Result<nlohmann::json>(refused);
     std::string text = body.ok() ? (*body)["signature"].get<std::string>() + "\n" : "";
-    return Print(*global, "sign-blob", body, text);
+    return PrintLocalResult(*global, "sign-blob", body.status(), body.ok() ? *body : nlohmann::json(), text);
   };
 }
 
@@ -107,7 +92,8 @@ CommandRunner RegisterVerifyBlobCommand(CLI::App* app, const GlobalFlags* global
   return [flags, global]() -> int {
     Status refused = RefuseAgent(*global, "verify-blob");
     Result<nlohmann::json> body = refused.ok() ? VerifyBlobFile(*flags) : Result<nlohmann::json>(refused);
-    return Print(*global, "verify-blob", body, "Verified OK: " + flags->file + "\n");
+    return PrintLocalResult(*global, "verify-blob", body.status(), body.ok() ? *body : nlohmann::json(),
+                            "Verified OK: " + flags->file + "\n");
   };
 }
 

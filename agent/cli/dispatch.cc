@@ -162,6 +162,19 @@ int PrintFailure(const GlobalFlags& global, const std::string& command, const St
   return PrintResult(global, service::FailedOutcome(command, status, std::move(body)).ToProto());
 }
 
+int PrintLocalResult(const GlobalFlags& global, const std::string& command, const Status& status,
+                     const nlohmann::json& body, const std::string& text) {
+  if (global.format() == OutputFormat::kJson) {
+    PrintJson(copy::ResultEnvelope(command, status, status.ok() ? body : nlohmann::json::object()));
+  }
+  if (!status.ok()) {
+    std::cerr << "promote: " << command << ": " << status.message() << "\n";
+  } else if (global.format() == OutputFormat::kText) {
+    std::cout << text;
+  }
+  return ExitCodeFor(status.code());
+}
+
 Result<v1::File> ReadRequestFile(const std::string& path, const std::string& what) {
   // Bounded: these are configs and keys, never images.
   PROMOTE_ASSIGN_OR_RETURN(std::string content, ReadSmallFile(path, what));

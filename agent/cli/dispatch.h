@@ -46,6 +46,12 @@ Result<client::AgentEndpoint> AgentEndpointFromFlags(const GlobalFlags& global);
 int PrintFailure(const GlobalFlags& global, const std::string& command, const Status& status,
                  nlohmann::json body = nlohmann::json::object());
 
+// Prints the result of a command that runs here, without the service (keygen, sign-blob,
+// verify-blob): with -o json the result envelope (`body` on success), a failure on stderr, and
+// `text` on stdout on success in text mode. Returns the exit code.
+int PrintLocalResult(const GlobalFlags& global, const std::string& command, const Status& status,
+                     const nlohmann::json& body, const std::string& text);
+
 // Reads a file the request carries (promote.yaml, keys, policies). kInvalidArgument naming it.
 Result<v1::File> ReadRequestFile(const std::string& path, const std::string& what);
 

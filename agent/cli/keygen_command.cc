@@ -4,12 +4,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/dispatch.h"
 #include "cli/signing_key.h"
-#include "copy/copy_report.h"
 #include "sign/cosign_key.h"
 #include "sign/ec_key.h"
 
@@ -95,22 +94,14 @@ CommandRunner RegisterKeygenCommand(CLI::App* app, const GlobalFlags* global) {
 
   return [flags, global]() -> int {
     Status st = Generate(*flags);
-    nlohmann::json body = nlohmann::json::object();
-    if (st.ok()) {
-      body = {
-          {"private_key", flags->output_key},
-          {"public_key", flags->output_pub},
-          {"format", flags->legacy ? "legacy" : "current"},
-          {"pem_label", std::string(flags->legacy ? sign::kCosignKeyPemLabel : sign::kSigstoreKeyPemLabel)}};
-    }
-    if (global->format() == OutputFormat::kJson) PrintJson(copy::ResultEnvelope("keygen", st, body));
-    if (!st.ok()) {
-      std::cerr << "promote: keygen: " << st.message() << "\n";
-    } else if (global->format() == OutputFormat::kText) {
-      std::cout << "private key written to " << flags->output_key << "\npublic key written to "
-                << flags->output_pub << "\n";
-    }
-    return ExitCodeFor(st.code());
+    nlohmann::json body = {
+        {"private_key", flags->output_key},
+        {"public_key", flags->output_pub},
+        {"format", flags->legacy ? "legacy" : "current"},
+        {"pem_label", std::string(flags->legacy ? sign::kCosignKeyPemLabel : sign::kSigstoreKeyPemLabel)}};
+    return PrintLocalResult(*global, "keygen", st, body,
+                            "private key written to " + flags->output_key + "\npublic key written to " +
+                                flags->output_pub + "\n");
   };
 }
 
