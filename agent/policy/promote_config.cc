@@ -245,7 +245,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
     }
     if (g["signature"]) {
       const YAML::Node& s = g["signature"];
-      PROMOTE_RETURN_IF_ERROR(r.Keys(s, where + " signature gate", {"key", "identity-policy"}));
+      PROMOTE_RETURN_IF_ERROR(r.Keys(s, where + " signature gate", {"key", "identity-policy", "trusted-root"}));
       SignatureGateConfig sig;
       if (!s["key"]) return r.Error(s, where + ": the signature gate needs key (a cosign public key)");
       PROMOTE_ASSIGN_OR_RETURN(sig.public_key, r.String(s["key"], "signature key"));
@@ -255,6 +255,9 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
             sig.identity_policy != "ignore") {
           return r.Error(s["identity-policy"], "identity-policy must be match-repository, exact or ignore");
         }
+      }
+      if (s["trusted-root"]) {
+        PROMOTE_ASSIGN_OR_RETURN(sig.trusted_root, r.String(s["trusted-root"], "trusted-root"));
       }
       env.verify = sig;
     }
@@ -320,6 +323,25 @@ Result<std::string> ReadConfigFile(const std::string& path, const std::string& f
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// signing: {key, password, format}. format alone is allowed: the key is then the agent's.
+Status ParseSigning(const Reader& r, const YAML::Node& s, SigningConfig* out) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password", "format"}));
+  // format alone is allowed: the key is then the agent's (agent.yaml signing:).
+  if (!s["key"] && (!s["format"] || s["password"])) {
+    return r.Error(s, "signing needs key (env:NAME holding the key path, or file:/path)");
+  }
+  if (s["key"]) {
+    PROMOTE_ASSIGN_OR_RETURN(out->key, r.Secret(s["key"], "signing key"));
+  }
+  if (s["format"]) {
+    PROMOTE_ASSIGN_OR_RETURN(out->format, r.SigningFormat(s["format"]));
+  }
+  if (s["password"]) {
+    PROMOTE_ASSIGN_OR_RETURN(out->password, r.Secret(s["password"], "signing password"));
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -392,15 +414,7 @@ Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std
         PROMOTE_ASSIGN_OR_RETURN(config.version_tag_from_branch, r.Bool(t["version-from-branch"], "version-from-branch"));
       }
     }
-    if (root["signing"]) {
-      const YAML::Node& s = root["signing"];
-      PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password"}));
-      if (!s["key"]) return r.Error(s, "signing needs key (env:NAME holding the key path, or file:/path)");
-      PROMOTE_ASSIGN_OR_RETURN(config.signing.key, r.Secret(s["key"], "signing key"));
-      if (s["password"]) {
-        PROMOTE_ASSIGN_OR_RETURN(config.signing.password, r.Secret(s["password"], "signing password"));
-      }
-    }
+    if (root["signing"]) PROMOTE_RETURN_IF_ERROR(ParseSigning(r, root["signing"], &config.signing));
     if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &config.scanners));
     if (!root["environments"] || !root["environments"].IsSequence() || root["environments"].size() == 0) {
       return r.Error(root["environments"] ? root["environments"] : root, "environments must be a non-empty list");

@@ -47,6 +47,9 @@ struct PromotionContext {
   const registry::Keychain* keychain;  // null: scanners pull with no credentials
   const SigningKey& signing;
 
+  // How signatures, evidence and records are written here (SigningFormatOf).
+  sign::SignatureFormat format() const { return SigningFormatOf(config, signing); }
+
   // The content of a file promote.yaml names, as the request carries it: never read from disk.
   Result<std::string> AttachedFile(const std::string& name, const std::string& what) const {
     return request.files != nullptr ? request.files->Get(name, what) : policy::AttachedFiles().Get(name, what);
@@ -80,6 +83,7 @@ struct PromotionPlan {
   bool wrote_meta = false;   // a signature, evidence or record was added
   bool wrote_tags = false;   // a tag was written or moved
   bool have_record = false;  // an equal valid record exists: this promotion happened before
+  std::string existing_record;  // where that record is
 
   const std::string& commit_tag() const { return immutable_tags.front(); }
 };

@@ -90,7 +90,8 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   result->tags_moved = tags.moved;
   result->tags_moved.insert(result->tags_moved.end(), tags.written.begin(), tags.written.end());
   PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
-                           WriteRecord(*client, env->repository, subject, record, *signing.key, scopes));
+                           WriteRecord(*client, env->repository, subject, record, *signing.key,
+                                       SigningFormatOf(config, signing), scopes));
   return OkStatus();
 }
 

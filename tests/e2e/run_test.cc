@@ -615,6 +615,7 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
     TestRegistryClient c(stage);
     promote::oci::Descriptor subject{img.media_type, *digest, static_cast<int64_t>(img.bytes.size()), {}, {}};
     auto written = promote::promotion::WriteRecord(c.get(), "app", subject, record, *key,
+                                                   promote::sign::SignatureFormat::kCosign,
                                                    {promote::registry::RepositoryScope("app", "pull,push")});
     REQUIRE(written.ok());
   }
