@@ -1128,9 +1128,11 @@ TEST_CASE("the signature gate accepts a Sigstore bundle (cosign v3's format) and
   REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
   REQUIRE(p.Run({"--branch", "release/v1.2.0", "--sha", kSha}).exit_code == 0);
   auto refused = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(refused.out << refused.err);
   CHECK(refused.exit_code == 3);
   nlohmann::json refused_gate;
-  for (const auto& g : refused.Json()["gates"]) {
+  const nlohmann::json refused_json = refused.Json();
+  for (const auto& g : refused_json["gates"]) {
     if (g["name"] == "signature") refused_gate = g;
   }
   REQUIRE(refused_gate.is_object());
@@ -1149,7 +1151,8 @@ TEST_CASE("the signature gate accepts a Sigstore bundle (cosign v3's format) and
   auto passed = p.Run({"--branch", "main", "--sha", kSha});
   INFO(passed.err);
   REQUIRE(passed.exit_code == 0);
-  for (const auto& g : passed.Json()["gates"]) {
+  const nlohmann::json passed_json = passed.Json();
+  for (const auto& g : passed_json["gates"]) {
     if (g["name"] != "signature") continue;
     CHECK(g["verdict"] == "passed");
     CHECK(g["data"]["formats_verified"] == nlohmann::json::array({"bundle"}));
@@ -1183,7 +1186,8 @@ TEST_CASE("signing.format: bundle: every signature and record is a bundle referr
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   const nlohmann::json j = run.Json();
-  const std::string signature = j["signature_reference"], record = j["record_reference"];
+  INFO(run.out);
+  const std::string signature = j["signature"]["reference"], record = j["record"]["reference"];
   CHECK(signature.rfind(prod.host() + "/app@sha256:", 0) == 0);
   CHECK(record.rfind(prod.host() + "/app@sha256:", 0) == 0);
   for (const TestRegistry* reg : {&dev, &stage, &prod}) {
@@ -1207,7 +1211,7 @@ TEST_CASE("signing.format: bundle: every signature and record is a bundle referr
   auto again = p.Run({"--branch", "main", "--sha", kSha});
   REQUIRE(again.exit_code == 0);
   CHECK(again.Json()["status"] == "unchanged");
-  CHECK(again.Json()["record_reference"] == record);
+  CHECK(again.Json()["record"]["reference"] == record);
   CHECK(Writes(prod) == writes);
 
   // sigstore-js verifies both with the public key; with another key it refuses them.
