@@ -1221,7 +1221,9 @@ TEST_CASE("signing.format: bundle: every signature and record is a bundle referr
   const std::pair<std::string, std::string> bundles[] = {
       {signature, "https://sigstore.dev/cosign/sign/v1"},
       {record, std::string(promote::promotion::kPromotionPredicateType)}};
-  for (const auto& [reference, predicate] : bundles) {
+  for (const auto& entry : bundles) {
+    const std::string& reference = entry.first;
+    const std::string& predicate = entry.second;
     CAPTURE(reference);
     const std::string bundle = BundleAt(prod, "app", reference);
     CHECK(SigstoreJsVerify(p.dir, bundle, p.pub_path, img.digest, predicate)["verified"] == true);
