@@ -174,6 +174,25 @@ Result<ScanGateConfig> ParseScanGate(const Reader& r, const YAML::Node& n,
   return gate;
 }
 
+// gates: signature: {key, identity-policy, trusted-root}.
+Result<SignatureGateConfig> ParseSignatureGate(const Reader& r, const YAML::Node& s, const std::string& where) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(s, where + " signature gate", {"key", "identity-policy", "trusted-root"}));
+  SignatureGateConfig sig;
+  if (!s["key"]) return r.Error(s, where + ": the signature gate needs key (a cosign public key)");
+  PROMOTE_ASSIGN_OR_RETURN(sig.public_key, r.String(s["key"], "signature key"));
+  if (s["identity-policy"]) {
+    PROMOTE_ASSIGN_OR_RETURN(sig.identity_policy, r.String(s["identity-policy"], "identity-policy"));
+    if (sig.identity_policy != "match-repository" && sig.identity_policy != "exact" &&
+        sig.identity_policy != "ignore") {
+      return r.Error(s["identity-policy"], "identity-policy must be match-repository, exact or ignore");
+    }
+  }
+  if (s["trusted-root"]) {
+    PROMOTE_ASSIGN_OR_RETURN(sig.trusted_root, r.String(s["trusted-root"], "trusted-root"));
+  }
+  return sig;
+}
+
 Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment",
                                  {"name", "registry", "repository", "from", "mutable-tags", "stage-order",
@@ -244,22 +263,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
       env.scan = std::move(scan_gate);
     }
     if (g["signature"]) {
-      const YAML::Node& s = g["signature"];
-      PROMOTE_RETURN_IF_ERROR(r.Keys(s, where + " signature gate", {"key", "identity-policy", "trusted-root"}));
-      SignatureGateConfig sig;
-      if (!s["key"]) return r.Error(s, where + ": the signature gate needs key (a cosign public key)");
-      PROMOTE_ASSIGN_OR_RETURN(sig.public_key, r.String(s["key"], "signature key"));
-      if (s["identity-policy"]) {
-        PROMOTE_ASSIGN_OR_RETURN(sig.identity_policy, r.String(s["identity-policy"], "identity-policy"));
-        if (sig.identity_policy != "match-repository" && sig.identity_policy != "exact" &&
-            sig.identity_policy != "ignore") {
-          return r.Error(s["identity-policy"], "identity-policy must be match-repository, exact or ignore");
-        }
-      }
-      if (s["trusted-root"]) {
-        PROMOTE_ASSIGN_OR_RETURN(sig.trusted_root, r.String(s["trusted-root"], "trusted-root"));
-      }
-      env.verify = sig;
+      PROMOTE_ASSIGN_OR_RETURN(env.verify, ParseSignatureGate(r, g["signature"], where));
     }
   }
   return env;
