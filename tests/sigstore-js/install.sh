@@ -7,7 +7,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dest=${1:?usage: install.sh DEST}
-command -v node >/dev/null && command -v npm >/dev/null || { echo "install.sh: node and npm are needed" >&2; exit 1; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install.sh: node and npm are needed" >&2
+  exit 1
+fi
 node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 17) ? 0 : 1)' ||
   { echo "install.sh: @sigstore/verify 3.1 needs node >= 20.17, this is $(node --version)" >&2; exit 1; }
 mkdir -p "$dest"
