@@ -4,6 +4,7 @@
 #include "cli/dispatch.h"
 #include "cli/registry_flags.h"
 #include "cli/signing_key.h"
+#include "sign/signature_format.h"
 
 namespace promote::cli {
 namespace {
@@ -15,6 +16,7 @@ struct SignFlags {
   std::string identity;
   std::vector<std::string> annotations;
   bool recursive = false;
+  std::string format = "cosign";
   RegistryFlags registry;
 };
 
@@ -42,7 +44,7 @@ Status AddAnnotations(const std::vector<std::string>& items, v1::SignRequest* re
 CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<SignFlags>();
   CLI::App* cmd = app->add_subcommand(
-      "sign", "Sign an image by digest, cosign-compatibly (appends to its sha256-<hex>.sig tag)");
+      "sign", "Sign an image by digest, cosign-compatibly (its sha256-<hex>.sig tag, or a bundle referrer with --format bundle)");
   cmd->add_option("ref", flags->ref, "Image reference (tag or digest)")->required();
   cmd->add_option("--key", flags->key,
                   "cosign private key file (passphrase: --password-file, PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD); "
@@ -53,12 +55,18 @@ CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("-a,--annotation", flags->annotations, "KEY=VALUE signed into the payload (repeatable)")
       ->allow_extra_args(false);
   cmd->add_flag("--recursive", flags->recursive, "For an index, also sign each child manifest");
+  cmd->add_option("--format", flags->format,
+                  "cosign: append to the sha256-<hex>.sig tag; bundle: attach a Sigstore bundle as an OCI 1.1 "
+                  "referrer, as cosign v3 does")
+      ->capture_default_str();
   flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kSource);
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "sign", st); };
     v1::SignRequest request;
     request.set_reference(flags->ref);
+    if (auto format = sign::ParseSignatureFormat(flags->format, "--format"); !format.ok()) return fail(format.status());
+    request.set_format(flags->format);
     request.set_identity(flags->identity);
     request.set_recursive(flags->recursive);
     if (Status st = AddAnnotations(flags->annotations, &request); !st.ok()) return fail(st);

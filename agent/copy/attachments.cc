@@ -7,6 +7,7 @@
 #include "copy/attachment_merge.h"
 #include "oci/manifest.h"
 #include "oci/media_types.h"
+#include "registry/referrers.h"
 #include "registry/tag_lock.h"
 
 namespace promote::copy {
@@ -184,7 +185,14 @@ class AttachmentCarrier {
       return RegistryError("referrer " + digest.str() + " listed by " + source_.client->host() + "/" +
                            source_.repository + " does not exist there");
     }
-    PROMOTE_RETURN_IF_ERROR(Write(*artifact, digest.str()));
+    if (!artifact->root.subject || !artifact->children.empty()) {
+      PROMOTE_RETURN_IF_ERROR(Write(*artifact, digest.str()));
+    } else {
+      // Pushed as a referrer, so a target without the referrers API lists it in its fallback index.
+      PROMOTE_RETURN_IF_ERROR(CopyBlobsOf(artifact->root));
+      PROMOTE_RETURN_IF_ERROR(
+          registry::PushReferrer(*target_.client, target_.repository, artifact->root, target_.scopes, cancel_).status());
+    }
     counts_->copied++;
     return OkStatus();
   }

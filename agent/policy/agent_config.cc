@@ -214,9 +214,12 @@ Status ParseRegistryAccess(const Reader& r, const YAML::Node& root, AgentConfig*
 }
 
 Status ParseSigning(const Reader& r, const YAML::Node& s, AgentConfig* c) {
-  PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password"}));
+  PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password", "format"}));
   if (!s["key"]) return r.Error(s, "signing needs key (file:/path or env:NAME holding the path)");
   PROMOTE_ASSIGN_OR_RETURN(c->signing.key, r.Secret(s["key"], "signing.key"));
+  if (s["format"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->signing.format, r.SigningFormat(s["format"]));
+  }
   if (s["password"]) {
     PROMOTE_ASSIGN_OR_RETURN(c->signing.password, r.Secret(s["password"], "signing.password"));
   }

@@ -13,7 +13,7 @@
 //   docker_config: /etc/promote/docker/config.json
 //   ca_file: /etc/promote/registry-ca.pem
 //   plain_http: [registry.internal:5000]
-//   signing: {key: file:/etc/promote/cosign.key, password: env:COSIGN_PASSWORD}
+//   signing: {key: file:/etc/promote/cosign.key, password: env:COSIGN_PASSWORD, format: bundle}
 //   scanners: {trivy: {kind: trivy}}
 //   limits: {operations: 16, queue: 64, jobs: 16, registry_requests: 32, handshake_timeout_seconds: 10,
 //            idle_connection_seconds: 120, keepalive_seconds: 60, streams_per_connection: 100}

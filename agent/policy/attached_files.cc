@@ -21,6 +21,7 @@ std::vector<FileReference> FilesNamedBy(const PromoteConfig& config) {
     std::string where = config.origin + ":" + std::to_string(env.line) + ": environment '" + env.name + "'";
     if (env.scan) AddOnce(&out, env.scan->trivyignore, where + " trivyignore");
     if (env.verify) AddOnce(&out, env.verify->public_key, where + " signature gate key");
+    if (env.verify) AddOnce(&out, env.verify->trusted_root, where + " signature gate trusted root");
     if (env.provenance) AddOnce(&out, env.provenance->public_key, where + " provenance gate key");
     if (env.approval) {
       for (const auto& a : env.approval->approvers) {

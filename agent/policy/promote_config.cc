@@ -213,6 +213,25 @@ Status ParseChangeGates(const Reader& r, const YAML::Node& g, const std::string&
   return OkStatus();
 }
 
+// gates: signature: {key, identity-policy, trusted-root}.
+Result<SignatureGateConfig> ParseSignatureGate(const Reader& r, const YAML::Node& s, const std::string& where) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(s, where + " signature gate", {"key", "identity-policy", "trusted-root"}));
+  SignatureGateConfig sig;
+  if (!s["key"]) return r.Error(s, where + ": the signature gate needs key (a cosign public key)");
+  PROMOTE_ASSIGN_OR_RETURN(sig.public_key, r.String(s["key"], "signature key"));
+  if (s["identity-policy"]) {
+    PROMOTE_ASSIGN_OR_RETURN(sig.identity_policy, r.String(s["identity-policy"], "identity-policy"));
+    if (sig.identity_policy != "match-repository" && sig.identity_policy != "exact" &&
+        sig.identity_policy != "ignore") {
+      return r.Error(s["identity-policy"], "identity-policy must be match-repository, exact or ignore");
+    }
+  }
+  if (s["trusted-root"]) {
+    PROMOTE_ASSIGN_OR_RETURN(sig.trusted_root, r.String(s["trusted-root"], "trusted-root"));
+  }
+  return sig;
+}
+
 Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment",
                                  {"name", "registry", "repository", "from", "mutable-tags", "stage-order",
@@ -285,19 +304,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
       env.scan = std::move(scan_gate);
     }
     if (g["signature"]) {
-      const YAML::Node& s = g["signature"];
-      PROMOTE_RETURN_IF_ERROR(r.Keys(s, where + " signature gate", {"key", "identity-policy"}));
-      SignatureGateConfig sig;
-      if (!s["key"]) return r.Error(s, where + ": the signature gate needs key (a cosign public key)");
-      PROMOTE_ASSIGN_OR_RETURN(sig.public_key, r.String(s["key"], "signature key"));
-      if (s["identity-policy"]) {
-        PROMOTE_ASSIGN_OR_RETURN(sig.identity_policy, r.String(s["identity-policy"], "identity-policy"));
-        if (sig.identity_policy != "match-repository" && sig.identity_policy != "exact" &&
-            sig.identity_policy != "ignore") {
-          return r.Error(s["identity-policy"], "identity-policy must be match-repository, exact or ignore");
-        }
-      }
-      env.verify = sig;
+      PROMOTE_ASSIGN_OR_RETURN(env.verify, ParseSignatureGate(r, g["signature"], where));
     }
     if (g["provenance"]) {
       PROMOTE_ASSIGN_OR_RETURN(env.provenance, ParseProvenanceGate(r, g["provenance"], where + " provenance gate"));
@@ -371,6 +378,25 @@ Result<std::string> ReadConfigFile(const std::string& path, const std::string& f
   return ss.str();
 }
 
+// signing: {key, password, format}. format alone is allowed: the key is then the agent's.
+Status ParseSigning(const Reader& r, const YAML::Node& s, SigningConfig* out) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password", "format"}));
+  // format alone is allowed: the key is then the agent's (agent.yaml signing:).
+  if (!s["key"] && (!s["format"] || s["password"])) {
+    return r.Error(s, "signing needs key (env:NAME holding the key path, or file:/path)");
+  }
+  if (s["key"]) {
+    PROMOTE_ASSIGN_OR_RETURN(out->key, r.Secret(s["key"], "signing key"));
+  }
+  if (s["format"]) {
+    PROMOTE_ASSIGN_OR_RETURN(out->format, r.SigningFormat(s["format"]));
+  }
+  if (s["password"]) {
+    PROMOTE_ASSIGN_OR_RETURN(out->password, r.Secret(s["password"], "signing password"));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 const Environment* PromoteConfig::FindEnvironment(const std::string& name) const {
@@ -442,15 +468,7 @@ Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std
         PROMOTE_ASSIGN_OR_RETURN(config.version_tag_from_branch, r.Bool(t["version-from-branch"], "version-from-branch"));
       }
     }
-    if (root["signing"]) {
-      const YAML::Node& s = root["signing"];
-      PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password"}));
-      if (!s["key"]) return r.Error(s, "signing needs key (env:NAME holding the key path, or file:/path)");
-      PROMOTE_ASSIGN_OR_RETURN(config.signing.key, r.Secret(s["key"], "signing key"));
-      if (s["password"]) {
-        PROMOTE_ASSIGN_OR_RETURN(config.signing.password, r.Secret(s["password"], "signing password"));
-      }
-    }
+    if (root["signing"]) PROMOTE_RETURN_IF_ERROR(ParseSigning(r, root["signing"], &config.signing));
     if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &config.scanners));
     if (!root["environments"] || !root["environments"].IsSequence() || root["environments"].size() == 0) {
       return r.Error(root["environments"] ? root["environments"] : root, "environments must be a non-empty list");

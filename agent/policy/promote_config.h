@@ -40,6 +40,9 @@ struct ScanGateConfig {
 struct SignatureGateConfig {
   std::string public_key;                // path of a cosign public key, or env:NAME holding the path
   std::string identity_policy = "match-repository";
+  // A Sigstore trusted_root.json (path, or env:NAME holding it): bundles' transparency-log entries
+  // must then verify against it. Empty: bundles verify key-only (the gate's detail says so).
+  std::string trusted_root;
 };
 
 // gates.provenance: a SLSA provenance attestation (v0.2 or v1) on the source digest, signed with
@@ -88,6 +91,9 @@ struct BranchRule {
 struct SigningConfig {
   SecretRef key;                         // env:NAME holding the key path, or file:/path
   SecretRef password;                    // env:NAME or file:/path
+  // How signatures and records are written: "cosign" (.sig/.att tags) or "bundle" (Sigstore
+  // bundle referrers). Empty: not said here (cosign, or what the agent's agent.yaml says).
+  std::string format;
   bool empty() const { return key.empty(); }
 };
 

@@ -85,6 +85,13 @@ class Reader {
     return Error(n, what + " must be a reference (env:NAME or file:/path), never a literal secret");
   }
 
+  // signing.format: how signatures and records are written (sign/signature_format.h).
+  Result<std::string> SigningFormat(const YAML::Node& n) const {
+    PROMOTE_ASSIGN_OR_RETURN(std::string v, String(n, "signing format"));
+    if (v != "cosign" && v != "bundle") return Error(n, "signing format '" + v + "' must be cosign or bundle");
+    return v;
+  }
+
   Result<scan::Severity> Severity(const YAML::Node& n, const std::string& what) const {
     PROMOTE_ASSIGN_OR_RETURN(std::string v, String(n, what));
     auto s = scan::ParseSeverity(v);

@@ -54,6 +54,9 @@ struct PromotionContext {
   const SigningKey& signing;
   std::chrono::system_clock::time_point now;  // the clock of the window, soak and approval gates
 
+  // How signatures, evidence and records are written here (SigningFormatOf).
+  sign::SignatureFormat format() const { return SigningFormatOf(config, signing); }
+
   // The content of a file promote.yaml names, as the request carries it: never read from disk.
   Result<std::string> AttachedFile(const std::string& name, const std::string& what) const {
     return request.files != nullptr ? request.files->Get(name, what) : policy::AttachedFiles().Get(name, what);
@@ -90,6 +93,7 @@ struct PromotionPlan {
   bool wrote_meta = false;   // a signature, evidence or record was added
   bool wrote_tags = false;   // a tag was written or moved
   bool have_record = false;  // an equal valid record exists: this promotion happened before
+  std::string existing_record;  // where that record is
   // What the gates verified (the stage-order gate's record, the provenance gate's provenance) and
   // the SLSA Build level the provenance gate established: the verification summary states them.
   std::vector<InputAttestation> read_attestations;

@@ -11,6 +11,8 @@
 
 #include "sign/attestation_store.h"
 #include "sign/attestation_verify.h"
+#include "sign/bundle_image_verifier.h"
+#include "sign/bundle_store.h"
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
 
@@ -116,8 +118,15 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
 
 Result<std::string> WriteRecord(registry::RegistryClient& client, const std::string& repo,
                                 const oci::Descriptor& subject, const PromotionRecord& record,
-                                const sign::PrivateKey& key, const registry::Scopes& scopes,
-                                const CancelToken* cancel) {
+                                const sign::PrivateKey& key, sign::SignatureFormat format,
+                                const registry::Scopes& scopes, const CancelToken* cancel) {
+  if (format == sign::SignatureFormat::kBundle) {
+    PROMOTE_ASSIGN_OR_RETURN(sign::BundleAttachOutcome attached,
+                             sign::AttachStatementBundle(client, repo, subject, client.host() + "/" + repo,
+                                                         kPromotionPredicateType, record.ToPredicate(), key,
+                                                         record.time, scopes, cancel));
+    return client.host() + "/" + repo + "@" + attached.referrer.str();
+  }
   PROMOTE_ASSIGN_OR_RETURN(std::string statement,
                            sign::BuildInTotoStatement(kPromotionPredicateType, client.host() + "/" + repo,
                                                       subject.digest.str(), record.ToPredicate()));
@@ -127,48 +136,94 @@ Result<std::string> WriteRecord(registry::RegistryClient& client, const std::str
   return outcome.attestation_reference;
 }
 
-Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
-                                               const oci::Digest& digest, const sign::PublicKey& key,
-                                               const registry::Scopes& scopes, const CancelToken* cancel) {
+namespace {
+
+// A verified statement's record, checked against `digest`.
+CheckedRecord RecordFromStatement(const sign::InTotoStatement& statement, const oci::Digest& digest) {
+  CheckedRecord checked;
+  if (statement.predicate_type != kPromotionPredicateType) {
+    checked.problem = "statement predicate type " + statement.predicate_type + " is not a promotion record";
+    return checked;
+  }
+  auto rec = PromotionRecord::FromPredicate(statement.predicate);
+  if (!rec.ok()) {
+    checked.problem = rec.status().message();
+  } else if (rec->digest != digest.str()) {
+    checked.record = *rec;
+    checked.problem = "record names digest " + rec->digest + ", not " + digest.str();
+  } else {
+    checked.record = *rec;
+    checked.valid = true;
+  }
+  return checked;
+}
+
+// The records in the digest's .att manifest.
+Result<std::vector<CheckedRecord>> ReadAttRecords(registry::RegistryClient& client, const std::string& repo,
+                                                  const oci::Digest& digest, const sign::PublicKey& key,
+                                                  const registry::Scopes& scopes, const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(auto stored, sign::ListAttestations(client, repo, digest, scopes, cancel));
   std::vector<CheckedRecord> out;
+  const std::string reference = client.host() + "/" + repo + ":" + digest.TagForm() + ".att";
   for (const auto& att : stored) {
     if (att.predicate_type != kPromotionPredicateType) continue;
-    CheckedRecord checked;
-    checked.reference = client.host() + "/" + repo + ":" + digest.TagForm() + ".att";
-    checked.envelope_digest = att.envelope_digest;
     auto statement = sign::VerifyAttestationEnvelope(att.envelope, key, digest.str());
-    if (!statement.ok()) {
-      checked.problem = statement.status().message();
-      // Still show what the record claims, so a forged record can be reported as such.
-      auto env = sign::ParseDsseEnvelope(att.envelope);
-      if (env.ok()) {
-        auto parsed = sign::ParseInTotoStatement(env->payload);
-        if (parsed.ok()) {
-          auto rec = PromotionRecord::FromPredicate(parsed->predicate);
-          if (rec.ok()) checked.record = *rec;
-        }
+    if (statement.ok()) {
+      out.push_back(RecordFromStatement(*statement, digest));
+      out.back().reference = reference;
+      out.back().envelope_digest = att.envelope_digest;
+      continue;
+    }
+    CheckedRecord checked;
+    checked.reference = reference;
+    checked.envelope_digest = att.envelope_digest;
+    checked.problem = statement.status().message();
+    // Still show what the record claims, so a forged record can be reported as such.
+    auto env = sign::ParseDsseEnvelope(att.envelope);
+    if (env.ok()) {
+      auto parsed = sign::ParseInTotoStatement(env->payload);
+      if (parsed.ok()) {
+        auto rec = PromotionRecord::FromPredicate(parsed->predicate);
+        if (rec.ok()) checked.record = *rec;
       }
-      out.push_back(std::move(checked));
-      continue;
-    }
-    if (statement->predicate_type != kPromotionPredicateType) {
-      checked.problem = "statement predicate type " + statement->predicate_type + " is not a promotion record";
-      out.push_back(std::move(checked));
-      continue;
-    }
-    auto rec = PromotionRecord::FromPredicate(statement->predicate);
-    if (!rec.ok()) {
-      checked.problem = rec.status().message();
-    } else if (rec->digest != digest.str()) {
-      checked.record = *rec;
-      checked.problem = "record names digest " + rec->digest + ", not " + digest.str();
-    } else {
-      checked.record = *rec;
-      checked.valid = true;
     }
     out.push_back(std::move(checked));
   }
+  return out;
+}
+
+// The records attached as bundle referrers (signing.format: bundle).
+Result<std::vector<CheckedRecord>> ReadBundleRecords(registry::RegistryClient& client, const std::string& repo,
+                                                     const oci::Digest& digest, const sign::PublicKey& key,
+                                                     const registry::Scopes& scopes, const CancelToken* cancel) {
+  PROMOTE_ASSIGN_OR_RETURN(sign::BundleReport report,
+                           sign::VerifyImageBundles(client, repo, digest, sign::VerificationKey::FromPublicKey(key),
+                                                    nullptr, kPromotionPredicateType, scopes, cancel));
+  std::vector<CheckedRecord> out;
+  for (const auto& b : report.bundles) {
+    if (b.verified && b.statement) {
+      out.push_back(RecordFromStatement(*b.statement, digest));
+    } else if (b.annotated_predicate_type == kPromotionPredicateType) {
+      CheckedRecord checked;
+      checked.problem = "bundle " + b.referrer.str() + ": " + b.reason;
+      out.push_back(std::move(checked));
+    } else {
+      continue;
+    }
+    out.back().reference = client.host() + "/" + repo + "@" + b.referrer.str();
+    out.back().envelope_digest = b.referrer;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
+                                               const oci::Digest& digest, const sign::PublicKey& key,
+                                               const registry::Scopes& scopes, const CancelToken* cancel) {
+  PROMOTE_ASSIGN_OR_RETURN(auto out, ReadAttRecords(client, repo, digest, key, scopes, cancel));
+  PROMOTE_ASSIGN_OR_RETURN(auto bundled, ReadBundleRecords(client, repo, digest, key, scopes, cancel));
+  for (auto& r : bundled) out.push_back(std::move(r));
   return out;
 }
 

@@ -1,6 +1,6 @@
 // The promotion record: a signed in-toto statement (DSSE envelope) kept in the target registry
-// next to the image, as a cosign attestation (`sha256-<hex>.att`), so any registry works and no
-// database is needed. It says from where to where a digest was promoted, for which commit and
+// next to the image, as a cosign attestation (`sha256-<hex>.att`) or, with signing.format: bundle,
+// as a Sigstore bundle referrer, so any registry works and no database is needed. It says from where to where a digest was promoted, for which commit and
 // branch, by which CI run, with which gate verdicts and when. History and the stage-order gate
 // read records back and accept only those that verify with the agent's key.
 #pragma once
@@ -17,6 +17,7 @@
 #include "promotion/ci_context.h"
 #include "registry/registry_client.h"
 #include "sign/ec_key.h"
+#include "sign/signature_format.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -55,8 +56,9 @@ struct PromotionRecord {
 // A record read back, with whether it verified.
 struct CheckedRecord {
   PromotionRecord record;
-  std::string reference;        // where it was read: "registry/repo:sha256-<hex>.att"
-  oci::Digest envelope_digest;  // its DSSE envelope
+  // Where it is: "host/repo:sha256-<hex>.att" or "host/repo@<referrer digest>".
+  std::string reference;
+  oci::Digest envelope_digest;  // its DSSE envelope (.att), or its bundle's referrer manifest
   bool valid = false;
   std::string problem;  // why it was not accepted (bad signature, wrong subject, malformed)
 };
@@ -68,15 +70,19 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 // it is not one.
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text);
 
-// Signs the record with `key` and appends it to the digest's .att manifest in `repo`.
-// Returns the attestation reference. `cancel` (may be null) stops it between and during requests.
+// Signs the record with `key` and appends it to the digest's .att manifest in `repo` (kCosign),
+// or attaches it as a DSSE bundle referrer (kBundle). Returns the reference written
+// ("host/repo:sha256-<hex>.att", or "host/repo@<referrer digest>"). `cancel` (may be null) stops
+// it between and during requests.
 Result<std::string> WriteRecord(registry::RegistryClient& client, const std::string& repo,
                                 const oci::Descriptor& subject, const PromotionRecord& record,
-                                const sign::PrivateKey& key, const registry::Scopes& scopes,
-                                const CancelToken* cancel = nullptr);
+                                const sign::PrivateKey& key, sign::SignatureFormat format,
+                                const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
-// Every promotion record attached to `digest` in `repo`, each verified with `key` (signature and
-// subject). Unsigned, forged or malformed records are returned with valid=false and a problem.
+// Every promotion record attached to `digest` in `repo`, in either format (the .att tag, then the
+// bundle referrers), each verified with `key` (signature and subject). Unsigned, forged or
+// malformed records are returned with valid=false and a problem; a bundle counts as a record
+// when it verifies as one or its referrer says it is one.
 Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
                                                const oci::Digest& digest, const sign::PublicKey& key,
                                                const registry::Scopes& scopes, const CancelToken* cancel = nullptr);

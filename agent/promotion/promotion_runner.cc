@@ -98,6 +98,7 @@ nlohmann::json RunResult::ToJson() const {
 Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing,
                                   const std::optional<Secret>& fallback_passphrase) {
   SigningKey out;
+  out.format = signing.format;
   if (signing.empty()) return out;
   PROMOTE_ASSIGN_OR_RETURN(policy::KeyDocument document,
                            policy::ResolveKeyDocument(signing.key, "signing key", sign::kMaxKeyFileBytes));
@@ -112,6 +113,11 @@ Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing,
   out.public_key = std::make_shared<sign::PublicKey>(key.public_key());
   out.key = std::make_shared<sign::PrivateKey>(std::move(key));
   return out;
+}
+
+sign::SignatureFormat SigningFormatOf(const policy::PromoteConfig& config, const SigningKey& signing) {
+  const std::string& said = !config.signing.format.empty() ? config.signing.format : signing.format;
+  return said == "bundle" ? sign::SignatureFormat::kBundle : sign::SignatureFormat::kCosign;
 }
 
 PromotionRunner::PromotionRunner(const policy::PromoteConfig* config, registry::RegistryPool* registries,

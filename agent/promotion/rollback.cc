@@ -14,7 +14,8 @@ using registry::RepositoryScope;
 // digest gone back to).
 Status MarkRolledBack(registry::RegistryClient& client, const policy::Environment& env,
                       const registry::ManifestHead& left, const PromotionRecord& rollback,
-                      const sign::PrivateKey& key, const registry::Scopes& scopes) {
+                      const sign::PrivateKey& key, sign::SignatureFormat format,
+                      const registry::Scopes& scopes) {
   PromotionRecord mark = rollback;
   mark.kind = "rolled-back";
   mark.digest = left.digest.str();
@@ -22,7 +23,7 @@ Status MarkRolledBack(registry::RegistryClient& client, const policy::Environmen
   mark.branch.clear();
   mark.tags.clear();     // it names no tag: the mutable ones moved away from it
   oci::Descriptor subject{left.media_type, left.digest, left.size, {}, {}};
-  auto written = WriteRecord(client, env.repository, subject, mark, key, scopes);
+  auto written = WriteRecord(client, env.repository, subject, mark, key, format, scopes);
   return written.ok() ? OkStatus() : written.status();
 }
 
@@ -99,6 +100,7 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   record.caller = request.caller;
   record.time = NowRfc3339();
   oci::Descriptor subject{manifest.media_type, manifest.digest, static_cast<int64_t>(manifest.bytes.size()), {}, {}};
+  const sign::SignatureFormat format = SigningFormatOf(config, signing);
   // Tags first, then the record: a rollback whose tags did not move leaves no record of one.
   copy::TagOutcome tags;
   copy::TagPolicy policy{false, env->mutable_tags};
@@ -107,8 +109,8 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   result->tags_moved = tags.moved;
   result->tags_moved.insert(result->tags_moved.end(), tags.written.begin(), tags.written.end());
   PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
-                           WriteRecord(*client, env->repository, subject, record, *signing.key, scopes));
-  if (current) PROMOTE_RETURN_IF_ERROR(MarkRolledBack(*client, *env, *current, record, *signing.key, scopes));
+                           WriteRecord(*client, env->repository, subject, record, *signing.key, format, scopes));
+  if (current) PROMOTE_RETURN_IF_ERROR(MarkRolledBack(*client, *env, *current, record, *signing.key, format, scopes));
   return OkStatus();
 }
 

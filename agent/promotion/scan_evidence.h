@@ -13,6 +13,7 @@
 #include "registry/registry_client.h"
 #include "scan/finding.h"
 #include "sign/ec_key.h"
+#include "sign/signature_format.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -31,8 +32,8 @@ Result<nlohmann::json> VulnPredicate(const scan::ScanReport& report, const CiCon
 
 // One attached report.
 struct ScanAttestation {
-  std::string reference;  // "registry/repo:sha256-<hex>.att"
-  std::string envelope_digest;
+  std::string reference;  // "registry/repo:sha256-<hex>.att", or "registry/repo@<referrer digest>" as a bundle
+  std::string envelope_digest;  // the DSSE envelope's digest (.att), or the bundle's
   std::string scanner;
   std::string platform;
   bool added = false;  // false: the identical envelope was already there
@@ -42,13 +43,14 @@ struct ScanAttestation {
 };
 
 // Signs one in-toto statement per report (subject: `subject` in client.host()/repo, predicate
-// VulnPredicate) with `key` and appends each to the digest's .att manifest in `repo`, in order.
+// VulnPredicate) with `key` and appends each to the digest's .att manifest in `repo`, in order
+// (kCosign), or attaches each as a DSSE bundle referrer (kBundle).
 // Stops at the first failure: a report whose envelope would exceed what readers accept
 // (sign::kMaxEnvelopeBytes) is kInvalidArgument naming it; registry errors are passed on.
 // `scopes` need pull and push on `repo`.
 Result<std::vector<ScanAttestation>> AttachScanEvidence(
     registry::RegistryClient& client, const std::string& repo, const oci::Descriptor& subject,
-    const std::vector<scan::ScanReport>& reports, const sign::PrivateKey& key, const CiContext& ci,
-    const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+    const std::vector<scan::ScanReport>& reports, const sign::PrivateKey& key, sign::SignatureFormat format,
+    const CiContext& ci, const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
 }  // namespace promote::promotion

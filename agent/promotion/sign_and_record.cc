@@ -3,32 +3,33 @@
 #include "promotion/promotion_record.h"
 #include "promotion/scan_evidence.h"
 #include "promotion/verification_summary.h"
+#include "sign/bundle_store.h"
 #include "sign/image_signer.h"
 
 namespace promote::promotion {
 namespace {
 
-// Whether the target already holds a valid record of this promotion.
-Result<bool> HaveRecord(const PromotionContext& ctx, const PromotionPlan& plan) {
-  if (!ctx.signing.key) return false;
+// Where the target already holds a valid record of this promotion; empty when it does not.
+Result<std::string> ExistingRecord(const PromotionContext& ctx, const PromotionPlan& plan) {
+  if (!ctx.signing.key) return std::string();
   const copy::BlobEndpoint& target = plan.ends.target;
   PROMOTE_ASSIGN_OR_RETURN(auto existing, ReadRecords(*target.client, target.repository, plan.digest,
                                                       *ctx.signing.public_key, target.scopes, ctx.request.cancel));
   for (const auto& r : existing) {
     if (r.valid && r.record.kind == "promotion" && r.record.to_env == plan.target.env->name &&
         r.record.git_sha == plan.target.sha && r.record.from_env == plan.target.source->name) {
-      return true;
+      return r.reference;
     }
   }
-  return false;
+  return std::string();
 }
 
 // The scan reports as signed attestations on the target digest, listed in the scan gate's data.
 Status AttachEvidence(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result) {
   const copy::BlobEndpoint& target = plan->ends.target;
-  PROMOTE_ASSIGN_OR_RETURN(auto evidence,
-                           AttachScanEvidence(*target.client, target.repository, plan->subject, plan->scan_reports,
-                                              *ctx.signing.key, ctx.request.ci, target.scopes, ctx.request.cancel));
+  PROMOTE_ASSIGN_OR_RETURN(auto evidence, AttachScanEvidence(*target.client, target.repository, plan->subject,
+                                                             plan->scan_reports, *ctx.signing.key, ctx.format(),
+                                                             ctx.request.ci, target.scopes, ctx.request.cancel));
   for (auto& g : result->gates) {
     if (g.name != "scan") continue;
     g.data["attestations"] = nlohmann::json::array();
@@ -78,20 +79,35 @@ VerificationSummary SummaryOf(const PromotionContext& ctx, const PromotionPlan& 
   return summary;
 }
 
+// The target digest signed in the configured format; whether a signature was added.
+Result<bool> SignImageAt(const PromotionContext& ctx, const PromotionPlan& plan, RunResult* result) {
+  const copy::BlobEndpoint& target = plan.ends.target;
+  const std::string identity = plan.target.env->Name();
+  if (ctx.format() == sign::SignatureFormat::kBundle) {
+    PROMOTE_ASSIGN_OR_RETURN(auto bundled, sign::SignImageBundle(*target.client, target.repository, plan.subject,
+                                                                 identity, *ctx.signing.key, NowRfc3339(),
+                                                                 target.scopes, ctx.request.cancel));
+    result->signature_reference = bundled.reference;
+    return bundled.added;
+  }
+  sign::SignOptions options;
+  options.identity = identity;
+  PROMOTE_ASSIGN_OR_RETURN(auto signed_out, sign::SignImage(*target.client, target.repository, plan.subject,
+                                                            *ctx.signing.key, options, target.scopes, ctx.request.cancel));
+  result->signature_reference = signed_out.signature_reference;
+  return signed_out.added;
+}
+
 }  // namespace
 
 Status SignTarget(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result) {
-  PROMOTE_ASSIGN_OR_RETURN(plan->have_record, HaveRecord(ctx, *plan));
+  PROMOTE_ASSIGN_OR_RETURN(plan->existing_record, ExistingRecord(ctx, *plan));
+  plan->have_record = !plan->existing_record.empty();
   const policy::Environment& env = *plan->target.env;
   if (!env.sign) return OkStatus();
   if (!ctx.signing.key) return InvalidArgument("environment '" + env.name + "' signs images but no signing key is loaded");
-  sign::SignOptions options;
-  options.identity = env.Name();
-  const copy::BlobEndpoint& target = plan->ends.target;
-  PROMOTE_ASSIGN_OR_RETURN(auto signed_out, sign::SignImage(*target.client, target.repository, plan->subject,
-                                                            *ctx.signing.key, options, target.scopes, ctx.request.cancel));
-  result->signature_reference = signed_out.signature_reference;
-  plan->wrote_meta = plan->wrote_meta || signed_out.added;
+  PROMOTE_ASSIGN_OR_RETURN(bool added, SignImageAt(ctx, *plan, result));
+  plan->wrote_meta = plan->wrote_meta || added;
   if (plan->scan_reports.empty() || plan->have_record) return OkStatus();
   return AttachEvidence(ctx, plan, result);
 }
@@ -99,19 +115,19 @@ Status SignTarget(const PromotionContext& ctx, PromotionPlan* plan, RunResult* r
 Status RecordPromotion(const PromotionContext& ctx, PromotionPlan* plan, RunResult* result) {
   if (!ctx.signing.key) return OkStatus();
   const copy::BlobEndpoint& target = plan->ends.target;
-  std::string reference = plan->target.env->Name() + ":" + plan->digest.TagForm() + ".att";
+  std::string reference = plan->existing_record;
   if (!plan->have_record) {
     const PromotionRecord record = RecordOf(ctx, *plan, *result);
     // The summary first: a re-run after a failure between the two finds no record and writes
     // both; the record, written last, is what marks the promotion done.
-    PROMOTE_ASSIGN_OR_RETURN(sign::AttachOutcome summary,
+    PROMOTE_ASSIGN_OR_RETURN(WrittenSummary summary,
                              WriteVerificationSummary(*target.client, target.repository, plan->subject,
-                                                      SummaryOf(ctx, *plan, record), *ctx.signing.key, target.scopes,
-                                                      ctx.request.cancel));
-    result->summary_reference = summary.attestation_reference;
+                                                      SummaryOf(ctx, *plan, record), *ctx.signing.key, ctx.format(),
+                                                      target.scopes, ctx.request.cancel));
+    result->summary_reference = summary.reference;
     result->summary_envelope_digest = summary.envelope_digest.str();
     PROMOTE_ASSIGN_OR_RETURN(reference, WriteRecord(*target.client, target.repository, plan->subject, record,
-                                                    *ctx.signing.key, target.scopes, ctx.request.cancel));
+                                                    *ctx.signing.key, ctx.format(), target.scopes, ctx.request.cancel));
     plan->wrote_meta = true;
   }
   result->record_reference = reference;  // only once the record is there

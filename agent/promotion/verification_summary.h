@@ -14,6 +14,7 @@
 #include "oci/manifest.h"
 #include "registry/registry_client.h"
 #include "sign/attestation_store.h"
+#include "sign/signature_format.h"
 #include "sign/ec_key.h"
 #include "util/cancel.h"
 #include "util/status.h"
@@ -53,14 +54,20 @@ struct VerificationSummary {
   nlohmann::json ToPredicate() const;
 };
 
+// Where a summary was written: "host/repo:sha256-<hex>.att" and its DSSE envelope's digest
+// (kCosign), or "host/repo@<referrer digest>" and its bundle's digest (kBundle).
+struct WrittenSummary {
+  std::string reference;
+  oci::Digest envelope_digest;
+};
+
 // Signs the summary as an in-toto v1 statement about `subject` (named client.host()/repo) with
-// `key` and appends it to the digest's .att manifest in `repo`, as the promotion record is.
-// `scopes` need pull and push on `repo`.
-Result<sign::AttachOutcome> WriteVerificationSummary(registry::RegistryClient& client,
-                                                     const std::string& repo, const oci::Descriptor& subject,
-                                                     const VerificationSummary& summary,
-                                                     const sign::PrivateKey& key,
-                                                     const registry::Scopes& scopes,
-                                                     const CancelToken* cancel = nullptr);
+// `key` and writes it in `format`, as the promotion record is: appended to the digest's .att
+// manifest in `repo` (kCosign) or attached as a DSSE bundle referrer (kBundle). `scopes` need
+// pull and push on `repo`.
+Result<WrittenSummary> WriteVerificationSummary(registry::RegistryClient& client, const std::string& repo,
+                                                const oci::Descriptor& subject, const VerificationSummary& summary,
+                                                const sign::PrivateKey& key, sign::SignatureFormat format,
+                                                const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
 }  // namespace promote::promotion

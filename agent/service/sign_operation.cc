@@ -8,6 +8,9 @@
 #include "service/request_access.h"
 #include "sign/attestation_verifier.h"
 #include "sign/bundle_image_verifier.h"
+#include "sign/bundle_store.h"
+#include "sign/signature_format.h"
+#include "promotion/promotion_record.h"
 #include "sign/cosign_key.h"
 #include "sign/docker_identity.h"
 #include "sign/image_signer.h"
@@ -39,6 +42,28 @@ Result<std::shared_ptr<sign::PrivateKey>> SignKeyFor(const ServiceSettings& sett
                   "this agent does not accept signing keys in requests; it signs with the key of its agent.yaml");
   }
   return PrivateKeyFrom(carried);
+}
+
+// Signs one manifest in `format`; the text line and the JSON entry for it.
+Result<std::pair<std::string, nlohmann::json>> SignOne(registry::RegistryClient& client, const std::string& repo,
+                                                       const oci::Descriptor& subject, const sign::PrivateKey& key,
+                                                       const sign::SignOptions& options, sign::SignatureFormat format,
+                                                       const registry::Scopes& scopes, const CancelToken* cancel) {
+  if (format == sign::SignatureFormat::kBundle) {
+    PROMOTE_ASSIGN_OR_RETURN(auto b, sign::SignImageBundle(client, repo, subject, options.identity, key,
+                                                           promotion::NowRfc3339(), scopes, cancel));
+    std::string line = subject.digest.str() + (b.added ? " signed: " : " already signed by this key: ") + b.reference +
+                       " (Sigstore bundle)\n";
+    nlohmann::json entry = {{"digest", subject.digest.str()}, {"media_type", subject.media_type},
+                            {"signature", b.reference},       {"referrer", b.referrer.str()},
+                            {"added", b.added}};
+    return std::make_pair(std::move(line), std::move(entry));
+  }
+  PROMOTE_ASSIGN_OR_RETURN(auto o, sign::SignImage(client, repo, subject, key, options, scopes, cancel));
+  std::string line = subject.digest.str() + (o.added ? " signed: " : " already signed by this key: ") +
+                     o.signature_reference + " (" + std::to_string(o.signatures) + " signature" +
+                     (o.signatures == 1 ? "" : "s") + ")\n";
+  return std::make_pair(std::move(line), SignOutcomeJson(subject, o));
 }
 
 sign::IdentityPolicy PolicyFromName(const std::string& name) {
@@ -135,6 +160,12 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
     options.annotations[k] = v;
   }
   if (auto id = sign::ParseDockerIdentity(options.identity); !id.ok()) return fail(id.status().WithContext("--identity"));
+  auto format = sign::ParseSignatureFormat(request.format().empty() ? "cosign" : request.format(), "--format");
+  if (!format.ok()) return fail(format.status());
+  if (*format == sign::SignatureFormat::kBundle && !options.annotations.empty()) {
+    return fail(InvalidArgument("--annotation is not supported with --format bundle (cosign v3 signs no annotations "
+                                "into a bundle)"));
+  }
   auto key = SignKeyFor(settings_, request.key());
   if (!key.ok()) return fail(key.status());
 
@@ -161,17 +192,16 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
   std::ostringstream text;
   nlohmann::json signed_list = nlohmann::json::array();
   for (const auto& subject : subjects) {
-    auto outcome = sign::SignImage(**client, ref->repository, subject, **key, options, scopes, &ctx->cancel);
-    if (!outcome.ok()) return fail(outcome.status().WithContext("signing " + subject.digest.str()));
-    signed_list.push_back(SignOutcomeJson(subject, *outcome));
-    text << subject.digest.str() << (outcome->added ? " signed: " : " already signed by this key: ")
-         << outcome->signature_reference << " (" << outcome->signatures << " signature"
-         << (outcome->signatures == 1 ? "" : "s") << ")\n";
+    auto signed_one = SignOne(**client, ref->repository, subject, **key, options, *format, scopes, &ctx->cancel);
+    if (!signed_one.ok()) return fail(signed_one.status().WithContext("signing " + subject.digest.str()));
+    text << signed_one->first;
+    signed_list.push_back(std::move(signed_one->second));
   }
   out.json = copy::ResultEnvelope(kCommand, OkStatus(),
                                   {{"reference", ref->str()},
                                    {"digest", manifest->digest.str()},
                                    {"identity", options.identity},
+                                   {"format", std::string(sign::SignatureFormatName(*format))},
                                    {"signed", signed_list}});
   out.text = text.str();
   return out;

@@ -12,7 +12,12 @@ BundleOutcome CheckOne(registry::RegistryClient& client, const std::string& repo
                        const oci::Digest& digest, const VerificationKey& key, const TrustedRoot* root,
                        std::string_view predicate_type, const registry::Scopes& scopes, const CancelToken* cancel,
                        Status* registry_failure) {
-  BundleOutcome out{referrer.digest, referrer.artifact_type};
+  BundleOutcome out;
+  out.referrer = referrer.digest;
+  out.artifact_type = referrer.artifact_type;
+  if (auto it = referrer.annotations.find("dev.sigstore.bundle.predicateType"); it != referrer.annotations.end()) {
+    out.annotated_predicate_type = it->second;
+  }
   auto bytes = FetchBundle(client, repo, referrer, digest, scopes, cancel);
   if (!bytes.ok()) {
     if (bytes.status().code() != Code::kGateRefused) *registry_failure = bytes.status();
@@ -39,6 +44,7 @@ BundleOutcome CheckOne(registry::RegistryClient& client, const std::string& repo
     return out;
   }
   out.verified = true;
+  out.statement = std::move(verified->statement);
   out.key_only = verified->key_only;
   out.tlog_entries_verified = verified->tlog_entries_verified;
   return out;

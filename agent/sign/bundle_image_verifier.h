@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "registry/referrers.h"
 #include "registry/registry_client.h"
 #include "sign/bundle_verify.h"
+#include "sign/in_toto.h"
 #include "sign/trusted_root.h"
 #include "sign/verification_key.h"
 #include "util/cancel.h"
@@ -30,6 +32,10 @@ struct BundleOutcome {
   bool verified = false;
   std::string content;          // "message-signature" / "dsse-envelope" when the bundle parsed
   std::string predicate_type;   // DSSE: the statement's predicate type, when verified
+  // What the referrer's dev.sigstore.bundle.predicateType annotation claims (unverified: it lets
+  // a reader tell which refused bundles were meant as, say, promotion records).
+  std::string annotated_predicate_type;
+  std::optional<InTotoStatement> statement;  // DSSE: the verified statement
   bool key_only = true;         // verified without a trusted root
   size_t tlog_entries_verified = 0;
   std::string reason;           // why it was refused; empty when verified

@@ -1,6 +1,7 @@
 #include "sign/bundle_store.h"
 
 #include "oci/media_types.h"
+#include "sign/bundle_image_verifier.h"
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
 #include "sign/sigstore_bundle.h"
@@ -40,10 +41,28 @@ Result<BundleAttachOutcome> AttachStatementBundle(registry::RegistryClient& clie
                                                   const PrivateKey& key, std::string_view created,
                                                   const registry::Scopes& scopes, const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(std::string statement,
-                           BuildInTotoStatement(predicate_type, subject_name, subject.digest.str(), predicate));
+                           BuildInTotoStatement(predicate_type, subject_name, subject.digest.str(), predicate,
+                                                kInTotoStatementV1));
   PROMOTE_ASSIGN_OR_RETURN(DsseEnvelope envelope, SignDsse(kInTotoPayloadType, statement, key));
   const std::string bundle = EncodeDsseBundle(envelope, PublicKeyHint(key.public_key().SpkiDer()));
   return AttachBundle(client, repo, subject, bundle, "dsse-envelope", predicate_type, created, scopes, cancel);
+}
+
+Result<BundleSignOutcome> SignImageBundle(registry::RegistryClient& client, const std::string& repo,
+                                          const oci::Descriptor& subject, std::string_view identity,
+                                          const PrivateKey& key, std::string_view created,
+                                          const registry::Scopes& scopes, const CancelToken* cancel) {
+  const std::string where = client.host() + "/" + repo + "@";
+  PROMOTE_ASSIGN_OR_RETURN(BundleReport existing,
+                           VerifyImageBundles(client, repo, subject.digest, VerificationKey::FromPublicKey(key.public_key()),
+                                              nullptr, kCosignSignPredicateType, scopes, cancel));
+  for (const auto& b : existing.bundles) {
+    if (b.verified) return BundleSignOutcome{where + b.referrer.str(), b.referrer, false};
+  }
+  PROMOTE_ASSIGN_OR_RETURN(BundleAttachOutcome attached,
+                           AttachStatementBundle(client, repo, subject, identity, kCosignSignPredicateType,
+                                                 nlohmann::json::object(), key, created, scopes, cancel));
+  return BundleSignOutcome{where + attached.referrer.str(), attached.referrer, true};
 }
 
 }  // namespace promote::sign

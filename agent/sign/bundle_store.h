@@ -36,6 +36,22 @@ Result<BundleAttachOutcome> AttachStatementBundle(registry::RegistryClient& clie
                                                   const PrivateKey& key, std::string_view created,
                                                   const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
+struct BundleSignOutcome {
+  std::string reference;  // "registry/repo@sha256:<referrer manifest>"
+  oci::Digest referrer;
+  bool added = false;     // false: a bundle by this key was already there, and is the one named
+};
+
+// Signs `subject` the way cosign v3 `sign` does with a key: a DSSE bundle over an in-toto
+// statement of type kCosignSignPredicateType (bundle_image_verifier.h) naming `identity`
+// ("registry/repo") and the digest, attached with AttachStatementBundle. When a bundle of that
+// type already verifies with `key`'s public half on `subject`, nothing is written (added=false),
+// so signing again is a no-op as it is for .sig (image_signer.h).
+Result<BundleSignOutcome> SignImageBundle(registry::RegistryClient& client, const std::string& repo,
+                                          const oci::Descriptor& subject, std::string_view identity,
+                                          const PrivateKey& key, std::string_view created,
+                                          const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+
 // Attaches `bundle_json` (a Sigstore bundle, stored byte for byte) to `subject` as a referrer
 // with the annotations above. Lower level than AttachStatementBundle, for tests and for bundles
 // made elsewhere.

@@ -12,6 +12,7 @@
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
 #include "tests/support/child_process.h"
+#include "util/subprocess.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -30,6 +31,7 @@ struct Pipeline {
   TempDir dir;
   std::string key_path, pub_path, password = "key-" + RandomPassword();
   std::string config_path;
+  std::string signing_format;  // promote.yaml's signing.format; empty: not said
   std::map<std::string, std::string> env;
 
   Pipeline() {
@@ -51,7 +53,8 @@ struct Pipeline {
     auto [pr, prepo] = split(prod_ref);
     std::string yaml =
         "version: 1\nimage: payment-svc\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n"
-        "  password: env:PROMOTE_KEY_PASSWORD\nenvironments:\n"
+        "  password: env:PROMOTE_KEY_PASSWORD\n" +
+        (signing_format.empty() ? std::string() : "  format: " + signing_format + "\n") + "environments:\n"
         "  - name: dev\n    registry: " +
         dr + "\n    repository: " + drepo +
         "\n    mutable-tags: [latest]\n"
@@ -615,6 +618,7 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
     TestRegistryClient c(stage);
     promote::oci::Descriptor subject{img.media_type, *digest, static_cast<int64_t>(img.bytes.size()), {}, {}};
     auto written = promote::promotion::WriteRecord(c.get(), "app", subject, record, *key,
+                                                   promote::sign::SignatureFormat::kCosign,
                                                    {promote::registry::RepositoryScope("app", "pull,push")});
     REQUIRE(written.ok());
   }
@@ -1058,4 +1062,181 @@ TEST_CASE("platforms: promotes a subset index into stage, and prod promotes that
   auto verify = RunPromote({"-o", "json", "verify", prod.host() + "/app:prod", "--key", p.pub_path});
   INFO(verify.err);
   CHECK(verify.exit_code == 0);
+}
+
+namespace {
+
+// The manifest JSON `identifier` names in `repo`.
+nlohmann::json ManifestAt(const TestRegistry& reg, const std::string& repo, const std::string& identifier) {
+  TestRegistryClient c(reg);
+  auto m = c.get().GetManifest(repo, identifier, {promote::registry::RepositoryScope(repo, "pull")});
+  INFO(identifier << ": " << m.status().ToString());
+  REQUIRE(m.ok());
+  return nlohmann::json::parse(m->bytes);
+}
+
+// The Sigstore bundle a referrer reference ("host/repo@sha256:...") holds, as stored.
+std::string BundleAt(const TestRegistry& reg, const std::string& repo, const std::string& reference) {
+  auto at = reference.find('@');
+  REQUIRE(at != std::string::npos);
+  nlohmann::json referrer = ManifestAt(reg, repo, reference.substr(at + 1));
+  CHECK(referrer["artifactType"] == "application/vnd.dev.sigstore.bundle.v0.3+json");
+  auto layer = promote::oci::Digest::Parse(referrer["layers"][0]["digest"].get<std::string>());
+  REQUIRE(layer.ok());
+  TestRegistryClient c(reg);
+  auto bytes = c.get().GetBlobBytes(repo, *layer, 1 << 20, {promote::registry::RepositoryScope(repo, "pull")});
+  REQUIRE(bytes.ok());
+  return *bytes;
+}
+
+// sigstore-js (tests/sigstore-js, installed by the sigstore_js ctest fixture) on one bundle: the
+// JSON line it prints, with "verified".
+nlohmann::json SigstoreJsVerify(const TempDir& dir, const std::string& bundle, const std::string& pub_path,
+                                const std::string& digest, const std::string& predicate_type) {
+  promote::ProcessOptions node;
+  node.argv = {"node", std::string(PROMOTE_BINARY_DIR) + "/tests/sigstore-js/verify-bundle.js",
+               dir.Write("bundle.json", bundle), pub_path, digest, predicate_type};
+  auto run = promote::RunProcess(node);
+  REQUIRE(run.ok());
+  INFO("node: " << run->stdout_data << run->stderr_data);
+  REQUIRE((run->exit_code == 0 || run->exit_code == 1));
+  return nlohmann::json::parse(run->stdout_data);
+}
+
+std::string AttachmentTag(const std::string& digest, const std::string& suffix) {
+  return "sha256-" + digest.substr(7) + "." + suffix;
+}
+
+}  // namespace
+
+TEST_CASE("the signature gate accepts a Sigstore bundle (cosign v3's format) and names one by another key") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  auto stranger = promote::sign::GenerateCosignKeyPair(promote::Secret(p.password));
+  REQUIRE(stranger.ok());
+  const std::string stranger_key = p.dir.Write("stranger.key", stranger->private_key_pem, 0600);
+  const std::string gate = "    gates:\n      signature:\n        key: file:" + p.pub_path + "\n";
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app", gate);
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 32});
+  const std::string at_dev = dev.host() + "/app@" + img.digest;
+
+  // Signed as a bundle, by a key the gate does not name: refused, naming that bundle.
+  auto other = RunPromote({"-o", "json", "sign", "--format", "bundle", at_dev, "--key", stranger_key}, p.env);
+  INFO(other.err);
+  REQUIRE(other.exit_code == 0);
+  const std::string other_referrer = other.Json()["signed"][0]["referrer"];
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+  REQUIRE(p.Run({"--branch", "release/v1.2.0", "--sha", kSha}).exit_code == 0);
+  auto refused = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 3);
+  nlohmann::json refused_gate;
+  const nlohmann::json refused_json = refused.Json();
+  for (const auto& g : refused_json["gates"]) {
+    if (g["name"] == "signature") refused_gate = g;
+  }
+  REQUIRE(refused_gate.is_object());
+  CHECK(refused_gate["verdict"] == "refused");
+  const std::string why = refused_gate["detail"];
+  CHECK(why.find("no signature by file:" + p.pub_path) != std::string::npos);
+  CHECK(why.find(other_referrer + ": no DSSE signature verifies") != std::string::npos);
+
+  // Signed as a bundle with the gate's key, where the image was built: it travels to stage and
+  // passes there, key-only (no trusted root is configured). No .sig tag anywhere.
+  auto good = RunPromote({"-o", "json", "sign", "--format", "bundle", at_dev, "--key", p.key_path}, p.env);
+  INFO(good.err);
+  REQUIRE(good.exit_code == 0);
+  CHECK(good.Json()["format"] == "bundle");
+  REQUIRE(p.Run({"--branch", "release/v1.2.0", "--sha", kSha}).exit_code == 0);
+  auto passed = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(passed.err);
+  REQUIRE(passed.exit_code == 0);
+  const nlohmann::json passed_json = passed.Json();
+  for (const auto& g : passed_json["gates"]) {
+    if (g["name"] != "signature") continue;
+    CHECK(g["verdict"] == "passed");
+    CHECK(g["data"]["formats_verified"] == nlohmann::json::array({"bundle"}));
+    CHECK(g["data"]["bundle_verification"] == "key-only");
+    CHECK(g["detail"] == "1 Sigstore bundle(s) (key-only) verified on the source");
+  }
+  CHECK(TagDigest(dev, "app", AttachmentTag(img.digest, "sig")).empty());
+  CHECK(TagDigest(stage, "app", AttachmentTag(img.digest, "sig")).empty());
+
+  // A trusted root that is not one is bad input: exit 2 naming it, before anything is written.
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app",
+                gate + "        trusted-root: file:" + p.pub_path + "\n");
+  const uint64_t writes = Writes(prod);
+  auto bad_root = p.Run({"--branch", "main", "--sha", kSha});
+  CHECK(bad_root.exit_code == 2);
+  CHECK(bad_root.Json()["error"]["message"].get<std::string>().find("signature gate trusted root") !=
+        std::string::npos);
+  CHECK(Writes(prod) == writes);
+}
+
+TEST_CASE("signing.format: bundle: every signature and record is a bundle referrer; history, stage order and sigstore-js read them") {
+  TestRegistry dev, stage, prod;
+  Pipeline p;
+  p.signing_format = "bundle";
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  SampleImage img = PushSampleImage(dev, "app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 33});
+  REQUIRE(p.Run({"--branch", "develop", "--sha", kSha}).exit_code == 0);
+  // stage's stage-order gate reads dev's record from a bundle, prod's reads stage's.
+  REQUIRE(p.Run({"--branch", "release/v1.2.0", "--sha", kSha}).exit_code == 0);
+  auto run = p.Run({"--branch", "main", "--sha", kSha});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const nlohmann::json j = run.Json();
+  INFO(run.out);
+  const std::string signature = j["signature"]["reference"], record = j["record"]["reference"];
+  CHECK(signature.rfind(prod.host() + "/app@sha256:", 0) == 0);
+  CHECK(record.rfind(prod.host() + "/app@sha256:", 0) == 0);
+  for (const TestRegistry* reg : {&dev, &stage, &prod}) {
+    CHECK(TagDigest(*reg, "app", AttachmentTag(img.digest, "att")).empty());
+    CHECK(TagDigest(*reg, "app", AttachmentTag(img.digest, "sig")).empty());
+  }
+  for (const char* env : {"dev", "stage", "prod"}) {
+    CAPTURE(env);
+    nlohmann::json h = HistoryOf(p, kSha, env);
+    CHECK(h["promoted"] == true);
+    REQUIRE(h["records"].size() >= 1);
+    CHECK(h["records"][0]["valid"] == true);
+  }
+  auto verify = RunPromote({"-o", "json", "verify", "--key", p.pub_path, prod.host() + "/app@" + img.digest});
+  INFO(verify.err);
+  REQUIRE(verify.exit_code == 0);
+  CHECK(verify.Json()["formats_verified"] == nlohmann::json::array({"bundle"}));
+
+  // Again: the record is found, so nothing is signed or recorded twice.
+  const uint64_t writes = Writes(prod);
+  auto again = p.Run({"--branch", "main", "--sha", kSha});
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.Json()["status"] == "unchanged");
+  CHECK(again.Json()["record"]["reference"] == record);
+  CHECK(Writes(prod) == writes);
+
+  // sigstore-js verifies both with the public key; with another key it refuses them.
+  auto other = promote::sign::GenerateCosignKeyPair(promote::Secret(p.password));
+  REQUIRE(other.ok());
+  const std::string other_pub = p.dir.Write("other.pub", other->public_key_pem);
+  const std::pair<std::string, std::string> bundles[] = {
+      {signature, "https://sigstore.dev/cosign/sign/v1"},
+      {record, std::string(promote::promotion::kPromotionPredicateType)}};
+  for (const auto& entry : bundles) {
+    const std::string& reference = entry.first;
+    const std::string& predicate = entry.second;
+    CAPTURE(reference);
+    const std::string bundle = BundleAt(prod, "app", reference);
+    CHECK(SigstoreJsVerify(p.dir, bundle, p.pub_path, img.digest, predicate)["verified"] == true);
+    CHECK(SigstoreJsVerify(p.dir, bundle, other_pub, img.digest, predicate)["verified"] == false);
+    CHECK(SigstoreJsVerify(p.dir, bundle, p.pub_path, "sha256:" + std::string(64, '0'), predicate)["verified"] ==
+          false);
+  }
+
+  // A format promote does not know is bad input, named, and nothing is written.
+  p.signing_format = "cosign-v3";
+  p.WriteConfig(dev.host() + "/app", stage.host() + "/app", prod.host() + "/app");
+  auto bad = p.Run({"--branch", "main", "--sha", kSha});
+  CHECK(bad.exit_code == 2);
+  CHECK((bad.out + bad.err).find("signing format 'cosign-v3' must be cosign or bundle") != std::string::npos);
+  CHECK(Writes(prod) == writes);
 }

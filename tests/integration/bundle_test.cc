@@ -9,6 +9,7 @@
 #include "registry/referrers.h"
 #include "sign/bundle_image_verifier.h"
 #include "sign/bundle_store.h"
+#include "sign/cosign_key.h"
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
 #include "sign/sigstore_bundle.h"
@@ -188,6 +189,73 @@ TEST_CASE("promote verify accepts a bundle-only image and reports which format v
   auto bad_root = RunPromote({"-o", "json", "verify", "--key", pub, "--trusted-root", pub, reg.host() + "/app:v1"});
   CHECK(bad_root.exit_code == 2);
   CHECK(bad_root.err.find("trusted root") != std::string::npos);
+}
+
+TEST_CASE("promote sign --format bundle attaches a bundle promote verify accepts; signing again adds nothing") {
+  TestRegistry reg;
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 47});
+  TempDir dir;
+  auto pair = sign::GenerateCosignKeyPair(Secret("bundle-test"));
+  REQUIRE(pair.ok());
+  const std::string key_path = dir.Write("cosign.key", pair->private_key_pem, 0600);
+  const std::string pub = dir.Write("cosign.pub", pair->public_key_pem);
+  const std::map<std::string, std::string> env = {{"PROMOTE_KEY_PASSWORD", "bundle-test"}};
+  const std::string ref = reg.host() + "/app:v1";
+
+  const uint64_t puts = reg.RequestCount("PUT", "");
+  auto bad = RunPromote({"-o", "json", "sign", "--format", "sig", ref, "--key", key_path}, env);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--format 'sig': not one of cosign, bundle") != std::string::npos);
+  CHECK(reg.RequestCount("PUT", "") == puts);
+
+  auto first = RunPromote({"-o", "json", "sign", "--format", "bundle", ref, "--key", key_path}, env);
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  auto fj = first.Json();
+  CHECK(fj["format"] == "bundle");
+  CHECK(fj["signed"][0]["added"] == true);
+  CHECK(fj["signed"][0]["signature"] == reg.host() + "/app@" + fj["signed"][0]["referrer"].get<std::string>());
+  auto again = RunPromote({"-o", "json", "sign", "--format", "bundle", ref, "--key", key_path}, env);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.Json()["signed"][0]["added"] == false);
+  CHECK(again.Json()["signed"][0]["referrer"] == fj["signed"][0]["referrer"]);
+
+  auto verified = RunPromote({"-o", "json", "verify", "--key", pub, ref});
+  INFO(verified.err);
+  REQUIRE(verified.exit_code == 0);
+  CHECK(verified.Json()["formats_verified"] == nlohmann::json::array({"bundle"}));
+  CHECK(verified.Json()["bundles"].size() == 1);
+  TestRegistryClient holder(reg);
+  CHECK(ManifestJson(holder.get(), "app", "sha256-" + img.digest.substr(7) + ".sig").is_null());
+}
+
+TEST_CASE("bundles travel with promote copy: from a registry with the referrers API to one without, and on") {
+  TestRegistry upstream, middle, last;
+  HostileRegistry api(nlohmann::json{{"upstream", upstream.base_url()}, {"referrers_api", true}});
+  SampleImage img = PushSampleImage(upstream, "app", "v1", {{"linux/amd64"}, 1, 512, 48});
+  TempDir dir;
+  sign::PrivateKey key = NewKey();
+  const std::string pub = WritePublicKey(dir, "cosign.pub", key);
+  TestRegistryClient source(api.host());
+  CHECK(SignAsBundle(source.get(), img, key).pushed.via_api);
+
+  // The source lists it only through its API: the target, which has none, gets the fallback index.
+  auto to_middle = RunPromote({"-o", "json", "copy", api.host() + "/app:v1", middle.host() + "/app"});
+  INFO(to_middle.err);
+  REQUIRE(to_middle.exit_code == 0);
+  CHECK(to_middle.Json()["attachments"]["copied"] == 1);
+  auto at_middle = RunPromote({"-o", "json", "verify", "--key", pub, middle.host() + "/app:v1"});
+  INFO(at_middle.err);
+  REQUIRE(at_middle.exit_code == 0);
+  CHECK(at_middle.Json()["formats_verified"] == nlohmann::json::array({"bundle"}));
+  CHECK(at_middle.Json()["bundle_source"] == "referrers-fallback");
+
+  // From there on through the fallback index; a re-run writes nothing.
+  REQUIRE(RunPromote({"copy", middle.host() + "/app:v1", last.host() + "/app"}).exit_code == 0);
+  CHECK(RunPromote({"verify", "--key", pub, last.host() + "/app:v1"}).exit_code == 0);
+  const uint64_t puts = last.RequestCount("PUT", "/manifests/");
+  REQUIRE(RunPromote({"copy", middle.host() + "/app:v1", last.host() + "/app"}).exit_code == 0);
+  CHECK(last.RequestCount("PUT", "/manifests/") == puts);
 }
 
 }  // namespace

@@ -94,6 +94,39 @@ TEST_CASE("platforms: names the platforms an environment receives, in the order 
   CHECK(c->FindEnvironment("stage")->platforms.empty());
 }
 
+TEST_CASE("signing.format and the signature gate's trusted-root") {
+  const std::string envs =
+      "environments:\n  - name: dev\n    registry: r.io\n    repository: app\n    gates:\n      signature:\n"
+      "        key: file:/k.pub\n        trusted-root: ./trusted_root.json\n";
+  struct Case {
+    std::string signing;  // the signing: section
+    std::string format;   // what loads; "!" + message when refused
+  };
+  const Case cases[] = {
+      {"", ""},
+      {"signing: {key: env:K}\n", ""},
+      {"signing: {key: env:K, format: cosign}\n", "cosign"},
+      {"signing: {key: env:K, format: bundle}\n", "bundle"},
+      {"signing: {format: bundle}\n", "bundle"},  // the agent's key
+      {"signing: {key: env:K, format: Bundle}\n", "!promote.yaml:2: signing format 'Bundle' must be cosign or bundle"},
+      {"signing: {format: [bundle]}\n", "!signing format must be a string"},
+      {"signing: {format: bundle, password: env:P}\n", "!signing needs key"},
+      {"signing: {}\n", "!signing needs key"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.signing);
+    auto parsed = ParsePromoteConfig("version: 1\n" + c.signing + envs, "promote.yaml");
+    if (!c.format.empty() && c.format[0] == '!') {
+      REQUIRE_FALSE(parsed.ok());
+      CHECK(parsed.status().message().find(c.format.substr(1)) != std::string::npos);
+      continue;
+    }
+    REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+    CHECK(parsed->signing.format == c.format);
+    CHECK(parsed->environments[0].verify->trusted_root == "./trusted_root.json");
+  }
+}
+
 TEST_CASE("bad promote.yaml files are refused with file:line") {
   struct Case {
     std::string name;
