@@ -178,11 +178,15 @@ Result<WeeklyWindow> ParseWeeklyWindow(std::string_view text) {
   return w;
 }
 
-const Approver* ApprovalGateConfig::Find(const std::string& identity) const {
+const Approver* FindApprover(const std::vector<Approver>& approvers, const std::string& identity) {
   for (const auto& a : approvers) {
     if (a.identity == identity) return &a;
   }
   return nullptr;
+}
+
+const Approver* ApprovalGateConfig::Find(const std::string& identity) const {
+  return FindApprover(approvers, identity);
 }
 
 Result<WindowGateConfig> ParseWindowGate(const Reader& r, const YAML::Node& n, const std::string& where) {
@@ -233,12 +237,11 @@ Result<std::chrono::seconds> ParseSoakGate(const Reader& r, const YAML::Node& n,
   return *d;
 }
 
-Result<ApprovalGateConfig> ParseApprovalGate(const Reader& r, const YAML::Node& n, const std::string& where) {
-  PROMOTE_RETURN_IF_ERROR(r.Keys(n, where, {"required", "approvers", "expires-after", "no-self-approval"}));
-  ApprovalGateConfig gate;
+Result<std::vector<Approver>> ParseApprovers(const Reader& r, const YAML::Node& n, const std::string& where) {
   if (!n["approvers"] || !n["approvers"].IsSequence() || n["approvers"].size() == 0) {
     return r.Error(n["approvers"] ? n["approvers"] : n, where + ": approvers must list who may approve");
   }
+  std::vector<Approver> out;
   for (const auto& a : n["approvers"]) {
     Approver approver;
     if (a.IsMap()) {
@@ -253,11 +256,18 @@ Result<ApprovalGateConfig> ParseApprovalGate(const Reader& r, const YAML::Node& 
     if (!IsIdentity(approver.identity)) {
       return r.Error(a, where + ": approver '" + approver.identity + "' is not an identity (no spaces, at most 256 characters)");
     }
-    if (gate.Find(approver.identity) != nullptr) {
+    if (FindApprover(out, approver.identity) != nullptr) {
       return r.Error(a, where + ": approver '" + approver.identity + "' is listed twice");
     }
-    gate.approvers.push_back(std::move(approver));
+    out.push_back(std::move(approver));
   }
+  return out;
+}
+
+Result<ApprovalGateConfig> ParseApprovalGate(const Reader& r, const YAML::Node& n, const std::string& where) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(n, where, {"required", "approvers", "expires-after", "no-self-approval"}));
+  ApprovalGateConfig gate;
+  PROMOTE_ASSIGN_OR_RETURN(gate.approvers, ParseApprovers(r, n, where));
   const int listed = static_cast<int>(gate.approvers.size());
   if (n["required"]) {
     PROMOTE_ASSIGN_OR_RETURN(gate.required, r.Int(n["required"], where + " required", 1, 1000));

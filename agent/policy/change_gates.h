@@ -85,6 +85,9 @@ struct Approver {
   std::string key;
 };
 
+// The entry for `identity` in `approvers`, or nullptr.
+const Approver* FindApprover(const std::vector<Approver>& approvers, const std::string& identity);
+
 struct ApprovalGateConfig {
   int required = 1;
   std::vector<Approver> approvers;
@@ -98,5 +101,8 @@ struct ApprovalGateConfig {
 Result<WindowGateConfig> ParseWindowGate(const Reader& r, const YAML::Node& n, const std::string& where);
 Result<std::chrono::seconds> ParseSoakGate(const Reader& r, const YAML::Node& n, const std::string& where);
 Result<ApprovalGateConfig> ParseApprovalGate(const Reader& r, const YAML::Node& n, const std::string& where);
+// The `approvers:` list of the mapping `n` (promote.yaml's approval gate, agent.yaml's approval
+// floor): identities, or {identity, key} with a public key file; at least one, none twice.
+Result<std::vector<Approver>> ParseApprovers(const Reader& r, const YAML::Node& n, const std::string& where);
 
 }  // namespace promote::policy

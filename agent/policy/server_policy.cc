@@ -97,8 +97,12 @@ Result<ProvenanceFloor> ParseProvenanceFloor(const Reader& r, const YAML::Node& 
 // approval:, soak: and window: of a policy environment: the change control it requires.
 Status ParseChangeControlFloors(const Reader& r, const YAML::Node& n, const std::string& here, EnvironmentRule* e) {
   if (const auto& a = n["approval"]) {
-    PROMOTE_RETURN_IF_ERROR(r.Keys(a, here + " approval", {"required", "no-self-approval", "expires-after"}));
+    PROMOTE_RETURN_IF_ERROR(
+        r.Keys(a, here + " approval", {"required", "no-self-approval", "expires-after", "approvers"}));
     ApprovalFloor floor;
+    if (a["approvers"]) {
+      PROMOTE_ASSIGN_OR_RETURN(floor.approvers, ParseApprovers(r, a, here + " approval"));
+    }
     if (a["required"]) {
       PROMOTE_ASSIGN_OR_RETURN(floor.required, r.Int(a["required"], here + " approval required", 1, 1000));
     }
@@ -110,6 +114,11 @@ Status ParseChangeControlFloors(const Reader& r, const YAML::Node& n, const std:
       auto d = ParseDuration(text, here + " approval expires-after");
       if (!d.ok()) return r.Error(a["expires-after"], d.status().message());
       floor.max_expires_after = *d;
+    }
+    if (!floor.approvers.empty() && floor.required > static_cast<int>(floor.approvers.size())) {
+      return r.Error(a["required"], here + " approval: required " + std::to_string(floor.required) +
+                                        " approvals, but only " + std::to_string(floor.approvers.size()) +
+                                        " approver(s) are listed");
     }
     e->approval = floor;
   }

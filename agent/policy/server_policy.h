@@ -21,7 +21,8 @@
 //           sign: true
 //           signature: {keys: [/etc/promote/release.pub]}
 //           provenance: {keys: [/etc/promote/build.pub], builder-id: "https://github.com/…/*", build-level: 3}
-//           approval: {required: 2, no-self-approval: true, expires-after: 72h}
+//           approval: {required: 2, no-self-approval: true, expires-after: 72h,
+//                      approvers: [alice, bob, {identity: dave, key: /etc/promote/dave.pub}]}
 //           soak: 24h
 //           window: {required: true, break-glass: false}
 #pragma once
@@ -33,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/change_gates.h"
 #include "scan/finding.h"
 #include "scan/scanner_hook.h"
 #include "util/status.h"
@@ -62,11 +64,16 @@ struct ProvenanceFloor {
   int build_level = 1;
 };
 
-// The least an approval gate must ask for.
+// The least an approval gate must ask for, and who may approve. promote.yaml comes from the
+// pipeline, so without `approvers` here the pipeline names its own approvers and the agent signs
+// for them on its word; with them, promote.yaml may list only these, and the agent signs on
+// behalf of an identity-only approver alone: one listed with a key approves with that key.
 struct ApprovalFloor {
   int required = 1;                                      // a request may only raise it
   bool no_self_approval = true;                          // a request may not turn it off
   std::optional<std::chrono::seconds> max_expires_after; // a request may only shorten it
+  std::vector<Approver> approvers;                       // empty: promote.yaml decides
+  std::map<std::string, std::string> approver_key_pems;  // identity -> its key, read when the agent starts
 };
 
 struct EnvironmentRule {

@@ -99,8 +99,35 @@ Status CheckScan(const policy::ScanFloor& floor, const policy::Environment& env,
   return OkStatus();
 }
 
+// With the policy naming approvers, promote.yaml may list only them, and one the policy gives a
+// key must be listed with that key (else the agent's key would vouch for them).
+Status CheckApprovers(const policy::ApprovalFloor& floor, const policy::ApprovalGateConfig& gate,
+                      const std::string& env_name, const policy::AttachedFiles& files, const Refusal& refuse) {
+  if (floor.approvers.empty()) return OkStatus();
+  for (const auto& a : gate.approvers) {
+    const policy::Approver* allowed = policy::FindApprover(floor.approvers, a.identity);
+    if (allowed == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& f : floor.approvers) names.push_back(f.identity);
+      return refuse("approver '" + a.identity + "' is not one the policy allows (" + Join(names) + ")");
+    }
+    auto pem = floor.approver_key_pems.find(a.identity);
+    if (pem == floor.approver_key_pems.end()) continue;
+    if (a.key.empty()) {
+      return refuse("approver '" + a.identity + "' approves with their own key (" + allowed->key +
+                    "): promote.yaml must list it");
+    }
+    PROMOTE_ASSIGN_OR_RETURN(std::string listed,
+                             files.Get(a.key, "approval gate key of '" + a.identity + "' in '" + env_name + "'"));
+    if (!SameKey(pem->second, listed)) {
+      return refuse("approver '" + a.identity + "''s key " + a.key + " is not the policy's (" + allowed->key + ")");
+    }
+  }
+  return OkStatus();
+}
+
 Status CheckChangeControl(const policy::EnvironmentRule& rule, const policy::Environment& env,
-                          const std::string& break_glass, const Refusal& refuse) {
+                          const policy::AttachedFiles& files, const std::string& break_glass, const Refusal& refuse) {
   using policy::FormatDuration;
   if (const auto& floor = rule.approval) {
     if (!env.approval) return refuse("the approval gate must run, and promote.yaml has none for '" + env.name + "'");
@@ -115,6 +142,7 @@ Status CheckChangeControl(const policy::EnvironmentRule& rule, const policy::Env
       return refuse("approval expires-after " + FormatDuration(env.approval->expires_after) +
                     " is longer than the policy's " + FormatDuration(*floor->max_expires_after));
     }
+    PROMOTE_RETURN_IF_ERROR(CheckApprovers(*floor, *env.approval, env.name, files, refuse));
   }
   if (rule.soak && (!env.soak || *env.soak < *rule.soak)) {
     return refuse("the soak gate must require at least " + FormatDuration(*rule.soak) + " (promote.yaml: " +
@@ -129,6 +157,29 @@ Status CheckChangeControl(const policy::EnvironmentRule& rule, const policy::Env
   return OkStatus();
 }
 
+struct RuleFor {
+  const policy::ApplicationRule* app;
+  const policy::EnvironmentRule* rule;
+};
+
+// The rule for writing into `env`. The repository written decides, not the names a request
+// chooses (image:, the environment's name): the first rule, in agent.yaml's order, that covers
+// it, which must belong to the request's application.
+Result<RuleFor> FindRule(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                         const policy::Environment& env) {
+  for (const auto& a : policy.applications) {
+    const policy::EnvironmentRule* rule = a.ForRepository(env.Name());
+    if (rule == nullptr) continue;
+    if (!a.Matches(config.image)) {
+      return Status(Code::kGateRefused, policy.Where(a.line) + ": " + env.Name() + " belongs to the policy for " +
+                                            Join(a.applications) + ", not to application '" + config.image + "'");
+    }
+    return RuleFor{&a, rule};
+  }
+  return Status(Code::kGateRefused, policy.origin + ": environment '" + env.name + "' writes " + env.Name() +
+                                        ", which no environment of the policy may write");
+}
+
 }  // namespace
 
 Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
@@ -137,24 +188,9 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
   if (policy.empty()) return OkStatus();
   const policy::Environment* env = config.FindEnvironment(to);
   if (env == nullptr) return OkStatus();  // the runner reports the unknown environment
-  // The repository written decides the rule, not the names a request chooses (image:, the
-  // environment's name): the first rule, in agent.yaml's order, that covers it.
-  const policy::ApplicationRule* app = nullptr;
-  const policy::EnvironmentRule* rule = nullptr;
-  for (const auto& a : policy.applications) {
-    if ((rule = a.ForRepository(env->Name())) != nullptr) {
-      app = &a;
-      break;
-    }
-  }
-  if (rule == nullptr) {
-    return Status(Code::kGateRefused, policy.origin + ": environment '" + env->name + "' writes " + env->Name() +
-                                          ", which no environment of the policy may write");
-  }
-  if (!app->Matches(config.image)) {
-    return Status(Code::kGateRefused, policy.Where(app->line) + ": " + env->Name() + " belongs to the policy for " +
-                                          Join(app->applications) + ", not to application '" + config.image + "'");
-  }
+  PROMOTE_ASSIGN_OR_RETURN(const RuleFor found, FindRule(policy, config, *env));
+  const policy::ApplicationRule* app = found.app;
+  const policy::EnvironmentRule* rule = found.rule;
   const Refusal refuse(policy, *rule);
   if (std::none_of(rule->branches.begin(), rule->branches.end(),
                    [&](const std::string& p) { return policy::BranchMatches(p, branch); })) {
@@ -185,7 +221,29 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
   }
   if (rule->provenance) PROMOTE_RETURN_IF_ERROR(CheckProvenance(*rule->provenance, *env, files, refuse));
   if (rule->scan) PROMOTE_RETURN_IF_ERROR(CheckScan(*rule->scan, *env, files, refuse));
-  return CheckChangeControl(*rule, *env, break_glass, refuse);
+  return CheckChangeControl(*rule, *env, files, break_glass, refuse);
+}
+
+Status CheckApprovalAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                                  const std::string& to, const std::string& approver, bool own_key) {
+  if (policy.empty()) return OkStatus();
+  const policy::Environment* env = config.FindEnvironment(to);
+  if (env == nullptr) return OkStatus();  // the approval reports the unknown environment
+  PROMOTE_ASSIGN_OR_RETURN(const RuleFor found, FindRule(policy, config, *env));
+  const auto& floor = found.rule->approval;
+  if (!floor || floor->approvers.empty()) return OkStatus();
+  const Refusal refuse(policy, *found.rule);
+  const policy::Approver* allowed = policy::FindApprover(floor->approvers, approver);
+  if (allowed == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& f : floor->approvers) names.push_back(f.identity);
+    return refuse("'" + approver + "' may not approve here (the policy's approvers: " + Join(names) + ")");
+  }
+  if (!allowed->key.empty() && !own_key) {
+    return refuse("'" + approver + "' approves with their own key (" + allowed->key +
+                  "), so the agent does not sign for them: approve in-process with that key");
+  }
+  return OkStatus();
 }
 
 Status CheckDirectWriteAgainstPolicy(const policy::ServerPolicy& policy, const std::string& host_repository,

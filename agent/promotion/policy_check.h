@@ -21,6 +21,13 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
                                    const std::string& to, const std::string& branch,
                                    const policy::AttachedFiles& files, const std::string& break_glass = "");
 
+// For `promote approve`, an approval of promoting `config`'s image into `to` that the agent signs
+// (`own_key` false) or that carries the approver's own signature: when the policy for `to` names
+// approvers, `approver` must be one of them, and one it lists with a key must sign with that key.
+// Without approvers in the policy, promote.yaml's list decides, as before.
+Status CheckApprovalAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                                  const std::string& to, const std::string& approver, bool own_key);
+
 // For operations other than `run` that write to "host/repository" (copy, sign): a repository the
 // policy covers is written only by promotions, whose gates the policy decides.
 Status CheckDirectWriteAgainstPolicy(const policy::ServerPolicy& policy, const std::string& host_repository,

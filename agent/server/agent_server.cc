@@ -44,8 +44,8 @@ Result<std::vector<std::string>> ReadPolicyKeys(const std::vector<std::string>& 
   return pems;
 }
 
-// The policy with the public keys its signature and provenance rules name, read (and checked)
-// once at start.
+// The policy with the public keys its signature, provenance and approval rules name, read (and
+// checked) once at start.
 Result<std::shared_ptr<const policy::ServerPolicy>> LoadPolicy(const policy::AgentConfig& config) {
   if (config.policy.empty()) return std::shared_ptr<const policy::ServerPolicy>();
   auto loaded = std::make_shared<policy::ServerPolicy>(config.policy);
@@ -56,6 +56,14 @@ Result<std::shared_ptr<const policy::ServerPolicy>> LoadPolicy(const policy::Age
       if (env.provenance) {
         PROMOTE_ASSIGN_OR_RETURN(env.provenance->key_pems,
                                  ReadPolicyKeys(env.provenance->keys, loaded->Where(env.line) + ": policy provenance key"));
+      }
+      if (env.approval) {
+        for (const auto& a : env.approval->approvers) {
+          if (a.key.empty()) continue;
+          PROMOTE_ASSIGN_OR_RETURN(auto pems, ReadPolicyKeys({a.key}, loaded->Where(env.line) +
+                                                                          ": policy approval key of '" + a.identity + "'"));
+          env.approval->approver_key_pems[a.identity] = std::move(pems.front());
+        }
       }
     }
   }

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "promotion/approve.h"
+#include "promotion/policy_check.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
 
@@ -42,6 +43,11 @@ Outcome PromoteService::Approve(const v1::ApproveRequest& request, OperationCont
   bool own_key = false;
   auto key = ApprovalKeyFor(settings_, *config, request.signing(), &own_key);
   if (!key.ok()) return fail(key.status());
+  if (settings_.policy) {
+    Status within = promotion::CheckApprovalAgainstPolicy(*settings_.policy, *config, request.env(),
+                                                          request.approver(), own_key);
+    if (!within.ok()) return FailedOutcome(kCommand, within, {{"status", "refused"}});
+  }
   auto pool = PoolFor(settings_, request.access(), &*config);
   if (!pool.ok()) return fail(pool.status());
   ctx->progress.phase = "approve";

@@ -167,3 +167,75 @@ TEST_CASE("agent.yaml policy: a promote.yaml cannot loosen it, over the unix soc
   CHECK(stage.exit_code == 0);
   CHECK(stage.Json()["status"] == "promoted");
 }
+
+// promote.yaml names its own approvers; the policy's `approvers:` decides who may approve into
+// prod and for whom the agent signs, so a pipeline cannot approve its own promotion.
+TEST_CASE("agent.yaml policy: approvers — the agent signs only for the policy's, promote.yaml lists only them") {
+  TempDir dir;
+  TestRegistry stage, prod;
+  PushSampleImage(stage, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 900, 7});
+  const std::string password = "key-" + RandomPassword();
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  REQUIRE(pair.ok());
+  auto dave = promote::sign::GenerateCosignKeyPair(promote::Secret("dave-pass"));
+  REQUIRE(dave.ok());
+  const std::string key = dir.Write("agent-cosign.key", pair->private_key_pem, 0600);
+  const std::string dave_pub = dir.Write("dave.pub", dave->public_key_pem);
+  ::setenv("POLICY_TEST_KEY_PASSWORD", password.c_str(), 1);
+  TestAgent agent(
+      "listen: [unix://{dir}/agent.sock]\n"
+      "signing: {key: file:" + key + ", password: env:POLICY_TEST_KEY_PASSWORD}\n"
+      "policy:\n"
+      "  - applications: [app]\n"
+      "    environments:\n"
+      "      - {name: stage, repositories: [\"" + stage.host() + "/shop/*\"], branches: [\"release/*\"]}\n"
+      "      - name: prod\n"
+      "        repositories: [\"" + prod.host() + "/shop/*\"]\n"
+      "        branches: [main]\n"
+      "        approval: {required: 1, approvers: [alice, bob, {identity: dave, key: " + dave_pub + "}]}\n");
+  ::unsetenv("POLICY_TEST_KEY_PASSWORD");
+  auto config = [&](const std::string& name, const std::string& approvers) {
+    return dir.Write(name, "version: 1\nimage: app\nenvironments:\n"
+                           "  - {name: stage, registry: " + stage.host() + ", repository: shop/app}\n"
+                           "  - name: prod\n    registry: " + prod.host() + "\n    repository: shop/app\n"
+                           "    gates:\n      stage-order: false\n      approval: {required: 1, approvers: " +
+                               approvers + "}\n");
+  };
+  const std::string hostile = config("hostile.yaml", "[alice, mallory, dave]");
+  auto approve = [&](const std::string& cfg, const std::string& who) {
+    return RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "approve", "-c", cfg, "--env", "prod",
+                       "--sha", kSha, "--approver", who});
+  };
+  const uint64_t writes_before = stage.RequestCount("PUT", "");
+
+  auto mallory = approve(hostile, "mallory");  // promote.yaml lists mallory; the policy does not
+  INFO(mallory.out << mallory.err);
+  CHECK(mallory.exit_code == 3);
+  CHECK(mallory.out.find("'mallory' may not approve here (the policy's approvers: alice, bob, dave)") !=
+        std::string::npos);
+  auto dave_by_agent = approve(hostile, "dave");  // dave has a key: the agent does not vouch for him
+  INFO(dave_by_agent.out << dave_by_agent.err);
+  CHECK(dave_by_agent.exit_code == 3);
+  CHECK(dave_by_agent.out.find("the agent does not sign for them") != std::string::npos);
+  CHECK(stage.RequestCount("PUT", "") == writes_before);  // nothing written
+
+  auto alice = approve(hostile, "alice");
+  INFO(alice.out << alice.err);
+  CHECK(alice.exit_code == 0);
+  CHECK(alice.Json()["status"] == "approved");
+
+  // A run whose promote.yaml lists an approver the policy does not: refused before any write.
+  auto run = RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "run", "-c", hostile, "--branch", "main",
+                         "--sha", kSha, "--to", "prod"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 3);
+  CHECK(run.out.find("approver 'mallory' is not one the policy allows") != std::string::npos);
+  CHECK(prod.RequestCount("PUT", "") == 0);
+
+  // Within the policy, alice's approval counts and prod is promoted.
+  auto good = RunPromote({"--agent", agent.Address("unix://"), "-o", "json", "run", "-c",
+                          config("good.yaml", "[alice, bob]"), "--branch", "main", "--sha", kSha, "--to", "prod"});
+  INFO(good.out << good.err);
+  CHECK(good.exit_code == 0);
+  CHECK(good.Json()["status"] == "promoted");
+}

@@ -287,3 +287,79 @@ policy:
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("'soon'") != std::string::npos);
 }
+
+TEST_CASE("agent.yaml policy: approvers it names are the only ones promote.yaml may list or the agent signs for") {
+  const std::string yaml = R"(listen: [unix:///a.sock]
+policy:
+  - applications: ["shop-*"]
+    environments:
+      - {name: stage, repositories: ["stage.reg/shop/*"], branches: ["*"]}
+      - name: prod
+        repositories: ["prod.reg/shop/*"]
+        branches: [main]
+        approval: {required: 2, approvers: [alice, bob, {identity: dave, key: /etc/promote/dave.pub}]}
+)";
+  auto agent = policy::ParseAgentConfig(yaml, "agent.yaml");
+  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
+  // What the agent reads at start (server/agent_server.cc), set by hand here.
+  const std::string dave = NewPublicKeyPem();
+  agent->policy.applications[0].environments[1].approval->approver_key_pems["dave"] = dave;
+  policy::AttachedFiles files;
+  files.Add("dave.pub", dave);
+  files.Add("other.pub", NewPublicKeyPem());
+
+  struct Case {
+    const char* name;
+    std::string approvers;
+    std::string refused;  // "" = accepted
+  };
+  const std::vector<Case> cases = {
+      {"a subset of the policy's", "[alice, bob]", ""},
+      {"dave with the policy's key", "[alice, {identity: dave, key: dave.pub}]", ""},
+      {"an approver the policy does not name", "[alice, mallory]",
+       "approver 'mallory' is not one the policy allows (alice, bob, dave)"},
+      {"dave without his key: the agent would vouch for him", "[alice, dave]",
+       "approver 'dave' approves with their own key (/etc/promote/dave.pub)"},
+      {"dave with another key", "[alice, {identity: dave, key: other.pub}]", "is not the policy's"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto config = policy::ParsePromoteConfig(
+        Config("", "    gates:\n      approval: {required: 2, approvers: " + c.approvers + "}\n"), "promote.yaml");
+    REQUIRE_MESSAGE(config.ok(), config.status().message());
+    Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", files);
+    if (c.refused.empty()) {
+      CHECK_MESSAGE(st.ok(), st.message());
+    } else {
+      CHECK(st.code() == Code::kGateRefused);
+      CHECK_MESSAGE(st.message().find(c.refused) != std::string::npos, st.message());
+    }
+  }
+
+  // promote approve through the agent: it signs for listed identity-only approvers alone.
+  auto config = policy::ParsePromoteConfig(
+      Config("", "    gates:\n      approval: {required: 2, approvers: [alice, mallory, {identity: dave, key: dave.pub}]}\n"),
+      "promote.yaml");
+  REQUIRE_MESSAGE(config.ok(), config.status().message());
+  CHECK(promotion::CheckApprovalAgainstPolicy(agent->policy, *config, "prod", "alice", false).ok());
+  Status mallory = promotion::CheckApprovalAgainstPolicy(agent->policy, *config, "prod", "mallory", false);
+  CHECK(mallory.code() == Code::kGateRefused);
+  CHECK_MESSAGE(mallory.message().find("'mallory' may not approve here (the policy's approvers: alice, bob, dave)") !=
+                    std::string::npos,
+                mallory.message());
+  CHECK(mallory.message().find("agent.yaml:6") != std::string::npos);
+  Status dave_by_agent = promotion::CheckApprovalAgainstPolicy(agent->policy, *config, "prod", "dave", false);
+  CHECK(dave_by_agent.code() == Code::kGateRefused);
+  CHECK(dave_by_agent.message().find("the agent does not sign for them") != std::string::npos);
+  CHECK(promotion::CheckApprovalAgainstPolicy(agent->policy, *config, "prod", "dave", true).ok());
+  // Environments without approvers in the policy: promote.yaml decides, as before.
+  CHECK(promotion::CheckApprovalAgainstPolicy(agent->policy, *config, "stage", "mallory", false).ok());
+
+  auto too_few = policy::ParseAgentConfig(
+      "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: p, repositories: [\"r/x\"], "
+      "branches: [main], approval: {required: 3, approvers: [a, b]}}\n",
+      "agent.yaml");
+  REQUIRE_FALSE(too_few.ok());
+  CHECK(too_few.status().message().find("required 3 approvals, but only 2 approver(s) are listed") !=
+        std::string::npos);
+}
