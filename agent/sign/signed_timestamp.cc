@@ -14,7 +14,9 @@ namespace {
 template <auto Free>
 struct FreeWith {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using TsRespOwned = std::unique_ptr<TS_RESP, FreeWith<TS_RESP_free>>;
 using TstInfoOwned = std::unique_ptr<TS_TST_INFO, FreeWith<TS_TST_INFO_free>>;
@@ -29,7 +31,8 @@ std::string TsFailureText() {
   const unsigned long code = ERR_peek_last_error_data(&data, &flags);
   const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
   std::string out = reason != nullptr ? reason : "no reason given";
-  if (data != nullptr && (flags & ERR_TXT_STRING) != 0 && *data != '\0') out += std::string(" (") + data + ")";
+  if (data != nullptr && (flags & ERR_TXT_STRING) != 0 && *data != '\0')
+    out += std::string(" (") + data + ")";
   ERR_clear_error();
   return out;
 }
@@ -54,7 +57,8 @@ Result<PKCS7*> TokenOfResponse(std::string_view der) {
   const long granted = status != nullptr ? ASN1_INTEGER_get(status) : -1;
   // 0 granted, 1 grantedWithMods: the others (rejection, waiting, …) carry no token.
   if ((granted != 0 && granted != 1) || TS_RESP_get_token(response.get()) == nullptr) {
-    return InvalidArgument("is a TimeStampResp without a granted token (status " + std::to_string(granted) + ")");
+    return InvalidArgument("is a TimeStampResp without a granted token (status " + std::to_string(granted) +
+                           ")");
   }
   PKCS7* token = PKCS7_dup(TS_RESP_get_token(response.get()));
   if (token == nullptr) return InvalidArgument("is a TimeStampResp whose token cannot be read");
@@ -64,7 +68,8 @@ Result<PKCS7*> TokenOfResponse(std::string_view der) {
 // Only the SHA-2 imprints sigstore's clients and timestamp authority use; a SHA-1 or MD5
 // imprint would let another artifact collide with the signature.
 bool IsAcceptedImprintHash(const TS_TST_INFO* info) {
-  const X509_ALGOR* algorithm = TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(const_cast<TS_TST_INFO*>(info)));
+  const X509_ALGOR* algorithm =
+      TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(const_cast<TS_TST_INFO*>(info)));
   const ASN1_OBJECT* oid = nullptr;
   X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
   const int nid = OBJ_obj2nid(oid);
@@ -147,7 +152,8 @@ Status SignedTimestamp::VerifyWithOne(const TimestampAuthority& authority) const
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), static_cast<time_t>(gen_time_));
   TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_SIGNATURE | TS_VFY_VERSION);
   if (TS_RESP_verify_token(ctx.get(), token_.get()) != 1) {
-    return GateRefused("its signature does not verify with this authority's certificate chain: " + TsFailureText());
+    return GateRefused("its signature does not verify with this authority's certificate chain: " +
+                       TsFailureText());
   }
   // Any certificate the anchor issued for timestamping would pass the check above; the root
   // names one leaf.
@@ -158,14 +164,16 @@ Status SignedTimestamp::VerifyWithOne(const TimestampAuthority& authority) const
   ERR_clear_error();
   if (!by_leaf) return GateRefused("it is signed by a certificate other than this authority's leaf");
   if (gen_time_ < authority.valid_from || (authority.valid_until && gen_time_ > *authority.valid_until)) {
-    return GateRefused("its time " + FormatRfc3339(gen_time_) + " is outside this authority's validity (from " +
-                       FormatRfc3339(authority.valid_from) +
-                       (authority.valid_until ? " until " + FormatRfc3339(*authority.valid_until) : ", no end") + ")");
+    return GateRefused(
+        "its time " + FormatRfc3339(gen_time_) + " is outside this authority's validity (from " +
+        FormatRfc3339(authority.valid_from) +
+        (authority.valid_until ? " until " + FormatRfc3339(*authority.valid_until) : ", no end") + ")");
   }
   return OkStatus();
 }
 
-Result<VerifiedTimestamp> SignedTimestamp::VerifyWith(const std::vector<TimestampAuthority>& authorities) const {
+Result<VerifiedTimestamp> SignedTimestamp::VerifyWith(
+    const std::vector<TimestampAuthority>& authorities) const {
   if (authorities.empty()) return GateRefused("the trusted root has no timestamp authority to check it with");
   std::string problems;
   for (const TimestampAuthority& authority : authorities) {

@@ -3,6 +3,8 @@
 // CLI (tests/support/test_tsa.h), and the trusted root gets that TSA. A timestamp over the
 // signature from a TSA of the root verifies and its time is reported; every other one refuses
 // the bundle, each for its reason.
+#include "sign/signed_timestamp.h"
+
 #include <doctest/doctest.h>
 
 #include <ctime>
@@ -10,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "sign/bundle_verify.h"
-#include "sign/signed_timestamp.h"
 #include "sign/sigstore_bundle.h"
 #include "sign/trusted_root.h"
 #include "sign_test_files.h"
@@ -36,7 +37,8 @@ const TestTsa& StrangerTsa() {
   return tsa;
 }
 
-json AuthorityJson(const std::vector<std::string>& chain, const std::string& start, const std::string& end = "") {
+json AuthorityJson(const std::vector<std::string>& chain, const std::string& start,
+                   const std::string& end = "") {
   json certs = json::array();
   for (const std::string& der : chain) certs.push_back({{"rawBytes", Base64Encode(der)}});
   json valid = {{"start", start}};
@@ -81,7 +83,8 @@ Result<VerifiedBundle> VerifyFixture(const std::string& bundle_json, const Trust
   return VerifySigstoreBundle(bundle, *key, BundleExpectation{artifact, "", root});
 }
 
-TEST_CASE("a timestamp over the bundle's signature verifies against the root's TSA, and any other is refused") {
+TEST_CASE(
+    "a timestamp over the bundle's signature verifies against the root's TSA, and any other is refused") {
   const std::string signature = FixtureSignature();
   const std::string token = GoodTsa().Timestamp(signature);
   const std::vector<std::string> chain = GoodTsa().ChainDer();
@@ -100,12 +103,17 @@ TEST_CASE("a timestamp over the bundle's signature verifies against the root's T
       {"good, as a whole TimeStampResp", {GoodTsa().TimestampResponse(signature)}, root, ""},
       {"good, with a second TSA in the root that does not vouch for it",
        {token},
-       json::array({AuthorityJson(stranger_chain, "2020-01-01T00:00:00Z"), AuthorityJson(chain, "2020-01-01T00:00:00Z")}),
+       json::array({AuthorityJson(stranger_chain, "2020-01-01T00:00:00Z"),
+                    AuthorityJson(chain, "2020-01-01T00:00:00Z")}),
        ""},
       {"over another signature", {GoodTsa().Timestamp(signature + "x")}, root, "message imprint mismatch"},
-      {"over the artifact instead of the signature", {GoodTsa().Timestamp(SigstoreFixture("a.txt"))}, root,
+      {"over the artifact instead of the signature",
+       {GoodTsa().Timestamp(SigstoreFixture("a.txt"))},
+       root,
        "message imprint mismatch"},
-      {"from a TSA not in the root", {StrangerTsa().Timestamp(signature)}, root,
+      {"from a TSA not in the root",
+       {StrangerTsa().Timestamp(signature)},
+       root,
        "does not verify with this authority's certificate chain"},
       {"signed by another leaf than the root names",
        {token},
@@ -120,7 +128,10 @@ TEST_CASE("a timestamp over the bundle's signature verifies against the root's T
        json::array({AuthorityJson(chain, "2999-01-01T00:00:00Z")}),
        "is outside this authority's validity (from 2999-01-01T00:00:00Z, no end)"},
       {"a root without timestamp authorities", {token}, json::array(), "has no timestamp authority"},
-      {"one good, one from a stranger", {token, StrangerTsa().Timestamp(signature)}, root, "timestamp 2 of 2"},
+      {"one good, one from a stranger",
+       {token, StrangerTsa().Timestamp(signature)},
+       root,
+       "timestamp 2 of 2"},
       {"not DER", {"not a timestamp"}, root, "is neither a DER RFC 3161 TimeStampToken nor a TimeStampResp"},
       {"truncated token", {truncated}, root, "is neither a DER RFC 3161 TimeStampToken nor a TimeStampResp"},
       {"token with trailing bytes", {token + "xx"}, root, "is neither a DER RFC 3161 TimeStampToken"},
@@ -142,13 +153,16 @@ TEST_CASE("a timestamp over the bundle's signature verifies against the root's T
       CHECK(verdict->timestamps_unchecked == 0);
     } else {
       CHECK(verdict.status().code() == Code::kGateRefused);
-      CHECK_MESSAGE(verdict.status().message().find(c.reason) != std::string::npos, verdict.status().message());
+      CHECK_MESSAGE(verdict.status().message().find(c.reason) != std::string::npos,
+                    verdict.status().message());
       CHECK(verdict.status().message().find("RFC 3161 timestamp") == 0);
     }
   }
 }
 
-TEST_CASE("without a trusted root, timestamps are counted as unchecked, not verified; bundles without any are unchanged") {
+TEST_CASE(
+    "without a trusted root, timestamps are counted as unchecked, not verified; bundles without any are "
+    "unchanged") {
   const std::string token = GoodTsa().Timestamp(FixtureSignature());
   struct Case {
     std::vector<std::string> timestamps;
@@ -164,7 +178,8 @@ TEST_CASE("without a trusted root, timestamps are counted as unchecked, not veri
     CHECK(verdict->timestamps.empty());
     CHECK(verdict->timestamps_unchecked == c.unchecked);
   }
-  const TrustedRoot root = RootWith(json::array({AuthorityJson(GoodTsa().ChainDer(), "2020-01-01T00:00:00Z")}));
+  const TrustedRoot root =
+      RootWith(json::array({AuthorityJson(GoodTsa().ChainDer(), "2020-01-01T00:00:00Z")}));
   auto none = VerifyFixture(BundleWith({}), &root);
   REQUIRE_MESSAGE(none.ok(), none.status().ToString());
   CHECK(none->timestamps.empty());
@@ -184,12 +199,15 @@ TEST_CASE("malformed timestamp fields are bundle parse errors naming the field")
       {json{{"rfc3161Timestamps", json::array({{{"signedTimestamp", ""}}})}},
        "sigstore bundle: timestampVerificationData.rfc3161Timestamps[0].signedTimestamp is empty"},
       {json{{"rfc3161Timestamps", json::array({json::object()})}},
-       "sigstore bundle: timestampVerificationData.rfc3161Timestamps[0].signedTimestamp is missing or not a string"},
+       "sigstore bundle: timestampVerificationData.rfc3161Timestamps[0].signedTimestamp is missing or not a "
+       "string"},
       {json{{"rfc3161Timestamps", json::array({"AAAA"})}},
        "sigstore bundle: timestampVerificationData.rfc3161Timestamps[0] is not an object"},
-      {json{{"rfc3161Timestamps", "AAAA"}}, "sigstore bundle: timestampVerificationData.rfc3161Timestamps is not an array"},
+      {json{{"rfc3161Timestamps", "AAAA"}},
+       "sigstore bundle: timestampVerificationData.rfc3161Timestamps is not an array"},
       {json::array(), "sigstore bundle: verificationMaterial.timestampVerificationData is not an object"},
-      {json{{"rfc3161Timestamps", json(std::vector<json>(kMaxSignedTimestamps + 1, {{"signedTimestamp", "AAAA"}}))}},
+      {json{{"rfc3161Timestamps",
+             json(std::vector<json>(kMaxSignedTimestamps + 1, {{"signedTimestamp", "AAAA"}}))}},
        "sigstore bundle: timestampVerificationData.rfc3161Timestamps holds 33 timestamps, more than 32"},
   };
   for (const Case& c : cases) {
@@ -202,7 +220,9 @@ TEST_CASE("malformed timestamp fields are bundle parse errors naming the field")
   }
 }
 
-TEST_CASE("timestamp authorities in a trusted root are read with their chain and window; unusable ones name the file") {
+TEST_CASE(
+    "timestamp authorities in a trusted root are read with their chain and window; unusable ones name the "
+    "file") {
   const std::vector<std::string> chain = GoodTsa().ChainDer();
   const TrustedRoot root =
       RootWith(json::array({AuthorityJson(chain, "2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z")}));
@@ -226,7 +246,8 @@ TEST_CASE("timestamp authorities in a trusted root are read with their chain and
     std::string message;
   };
   const Case cases[] = {
-      {[](json& t) { t.erase("certChain"); }, "tr.json: timestampAuthorities[0]: certChain.certificates is missing or empty"},
+      {[](json& t) { t.erase("certChain"); },
+       "tr.json: timestampAuthorities[0]: certChain.certificates is missing or empty"},
       {[](json& t) { t["certChain"]["certificates"] = json::array(); },
        "tr.json: timestampAuthorities[0]: certChain.certificates is missing or empty"},
       {[](json& t) { t["certChain"]["certificates"][1]["rawBytes"] = "%%"; },
@@ -246,10 +267,12 @@ TEST_CASE("timestamp authorities in a trusted root are read with their chain and
   }
   json doc = json::parse(SigstoreFixture(std::string(kDir) + "trusted_root.json"));
   doc["timestampAuthorities"] = json::object();
-  CHECK(ParseTrustedRoot(doc.dump(), "tr.json").status().message() == "tr.json: timestampAuthorities is not an array");
+  CHECK(ParseTrustedRoot(doc.dump(), "tr.json").status().message() ==
+        "tr.json: timestampAuthorities is not an array");
 }
 
-TEST_CASE("SignedTimestamp reads a token's claimed time before trusting it, and Covers checks the imprint only") {
+TEST_CASE(
+    "SignedTimestamp reads a token's claimed time before trusting it, and Covers checks the imprint only") {
   const int64_t before = std::time(nullptr);
   auto parsed = SignedTimestamp::Parse(GoodTsa().Timestamp("signature bytes"));
   REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
