@@ -98,7 +98,8 @@ CommandRunner RegisterVerifyCommand(CLI::App* app, const GlobalFlags* global) {
   cmd->add_option("--attestation-type", flags->attestation_type,
                   "Also require a verified attestation (.att) with this predicate type");
   cmd->add_option("--trusted-root", flags->trusted_root,
-                  "Sigstore trusted_root.json: also check bundles' transparency-log entries (default: key-only)");
+                  "Sigstore trusted_root.json: also check bundles' transparency-log entries and RFC 3161 "
+                  "timestamps (default: key-only)");
   flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kSource);
 
   return [flags, global]() -> int {

@@ -97,6 +97,30 @@ nlohmann::json AttestationsJson(const sign::AttestationReport& report) {
   return list;
 }
 
+// The RFC 3161 timestamps of a verified bundle, each with the authority that vouches for it.
+nlohmann::json BundleTimestampsJson(const sign::BundleOutcome& b) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : b.timestamps) {
+    list.push_back({{"time", sign::FormatRfc3339(t.time)},
+                    {"tsa", t.tsa_subject},
+                    {"tsa_uri", t.tsa_uri.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.tsa_uri)}});
+  }
+  return list;
+}
+
+// "verified (transparency log; timestamp … by …)", "verified (key-only; 1 RFC 3161 timestamp
+// not checked)" or "refused".
+std::string BundleVerdictText(const sign::BundleOutcome& b) {
+  if (!b.verified) return "refused";
+  std::string text = b.key_only ? "verified (key-only" : "verified (transparency log";
+  for (const auto& t : b.timestamps) text += "; timestamp " + sign::FormatRfc3339(t.time) + " by " + t.tsa_subject;
+  if (b.timestamps_unchecked > 0) {
+    text += "; " + std::to_string(b.timestamps_unchecked) + " RFC 3161 timestamp" +
+            (b.timestamps_unchecked == 1 ? "" : "s") + " not checked";
+  }
+  return text + ")";
+}
+
 nlohmann::json BundlesJson(const sign::BundleReport& report) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& b : report.bundles) {
@@ -109,6 +133,8 @@ nlohmann::json BundlesJson(const sign::BundleReport& report) {
                     {"verification", b.verified ? nlohmann::json(b.key_only ? "key-only" : "transparency-log")
                                                 : nlohmann::json(nullptr)},
                     {"tlog_entries_verified", b.tlog_entries_verified},
+                    {"timestamps", BundleTimestampsJson(b)},
+                    {"timestamps_unchecked", b.timestamps_unchecked},
                     {"reason", or_null(b.reason)}});
   }
   return list;
@@ -119,8 +145,7 @@ std::string RenderBundles(const sign::BundleReport& report) {
   text << "  bundles (" << (report.from_api ? "referrers API" : "referrers fallback index") << "): "
        << report.verified_count() << " of " << report.bundles.size() << " verified\n";
   for (const auto& b : report.bundles) {
-    text << "  [" << b.referrer.str() << "] "
-         << (b.verified ? (b.key_only ? "verified (key-only)" : "verified (transparency log)") : "refused");
+    text << "  [" << b.referrer.str() << "] " << BundleVerdictText(b);
     if (!b.reason.empty()) text << ": " << b.reason;
     text << "\n";
   }

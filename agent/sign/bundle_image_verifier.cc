@@ -47,6 +47,8 @@ BundleOutcome CheckOne(registry::RegistryClient& client, const std::string& repo
   out.statement = std::move(verified->statement);
   out.key_only = verified->key_only;
   out.tlog_entries_verified = verified->tlog_entries_verified;
+  out.timestamps = std::move(verified->timestamps);
+  out.timestamps_unchecked = verified->timestamps_unchecked;
   return out;
 }
 

@@ -38,6 +38,8 @@ struct BundleOutcome {
   std::optional<InTotoStatement> statement;  // DSSE: the verified statement
   bool key_only = true;         // verified without a trusted root
   size_t tlog_entries_verified = 0;
+  std::vector<VerifiedTimestamp> timestamps;  // RFC 3161 timestamps verified against the trusted root
+  size_t timestamps_unchecked = 0;            // key-only: timestamps carried but not checked
   std::string reason;           // why it was refused; empty when verified
 };
 
@@ -59,9 +61,9 @@ Result<std::string> FetchBundle(registry::RegistryClient& client, const std::str
                                 const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
 // Verifies every bundle referrer of `digest` in `repo`. A bundle counts when it verifies with
-// `key` (and, when `trusted_root` is given, its log entries do too), is about `digest` (message
-// digest, or statement subject) and, for DSSE, has predicate type `predicate_type` (any when
-// empty). A referrer whose manifest does not name `digest` as subject, whose manifest
+// `key` (and, when `trusted_root` is given, its log entries and RFC 3161 timestamps do too), is
+// about `digest` (message digest, or statement subject) and, for DSSE, has predicate type
+// `predicate_type` (any when empty). A referrer whose manifest does not name `digest` as subject, whose manifest
 // artifactType or bundle layer is not a bundle media type, or whose bundle is malformed is
 // refused with the reason. Registry failures are errors; refusals are outcomes.
 Result<BundleReport> VerifyImageBundles(registry::RegistryClient& client, const std::string& repo,

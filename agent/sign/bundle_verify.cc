@@ -43,13 +43,16 @@ Status VerifyMessageSignature(const SigstoreBundle& bundle, const VerificationKe
   return key.VerifyDigest(bundle.message_digest, bundle.message_signature);
 }
 
+// `signed_by_key` receives the envelope signatures that verify with `key`: what a timestamp
+// must be over.
 Status VerifyEnvelope(const SigstoreBundle& bundle, const VerificationKey& key, const BundleExpectation& expected,
-                      VerifiedBundle* out) {
+                      VerifiedBundle* out, std::vector<std::string_view>* signed_by_key) {
   const DsseEnvelope& envelope = bundle.envelope;
   const std::string pae = PreAuthEncoding(envelope.payload_type, envelope.payload);
-  bool verified = false;
-  for (const auto& sig : envelope.signatures) verified = verified || key.Verify(pae, sig.signature).ok();
-  if (!verified) return GateRefused("no DSSE signature verifies with the given public key");
+  for (const auto& sig : envelope.signatures) {
+    if (key.Verify(pae, sig.signature).ok()) signed_by_key->push_back(sig.signature);
+  }
+  if (signed_by_key->empty()) return GateRefused("no DSSE signature verifies with the given public key");
   out->payload_type = envelope.payload_type;
   out->payload = envelope.payload;
   std::string digest = expected.artifact_digest;
@@ -92,6 +95,25 @@ Status VerifyLog(const SigstoreBundle& bundle, const TrustedRoot& root, Verified
   return OkStatus();
 }
 
+// Each timestamp must verify: one that does not is a claim about the signature that is false
+// or that nobody trusted vouches for, and sigstore clients refuse such a bundle too.
+Status VerifyTimestamps(const SigstoreBundle& bundle, const TrustedRoot& root,
+                        const std::vector<std::string_view>& signatures, VerifiedBundle* out) {
+  for (size_t i = 0; i < bundle.rfc3161_timestamps.size(); ++i) {
+    const std::string where = "RFC 3161 timestamp " + std::to_string(i + 1) + " of " +
+                              std::to_string(bundle.rfc3161_timestamps.size()) + ": ";
+    auto timestamp = SignedTimestamp::Parse(bundle.rfc3161_timestamps[i]);
+    if (!timestamp.ok()) return GateRefused(where + "its signedTimestamp " + timestamp.status().message());
+    bool covered = false;
+    for (std::string_view signature : signatures) covered = covered || timestamp->Covers(signature);
+    if (!covered) return GateRefused(where + "it is not over this bundle's signature (message imprint mismatch)");
+    auto verified = timestamp->VerifyWith(root.timestamp_authorities);
+    if (!verified.ok()) return GateRefused(where + verified.status().message());
+    out->timestamps.push_back(std::move(*verified));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 const char* BundleContentName(BundleContent content) {
@@ -109,14 +131,22 @@ Result<VerifiedBundle> VerifySigstoreBundle(const SigstoreBundle& bundle, const 
   }
   VerifiedBundle out;
   out.content = bundle.content;
-  Status signature = bundle.content == BundleContent::kMessageSignature
-                         ? VerifyMessageSignature(bundle, key, expected)
-                         : VerifyEnvelope(bundle, key, expected, &out);
-  if (!signature.ok()) return signature;
-  if (expected.trusted_root != nullptr) {
-    out.key_only = false;
-    PROMOTE_RETURN_IF_ERROR(VerifyLog(bundle, *expected.trusted_root, &out));
+  std::vector<std::string_view> signatures;
+  Status signature = OkStatus();
+  if (bundle.content == BundleContent::kMessageSignature) {
+    signature = VerifyMessageSignature(bundle, key, expected);
+    signatures.push_back(bundle.message_signature);
+  } else {
+    signature = VerifyEnvelope(bundle, key, expected, &out, &signatures);
   }
+  if (!signature.ok()) return signature;
+  if (expected.trusted_root == nullptr) {
+    out.timestamps_unchecked = bundle.rfc3161_timestamps.size();
+    return out;
+  }
+  out.key_only = false;
+  PROMOTE_RETURN_IF_ERROR(VerifyLog(bundle, *expected.trusted_root, &out));
+  PROMOTE_RETURN_IF_ERROR(VerifyTimestamps(bundle, *expected.trusted_root, signatures, &out));
   return out;
 }
 

@@ -1,8 +1,10 @@
 // Verifying one Sigstore bundle offline with a public key: the signature (message signature
 // over the artifact, or DSSE envelope over its payload), what it is about (the artifact digest,
 // or an in-toto statement whose subject names it) and, when a trusted root is configured, its
-// transparency-log entries. Without a trusted root the verdict says it was key-only: nothing
-// then shows when the signature was made or that it was ever logged. Bundles signed with a
+// transparency-log entries and its RFC 3161 timestamps (each over the signature, from one of the
+// root's timestamp authorities). Without a trusted root the verdict says it was key-only: nothing
+// then shows when the signature was made or that it was ever logged, and the timestamps the
+// bundle carries are counted, not checked. Bundles signed with a
 // certificate (keyless) are refused: promote trusts keys, not certificate identities.
 #pragma once
 
@@ -10,8 +12,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sign/in_toto.h"
+#include "sign/signed_timestamp.h"
 #include "sign/sigstore_bundle.h"
 #include "sign/trusted_root.h"
 #include "sign/verification_key.h"
@@ -38,11 +42,17 @@ struct VerifiedBundle {
   bool key_only = true;             // no trusted root: log entries and times were not checked
   size_t tlog_entries_verified = 0;
   int64_t integrated_time = 0;      // earliest verified log time (Unix seconds); 0 when none
+  // With a trusted root: every RFC 3161 timestamp the bundle carries, verified, in bundle order.
+  std::vector<VerifiedTimestamp> timestamps;
+  // Key-only: how many RFC 3161 timestamps the bundle carries that were not checked.
+  size_t timestamps_unchecked = 0;
 };
 
 // Verifies `bundle` with `key`. Every refusal (certificate signer, signature, digest, subject,
 // statement type, log entry) is kGateRefused with the reason; an unusable expectation is
-// kInvalidArgument. With a trusted root, at least one log entry must verify.
+// kInvalidArgument. With a trusted root, at least one log entry must verify, and every RFC
+// 3161 timestamp must be over the bundle's signature (a DSSE signature that verified with `key`)
+// and verify against one of the root's timestamp authorities.
 Result<VerifiedBundle> VerifySigstoreBundle(const SigstoreBundle& bundle, const VerificationKey& key,
                                             const BundleExpectation& expected);
 

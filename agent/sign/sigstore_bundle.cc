@@ -103,6 +103,26 @@ Result<TlogEntry> ParseTlogEntry(const json& doc) {
   return entry;
 }
 
+// timestampVerificationData: the RFC 3161 timestamps' bytes, kept for bundle_verify.h.
+Status ParseTimestampData(const json& data, SigstoreBundle* bundle) {
+  if (!data.is_object()) return BadBundle("verificationMaterial.timestampVerificationData is not an object");
+  const json* timestamps = Member(data, "rfc3161Timestamps");
+  if (timestamps == nullptr) return OkStatus();
+  if (!timestamps->is_array()) return BadBundle("timestampVerificationData.rfc3161Timestamps is not an array");
+  if (timestamps->size() > kMaxSignedTimestamps) {
+    return BadBundle("timestampVerificationData.rfc3161Timestamps holds " + std::to_string(timestamps->size()) +
+                     " timestamps, more than " + std::to_string(kMaxSignedTimestamps));
+  }
+  for (size_t i = 0; i < timestamps->size(); ++i) {
+    const std::string where = "timestampVerificationData.rfc3161Timestamps[" + std::to_string(i) + "].";
+    if (!(*timestamps)[i].is_object()) return BadBundle(where.substr(0, where.size() - 1) + " is not an object");
+    PROMOTE_ASSIGN_OR_RETURN(std::string der, Bytes((*timestamps)[i], "signedTimestamp", where));
+    if (der.empty()) return BadBundle(where + "signedTimestamp is empty");
+    bundle->rfc3161_timestamps.push_back(std::move(der));
+  }
+  return OkStatus();
+}
+
 Status ParseVerificationMaterial(const json& material, SigstoreBundle* bundle) {
   const json* key = Member(material, "publicKey");
   const json* cert = Member(material, "certificate");
@@ -134,10 +154,8 @@ Status ParseVerificationMaterial(const json& material, SigstoreBundle* bundle) {
       bundle->tlog_entries.push_back(std::move(entry));
     }
   }
-  if (const json* tsv = Member(material, "timestampVerificationData"); tsv != nullptr && tsv->is_object()) {
-    if (const json* ts = Member(*tsv, "rfc3161Timestamps"); ts != nullptr && ts->is_array()) {
-      bundle->rfc3161_timestamps = ts->size();
-    }
+  if (const json* data = Member(material, "timestampVerificationData")) {
+    PROMOTE_RETURN_IF_ERROR(ParseTimestampData(*data, bundle));
   }
   return OkStatus();
 }

@@ -1,7 +1,7 @@
 // Sigstore bundles (media types application/vnd.dev.sigstore.bundle+json;version=0.1 and 0.2,
 // application/vnd.dev.sigstore.bundle.v0.3+json): one signature — a message signature over an
 // artifact's digest, or a DSSE envelope — with the material to check it (a public-key hint or a
-// certificate) and transparency-log entries. This file reads and writes the JSON form; checking
+// certificate), transparency-log entries and RFC 3161 signed timestamps. This file reads and writes the JSON form; checking
 // one is bundle_verify.h. cosign v3 stores image signatures and attestations this way, as OCI
 // 1.1 referrers of the image.
 #pragma once
@@ -24,6 +24,8 @@ inline constexpr std::string_view kBundleMediaTypeV03 = "application/vnd.dev.sig
 inline constexpr std::string_view kBundleMediaTypeV03Legacy = "application/vnd.dev.sigstore.bundle+json;version=0.3";
 // A bundle is a few KiB plus the DSSE payload.
 inline constexpr size_t kMaxBundleBytes = 16 * 1024 * 1024;
+// Sigstore clients write one timestamp; each costs a certificate-chain check per authority.
+inline constexpr size_t kMaxSignedTimestamps = 32;
 
 // True for the four media types above.
 bool IsSigstoreBundleMediaType(std::string_view media_type);
@@ -59,7 +61,9 @@ struct SigstoreBundle {
   std::string public_key_hint;  // as written; may be empty
   std::string certificate_der;  // the leaf, when signer is kCertificate
   std::vector<TlogEntry> tlog_entries;
-  size_t rfc3161_timestamps = 0;
+  // timestampVerificationData.rfc3161Timestamps[].signedTimestamp, DER as written (parsed and
+  // checked by bundle_verify.h through signed_timestamp.h, only against a trusted root).
+  std::vector<std::string> rfc3161_timestamps;
 
   BundleContent content = BundleContent::kMessageSignature;
   // Message signature: the digest of the signed artifact and the signature over the artifact.
@@ -72,7 +76,8 @@ struct SigstoreBundle {
 
 // Parses a bundle (at most kMaxBundleBytes, duplicate keys refused). Requires one of the media
 // types above, verificationMaterial with exactly one of publicKey / certificate /
-// x509CertificateChain, and exactly one of messageSignature / dsseEnvelope. Numbers that
+// x509CertificateChain, and exactly one of messageSignature / dsseEnvelope, and at most
+// kMaxSignedTimestamps timestamps, each with base64 signedTimestamp bytes. Numbers that
 // protobuf JSON writes as strings (logIndex, integratedTime, treeSize) are read in either form.
 // Problems are kInvalidArgument starting "sigstore bundle: ".
 Result<SigstoreBundle> ParseSigstoreBundle(std::string_view json_text);

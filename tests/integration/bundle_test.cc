@@ -11,6 +11,7 @@
 #include "sign/bundle_store.h"
 #include "sign/cosign_key.h"
 #include "sign/dsse.h"
+#include "sign/ecdsa.h"
 #include "sign/in_toto.h"
 #include "sign/sigstore_bundle.h"
 #include "sign_test_support.h"
@@ -18,6 +19,9 @@
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/test_registry.h"
+#include "tests/support/test_tsa.h"
+#include "util/base64.h"
+#include "util/sha256.h"
 
 namespace promote::testing {
 namespace {
@@ -256,6 +260,102 @@ TEST_CASE("bundles travel with promote copy: from a registry with the referrers 
   const uint64_t puts = last.RequestCount("PUT", "/manifests/");
   REQUIRE(RunPromote({"copy", middle.host() + "/app:v1", last.host() + "/app"}).exit_code == 0);
   CHECK(last.RequestCount("PUT", "/manifests/") == puts);
+}
+
+// A v0.1 bundle about `img`, signed with `key`, whose dsse 0.0.1 Rekor entry carries a signed
+// entry timestamp from `log_key`, and whose one RFC 3161 timestamp `tsa` made over the signature.
+std::string TimestampedBundle(const SampleImage& img, const sign::PrivateKey& key, const sign::PrivateKey& log_key,
+                              const TestTsa& tsa) {
+  auto statement = sign::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", img.digest, nlohmann::json::object());
+  REQUIRE(statement.ok());
+  auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
+  REQUIRE(envelope.ok());
+  const std::string sig = envelope->signatures[0].signature;
+  const std::string body = nlohmann::json{{"apiVersion", "0.0.1"}, {"kind", "dsse"},
+                                          {"spec", {{"payloadHash", {{"algorithm", "sha256"}, {"value", Sha256Hex(*statement)}}},
+                                                    {"signatures", {{{"signature", Base64Encode(sig)}}}}}}}
+                               .dump();
+  const auto raw_id = Sha256Raw(log_key.public_key().SpkiDer());
+  const std::string log_id(reinterpret_cast<const char*>(raw_id.data()), raw_id.size());
+  const nlohmann::json promise = {{"body", Base64Encode(body)}, {"integratedTime", 1700000000},
+                                  {"logID", Sha256Hex(log_key.public_key().SpkiDer())}, {"logIndex", 3}};
+  auto set = sign::SignEcdsaSha256(log_key, promise.dump());
+  REQUIRE(set.ok());
+  nlohmann::json bundle = nlohmann::json::parse(sign::EncodeDsseBundle(*envelope, "hint"));
+  bundle["mediaType"] = sign::kBundleMediaTypeV01;
+  bundle["verificationMaterial"]["tlogEntries"] = {
+      {{"logIndex", "3"}, {"logId", {{"keyId", Base64Encode(log_id)}}},
+       {"kindVersion", {{"kind", "dsse"}, {"version", "0.0.1"}}}, {"integratedTime", "1700000000"},
+       {"inclusionPromise", {{"signedEntryTimestamp", Base64Encode(*set)}}}, {"canonicalizedBody", Base64Encode(body)}}};
+  bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"] = {
+      {{"signedTimestamp", Base64Encode(tsa.Timestamp(sig))}}};
+  return bundle.dump();
+}
+
+// trusted_root.json trusting `log_key` as its log and `tsa` as its timestamp authority.
+std::string TrustedRootJson(const sign::PrivateKey& log_key, const TestTsa& tsa, const std::string& tsa_name) {
+  nlohmann::json certs = nlohmann::json::array();
+  for (const std::string& der : tsa.ChainDer()) certs.push_back({{"rawBytes", Base64Encode(der)}});
+  const auto raw_id = Sha256Raw(log_key.public_key().SpkiDer());
+  return nlohmann::json{
+      {"mediaType", "application/vnd.dev.sigstore.trustedroot+json;version=0.1"},
+      {"tlogs", {{{"baseUrl", "https://log.test"},
+                  {"hashAlgorithm", "SHA2_256"},
+                  {"publicKey", {{"rawBytes", Base64Encode(log_key.public_key().SpkiDer())},
+                                 {"validFor", {{"start", "2020-01-01T00:00:00Z"}}}}},
+                  {"logId", {{"keyId", Base64Encode(std::string(reinterpret_cast<const char*>(raw_id.data()), raw_id.size()))}}}}}},
+      {"timestampAuthorities", {{{"subject", {{"commonName", tsa_name}}},
+                                 {"uri", "https://tsa.test"},
+                                 {"certChain", {{"certificates", certs}}},
+                                 {"validFor", {{"start", "2020-01-01T00:00:00Z"}}}}}}}
+      .dump();
+}
+
+TEST_CASE("promote verify --trusted-root reports a bundle's RFC 3161 timestamp, key-only says it is unchecked, "
+          "and a timestamp no TSA of the root vouches for refuses the bundle") {
+  TestRegistry reg;
+  SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 50});
+  TestRegistryClient holder(reg);
+  sign::PrivateKey key = NewKey();
+  sign::PrivateKey log_key = NewKey();
+  const TestTsa tsa("integration"), stranger("stranger");
+  REQUIRE(sign::AttachBundle(holder.get(), "app", SubjectOf(img), TimestampedBundle(img, key, log_key, tsa),
+                             "dsse-envelope", sign::kCosignSignPredicateType, kCreated, PushScope("app"))
+              .ok());
+  TempDir dir;
+  const std::string pub = WritePublicKey(dir, "cosign.pub", key);
+  const std::string root = dir.Write("trusted_root.json", TrustedRootJson(log_key, tsa, "integration TSA"));
+  const std::string other_root = dir.Write("other_root.json", TrustedRootJson(log_key, stranger, "stranger TSA"));
+
+  auto run = RunPromote({"-o", "json", "verify", "--key", pub, "--trusted-root", root, reg.host() + "/app:v1"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json b = run.Json()["bundles"][0];
+  CHECK(b["verification"] == "transparency-log");
+  CHECK(b["tlog_entries_verified"] == 1);
+  REQUIRE(b["timestamps"].size() == 1);
+  CHECK(b["timestamps"][0]["tsa"] == "CN=integration TSA");
+  CHECK(b["timestamps"][0]["tsa_uri"] == "https://tsa.test");
+  CHECK(b["timestamps"][0]["time"].get<std::string>().size() == 20);  // 2026-01-02T03:04:05Z
+  CHECK(b["timestamps_unchecked"] == 0);
+  auto text = RunPromote({"verify", "--key", pub, "--trusted-root", root, reg.host() + "/app:v1"});
+  CHECK(text.out.find("verified (transparency log; timestamp ") != std::string::npos);
+  CHECK(text.out.find(" by CN=integration TSA)") != std::string::npos);
+
+  auto key_only = RunPromote({"-o", "json", "verify", "--key", pub, reg.host() + "/app:v1"});
+  REQUIRE(key_only.exit_code == 0);
+  CHECK(key_only.Json()["bundles"][0]["verification"] == "key-only");
+  CHECK(key_only.Json()["bundles"][0]["timestamps"].empty());
+  CHECK(key_only.Json()["bundles"][0]["timestamps_unchecked"] == 1);
+  auto key_only_text = RunPromote({"verify", "--key", pub, reg.host() + "/app:v1"});
+  CHECK(key_only_text.out.find("verified (key-only; 1 RFC 3161 timestamp not checked)") != std::string::npos);
+
+  auto refused = RunPromote({"-o", "json", "verify", "--key", pub, "--trusted-root", other_root, reg.host() + "/app:v1"});
+  CHECK(refused.exit_code == 3);
+  const std::string reason = refused.Json()["bundles"][0]["reason"].get<std::string>();
+  CHECK_MESSAGE(reason.find("RFC 3161 timestamp 1 of 1: no timestamp authority of the trusted root vouches for it "
+                            "('CN=stranger TSA'") == 0,
+                reason);
 }
 
 }  // namespace

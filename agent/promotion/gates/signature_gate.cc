@@ -58,10 +58,14 @@ Result<sign::VerifyReport> VerifyCosign(const PromotionContext& ctx, const Promo
 nlohmann::json BundleData(const sign::BundleReport& report) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& b : report.bundles) {
+    nlohmann::json timestamps = nlohmann::json::array();
+    for (const auto& t : b.timestamps) timestamps.push_back({{"time", sign::FormatRfc3339(t.time)}, {"tsa", t.tsa_subject}});
     list.push_back({{"referrer", b.referrer.str()},
                     {"verified", b.verified},
                     {"verification", b.verified ? nlohmann::json(b.key_only ? "key-only" : "transparency-log")
                                                 : nlohmann::json(nullptr)},
+                    {"timestamps", std::move(timestamps)},
+                    {"timestamps_unchecked", b.timestamps_unchecked},
                     {"reason", b.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.reason)}});
   }
   return list;

@@ -1,5 +1,6 @@
 // Sigstore bundles: the public conformance fixtures give their verdicts, bundles signed here with
-// P-256, P-384 and Ed25519 keys in each media type verify, and every tampering is refused.
+// P-256, P-384 and Ed25519 keys in each media type verify (with the log entries and RFC 3161
+// timestamps a trusted root asks to check), and every tampering is refused.
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -12,6 +13,7 @@
 #include "sign/transparency_log.h"
 #include "sign/trusted_root.h"
 #include "sign_test_files.h"
+#include "tests/support/test_tsa.h"
 #include "util/base64.h"
 #include "util/sha256.h"
 
@@ -392,6 +394,35 @@ TEST_CASE("a v0.1 bundle's signed entry timestamp is checked with the log key, a
   auto no_entries = Verify(none.dump(), signer.Public(), BundleExpectation{artifact, "", &*root});
   REQUIRE_FALSE(no_entries.ok());
   CHECK(no_entries.status().message().find("no transparency-log entry") != std::string::npos);
+
+  // A message signature's RFC 3161 timestamp is over the signature bytes (as sigstore clients
+  // stamp it), not over the artifact or its digest.
+  const promote::testing::TestTsa tsa("message signature");
+  json certs = json::array();
+  for (const std::string& der : tsa.ChainDer()) certs.push_back({{"rawBytes", Base64Encode(der)}});
+  json root_doc = json::parse(root_json);
+  root_doc["timestampAuthorities"] = {{{"subject", {{"commonName", "tsa"}}},
+                                       {"certChain", {{"certificates", certs}}},
+                                       {"validFor", {{"start", "2020-01-01T00:00:00Z"}}}}};
+  auto tsa_root = ParseTrustedRoot(root_doc.dump(), "root");
+  REQUIRE_MESSAGE(tsa_root.ok(), tsa_root.status().ToString());
+  const std::pair<std::string, bool> stamped[] = {
+      {sig, true}, {artifact, false}, {Sha(artifact), false}};
+  for (const auto& [over, verifies] : stamped) {
+    json bundle = MessageBundle(std::string(kBundleMediaTypeV01), artifact, sig);
+    bundle["verificationMaterial"]["tlogEntries"] = json::array({entry_for(body_for(sig), 1700000000)});
+    bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"] =
+        json::array({{{"signedTimestamp", Base64Encode(tsa.Timestamp(over))}}});
+    auto verdict = Verify(bundle.dump(), signer.Public(), BundleExpectation{artifact, "", &*tsa_root});
+    CHECK_MESSAGE(verdict.ok() == verifies, verdict.status().ToString());
+    if (verdict.ok()) {
+      REQUIRE(verdict->timestamps.size() == 1);
+      CHECK(verdict->timestamps[0].tsa_subject == "CN=tsa");
+      CHECK(verdict->timestamps[0].time > 1700000000);
+    } else {
+      CHECK(verdict.status().message().find("message imprint mismatch") != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("trusted roots that cannot be used are configuration errors naming the file") {
