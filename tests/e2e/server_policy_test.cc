@@ -198,7 +198,7 @@ TEST_CASE("agent.yaml policy: approvers — the agent signs only for the policy'
     return dir.Write(name, "version: 1\nimage: app\nenvironments:\n"
                            "  - {name: stage, registry: " + stage.host() + ", repository: shop/app}\n"
                            "  - name: prod\n    registry: " + prod.host() + "\n    repository: shop/app\n"
-                           "    gates:\n      stage-order: false\n      approval: {required: 1, approvers: " +
+                           "    stage-order: false\n    gates:\n      approval: {required: 1, approvers: " +
                                approvers + "}\n");
   };
   const std::string hostile = config("hostile.yaml", "[alice, mallory, dave]");
