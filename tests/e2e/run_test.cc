@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "promotion/promotion_record.h"
+#include "promotion/verification_summary.h"
 #include "sign/cosign_key.h"
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
@@ -1188,8 +1189,10 @@ TEST_CASE("signing.format: bundle: every signature and record is a bundle referr
   const nlohmann::json j = run.Json();
   INFO(run.out);
   const std::string signature = j["signature"]["reference"], record = j["record"]["reference"];
+  const std::string summary = j["verification_summary"]["reference"];
   CHECK(signature.rfind(prod.host() + "/app@sha256:", 0) == 0);
   CHECK(record.rfind(prod.host() + "/app@sha256:", 0) == 0);
+  CHECK(summary.rfind(prod.host() + "/app@sha256:", 0) == 0);  // the SLSA VSA, a bundle too
   for (const TestRegistry* reg : {&dev, &stage, &prod}) {
     CHECK(TagDigest(*reg, "app", AttachmentTag(img.digest, "att")).empty());
     CHECK(TagDigest(*reg, "app", AttachmentTag(img.digest, "sig")).empty());
@@ -1220,7 +1223,8 @@ TEST_CASE("signing.format: bundle: every signature and record is a bundle referr
   const std::string other_pub = p.dir.Write("other.pub", other->public_key_pem);
   const std::pair<std::string, std::string> bundles[] = {
       {signature, "https://sigstore.dev/cosign/sign/v1"},
-      {record, std::string(promote::promotion::kPromotionPredicateType)}};
+      {record, std::string(promote::promotion::kPromotionPredicateType)},
+      {summary, std::string(promote::promotion::kVsaPredicateType)}};
   for (const auto& entry : bundles) {
     const std::string& reference = entry.first;
     const std::string& predicate = entry.second;
