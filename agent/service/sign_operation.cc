@@ -1,21 +1,24 @@
 // promote sign REF and promote verify REF: cosign-compatible signatures by digest.
+#include <optional>
 #include <sstream>
 
 #include "copy/copy_report.h"
 #include "oci/reference.h"
 #include "promotion/policy_check.h"
+#include "promotion/promotion_record.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
 #include "sign/attestation_verifier.h"
 #include "sign/bundle_image_verifier.h"
 #include "sign/bundle_store.h"
 #include "sign/signature_format.h"
-#include "promotion/promotion_record.h"
 #include "sign/cosign_key.h"
 #include "sign/docker_identity.h"
 #include "sign/image_signer.h"
 #include "sign/image_verifier.h"
 #include "sign/pem.h"
+#include "sign/trusted_root.h"
+#include "sign/verification_key.h"
 
 namespace promote::service {
 namespace {
@@ -165,6 +168,61 @@ std::string RenderVerify(const std::string& digest, const sign::VerifyReport& re
   return text.str();
 }
 
+// A verify request's inputs, checked.
+struct VerifyInputs {
+  oci::Reference ref;
+  sign::VerificationKey bundle_key;             // bundles may be signed with any key sigstore supports
+  std::optional<sign::PublicKey> cosign_key;    // cosign .sig only with P-256: none for other keys
+  std::optional<sign::TrustedRoot> trusted_root;
+  std::string policy_name;
+  sign::IdentityExpectation expected;
+};
+
+Result<VerifyInputs> ParseVerifyRequest(const v1::VerifyRequest& request) {
+  PROMOTE_ASSIGN_OR_RETURN(oci::Reference ref, oci::ParseReference(request.reference()));
+  const v1::File& key_file = request.public_key();
+  if (key_file.content().empty()) return InvalidArgument("--key cosign.pub is required");
+  PROMOTE_ASSIGN_OR_RETURN(sign::VerificationKey bundle_key,
+                           sign::VerificationKey::FromPem(key_file.content(), key_file.name()));
+  VerifyInputs in{std::move(ref), std::move(bundle_key), std::nullopt, std::nullopt, "", {}};
+  if (auto key = sign::PublicKey::FromPem(key_file.content(), key_file.name()); key.ok()) {
+    in.cosign_key = std::move(*key);
+  } else if (!request.attestation_type().empty()) {
+    return key.status().WithContext("--attestation-type verifies cosign attestations, which need a P-256 key");
+  }
+  if (!request.trusted_root().content().empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(in.trusted_root, sign::ParseTrustedRoot(request.trusted_root().content(),
+                                                                     "trusted root " + request.trusted_root().name()));
+  }
+  in.policy_name = request.identity_policy().empty() ? "match-repository" : request.identity_policy();
+  if (in.policy_name != "match-repository" && in.policy_name != "exact" && in.policy_name != "ignore") {
+    return InvalidArgument("--identity-policy " + in.policy_name + ": not one of match-repository, exact, ignore");
+  }
+  in.expected.policy = PolicyFromName(in.policy_name);
+  if (!request.identity().empty()) {
+    in.expected.identity = request.identity();
+  } else {
+    oci::Reference without_digest = in.ref;
+    without_digest.digest.reset();
+    in.expected.identity = without_digest.str();
+  }
+  if (in.expected.policy != sign::IdentityPolicy::kIgnore) {
+    PROMOTE_RETURN_IF_ERROR(sign::ParseDockerIdentity(in.expected.identity).status().WithContext("--identity"));
+  }
+  return in;
+}
+
+// The digest `ref` names now; a digest reference must match it.
+Result<oci::Digest> ResolveDigest(registry::RegistryClient& client, const oci::Reference& ref,
+                                  const registry::Scopes& scopes, const CancelToken* cancel) {
+  PROMOTE_ASSIGN_OR_RETURN(auto head, client.HeadManifest(ref.repository, ref.Identifier(), scopes, cancel));
+  if (!head) return NotFound("image " + ref.str() + " does not exist");
+  if (ref.digest && *ref.digest != head->digest) {
+    return DataLoss("reference " + ref.str() + " resolved to " + head->digest.str());
+  }
+  return head->digest;
+}
+
 }  // namespace
 
 Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* ctx) const {
@@ -235,64 +293,31 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
 Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContext* ctx) const {
   const std::string kCommand = "verify";
   auto fail = [&](const Status& st) { return FailedOutcome(kCommand, st); };
-  auto ref = oci::ParseReference(request.reference());
-  if (!ref.ok()) return fail(ref.status());
-  if (request.public_key().content().empty()) return fail(InvalidArgument("--key cosign.pub is required"));
-  // Bundles may be signed with any key sigstore supports; cosign .sig only with P-256.
-  auto bundle_key = sign::VerificationKey::FromPem(request.public_key().content(), request.public_key().name());
-  if (!bundle_key.ok()) return fail(bundle_key.status());
-  auto key = sign::PublicKey::FromPem(request.public_key().content(), request.public_key().name());
-  std::optional<sign::TrustedRoot> trusted_root;
-  if (!request.trusted_root().content().empty()) {
-    auto root = sign::ParseTrustedRoot(request.trusted_root().content(), "trusted root " + request.trusted_root().name());
-    if (!root.ok()) return fail(root.status());
-    trusted_root = std::move(*root);
-  }
-  const std::string policy_name = request.identity_policy().empty() ? "match-repository" : request.identity_policy();
-  if (policy_name != "match-repository" && policy_name != "exact" && policy_name != "ignore") {
-    return fail(InvalidArgument("--identity-policy " + policy_name + ": not one of match-repository, exact, ignore"));
-  }
-  sign::IdentityExpectation expected;
-  expected.policy = PolicyFromName(policy_name);
-  if (!request.identity().empty()) {
-    expected.identity = request.identity();
-  } else {
-    oci::Reference without_digest = *ref;
-    without_digest.digest.reset();
-    expected.identity = without_digest.str();
-  }
-  if (expected.policy != sign::IdentityPolicy::kIgnore) {
-    if (auto id = sign::ParseDockerIdentity(expected.identity); !id.ok()) {
-      return fail(id.status().WithContext("--identity"));
-    }
-  }
+  // Every input is checked before the registry is contacted.
+  auto in = ParseVerifyRequest(request);
+  if (!in.ok()) return fail(in.status());
+  const oci::Reference& ref = in->ref;
 
   auto pool = PoolFor(settings_, request.access(), nullptr);
   if (!pool.ok()) return fail(pool.status());
-  auto client = (*pool)->Get(ref->registry, ref->repository);
+  auto client = (*pool)->Get(ref.registry, ref.repository);
   if (!client.ok()) return fail(client.status());
-  registry::Scopes scopes = {registry::RepositoryScope(ref->repository, "pull")};
+  registry::Scopes scopes = {registry::RepositoryScope(ref.repository, "pull")};
   ctx->progress.phase = "resolve";
-  auto head = (*client)->HeadManifest(ref->repository, ref->Identifier(), scopes, &ctx->cancel);
-  if (!head.ok()) return fail(head.status());
-  if (!*head) return fail(NotFound("image " + ref->str() + " does not exist"));
-  const oci::Digest digest = (*head)->digest;
-  if (ref->digest && *ref->digest != digest) {
-    return fail(DataLoss("reference " + ref->str() + " resolved to " + digest.str()));
-  }
+  auto digest = ResolveDigest(**client, ref, scopes, &ctx->cancel);
+  if (!digest.ok()) return fail(digest.status());
 
   ctx->progress.phase = "verify";
   sign::VerifyReport cosign_report;
-  if (key.ok()) {
-    auto report = sign::VerifyImage(**client, ref->repository, digest, *key, expected, scopes);
+  if (in->cosign_key) {
+    auto report = sign::VerifyImage(**client, ref.repository, *digest, *in->cosign_key, in->expected, scopes);
     if (!report.ok()) return fail(report.status());
     cosign_report = std::move(*report);
   }
-  auto bundles = sign::VerifyImageBundles(**client, ref->repository, digest, *bundle_key,
-                                          trusted_root ? &*trusted_root : nullptr, sign::kCosignSignPredicateType,
-                                          scopes, &ctx->cancel);
+  auto bundles = sign::VerifyImageBundles(**client, ref.repository, *digest, in->bundle_key,
+                                          in->trusted_root ? &*in->trusted_root : nullptr,
+                                          sign::kCosignSignPredicateType, scopes, &ctx->cancel);
   if (!bundles.ok()) return fail(bundles.status());
-  auto report = &cosign_report;
   Outcome out;
   out.command = kCommand;
   nlohmann::json formats = nlohmann::json::array();
@@ -301,18 +326,18 @@ Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContex
   out.status = formats.empty() ? GateRefused("no signature verifies: cosign .sig: " + cosign_report.ToStatus().message() +
                                              "; bundles: " + bundles->ToStatus().message())
                                : OkStatus();
-  nlohmann::json body = {{"reference", ref->str()},
-                         {"digest", digest.str()},
-                         {"identity_policy", policy_name},
-                         {"identity", expected.identity},
-                         {"signature", report->signature_reference},
-                         {"verified", report->verified_count()},
-                         {"signatures", SignaturesJson(*report)},
+  nlohmann::json body = {{"reference", ref.str()},
+                         {"digest", digest->str()},
+                         {"identity_policy", in->policy_name},
+                         {"identity", in->expected.identity},
+                         {"signature", cosign_report.signature_reference},
+                         {"verified", cosign_report.verified_count()},
+                         {"signatures", SignaturesJson(cosign_report)},
                          {"bundles", BundlesJson(*bundles)},
                          {"bundle_source", bundles->from_api ? "referrers-api" : "referrers-fallback"},
                          {"formats_verified", formats}};
   if (!request.attestation_type().empty()) {
-    auto attestations = sign::VerifyImageAttestations(**client, ref->repository, digest, *key,
+    auto attestations = sign::VerifyImageAttestations(**client, ref.repository, *digest, *in->cosign_key,
                                                       request.attestation_type(), scopes);
     if (!attestations.ok()) return fail(attestations.status());
     body["attestation"] = attestations->attestation_reference;
@@ -320,7 +345,7 @@ Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContex
     if (out.status.ok()) out.status = attestations->ToStatus();
   }
   out.json = copy::ResultEnvelope(kCommand, out.status, body);
-  out.text = RenderVerify(digest.str(), *report) + RenderBundles(*bundles);
+  out.text = RenderVerify(digest->str(), cosign_report) + RenderBundles(*bundles);
   if (!out.status.ok()) out.diagnostics = "promote: verify: " + out.status.message() + "\n";
   return out;
 }
