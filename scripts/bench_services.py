@@ -261,11 +261,11 @@ def agent_config(sock, hosts, env_prefix, key_file, limits, log_level, ca_file):
     file), ca_file only when the registries speak TLS."""
     regs = "".join(f"  - {{host: \"{h}\", username: {USER}, password: env:{env_prefix}_REGISTRY_PASSWORD}}\n"
                    for h in hosts)
-    ca = f"ca_file: {ca_file}\n" if ca_file else ""
+    ca = f"ca-file: {ca_file}\n" if ca_file else ""
     return (f"listen: [\"unix://{sock}\"]\nsocket_mode: \"0660\"\n{ca}registries:\n{regs}"
             f"signing: {{key: \"file:{key_file}\", password: env:{env_prefix}_KEY_PASSWORD}}\n"
             f"limits: {{operations: {limits['operations']}, queue: {limits['queue']}, "
-            f"jobs: {limits['jobs']}, registry_requests: {limits['registry_requests']}}}\n"
+            f"jobs: {limits['jobs']}, registry-requests: {limits['registry_requests']}}}\n"
             f"log: {{format: json, level: {log_level}}}\n")
 
 

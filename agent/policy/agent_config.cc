@@ -3,6 +3,10 @@
 #include <arpa/inet.h>
 #include <grp.h>
 
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+
 #include "oci/reference.h"
 #include "policy/yaml_reader.h"
 #include "util/read_file.h"
@@ -42,25 +46,25 @@ Result<int> ParsePort(const std::string& text, const std::string& address) {
 }
 
 Result<int> ParseMode(const Reader& r, const YAML::Node& n) {
-  PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(n, "socket_mode"));
+  PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(n, "socket-mode"));
   if (v.size() < 3 || v.size() > 4 || v.find_first_not_of("01234567") != std::string::npos) {
-    return r.Error(n, "socket_mode must be octal like \"0660\", not '" + v + "'");
+    return r.Error(n, "socket-mode must be octal like \"0660\", not '" + v + "'");
   }
   int mode = std::stoi(v, nullptr, 8);
-  if ((mode & 0007) != 0) return r.Error(n, "socket_mode must not give other users access (" + v + ")");
+  if ((mode & 0007) != 0) return r.Error(n, "socket-mode must not give other users access (" + v + ")");
   return mode;
 }
 
 // A group name, or a number for a group without a name on this host.
 Result<int> ParseGroup(const Reader& r, const YAML::Node& n) {
-  PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(n, "socket_group"));
-  if (v.empty()) return r.Error(n, "socket_group must name a group");
+  PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(n, "socket-group"));
+  if (v.empty()) return r.Error(n, "socket-group must name a group");
   if (v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos) return std::stoi(v);
   std::vector<char> buffer(16384);
   struct group entry {};
   struct group* found = nullptr;
   if (::getgrnam_r(v.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
-    return r.Error(n, "socket_group '" + v + "': no such group on this host");
+    return r.Error(n, "socket-group '" + v + "': no such group on this host");
   }
   return static_cast<int>(found->gr_gid);
 }
@@ -149,11 +153,11 @@ Status ParseListen(const Reader& r, const YAML::Node& root, AgentConfig* c) {
     if (!a.ok()) return r.Error(root["listen"][i], a.status().message());
     c->listen.push_back(*a);
   }
-  if (root["socket_mode"]) {
-    PROMOTE_ASSIGN_OR_RETURN(c->socket_mode, ParseMode(r, root["socket_mode"]));
+  if (root["socket-mode"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->socket_mode, ParseMode(r, root["socket-mode"]));
   }
-  if (root["socket_group"]) {
-    PROMOTE_ASSIGN_OR_RETURN(c->socket_group, ParseGroup(r, root["socket_group"]));
+  if (root["socket-group"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->socket_group, ParseGroup(r, root["socket-group"]));
   }
   return OkStatus();
 }
@@ -161,18 +165,18 @@ Status ParseListen(const Reader& r, const YAML::Node& root, AgentConfig* c) {
 // tls: and auth: — how callers are served and authenticated.
 Status ParseCallerAuth(const Reader& r, const YAML::Node& root, AgentConfig* c) {
   if (const auto& tls = root["tls"]) {
-    PROMOTE_RETURN_IF_ERROR(r.Keys(tls, "tls", {"cert", "key", "client_ca"}));
+    PROMOTE_RETURN_IF_ERROR(r.Keys(tls, "tls", {"cert", "key", "client-ca"}));
     if (!tls["cert"] || !tls["key"]) return r.Error(tls, "tls needs cert and key");
     PROMOTE_ASSIGN_OR_RETURN(c->tls_cert, r.String(tls["cert"], "tls.cert"));
     PROMOTE_ASSIGN_OR_RETURN(c->tls_key, r.String(tls["key"], "tls.key"));
-    if (tls["client_ca"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c->tls_client_ca, r.String(tls["client_ca"], "tls.client_ca"));
+    if (tls["client-ca"]) {
+      PROMOTE_ASSIGN_OR_RETURN(c->tls_client_ca, r.String(tls["client-ca"], "tls.client-ca"));
     }
   }
   if (const auto& auth = root["auth"]) {
-    PROMOTE_RETURN_IF_ERROR(r.Keys(auth, "auth", {"token_file"}));
-    if (auth["token_file"]) {
-      PROMOTE_ASSIGN_OR_RETURN(c->token_file, r.String(auth["token_file"], "auth.token_file"));
+    PROMOTE_RETURN_IF_ERROR(r.Keys(auth, "auth", {"token-file"}));
+    if (auth["token-file"]) {
+      PROMOTE_ASSIGN_OR_RETURN(c->token_file, r.String(auth["token-file"], "auth.token-file"));
     }
   }
   return OkStatus();
@@ -198,17 +202,17 @@ Status ParseRegistries(const Reader& r, const YAML::Node& regs, AgentConfig* c) 
   return OkStatus();
 }
 
-// registries:, docker_config:, ca_file:, plain_http: — how the agent reaches registries.
+// registries:, docker-config:, ca-file:, plain-http: — how the agent reaches registries.
 Status ParseRegistryAccess(const Reader& r, const YAML::Node& root, AgentConfig* c) {
   if (root["registries"]) PROMOTE_RETURN_IF_ERROR(ParseRegistries(r, root["registries"], c));
-  if (root["docker_config"]) {
-    PROMOTE_ASSIGN_OR_RETURN(c->docker_config, r.String(root["docker_config"], "docker_config"));
+  if (root["docker-config"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->docker_config, r.String(root["docker-config"], "docker-config"));
   }
-  if (root["ca_file"]) {
-    PROMOTE_ASSIGN_OR_RETURN(c->ca_file, r.String(root["ca_file"], "ca_file"));
+  if (root["ca-file"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->ca_file, r.String(root["ca-file"], "ca-file"));
   }
-  if (root["plain_http"]) {
-    PROMOTE_ASSIGN_OR_RETURN(c->plain_http, r.StringList(root["plain_http"], "plain_http"));
+  if (root["plain-http"]) {
+    PROMOTE_ASSIGN_OR_RETURN(c->plain_http, r.StringList(root["plain-http"], "plain-http"));
   }
   return OkStatus();
 }
@@ -236,11 +240,11 @@ Status ParseLimits(const Reader& r, const YAML::Node& l, AgentLimits* limits) {
       {"operations", &AgentLimits::operations, 1, 4096},
       {"queue", &AgentLimits::queue, 0, 100000},
       {"jobs", &AgentLimits::jobs, 1, 256},
-      {"registry_requests", &AgentLimits::registry_requests, 1, 1024},
-      {"handshake_timeout_seconds", &AgentLimits::handshake_timeout_seconds, 1, 300},
-      {"idle_connection_seconds", &AgentLimits::idle_connection_seconds, 1, 86400},
-      {"keepalive_seconds", &AgentLimits::keepalive_seconds, 10, 86400},
-      {"streams_per_connection", &AgentLimits::streams_per_connection, 1, 10000},
+      {"registry-requests", &AgentLimits::registry_requests, 1, 1024},
+      {"handshake-timeout-seconds", &AgentLimits::handshake_timeout_seconds, 1, 300},
+      {"idle-connection-seconds", &AgentLimits::idle_connection_seconds, 1, 86400},
+      {"keepalive-seconds", &AgentLimits::keepalive_seconds, 10, 86400},
+      {"streams-per-connection", &AgentLimits::streams_per_connection, 1, 10000},
   };
   std::set<std::string> keys;
   for (const Limit& limit : kLimits) keys.insert(limit.key);
@@ -296,21 +300,56 @@ Status CheckListeners(const Reader& r, const YAML::Node& root, const AgentConfig
     }
     if (c.token_file.empty() && c.tls_client_ca.empty()) {
       return r.Error(root["listen"][i], "'" + a.original +
-                                            "' is a TCP address: set auth.token_file or tls.client_ca so callers "
+                                            "' is a TCP address: set auth.token-file or tls.client-ca so callers "
                                             "are authenticated");
     }
   }
-  if (!c.tls_client_ca.empty() && !c.tls()) return r.Error(root["tls"], "tls.client_ca needs tls.cert and tls.key");
+  if (!c.tls_client_ca.empty() && !c.tls()) return r.Error(root["tls"], "tls.client-ca needs tls.cert and tls.key");
   return OkStatus();
 }
 
 // The sections, in order; YAML::Exception is the caller's to catch.
+// agent.yaml spells its keys as promote.yaml does, in kebab-case. Earlier versions spelled these
+// in snake_case; a file that still does is read the same, with a deprecation warning for each.
+constexpr std::string_view kSnakeCaseKeys[] = {
+    "socket_mode", "socket_group", "client_ca", "token_file", "docker_config", "ca_file", "plain_http",
+    "allow_request_credentials", "shutdown_grace_seconds", "registry_requests", "handshake_timeout_seconds",
+    "idle_connection_seconds", "keepalive_seconds", "streams_per_connection"};
+
+std::string KebabCase(std::string key) {
+  std::replace(key.begin(), key.end(), '_', '-');
+  return key;
+}
+
+// Renames the old spellings in place (the key nodes keep their lines, so later errors still name
+// them); both spellings in one mapping are an error. Scanners' `env:` maps are the user's names.
+Status RenameSnakeCaseKeys(const Reader& r, YAML::Node node, std::vector<std::string>* warnings) {
+  if (node.IsSequence()) {
+    for (auto item : node) PROMOTE_RETURN_IF_ERROR(RenameSnakeCaseKeys(r, item, warnings));
+    return OkStatus();
+  }
+  if (!node.IsMap()) return OkStatus();
+  for (auto kv : node) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string key = kv.first.as<std::string>();
+    if (key == "env") continue;
+    PROMOTE_RETURN_IF_ERROR(RenameSnakeCaseKeys(r, kv.second, warnings));
+    if (std::find(std::begin(kSnakeCaseKeys), std::end(kSnakeCaseKeys), key) == std::end(kSnakeCaseKeys)) continue;
+    const std::string kebab = KebabCase(key);
+    if (static_cast<const YAML::Node&>(node)[kebab]) return r.Error(kv.first, "both '" + key + "' and '" + kebab + "': keep '" + kebab + "'");
+    warnings->push_back(r.Error(kv.first, "'" + key + "' is deprecated: spell it '" + kebab + "'").message());
+    YAML::Node renamed = kv.first;
+    renamed = kebab;
+  }
+  return OkStatus();
+}
+
 Status ParseSections(const Reader& r, const YAML::Node& root, AgentConfig* c) {
   PROMOTE_RETURN_IF_ERROR(
       r.Keys(root, "agent config",
-             {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries", "docker_config",
-              "ca_file", "plain_http", "signing", "scanners", "limits", "allow_request_credentials", "log",
-              "shutdown_grace_seconds", "policy", "metrics"}));
+             {"version", "listen", "socket-mode", "socket-group", "tls", "auth", "registries", "docker-config",
+              "ca-file", "plain-http", "signing", "scanners", "limits", "allow-request-credentials", "log",
+              "shutdown-grace-seconds", "policy", "metrics"}));
   if (root["version"]) PROMOTE_RETURN_IF_ERROR(r.Int(root["version"], "version", 1, 1).status());
   PROMOTE_RETURN_IF_ERROR(ParseListen(r, root, c));
   PROMOTE_RETURN_IF_ERROR(ParseCallerAuth(r, root, c));
@@ -321,14 +360,14 @@ Status ParseSections(const Reader& r, const YAML::Node& root, AgentConfig* c) {
   if (root["policy"]) {
     PROMOTE_ASSIGN_OR_RETURN(c->policy, ParseServerPolicy(r, root["policy"], c->origin, c->scanners));
   }
-  if (root["allow_request_credentials"]) {
+  if (root["allow-request-credentials"]) {
     PROMOTE_ASSIGN_OR_RETURN(c->allow_request_credentials,
-                             r.Bool(root["allow_request_credentials"], "allow_request_credentials"));
+                             r.Bool(root["allow-request-credentials"], "allow-request-credentials"));
   }
   if (root["log"]) PROMOTE_RETURN_IF_ERROR(ParseLog(r, root["log"], c));
-  if (root["shutdown_grace_seconds"]) {
+  if (root["shutdown-grace-seconds"]) {
     PROMOTE_ASSIGN_OR_RETURN(c->shutdown_grace_seconds,
-                             r.Int(root["shutdown_grace_seconds"], "shutdown_grace_seconds", 0, 3600));
+                             r.Int(root["shutdown-grace-seconds"], "shutdown-grace-seconds", 0, 3600));
   }
   if (root["metrics"]) PROMOTE_RETURN_IF_ERROR(ParseMetrics(r, root["metrics"], c));
   return CheckListeners(r, root, *c);
@@ -348,6 +387,7 @@ Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::st
   AgentConfig c;
   c.origin = origin;
   try {
+    PROMOTE_RETURN_IF_ERROR(RenameSnakeCaseKeys(r, root, &c.warnings));
     PROMOTE_RETURN_IF_ERROR(ParseSections(r, root, &c));
   } catch (const YAML::Exception& e) {
     return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);

@@ -4,23 +4,23 @@
 // errors with file:line).
 //
 //   listen: [unix:///run/promote/agent.sock, tcp://0.0.0.0:7443]
-//   socket_mode: "0660"
-//   socket_group: promote
-//   tls: {cert: server.pem, key: server.key, client_ca: clients-ca.pem}
-//   auth: {token_file: /etc/promote/tokens}
+//   socket-mode: "0660"
+//   socket-group: promote
+//   tls: {cert: server.pem, key: server.key, client-ca: clients-ca.pem}
+//   auth: {token-file: /etc/promote/tokens}
 //   registries:
 //     - {host: prod.registry:5000, username: promote, password: env:PROD_PASSWORD}
-//   docker_config: /etc/promote/docker/config.json
-//   ca_file: /etc/promote/registry-ca.pem
-//   plain_http: [registry.internal:5000]
+//   docker-config: /etc/promote/docker/config.json
+//   ca-file: /etc/promote/registry-ca.pem
+//   plain-http: [registry.internal:5000]
 //   signing: {key: file:/etc/promote/cosign.key, password: env:COSIGN_PASSWORD, format: bundle}
 //   scanners: {trivy: {kind: trivy}}
-//   limits: {operations: 16, queue: 64, jobs: 16, registry_requests: 32, handshake_timeout_seconds: 10,
-//            idle_connection_seconds: 120, keepalive_seconds: 60, streams_per_connection: 100}
-//   allow_request_credentials: false
+//   limits: {operations: 16, queue: 64, jobs: 16, registry-requests: 32, handshake-timeout-seconds: 10,
+//            idle-connection-seconds: 120, keepalive-seconds: 60, streams-per-connection: 100}
+//   allow-request-credentials: false
 //   policy: [...]                       (policy/server_policy.h)
 //   log: {format: json, level: info}
-//   shutdown_grace_seconds: 30
+//   shutdown-grace-seconds: 30
 //   metrics: {listen: 127.0.0.1:9464}    (Prometheus /metrics over plain HTTP; absent: none)
 #pragma once
 
@@ -96,6 +96,8 @@ struct AgentConfig {
   int shutdown_grace_seconds = 30;
   // Where Prometheus scrapes /metrics (plain HTTP, no authentication); nullopt: no metrics listener.
   std::optional<ListenAddress> metrics_listen;
+  // What the agent should log at start: "agent.yaml:3: 'socket_mode' is deprecated: spell it 'socket-mode'".
+  std::vector<std::string> warnings;
 
   bool tls() const { return !tls_cert.empty(); }
 };

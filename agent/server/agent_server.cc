@@ -78,7 +78,7 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::Ag
   PROMOTE_ASSIGN_OR_RETURN(pair.private_key, ReadSmallFile(config.tls_key, "tls.key"));
   options.pem_key_cert_pairs.push_back(std::move(pair));
   if (!config.tls_client_ca.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(options.pem_root_certs, ReadSmallFile(config.tls_client_ca, "tls.client_ca"));
+    PROMOTE_ASSIGN_OR_RETURN(options.pem_root_certs, ReadSmallFile(config.tls_client_ca, "tls.client-ca"));
     // With tokens as well, a caller may use either; otherwise the certificate is required.
     options.client_certificate_request =
         config.token_file.empty() ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
@@ -141,6 +141,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   s->config_ = config;
   s->log_ = std::make_unique<RequestLog>(config.log_json, config.log_level);
   s->log_->CaptureLibraryLog();
+  for (const auto& w : config.warnings) s->log_->Warn("config", {{"warning", w}});
   DescriptorLimit descriptors = RaiseDescriptorLimit();
   s->log_->Info("descriptors", {{"limit", descriptors.after}, {"was", descriptors.before}, {"hard", descriptors.hard}});
 

@@ -46,12 +46,12 @@ Result<CallerAuth> CallerAuth::Create(const std::string& token_file, bool mtls, 
   auth.unix_peers_ = unix_peers;
   if (!token_file.empty()) {
     std::ifstream in(token_file, std::ios::binary);
-    if (!in) return InvalidArgument("auth.token_file " + token_file + ": cannot be read");
+    if (!in) return InvalidArgument("auth.token-file " + token_file + ": cannot be read");
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty() || line[0] == '#') continue;
-      const std::string where = "auth.token_file " + token_file + ":" + std::to_string(number);
+      const std::string where = "auth.token-file " + token_file + ":" + std::to_string(number);
       auto [name, start] = SplitName(line);
       if (name.empty()) name = "line-" + std::to_string(number);
       if (line.size() - start < 16) {
@@ -67,7 +67,7 @@ Result<CallerAuth> CallerAuth::Create(const std::string& token_file, bool mtls, 
       auth.tokens_.emplace_back(name, Secret(line.substr(start)));
       WipeString(line);
     }
-    if (auth.tokens_.empty()) return InvalidArgument("auth.token_file " + token_file + ": holds no token");
+    if (auth.tokens_.empty()) return InvalidArgument("auth.token-file " + token_file + ": holds no token");
   }
   return auth;
 }

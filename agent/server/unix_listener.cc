@@ -56,7 +56,7 @@ Result<std::unique_ptr<UnixListener>> UnixListener::Bind(const std::string& path
   if (bound != 0) return Unavailable("listen " + name + ": cannot bind: " + std::strerror(bind_errno));
   l->path_ = path;  // from here on, the destructor removes it
   if (group >= 0 && ::chown(path.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(group)) != 0) {
-    return InvalidArgument("listen " + name + ": cannot give it to socket_group " + std::to_string(group) +
+    return InvalidArgument("listen " + name + ": cannot give it to socket-group " + std::to_string(group) +
                            " (the agent must be root or a member)");
   }
   if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0) {

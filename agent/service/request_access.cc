@@ -31,7 +31,7 @@ Result<std::shared_ptr<registry::RegistryPool>> PoolFor(const ServiceSettings& s
     if (!settings.accept_request_secrets) {
       return InvalidArgument(where +
                              " this agent uses the registry credentials of its agent.yaml and accepts none from "
-                             "requests (allow_request_credentials: false); remove credentials: from promote.yaml "
+                             "requests (allow-request-credentials: false); remove credentials: from promote.yaml "
                              "when promoting through the agent");
     }
     if (access.credentials_size() == 0) {
@@ -43,7 +43,7 @@ Result<std::shared_ptr<registry::RegistryPool>> PoolFor(const ServiceSettings& s
   if (access.credentials_size() > 0 && !settings.accept_request_secrets) {
     return Status(Code::kPermissionDenied,
                   "this agent does not accept registry credentials in requests; its operator configures them in "
-                  "agent.yaml (or sets allow_request_credentials: true)");
+                  "agent.yaml (or sets allow-request-credentials: true)");
   }
   bool config_credentials = with_credentials != nullptr && settings.resolve_request_references;
   bool own_tuning = settings.honour_request_access &&
@@ -125,7 +125,7 @@ Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, con
   if (!settings.accept_request_secrets) {
     return InvalidArgument(where +
                            " this agent signs with the key of its agent.yaml and accepts no key from requests "
-                           "(allow_request_credentials: false); remove signing: from promote.yaml when promoting "
+                           "(allow-request-credentials: false); remove signing: from promote.yaml when promoting "
                            "through the agent");
   }
   if (settings.signing.key) {

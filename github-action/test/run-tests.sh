@@ -702,7 +702,7 @@ expect_not_contains "agent config: no credentials" "$(cat "$workspace/promote-ag
 run_action INPUT_AGENT="unix://$work/agent.sock" INPUT_SIGNING_KEY= INPUT_SIGNING_PASSWORD= INPUT_BRANCH=develop \
   INPUT_SHA="$third"
 expect_eq "agent: promote.yaml with signing: refused" "$RUN_CODE" 2
-expect_contains "agent: says why" "$RUN_OUT" "allow_request_credentials"
+expect_contains "agent: says why" "$RUN_OUT" "allow-request-credentials"
 agent_input=(INPUT_AGENT="unix://$work/agent.sock" INPUT_SIGNING_KEY= INPUT_SIGNING_PASSWORD=
   INPUT_CONFIG=promote-agent.yaml)
 run_action "${agent_input[@]}" INPUT_BRANCH=develop INPUT_SHA="$third"

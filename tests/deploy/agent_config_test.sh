@@ -3,7 +3,7 @@
 # .deb's /etc/promote/agent.yaml and packaging/examples/agent.yaml. Each is started with its
 # paths moved into a temp dir that holds what they name (a TLS certificate, tokens, a docker
 # config, a cosign key and passphrase, registry passwords), TCP on a free loopback port and
-# socket_group root; `promote health` over its unix socket must answer SERVING.
+# socket-group root; `promote health` over its unix socket must answer SERVING.
 #   tests/deploy/agent_config_test.sh /path/to/promote
 set -euo pipefail
 promote=$(realpath "${1:?usage: agent_config_test.sh /path/to/promote}")
@@ -41,7 +41,7 @@ start_agent() {  # start_agent NAME YAML_TEXT
   # Every directory the shipped configs use for secrets and sockets, moved into $work.
   yaml=$(sed -e "s|/run/secrets/promote/[a-z]*/|$f/|g" -e "s|/run/credentials/promote-agent.service/|$f/|g" \
     -e "s|/etc/promote/tls/|$f/|g" -e "s|unix:///run/promote/agent.sock|unix://$sock|" \
-    -e "s|tcp://0.0.0.0:[0-9]*|tcp://127.0.0.1:0|" -e "s|listen: \"0.0.0.0:[0-9]*\"|listen: \"127.0.0.1:0\"|" -e "s|socket_group: promote|socket_group: root|" <<<"$yaml")
+    -e "s|tcp://0.0.0.0:[0-9]*|tcp://127.0.0.1:0|" -e "s|listen: \"0.0.0.0:[0-9]*\"|listen: \"127.0.0.1:0\"|" -e "s|socket-group: promote|socket-group: root|" <<<"$yaml")
   printf '%s\n' "$yaml" >"$cfg"
   "$promote" agent -c "$cfg" >"$work/$name.out" 2>"$work/$name.err" &
   agent_pid=$!

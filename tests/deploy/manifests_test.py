@@ -219,9 +219,9 @@ def check_objects(objects, where):
 
     # The agent's config against the pod: ports, probes, mounts.
     agent = yaml.safe_load(cm["data"]["agent.yaml"])
-    check(set(agent) <= {"version", "listen", "socket_mode", "socket_group", "tls", "auth", "registries",
-                         "docker_config", "ca_file", "plain_http", "signing", "scanners", "limits",
-                         "allow_request_credentials", "log", "shutdown_grace_seconds", "policy", "metrics"},
+    check(set(agent) <= {"version", "listen", "socket-mode", "socket-group", "tls", "auth", "registries",
+                         "docker-config", "ca-file", "plain-http", "signing", "scanners", "limits",
+                         "allow-request-credentials", "log", "shutdown-grace-seconds", "policy", "metrics"},
           f"{where}: agent.yaml has keys the agent does not know")
     tcp_ports = {int(a.rsplit(":", 1)[1]) for a in agent["listen"] if a.startswith("tcp://")}
     metrics_port = int(agent["metrics"]["listen"].rsplit(":", 1)[1]) if "metrics" in agent else None
@@ -233,7 +233,7 @@ def check_objects(objects, where):
     ports = {p["containerPort"]: p["name"] for p in c["ports"]}
     check(set(ports) == tcp_ports, f"{where}: container ports {sorted(ports)} != agent.yaml TCP ports {sorted(tcp_ports)}")
     check(all(not a.startswith("tcp://") or agent.get("tls") for a in agent["listen"]), f"{where}: TCP without TLS")
-    check(bool(agent.get("auth", {}).get("token_file") or agent.get("tls", {}).get("client_ca")),
+    check(bool(agent.get("auth", {}).get("token-file") or agent.get("tls", {}).get("client-ca")),
           f"{where}: TCP without tokens or client CA")
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         cmd = c.get(probe, {}).get("exec", {}).get("command", [])
@@ -246,7 +246,7 @@ def check_objects(objects, where):
         return any(path == mp or path.startswith(mp.rstrip("/") + "/") for mp in mounts)
 
     files = [agent.get("tls", {}).get("cert"), agent.get("tls", {}).get("key"),
-             agent.get("auth", {}).get("token_file"), agent.get("docker_config")]
+             agent.get("auth", {}).get("token-file"), agent.get("docker-config")]
     files += [v[len("file:"):] for v in (agent.get("signing") or {}).values() if str(v).startswith("file:")]
     for f in filter(None, files):
         check(mounted(f), f"{where}: agent.yaml names {f}, which no volume mounts")

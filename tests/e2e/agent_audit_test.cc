@@ -72,7 +72,7 @@ TEST_CASE("every call through the agent leaves an audit line naming its caller; 
     return "  - {host: " + r.host() + ", username: " + r.options().username + ", password: env:" + variable + "}\n";
   };
   TestAgent agent("listen: [unix://{dir}/agent.sock, tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() +
-                  ", key: " + ca.server_key_path() + "}\nauth: {token_file: " + token_file +
+                  ", key: " + ca.server_key_path() + "}\nauth: {token-file: " + token_file +
                   "}\nlog: {format: json, level: warn}\nsigning: {key: file:" + key +
                   ", password: env:AUDIT_TEST_KEY_PASSWORD}\nregistries:\n" +
                   registry(dev, "AUDIT_TEST_DEV_PASSWORD") + registry(stage, "AUDIT_TEST_STAGE_PASSWORD") +
@@ -197,7 +197,7 @@ TEST_CASE("a token file with a name used twice or a named token too short stops 
     CAPTURE(c.name);
     const std::string tokens = dir.Write("tokens", c.tokens, 0600);
     const std::string yaml =
-        dir.Write("agent.yaml", "listen: [tcp://127.0.0.1:0]\nauth: {token_file: " + tokens + "}\n");
+        dir.Write("agent.yaml", "listen: [tcp://127.0.0.1:0]\nauth: {token-file: " + tokens + "}\n");
     auto run = RunPromote({"-o", "json", "agent", "-c", yaml}, {}, 30);
     CHECK(run.exit_code == 2);
     CHECK_MESSAGE(run.err.find(c.expect) != std::string::npos, run.err);

@@ -153,10 +153,10 @@ TEST_CASE("1,100 idle connections do not lock a caller out, and the agent closes
   const TestCa& ca = TestCa::Get();
   constexpr int kTimeoutSeconds = 8;  // handshake and idle; long enough for the calls below
   const std::string yaml = "listen: [tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() +
-                           ", key: " + ca.server_key_path() + "}\nauth: {token_file: " + token_file +
-                           "}\nlog: {format: json}\nlimits: {handshake_timeout_seconds: " +
+                           ", key: " + ca.server_key_path() + "}\nauth: {token-file: " + token_file +
+                           "}\nlog: {format: json}\nlimits: {handshake-timeout-seconds: " +
                            std::to_string(kTimeoutSeconds) +
-                           ", idle_connection_seconds: " + std::to_string(kTimeoutSeconds) + "}\n";
+                           ", idle-connection-seconds: " + std::to_string(kTimeoutSeconds) + "}\n";
   std::unique_ptr<TestAgent> agent;
   {
     ScopedSoftLimit service_default(kServiceSoftLimit);
@@ -254,7 +254,7 @@ TEST_CASE("short of descriptors, the agent refuses a new operation up front, and
   const std::string token_file = dir.Write("tokens", token + "\n", 0600);
   const TestCa& ca = TestCa::Get();
   TestAgent agent("listen: [tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() + ", key: " +
-                  ca.server_key_path() + "}\nauth: {token_file: " + token_file + "}\nlog: {format: json}\n");
+                  ca.server_key_path() + "}\nauth: {token-file: " + token_file + "}\nlog: {format: json}\n");
   // An agent whose operator left it few descriptors: 256, hard and soft.
   constexpr rlim_t kLimit = 256;
   struct rlimit small = {kLimit, kLimit};

@@ -234,7 +234,7 @@ TEST_CASE("TCP with TLS and a bearer token; calls without it or with a wrong one
   std::string token_file = dir.Write("tokens", "# callers\n" + token + "\n", 0600);
   const TestCa& ca = TestCa::Get();
   TestAgent agent("listen: [tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() + ", key: " +
-                  ca.server_key_path() + "}\nauth: {token_file: " + token_file + "}\nlog: {format: json}\n");
+                  ca.server_key_path() + "}\nauth: {token-file: " + token_file + "}\nlog: {format: json}\n");
   const std::string addr = agent.Address("tls://");
   const std::map<std::string, std::string> trust = {{"PROMOTE_AGENT", addr}, {"PROMOTE_AGENT_CA", ca.ca_cert_path()}};
   const std::vector<std::string> copy = {"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app"};
@@ -292,7 +292,7 @@ TEST_CASE("mTLS: a client certificate the client CA signed is accepted; a caller
   SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 2000, 4});
   const TestCa& ca = TestCa::Get();
   TestAgent agent("listen: [tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() + ", key: " +
-                  ca.server_key_path() + ", client_ca: " + ca.ca_cert_path() + "}\n");
+                  ca.server_key_path() + ", client-ca: " + ca.ca_cert_path() + "}\n");
   const std::string addr = agent.Address("tls://");
   const std::vector<std::string> copy = {"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app"};
 
@@ -491,7 +491,7 @@ TEST_CASE("SIGTERM: running copies finish within the grace period; past it they 
     // The layer arrives slowly (about 1.5 s), so SIGTERM lands while the copy runs.
     slow_source.SetRules(nlohmann::json::array(
         {{{"method", "GET"}, {"path", "/blobs/sha256:"}, {"fault", "drip"}, {"bytes_per_second", 40000}}}));
-    TestAgent agent(std::string(kUnixAgent) + "shutdown_grace_seconds: 60\n");
+    TestAgent agent(std::string(kUnixAgent) + "shutdown-grace-seconds: 60\n");
     BackgroundCli cli({"--agent", agent.Address("unix://"), "-o", "json", "copy", slow_source.host() + "/app:v1",
                        prod.host() + "/app"});
     REQUIRE_MESSAGE(slow_source.WaitForHits(1, std::chrono::seconds(30)), cli.log());
@@ -505,7 +505,7 @@ TEST_CASE("SIGTERM: running copies finish within the grace period; past it they 
     FaultProxy stuck_target(prod.base_url());
     stuck_target.SetRules(
         nlohmann::json::array({{{"method", "PUT"}, {"path", "/blobs/uploads/"}, {"fault", "stall"}}}));
-    TestAgent agent(std::string(kUnixAgent) + "shutdown_grace_seconds: 1\n");
+    TestAgent agent(std::string(kUnixAgent) + "shutdown-grace-seconds: 1\n");
     BackgroundCli cli({"--agent", agent.Address("unix://"), "-o", "json", "copy", dev.host() + "/app:v1",
                        stuck_target.host() + "/app"});
     REQUIRE_MESSAGE(stuck_target.WaitForHits(1, std::chrono::seconds(30)), cli.log());

@@ -74,7 +74,7 @@ struct HostileSetup {
            "/tests/e2e/stubs/report_stub.sh\"\n    args: [\"{platform}\", \"{image}\"]\n    format: trivy-json\n"
            "    env:\n      STUB_FIXTURE: \"" + Fixture("trivy-debian-buster-unfixed.json") + "\"\n      STUB_RECORD_DIR: \"" +
            record_dir + "\"\n" +
-           "allow_request_credentials: " + (allow_request_credentials ? "true" : "false") + "\n";
+           "allow-request-credentials: " + (allow_request_credentials ? "true" : "false") + "\n";
   }
 
   // The agent, given its secrets in its environment (which the test process does not keep).
@@ -174,7 +174,7 @@ std::string CredentialsSeenBy(const RequestRecorder& recorder) {
 TEST_CASE("hostile caller: no path or secret reference in a request makes the agent read its own secrets") {
   HostileSetup s;
   auto strict_agent = s.StartAgent(false);
-  auto lenient_agent = s.StartAgent(true);  // allow_request_credentials: true
+  auto lenient_agent = s.StartAgent(true);  // allow-request-credentials: true
   const TestAgent& strict = *strict_agent;
   const TestAgent& lenient = *lenient_agent;
   const auto secrets = s.Secrets();
@@ -205,7 +205,7 @@ TEST_CASE("hostile caller: no path or secret reference in a request makes the ag
   for (const TestAgent* agent : {&strict, &lenient}) {
     for (const auto& c : cases) {
       CAPTURE(c.name);
-      CAPTURE(agent == &strict ? "allow_request_credentials: false" : "allow_request_credentials: true");
+      CAPTURE(agent == &strict ? "allow-request-credentials: false" : "allow-request-credentials: true");
       Answer a = Send(*agent, "run", RunTo(s.Config(c.stage_extra, c.top_extra, c.stage_registry)),
                       &v1::Promote::Stub::Run);
       INFO(a.everything);
@@ -326,5 +326,5 @@ TEST_CASE("the CLI attaches the files promote.yaml names and resolves its refere
                             {{"PIPELINE_KEY_PASSWORD", s.key_password}});
   INFO(signing.out << signing.err);
   CHECK(signing.exit_code == 2);
-  CHECK(signing.out.find("allow_request_credentials: false") != std::string::npos);
+  CHECK(signing.out.find("allow-request-credentials: false") != std::string::npos);
 }

@@ -61,7 +61,7 @@ TEST_CASE("registry passwords, the agent token and the key passphrase appear in 
   ::setenv("SECRETS_TEST_STAGE", stage.options().password.c_str(), 1);
   ::setenv("SECRETS_TEST_KEY", passphrase.c_str(), 1);
   TestAgent agent("listen: [tcp://127.0.0.1:0]\ntls: {cert: " + ca.server_cert_path() + ", key: " +
-                  ca.server_key_path() + "}\nauth: {token_file: " + tokens + "}\nlog: {format: json, level: debug}\n" +
+                  ca.server_key_path() + "}\nauth: {token-file: " + tokens + "}\nlog: {format: json, level: debug}\n" +
                   "registries:\n  - {host: " + dev.host() + ", username: " + basic.username +
                   ", password: env:SECRETS_TEST_DEV}\n  - {host: " + stage.host() + ", username: " +
                   token.username + ", password: env:SECRETS_TEST_STAGE}\n" +

@@ -40,7 +40,7 @@ struct PolicySetup {
     std::string tokens = dir.Write("tokens", token + "\n", 0600);
     ::setenv("POLICY_TEST_KEY_PASSWORD", password.c_str(), 1);
     agent = std::make_unique<TestAgent>(
-        "listen: [unix://{dir}/agent.sock, tcp://127.0.0.1:0]\nauth: {token_file: " + tokens + "}\n"
+        "listen: [unix://{dir}/agent.sock, tcp://127.0.0.1:0]\nauth: {token-file: " + tokens + "}\n"
         "log: {format: json}\n"
         "signing: {key: file:" + key + ", password: env:POLICY_TEST_KEY_PASSWORD}\n"
         "scanners:\n  stub:\n    kind: command\n    executable: \"" + std::string(PROMOTE_SOURCE_DIR) +
@@ -124,7 +124,7 @@ TEST_CASE("agent.yaml policy: a promote.yaml cannot loosen it, over the unix soc
       {"(d) prod written outside the policy's repositories", s.Config("d.yaml", "        fail-on: HIGH\n", "", "elsewhere/app"),
        "main", "prod", 3, "which no environment of the policy may write"},
       {"(e) a signing: block", s.Config("e.yaml", "        fail-on: HIGH\n", "signing: {key: file:/etc/cosign.key}\n"),
-       "release/1.0", "stage", 2, "allow_request_credentials: false"},
+       "release/1.0", "stage", 2, "allow-request-credentials: false"},
       {"an acceptance the policy does not list",
        s.Config("f.yaml", "        fail-on: HIGH\n        allow: [{id: CVE-2019-18276, reason: mine}]\n"), "release/1.0",
        "stage", 3, "accepting CVE-2019-18276 is not allowed"},

@@ -7,23 +7,23 @@ using namespace promote::policy;
 TEST_CASE("a complete agent.yaml loads") {
   auto c = ParseAgentConfig(R"(version: 1
 listen: [unix:///run/promote/agent.sock, "tcp://0.0.0.0:7443", "[::1]:0"]
-socket_mode: "0600"
-socket_group: root
-tls: {cert: /etc/promote/agent.crt, key: /etc/promote/agent.key, client_ca: /etc/promote/clients.pem}
-auth: {token_file: /etc/promote/tokens}
+socket-mode: "0600"
+socket-group: root
+tls: {cert: /etc/promote/agent.crt, key: /etc/promote/agent.key, client-ca: /etc/promote/clients.pem}
+auth: {token-file: /etc/promote/tokens}
 registries:
   - {host: prod.registry:5000, username: promote, password: env:PROD_PASSWORD}
-docker_config: /etc/promote/config.json
-ca_file: /etc/promote/ca.pem
-plain_http: [registry.internal:5000]
+docker-config: /etc/promote/config.json
+ca-file: /etc/promote/ca.pem
+plain-http: [registry.internal:5000]
 signing: {key: file:/etc/promote/cosign.key, password: env:COSIGN_PASSWORD}
 scanners:
   trivy: {kind: trivy}
-limits: {operations: 4, queue: 10, jobs: 8, registry_requests: 12, handshake_timeout_seconds: 5,
-         idle_connection_seconds: 30, keepalive_seconds: 15, streams_per_connection: 8}
-allow_request_credentials: true
+limits: {operations: 4, queue: 10, jobs: 8, registry-requests: 12, handshake-timeout-seconds: 5,
+         idle-connection-seconds: 30, keepalive-seconds: 15, streams-per-connection: 8}
+allow-request-credentials: true
 log: {format: json, level: warn}
-shutdown_grace_seconds: 5
+shutdown-grace-seconds: 5
 )",
                             "agent.yaml");
   REQUIRE_MESSAGE(c.ok(), c.status().message());
@@ -50,6 +50,40 @@ shutdown_grace_seconds: 5
   CHECK(c->allow_request_credentials);
   CHECK(c->log_json);
   CHECK(c->shutdown_grace_seconds == 5);
+}
+
+TEST_CASE("agent.yaml's earlier snake_case keys are read as their kebab-case spellings, each with a warning") {
+  auto c = ParseAgentConfig(R"(listen: [unix:///a.sock, "tcp://127.0.0.1:7443"]
+socket_mode: "0600"
+tls: {cert: /c.pem, key: /k.pem, client_ca: /ca.pem}
+auth: {token_file: /etc/promote/tokens}
+limits: {registry_requests: 12, keepalive_seconds: 15}
+allow_request_credentials: true
+scanners:
+  stub: {kind: command, executable: /bin/true, format: trivy-json, env: {token_file: kept}}
+)",
+                            "agent.yaml");
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(c->socket_mode == 0600);
+  CHECK(c->tls_client_ca == "/ca.pem");
+  CHECK(c->token_file == "/etc/promote/tokens");
+  CHECK(c->limits.registry_requests == 12);
+  CHECK(c->limits.keepalive_seconds == 15);
+  CHECK(c->allow_request_credentials);
+  CHECK(c->scanners.at("stub").env.count("token_file") == 1);  // the user's names are left alone
+  REQUIRE(c->warnings.size() == 6);
+  CHECK(c->warnings[0] == "agent.yaml:2: 'socket_mode' is deprecated: spell it 'socket-mode'");
+
+  auto kebab = ParseAgentConfig("listen: [unix:///a.sock]\nsocket-mode: \"0600\"\n", "agent.yaml");
+  REQUIRE(kebab.ok());
+  CHECK(kebab->warnings.empty());
+  auto both = ParseAgentConfig("listen: [unix:///a.sock]\nsocket_mode: \"0600\"\nsocket-mode: \"0660\"\n", "agent.yaml");
+  REQUIRE_FALSE(both.ok());
+  CHECK(both.status().message() == "agent.yaml:2: both 'socket_mode' and 'socket-mode': keep 'socket-mode'");
+  // Errors after the rename still name the line and the key as it is now spelled.
+  auto bad = ParseAgentConfig("listen: [unix:///a.sock]\nsocket_mode: \"0777\"\n", "agent.yaml");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("agent.yaml:2: socket-mode must not give other users access") == 0);
 }
 
 TEST_CASE("defaults: no request secrets, text logs, 0660") {
@@ -96,10 +130,10 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
       {"no port", "listen: [tcp://127.0.0.1]\n", "host:port"},
       {"bad port", "listen: [tcp://127.0.0.1:99999]\n", "port out of range"},
       {"word port", "listen: [tcp://127.0.0.1:http]\n", "port must be a number"},
-      {"public without tls", "listen: [tcp://0.0.0.0:7443]\nauth: {token_file: /t}\n", "needs tls"},
-      {"tcp without auth", "listen: [tcp://127.0.0.1:7443]\n", "auth.token_file or tls.client_ca"},
+      {"public without tls", "listen: [tcp://0.0.0.0:7443]\nauth: {token-file: /t}\n", "needs tls"},
+      {"tcp without auth", "listen: [tcp://127.0.0.1:7443]\n", "auth.token-file or tls.client-ca"},
       {"tls without key", "listen: [unix:///a.sock]\ntls: {cert: /c.pem}\n", "tls needs cert and key"},
-      {"client ca without tls", "listen: [unix:///a.sock]\ntls: {client_ca: /ca.pem}\n",
+      {"client ca without tls", "listen: [unix:///a.sock]\ntls: {client-ca: /ca.pem}\n",
        "tls needs cert and key"},
       {"world socket", "listen: [unix:///a.sock]\nsocket_mode: \"0666\"\n", "must not give other users"},
       {"bad mode", "listen: [unix:///a.sock]\nsocket_mode: rw\n", "octal"},
@@ -137,27 +171,27 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
       {"unknown signing format", "listen: [unix:///a.sock]\nsigning: {key: file:/k, format: v3}\n",
        "agent.yaml:2: signing format 'v3' must be cosign or bundle"},
       {"zero operations", "listen: [unix:///a.sock]\nlimits: {operations: 0}\n", "between 1 and 4096"},
-      {"zero handshake timeout", "listen: [unix:///a.sock]\nlimits: {handshake_timeout_seconds: 0}\n",
-       "limits.handshake_timeout_seconds must be between 1 and 300"},
-      {"endless handshake", "listen: [unix:///a.sock]\nlimits: {handshake_timeout_seconds: 3600}\n",
+      {"zero handshake timeout", "listen: [unix:///a.sock]\nlimits: {handshake-timeout-seconds: 0}\n",
+       "limits.handshake-timeout-seconds must be between 1 and 300"},
+      {"endless handshake", "listen: [unix:///a.sock]\nlimits: {handshake-timeout-seconds: 3600}\n",
        "between 1 and 300"},
-      {"negative idle", "listen: [unix:///a.sock]\nlimits: {idle_connection_seconds: -5}\n",
-       "limits.idle_connection_seconds must be a whole number"},
-      {"idle in words", "listen: [unix:///a.sock]\nlimits: {idle_connection_seconds: 2m}\n",
-       "agent.yaml:2: limits.idle_connection_seconds must be a whole number, not '2m'"},
-      {"idle as a list", "listen: [unix:///a.sock]\nlimits: {idle_connection_seconds: [1]}\n",
-       "limits.idle_connection_seconds must be a number"},
-      {"keepalive too eager", "listen: [unix:///a.sock]\nlimits: {keepalive_seconds: 1}\n",
-       "limits.keepalive_seconds must be between 10 and 86400"},
-      {"no streams", "listen: [unix:///a.sock]\nlimits: {streams_per_connection: 0}\n",
-       "limits.streams_per_connection must be between 1 and 10000"},
+      {"negative idle", "listen: [unix:///a.sock]\nlimits: {idle-connection-seconds: -5}\n",
+       "limits.idle-connection-seconds must be a whole number"},
+      {"idle in words", "listen: [unix:///a.sock]\nlimits: {idle-connection-seconds: 2m}\n",
+       "agent.yaml:2: limits.idle-connection-seconds must be a whole number, not '2m'"},
+      {"idle as a list", "listen: [unix:///a.sock]\nlimits: {idle-connection-seconds: [1]}\n",
+       "limits.idle-connection-seconds must be a number"},
+      {"keepalive too eager", "listen: [unix:///a.sock]\nlimits: {keepalive-seconds: 1}\n",
+       "limits.keepalive-seconds must be between 10 and 86400"},
+      {"no streams", "listen: [unix:///a.sock]\nlimits: {streams-per-connection: 0}\n",
+       "limits.streams-per-connection must be between 1 and 10000"},
       {"unknown limit", "listen: [unix:///a.sock]\nlimits: {threads: 3}\n", "unknown key 'threads'"},
       {"bad log format", "listen: [unix:///a.sock]\nlog: {format: xml}\n", "json or text"},
       {"bad log level", "listen: [unix:///a.sock]\nlog: {level: loud}\n", "log.level"},
       {"bad bool", "listen: [unix:///a.sock]\nallow_request_credentials: maybe\n", "true or false"},
       {"bad scanner", "listen: [unix:///a.sock]\nscanners:\n  t: {kind: clair}\n",
        "kind must be trivy, grype"},
-      {"public tls with tokens is fine", "listen: [tcp://0.0.0.0:7443]\n" + tls + "auth: {token_file: /t}\n",
+      {"public tls with tokens is fine", "listen: [tcp://0.0.0.0:7443]\n" + tls + "auth: {token-file: /t}\n",
        ""},
       {"policy not a list", "listen: [unix:///a.sock]\npolicy: {applications: [a]}\n",
        "agent.yaml:2: policy must be a list"},
@@ -213,7 +247,7 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
       {"metrics as a list", "listen: [unix:///a.sock]\nmetrics: {listen: [\"127.0.0.1:9464\"]}\n",
        "metrics.listen must be a string"},
       {"metrics on the gRPC port",
-       "listen: [tcp://127.0.0.1:7443]\nauth: {token_file: /t}\nmetrics: {listen: \"127.0.0.1:7443\"}\n",
+       "listen: [tcp://127.0.0.1:7443]\nauth: {token-file: /t}\nmetrics: {listen: \"127.0.0.1:7443\"}\n",
        "agent.yaml:3: metrics.listen '127.0.0.1:7443' uses the port of listen address"},
       {"metrics on any address is fine", "listen: [unix:///a.sock]\nmetrics: {listen: \"0.0.0.0:9464\"}\n",
        ""},
