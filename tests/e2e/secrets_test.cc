@@ -331,7 +331,9 @@ TEST_CASE("kill -9 of promote during a scan: the secret docker config is removed
   const auto killed_at = std::chrono::steady_clock::now();
   REQUIRE(::kill(cli.pid(), SIGKILL) == 0);
   const bool cleaned = WaitUntil(
-      [&] { return !ProcessGroupRunning(pgid) && !Exists(docker_config) && EmptyDirectory(tmp_dir); },
+      // The watchdog removes the config, then the directory holding it: wait for both.
+      [&] { return !ProcessGroupRunning(pgid) && !Exists(docker_config) && EmptyDirectory(runtime_dir) &&
+                   EmptyDirectory(tmp_dir); },
       std::chrono::seconds(5));
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed_at);
   MESSAGE("cleaned up " << took.count() << " ms after kill -9");
