@@ -15,7 +15,7 @@ PROMOTE_CLANG_PACKAGES=(clang libclang-rt-dev)
 # shellcheck disable=SC2034
 PROMOTE_TEST_PACKAGES=(
   docker-registry skopeo apache2-utils python3 python3-cryptography shellcheck groovy default-jre-headless yamllint jq
-  systemd python3-yaml prometheus tzdata
+  systemd python3-yaml prometheus tzdata universal-ctags
 )
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }

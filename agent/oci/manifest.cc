@@ -10,24 +10,24 @@ namespace {
 
 using nlohmann::json;
 
-Status Bad(const std::string& why) { return InvalidArgument("manifest: " + why); }
+Status BadManifest(const std::string& why) { return InvalidArgument("manifest: " + why); }
 
 Result<Descriptor> ParseDescriptor(const json& j, const std::string& where) {
-  if (!j.is_object()) return Bad(where + " is not an object");
+  if (!j.is_object()) return BadManifest(where + " is not an object");
   Descriptor d;
   auto mt = j.find("mediaType");
   if (mt != j.end()) {
-    if (!mt->is_string()) return Bad(where + ".mediaType is not a string");
+    if (!mt->is_string()) return BadManifest(where + ".mediaType is not a string");
     d.media_type = mt->get<std::string>();
   }
   auto dg = j.find("digest");
-  if (dg == j.end() || !dg->is_string()) return Bad(where + ".digest is missing");
+  if (dg == j.end() || !dg->is_string()) return BadManifest(where + ".digest is missing");
   auto digest = Digest::Parse(dg->get<std::string>());
-  if (!digest.ok()) return Bad(where + ".digest: " + digest.status().message());
+  if (!digest.ok()) return BadManifest(where + ".digest: " + digest.status().message());
   d.digest = *digest;
   auto sz = j.find("size");
   if (sz == j.end() || !sz->is_number_integer() || sz->get<int64_t>() < 0) {
-    return Bad(where + ".size is missing or not a non-negative integer");
+    return BadManifest(where + ".size is missing or not a non-negative integer");
   }
   d.size = sz->get<int64_t>();
   if (auto at = j.find("artifactType"); at != j.end() && at->is_string()) d.artifact_type = at->get<std::string>();
@@ -36,7 +36,7 @@ Result<Descriptor> ParseDescriptor(const json& j, const std::string& where) {
     for (auto [key, field] : {std::pair{"os", &pl.os}, {"architecture", &pl.architecture}, {"variant", &pl.variant}}) {
       auto v = p->find(key);
       if (v == p->end()) continue;
-      if (!v->is_string()) return Bad(where + ".platform." + key + " is not a string");
+      if (!v->is_string()) return BadManifest(where + ".platform." + key + " is not a string");
       *field = v->get<std::string>();
     }
     d.platform = pl;
@@ -48,7 +48,7 @@ Result<std::vector<Descriptor>> ParseDescriptorList(const json& j, const char* k
   std::vector<Descriptor> out;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) return Bad(std::string(key) + " is not an array");
+  if (!it->is_array()) return BadManifest(std::string(key) + " is not an array");
   for (size_t i = 0; i < it->size(); ++i) {
     PROMOTE_ASSIGN_OR_RETURN(Descriptor d, ParseDescriptor((*it)[i], std::string(key) + "[" + std::to_string(i) + "]"));
     out.push_back(std::move(d));
@@ -69,16 +69,16 @@ std::vector<Descriptor> Manifest::Blobs() const {
 
 Result<Manifest> ParseManifest(std::string bytes, std::string_view content_type) {
   if (bytes.size() > kMaxManifestBytes) {
-    return Bad("larger than 4 MiB (" + std::to_string(bytes.size()) + " bytes)");
+    return BadManifest("larger than 4 MiB (" + std::to_string(bytes.size()) + " bytes)");
   }
   if (JsonNestingExceeds(bytes)) {
-    return Bad("JSON nested deeper than " + std::to_string(kMaxJsonNesting) + " levels");
+    return BadManifest("JSON nested deeper than " + std::to_string(kMaxJsonNesting) + " levels");
   }
   json j = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Bad("not valid JSON");
-  if (!j.is_object()) return Bad("top level is not a JSON object");
+  if (j.is_discarded()) return BadManifest("not valid JSON");
+  if (!j.is_object()) return BadManifest("top level is not a JSON object");
   if (auto sv = j.find("schemaVersion"); sv != j.end() && sv->is_number_integer() && sv->get<int>() == 1) {
-    return Bad("Docker schema 1 manifests are not supported; push the image with a current client");
+    return BadManifest("Docker schema 1 manifests are not supported; push the image with a current client");
   }
 
   Manifest m;
@@ -87,7 +87,7 @@ Result<Manifest> ParseManifest(std::string bytes, std::string_view content_type)
   while (!ct.empty() && ct.back() == ' ') ct.pop_back();
   std::string declared;
   if (auto mt = j.find("mediaType"); mt != j.end()) {
-    if (!mt->is_string()) return Bad("mediaType is not a string");
+    if (!mt->is_string()) return BadManifest("mediaType is not a string");
     declared = mt->get<std::string>();
   }
   if (media_type::IsManifest(ct)) {
@@ -99,17 +99,17 @@ Result<Manifest> ParseManifest(std::string bytes, std::string_view content_type)
   } else if (j.contains("layers") || j.contains("config")) {
     m.media_type = std::string(media_type::kOciManifest);
   } else {
-    return Bad("unknown manifest type '" + (ct.empty() ? declared : ct) + "'");
+    return BadManifest("unknown manifest type '" + (ct.empty() ? declared : ct) + "'");
   }
   if (!declared.empty() && declared != m.media_type) {
-    return Bad("mediaType field '" + declared + "' contradicts Content-Type '" + m.media_type + "'");
+    return BadManifest("mediaType field '" + declared + "' contradicts Content-Type '" + m.media_type + "'");
   }
 
   if (m.is_index()) {
     PROMOTE_ASSIGN_OR_RETURN(m.children, ParseDescriptorList(j, "manifests"));
   } else {
     auto cfg = j.find("config");
-    if (cfg == j.end()) return Bad("image manifest has no config");
+    if (cfg == j.end()) return BadManifest("image manifest has no config");
     PROMOTE_ASSIGN_OR_RETURN(Descriptor c, ParseDescriptor(*cfg, "config"));
     m.config = std::move(c);
     PROMOTE_ASSIGN_OR_RETURN(m.layers, ParseDescriptorList(j, "layers"));

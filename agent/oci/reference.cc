@@ -11,7 +11,7 @@ constexpr size_t kMaxTagLength = 128;
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
-Status Bad(std::string_view input, const std::string& why) {
+Status BadReference(std::string_view input, const std::string& why) {
   return InvalidArgument("reference '" + std::string(input) + "': " + why);
 }
 
@@ -87,20 +87,20 @@ bool LooksLikeDomain(std::string_view first) {
 }
 
 Result<Reference> ParseName(std::string_view input, std::string_view name) {
-  if (name.empty()) return Bad(input, "missing repository name");
+  if (name.empty()) return BadReference(input, "missing repository name");
   Reference ref;
   std::string_view path = name;
   auto slash = name.find('/');
   if (slash != std::string_view::npos && LooksLikeDomain(name.substr(0, slash))) {
     ref.registry = std::string(name.substr(0, slash));
     path = name.substr(slash + 1);
-    if (!ValidDomain(ref.registry)) return Bad(input, "invalid registry host '" + ref.registry + "'");
+    if (!ValidDomain(ref.registry)) return BadReference(input, "invalid registry host '" + ref.registry + "'");
   } else {
     ref.registry = std::string(kDockerHub);
   }
   // Docker Hub's historical host names all mean the same registry.
   if (IsDockerHub(ref.registry)) ref.registry = std::string(kDockerHub);
-  if (path.empty()) return Bad(input, "missing repository name after the registry");
+  if (path.empty()) return BadReference(input, "missing repository name after the registry");
   size_t start = 0;
   while (true) {
     auto next = path.find('/', start);
@@ -108,8 +108,8 @@ Result<Reference> ParseName(std::string_view input, std::string_view name) {
     if (!ValidPathComponent(comp)) {
       bool upper = false;
       for (char c : comp) upper = upper || (c >= 'A' && c <= 'Z');
-      if (upper) return Bad(input, "repository name must be lowercase ('" + std::string(comp) + "')");
-      return Bad(input, "invalid repository path component '" + std::string(comp) +
+      if (upper) return BadReference(input, "repository name must be lowercase ('" + std::string(comp) + "')");
+      return BadReference(input, "invalid repository path component '" + std::string(comp) +
                             "' (allowed: a-z 0-9 separated by '.', '_', '__' or '-')");
     }
     if (next == std::string_view::npos) break;
@@ -120,7 +120,7 @@ Result<Reference> ParseName(std::string_view input, std::string_view name) {
     ref.repository = "library/" + ref.repository;
   }
   if (ref.registry.size() + 1 + ref.repository.size() > kMaxNameLength) {
-    return Bad(input, "name longer than " + std::to_string(kMaxNameLength) + " characters");
+    return BadReference(input, "name longer than " + std::to_string(kMaxNameLength) + " characters");
   }
   return ref;
 }
@@ -149,17 +149,17 @@ Result<Reference> ParseReference(std::string_view text) {
   if (text.size() > 4096) return InvalidArgument("reference is longer than 4096 characters");
   for (char c : text) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      return Bad(text, "contains whitespace or control characters");
+      return BadReference(text, "contains whitespace or control characters");
     }
   }
   if (text.find("://") != std::string_view::npos) {
-    return Bad(text, "a reference has no URL scheme; write host/repo:tag");
+    return BadReference(text, "a reference has no URL scheme; write host/repo:tag");
   }
   std::string_view rest = text;
   std::optional<Digest> digest;
   if (auto at = rest.find('@'); at != std::string_view::npos) {
     auto d = Digest::Parse(rest.substr(at + 1));
-    if (!d.ok()) return Bad(text, d.status().message());
+    if (!d.ok()) return BadReference(text, d.status().message());
     digest = *d;
     rest = rest.substr(0, at);
   }
@@ -170,7 +170,7 @@ Result<Reference> ParseReference(std::string_view text) {
   if (colon != std::string_view::npos && (last_slash == std::string_view::npos || colon > last_slash)) {
     tag = std::string(rest.substr(colon + 1));
     rest = rest.substr(0, colon);
-    if (auto st = ValidateTag(tag); !st.ok()) return Bad(text, st.message());
+    if (auto st = ValidateTag(tag); !st.ok()) return BadReference(text, st.message());
   }
   PROMOTE_ASSIGN_OR_RETURN(Reference ref, ParseName(text, rest));
   ref.tag = std::move(tag);
@@ -181,7 +181,7 @@ Result<Reference> ParseReference(std::string_view text) {
 Result<Reference> ParseRepository(std::string_view text) {
   PROMOTE_ASSIGN_OR_RETURN(Reference ref, ParseReference(text));
   if (!ref.tag.empty() || ref.digest) {
-    return Bad(text, "expected a repository without tag or digest");
+    return BadReference(text, "expected a repository without tag or digest");
   }
   return ref;
 }

@@ -217,7 +217,7 @@ Status ParseRegistryAccess(const Reader& r, const YAML::Node& root, AgentConfig*
   return OkStatus();
 }
 
-Status ParseSigning(const Reader& r, const YAML::Node& s, AgentConfig* c) {
+Status ParseAgentSigning(const Reader& r, const YAML::Node& s, AgentConfig* c) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password", "format"}));
   if (!s["key"]) return r.Error(s, "signing needs key (file:/path or env:NAME holding the path)");
   PROMOTE_ASSIGN_OR_RETURN(c->signing.key, r.Secret(s["key"], "signing.key"));
@@ -354,7 +354,7 @@ Status ParseSections(const Reader& r, const YAML::Node& root, AgentConfig* c) {
   PROMOTE_RETURN_IF_ERROR(ParseListen(r, root, c));
   PROMOTE_RETURN_IF_ERROR(ParseCallerAuth(r, root, c));
   PROMOTE_RETURN_IF_ERROR(ParseRegistryAccess(r, root, c));
-  if (root["signing"]) PROMOTE_RETURN_IF_ERROR(ParseSigning(r, root["signing"], c));
+  if (root["signing"]) PROMOTE_RETURN_IF_ERROR(ParseAgentSigning(r, root["signing"], c));
   if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &c->scanners));
   if (root["limits"]) PROMOTE_RETURN_IF_ERROR(ParseLimits(r, root["limits"], &c->limits));
   if (root["policy"]) {

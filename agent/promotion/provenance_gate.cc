@@ -21,7 +21,7 @@ struct EnvelopeVerdict {
   std::string predicate_type;
 };
 
-EnvelopeVerdict Judge(const ProvenanceEnvelope& candidate, const sign::PublicKey& key,
+EnvelopeVerdict JudgeProvenance(const ProvenanceEnvelope& candidate, const sign::PublicKey& key,
                       const std::string& subject_digest, const ProvenanceExpectation& expect) {
   if (!candidate.problem.empty()) return {"envelope", candidate.problem, {}, {}};
   auto envelope = sign::ParseDsseEnvelope(candidate.envelope);
@@ -100,7 +100,7 @@ ProvenanceGateOutcome JudgeProvenanceEnvelopes(const std::vector<ProvenanceEnvel
   nlohmann::json refusals = nlohmann::json::array();
   std::string reasons;
   for (const auto& candidate : envelopes) {
-    EnvelopeVerdict v = Judge(candidate, key, subject_digest, expect);
+    EnvelopeVerdict v = JudgeProvenance(candidate, key, subject_digest, expect);
     if (v.check.empty()) {
       out.gate.verdict = Verdict::kPassed;
       out.gate.detail = "SLSA provenance (" + v.predicate_type +

@@ -87,7 +87,7 @@ ScanRun RunScanner(const std::string& name, const scan::HookConfig& hook, const 
 }
 
 // The verdict on the reports read, given the scanners that failed.
-void Judge(const policy::ScanGateConfig& gate, const std::vector<std::string>& failures, ScanGateOutcome* out) {
+void JudgeScan(const policy::ScanGateConfig& gate, const std::vector<std::string>& failures, ScanGateOutcome* out) {
   scan::GateVerdict verdict = scan::Evaluate(out->reports, gate.policy, scan::TodayUtc());
   out->gate.data = scan::ToJson(verdict);
   if (!failures.empty()) out->gate.data["scanner_failures"] = failures;
@@ -150,7 +150,7 @@ ScanGateOutcome RunScanGate(const policy::ScanGateConfig& gate,
       if (!run.failure.empty()) failures.push_back(std::move(run.failure));
     }
   }
-  Judge(gate, failures, &out);
+  JudgeScan(gate, failures, &out);
   return out;
 }
 

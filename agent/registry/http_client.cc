@@ -15,7 +15,7 @@
 namespace promote::registry {
 namespace {
 
-std::string Lower(std::string_view s) {
+std::string LowerHeaderName(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
@@ -49,7 +49,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    t->response->headers.emplace(Lower(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1)));
+    t->response->headers.emplace(LowerHeaderName(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1)));
   }
   return size * n;
 }
@@ -170,13 +170,13 @@ Result<HttpResponse> TransferFailure(CURLcode rc, const Transfer& t) {
 }  // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
-  auto it = headers.find(Lower(name));
+  auto it = headers.find(LowerHeaderName(name));
   return it == headers.end() ? std::string() : it->second;
 }
 
 std::vector<std::string> HttpResponse::Headers(std::string_view name) const {
   std::vector<std::string> out;
-  auto range = headers.equal_range(Lower(name));
+  auto range = headers.equal_range(LowerHeaderName(name));
   for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
   return out;
 }
@@ -281,7 +281,7 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& request, const CancelToke
       // Authorization header for good, also should a later hop come back.
       std::vector<std::string> kept;
       for (const auto& hd : current.headers) {
-        if (Lower(hd.substr(0, hd.find(':'))) != "authorization") kept.push_back(hd);
+        if (LowerHeaderName(hd.substr(0, hd.find(':'))) != "authorization") kept.push_back(hd);
       }
       current.headers = std::move(kept);
     }

@@ -9,7 +9,7 @@ bool IsTokenChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-std::string Lower(std::string s) {
+std::string LowerAscii(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
@@ -71,7 +71,7 @@ Result<std::vector<Challenge>> ParseWwwAuthenticate(std::string_view header) {
     std::string scheme = p.Token();
     if (scheme.empty()) return bad("expected an authentication scheme");
     Challenge ch;
-    ch.scheme = Lower(scheme);
+    ch.scheme = LowerAscii(scheme);
     p.SkipSpaces();
     // auth-params: name=value pairs separated by commas, until the next scheme starts.
     while (!p.Done()) {
@@ -101,7 +101,7 @@ Result<std::vector<Challenge>> ParseWwwAuthenticate(std::string_view header) {
           p.Skip();
         }
       }
-      ch.params[Lower(name)] = value;
+      ch.params[LowerAscii(name)] = value;
       p.SkipSpaces();
       if (!p.Done() && !p.Peek(',')) return bad("expected ',' between parameters");
     }

@@ -24,7 +24,7 @@ Result<promotion::SigningKey> ApprovalKeyFor(const ServiceSettings& settings, co
   return SigningKeyFor(settings, config, carried);
 }
 
-std::string RenderText(const promotion::ApproveResult& r) {
+std::string RenderApproval(const promotion::ApproveResult& r) {
   if (!r.status.ok()) return "";
   std::ostringstream text;
   text << r.approver << " approved " << r.sha << " for '" << r.env << "'\n"
@@ -68,7 +68,7 @@ Outcome PromoteService::Approve(const v1::ApproveRequest& request, OperationCont
   out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
-  out.text = RenderText(result);
+  out.text = RenderApproval(result);
   return out;
 }
 

@@ -12,7 +12,7 @@
 namespace promote::service {
 namespace {
 
-void RenderText(const std::vector<copy::CopyReport>& reports, Outcome* out) {
+void RenderCopy(const std::vector<copy::CopyReport>& reports, Outcome* out) {
   std::ostringstream text, diag;
   for (const auto& r : reports) {
     if (!r.status.ok()) {
@@ -110,7 +110,7 @@ Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* c
     for (const auto& r : reports) results.push_back(r.ToJson());
     out.json = copy::ResultEnvelope(kCommand, out.status, {{"results", results}});
   }
-  RenderText(reports, &out);
+  RenderCopy(reports, &out);
   return out;
 }
 

@@ -10,7 +10,7 @@
 namespace promote::service {
 namespace {
 
-std::string RenderText(const promotion::RunResult& r) {
+std::string RenderRun(const promotion::RunResult& r) {
   if (r.digest.empty()) return "";
   std::ostringstream text;
   text << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << promotion::OutcomeName(r.outcome) << ")\n"
@@ -84,7 +84,7 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
-  out.text = RenderText(result);
+  out.text = RenderRun(result);
   for (const auto& w : result.warnings) out.diagnostics += "promote: warning: " + w + "\n";
   if (!result.status.ok()) {
     out.diagnostics += std::string("promote: ") + (result.outcome == promotion::Outcome::kRefused ? "refused: " : "failed: ") +

@@ -92,7 +92,7 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string RenderText(const nlohmann::json& body) {
+std::string RenderScan(const nlohmann::json& body) {
   std::ostringstream text;
   text << body["reference"].get<std::string>() << "@" << body["digest"].get<std::string>() << ": "
        << body["verdict"].get<std::string>() << " — " << body["detail"].get<std::string>() << "\n";
@@ -169,7 +169,7 @@ Outcome PromoteService::Scan(const v1::ScanRequest& request, OperationContext* c
   }
   nlohmann::json body = Body(ref->str(), subject, outcome);
   out.json = copy::ResultEnvelope(kCommand, out.status, body);
-  out.text = RenderText(body);
+  out.text = RenderScan(body);
   return out;
 }
 
