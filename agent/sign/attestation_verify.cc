@@ -1,6 +1,6 @@
 #include "sign/attestation_verify.h"
 
-#include "sign/digest_text.h"
+#include "oci/digest.h"
 #include "sign/dsse.h"
 
 namespace promote::sign {
@@ -11,7 +11,7 @@ namespace {
 
 Result<InTotoStatement> VerifyAttestationEnvelope(std::string_view envelope_json, const PublicKey& key,
                                                   std::string_view manifest_digest) {
-  if (!IsSha256Digest(manifest_digest)) {
+  if (!oci::Digest::Parse(manifest_digest).ok()) {
     return InvalidArgument("expected manifest digest '" + std::string(manifest_digest) +
                            "' is not sha256:<64 lowercase hex>");
   }

@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include "sign/digest_text.h"
+#include "oci/digest.h"
 #include "sign/transparency_log.h"
 #include "util/sha256.h"
 #include "util/unsigned_bytes.h"
@@ -122,7 +122,7 @@ const char* BundleContentName(BundleContent content) {
 
 Result<VerifiedBundle> VerifySigstoreBundle(const SigstoreBundle& bundle, const VerificationKey& key,
                                             const BundleExpectation& expected) {
-  if (!expected.artifact_digest.empty() && !IsSha256Digest(expected.artifact_digest)) {
+  if (!expected.artifact_digest.empty() && !oci::Digest::Parse(expected.artifact_digest).ok()) {
     return InvalidArgument("expected artifact digest '" + expected.artifact_digest + "' is not sha256:<64 lowercase hex>");
   }
   if (bundle.signer == BundleSigner::kCertificate) {

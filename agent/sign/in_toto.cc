@@ -1,7 +1,7 @@
 #include "sign/in_toto.h"
 
 #include "sign/bounded_input.h"
-#include "sign/digest_text.h"
+#include "oci/digest.h"
 #include "sign/go_json.h"
 #include "sign/strict_json.h"
 
@@ -38,7 +38,7 @@ Result<std::string> BuildInTotoStatement(std::string_view predicate_type, std::s
   if (statement_type != kInTotoStatementV01 && statement_type != kInTotoStatementV1) {
     return Bad("unknown statement type '" + std::string(statement_type) + "'");
   }
-  if (!IsSha256Digest(subject_digest)) {
+  if (!oci::Digest::Parse(subject_digest).ok()) {
     return Bad("subject digest '" + std::string(subject_digest) + "' is not sha256:<64 lowercase hex>");
   }
   std::string out = "{\"_type\":";
@@ -87,7 +87,7 @@ Result<InTotoStatement> ParseInTotoStatement(std::string_view json_text) {
 }
 
 Status CheckSubjectDigest(const InTotoStatement& statement, std::string_view digest) {
-  if (!IsSha256Digest(digest)) {
+  if (!oci::Digest::Parse(digest).ok()) {
     return InvalidArgument("expected subject digest '" + std::string(digest) +
                            "' is not sha256:<64 lowercase hex>");
   }

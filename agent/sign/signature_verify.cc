@@ -1,6 +1,6 @@
 #include "sign/signature_verify.h"
 
-#include "sign/digest_text.h"
+#include "oci/digest.h"
 #include "sign/docker_identity.h"
 #include "sign/ecdsa.h"
 #include "util/base64.h"
@@ -34,7 +34,7 @@ Status CheckIdentity(const std::string& claimed, const SignatureExpectation& exp
 Result<SimpleSigningClaims> VerifySimpleSigningLayer(std::string_view payload,
                                                      std::string_view signature_base64, const PublicKey& key,
                                                      const SignatureExpectation& expected) {
-  if (!IsSha256Digest(expected.manifest_digest)) {
+  if (!oci::Digest::Parse(expected.manifest_digest).ok()) {
     return InvalidArgument("expected manifest digest '" + expected.manifest_digest +
                            "' is not sha256:<64 lowercase hex>");
   }

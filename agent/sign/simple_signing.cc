@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "sign/bounded_input.h"
-#include "sign/digest_text.h"
+#include "oci/digest.h"
 #include "sign/go_json.h"
 #include "sign/strict_json.h"
 
@@ -40,7 +40,7 @@ Result<std::string> BuildSimpleSigningPayload(std::string_view docker_reference,
   if (docker_reference.empty()) {
     return InvalidArgument("simple-signing payload: the signed identity (docker reference) is empty");
   }
-  if (!IsSha256Digest(manifest_digest)) {
+  if (!oci::Digest::Parse(manifest_digest).ok()) {
     return InvalidArgument("simple-signing payload: manifest digest '" + std::string(manifest_digest) +
                            "' is not sha256:<64 lowercase hex>");
   }
@@ -97,7 +97,7 @@ Result<SimpleSigningClaims> ParseSimpleSigningPayload(std::string_view payload) 
   const json& image = critical["image"];
   PROMOTE_RETURN_IF_ERROR(RequireExactKeys(image, {"docker-manifest-digest"}, What("critical.image")));
   const json& digest = image["docker-manifest-digest"];
-  if (!digest.is_string() || !IsSha256Digest(digest.get_ref<const std::string&>())) {
+  if (!digest.is_string() || !oci::Digest::Parse(digest.get_ref<const std::string&>()).ok()) {
     return InvalidArgument(What("critical.image.docker-manifest-digest must be sha256:<64 lowercase hex>"));
   }
   const json& identity = critical["identity"];

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "fuzz_check.h"
-#include "sign/digest_text.h"
+#include "oci/digest.h"
 #include "sign/dsse.h"
 #include "sign/in_toto.h"
 
@@ -23,7 +23,7 @@ void CheckStatement(std::string_view text) {
   FUZZ_CHECK(!statement->subjects.empty());
   const InTotoSubject& subject = statement->subjects.front();
   auto sha = subject.digest.find("sha256");
-  if (sha == subject.digest.end() || !IsSha256Hex(sha->second)) return;
+  if (sha == subject.digest.end() || !promote::oci::Digest::Parse("sha256:" + sha->second).ok()) return;
   const std::string digest = "sha256:" + sha->second;
   FUZZ_CHECK(CheckSubjectDigest(*statement, digest).ok());
   if (statement->predicate_type.empty()) return;
