@@ -5,6 +5,12 @@
 
 namespace promote::testing {
 
+void MakeSelfSignedCa(const std::string& key_path, const std::string& crt_path, const std::string& subject) {
+  RunCommandOrThrow({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                     "-keyout", key_path, "-out", crt_path, "-days", "7", "-subj", subject, "-addext",
+                     "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"});
+}
+
 const TestCa& TestCa::Get() {
   // Destroyed (and its directory removed) at exit, after any static user constructed later.
   static const TestCa instance;
@@ -15,26 +21,7 @@ TestCa::TestCa() : dir_(std::make_unique<TempDir>()) {
   const std::string d = dir_->path();
   dir_->MakeDir("certs");
   // P-256 everywhere: small, fast to make, accepted by Go (registry, skopeo), OpenSSL and curl.
-  RunCommandOrThrow({"openssl",
-                     "req",
-                     "-x509",
-                     "-newkey",
-                     "ec",
-                     "-pkeyopt",
-                     "ec_paramgen_curve:prime256v1",
-                     "-nodes",
-                     "-keyout",
-                     d + "/ca.key",
-                     "-out",
-                     d + "/ca.crt",
-                     "-days",
-                     "7",
-                     "-subj",
-                     "/CN=promote test CA",
-                     "-addext",
-                     "basicConstraints=critical,CA:TRUE",
-                     "-addext",
-                     "keyUsage=critical,keyCertSign,cRLSign"});
+  MakeSelfSignedCa(d + "/ca.key", d + "/ca.crt", "/CN=promote test CA");
   MakeLeaf("server", "/CN=localhost",
            "extendedKeyUsage=serverAuth\n"
            "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n");

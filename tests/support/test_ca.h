@@ -10,6 +10,10 @@ namespace promote::testing {
 
 class TempDir;
 
+// A self-signed P-256 CA certificate (7 days, CA:TRUE, keyCertSign) at `crt_path`, its key at
+// `key_path`, made with the openssl CLI; throws std::runtime_error with openssl's output.
+void MakeSelfSignedCa(const std::string& key_path, const std::string& crt_path, const std::string& subject);
+
 class TestCa {
  public:
   // The process-wide instance, created on first use (thread-safe). Throws std::runtime_error with

@@ -1,6 +1,7 @@
 #include "tests/support/test_tsa.h"
 
 #include "tests/support/child_process.h"
+#include "tests/support/test_ca.h"
 #include "tests/support/temp_dir.h"
 
 namespace promote::testing {
@@ -28,26 +29,7 @@ std::string Der(const std::string& pem_path) {
 
 TestTsa::TestTsa(const std::string& name) : dir_(std::make_unique<TempDir>()) {
   const std::string d = dir_->path();
-  RunCommandOrThrow({"openssl",
-                     "req",
-                     "-x509",
-                     "-newkey",
-                     "ec",
-                     "-pkeyopt",
-                     "ec_paramgen_curve:prime256v1",
-                     "-nodes",
-                     "-keyout",
-                     d + "/root.key",
-                     "-out",
-                     d + "/root.crt",
-                     "-days",
-                     "7",
-                     "-subj",
-                     "/CN=" + name + " root",
-                     "-addext",
-                     "basicConstraints=critical,CA:TRUE",
-                     "-addext",
-                     "keyUsage=critical,keyCertSign,cRLSign"});
+  MakeSelfSignedCa(d + "/root.key", d + "/root.crt", "/CN=" + name + " root");
   NewKeyAndRequest(d, "intermediate", "/CN=" + name + " intermediate");
   dir_->Write("intermediate.ext",
               "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n");
