@@ -98,6 +98,8 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   record.tags = env->mutable_tags;
   record.ci = request.ci;
   record.caller = request.caller;
+  record.image = request.image;
+  record.members = request.members;
   record.time = NowRfc3339();
   oci::Descriptor subject{manifest.media_type, manifest.digest, static_cast<int64_t>(manifest.bytes.size()), {}, {}};
   const sign::SignatureFormat format = SigningFormatOf(config, signing);
@@ -114,6 +116,48 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   return OkStatus();
 }
 
+// The set's rollback: every member chosen by a dry run first (all must agree on one commit),
+// then each member moved back, its record naming every member.
+Status RollbackSet(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                   const SigningKey& signing, const RollbackRequest& request, RollbackResult* result) {
+  if (request.to) {
+    return InvalidArgument("--to names one image's digest; a release set goes back by --steps (images: in " +
+                           config.origin + ")");
+  }
+  std::vector<policy::PromoteConfig> configs;
+  RollbackRequest member_request = request;
+  member_request.dry_run = true;
+  for (const auto& image : config.images) {
+    configs.push_back(config.ForImage(image));
+    RollbackResult chosen;
+    chosen.image = image.name;
+    chosen.env = request.env;
+    chosen.dry_run = request.dry_run;
+    chosen.status = RollbackInto(configs.back(), registries, signing, member_request, &chosen);
+    if (!chosen.status.ok()) return chosen.status.WithContext("image '" + image.name + "'");
+    if (!result->images.empty() && chosen.git_sha != result->images.front().git_sha) {
+      return Status(Code::kGateRefused, "image '" + image.name + "' would go back to commit " + chosen.git_sha +
+                                            ", image '" + result->images.front().image + "' to " +
+                                            result->images.front().git_sha + ": the set was not promoted together");
+    }
+    const policy::Environment& env = *configs.back().FindEnvironment(request.env);
+    member_request.members.push_back({image.name, chosen.to_digest, env.Name() + "@" + chosen.from_digest,
+                                      env.Name() + "@" + chosen.to_digest, env.mutable_tags});
+    result->images.push_back(std::move(chosen));
+  }
+  result->git_sha = result->images.front().git_sha;
+  if (request.dry_run) return OkStatus();
+  member_request.dry_run = false;
+  for (size_t i = 0; i < configs.size(); ++i) {
+    RollbackResult& member = result->images[i];
+    member_request.image = member.image;
+    member.tags_moved.clear();
+    member.status = RollbackInto(configs[i], registries, signing, member_request, &member);
+    if (!member.status.ok()) return member.status.WithContext("image '" + member.image + "'");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 nlohmann::json RollbackResult::ToJson() const {
@@ -127,6 +171,15 @@ nlohmann::json RollbackResult::ToJson() const {
                          {"tags_moved", tags_moved},
                          {"record", record_reference.empty() ? nlohmann::json(nullptr)
                                                              : nlohmann::json{{"reference", record_reference}}}};
+  if (!images.empty()) {
+    body["images"] = nlohmann::json::array();
+    for (const auto& member : images) {
+      nlohmann::json entry = member.ToJson();
+      for (const char* key : {"error", "schema", "command", "ok"}) entry.erase(key);
+      entry["name"] = member.image;
+      body["images"].push_back(std::move(entry));
+    }
+  }
   return copy::ResultEnvelope("rollback", status, std::move(body));
 }
 
@@ -135,7 +188,8 @@ RollbackResult Rollback(const policy::PromoteConfig& config, registry::RegistryP
   RollbackResult result;
   result.env = request.env;
   result.dry_run = request.dry_run;
-  result.status = RollbackInto(config, registries, signing, request, &result);
+  result.status = config.images.empty() ? RollbackInto(config, registries, signing, request, &result)
+                                        : RollbackSet(config, registries, signing, request, &result);
   return result;
 }
 

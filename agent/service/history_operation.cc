@@ -29,8 +29,22 @@ void RenderChangeControl(const promotion::PromotionRecord& record, std::ostrings
   if (!record.break_glass.empty()) text << "      BREAK-GLASS: " << record.break_glass << "\n";
 }
 
+// A release set's members as a record names them.
+void RenderSetMembers(const promotion::PromotionRecord& record, std::ostringstream& text) {
+  if (record.members.empty()) return;
+  text << "      release set:";
+  for (const auto& m : record.members) text << " " << m.name << "@" << m.digest;
+  text << "\n";
+}
+
 std::string RenderHistory(const promotion::History& history) {
   std::ostringstream text;
+  if (!history.images.empty()) {
+    text << "commit " << (history.sha.empty() ? "?" : history.sha) << "  release set of " << history.images.size()
+         << " images\n";
+    for (const auto& member : history.images) text << "image " << member.image << ": " << RenderHistory(member);
+    return text.str();
+  }
   text << "commit " << (history.sha.empty() ? "?" : history.sha) << "  digest "
        << (history.digest.empty() ? "?" : history.digest) << "\n";
   for (const auto& e : history.environments) {
@@ -46,6 +60,7 @@ std::string RenderHistory(const promotion::History& history) {
            << (r.record.ci.run_id.empty() ? "" : " run " + r.record.ci.run_id)
            << (r.valid ? "" : "  (not accepted: " + r.problem + ")") << "\n";
       RenderChangeControl(r.record, text);
+      RenderSetMembers(r.record, text);
     }
   }
   return text.str();
@@ -152,7 +167,13 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
-  if (result.status.ok() && result.unchanged) {
+  if (result.status.ok() && !result.images.empty()) {
+    for (const auto& m : result.images) {
+      out.text += std::string(result.dry_run ? "would roll back " : "rolled back ") + m.image + " in " + result.env +
+                  ": " + m.from_digest + " -> " + m.to_digest + (m.unchanged ? " (already in place)" : "") + "\n";
+    }
+    out.text += "release set back to commit " + result.git_sha + "\n";
+  } else if (result.status.ok() && result.unchanged) {
     out.text = "unchanged " + result.env + ": " + result.to_digest + " is already in place (commit " + result.git_sha +
                ")\n";
   } else if (result.status.ok()) {

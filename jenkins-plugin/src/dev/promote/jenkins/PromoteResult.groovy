@@ -45,7 +45,9 @@ class PromoteResult implements Serializable {
    * The step's return value: plain serializable collections.
    * Keys: status, dryRun, digest, from, fromReference, to, reference, platforms, tags (written, moved,
    * unchanged, refused), signature, record (references or null), gates ([name, verdict, detail]),
-   * breakGlass (the reason a window gate was overridden with, or null), blobs, bytes, resultFile, exitCode.
+   * breakGlass (the reason a window gate was overridden with, or null), blobs, bytes, resultFile, exitCode;
+   * for a release set (promote.yaml images:) also images: one map per image (name, digest, fromReference,
+   * reference, tags with restored and left, gates, signature, record), in the set's order.
    */
   @NonCPS
   Map toMap(PromoteInvocation inv) {
@@ -54,17 +56,7 @@ class PromoteResult implements Serializable {
     Map from = json.from instanceof Map ? (Map) json.from : [:]
     Map to = json.to instanceof Map ? (Map) json.to : [:]
     Map tags = json.tags instanceof Map ? (Map) json.tags : [:]
-    List gates = []
-    if (json.gates instanceof List) {
-      for (Object g : (List) json.gates) {
-        if (!(g instanceof Map)) continue
-        Map gate = [name: g.name, verdict: g.verdict]
-        if (g.detail != null) gate.detail = g.detail
-        if (g.counts instanceof Map) gate.counts = new LinkedHashMap((Map) g.counts)
-        gates << gate
-      }
-    }
-    return [
+    Map result = [
         status       : json.status,
         dryRun       : json.dry_run == true,
         digest       : json.digest,
@@ -77,13 +69,54 @@ class PromoteResult implements Serializable {
                         refused  : list(tags.refused)],
         signature    : json.signature instanceof Map ? json.signature.reference : null,
         record       : json.record instanceof Map ? json.record.reference : null,
-        gates        : gates,
+        gates        : gatesOf(json.gates),
         breakGlass   : json.break_glass instanceof Map ? json.break_glass.reason : null,
         blobs        : json.blobs instanceof Map ? new LinkedHashMap((Map) json.blobs) : [:],
         bytes        : json.bytes instanceof Map ? new LinkedHashMap((Map) json.bytes) : [:],
         resultFile   : inv.resultFile(),
         exitCode     : exitCode,
     ]
+    if (json.images instanceof List) result.images = imagesOf((List) json.images)
+    return result
+  }
+
+  /** The gates of a result or of one image: [name, verdict, detail, counts]. */
+  @NonCPS
+  private static List gatesOf(Object json) {
+    List gates = []
+    if (!(json instanceof List)) return gates
+    for (Object g : (List) json) {
+      if (!(g instanceof Map)) continue
+      Map gate = [name: g.name, verdict: g.verdict]
+      if (g.detail != null) gate.detail = g.detail
+      if (g.counts instanceof Map) gate.counts = new LinkedHashMap((Map) g.counts)
+      gates << gate
+    }
+    return gates
+  }
+
+  /** A release set's images, one map each, as the result's images array has them. */
+  @NonCPS
+  private static List imagesOf(List json) {
+    List images = []
+    for (Object i : json) {
+      if (!(i instanceof Map)) continue
+      Map from = i.from instanceof Map ? (Map) i.from : [:]
+      Map to = i.to instanceof Map ? (Map) i.to : [:]
+      Map tags = i.tags instanceof Map ? (Map) i.tags : [:]
+      images << [
+          name         : i.name,
+          digest       : i.digest,
+          fromReference: from.reference,
+          reference    : to.reference,
+          tags         : [written : list(tags.written), moved: list(tags.moved), unchanged: list(tags.unchanged),
+                          refused : list(tags.refused), restored: list(tags.restored), left: list(tags.left)],
+          gates        : gatesOf(i.gates),
+          signature    : i.signature instanceof Map ? i.signature.reference : null,
+          record       : i.record instanceof Map ? i.record.reference : null,
+      ]
+    }
+    return images
   }
 
   /** One line for the console: what moved where. */
@@ -91,6 +124,15 @@ class PromoteResult implements Serializable {
   String summary() {
     Map to = json.to instanceof Map ? (Map) json.to : [:]
     String line = "promoteImage: ${json.status} ${json.digest} to ${to.reference ?: to.env}"
+    if (json.images instanceof List) {
+      line = "promoteImage: ${json.status} release set to ${to.env}"
+      for (Object i : (List) json.images) {
+        if (!(i instanceof Map)) continue
+        Map it = (Map) i
+        String ref = it.to instanceof Map ? ((Map) it.to).reference : null
+        line += "\n  ${it.name}: ${it.digest ?: '-'} ${ref ?: ''}".toString()
+      }
+    }
     if (json.break_glass instanceof Map) line += " (BREAK-GLASS: ${json.break_glass.reason})"
     return line.toString()
   }
