@@ -404,9 +404,10 @@ gates=$(jq -r '[.gates[]? | "\(.name): \(.verdict)"] | join(", ")' <<<"$result")
   echo
   if [ -n "$tags" ]; then echo "Tags: $(code_cell "$tags")"; echo; fi
   # A release set: one line per image (its digest, where it went, and any tags put back).
-  while IFS=$'\t' read -r name image_digest image_ref restored; do
+  # Fields split on US (0x1f), not a tab: IFS whitespace would merge an empty field into the next.
+  while IFS=$'\x1f' read -r name image_digest image_ref restored; do
     echo "- image $(cell "$name"): $(code_cell "$image_digest") → $(code_cell "$image_ref")${restored:+ (tags put back: $(cell "$restored"))}"
-  done < <(jq -r '.images[]? | [.name // "", .digest // "", .to.reference // "", ((.tags.restored // []) | join(","))] | @tsv' <<<"$result")
+  done < <(jq -r '.images[]? | [.name // "", .digest // "", .to.reference // "", ((.tags.restored // []) | join(","))] | map(gsub("[[:cntrl:]]"; " ")) | join("\u001f")' <<<"$result")
   if jq -e '(.images // []) | length > 0' <<<"$result" >/dev/null; then echo; fi
   if [ -n "$break_glass" ]; then echo "**BREAK-GLASS**: $(cell "$break_glass")"; echo; fi
   if [ -n "$error_message" ]; then echo "**Error** ($(cell "$error_code")): $(cell "$error_message")"; echo; fi

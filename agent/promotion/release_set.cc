@@ -68,8 +68,8 @@ std::vector<SetMemberRecord> SetRecordOf(const SetMembers& members) {
 
 // Puts one member's tags back: each moved tag to the digest it named before. A tag that named
 // nothing before is left (the registry API has no portable tag delete); it names this member's
-// complete, signed and recorded image, and the result lists it under tags.left.
-void RestoreMemberTags(const PromotionContext& ctx, SetMember* m, RunResult* result) {
+// complete and signed image, and the result lists it under tags.left.
+void RestoreMemberTags(SetMember* m, RunResult* result) {
   const copy::BlobEndpoint& target = m->plan.ends.target;
   const copy::TagOutcome& done = m->plan.written_tags;
   for (const auto& tag : done.moved) {
@@ -89,7 +89,6 @@ void RestoreMemberTags(const PromotionContext& ctx, SetMember* m, RunResult* res
     result->warnings.push_back("image '" + m->name + "': tag '" + tag + "' is new at " + m->plan.target.env->Name() +
                                " and was left in place (it names " + m->plan.digest.str() + ")");
   }
-  (void)ctx;
 }
 
 // Tags last, member by member; when one member's write fails, every member tagged so far
@@ -100,28 +99,44 @@ Status TagAll(const PromotionContext& ctx, SetMembers& members, RunResult* resul
     Status st = InImage(WriteTargetTags(MemberContext(ctx, m), &m.plan, &m.result), m);
     if (st.ok()) continue;
     m.result.status = st;
-    for (size_t i = 0; i <= k; ++i) RestoreMemberTags(ctx, members[i].get(), result);
+    for (size_t i = 0; i <= k; ++i) RestoreMemberTags(members[i].get(), result);
     return st;
   }
   return OkStatus();
 }
 
-// Copy, sign, record (one record for the set, beside each member) and tag: phases 7-10 across
+// What the agent's progress reports say the set is doing, and the run's cancellation between
+// phases (as a single promotion has them).
+Status EnterSetPhase(const PromotionContext& ctx, const char* name) {
+  if (ctx.request.progress != nullptr) ctx.request.progress->phase = name;
+  if (ctx.request.cancel != nullptr && ctx.request.cancel->cancelled()) {
+    return Status(Code::kCancelled, std::string("cancelled before the set's ") + name + " phase");
+  }
+  return OkStatus();
+}
+
+// Copy, sign, tag and record (one record for the set, beside each member): phases 7-10 across
 // the set, each phase for every member before the next phase starts.
 Status WriteAll(const PromotionContext& ctx, SetMembers& members, RunResult* result) {
+  PROMOTE_RETURN_IF_ERROR(EnterSetPhase(ctx, "copy"));
   for (auto& m : members) PROMOTE_RETURN_IF_ERROR(InImage(CopyImage(MemberContext(ctx, *m), &m->plan, &m->result), *m));
   if (ctx.request.dry_run) {
     for (auto& m : members) ReportPlanned(m->plan, &m->result);
     result->outcome = Outcome::kPlanned;
     return OkStatus();
   }
+  PROMOTE_RETURN_IF_ERROR(EnterSetPhase(ctx, "sign"));
   for (auto& m : members) PROMOTE_RETURN_IF_ERROR(InImage(SignTarget(MemberContext(ctx, *m), &m->plan, &m->result), *m));
+  PROMOTE_RETURN_IF_ERROR(EnterSetPhase(ctx, "tag"));
+  PROMOTE_RETURN_IF_ERROR(TagAll(ctx, members, result));
+  // Records last, as for one image: a record marks its promotion done (MarkIncompleteRecords),
+  // so a set whose tags failed leaves none, and the next environment refuses it until a re-run.
+  PROMOTE_RETURN_IF_ERROR(EnterSetPhase(ctx, "record"));
   const std::vector<SetMemberRecord> set = SetRecordOf(members);
   for (auto& m : members) {
     m->plan.set_members = set;
     PROMOTE_RETURN_IF_ERROR(InImage(RecordPromotion(MemberContext(ctx, *m), &m->plan, &m->result), *m));
   }
-  PROMOTE_RETURN_IF_ERROR(TagAll(ctx, members, result));
   bool changed = false;
   for (const auto& m : members) changed = changed || m->plan.wrote_image || m->plan.wrote_meta || m->plan.wrote_tags;
   result->outcome = changed ? Outcome::kPromoted : Outcome::kUnchanged;
@@ -139,7 +154,8 @@ Status RunReleaseSet(const PromotionContext& ctx, const std::vector<std::string>
     m->result.image = image.name;
     members.push_back(std::move(m));
   }
-  Status status = GateAll(ctx, immutable_tags, members);
+  Status status = EnterSetPhase(ctx, "gates");
+  if (status.ok()) status = GateAll(ctx, immutable_tags, members);
   if (status.ok()) status = WriteAll(ctx, members, result);
   for (auto& m : members) {
     for (const auto& w : m->result.warnings) result->warnings.push_back("image '" + m->name + "': " + w);

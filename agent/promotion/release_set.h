@@ -2,8 +2,9 @@
 // front end) promoted together or not at all. Each member is an ordinary promotion of its own
 // view of promote.yaml (PromoteConfig::ForImage) through the phases of promotion_plan.h, run
 // phase by phase across the set: every member is gated before any is copied, every member is
-// copied and signed before the one record naming them all is attached to each, and tags come
-// last of all. A tag write that fails puts the tags the set already moved back where they were.
+// copied and signed before any tag moves, and once every member is tagged the one record naming
+// them all is attached to each. A tag write that fails puts the tags the set already moved back
+// where they were, and no record is written.
 #pragma once
 
 #include <string>

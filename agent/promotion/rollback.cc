@@ -27,6 +27,27 @@ Status MarkRolledBack(registry::RegistryClient& client, const policy::Environmen
   return written.ok() ? OkStatus() : written.status();
 }
 
+// The record of `env` going back from `from_digest` to the promotion `target`.
+PromotionRecord RollbackRecordOf(const policy::Environment& env, const RollbackRequest& request,
+                                 const std::string& from_digest, const Promotion& target) {
+  PromotionRecord record;
+  record.kind = "rollback";
+  record.from_env = env.name;
+  record.from_reference = env.Name() + "@" + from_digest;
+  record.to_env = env.name;
+  record.to_reference = env.Name() + "@" + target.digest.str();
+  record.digest = target.digest.str();
+  record.git_sha = target.record.git_sha;
+  record.branch = target.record.branch;
+  record.tags = env.mutable_tags;
+  record.ci = request.ci;
+  record.caller = request.caller;
+  record.image = request.image;
+  record.members = request.members;
+  record.time = NowRfc3339();
+  return record;
+}
+
 Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool& registries,
                     const SigningKey& signing, const RollbackRequest& request, RollbackResult* result) {
   const policy::Environment* env = config.FindEnvironment(request.env);
@@ -86,21 +107,7 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
 
   PROMOTE_ASSIGN_OR_RETURN(oci::Manifest manifest,
                            client->GetManifest(env->repository, target->digest.str(), scopes));
-  PromotionRecord record;
-  record.kind = "rollback";
-  record.from_env = env->name;
-  record.from_reference = env->Name() + "@" + result->from_digest;
-  record.to_env = env->name;
-  record.to_reference = env->Name() + "@" + target->digest.str();
-  record.digest = target->digest.str();
-  record.git_sha = target->record.git_sha;
-  record.branch = target->record.branch;
-  record.tags = env->mutable_tags;
-  record.ci = request.ci;
-  record.caller = request.caller;
-  record.image = request.image;
-  record.members = request.members;
-  record.time = NowRfc3339();
+  const PromotionRecord record = RollbackRecordOf(*env, request, result->from_digest, *target);
   oci::Descriptor subject{manifest.media_type, manifest.digest, static_cast<int64_t>(manifest.bytes.size()), {}, {}};
   const sign::SignatureFormat format = SigningFormatOf(config, signing);
   // Tags first, then the record: a rollback whose tags did not move leaves no record of one.

@@ -127,12 +127,19 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
   // A partial history is shown in full but is not a success: what could not be read may hold
   // the promotion the caller is looking for.
   if (std::vector<std::string> unreadable = history->Unreadable(); !unreadable.empty()) {
+    // A release set's environments are its images' (History::Unreadable names them image/env).
     std::string why;
-    for (const auto& e : history->environments) {
-      if (!e.error.ok()) why += (why.empty() ? "" : "; ") + e.env + ": " + e.error.message();
-    }
+    size_t environments = 0;
+    auto explain = [&](const promotion::History& h, const std::string& prefix) {
+      environments += h.environments.size();
+      for (const auto& e : h.environments) {
+        if (!e.error.ok()) why += (why.empty() ? "" : "; ") + prefix + e.env + ": " + e.error.message();
+      }
+    };
+    explain(*history, "");
+    for (const auto& member : history->images) explain(member, member.image + "/");
     out.status = Status(Code::kUnavailable, "could not read " + std::to_string(unreadable.size()) + " of " +
-                                                std::to_string(history->environments.size()) +
+                                                std::to_string(environments) +
                                                 " environments, the others are shown (" + why + ")");
   }
   out.json = copy::ResultEnvelope(kCommand, out.status, history->ToJson());

@@ -3,6 +3,7 @@
 // front of the third image's stage registry.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -171,6 +172,8 @@ TEST_CASE("a release set of three images across three registries: gated together
     // New immutable tags cannot be deleted portably: they stay, named, on the complete image.
     CHECK(fj["images"][0]["tags"]["left"] == nlohmann::json::array({"sha-9f8e7d6", "v1.1.0"}));
     CHECK(TagDigest(stage, "shop/api", "sha-9f8e7d6") == second.at("api"));
+    // No record: the set's promotion did not complete, so prod's stage-order gate would refuse it.
+    for (const auto& r : RecordsOn(stage, "shop/api", second.at("api"), p.pub_pem)) CHECK(r.record.to_env != "stage");
 
     // Once the registry takes the write again, the re-run completes the set.
     auto rerun = p.Run({"--branch", "release/v1.1.0-sha-9f8e7d6"});
@@ -227,7 +230,7 @@ TEST_CASE("a release set of three images across three registries: gated together
     INFO(back.out);
     REQUIRE(back.exit_code == 0);
     auto bj = back.Json();
-    CHECK(bj["sha"] == kSha1);
+    CHECK(bj["sha"] == kSha1.substr(0, 7));  // as the release branch named it
     REQUIRE(bj["images"].size() == 3);
     CHECK(TagDigest(stage, "shop/api", "stage") == first.at("api"));
     CHECK(TagDigest(stage, "shop/worker", "stage") == first.at("worker"));
@@ -238,4 +241,86 @@ TEST_CASE("a release set of three images across three registries: gated together
     }
     CHECK(rollback_names_set);
   }
+}
+
+// Through the agent: the agent holds the signing key, and agent.yaml's policy applies to every
+// image of the set, each by the repository it writes.
+TEST_CASE("a release set through the agent: promoted under the policy; one image outside it refuses the whole set") {
+  TestRegistry dev, stage, web_registry;
+  TempDir dir;
+  const std::string password = "key-" + RandomPassword();
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  REQUIRE(pair.ok());
+  const std::string key = dir.Write("agent-cosign.key", pair->private_key_pem, 0600);
+  ::setenv("SET_TEST_KEY_PASSWORD", password.c_str(), 1);
+  TestAgent agent("listen: [unix://{dir}/agent.sock]\nlog: {format: json}\n"
+                  "signing: {key: file:" + key + ", password: env:SET_TEST_KEY_PASSWORD}\n"
+                  "policy:\n"
+                  "  - applications: [shop]\n"
+                  "    environments:\n"
+                  "      - name: dev\n"
+                  "        repositories: [\"" + dev.host() + "/shop/*\"]\n"
+                  "        branches: [develop]\n"
+                  "      - name: stage\n"
+                  "        repositories: [\"" + stage.host() + "/shop/*\", \"" + web_registry.host() + "/edge/*\"]\n"
+                  "        branches: [\"release/*\"]\n"
+                  "        after: dev\n");
+  ::unsetenv("SET_TEST_KEY_PASSWORD");
+  // promote.yaml for the agent: no key and no credentials (the agent's own decide).
+  auto config = [&](const std::string& name, const std::string& worker_stage) {
+    return dir.Write(name,
+                     "version: 1\nimage: shop\nenvironments:\n"
+                     "  - {name: dev, registry: " + dev.host() + ", repository: shop/api, mutable-tags: [latest]}\n"
+                     "  - {name: stage, registry: " + stage.host() + ", repository: shop/api, mutable-tags: [stage]}\n"
+                     "images:\n"
+                     "  - {name: api, repositories: {dev: shop/api, stage: shop/api}}\n"
+                     "  - {name: worker, repositories: {dev: shop/worker, stage: " + worker_stage + "}}\n"
+                     "  - name: web\n    repositories:\n      dev: shop/web\n"
+                     "      stage: {registry: '" + web_registry.host() + "', repository: edge/web}\n");
+  };
+  const std::string good = config("promote.yaml", "shop/worker");
+  auto run = [&](const std::string& path, const std::vector<std::string>& args) {
+    std::vector<std::string> full = {"--agent", agent.Address("unix://"), "-o", "json", "run", "-c", path};
+    full.insert(full.end(), args.begin(), args.end());
+    return RunPromote(full);
+  };
+  const auto digests = PushSet(dev, kSha1, 5);
+  auto to_dev = run(good, {"--branch", "develop", "--sha", kSha1});
+  INFO(to_dev.out << to_dev.err);
+  REQUIRE(to_dev.exit_code == 0);
+
+  // One image's stage repository outside the policy: the whole set is refused, naming the image,
+  // and nothing is written at stage for any image.
+  const uint64_t before = Writes(stage) + Writes(web_registry);
+  auto outside = run(config("outside.yaml", "elsewhere/worker"), {"--branch", "release/v1.0.0-sha-2b2e927"});
+  INFO(outside.out << outside.err);
+  CHECK(outside.exit_code == 3);
+  CHECK(outside.Json()["error"]["code"] == "gate_refused");
+  const std::string message = outside.Json()["error"]["message"].get<std::string>();
+  CHECK(message.find("image 'worker'") != std::string::npos);
+  CHECK(message.find("which no environment of the policy may write") != std::string::npos);
+  CHECK(Writes(stage) + Writes(web_registry) == before);
+  CHECK(TagDigest(stage, "shop/api", "stage").empty());
+
+  // A branch the policy does not allow into stage: refused for the set as well.
+  auto branch = run(good, {"--branch", "feature/x", "--sha", kSha1, "--to", "stage"});
+  INFO(branch.out << branch.err);
+  CHECK(branch.exit_code == 3);
+  CHECK(branch.out.find("branch 'feature/x' may not promote here") != std::string::npos);
+  CHECK(Writes(stage) + Writes(web_registry) == before);
+
+  // As the policy asks: every image lands, signed and recorded with the agent's key.
+  auto to_stage = run(good, {"--branch", "release/v1.0.0-sha-2b2e927"});
+  INFO(to_stage.out << to_stage.err);
+  REQUIRE(to_stage.exit_code == 0);
+  auto j = to_stage.Json();
+  CHECK(j["status"] == "promoted");
+  REQUIRE(j["images"].size() == 3);
+  CHECK(TagDigest(stage, "shop/api", "stage") == digests.at("api"));
+  CHECK(TagDigest(stage, "shop/worker", "stage") == digests.at("worker"));
+  CHECK(TagDigest(web_registry, "edge/web", "stage") == digests.at("web"));
+  auto on_web = RecordsOn(web_registry, "edge/web", digests.at("web"), pair->public_key_pem);
+  CHECK(std::any_of(on_web.begin(), on_web.end(), [](const auto& r) {
+    return r.valid && r.record.to_env == "stage" && r.record.image == "web" && r.record.members.size() == 3;
+  }));
 }

@@ -318,7 +318,7 @@ TEST_CASE("images: a release set, each image at its repository in every environm
   REQUIRE(c.ok());
   REQUIRE(c->images.size() == 2);
   CHECK(c->images[0].name == "api");
-  CHECK(c->images[1].line == 8);
+  CHECK(c->images[1].line == 9);
   const PromoteConfig web = c->ForImage(c->images[1]);
   CHECK(web.images.empty());
   CHECK(web.FindEnvironment("dev")->Name() == "dev.io/shop/web");
@@ -366,4 +366,32 @@ TEST_CASE("bad images: entries are refused with file:line, naming the image") {
     INFO(r.status().message());
     CHECK(r.status().message().find(c.message_part) != std::string::npos);
   }
+}
+
+TEST_CASE("a release set's image uses the credentials of its environment there, also on another registry") {
+  const std::string yaml =
+      "version: 1\nimage: shop\nenvironments:\n"
+      "  - {name: dev, registry: dev.io, repository: shop/api}\n"
+      "  - name: prod\n    registry: prod.io\n    repository: shop/api\n"
+      "    credentials: {username: ci-bot, password: env:SET_PROD_PASSWORD}\n"
+      "images:\n"
+      "  - {name: api, repositories: {dev: shop/api, prod: shop/api}}\n"
+      "  - name: web\n    repositories:\n      dev: shop/web\n"
+      "      prod: {registry: cdn.io:5000, repository: edge/web}\n";
+  auto c = ParsePromoteConfig(yaml, "promote.yaml");
+  REQUIRE(c.ok());
+  setenv("SET_PROD_PASSWORD", "prod-secret", 1);
+  ConfigKeychain keychain(&*c);
+  auto user_for = [&](const std::string& registry, const std::string& repository) -> std::string {
+    auto r = keychain.Resolve(registry, repository);
+    REQUIRE(r.ok());
+    return r->has_value() ? (*r)->username + " @ " + (*r)->scope : "none";
+  };
+  CHECK(user_for("prod.io", "shop/api") == "ci-bot @ prod.io/shop/api");
+  // web's prod repository is on another host: prod's account, scoped to that repository only.
+  CHECK(user_for("cdn.io:5000", "edge/web") == "ci-bot @ cdn.io:5000/edge/web");
+  // dev declares none: its images use the docker config, never prod's account.
+  CHECK(user_for("dev.io", "shop/web") == "none");
+  CHECK(user_for("cdn.io:5000", "other/repo") == "none");
+  unsetenv("SET_PROD_PASSWORD");
 }

@@ -124,16 +124,19 @@ class PromoteResult implements Serializable {
   String summary() {
     Map to = json.to instanceof Map ? (Map) json.to : [:]
     String line = "promoteImage: ${json.status} ${json.digest} to ${to.reference ?: to.env}"
+    if (json.images instanceof List) line = "promoteImage: ${json.status} release set to ${to.env}"
+    if (json.break_glass instanceof Map) line += " (BREAK-GLASS: ${json.break_glass.reason})"
     if (json.images instanceof List) {
-      line = "promoteImage: ${json.status} release set to ${to.env}"
+      // One line per image: where it went, and the tags put back when a later image failed to tag.
       for (Object i : (List) json.images) {
         if (!(i instanceof Map)) continue
-        Map it = (Map) i
-        String ref = it.to instanceof Map ? ((Map) it.to).reference : null
-        line += "\n  ${it.name}: ${it.digest ?: '-'} ${ref ?: ''}".toString()
+        Map image = (Map) i
+        String ref = image.to instanceof Map ? ((Map) image.to).reference : null
+        List restored = image.tags instanceof Map ? list(((Map) image.tags).restored) : []
+        line += "\n  ${image.name}: ${image.digest ?: '-'} ${ref ?: '-'}".toString()
+        if (restored) line += " (tags put back: ${restored.join(', ')})".toString()
       }
     }
-    if (json.break_glass instanceof Map) line += " (BREAK-GLASS: ${json.break_glass.reason})"
     return line.toString()
   }
 
@@ -161,6 +164,8 @@ class PromoteResult implements Serializable {
     if (!source) source = json.sha ? "sha-${String.valueOf(json.sha).take(7)}" : (from.env ?: '?')
     String digest = String.valueOf(json.digest ?: '')
     if (digest.length() > 19) digest = digest.take(19) + '…'
+    // A release set has no one digest: the description counts its images.
+    if (json.images instanceof List) digest = "release set of ${((List) json.images).size()} images"
     String text = "${target} ← ${source} @ ${digest}"
     if (json.status == 'planned') text += ' (dry run)'
     else if (json.status == 'unchanged') text += ' (unchanged)'
@@ -176,10 +181,10 @@ class PromoteResult implements Serializable {
       case 2:
         return "promoteImage: usage or configuration error (exit 2): ${message}".toString()
       case 3:
-        List<String> refused = []
-        if (json.gates instanceof List) {
-          for (Object g : (List) json.gates) {
-            if (g instanceof Map && g.verdict == 'refused') refused << "${g.name}${g.detail ? ': ' + g.detail : ''}".toString()
+        List<String> refused = refusedGates(json.gates, '')
+        if (json.images instanceof List) {
+          for (Object i : (List) json.images) {
+            if (i instanceof Map) refused.addAll(refusedGates(((Map) i).gates, "${((Map) i).name}/"))
           }
         }
         String what = code == 'conflict' ? 'tag conflict' : 'gate refused'
@@ -190,12 +195,38 @@ class PromoteResult implements Serializable {
       case 4:
         return ("promoteImage: registry or network failure (${code}, exit 4) promoting to ${target}: ${message}; " +
             "this is not a policy refusal: check the registry, its credentials and the network, then retry " +
-            '(a failed promotion leaves no tag on an incomplete image)').toString()
+            '(a failed promotion leaves no tag on an incomplete image)' + restoredNote()).toString()
       case 5:
         return "promoteImage: internal error in promote (${code}, exit 5): ${message}".toString()
       default:
         return "promoteImage: promote failed (${code}, exit ${exitCode}): ${message}".toString()
     }
+  }
+
+  /** "NAME: DETAIL" of each refused gate in GATES, each name prefixed with PREFIX (a set's image). */
+  @NonCPS
+  private static List<String> refusedGates(Object gates, String prefix) {
+    List<String> refused = []
+    if (!(gates instanceof List)) return refused
+    for (Object g : (List) gates) {
+      if (g instanceof Map && g.verdict == 'refused') {
+        refused << "${prefix}${g.name}${g.detail ? ': ' + g.detail : ''}".toString()
+      }
+    }
+    return refused
+  }
+
+  /** A release set whose tag write failed: which images' tags were put back. */
+  @NonCPS
+  private String restoredNote() {
+    if (!(json.images instanceof List)) return ''
+    List<String> put = []
+    for (Object i : (List) json.images) {
+      if (!(i instanceof Map) || !(((Map) i).tags instanceof Map)) continue
+      List restored = list(((Map) ((Map) i).tags).restored)
+      if (restored) put << "${((Map) i).name} (${restored.join(', ')})".toString()
+    }
+    return put ? "; release set: tags put back for ${put.join(', ')}".toString() : ''
   }
 
   @NonCPS
