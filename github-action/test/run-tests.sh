@@ -261,7 +261,7 @@ output() {
 output_names() {
   { grep -oE '^[A-Za-z0-9_-]+(=|<<)' "$OUTPUTS" || true; } | sed -E 's/(=|<<)$//' | sort | tr '\n' ' ' | sed 's/ $//'
 }
-all_outputs="digest result signature-ref status tags target-ref"
+all_outputs="digest images result signature-ref status tags target-ref"
 
 # expect_clean_log DESC: every workflow command the script printed is one it may print, and no
 # line of promote's stderr could be read as one.
