@@ -309,6 +309,16 @@ TEST_CASE("a release set through the agent: promoted under the policy; one image
   CHECK(branch.out.find("branch 'feature/x' may not promote here") != std::string::npos);
   CHECK(Writes(stage) + Writes(web_registry) == before);
 
+  // The text output of a dry run: the set's line, then each image with its tags and gates.
+  auto text = RunPromote({"--agent", agent.Address("unix://"), "run", "-c", good, "--branch",
+                          "release/v1.0.0-sha-2b2e927", "--dry-run"});
+  INFO(text.out << text.err);
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("plan: dev -> stage (planned, release set of 3 images)") != std::string::npos);
+  CHECK(text.out.find("  image worker: " + dev.host() + "/shop/worker") != std::string::npos);
+  CHECK(text.out.find("-> " + web_registry.host() + "/edge/web@" + digests.at("web")) != std::string::npos);
+  CHECK(Writes(stage) + Writes(web_registry) == before);
+
   // As the policy asks: every image lands, signed and recorded with the agent's key.
   auto to_stage = run(good, {"--branch", "release/v1.0.0-sha-2b2e927"});
   INFO(to_stage.out << to_stage.err);
