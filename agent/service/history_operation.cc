@@ -91,6 +91,18 @@ Result<std::shared_ptr<sign::PublicKey>> RecordKey(const ServiceSettings& settin
   return signing.public_key;
 }
 
+// A reference into a release set is about one of its images: promote.yaml as that image sees
+// it (PromoteConfig::ForImage). Any other reference: promote.yaml as it is.
+policy::PromoteConfig ConfigOfRepository(const policy::PromoteConfig& config, const std::string& registry,
+                                         const std::string& repository) {
+  for (const auto& image : config.images) {
+    for (const auto& [env, at] : image.locations) {
+      if (at.registry == registry && at.repository == repository) return config.ForImage(image);
+    }
+  }
+  return config;
+}
+
 }  // namespace
 
 Outcome PromoteService::History(const v1::HistoryRequest& request, OperationContext* ctx) const {
@@ -118,7 +130,8 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
                                         {registry::RepositoryScope(ref->repository, "pull")}, &ctx->cancel);
     if (!head.ok()) return FailedOutcome(kCommand, head.status());
     if (!*head) return FailedOutcome(kCommand, NotFound("no image at " + ref->str()));
-    history = promotion::HistoryForDigest(*config, **pool, **key, (*head)->digest);
+    history = promotion::HistoryForDigest(ConfigOfRepository(*config, ref->registry, ref->repository), **pool, **key,
+                                          (*head)->digest);
   }
   if (!history.ok()) return FailedOutcome(kCommand, history.status());
   Outcome out;

@@ -226,6 +226,18 @@ TEST_CASE("a release set of three images across three registries: gated together
       CHECK(stage_env["records"][0]["set"]["members"].size() == 3);
     }
 
+    // History of one image by reference: that image's environments, its record naming the set.
+    auto by_ref = RunPromote({"-o", "json", "history", "--config", p.config_path,
+                              web_proxy.host() + "/edge/web:stage"}, p.env);
+    INFO(by_ref.out);
+    REQUIRE(by_ref.exit_code == 0);
+    auto rj = by_ref.Json();
+    CHECK(rj["sha"].get<std::string>().rfind(kSha2.substr(0, 7), 0) == 0);
+    CHECK(rj["environments"][0]["digest"] == second.at("web"));
+    CHECK(rj["environments"][1]["digest"] == second.at("web"));
+    REQUIRE(rj["environments"][1]["records"].size() >= 1);
+    CHECK(rj["environments"][1]["records"][0]["set"]["image"] == "web");
+
     auto back = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "stage"}, p.env);
     INFO(back.out);
     REQUIRE(back.exit_code == 0);
