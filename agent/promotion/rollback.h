@@ -50,7 +50,8 @@ struct RollbackResult {
 
 // With a release set (config.images), every image's mutable tags go back together, to the
 // images of one commit (--steps counts promotions of the set; --to is refused: it names one
-// image): each is chosen and checked before any tag moves, and each rollback record names all.
+// image): each is chosen and checked before any tag moves, every tag moves before any record is
+// written (a failed move puts the set's moved tags back), and each rollback record names all.
 RollbackResult Rollback(const policy::PromoteConfig& config, registry::RegistryPool& registries,
                         const SigningKey& signing, const RollbackRequest& request);
 

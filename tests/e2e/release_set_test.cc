@@ -238,6 +238,24 @@ TEST_CASE("a release set of three images across three registries: gated together
     REQUIRE(rj["environments"][1]["records"].size() >= 1);
     CHECK(rj["environments"][1]["records"][0]["set"]["image"] == "web");
 
+    // A fault on web's tag write while rolling back: the images moved before it go back to where
+    // they were, and no rollback is recorded.
+    web_proxy.SetRules(nlohmann::json::array(
+        {{{"fault", "status"}, {"status", 400}, {"method", "PUT"}, {"path", "/manifests/stage$"}}}));
+    auto failed_back = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "stage"}, p.env);
+    web_proxy.SetRules(nlohmann::json::array());
+    INFO(failed_back.out);
+    CHECK(failed_back.exit_code != 0);
+    const std::string why = failed_back.Json()["error"]["message"].get<std::string>();
+    CHECK(why.find("image 'web'") != std::string::npos);
+    CHECK(why.find("the tags of the images before it were put back") != std::string::npos);
+    CHECK(why.find("not put back") == std::string::npos);
+    CHECK(TagDigest(stage, "shop/api", "stage") == second.at("api"));
+    CHECK(TagDigest(stage, "shop/worker", "stage") == second.at("worker"));
+    CHECK(TagDigest(web_registry, "edge/web", "stage") == second.at("web"));
+    for (const auto& r : RecordsOn(stage, "shop/api", first.at("api"), p.pub_pem)) CHECK(r.record.kind != "rollback");
+
+    // Once the registry takes the write again, the rollback moves all three.
     auto back = RunPromote({"-o", "json", "rollback", "--config", p.config_path, "--env", "stage"}, p.env);
     INFO(back.out);
     REQUIRE(back.exit_code == 0);
