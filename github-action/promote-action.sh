@@ -362,6 +362,8 @@ set_output tags "$tags"
 set_output signature-ref "$signature_ref"
 set_output status "$status"
 set_output result "$(jq . <<<"$result")"
+# A release set (promote.yaml images:): one entry per image; "[]" for a single image.
+set_output images "$(jq -c '[.images[]? | {name, digest, reference: .to.reference, tags, record: .record.reference}]' <<<"$result")"
 
 # --- job summary ---------------------------------------------------------------------------------
 
@@ -401,6 +403,12 @@ gates=$(jq -r '[.gates[]? | "\(.name): \(.verdict)"] | join(", ")' <<<"$result")
     "$(code_cell "$digest")" "$(cell "${gates:-—}")" "$(code_cell "$signature_ref")"
   echo
   if [ -n "$tags" ]; then echo "Tags: $(code_cell "$tags")"; echo; fi
+  # A release set: one line per image (its digest, where it went, and any tags put back).
+  # Fields split on US (0x1f), not a tab: IFS whitespace would merge an empty field into the next.
+  while IFS=$'\x1f' read -r name image_digest image_ref restored; do
+    echo "- image $(cell "$name"): $(code_cell "$image_digest") → $(code_cell "$image_ref")${restored:+ (tags put back: $(cell "$restored"))}"
+  done < <(jq -r '.images[]? | [.name // "", .digest // "", .to.reference // "", ((.tags.restored // []) | join(","))] | map(gsub("[[:cntrl:]]"; " ")) | join("\u001f")' <<<"$result")
+  if jq -e '(.images // []) | length > 0' <<<"$result" >/dev/null; then echo; fi
   if [ -n "$break_glass" ]; then echo "**BREAK-GLASS**: $(cell "$break_glass")"; echo; fi
   if [ -n "$error_message" ]; then echo "**Error** ($(cell "$error_code")): $(cell "$error_message")"; echo; fi
 } >>"$GITHUB_STEP_SUMMARY"

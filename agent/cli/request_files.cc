@@ -47,10 +47,19 @@ void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* ac
     auto username = policy::ResolveUsername(env.credentials.username, what);
     auto password = policy::ResolveSecret(env.credentials.password, what);
     if (!username.ok() || !password.ok()) continue;
-    v1::Credential* c = access->add_credentials();
-    c->set_registry(env.registry + "/" + env.repository);
-    c->set_username(*username);
-    c->set_password(std::string(password->reveal()));
+    // Scoped to each repository the environment's credentials are for: its own and, in a
+    // release set, each image's there (which may be on another registry).
+    std::vector<std::string> repositories = {env.registry + "/" + env.repository};
+    for (const auto& image : parsed->images) {
+      const policy::ImageLocation& at = image.locations.at(env.name);
+      repositories.push_back(at.registry + "/" + at.repository);
+    }
+    for (const auto& repository : repositories) {
+      v1::Credential* c = access->add_credentials();
+      c->set_registry(repository);
+      c->set_username(*username);
+      c->set_password(std::string(password->reveal()));
+    }
   }
   if (signing == nullptr || parsed->signing.empty()) return;
   auto document = policy::ResolveKeyDocument(parsed->signing.key, "signing key", sign::kMaxKeyFileBytes);

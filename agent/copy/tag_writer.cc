@@ -31,6 +31,7 @@ Result<TagOutcome> PlanTags(registry::RegistryClient& client, const std::string&
       out.unchanged.push_back(tag);
     } else if (policy.MayMove(tag)) {
       out.moved.push_back(tag);
+      out.previous.emplace(tag, head->digest);
     } else {
       if (out.refused.empty()) {
         out.first_conflict = ConflictMessage(client.host() + "/" + repository, tag, head->digest, digest);
@@ -60,6 +61,7 @@ Status WriteTags(registry::RegistryClient& client, const std::string& repository
     outcome->refused = plan.refused;
     return Status(Code::kConflict, plan.first_conflict);
   }
+  outcome->previous = plan.previous;
   auto listed = [](const std::vector<std::string>& v, const std::string& t) {
     return std::find(v.begin(), v.end(), t) != v.end();
   };

@@ -3,6 +3,7 @@
 // Used last in every copy and promotion, after the image and its attachments are complete.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct TagOutcome {
   std::vector<std::string> moved;
   std::vector<std::string> refused;       // immutable tags naming another digest
   std::string first_conflict;             // message for the first refused tag
+  // What each tag in `moved` named before, so a caller can put it back (a release set whose
+  // later member failed to tag). Tags in `written` named nothing.
+  std::map<std::string, oci::Digest> previous;
 };
 
 // The conflicts below (kConflict, with the refused tags in TagOutcome::refused) say what is in the

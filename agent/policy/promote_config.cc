@@ -378,6 +378,65 @@ Result<std::string> ReadConfigFile(const std::string& path, const std::string& f
   return ss.str();
 }
 
+// One `repositories:` value: "path" (at the environment's registry) or {registry, repository}.
+Result<ImageLocation> ParseImageLocation(const Reader& r, const YAML::Node& n, const Environment& env,
+                                         const std::string& where) {
+  ImageLocation at{env.registry, ""};
+  if (n.IsMap()) {
+    PROMOTE_RETURN_IF_ERROR(r.Keys(n, where, {"registry", "repository"}));
+    if (!n["registry"] || !n["repository"]) return r.Error(n, where + " needs registry and repository");
+    PROMOTE_ASSIGN_OR_RETURN(at.registry, r.String(n["registry"], where + " registry"));
+    PROMOTE_ASSIGN_OR_RETURN(at.repository, r.String(n["repository"], where + " repository"));
+  } else {
+    PROMOTE_ASSIGN_OR_RETURN(at.repository, r.String(n, where));
+  }
+  auto parsed = oci::ParseRepository(at.registry + "/" + at.repository);
+  if (!parsed.ok()) return r.Error(n, where + ": " + parsed.status().message());
+  if (parsed->registry != at.registry && !oci::IsDockerHub(at.registry)) {
+    return r.Error(n, where + ": '" + at.registry + "' is not a registry host (e.g. registry.example.com:5000)");
+  }
+  return ImageLocation{parsed->registry, parsed->repository};
+}
+
+// images: [{name, repositories: {env: repository | {registry, repository}}}]: a release set.
+// Every image must say where it is in every environment: a set promoted together has no member
+// that an environment lacks.
+Status ParseImages(const Reader& r, const YAML::Node& node, PromoteConfig* config) {
+  if (!node.IsSequence() || node.size() == 0) return r.Error(node, "images must be a non-empty list");
+  static const std::regex kImageName("[a-z0-9][a-z0-9-]{0,62}");
+  for (const auto& n : node) {
+    PROMOTE_RETURN_IF_ERROR(r.Keys(n, "image", {"name", "repositories"}));
+    if (!n["name"] || !n["repositories"]) return r.Error(n, "an image of images: needs name and repositories");
+    SetImage image;
+    image.line = n.Mark().line + 1;
+    PROMOTE_ASSIGN_OR_RETURN(image.name, r.String(n["name"], "image name"));
+    if (!std::regex_match(image.name, kImageName)) {
+      return r.Error(n["name"], "image name '" + image.name + "' must be lowercase letters, digits or '-'");
+    }
+    for (const auto& other : config->images) {
+      if (other.name == image.name) return r.Error(n["name"], "image '" + image.name + "' is listed twice");
+    }
+    const std::string where = "image '" + image.name + "'";
+    const YAML::Node& repos = n["repositories"];
+    if (!repos.IsMap()) return r.Error(repos, where + " repositories must map environment names to repositories");
+    for (const auto& kv : repos) {
+      const std::string env_name = kv.first.as<std::string>();
+      const Environment* env = config->FindEnvironment(env_name);
+      if (env == nullptr) return r.Error(kv.first, where + " names unknown environment '" + env_name + "'");
+      PROMOTE_ASSIGN_OR_RETURN(image.locations[env_name],
+                               ParseImageLocation(r, kv.second, *env, where + " repository in '" + env_name + "'"));
+    }
+    for (const auto& env : config->environments) {
+      if (image.locations.count(env.name) == 0) {
+        return r.Error(repos, where + " has no repository for environment '" + env.name +
+                                  "' (every image of the set needs one in every environment)");
+      }
+    }
+    config->images.push_back(std::move(image));
+  }
+  return OkStatus();
+}
+
 // signing: {key, password, format}. format alone is allowed: the key is then the agent's.
 Status ParseSigning(const Reader& r, const YAML::Node& s, SigningConfig* out) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(s, "signing", {"key", "password", "format"}));
@@ -398,6 +457,17 @@ Status ParseSigning(const Reader& r, const YAML::Node& s, SigningConfig* out) {
 }
 
 }  // namespace
+
+PromoteConfig PromoteConfig::ForImage(const SetImage& image) const {
+  PromoteConfig one = *this;
+  one.images.clear();
+  for (auto& env : one.environments) {
+    const ImageLocation& at = image.locations.at(env.name);
+    env.registry = at.registry;
+    env.repository = at.repository;
+  }
+  return one;
+}
 
 const Environment* PromoteConfig::FindEnvironment(const std::string& name) const {
   for (const auto& e : environments) {
@@ -440,7 +510,7 @@ Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std
   Reader r(origin);
   try {
     PROMOTE_RETURN_IF_ERROR(
-        r.Keys(root, "promote.yaml", {"version", "image", "tags", "environments", "branches", "scanners", "signing"}));
+        r.Keys(root, "promote.yaml", {"version", "image", "tags", "environments", "branches", "scanners", "signing", "images"}));
     PromoteConfig config;
     config.origin = origin;
     config.sha256 = Sha256Hex(yaml_text);
@@ -477,6 +547,7 @@ Result<PromoteConfig> ParsePromoteConfig(const std::string& yaml_text, const std
       PROMOTE_ASSIGN_OR_RETURN(Environment env, ParseEnvironment(r, e, config));
       config.environments.push_back(std::move(env));
     }
+    if (root["images"]) PROMOTE_RETURN_IF_ERROR(ParseImages(r, root["images"], &config));
     if (root["branches"]) {
       if (!root["branches"].IsSequence()) return r.Error(root["branches"], "branches must be a list");
       for (const auto& b : root["branches"]) {

@@ -97,6 +97,18 @@ struct SigningConfig {
   bool empty() const { return key.empty(); }
 };
 
+// One image of a release set (promote.yaml `images:`): images built from one commit that are
+// promoted together or not at all. Each names, per environment, where it lives there.
+struct ImageLocation {
+  std::string registry;    // the environment's, unless the entry names another
+  std::string repository;
+};
+struct SetImage {
+  std::string name;                                // unique in the set, [a-z0-9-]
+  std::map<std::string, ImageLocation> locations;  // environment name -> where the image is
+  int line = 0;
+};
+
 struct PromoteConfig {
   std::string origin;                    // file name, for messages
   std::string sha256;                    // hex SHA-256 of the file's bytes (the policy a promotion applied)
@@ -107,7 +119,13 @@ struct PromoteConfig {
   std::vector<BranchRule> branches;
   std::map<std::string, scan::HookConfig> scanners;
   SigningConfig signing;
+  // A release set: every image here, in this order, is promoted together. Empty: one image,
+  // at each environment's registry and repository.
+  std::vector<SetImage> images;
 
+  // promote.yaml as one image of its release set sees it: every environment at that image's
+  // registry and repository, and no `images:` (a config for one image).
+  PromoteConfig ForImage(const SetImage& image) const;
   const Environment* FindEnvironment(const std::string& name) const;
   // The environment promotions into `env` come from; nullptr for the first one.
   const Environment* SourceOf(const Environment& env) const;

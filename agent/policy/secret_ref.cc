@@ -105,14 +105,33 @@ Result<std::string> ResolveUsername(const std::string& value, const std::string&
   return std::string(v);
 }
 
+namespace {
+
+// The environment whose image of a release set lives at registry/repository; null when none.
+const Environment* SetImageEnvironment(const PromoteConfig& config, std::string_view registry,
+                                       std::string_view repository) {
+  for (const auto& image : config.images) {
+    for (const auto& [env_name, at] : image.locations) {
+      if (at.registry == registry && at.repository == repository) return config.FindEnvironment(env_name);
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Result<std::optional<registry::Credentials>> ConfigKeychain::Resolve(std::string_view registry,
                                                                      std::string_view repository) const {
   // The environment of this very repository decides: stage and prod may share a registry host
   // and still need different accounts, and an environment that declares none uses the docker
   // config, never a neighbour's. A repository that is no environment's (`promote scan` of
   // another image) gets the credentials of an environment on its host.
-  const Environment* chosen = nullptr;
+  // A release set's image (images:) uses the credentials of its environment there.
+  const Environment* chosen = SetImageEnvironment(*config_, registry, repository);
+  const bool set_image = chosen != nullptr;
+  if (set_image && chosen->credentials.empty()) return std::optional<registry::Credentials>();
   for (const auto& env : config_->environments) {
+    if (set_image) break;
     if (env.registry != registry) continue;
     if (env.repository == repository) {
       if (env.credentials.empty()) return std::optional<registry::Credentials>();
@@ -126,7 +145,7 @@ Result<std::optional<registry::Credentials>> ConfigKeychain::Resolve(std::string
   registry::Credentials c;
   PROMOTE_ASSIGN_OR_RETURN(c.username, ResolveUsername(chosen->credentials.username, what));
   PROMOTE_ASSIGN_OR_RETURN(c.password, ResolveSecret(chosen->credentials.password, what));
-  c.scope = chosen->repository == repository ? std::string(registry) + "/" + std::string(repository) : std::string(registry);
+  c.scope = set_image || chosen->repository == repository ? std::string(registry) + "/" + std::string(repository) : std::string(registry);
   return std::optional<registry::Credentials>(std::move(c));
 }
 

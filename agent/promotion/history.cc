@@ -86,14 +86,27 @@ nlohmann::json History::ToJson() const {
                     {"rolled_back", rolled_back},
                     {"records", records}});
   }
-  return {{"sha", sha},
-          {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
-          {"environments", envs},
-          {"unreadable", Unreadable()}};
+  nlohmann::json out = {{"sha", sha},
+                        {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
+                        {"environments", envs},
+                        {"unreadable", Unreadable()}};
+  if (!images.empty()) {
+    out["images"] = nlohmann::json::array();
+    for (const auto& member : images) {
+      nlohmann::json entry = member.ToJson();
+      entry.erase("sha");
+      entry["name"] = member.image;
+      out["images"].push_back(std::move(entry));
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> History::Unreadable() const {
   std::vector<std::string> out;
+  for (const auto& member : images) {
+    for (const auto& e : member.Unreadable()) out.push_back(member.image + "/" + e);
+  }
   for (const auto& e : environments) {
     if (!e.error.ok()) out.push_back(e.env);
   }
@@ -105,6 +118,12 @@ Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::Reg
   PROMOTE_ASSIGN_OR_RETURN(std::string normal, policy::NormaliseSha(sha));
   History h;
   h.sha = normal;
+  for (const auto& image : config.images) {
+    PROMOTE_ASSIGN_OR_RETURN(History member, HistoryForSha(config.ForImage(image), registries, key, normal));
+    member.image = image.name;
+    h.images.push_back(std::move(member));
+  }
+  if (!config.images.empty()) return h;
   std::string tag = policy::RenderImmutableTag(config.immutable_tag, normal);
   for (const auto& env : config.environments) {
     PROMOTE_ASSIGN_OR_RETURN(EnvironmentHistory e, ReadEnvironment(env, registries, key, tag));

@@ -31,12 +31,17 @@ struct History {
   std::string sha;
   std::string digest;
   std::vector<EnvironmentHistory> environments;
+  // A release set's history by commit: one history per image (each with its `image` name), and
+  // no environments of its own.
+  std::string image;
+  std::vector<History> images;
   nlohmann::json ToJson() const;
   // The names of the environments that could not be read, in config order.
   std::vector<std::string> Unreadable() const;
 };
 
-// History of the commit `sha` across every environment of `config`. One environment that cannot
+// History of the commit `sha` across every environment of `config` (for a release set, of each
+// image: History::images; each record names the set's members). One environment that cannot
 // be read does not hide the others: it is listed with its error (EnvironmentHistory::error), and
 // only a bad `sha` or a cancellation fails the whole history.
 Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::RegistryPool& registries,

@@ -186,6 +186,12 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
                                    const std::string& to, const std::string& branch,
                                    const policy::AttachedFiles& files, const std::string& break_glass) {
   if (policy.empty()) return OkStatus();
+  // A release set is held to the policy image by image: each member writes its own repository.
+  for (const auto& image : config.images) {
+    Status member = CheckPromotionAgainstPolicy(policy, config.ForImage(image), to, branch, files, break_glass);
+    if (!member.ok()) return member.WithContext("image '" + image.name + "'");
+  }
+  if (!config.images.empty()) return OkStatus();
   const policy::Environment* env = config.FindEnvironment(to);
   if (env == nullptr) return OkStatus();  // the runner reports the unknown environment
   PROMOTE_ASSIGN_OR_RETURN(const RuleFor found, FindRule(policy, config, *env));

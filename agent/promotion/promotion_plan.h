@@ -89,6 +89,10 @@ struct PromotionPlan {
   std::string break_glass;               // the reason the window gate was overridden with; "" when not
   std::vector<std::string> approved_by;  // the approvals the approval gate counted, for the record
   copy::TagOutcome planned_tags;
+  copy::TagOutcome written_tags;  // what WriteTargetTags did, also when it failed part way
+  // In a release set: this image's name and every member, for the one record they share.
+  std::string image_name;
+  std::vector<SetMemberRecord> set_members;
   bool wrote_image = false;  // the copy wrote blobs or manifests
   bool wrote_meta = false;   // a signature, evidence or record was added
   bool wrote_tags = false;   // a tag was written or moved

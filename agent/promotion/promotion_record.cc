@@ -24,6 +24,25 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A release set's "set": {"image", "members": [{name, digest, from, to, tags}]}.
+void ReadSetMembers(const nlohmann::json& set, PromotionRecord* r) {
+  r->image = Str(set, "image");
+  auto list = set.find("members");
+  if (list == set.end() || !list->is_array()) return;
+  for (const auto& m : *list) {
+    if (!m.is_object()) continue;
+    SetMemberRecord member{Str(m, "name"), Str(m, "digest"), "", "", {}};
+    if (auto f = m.find("from"); f != m.end() && f->is_object()) member.from_reference = Str(*f, "reference");
+    if (auto t = m.find("to"); t != m.end() && t->is_object()) member.to_reference = Str(*t, "reference");
+    if (auto tags = m.find("tags"); tags != m.end() && tags->is_array()) {
+      for (const auto& t : *tags) {
+        if (t.is_string()) member.tags.push_back(t.get<std::string>());
+      }
+    }
+    r->members.push_back(std::move(member));
+  }
+}
+
 }  // namespace
 
 std::string NowRfc3339() { return FormatRfc3339(std::chrono::system_clock::now()); }
@@ -63,6 +82,17 @@ nlohmann::json PromotionRecord::ToPredicate() const {
   if (!break_glass.empty()) p["break_glass"] = {{"reason", break_glass}};
   if (!approved_by.empty()) p["approvals"] = approved_by;
   if (!subset_of.empty()) p["subset_of"] = {{"digest", subset_of}, {"platforms", platforms}};
+  if (!members.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& m : members) {
+      list.push_back({{"name", m.name},
+                      {"digest", m.digest},
+                      {"from", {{"reference", m.from_reference}}},
+                      {"to", {{"reference", m.to_reference}}},
+                      {"tags", m.tags}});
+    }
+    p["set"] = {{"image", image}, {"members", list}};
+  }
   return p;
 }
 
@@ -111,6 +141,7 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
       }
     }
   }
+  if (auto set = p.find("set"); set != p.end() && set->is_object()) ReadSetMembers(*set, &r);
   r.promote_version = Str(p, "promote_version");
   if (r.to_env.empty() || r.digest.empty()) return InvalidArgument("promotion record: empty to.env or digest");
   return r;

@@ -25,6 +25,15 @@ namespace promote::promotion {
 
 inline constexpr std::string_view kPromotionPredicateType = "https://promote.dev/attestation/promotion/v1";
 
+// One image of a release set as its record names it (every member's record lists them all).
+struct SetMemberRecord {
+  std::string name;
+  std::string digest;
+  std::string from_reference;
+  std::string to_reference;
+  std::vector<std::string> tags;
+};
+
 struct PromotionRecord {
   // "promotion"; "rollback" (on the digest an environment went back to); "rolled-back" (on the
   // digest it left, so the next environment's soak gate refuses it).
@@ -46,6 +55,10 @@ struct PromotionRecord {
   nlohmann::json gates = nlohmann::json::array();
   std::string break_glass;               // the reason a window gate was overridden; "" when it was not
   std::vector<std::string> approved_by;  // the approvals the approval gate counted
+  // A release set's promotion: which member this record is attached to (the fields above are
+  // about it), and every member of the set. Empty for a single image.
+  std::string image;
+  std::vector<SetMemberRecord> members;
   std::string time;  // RFC 3339 UTC
   std::string promote_version = PROMOTE_VERSION;
 

@@ -6,6 +6,7 @@
 #include "promotion/gates/gates.h"
 #include "promotion/image_transfer.h"
 #include "promotion/promotion_plan.h"
+#include "promotion/release_set.h"
 #include "promotion/sign_and_record.h"
 #include "promotion/source_resolution.h"
 #include "promotion/target_resolution.h"
@@ -54,17 +55,13 @@ std::string_view OutcomeName(Outcome outcome) {
   return "failed";
 }
 
-nlohmann::json RunResult::ToJson() const {
+nlohmann::json RunResult::ImageJson() const {
   nlohmann::json gates_json = nlohmann::json::array();
   for (const auto& g : gates) gates_json.push_back(g.ToJson());
   auto counts = [](const copy::TransferCounts& c) {
     return nlohmann::json{{"copied", c.copied}, {"mounted", c.mounted}, {"skipped", c.skipped}};
   };
-  nlohmann::json body = {
-      {"status", std::string(OutcomeName(outcome))},
-      {"dry_run", dry_run},
-      {"sha", sha},
-      {"branch", branch},
+  return {
       {"from", {{"env", from_env}, {"reference", from_reference}}},
       {"to", {{"env", to_env}, {"reference", to_reference}}},
       {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
@@ -79,7 +76,6 @@ nlohmann::json RunResult::ToJson() const {
       {"blobs", counts(blobs)},
       {"bytes", counts(bytes)},
       {"gates", gates_json},
-      {"break_glass", break_glass.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reason", break_glass}}},
       {"signature", signature_reference.empty() ? nlohmann::json(nullptr)
                                                 : nlohmann::json{{"reference", signature_reference}}},
       {"record",
@@ -89,9 +85,28 @@ nlohmann::json RunResult::ToJson() const {
                                    : nlohmann::json{{"reference", summary_reference},
                                                     {"predicate_type", kVsaPredicateType},
                                                     {"envelope_digest", summary_envelope_digest}}},
-      {"warnings", warnings},
-      {"timings_ms", {{"total", duration_ms}}},
   };
+}
+
+nlohmann::json RunResult::ToJson() const {
+  nlohmann::json body = ImageJson();
+  body["status"] = std::string(OutcomeName(outcome));
+  body["dry_run"] = dry_run;
+  body["sha"] = sha;
+  body["branch"] = branch;
+  body["break_glass"] = break_glass.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reason", break_glass}};
+  body["warnings"] = warnings;
+  body["timings_ms"] = {{"total", duration_ms}};
+  if (!images.empty()) {
+    body["images"] = nlohmann::json::array();
+    for (const auto& member : images) {
+      nlohmann::json entry = member.ImageJson();
+      entry["name"] = member.image;
+      entry["tags"]["restored"] = member.tags_restored;
+      entry["tags"]["left"] = member.tags_left;
+      body["images"].push_back(std::move(entry));
+    }
+  }
   return copy::ResultEnvelope("run", status, std::move(body));
 }
 
@@ -154,6 +169,10 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     PROMOTE_RETURN_IF_ERROR(CheckBreakGlassAllowed(*plan.target.env, ctx.config.origin, request.break_glass));
   }
   PROMOTE_ASSIGN_OR_RETURN(plan.immutable_tags, ImmutableTags(ctx.config, plan.target.sha, plan.target.branch));
+  if (!ctx.config.images.empty()) {
+    EnterPhase(request, "set");
+    return RunReleaseSet(ctx, plan.immutable_tags, result);
+  }
   PROMOTE_RETURN_IF_ERROR(ResolveSource(ctx, &plan, result));
 
   EnterPhase(request, "gates");

@@ -74,6 +74,9 @@ struct RunResult {
   std::string subset_of;      // set when the environment takes only some platforms of the source index
   std::vector<std::string> platforms;
   std::vector<std::string> tags_written, tags_moved, tags_unchanged, tags_refused;
+  // A release set's member whose later sibling failed to tag: the tags put back to the digests
+  // they named before, and the new ones left in place (naming this complete, recorded image).
+  std::vector<std::string> tags_restored, tags_left;
   copy::TransferCounts blobs, bytes;
   std::vector<GateResult> gates;
   std::string break_glass;  // the reason the window gate was overridden; "" when it was not
@@ -84,8 +87,15 @@ struct RunResult {
   // What the caller should know although the promotion went ahead (e.g. no record was written).
   std::vector<std::string> warnings;
   int64_t duration_ms = 0;
+  // A release set (promote.yaml `images:`): one result per image, in the set's order, each
+  // with its `image` name; the fields above about one image are then left empty.
+  std::string image;
+  std::vector<RunResult> images;
 
   nlohmann::json ToJson() const;
+  // The part of the JSON result about one image (references, digests, tags, blobs, gates,
+  // signature, record), as a release set's `images` entries have it.
+  nlohmann::json ImageJson() const;
 };
 
 // A signing key (promote.yaml's or agent.yaml's `signing:`), loaded once. Empty when none is set.

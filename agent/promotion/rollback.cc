@@ -1,5 +1,8 @@
 #include "promotion/rollback.h"
 
+#include <memory>
+#include <optional>
+
 #include "copy/copy_report.h"
 #include "copy/tag_writer.h"
 #include "promotion/history.h"
@@ -27,9 +30,43 @@ Status MarkRolledBack(registry::RegistryClient& client, const policy::Environmen
   return written.ok() ? OkStatus() : written.status();
 }
 
-Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool& registries,
-                    const SigningKey& signing, const RollbackRequest& request, RollbackResult* result) {
-  const policy::Environment* env = config.FindEnvironment(request.env);
+// The record of `env` going back from `from_digest` to the promotion `target`.
+PromotionRecord RollbackRecordOf(const policy::Environment& env, const RollbackRequest& request,
+                                 const std::string& from_digest, const Promotion& target) {
+  PromotionRecord record;
+  record.kind = "rollback";
+  record.from_env = env.name;
+  record.from_reference = env.Name() + "@" + from_digest;
+  record.to_env = env.name;
+  record.to_reference = env.Name() + "@" + target.digest.str();
+  record.digest = target.digest.str();
+  record.git_sha = target.record.git_sha;
+  record.branch = target.record.branch;
+  record.tags = env.mutable_tags;
+  record.ci = request.ci;
+  record.caller = request.caller;
+  record.image = request.image;
+  record.members = request.members;
+  record.time = NowRfc3339();
+  return record;
+}
+
+// What a rollback of one environment chose: the tags it moves, from the digest they name now
+// to the promotion `target`.
+struct RollbackChoice {
+  const policy::Environment* env = nullptr;
+  std::shared_ptr<registry::RegistryClient> client;
+  registry::Scopes scopes;
+  std::optional<registry::ManifestHead> current;
+  Promotion target;
+};
+
+// Checks the request and chooses where the environment goes back to (result: from, to, commit,
+// unchanged); nothing is written.
+Status ChooseRollback(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                      const SigningKey& signing, const RollbackRequest& request, RollbackChoice* choice,
+                      RollbackResult* result) {
+  const policy::Environment* env = choice->env = config.FindEnvironment(request.env);
   if (env == nullptr) return InvalidArgument("unknown environment '" + request.env + "'");
   if (env->mutable_tags.empty()) {
     return InvalidArgument("environment '" + env->name + "' has no mutable tags to move back (mutable-tags:)");
@@ -37,10 +74,11 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
   if (!signing.key) return InvalidArgument("rollback verifies and writes promotion records: configure signing:");
   if (request.steps < 1) return InvalidArgument("--steps must be at least 1");
 
-  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env->registry, env->repository));
-  registry::Scopes scopes = {RepositoryScope(env->repository, "pull,push")};
+  PROMOTE_ASSIGN_OR_RETURN(choice->client, registries.Get(env->registry, env->repository));
+  choice->scopes = {RepositoryScope(env->repository, "pull,push")};
   const std::string& current_tag = env->mutable_tags.front();
-  PROMOTE_ASSIGN_OR_RETURN(auto current, client->HeadManifest(env->repository, current_tag, scopes));
+  PROMOTE_ASSIGN_OR_RETURN(choice->current, choice->client->HeadManifest(env->repository, current_tag, choice->scopes));
+  const auto& current = choice->current;
   if (current) result->from_digest = current->digest.str();
 
   PROMOTE_ASSIGN_OR_RETURN(auto promotions, PromotionsInto(config, *env, registries, *signing.public_key));
@@ -72,45 +110,134 @@ Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool&
     }
     target = &promotions[static_cast<size_t>(wanted)];
   }
+  choice->target = *target;
   result->to_digest = target->digest.str();
   result->git_sha = target->record.git_sha;
-  if (current && current->digest == target->digest) {
-    // Already in place: a record of a rollback that moved nothing would be a false one.
-    result->unchanged = true;
-    return OkStatus();
-  }
-  if (request.dry_run) {
-    result->tags_moved = env->mutable_tags;
-    return OkStatus();
-  }
+  // Already in place: a record of a rollback that moved nothing would be a false one.
+  result->unchanged = current && current->digest == target->digest;
+  if (request.dry_run && !result->unchanged) result->tags_moved = env->mutable_tags;
+  return OkStatus();
+}
 
+// Moves the chosen environment's mutable tags to the target (`subject`, for its record); `tags`
+// says what moved, also on failure.
+Status MoveTagsBack(const RollbackChoice& choice, oci::Descriptor* subject, copy::TagOutcome* tags,
+                    RollbackResult* result) {
+  const policy::Environment& env = *choice.env;
   PROMOTE_ASSIGN_OR_RETURN(oci::Manifest manifest,
-                           client->GetManifest(env->repository, target->digest.str(), scopes));
-  PromotionRecord record;
-  record.kind = "rollback";
-  record.from_env = env->name;
-  record.from_reference = env->Name() + "@" + result->from_digest;
-  record.to_env = env->name;
-  record.to_reference = env->Name() + "@" + target->digest.str();
-  record.digest = target->digest.str();
-  record.git_sha = target->record.git_sha;
-  record.branch = target->record.branch;
-  record.tags = env->mutable_tags;
-  record.ci = request.ci;
-  record.caller = request.caller;
-  record.time = NowRfc3339();
-  oci::Descriptor subject{manifest.media_type, manifest.digest, static_cast<int64_t>(manifest.bytes.size()), {}, {}};
+                           choice.client->GetManifest(env.repository, choice.target.digest.str(), choice.scopes));
+  *subject = {manifest.media_type, manifest.digest, static_cast<int64_t>(manifest.bytes.size()), {}, {}};
+  copy::TagPolicy policy{false, env.mutable_tags};
+  Status moved = copy::WriteTags(*choice.client, env.repository, manifest, env.mutable_tags, policy, choice.scopes,
+                                 nullptr, tags);
+  result->tags_moved = tags->moved;
+  result->tags_moved.insert(result->tags_moved.end(), tags->written.begin(), tags->written.end());
+  return moved;
+}
+
+// The rollback record on the target, and the rolled-back mark on the digest left. Written once
+// the tags moved: a rollback whose tags did not move leaves no record of one.
+Status RecordRollback(const policy::PromoteConfig& config, const SigningKey& signing, const RollbackRequest& request,
+                      const RollbackChoice& choice, const oci::Descriptor& subject, RollbackResult* result) {
+  const policy::Environment& env = *choice.env;
+  const PromotionRecord record = RollbackRecordOf(env, request, result->from_digest, choice.target);
   const sign::SignatureFormat format = SigningFormatOf(config, signing);
-  // Tags first, then the record: a rollback whose tags did not move leaves no record of one.
+  PROMOTE_ASSIGN_OR_RETURN(result->record_reference, WriteRecord(*choice.client, env.repository, subject, record,
+                                                                 *signing.key, format, choice.scopes));
+  if (!choice.current) return OkStatus();
+  return MarkRolledBack(*choice.client, env, *choice.current, record, *signing.key, format, choice.scopes);
+}
+
+Status RollbackInto(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                    const SigningKey& signing, const RollbackRequest& request, RollbackResult* result) {
+  RollbackChoice choice;
+  PROMOTE_RETURN_IF_ERROR(ChooseRollback(config, registries, signing, request, &choice, result));
+  if (result->unchanged || request.dry_run) return OkStatus();
+  oci::Descriptor subject;
   copy::TagOutcome tags;
-  copy::TagPolicy policy{false, env->mutable_tags};
-  PROMOTE_RETURN_IF_ERROR(
-      copy::WriteTags(*client, env->repository, manifest, env->mutable_tags, policy, scopes, nullptr, &tags));
-  result->tags_moved = tags.moved;
-  result->tags_moved.insert(result->tags_moved.end(), tags.written.begin(), tags.written.end());
-  PROMOTE_ASSIGN_OR_RETURN(result->record_reference,
-                           WriteRecord(*client, env->repository, subject, record, *signing.key, format, scopes));
-  if (current) PROMOTE_RETURN_IF_ERROR(MarkRolledBack(*client, *env, *current, record, *signing.key, format, scopes));
+  PROMOTE_RETURN_IF_ERROR(MoveTagsBack(choice, &subject, &tags, result));
+  return RecordRollback(config, signing, request, choice, subject, result);
+}
+
+// Puts the tags `moved` moved back to the digests they named before; "" when all went back, else
+// what could not.
+std::string PutTagsBack(const RollbackChoice& choice, const copy::TagOutcome& moved) {
+  std::string failed;
+  for (const auto& tag : moved.moved) {
+    const std::string before = moved.previous.at(tag).str();
+    auto manifest = choice.client->GetManifest(choice.env->repository, before, choice.scopes);
+    Status put = manifest.ok() ? choice.client->PutManifest(choice.env->repository, tag, *manifest, choice.scopes)
+                               : manifest.status();
+    if (!put.ok()) failed += (failed.empty() ? "" : "; ") + tag + " (" + put.message() + ")";
+  }
+  for (const auto& tag : moved.written) failed += (failed.empty() ? "" : "; ") + tag + " (new: left in place)";
+  return failed;
+}
+
+// Every member's tags, member by member; when one member's move fails, the tags moved so far (its
+// own included) go back where they were, so the set stays at one commit, and no record is written.
+Status MoveSetTagsBack(const std::vector<RollbackChoice>& choices, std::vector<oci::Descriptor>* subjects,
+                       RollbackResult* result) {
+  std::vector<copy::TagOutcome> moved(choices.size());
+  for (size_t i = 0; i < choices.size(); ++i) {
+    RollbackResult& member = result->images[i];
+    if (member.unchanged) continue;
+    member.status = MoveTagsBack(choices[i], &(*subjects)[i], &moved[i], &member);
+    if (member.status.ok()) continue;
+    std::string back = "; the tags of the images before it were put back";
+    for (size_t j = 0; j <= i; ++j) {
+      std::string failed = PutTagsBack(choices[j], moved[j]);
+      result->images[j].tags_moved.clear();
+      if (!failed.empty()) back += "; image '" + result->images[j].image + "' not put back: " + failed;
+    }
+    return Status(member.status.code(), "image '" + member.image + "': " + member.status.message() + back);
+  }
+  return OkStatus();
+}
+
+// The set's rollback: every member chosen first (all must agree on one commit), then every
+// member's tags moved back, then each member's record, naming every member.
+Status RollbackSet(const policy::PromoteConfig& config, registry::RegistryPool& registries,
+                   const SigningKey& signing, const RollbackRequest& request, RollbackResult* result) {
+  if (request.to) {
+    return InvalidArgument("--to names one image's digest; a release set goes back by --steps (images: in " +
+                           config.origin + ")");
+  }
+  const size_t n = config.images.size();
+  std::vector<policy::PromoteConfig> configs;
+  configs.reserve(n);  // the choices point into them
+  std::vector<RollbackChoice> choices(n);
+  RollbackRequest member_request = request;
+  for (size_t i = 0; i < n; ++i) {
+    const policy::SetImage& image = config.images[i];
+    configs.push_back(config.ForImage(image));
+    RollbackResult chosen;
+    chosen.image = image.name;
+    chosen.env = request.env;
+    chosen.dry_run = request.dry_run;
+    chosen.status = ChooseRollback(configs.back(), registries, signing, request, &choices[i], &chosen);
+    if (!chosen.status.ok()) return chosen.status.WithContext("image '" + image.name + "'");
+    if (!result->images.empty() && chosen.git_sha != result->images.front().git_sha) {
+      return Status(Code::kGateRefused, "image '" + image.name + "' would go back to commit " + chosen.git_sha +
+                                            ", image '" + result->images.front().image + "' to " +
+                                            result->images.front().git_sha + ": the set was not promoted together");
+    }
+    const policy::Environment& env = *choices[i].env;
+    member_request.members.push_back({image.name, chosen.to_digest, env.Name() + "@" + chosen.from_digest,
+                                      env.Name() + "@" + chosen.to_digest, env.mutable_tags});
+    result->images.push_back(std::move(chosen));
+  }
+  result->git_sha = result->images.front().git_sha;
+  if (request.dry_run) return OkStatus();
+  std::vector<oci::Descriptor> subjects(n);
+  PROMOTE_RETURN_IF_ERROR(MoveSetTagsBack(choices, &subjects, result));
+  for (size_t i = 0; i < n; ++i) {
+    RollbackResult& member = result->images[i];
+    if (member.unchanged) continue;
+    member_request.image = member.image;
+    member.status = RecordRollback(configs[i], signing, member_request, choices[i], subjects[i], &member);
+    if (!member.status.ok()) return member.status.WithContext("image '" + member.image + "'");
+  }
   return OkStatus();
 }
 
@@ -127,6 +254,15 @@ nlohmann::json RollbackResult::ToJson() const {
                          {"tags_moved", tags_moved},
                          {"record", record_reference.empty() ? nlohmann::json(nullptr)
                                                              : nlohmann::json{{"reference", record_reference}}}};
+  if (!images.empty()) {
+    body["images"] = nlohmann::json::array();
+    for (const auto& member : images) {
+      nlohmann::json entry = member.ToJson();
+      for (const char* key : {"error", "schema", "command", "ok"}) entry.erase(key);
+      entry["name"] = member.image;
+      body["images"].push_back(std::move(entry));
+    }
+  }
   return copy::ResultEnvelope("rollback", status, std::move(body));
 }
 
@@ -135,7 +271,8 @@ RollbackResult Rollback(const policy::PromoteConfig& config, registry::RegistryP
   RollbackResult result;
   result.env = request.env;
   result.dry_run = request.dry_run;
-  result.status = RollbackInto(config, registries, signing, request, &result);
+  result.status = config.images.empty() ? RollbackInto(config, registries, signing, request, &result)
+                                        : RollbackSet(config, registries, signing, request, &result);
   return result;
 }
 

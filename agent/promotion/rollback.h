@@ -13,6 +13,7 @@
 
 #include "policy/promote_config.h"
 #include "promotion/ci_context.h"
+#include "promotion/promotion_record.h"
 #include "promotion/promotion_runner.h"
 #include "registry/registry_pool.h"
 #include "util/status.h"
@@ -26,6 +27,9 @@ struct RollbackRequest {
   bool dry_run = false;
   CiContext ci;
   std::string caller;  // who asked the agent for it, recorded as such; empty in-process
+  // Set by the release-set rollback for each member: its name and every member, for its record.
+  std::string image;
+  std::vector<SetMemberRecord> members;
 };
 
 struct RollbackResult {
@@ -38,9 +42,16 @@ struct RollbackResult {
   std::string record_reference;
   bool dry_run = false;
   bool unchanged = false;  // the mutable tags already named to_digest: nothing written
+  // A release set: one result per image (with its `image` name), all moved back to one commit.
+  std::string image;
+  std::vector<RollbackResult> images;
   nlohmann::json ToJson() const;
 };
 
+// With a release set (config.images), every image's mutable tags go back together, to the
+// images of one commit (--steps counts promotions of the set; --to is refused: it names one
+// image): each is chosen and checked before any tag moves, every tag moves before any record is
+// written (a failed move puts the set's moved tags back), and each rollback record names all.
 RollbackResult Rollback(const policy::PromoteConfig& config, registry::RegistryPool& registries,
                         const SigningKey& signing, const RollbackRequest& request);
 

@@ -62,6 +62,8 @@ PromotionRecord RecordOf(const PromotionContext& ctx, const PromotionPlan& plan,
   }
   record.break_glass = plan.break_glass;
   record.approved_by = plan.approved_by;
+  record.image = plan.image_name;
+  record.members = plan.set_members;
   record.time = NowRfc3339();
   return record;
 }

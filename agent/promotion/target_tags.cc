@@ -46,6 +46,7 @@ Status WriteTargetTags(const PromotionContext& ctx, PromotionPlan* plan, RunResu
   result->tags_moved = tags.moved;
   result->tags_unchanged = tags.unchanged;
   result->tags_refused = tags.refused;
+  plan->written_tags = tags;
   if (status.code() == Code::kConflict && !tags.refused.empty()) {
     return TagConflict(status, tags.refused, plan->commit_tag());
   }

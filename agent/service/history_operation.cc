@@ -29,8 +29,22 @@ void RenderChangeControl(const promotion::PromotionRecord& record, std::ostrings
   if (!record.break_glass.empty()) text << "      BREAK-GLASS: " << record.break_glass << "\n";
 }
 
+// A release set's members as a record names them.
+void RenderSetMembers(const promotion::PromotionRecord& record, std::ostringstream& text) {
+  if (record.members.empty()) return;
+  text << "      release set:";
+  for (const auto& m : record.members) text << " " << m.name << "@" << m.digest;
+  text << "\n";
+}
+
 std::string RenderHistory(const promotion::History& history) {
   std::ostringstream text;
+  if (!history.images.empty()) {
+    text << "commit " << (history.sha.empty() ? "?" : history.sha) << "  release set of " << history.images.size()
+         << " images\n";
+    for (const auto& member : history.images) text << "image " << member.image << ": " << RenderHistory(member);
+    return text.str();
+  }
   text << "commit " << (history.sha.empty() ? "?" : history.sha) << "  digest "
        << (history.digest.empty() ? "?" : history.digest) << "\n";
   for (const auto& e : history.environments) {
@@ -46,6 +60,7 @@ std::string RenderHistory(const promotion::History& history) {
            << (r.record.ci.run_id.empty() ? "" : " run " + r.record.ci.run_id)
            << (r.valid ? "" : "  (not accepted: " + r.problem + ")") << "\n";
       RenderChangeControl(r.record, text);
+      RenderSetMembers(r.record, text);
     }
   }
   return text.str();
@@ -76,6 +91,18 @@ Result<std::shared_ptr<sign::PublicKey>> RecordKey(const ServiceSettings& settin
   return signing.public_key;
 }
 
+// A reference into a release set is about one of its images: promote.yaml as that image sees
+// it (PromoteConfig::ForImage). Any other reference: promote.yaml as it is.
+policy::PromoteConfig ConfigOfRepository(const policy::PromoteConfig& config, const std::string& registry,
+                                         const std::string& repository) {
+  for (const auto& image : config.images) {
+    for (const auto& [env, at] : image.locations) {
+      if (at.registry == registry && at.repository == repository) return config.ForImage(image);
+    }
+  }
+  return config;
+}
+
 }  // namespace
 
 Outcome PromoteService::History(const v1::HistoryRequest& request, OperationContext* ctx) const {
@@ -103,7 +130,8 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
                                         {registry::RepositoryScope(ref->repository, "pull")}, &ctx->cancel);
     if (!head.ok()) return FailedOutcome(kCommand, head.status());
     if (!*head) return FailedOutcome(kCommand, NotFound("no image at " + ref->str()));
-    history = promotion::HistoryForDigest(*config, **pool, **key, (*head)->digest);
+    history = promotion::HistoryForDigest(ConfigOfRepository(*config, ref->registry, ref->repository), **pool, **key,
+                                          (*head)->digest);
   }
   if (!history.ok()) return FailedOutcome(kCommand, history.status());
   Outcome out;
@@ -112,12 +140,19 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
   // A partial history is shown in full but is not a success: what could not be read may hold
   // the promotion the caller is looking for.
   if (std::vector<std::string> unreadable = history->Unreadable(); !unreadable.empty()) {
+    // A release set's environments are its images' (History::Unreadable names them image/env).
     std::string why;
-    for (const auto& e : history->environments) {
-      if (!e.error.ok()) why += (why.empty() ? "" : "; ") + e.env + ": " + e.error.message();
-    }
+    size_t environments = 0;
+    auto explain = [&](const promotion::History& h, const std::string& prefix) {
+      environments += h.environments.size();
+      for (const auto& e : h.environments) {
+        if (!e.error.ok()) why += (why.empty() ? "" : "; ") + prefix + e.env + ": " + e.error.message();
+      }
+    };
+    explain(*history, "");
+    for (const auto& member : history->images) explain(member, member.image + "/");
     out.status = Status(Code::kUnavailable, "could not read " + std::to_string(unreadable.size()) + " of " +
-                                                std::to_string(history->environments.size()) +
+                                                std::to_string(environments) +
                                                 " environments, the others are shown (" + why + ")");
   }
   out.json = copy::ResultEnvelope(kCommand, out.status, history->ToJson());
@@ -152,7 +187,13 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   out.application = config->image;
   out.status = result.status;
   out.json = result.ToJson();
-  if (result.status.ok() && result.unchanged) {
+  if (result.status.ok() && !result.images.empty()) {
+    for (const auto& m : result.images) {
+      out.text += std::string(result.dry_run ? "would roll back " : "rolled back ") + m.image + " in " + result.env +
+                  ": " + m.from_digest + " -> " + m.to_digest + (m.unchanged ? " (already in place)" : "") + "\n";
+    }
+    out.text += "release set back to commit " + result.git_sha + "\n";
+  } else if (result.status.ok() && result.unchanged) {
     out.text = "unchanged " + result.env + ": " + result.to_digest + " is already in place (commit " + result.git_sha +
                ")\n";
   } else if (result.status.ok()) {

@@ -10,7 +10,29 @@
 namespace promote::service {
 namespace {
 
+// A release set: the set's line, then each image's references, tags and gates.
+std::string RenderSetText(const promotion::RunResult& r) {
+  std::ostringstream text;
+  text << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << promotion::OutcomeName(r.outcome)
+       << ", release set of " << r.images.size() << " images)\n";
+  for (const auto& m : r.images) {
+    text << "  image " << m.image << ": " << (m.from_reference.empty() ? "-" : m.from_reference) << "\n    -> "
+         << (m.to_reference.empty() ? "-" : m.to_reference) << "\n"
+         << "    tags: written " << JoinOrDash(m.tags_written) << "; moved " << JoinOrDash(m.tags_moved)
+         << "; unchanged " << JoinOrDash(m.tags_unchanged)
+         << (m.tags_restored.empty() ? "" : "; put back " + JoinOrDash(m.tags_restored)) << "\n";
+    for (const auto& g : m.gates) {
+      text << "    gate " << g.name << ": " << promotion::VerdictName(g.verdict) << " — " << g.detail << "\n";
+    }
+    if (!m.record_reference.empty()) text << "    record: " << m.record_reference << "\n";
+  }
+  if (!r.break_glass.empty()) text << "  BREAK-GLASS: " << r.break_glass << "\n";
+  text << "  time: " << r.duration_ms << " ms\n";
+  return text.str();
+}
+
 std::string RenderRun(const promotion::RunResult& r) {
+  if (!r.images.empty()) return RenderSetText(r);
   if (r.digest.empty()) return "";
   std::ostringstream text;
   text << (r.dry_run ? "plan: " : "") << r.from_env << " -> " << r.to_env << " (" << promotion::OutcomeName(r.outcome) << ")\n"

@@ -261,7 +261,7 @@ output() {
 output_names() {
   { grep -oE '^[A-Za-z0-9_-]+(=|<<)' "$OUTPUTS" || true; } | sed -E 's/(=|<<)$//' | sort | tr '\n' ' ' | sed 's/ $//'
 }
-all_outputs="digest result signature-ref status tags target-ref"
+all_outputs="digest images result signature-ref status tags target-ref"
 
 # expect_clean_log DESC: every workflow command the script printed is one it may print, and no
 # line of promote's stderr could be read as one.
@@ -591,6 +591,8 @@ case \${STUB_MODE:-ok} in
   hide)
     echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry","exit_code":4,"message":"denied ##[stop-commands]hidden"},"gates":[]}'
     exit 4 ;;
+  set) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"promoted","digest":null,"to":{"env":"stage","reference":""},"tags":{"written":[],"moved":[],"unchanged":[]},"gates":[{"name":"branch","verdict":"passed"}],"signature":null,"images":[{"name":"api","digest":"sha256:a1","to":{"env":"stage","reference":"s/shop/api@sha256:a1"},"tags":{"written":["v1"],"moved":["stage"],"unchanged":[],"refused":[],"restored":[],"left":[]},"record":{"reference":"s/shop/api:sha256-a1.att"}},{"name":"web|<b>","digest":"sha256:b2","to":{"env":"stage","reference":"w/edge/web@sha256:b2"},"tags":{"written":["v1"],"moved":[],"unchanged":[],"refused":[],"restored":[],"left":[]},"record":{"reference":"w/edge/web:sha256-b2.att"}}]}' ;;
+  setfail) echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry_error","exit_code":4,"message":"image '"'"'web'"'"': PUT manifest refused"},"digest":null,"to":{"env":"stage","reference":""},"gates":[],"images":[{"name":"api","digest":"sha256:a1","to":{"env":"stage","reference":"s/shop/api@sha256:a1"},"tags":{"written":["v1"],"moved":["stage"],"restored":["stage"],"left":["v1"]},"record":null},{"name":"web","digest":"sha256:b2","to":{"env":"stage","reference":"w/edge/web@sha256:b2"},"tags":{"written":[],"moved":[],"restored":[],"left":[]},"record":null}]}'; exit 4 ;;
   nojson) echo 'Segmentation fault' >&2; exit 139 ;;
   empty) exit 0 ;;
 esac
@@ -630,11 +632,29 @@ expect_contains "stub break-glass: the gate's verdict" "$(cat "$SUMMARY")" "wind
 expect_clean_log "stub break-glass"
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=ok
 expect_not_contains "stub without break-glass: summary" "$(cat "$SUMMARY")" "BREAK-GLASS"
+expect_eq "stub single image: images output" "$(output images)" "[]"
+expect_not_contains "stub single image: no image lines" "$(cat "$SUMMARY")" "- image "
+# A release set (promote.yaml images:): the images output has one entry per image, the summary
+# a line each, names escaped like every other value.
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=set
+expect_eq "stub release set: exit" "$RUN_CODE" 0
+expect_eq "stub release set: images output" "$(output images | jq -c '[.[] | [.name, .digest, .reference, .record]]')" \
+  '[["api","sha256:a1","s/shop/api@sha256:a1","s/shop/api:sha256-a1.att"],["web|<b>","sha256:b2","w/edge/web@sha256:b2","w/edge/web:sha256-b2.att"]]'
+expect_eq "stub release set: images output tags" "$(output images | jq -c '.[0].tags.moved')" '["stage"]'
+expect_contains "stub release set: summary line per image" "$(cat "$SUMMARY")" \
+  "- image api: \`sha256:a1\` → \`s/shop/api@sha256:a1\`"
+expect_contains "stub release set: summary escapes names" "$(cat "$SUMMARY")" "- image web\|&lt;b&gt;:"
+expect_clean_log "stub release set"
+run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=setfail
+expect_eq "stub release set, tag write failed: exit" "$RUN_CODE" 4
+expect_contains "stub release set, tag write failed: tags put back" "$(cat "$SUMMARY")" \
+  "- image api: \`sha256:a1\` → \`s/shop/api@sha256:a1\` (tags put back: stage)"
+expect_eq "stub release set, tag write failed: images output" "$(output images | jq -c '[.[].tags.restored]')" '[["stage"],[]]'
 # Every example workflow's call of the action, with the inputs it passes as shipped (evaluated as
 # the runner would on a push; secrets as placeholders) and the stub as promote: the inputs must pass
 # the action's checks and hand promote a signing key, or an agent that holds one.
 example_calls=$(python3 "$here/example-inputs.py" "$action_dir" "$work/example-inputs" "$sha")
-expect_eq "example workflows: calls of the action" "$example_calls" 7
+expect_eq "example workflows: calls of the action" "$example_calls" 8
 for inputs_file in "$work"/example-inputs/*.inputs; do
   where=$(head -n1 "$inputs_file")
   mapfile -t example_inputs < <(tail -n +2 "$inputs_file")

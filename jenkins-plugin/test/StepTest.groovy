@@ -363,6 +363,66 @@ test('the returned map: digest, references, tags, signature, record, gates, coun
   assert r.pipeline.callsOf('echo')[0].message == "promoteImage: promoted ${DIGEST} to prod.registry:5000/shop/payment-svc@${DIGEST}"
 }
 
+/** A release set's run result: no digest of its own, one entry per image under images. */
+Map setJson(Map overrides = [:], Map firstImage = [:]) {
+  List images = ['api', 'worker', 'web'].withIndex().collect { String name, int i ->
+    String digest = 'sha256:' + "${i}c" * 32
+    [name: name, from: [env: 'dev', reference: "dev.registry:5000/shop/${name}:sha-2b2e927".toString()],
+     to: [env: 'stage', reference: "stage.registry:5000/shop/${name}@${digest}".toString()], digest: digest,
+     tags: [written: ['sha-2b2e927'], moved: ['stage'], unchanged: [], refused: [], restored: [], left: []],
+     gates: [[name: 'stage-order', verdict: 'passed']], signature: null,
+     record: [reference: "stage.registry:5000/shop/${name}:sha256-${i}c.att".toString()]]
+  }
+  images[0].putAll(firstImage)
+  return runJson([digest: null, to: [env: 'stage', reference: ''], from: [env: 'dev', reference: ''],
+                  tags: [written: [], moved: [], unchanged: [], refused: []], images: images] + overrides)
+}
+
+test('a release set: the map has images (name, digest, references, tags, gates, record) and the console a line each') {
+  Map r = runStep([setDescription: true, to: 'stage'], [stdout: setJson()])
+  assert r.failure == null
+  assert r.result.digest == null
+  assert r.result.images*.name == ['api', 'worker', 'web']
+  assert r.result.images[1] == [
+      name     : 'worker', digest: 'sha256:' + '1c' * 32,
+      fromReference: 'dev.registry:5000/shop/worker:sha-2b2e927',
+      reference: "stage.registry:5000/shop/worker@sha256:${'1c' * 32}".toString(),
+      tags     : [written: ['sha-2b2e927'], moved: ['stage'], unchanged: [], refused: [], restored: [], left: []],
+      gates    : [[name: 'stage-order', verdict: 'passed']], signature: null,
+      record   : 'stage.registry:5000/shop/worker:sha256-1c.att']
+  String echoed = r.pipeline.callsOf('echo')[0].message
+  assert echoed.readLines() == ['promoteImage: promoted release set to stage',
+                                "  api: sha256:${'0c' * 32} stage.registry:5000/shop/api@sha256:${'0c' * 32}".toString(),
+                                "  worker: sha256:${'1c' * 32} stage.registry:5000/shop/worker@sha256:${'1c' * 32}".toString(),
+                                "  web: sha256:${'2c' * 32} stage.registry:5000/shop/web@sha256:${'2c' * 32}".toString()]
+  assert r.pipeline.currentBuild.description == 'stage ← sha-2b2e927 @ release set of 3 images'
+  new ObjectOutputStream(new ByteArrayOutputStream()).writeObject(r.result)
+  // A single image's map has no images key: the shape callers know is unchanged.
+  assert !runStep([to: 'stage']).result.containsKey('images')
+}
+
+test('a release set refused on one image names that image\'s refused gate') {
+  Map refused = setJson([ok: false, status: 'refused',
+                         error: [code: 'gate_refused', exit_code: 3, message: "image 'worker': stage-order refused"]])
+  refused.images[1].gates = [[name: 'stage-order', verdict: 'refused', detail: 'no record in dev']]
+  Map r = runStep([to: 'stage'], [exit: 3, stdout: refused])
+  assert r.failure.message.contains("promoteImage: gate refused, promotion to stage refused (exit 3): image 'worker'")
+  assert r.failure.message.contains('refused gates: worker/stage-order: no record in dev')
+}
+
+test('a release set whose tag write failed says which images\' tags were put back') {
+  Map failed = setJson([ok: false, status: 'failed',
+                        error: [code: 'registry_error', exit_code: 4, message: "image 'web': PUT manifest: 400"]],
+                       [tags: [written: ['sha-2b2e927'], moved: ['stage'], unchanged: [], refused: [],
+                               restored: ['stage'], left: ['sha-2b2e927']]])
+  Map r = runStep([to: 'stage', failOnError: false], [exit: 4, stdout: failed])
+  assert r.failure == null
+  assert r.result.error.contains("image 'web': PUT manifest: 400")
+  assert r.result.error.endsWith('; release set: tags put back for api (stage)')
+  assert r.result.images[0].tags.restored == ['stage']
+  assert r.result.images[0].tags.left == ['sha-2b2e927']
+}
+
 test('the JSON result is archived as the CLI printed it, and the map survives serialization') {
   Map json = runJson()
   Map r = runStep([to: 'stage'], [stdout: json])
@@ -608,6 +668,16 @@ test('the approval example parses, passes the step checks through an agent, and 
   assert text.contains('"PROMOTE_APPROVER=${approver}"')
   assert text.contains('sh \'promote approve --env prod --sha "$PROMOTE_SHA" --approver "$PROMOTE_APPROVER" \'')
   assert !(text =~ /\bsh\s*\(?\s*"/): 'an sh script in double quotes would interpolate values into the script'
+}
+
+test('the release-set example parses, and its promoteImage call passes the step checks with a signing key') {
+  File jenkinsfile = new File(pluginDir, 'examples/Jenkinsfile.release-set')
+  org.codehaus.groovy.control.CompilationUnit unit = new org.codehaus.groovy.control.CompilationUnit()
+  unit.addSource(jenkinsfile)
+  unit.compile(org.codehaus.groovy.control.Phases.CONVERSION)
+  checkShippedCalls('examples/Jenkinsfile.release-set', jenkinsfile.text, 1)
+  // The pipeline reads the images of the returned map; it holds no per-image logic of its own.
+  assert jenkinsfile.text.contains('r.images')
 }
 
 test('the README and help snippets pass the step checks with a signing key') {

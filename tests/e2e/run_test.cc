@@ -304,6 +304,26 @@ TEST_CASE("bad run input is refused before any registry is touched") {
   auto missing_config =
       RunPromote({"-o", "json", "run", "--config", p.dir.path() + "/nope.yaml", "--branch", "develop"});
   CHECK(missing_config.exit_code == 2);
+  // A release set (images:) whose image lacks an environment, or names one that is not there:
+  // bad input naming promote.yaml's line, before any registry is touched.
+  const std::string envs = "environments:\n  - {name: dev, registry: " + dev.host() +
+                           ", repository: app}\n  - {name: stage, registry: " + stage.host() + ", repository: app}\n";
+  const struct {
+    std::string images, message_part;
+  } set_cases[] = {
+      {"images:\n  - {name: api, repositories: {dev: shop/api}}\n",
+       "promote.yaml:7: image 'api' has no repository for environment 'stage'"},
+      {"images:\n  - {name: api, repositories: {dev: shop/api, stage: shop/api, qa: shop/api}}\n",
+       "unknown environment 'qa'"},
+      {"images:\n  - {name: API, repositories: {dev: shop/api, stage: shop/api}}\n", "must be lowercase"},
+  };
+  for (const auto& c : set_cases) {
+    CAPTURE(c.message_part);
+    const std::string config = p.dir.Write("promote.yaml", "version: 1\nimage: shop\n" + envs + c.images);
+    auto r = RunPromote({"-o", "json", "run", "--config", config, "--branch", "develop", "--sha", kSha}, p.env);
+    CHECK(r.exit_code == 2);
+    CHECK(r.Json()["error"]["message"].get<std::string>().find(c.message_part) != std::string::npos);
+  }
   CHECK(Writes(dev) + Writes(stage) + Writes(prod) == 0);
 }
 

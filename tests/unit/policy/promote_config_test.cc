@@ -303,3 +303,95 @@ TEST_CASE("environment credentials apply to their own repository, even next to a
   CHECK(user_for("dev.registry:5000", "shop/payment-svc") == "none");
   unsetenv("PROD_PASSWORD");
 }
+
+TEST_CASE("images: a release set, each image at its repository in every environment") {
+  const std::string yaml =
+      "version: 1\nimage: shop\nenvironments:\n"
+      "  - {name: dev, registry: dev.io, repository: shop/api}\n"
+      "  - {name: stage, registry: stage.io, repository: shop/api}\n"
+      "images:\n"
+      "  - name: api\n    repositories: {dev: shop/api, stage: shop/api}\n"
+      "  - name: web\n    repositories:\n      dev: shop/web\n"
+      "      stage: {registry: cdn.io:5000, repository: edge/web}\n";
+  auto c = ParsePromoteConfig(yaml, "promote.yaml");
+  INFO((c.ok() ? std::string() : c.status().message()));
+  REQUIRE(c.ok());
+  REQUIRE(c->images.size() == 2);
+  CHECK(c->images[0].name == "api");
+  CHECK(c->images[1].line == 9);
+  const PromoteConfig web = c->ForImage(c->images[1]);
+  CHECK(web.images.empty());
+  CHECK(web.FindEnvironment("dev")->Name() == "dev.io/shop/web");
+  CHECK(web.FindEnvironment("stage")->Name() == "cdn.io:5000/edge/web");
+  // Without images: one image, the environments' repositories, as before.
+  CHECK(ParsePromoteConfig(kGood, "promote.yaml")->images.empty());
+}
+
+TEST_CASE("bad images: entries are refused with file:line, naming the image") {
+  struct Case {
+    std::string name;
+    std::string images;  // appended after two environments (dev, stage) ending on line 4
+    std::string message_part;
+  };
+  const std::string head =
+      "version: 1\nenvironments:\n  - {name: dev, registry: r.io, repository: dev/api}\n"
+      "  - {name: stage, registry: r.io, repository: stage/api}\n";
+  const Case cases[] = {
+      {"not a list", "images: api\n", "promote.yaml:5: images must be a non-empty list"},
+      {"empty list", "images: []\n", "images must be a non-empty list"},
+      {"no repositories", "images:\n  - name: api\n", "promote.yaml:6: an image of images: needs name and repositories"},
+      {"unknown key", "images:\n  - {name: api, repositories: {dev: a, stage: a}, tag: x}\n",
+       "promote.yaml:6: unknown key 'tag'"},
+      {"bad name", "images:\n  - {name: Api_1, repositories: {dev: a, stage: a}}\n",
+       "image name 'Api_1' must be lowercase letters, digits or '-'"},
+      {"duplicate", "images:\n  - {name: api, repositories: {dev: a, stage: a}}\n"
+                    "  - {name: api, repositories: {dev: b, stage: b}}\n",
+       "promote.yaml:7: image 'api' is listed twice"},
+      {"missing env", "images:\n  - name: api\n    repositories:\n      dev: dev/api\n",
+       "promote.yaml:8: image 'api' has no repository for environment 'stage'"},
+      {"unknown env", "images:\n  - {name: api, repositories: {dev: a, stage: a, qa: a}}\n",
+       "image 'api' names unknown environment 'qa'"},
+      {"bad repository", "images:\n  - {name: api, repositories: {dev: A B, stage: a}}\n",
+       "image 'api' repository in 'dev'"},
+      {"half a location", "images:\n  - {name: api, repositories: {dev: {registry: x.io}, stage: a}}\n",
+       "needs registry and repository"},
+      {"bad registry", "images:\n  - {name: api, repositories: {dev: {registry: 'not a host', repository: a}, stage: a}}\n",
+       "image 'api' repository in 'dev'"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto r = ParsePromoteConfig(head + c.images, "promote.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == promote::Code::kInvalidArgument);
+    INFO(r.status().message());
+    CHECK(r.status().message().find(c.message_part) != std::string::npos);
+  }
+}
+
+TEST_CASE("a release set's image uses the credentials of its environment there, also on another registry") {
+  const std::string yaml =
+      "version: 1\nimage: shop\nenvironments:\n"
+      "  - {name: dev, registry: dev.io, repository: shop/api}\n"
+      "  - name: prod\n    registry: prod.io\n    repository: shop/api\n"
+      "    credentials: {username: ci-bot, password: env:SET_PROD_PASSWORD}\n"
+      "images:\n"
+      "  - {name: api, repositories: {dev: shop/api, prod: shop/api}}\n"
+      "  - name: web\n    repositories:\n      dev: shop/web\n"
+      "      prod: {registry: cdn.io:5000, repository: edge/web}\n";
+  auto c = ParsePromoteConfig(yaml, "promote.yaml");
+  REQUIRE(c.ok());
+  setenv("SET_PROD_PASSWORD", "prod-secret", 1);
+  ConfigKeychain keychain(&*c);
+  auto user_for = [&](const std::string& registry, const std::string& repository) -> std::string {
+    auto r = keychain.Resolve(registry, repository);
+    REQUIRE(r.ok());
+    return r->has_value() ? (*r)->username + " @ " + (*r)->scope : "none";
+  };
+  CHECK(user_for("prod.io", "shop/api") == "ci-bot @ prod.io/shop/api");
+  // web's prod repository is on another host: prod's account, scoped to that repository only.
+  CHECK(user_for("cdn.io:5000", "edge/web") == "ci-bot @ cdn.io:5000/edge/web");
+  // dev declares none: its images use the docker config, never prod's account.
+  CHECK(user_for("dev.io", "shop/web") == "none");
+  CHECK(user_for("cdn.io:5000", "other/repo") == "none");
+  unsetenv("SET_PROD_PASSWORD");
+}

@@ -45,7 +45,9 @@ class PromoteResult implements Serializable {
    * The step's return value: plain serializable collections.
    * Keys: status, dryRun, digest, from, fromReference, to, reference, platforms, tags (written, moved,
    * unchanged, refused), signature, record (references or null), gates ([name, verdict, detail]),
-   * breakGlass (the reason a window gate was overridden with, or null), blobs, bytes, resultFile, exitCode.
+   * breakGlass (the reason a window gate was overridden with, or null), blobs, bytes, resultFile, exitCode;
+   * for a release set (promote.yaml images:) also images: one map per image (name, digest, fromReference,
+   * reference, tags with restored and left, gates, signature, record), in the set's order.
    */
   @NonCPS
   Map toMap(PromoteInvocation inv) {
@@ -54,17 +56,7 @@ class PromoteResult implements Serializable {
     Map from = json.from instanceof Map ? (Map) json.from : [:]
     Map to = json.to instanceof Map ? (Map) json.to : [:]
     Map tags = json.tags instanceof Map ? (Map) json.tags : [:]
-    List gates = []
-    if (json.gates instanceof List) {
-      for (Object g : (List) json.gates) {
-        if (!(g instanceof Map)) continue
-        Map gate = [name: g.name, verdict: g.verdict]
-        if (g.detail != null) gate.detail = g.detail
-        if (g.counts instanceof Map) gate.counts = new LinkedHashMap((Map) g.counts)
-        gates << gate
-      }
-    }
-    return [
+    Map result = [
         status       : json.status,
         dryRun       : json.dry_run == true,
         digest       : json.digest,
@@ -77,13 +69,54 @@ class PromoteResult implements Serializable {
                         refused  : list(tags.refused)],
         signature    : json.signature instanceof Map ? json.signature.reference : null,
         record       : json.record instanceof Map ? json.record.reference : null,
-        gates        : gates,
+        gates        : gatesOf(json.gates),
         breakGlass   : json.break_glass instanceof Map ? json.break_glass.reason : null,
         blobs        : json.blobs instanceof Map ? new LinkedHashMap((Map) json.blobs) : [:],
         bytes        : json.bytes instanceof Map ? new LinkedHashMap((Map) json.bytes) : [:],
         resultFile   : inv.resultFile(),
         exitCode     : exitCode,
     ]
+    if (json.images instanceof List) result.images = imagesOf((List) json.images)
+    return result
+  }
+
+  /** The gates of a result or of one image: [name, verdict, detail, counts]. */
+  @NonCPS
+  private static List gatesOf(Object json) {
+    List gates = []
+    if (!(json instanceof List)) return gates
+    for (Object g : (List) json) {
+      if (!(g instanceof Map)) continue
+      Map gate = [name: g.name, verdict: g.verdict]
+      if (g.detail != null) gate.detail = g.detail
+      if (g.counts instanceof Map) gate.counts = new LinkedHashMap((Map) g.counts)
+      gates << gate
+    }
+    return gates
+  }
+
+  /** A release set's images, one map each, as the result's images array has them. */
+  @NonCPS
+  private static List imagesOf(List json) {
+    List images = []
+    for (Object i : json) {
+      if (!(i instanceof Map)) continue
+      Map from = i.from instanceof Map ? (Map) i.from : [:]
+      Map to = i.to instanceof Map ? (Map) i.to : [:]
+      Map tags = i.tags instanceof Map ? (Map) i.tags : [:]
+      images << [
+          name         : i.name,
+          digest       : i.digest,
+          fromReference: from.reference,
+          reference    : to.reference,
+          tags         : [written : list(tags.written), moved: list(tags.moved), unchanged: list(tags.unchanged),
+                          refused : list(tags.refused), restored: list(tags.restored), left: list(tags.left)],
+          gates        : gatesOf(i.gates),
+          signature    : i.signature instanceof Map ? i.signature.reference : null,
+          record       : i.record instanceof Map ? i.record.reference : null,
+      ]
+    }
+    return images
   }
 
   /** One line for the console: what moved where. */
@@ -91,7 +124,19 @@ class PromoteResult implements Serializable {
   String summary() {
     Map to = json.to instanceof Map ? (Map) json.to : [:]
     String line = "promoteImage: ${json.status} ${json.digest} to ${to.reference ?: to.env}"
+    if (json.images instanceof List) line = "promoteImage: ${json.status} release set to ${to.env}"
     if (json.break_glass instanceof Map) line += " (BREAK-GLASS: ${json.break_glass.reason})"
+    if (json.images instanceof List) {
+      // One line per image: where it went, and the tags put back when a later image failed to tag.
+      for (Object i : (List) json.images) {
+        if (!(i instanceof Map)) continue
+        Map image = (Map) i
+        String ref = image.to instanceof Map ? ((Map) image.to).reference : null
+        List restored = image.tags instanceof Map ? list(((Map) image.tags).restored) : []
+        line += "\n  ${image.name}: ${image.digest ?: '-'} ${ref ?: '-'}".toString()
+        if (restored) line += " (tags put back: ${restored.join(', ')})".toString()
+      }
+    }
     return line.toString()
   }
 
@@ -119,6 +164,8 @@ class PromoteResult implements Serializable {
     if (!source) source = json.sha ? "sha-${String.valueOf(json.sha).take(7)}" : (from.env ?: '?')
     String digest = String.valueOf(json.digest ?: '')
     if (digest.length() > 19) digest = digest.take(19) + '…'
+    // A release set has no one digest: the description counts its images.
+    if (json.images instanceof List) digest = "release set of ${((List) json.images).size()} images"
     String text = "${target} ← ${source} @ ${digest}"
     if (json.status == 'planned') text += ' (dry run)'
     else if (json.status == 'unchanged') text += ' (unchanged)'
@@ -134,10 +181,10 @@ class PromoteResult implements Serializable {
       case 2:
         return "promoteImage: usage or configuration error (exit 2): ${message}".toString()
       case 3:
-        List<String> refused = []
-        if (json.gates instanceof List) {
-          for (Object g : (List) json.gates) {
-            if (g instanceof Map && g.verdict == 'refused') refused << "${g.name}${g.detail ? ': ' + g.detail : ''}".toString()
+        List<String> refused = refusedGates(json.gates, '')
+        if (json.images instanceof List) {
+          for (Object i : (List) json.images) {
+            if (i instanceof Map) refused.addAll(refusedGates(((Map) i).gates, "${((Map) i).name}/"))
           }
         }
         String what = code == 'conflict' ? 'tag conflict' : 'gate refused'
@@ -148,12 +195,38 @@ class PromoteResult implements Serializable {
       case 4:
         return ("promoteImage: registry or network failure (${code}, exit 4) promoting to ${target}: ${message}; " +
             "this is not a policy refusal: check the registry, its credentials and the network, then retry " +
-            '(a failed promotion leaves no tag on an incomplete image)').toString()
+            '(a failed promotion leaves no tag on an incomplete image)' + restoredNote()).toString()
       case 5:
         return "promoteImage: internal error in promote (${code}, exit 5): ${message}".toString()
       default:
         return "promoteImage: promote failed (${code}, exit ${exitCode}): ${message}".toString()
     }
+  }
+
+  /** "NAME: DETAIL" of each refused gate in GATES, each name prefixed with PREFIX (a set's image). */
+  @NonCPS
+  private static List<String> refusedGates(Object gates, String prefix) {
+    List<String> refused = []
+    if (!(gates instanceof List)) return refused
+    for (Object g : (List) gates) {
+      if (g instanceof Map && g.verdict == 'refused') {
+        refused << "${prefix}${g.name}${g.detail ? ': ' + g.detail : ''}".toString()
+      }
+    }
+    return refused
+  }
+
+  /** A release set whose tag write failed: which images' tags were put back. */
+  @NonCPS
+  private String restoredNote() {
+    if (!(json.images instanceof List)) return ''
+    List<String> put = []
+    for (Object i : (List) json.images) {
+      if (!(i instanceof Map) || !(((Map) i).tags instanceof Map)) continue
+      List restored = list(((Map) ((Map) i).tags).restored)
+      if (restored) put << "${((Map) i).name} (${restored.join(', ')})".toString()
+    }
+    return put ? "; release set: tags put back for ${put.join(', ')}".toString() : ''
   }
 
   @NonCPS
