@@ -1,5 +1,7 @@
 #include "promotion/approve.h"
 
+#include <memory>
+
 #include "copy/copy_report.h"
 #include "policy/branch_rules.h"
 #include "promotion/approval.h"
@@ -35,6 +37,50 @@ Result<const policy::Approver*> CheckApprover(const policy::PromoteConfig& confi
   return listed;
 }
 
+// One image the approval is for, found in the environment promotions into `env` come from.
+struct ApprovedImage {
+  std::string name;  // the set member's name; "" for promote.yaml's one image
+  policy::Environment source;  // a copy: a set member's config is a temporary
+  std::shared_ptr<registry::RegistryClient> client;
+  registry::ManifestHead head;
+};
+
+Result<ApprovedImage> FindApprovedImage(const policy::PromoteConfig& config, const std::string& name,
+                                        const std::string& env_name, const std::string& sha,
+                                        registry::RegistryPool& registries, const CancelToken* cancel) {
+  const policy::Environment* env = config.FindEnvironment(env_name);
+  const policy::Environment* source = &ApprovalHome(config, *env);
+  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(source->registry, source->repository));
+  const std::string tag = policy::RenderImmutableTag(config.immutable_tag, sha);
+  PROMOTE_ASSIGN_OR_RETURN(auto head, client->HeadManifest(source->repository, tag,
+                                                           {registry::RepositoryScope(source->repository, "pull")},
+                                                           cancel));
+  if (!head) {
+    return NotFound("no image for commit " + sha + " in '" + source->name + "' (" + source->Name() + ":" + tag +
+                    (name.empty() ? "" : ", image '" + name + "'") + "); approvals are for an image that exists");
+  }
+  return ApprovedImage{name, *source, std::move(client), *head};
+}
+
+// promote.yaml's image, or every image of its release set: all are found before any is written,
+// so a set whose image is missing somewhere gets no approval at all.
+Result<std::vector<ApprovedImage>> FindApprovedImages(const policy::PromoteConfig& config, const std::string& env,
+                                                      const std::string& sha, registry::RegistryPool& registries,
+                                                      const CancelToken* cancel) {
+  std::vector<ApprovedImage> out;
+  if (config.images.empty()) {
+    PROMOTE_ASSIGN_OR_RETURN(auto one, FindApprovedImage(config, "", env, sha, registries, cancel));
+    out.push_back(std::move(one));
+    return out;
+  }
+  for (const auto& image : config.images) {
+    PROMOTE_ASSIGN_OR_RETURN(auto member,
+                             FindApprovedImage(config.ForImage(image), image.name, env, sha, registries, cancel));
+    out.push_back(std::move(member));
+  }
+  return out;
+}
+
 Status ApproveInto(const policy::PromoteConfig& config, registry::RegistryPool& registries, const SigningKey& key,
                    const ApproveRequest& request, ApproveResult* result) {
   const policy::Environment* env = config.FindEnvironment(request.env);
@@ -46,31 +92,31 @@ Status ApproveInto(const policy::PromoteConfig& config, registry::RegistryPool& 
     return InvalidArgument("an approval is signed: pass --key (the approver's cosign key), set signing: in " +
                            config.origin + ", or approve through an agent that has a signing key");
   }
-  const policy::Environment* source = &ApprovalHome(config, *env);
-  result->source_env = source->name;
-  PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(source->registry, source->repository));
-  registry::Scopes scopes = {registry::RepositoryScope(source->repository, "pull,push")};
-  const std::string tag = policy::RenderImmutableTag(config.immutable_tag, sha);
-  PROMOTE_ASSIGN_OR_RETURN(auto head, client->HeadManifest(source->repository, tag, scopes, request.cancel));
-  if (!head) {
-    return NotFound("no image for commit " + sha + " in '" + source->name + "' (" + source->Name() + ":" + tag +
-                    "); approvals are for an image that exists");
-  }
-  result->digest = head->digest.str();
-  result->source_reference = source->Name() + "@" + result->digest;
+  PROMOTE_ASSIGN_OR_RETURN(auto images, FindApprovedImages(config, request.env, sha, registries, request.cancel));
   Approval approval;
   approval.approver = request.approver;
   approval.env = env->name;
   approval.git_sha = sha;
-  approval.digests = {result->digest};
+  for (const auto& image : images) approval.digests.push_back(image.head.digest.str());  // the whole set
   approval.time = result->time = NowRfc3339();
   approval.comment = request.comment;
   approval.ci = request.ci;
   approval.caller = request.caller;
-  oci::Descriptor subject{head->media_type, head->digest, head->size, {}, {}};
-  PROMOTE_ASSIGN_OR_RETURN(result->attestation_reference,
-                           WriteApproval(*client, source->repository, subject, approval, *key.key, scopes,
-                                         request.cancel));
+  for (const auto& image : images) {
+    ApproveResult::Image written{image.name, image.source.Name() + "@" + image.head.digest.str(),
+                                 image.head.digest.str(), ""};
+    registry::Scopes scopes = {registry::RepositoryScope(image.source.repository, "pull,push")};
+    oci::Descriptor subject{image.head.media_type, image.head.digest, image.head.size, {}, {}};
+    PROMOTE_ASSIGN_OR_RETURN(written.attestation_reference,
+                             WriteApproval(*image.client, image.source.repository, subject, approval, *key.key,
+                                           scopes, request.cancel));
+    result->images.push_back(std::move(written));
+  }
+  result->source_env = images.front().source.name;
+  result->source_reference = result->images.front().source_reference;
+  result->digest = result->images.front().digest;
+  result->attestation_reference = result->images.front().attestation_reference;
+  if (config.images.empty()) result->images.clear();  // one image: the top-level fields say it all
   return OkStatus();
 }
 
@@ -89,6 +135,16 @@ nlohmann::json ApproveResult::ToJson() const {
                                              ? nlohmann::json(nullptr)
                                              : nlohmann::json{{"reference", attestation_reference},
                                                               {"predicate_type", kApprovalPredicateType}}}};
+  if (!images.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& i : images) {
+      list.push_back({{"name", i.name},
+                      {"source", {{"reference", i.source_reference}}},
+                      {"digest", i.digest},
+                      {"attestation", {{"reference", i.attestation_reference}}}});
+    }
+    body["images"] = std::move(list);
+  }
   return copy::ResultEnvelope("approve", status, std::move(body));
 }
 

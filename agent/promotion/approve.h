@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,12 @@ struct ApproveResult {
   std::string source_env, source_reference, digest;
   std::string attestation_reference;
   std::string time;
+  // A release set: each image approved, the approval (naming every digest) attached to each;
+  // the fields above then describe the first. Empty for one image.
+  struct Image {
+    std::string name, source_reference, digest, attestation_reference;
+  };
+  std::vector<Image> images;
   nlohmann::json ToJson() const;
 };
 

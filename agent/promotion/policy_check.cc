@@ -233,6 +233,12 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
 Status CheckApprovalAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
                                   const std::string& to, const std::string& approver, bool own_key) {
   if (policy.empty()) return OkStatus();
+  if (!config.images.empty()) {  // a release set: each image's repository has its rule
+    for (const auto& image : config.images) {
+      PROMOTE_RETURN_IF_ERROR(CheckApprovalAgainstPolicy(policy, config.ForImage(image), to, approver, own_key));
+    }
+    return OkStatus();
+  }
   const policy::Environment* env = config.FindEnvironment(to);
   if (env == nullptr) return OkStatus();  // the approval reports the unknown environment
   PROMOTE_ASSIGN_OR_RETURN(const RuleFor found, FindRule(policy, config, *env));

@@ -364,3 +364,67 @@ TEST_CASE("a release set through the agent: promoted under the policy; one image
     return r.valid && r.record.to_env == "stage" && r.record.image == "web" && r.record.members.size() == 3;
   }));
 }
+
+TEST_CASE("a release set's approval: one approval naming every image, attached to each; the gate counts it for all") {
+  TestRegistry dev, stage;
+  TempDir dir;
+  const std::string password = "key-" + RandomPassword();
+  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  REQUIRE(pair.ok());
+  const std::map<std::string, std::string> env = {
+      {"PROMOTE_SIGNING_KEY", dir.Write("cosign.key", pair->private_key_pem, 0600)}, {"PROMOTE_KEY_PASSWORD", password}};
+  const std::string config = dir.Write(
+      "promote.yaml",
+      "version: 1\nimage: shop\nsigning:\n  key: env:PROMOTE_SIGNING_KEY\n  password: env:PROMOTE_KEY_PASSWORD\n"
+      "environments:\n"
+      "  - {name: dev, registry: " + dev.host() + ", repository: shop/api}\n"
+      "  - name: stage\n    registry: " + stage.host() + "\n    repository: shop/api\n    stage-order: false\n"
+      "    gates:\n      approval: {required: 1, approvers: [alice]}\n"
+      "images:\n"
+      "  - {name: api, repositories: {dev: shop/api, stage: shop/api}}\n"
+      "  - {name: worker, repositories: {dev: shop/worker, stage: shop/worker}}\n");
+  const std::string sha = "2b2e927abcdef0123456789abcdef01234567890";
+  auto approve = [&] {
+    return RunPromote({"-o", "json", "approve", "-c", config, "--env", "stage", "--sha", sha, "--approver", "alice"},
+                      env);
+  };
+  SampleSpec spec;
+  spec.seed = 71;
+  const std::string api = PushSampleImage(dev, "shop/api", "sha-2b2e927", spec).digest;
+
+  // worker has no image for the commit yet: nothing is approved, not even api.
+  const uint64_t before = Writes(dev);
+  auto missing = approve();
+  INFO(missing.out << missing.err);
+  CHECK(missing.exit_code != 0);
+  CHECK(missing.Json()["error"]["message"].get<std::string>().find("image 'worker'") != std::string::npos);
+  CHECK(Writes(dev) == before);
+
+  spec.seed = 72;
+  const std::string worker = PushSampleImage(dev, "shop/worker", "sha-2b2e927", spec).digest;
+  REQUIRE(TagDigest(dev, "shop/worker", "sha-2b2e927") == worker);
+  auto approved = approve();
+  INFO(approved.out << approved.err);
+  REQUIRE(approved.exit_code == 0);
+  const nlohmann::json images = approved.Json()["images"];
+  REQUIRE(images.size() == 2);
+  CHECK(images[0]["name"] == "api");
+  CHECK(images[0]["digest"] == api);
+  CHECK(images[1]["name"] == "worker");
+  CHECK(images[1]["digest"] == worker);
+  CHECK(images[1]["attestation"]["reference"].get<std::string>().find("/shop/worker:sha256-") != std::string::npos);
+
+  // The set promotes: each image's approval gate counts alice's approval.
+  auto run = RunPromote({"-o", "json", "run", "--config", config, "--branch", "release/1.0", "--sha", sha}, env);
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  int passed = 0;
+  const nlohmann::json promoted = run.Json();  // kept: a range over a temporary's member would dangle
+  for (const auto& image : promoted["images"]) {
+    for (const auto& g : image["gates"]) {
+      if (g["name"] == "approval" && g["verdict"] == "passed") ++passed;
+    }
+  }
+  CHECK(passed == 2);
+  CHECK(TagDigest(stage, "shop/worker", "sha-2b2e927") == worker);
+}
