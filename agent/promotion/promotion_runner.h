@@ -24,6 +24,7 @@
 #include "registry/registry_pool.h"
 #include "sign/ec_key.h"
 #include "util/cancel.h"
+#include "util/environment_variables.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -94,9 +95,11 @@ struct SigningKey {
 };
 // `fallback_passphrase` is the key's passphrase when `signing.password` names none: the CLI
 // passes PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD from its environment, as cosign reads them; the
-// agent passes none (its key's passphrase comes only from what its agent.yaml names).
+// agent passes none (its key's passphrase comes only from what its agent.yaml names). env:
+// references of `signing` resolve in `environment` (the caller's own).
 Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing,
-                                  const std::optional<Secret>& fallback_passphrase);
+                                  const std::optional<Secret>& fallback_passphrase,
+                                  const EnvironmentVariables& environment);
 
 class PromotionRunner {
  public:
