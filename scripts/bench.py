@@ -6,8 +6,8 @@ target registries and passes their addresses here. This file builds synthetic OC
 them into the source registry, times each case with the tools' runs interleaved, verifies every
 copy by digest, and prints a table (stdout) and a JSON report (--json). The `agent` case (one
 `promote agent` serving many concurrent `promote run`s, against separate CLI runs) lives in
-bench_agent.py and starts its own TLS registries; the `soak` case (one agent, promotions for about
-ten minutes under injected faults) lives in bench_soak.py and starts its own registries and proxies.
+bench_agent.py and starts its own TLS registries. The soak (one agent, promotions for about ten
+minutes under injected faults) is a reliability test, not a measurement: scripts/soak runs it.
 
 Exit status: 0 when every copy (and promotion) succeeded with the right digest (targets may still
 be missed: this is a measurement), 1 when one failed or a digest differs.
@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass, field
 
 import bench_agent
-import bench_soak
 from oci_layout import MT_INDEX, MT_MANIFEST, Image, ImageSpec, build_layout  # noqa: E402
 ACCEPT = ", ".join([
     MT_INDEX, MT_MANIFEST,
@@ -444,34 +443,6 @@ class Bench:
         if bad:
             raise BenchError(row.error)
 
-    def case_soak(self):
-        """soak: one agent, promotions for ~10 minutes under random transient faults"""
-        a = self.args
-        case = bench_soak.SoakCase(a.promote, self.work, {
-            "promotions": a.soak_promotions, "clients": a.soak_clients, "seconds": a.soak_seconds,
-            "probability": a.soak_fault_probability, "attempts": a.soak_attempts, "retry_delay": 5.0,
-            "layers": 3, "layer_size": 16 * KIB, "token_ttl": 120, "client_timeout": 300, "sample_every": 2.0,
-            "settle": 10.0, "limits": {"operations": 32, "queue": 256, "jobs": 16, "registry_requests": 32}})
-        log(f"case soak: {a.soak_promotions} promotions, {a.soak_clients} clients, about {a.soak_seconds}s, "
-            f"fault probability {a.soak_fault_probability} per rule; load average {load()}")
-        report = case.run()
-        self.soak_report = report
-        name = f"soak: {report['promotions']} runs, {report['clients']} clients, faults"
-        growth = report["agent"]["growth_warmup_to_end_kib"] / 1024
-        self.rows.append(Row(name, "lost promotions", report["lost"], "== 0", report["lost"] == 0, Series(), Series()))
-        wrong = report["wrong_digests"] + report["missing_tags"]
-        self.rows.append(Row(name, "wrong digests", wrong, "== 0", wrong == 0, Series(), Series()))
-        self.rows.append(Row(name, "agent RSS growth MiB", growth, "(none)", True, Series(), Series()))
-        self.cases.append({"case": "soak", **report})
-        bad = []
-        if report["wrong_digests"] or report["missing_tags"]:
-            bad.append(f"{report['wrong_digests']} wrong digests, {report['missing_tags']} promotions without their tags")
-        if report["agent_exit_on_sigterm"] != 0:
-            bad.append(f"agent exit on SIGTERM: {report['agent_exit_on_sigterm']}")
-        if bad:
-            self.rows[-2].error = "; ".join(bad)
-            raise BenchError("; ".join(bad))
-
     def agent_table(self):
         r = getattr(self, "agent_report", None)
         if not r:
@@ -599,11 +570,6 @@ def main():
     ap.add_argument("--agent-clients", type=int, default=20)
     ap.add_argument("--agent-layout", choices=["one", "many"], default="one")
     ap.add_argument("--agent-auth", choices=["token", "basic"], default="token")
-    ap.add_argument("--soak-promotions", type=int, help="default 500 (--quick: 64)")
-    ap.add_argument("--soak-clients", type=int, default=32)
-    ap.add_argument("--soak-seconds", type=int, help="default 600 (--quick: 60)")
-    ap.add_argument("--soak-fault-probability", type=float, default=0.02)
-    ap.add_argument("--soak-attempts", type=int, default=3)
     ap.add_argument("--command-line", nargs=argparse.REMAINDER, default=[])
     args = ap.parse_args()
 
@@ -620,16 +586,12 @@ def main():
     args.agent_promotions = args.agent_promotions or (40 if q else 100)
     if args.agent_promotions < 1 or args.agent_clients < 1:
         ap.error("--agent-promotions and --agent-clients must be at least 1")
-    args.soak_promotions = args.soak_promotions or (64 if q else 500)
-    args.soak_seconds = args.soak_seconds or (60 if q else 600)
-    if min(args.soak_promotions, args.soak_clients, args.soak_seconds, args.soak_attempts) < 1 or \
-            not 0 <= args.soak_fault_probability <= 1:
-        ap.error("--soak-promotions, --soak-clients, --soak-seconds and --soak-attempts must be at least 1, "
-                 "--soak-fault-probability between 0 and 1")
     cases = {c.strip() for c in args.cases.split(",") if c.strip()}
-    unknown = cases - {"1", "2", "3", "4", "5", "6", "agent", "soak"}
+    if "soak" in cases:
+        ap.error("the soak is a reliability test now: run scripts/soak")
+    unknown = cases - {"1", "2", "3", "4", "5", "6", "agent"}
     if unknown:
-        ap.error(f"unknown case(s) {', '.join(sorted(unknown))}: choose from 1,2,3,4,5,6,agent,soak")
+        ap.error(f"unknown case(s) {', '.join(sorted(unknown))}: choose from 1,2,3,4,5,6,agent")
     cases = {int(c) if c.isdigit() else c for c in cases}
     if args.huge == "no" or (args.huge == "auto" and q):
         cases.discard(6)
@@ -654,7 +616,7 @@ def main():
     failed = []
     for n, fn in [(1, bench.case1_large), (2, bench.case2_small_layers), (3, bench.case3_same_registry),
                   (4, bench.case4_release), (5, bench.case5_rerun), (6, bench.case6_huge),
-                  ("agent", bench.case_agent), ("soak", bench.case_soak)]:
+                  ("agent", bench.case_agent)]:
         if n not in cases:
             continue
         try:
@@ -673,16 +635,12 @@ def main():
     what = (f"promote copy vs skopeo copy --all (medians of {args.reps} interleaved rounds"
             f"{'; case 6: ' + str(args.huge_reps) if 6 in cases else ''}"
             f"{'; agent case: ' + str(args.agent_reps) if 'agent' in cases else ''})") if copy_cases else \
-        f"promote agent vs separate CLI runs (medians of {args.agent_reps} rounds)" if "agent" in cases else \
-        "promote agent soak under injected faults"
+        f"promote agent vs separate CLI runs (medians of {args.agent_reps} rounds)"
     print(f"{what}; load average start {load_start}, end {report['machine']['load_end']}, {os.cpu_count()} cores")
     print(bench.table())
     if bench.agent_table():
         print()
         print(bench.agent_table())
-    if getattr(bench, "soak_report", None):
-        print()
-        print(bench_soak.table(bench.soak_report))
     missed = [r for r in bench.rows if not r.ok and not r.error]
     counted = [r for r in bench.rows if r.result != "-"]
     print(f"\n{len([r for r in counted if r.result == 'PASS'])} of {len(counted)} targets met"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The services the `agent` and `soak` cases of scripts/bench start for themselves, and the small
+"""The services the `agent` case of scripts/bench and scripts/soak start for themselves, and the small
 helpers both cases use. One piece of code, so that the two cases measure the same processes with
 the same configurations: Debian's docker-registry instances, the bearer-token server of the tests
 (tests/support/token_server.py), a cosign signing key and one `promote agent`.

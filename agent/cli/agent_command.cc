@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/dispatch.h"
+#include "cli/process_environment.h"
 #include "cli/socket_activation.h"
 #include "copy/copy_report.h"
 #include "policy/agent_config.h"
@@ -45,7 +46,7 @@ CommandRunner RegisterAgentCommand(CLI::App* app, const GlobalFlags* global) {
     if (!config.ok()) return PrintFailure(*global, "agent", config.status());
     // Before anything can start a credential helper or a scanner.
     policy::WithholdSecretsFromChildren(*config);
-    auto server = server::AgentServer::Start(*config, *activated);
+    auto server = server::AgentServer::Start(*config, ProcessEnvironment(), *activated);
     if (!server.ok()) return PrintFailure(*global, "agent", server.status());
     // One line on stdout once serving, so a supervisor (or a test) knows where and when.
     nlohmann::json ready = {{"listening", (*server)->addresses()}};

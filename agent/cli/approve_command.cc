@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "cli/dispatch.h"
+#include "cli/process_environment.h"
 #include "cli/registry_flags.h"
 #include "cli/request_files.h"
 #include "cli/signing_key.h"
@@ -19,8 +20,7 @@ struct ApproveFlags {
 
 }  // namespace
 
-v1::CiContext CiContextMessage();                 // run_command.cc
-std::string ProcessEnvironment(const char* name);  // run_command.cc
+v1::CiContext CiContextMessage();  // run_command.cc
 
 CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<ApproveFlags>();
@@ -45,7 +45,7 @@ CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global) {
     v1::ApproveRequest request;
     *request.mutable_config() = std::move(*config);
     request.set_env(flags->env);
-    request.set_sha(flags->sha.empty() ? promotion::ShaFromCiEnvironment(ProcessEnvironment) : flags->sha);
+    request.set_sha(flags->sha.empty() ? promotion::ShaFromCiEnvironment(ProcessEnvironment()) : flags->sha);
     *request.mutable_ci() = CiContextMessage();
     request.set_approver(flags->approver.empty() ? request.ci().actor() : flags->approver);
     request.set_comment(flags->comment);

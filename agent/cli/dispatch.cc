@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "cli/cancel_watch.h"
+#include "cli/process_environment.h"
 #include "cli/signing_key.h"
 #include "copy/copy_report.h"
 #include "oci/reference.h"
@@ -97,13 +98,15 @@ service::ServiceSettings LocalSettings(const RegistryFlags* registry) {
   s.accept_request_secrets = true;
   s.resolve_request_references = true;
   s.honour_request_access = true;
+  s.environment = ProcessEnvironment();
   // Never fails without a file: only the environment is read.
   if (auto passphrase = FindKeyPassphrase(""); passphrase.ok()) s.key_passphrase = std::move(*passphrase);
   if (registry != nullptr) {
     s.keychain = registry->Keychain(nullptr);
     s.tls.ca_file = registry->ca_file;
   } else {
-    s.keychain = std::make_shared<registry::DockerConfigKeychain>(registry::DockerConfigKeychain::DefaultPath());
+    s.keychain = std::make_shared<registry::DockerConfigKeychain>(registry::DockerConfigKeychain::DefaultPath(s.environment),
+                                                                s.environment);
   }
   return s;
 }

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/version_info.h"
+#include "registry/tag_lock.h"
 
 namespace {
 
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
   // skopeo are used): a subcommand passes the options it does not know to the app. Subcommands
   // inherit this setting when added, so it comes first.
   app.fallthrough();
+  // Tag locks of every command meet in the user's runtime directory, as other promote processes'.
+  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR")) promote::registry::TagLock::UseRuntimeDirectory(runtime);
   GlobalFlags global;
   if (const char* lvl = std::getenv("PROMOTE_LOG_LEVEL")) global.log_level = lvl;
   if (const char* agent = std::getenv("PROMOTE_AGENT")) global.agent = agent;

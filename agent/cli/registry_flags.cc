@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "cli/process_environment.h"
 #include "util/read_file.h"
 
 namespace promote::cli {
@@ -56,8 +57,9 @@ std::shared_ptr<const registry::Keychain> RegistryFlags::Keychain(
     std::shared_ptr<const registry::Keychain> first) const {
   auto chain = std::make_shared<registry::ChainKeychain>();
   if (first) chain->Append(std::move(first));
+  const EnvironmentVariables environment = ProcessEnvironment();
   chain->Append(std::make_shared<registry::DockerConfigKeychain>(
-      authfile.empty() ? registry::DockerConfigKeychain::DefaultPath() : authfile));
+      authfile.empty() ? registry::DockerConfigKeychain::DefaultPath(environment) : authfile, environment));
   return chain;
 }
 

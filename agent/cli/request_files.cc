@@ -1,5 +1,6 @@
 #include "cli/request_files.h"
 
+#include "cli/process_environment.h"
 #include "cli/signing_key.h"
 #include "policy/attached_files.h"
 #include "policy/secret_ref.h"
@@ -13,7 +14,7 @@ Status Attach(const std::vector<policy::FileReference>& named, google::protobuf:
   for (const auto& ref : named) {
     std::string path = ref.name;
     if (ref.is_reference) {
-      PROMOTE_ASSIGN_OR_RETURN(path, policy::ResolvePath(policy::SecretRef{ref.name}, ref.what));
+      PROMOTE_ASSIGN_OR_RETURN(path, policy::ResolvePath(policy::SecretRef{ref.name}, ref.what, ProcessEnvironment()));
     }
     auto content = ReadSmallFile(path, ref.what, policy::AttachedFiles::kMaxFileBytes);
     if (!content.ok()) return InvalidArgument(content.status().message());
@@ -41,11 +42,12 @@ Status AttachPolicyFiles(const v1::File& policy, google::protobuf::RepeatedPtrFi
 void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* access, v1::SigningKey* signing) {
   auto parsed = policy::ParsePromoteConfig(config.content(), config.name());
   if (!parsed.ok()) return;
+  const EnvironmentVariables environment = ProcessEnvironment();
   for (const auto& env : parsed->environments) {
     if (env.credentials.empty()) continue;
     const std::string what = "environment '" + env.name + "' credentials";
-    auto username = policy::ResolveUsername(env.credentials.username, what);
-    auto password = policy::ResolveSecret(env.credentials.password, what);
+    auto username = policy::ResolveUsername(env.credentials.username, what, environment);
+    auto password = policy::ResolveSecret(env.credentials.password, what, environment);
     if (!username.ok() || !password.ok()) continue;
     // Scoped to each repository the environment's credentials are for: its own and, in a
     // release set, each image's there (which may be on another registry).
@@ -62,11 +64,11 @@ void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* ac
     }
   }
   if (signing == nullptr || parsed->signing.empty()) return;
-  auto document = policy::ResolveKeyDocument(parsed->signing.key, "signing key", sign::kMaxKeyFileBytes);
+  auto document = policy::ResolveKeyDocument(parsed->signing.key, "signing key", sign::kMaxKeyFileBytes, environment);
   if (!document.ok()) return;
   std::optional<Secret> passphrase;
   if (!parsed->signing.password.empty()) {
-    auto p = policy::ResolveSecret(parsed->signing.password, "signing password");
+    auto p = policy::ResolveSecret(parsed->signing.password, "signing password", environment);
     if (p.ok()) passphrase = std::move(*p);
   } else if (auto p = FindKeyPassphrase(""); p.ok()) {
     passphrase = std::move(*p);

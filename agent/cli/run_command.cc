@@ -1,8 +1,8 @@
-#include <cstdlib>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/dispatch.h"
+#include "cli/process_environment.h"
 #include "cli/registry_flags.h"
 #include "cli/request_files.h"
 #include "policy/branch_rules.h"
@@ -23,14 +23,8 @@ struct RunFlags {
 
 }  // namespace
 
-// This process's environment: where the pipeline runs.
-std::string ProcessEnvironment(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
-
 v1::CiContext CiContextMessage() {
-  promotion::CiContext ci = promotion::CiContextFromEnvironment(ProcessEnvironment);
+  promotion::CiContext ci = promotion::CiContextFromEnvironment(ProcessEnvironment());
   v1::CiContext m;
   m.set_system(ci.system);
   m.set_run_id(ci.run_id);
@@ -72,9 +66,10 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
     request.set_from(flags->from);
     // The branch and commit are read where the pipeline runs, not where the agent runs. A branch
     // carrying -sha-<hex> names its commit itself; the CI's commit variable is for the others.
-    request.set_branch(flags->branch.empty() ? promotion::BranchFromCiEnvironment(ProcessEnvironment) : flags->branch);
+    const EnvironmentVariables pipeline = ProcessEnvironment();
+    request.set_branch(flags->branch.empty() ? promotion::BranchFromCiEnvironment(pipeline) : flags->branch);
     request.set_sha(flags->sha.empty() && !policy::ShaFromBranch(request.branch())
-                        ? promotion::ShaFromCiEnvironment(ProcessEnvironment)
+                        ? promotion::ShaFromCiEnvironment(pipeline)
                         : flags->sha);
     request.set_dry_run(flags->dry_run);
     request.set_break_glass(flags->break_glass);

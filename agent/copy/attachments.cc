@@ -13,7 +13,7 @@
 namespace promote::copy {
 namespace {
 
-// The cosign tag suffixes, as in specs/cosign-format.md §2.
+// The cosign tag suffixes, as in docs/cosign-format.md §2.
 constexpr const char* kCosignSuffixes[] = {"sig", "att", "sbom"};
 // Attachments are small artifacts; an index of them nests one level at most in practice.
 constexpr int kMaxArtifactDepth = 2;

@@ -9,12 +9,19 @@
 
 #include "copy/attachments.h"
 #include "copy/image_walker.h"
+#include "registry/retry.h"
 #include "util/log_context.h"
 
 namespace promote::copy {
 namespace {
 
 using registry::RepositoryScope;
+
+// A manifest PUT refused while its blobs are all there: three more tries, about 0.2, 0.4 and 0.8 s
+// apart.
+const registry::RetryPolicy kManifestPutRetry{.max_attempts = 4,
+                                              .initial_backoff = std::chrono::milliseconds(200),
+                                              .max_backoff = std::chrono::milliseconds(800)};
 
 // Waits for every future, returning the first error (all are awaited so no task outlives
 // the data it references).
@@ -246,21 +253,20 @@ Result<bool> ImageCopier::PutManifestIfMissing(const oci::Manifest& m, const Blo
   registry::RegistryClient& dst = *target.client;
   PROMOTE_ASSIGN_OR_RETURN(auto head, dst.HeadManifest(target.repository, m.digest.str(), target.scopes, cancel));
   if (head) return false;
-  Status put = dst.PutManifest(target.repository, m.digest.str(), m, target.scopes, cancel);
   // Another writer committing the same blob at the same moment can make a registry briefly
   // report a blob we saw as present as unknown (distribution's filesystem driver rewrites the
   // blob's link). When every blob is there by HEAD, that refusal is transient: try again.
-  for (int attempt = 1; !put.ok() && attempt <= 3 && put.code() != Code::kCancelled; ++attempt) {
-    if (put.code() != Code::kDataLoss && put.code() != Code::kRegistryError) break;
-    bool all_present = true;
+  auto blobs_all_present = [&](const Status& put) -> Result<bool> {
+    if (put.code() != Code::kDataLoss && put.code() != Code::kRegistryError) return false;
     for (const auto& b : m.Blobs()) {
       PROMOTE_ASSIGN_OR_RETURN(bool exists, dst.BlobExists(target.repository, b.digest, target.scopes, cancel));
-      all_present = all_present && exists;
+      if (!exists) return false;
     }
-    if (!all_present) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
-    put = dst.PutManifest(target.repository, m.digest.str(), m, target.scopes, cancel);
-  }
+    return true;
+  };
+  Status put = registry::RetryTransient(
+      kManifestPutRetry, cancel, [&] { return dst.PutManifest(target.repository, m.digest.str(), m, target.scopes, cancel); },
+      blobs_all_present);
   PROMOTE_RETURN_IF_ERROR(put);
   if (options_.progress != nullptr) options_.progress->manifests_done++;
   return true;

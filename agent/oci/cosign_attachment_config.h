@@ -1,5 +1,5 @@
 // The image config go-containerregistry, and so cosign, writes for an artifact that is nothing but
-// layers: the attachment manifests at "sha256-<hex>.sig/.att" tags (specs/cosign-format.md §2).
+// layers: the attachment manifests at "sha256-<hex>.sig/.att" tags (docs/cosign-format.md §2).
 // Nobody verifies it, but it must exist and list every layer's diff_id, so whoever appends a layer
 // (a signer) or merges two such manifests (a copy) writes a new one.
 #pragma once

@@ -1,6 +1,5 @@
 #include "policy/secret_ref.h"
 
-#include <cstdlib>
 #include <fstream>
 #include <string_view>
 
@@ -8,14 +7,15 @@
 
 namespace promote::policy {
 
-Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what) {
+Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what,
+                             const EnvironmentVariables& environment) {
   if (ref.ref.rfind("env:", 0) == 0) {
     std::string name = ref.ref.substr(4);
     // A secret of ours from now on, whatever the allow-lists say: no helper or scanner sees it.
     WithholdFromChildren(name);
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return InvalidArgument(what + ": environment variable " + name + " is not set");
-    return Secret(v);
+    std::optional<std::string> v = environment.Get(name);
+    if (!v) return InvalidArgument(what + ": environment variable " + name + " is not set");
+    return Secret(std::move(*v));
   }
   if (ref.ref.rfind("file:", 0) == 0) {
     std::string path = ref.ref.substr(5);
@@ -59,33 +59,34 @@ std::vector<std::string> SecretEnvNames(const AgentConfig& config) {
   return names;
 }
 
-Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what) {
+Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what,
+                                const EnvironmentVariables& environment) {
   if (ref.ref.rfind("file:", 0) == 0) return ref.ref.substr(5);
   if (ref.ref.rfind("env:", 0) == 0) {
     std::string name = ref.ref.substr(4);
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr || *v == '\0') {
+    const std::string value = environment.GetOr(name, "");
+    if (value.empty()) {
       return InvalidArgument(what + ": environment variable " + name + " (the file path) is not set");
     }
-    std::string_view value(v);
     // Content where a path belongs (a key pasted into a CI secret) would be echoed by every "cannot
     // read <path>" error: refuse it without a byte of it.
-    if (value.find('\n') != std::string_view::npos || value.rfind("-----BEGIN", 0) == 0) {
+    if (value.find('\n') != std::string::npos || value.rfind("-----BEGIN", 0) == 0) {
       return InvalidArgument(what + ": environment variable " + name +
                              " holds file content, not a file path (its value is not shown)");
     }
-    return std::string(value);
+    return value;
   }
   return InvalidArgument(what + ": must be env:NAME or file:/path");
 }
 
-Result<KeyDocument> ResolveKeyDocument(const SecretRef& ref, const std::string& what, size_t max_bytes) {
+Result<KeyDocument> ResolveKeyDocument(const SecretRef& ref, const std::string& what, size_t max_bytes,
+                                       const EnvironmentVariables& environment) {
   if (ref.ref.rfind("env:", 0) == 0) {
     std::string name = ref.ref.substr(4);
-    const char* v = std::getenv(name.c_str());
-    if (v != nullptr && std::string_view(v).rfind("-----BEGIN", 0) == 0) {
+    std::optional<std::string> v = environment.Get(name);
+    if (v && v->rfind("-----BEGIN", 0) == 0) {
       WithholdFromChildren(name);
-      Secret pem{std::string(v)};
+      Secret pem{std::move(*v)};
       if (pem.reveal().size() > max_bytes) {
         return InvalidArgument(what + ": environment variable " + name + " is larger than " +
                                std::to_string(max_bytes) + " bytes");
@@ -93,16 +94,17 @@ Result<KeyDocument> ResolveKeyDocument(const SecretRef& ref, const std::string& 
       return KeyDocument{"env:" + name, std::move(pem)};
     }
   }
-  PROMOTE_ASSIGN_OR_RETURN(std::string path, ResolvePath(ref, what));
+  PROMOTE_ASSIGN_OR_RETURN(std::string path, ResolvePath(ref, what, environment));
   PROMOTE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, what, max_bytes));
   return KeyDocument{path, Secret(std::move(text))};
 }
 
-Result<std::string> ResolveUsername(const std::string& value, const std::string& what) {
+Result<std::string> ResolveUsername(const std::string& value, const std::string& what,
+                                    const EnvironmentVariables& environment) {
   if (value.rfind("env:", 0) != 0) return value;
-  const char* v = std::getenv(value.substr(4).c_str());
-  if (v == nullptr) return InvalidArgument(what + ": environment variable " + value.substr(4) + " is not set");
-  return std::string(v);
+  std::optional<std::string> v = environment.Get(value.substr(4));
+  if (!v) return InvalidArgument(what + ": environment variable " + value.substr(4) + " is not set");
+  return std::move(*v);
 }
 
 namespace {
@@ -143,9 +145,10 @@ Result<std::optional<registry::Credentials>> ConfigKeychain::Resolve(std::string
   if (chosen == nullptr) return std::optional<registry::Credentials>();
   std::string what = "environment '" + chosen->name + "' credentials";
   registry::Credentials c;
-  PROMOTE_ASSIGN_OR_RETURN(c.username, ResolveUsername(chosen->credentials.username, what));
-  PROMOTE_ASSIGN_OR_RETURN(c.password, ResolveSecret(chosen->credentials.password, what));
-  c.scope = set_image || chosen->repository == repository ? std::string(registry) + "/" + std::string(repository) : std::string(registry);
+  PROMOTE_ASSIGN_OR_RETURN(c.username, ResolveUsername(chosen->credentials.username, what, environment_));
+  PROMOTE_ASSIGN_OR_RETURN(c.password, ResolveSecret(chosen->credentials.password, what, environment_));
+  c.scope = set_image || chosen->repository == repository ? std::string(registry) + "/" + std::string(repository)
+                                                          : std::string(registry);
   return std::optional<registry::Credentials>(std::move(c));
 }
 

@@ -1,5 +1,6 @@
 // Resolving the secret references promote.yaml and agent configs use: "env:NAME" (the value of
-// an environment variable) and "file:/path" (the first line of a file). Error messages name the
+// a variable in the EnvironmentVariables the caller passes: the CLI's or the agent's own, never
+// read here with getenv) and "file:/path" (the first line of a file). Error messages name the
 // reference, never the value. A variable resolved as a secret is withheld from child processes.
 #pragma once
 
@@ -11,13 +12,15 @@
 #include "policy/promote_config.h"
 #include "registry/credentials.h"
 #include "util/child_env.h"
+#include "util/environment_variables.h"
 #include "util/secret.h"
 #include "util/status.h"
 
 namespace promote::policy {
 
 // The secret a reference points at. `what` names its use in errors ("signing password").
-Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what);
+Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what,
+                             const EnvironmentVariables& environment);
 
 // The variables the env:NAME references of a config point at (registry passwords and
 // usernames, the signing passphrase and key path). Promote withholds them from every child it
@@ -31,7 +34,8 @@ void WithholdSecretsFromChildren(const Config& config) {
 
 // For file references: env:NAME holds a file path; file:/path is the path itself. A variable
 // holding file content instead (several lines, or PEM) is refused without echoing the value.
-Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what);
+Result<std::string> ResolvePath(const SecretRef& ref, const std::string& what,
+                                const EnvironmentVariables& environment);
 
 // A key (PEM text) a reference points at. env:NAME holds the key file's path or, the way CI
 // secrets and cosign's env:// arrive, the PEM itself (it starts with "-----BEGIN"); file:/path is
@@ -40,21 +44,26 @@ struct KeyDocument {
   std::string source;
   Secret pem;
 };
-Result<KeyDocument> ResolveKeyDocument(const SecretRef& ref, const std::string& what, size_t max_bytes);
+Result<KeyDocument> ResolveKeyDocument(const SecretRef& ref, const std::string& what, size_t max_bytes,
+                                       const EnvironmentVariables& environment);
 
 // A username that may be literal or "env:NAME".
-Result<std::string> ResolveUsername(const std::string& value, const std::string& what);
+Result<std::string> ResolveUsername(const std::string& value, const std::string& what,
+                                    const EnvironmentVariables& environment);
 
 // Credentials of each environment that declares them, looked up by registry host and repository
-// when first needed (so an unused environment's missing variable is not an error).
+// when first needed (so an unused environment's missing variable is not an error), env:
+// references in `environment`.
 class ConfigKeychain : public registry::Keychain {
  public:
-  explicit ConfigKeychain(const PromoteConfig* config) : config_(config) {}
+  ConfigKeychain(const PromoteConfig* config, EnvironmentVariables environment)
+      : config_(config), environment_(std::move(environment)) {}
   Result<std::optional<registry::Credentials>> Resolve(std::string_view registry,
                                                        std::string_view repository) const override;
 
  private:
   const PromoteConfig* config_;
+  EnvironmentVariables environment_;
 };
 
 }  // namespace promote::policy

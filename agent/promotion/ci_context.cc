@@ -1,12 +1,21 @@
 #include "promotion/ci_context.h"
 
 namespace promote::promotion {
+namespace {
+
+// The value of `name`, "" when unset: every variable read here is optional.
+std::string CiVariable(const EnvironmentVariables& environment, const char* name) {
+  return environment.Get(name).value_or("");
+}
+
+}  // namespace
 
 nlohmann::json CiContext::ToJson() const {
   return {{"system", system}, {"run_id", run_id}, {"run_url", run_url}, {"actor", actor}};
 }
 
-CiContext CiContextFromEnvironment(const EnvironmentLookup& env) {
+CiContext CiContextFromEnvironment(const EnvironmentVariables& environment) {
+  auto env = [&](const char* name) { return CiVariable(environment, name); };
   CiContext ci;
   if (env("GITHUB_ACTIONS") == "true" || !env("GITHUB_RUN_ID").empty()) {
     ci.system = "github-actions";
@@ -25,9 +34,9 @@ CiContext CiContextFromEnvironment(const EnvironmentLookup& env) {
   return ci;
 }
 
-std::string BranchFromCiEnvironment(const EnvironmentLookup& env) {
+std::string BranchFromCiEnvironment(const EnvironmentVariables& environment) {
   for (const char* name : {"BRANCH_NAME", "GITHUB_REF_NAME", "GIT_BRANCH"}) {
-    std::string b = env(name);
+    std::string b = CiVariable(environment, name);
     if (b.empty()) continue;
     if (b.rfind("origin/", 0) == 0) b = b.substr(7);
     return b;
@@ -35,9 +44,9 @@ std::string BranchFromCiEnvironment(const EnvironmentLookup& env) {
   return "";
 }
 
-std::string ShaFromCiEnvironment(const EnvironmentLookup& env) {
+std::string ShaFromCiEnvironment(const EnvironmentVariables& environment) {
   for (const char* name : {"GIT_COMMIT", "GITHUB_SHA"}) {
-    std::string v = env(name);
+    std::string v = CiVariable(environment, name);
     if (!v.empty()) return v;
   }
   return "";

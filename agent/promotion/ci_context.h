@@ -1,12 +1,14 @@
 // The CI run a promotion happens in, read from the environment variables Jenkins and GitHub
 // Actions set, so each promotion record says which run made it. The variables' names and
-// meaning live here; their values come from the caller (the CLI passes its own environment).
+// meaning live here; their values come from the caller (the CLI passes its own environment,
+// cli/process_environment.h).
 #pragma once
 
-#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "util/environment_variables.h"
 
 namespace promote::promotion {
 
@@ -19,17 +21,16 @@ struct CiContext {
   nlohmann::json ToJson() const;
 };
 
-// An environment variable's value by name; "" when unset.
-using EnvironmentLookup = std::function<std::string(const char* name)>;
-
-CiContext CiContextFromEnvironment(const EnvironmentLookup& env);
+// The run the CI variables of `environment` describe (all empty outside CI). Here and below an
+// unset variable counts as empty.
+CiContext CiContextFromEnvironment(const EnvironmentVariables& environment);
 
 // The Git branch the CI system says it builds (BRANCH_NAME, GITHUB_REF_NAME, GIT_BRANCH without
 // "origin/"), or "".
-std::string BranchFromCiEnvironment(const EnvironmentLookup& env);
+std::string BranchFromCiEnvironment(const EnvironmentVariables& environment);
 
 // The commit the CI system says it builds (GIT_COMMIT on Jenkins, GITHUB_SHA on GitHub Actions),
 // or "". Checked like --sha by the promotion.
-std::string ShaFromCiEnvironment(const EnvironmentLookup& env);
+std::string ShaFromCiEnvironment(const EnvironmentVariables& environment);
 
 }  // namespace promote::promotion

@@ -111,15 +111,16 @@ nlohmann::json RunResult::ToJson() const {
 }
 
 Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing,
-                                  const std::optional<Secret>& fallback_passphrase) {
+                                  const std::optional<Secret>& fallback_passphrase,
+                                  const EnvironmentVariables& environment) {
   SigningKey out;
   out.format = signing.format;
   if (signing.empty()) return out;
-  PROMOTE_ASSIGN_OR_RETURN(policy::KeyDocument document,
-                           policy::ResolveKeyDocument(signing.key, "signing key", sign::kMaxKeyFileBytes));
+  PROMOTE_ASSIGN_OR_RETURN(policy::KeyDocument document, policy::ResolveKeyDocument(signing.key, "signing key",
+                                                                                    sign::kMaxKeyFileBytes, environment));
   Secret password;
   if (!signing.password.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(signing.password, "signing password"));
+    PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(signing.password, "signing password", environment));
   } else if (fallback_passphrase) {
     password = *fallback_passphrase;
   }

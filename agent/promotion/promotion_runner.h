@@ -25,6 +25,7 @@
 #include "sign/ec_key.h"
 #include "sign/signature_format.h"
 #include "util/cancel.h"
+#include "util/environment_variables.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -110,9 +111,11 @@ struct SigningKey {
 sign::SignatureFormat SigningFormatOf(const policy::PromoteConfig& config, const SigningKey& signing);
 // `fallback_passphrase` is the key's passphrase when `signing.password` names none: the CLI
 // passes PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD from its environment, as cosign reads them; the
-// agent passes none (its key's passphrase comes only from what its agent.yaml names).
+// agent passes none (its key's passphrase comes only from what its agent.yaml names). env:
+// references of `signing` resolve in `environment` (the caller's own).
 Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing,
-                                  const std::optional<Secret>& fallback_passphrase);
+                                  const std::optional<Secret>& fallback_passphrase,
+                                  const EnvironmentVariables& environment);
 
 class PromotionRunner {
  public:

@@ -1,6 +1,5 @@
 #include "registry/credentials.h"
 
-#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -84,7 +83,7 @@ bool ValidHelperName(std::string_view name) {
 }
 
 Result<std::optional<Credentials>> RunCredentialHelper(const std::string& helper, std::string_view registry,
-                                                       std::string_view origin) {
+                                                       std::string_view origin, const EnvironmentVariables& environment) {
   std::string server(registry == oci::kDockerHub ? oci::kDockerHubConfigKey : registry);
   ProcessOptions p;
   p.argv = {"docker-credential-" + helper, "get"};
@@ -92,7 +91,7 @@ Result<std::optional<Credentials>> RunCredentialHelper(const std::string& helper
   p.timeout = std::chrono::seconds(30);
   // Only what a helper needs: a helper asked about this registry must not see the passwords of
   // the others, the key passphrase or the agent token that are in our environment.
-  p.env = ChildEnvironment(ChildKind::kCredentialHelper);
+  p.env = ChildEnvironment(ChildKind::kCredentialHelper, environment);
   auto run = RunProcess(p);
   if (!run.ok()) {
     return Status(Code::kUnauthenticated, std::string(origin) + ": credential helper docker-credential-" + helper +
@@ -153,12 +152,9 @@ Result<std::optional<Credentials>> StaticKeychain::Resolve(std::string_view regi
   return std::optional<Credentials>(*best);
 }
 
-std::string DockerConfigKeychain::DefaultPath() {
-  if (const char* dir = std::getenv("DOCKER_CONFIG"); dir != nullptr && *dir != '\0') {
-    return std::string(dir) + "/config.json";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : "") + "/.docker/config.json";
+std::string DockerConfigKeychain::DefaultPath(const EnvironmentVariables& environment) {
+  if (std::string dir = environment.GetOr("DOCKER_CONFIG", ""); !dir.empty()) return dir + "/config.json";
+  return environment.Get("HOME").value_or("") + "/.docker/config.json";
 }
 
 Result<std::optional<Credentials>> DockerConfigKeychain::Resolve(std::string_view registry,
@@ -170,7 +166,7 @@ Result<std::optional<Credentials>> DockerConfigKeychain::Resolve(std::string_vie
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
   if (text.size() > kMaxConfigBytes) return InvalidArgument("docker config " + path_ + ": larger than 1 MiB");
-  auto r = ResolveFromDockerConfig(text, registry, "docker config " + path_, repository);
+  auto r = ResolveFromDockerConfig(text, registry, "docker config " + path_, repository, environment_);
   WipeString(text);
   return r;
 }
@@ -237,10 +233,11 @@ Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std
 }
 
 Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
-                                                           std::string_view origin, std::string_view repository) {
+                                                           std::string_view origin, std::string_view repository,
+                                                           const EnvironmentVariables& helper_environment) {
   PROMOTE_ASSIGN_OR_RETURN(DockerConfigEntry entry, ParseDockerConfigEntry(json_text, registry, origin, repository));
   if (!entry.helper.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(auto found, RunCredentialHelper(entry.helper, registry, origin));
+    PROMOTE_ASSIGN_OR_RETURN(auto found, RunCredentialHelper(entry.helper, registry, origin, helper_environment));
     if (found) found->scope = std::string(registry);
     return found;
   }

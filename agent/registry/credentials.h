@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "util/environment_variables.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -58,16 +59,20 @@ class StaticKeychain : public Keychain {
   std::map<std::string, Credentials, std::less<>> entries_;
 };
 
-// A docker config.json. Construct with the file path; a missing file means no credentials.
+// A docker config.json. Construct with the file path (a missing file means no credentials) and
+// the environment its credential helpers are started from (filtered by util/child_env.h).
 class DockerConfigKeychain : public Keychain {
  public:
-  // Path of the config docker itself would read: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
-  static std::string DefaultPath();
-  explicit DockerConfigKeychain(std::string path) : path_(std::move(path)) {}
+  // Path of the config docker itself would read in `environment`: $DOCKER_CONFIG/config.json,
+  // else $HOME/.docker/config.json.
+  static std::string DefaultPath(const EnvironmentVariables& environment);
+  DockerConfigKeychain(std::string path, EnvironmentVariables environment)
+      : path_(std::move(path)), environment_(std::move(environment)) {}
   Result<std::optional<Credentials>> Resolve(std::string_view registry, std::string_view repository) const override;
 
  private:
   std::string path_;
+  EnvironmentVariables environment_;
 };
 
 // Tries each keychain in order; the first that knows the registry wins.
@@ -94,9 +99,12 @@ struct DockerConfigEntry {
 Result<DockerConfigEntry> ParseDockerConfigEntry(std::string_view json_text, std::string_view registry,
                                                  std::string_view origin, std::string_view repository = "");
 
-// Parses docker config.json text and resolves `registry` from it (credential helpers are run).
-// Exposed for tests; `origin` names the file in errors.
+// Parses docker config.json text and resolves `registry` from it (credential helpers are run,
+// started from `helper_environment`, filtered as util/child_env.h says: empty, they see none of
+// promote's variables and search the default PATH). Exposed for tests; `origin` names the file
+// in errors.
 Result<std::optional<Credentials>> ResolveFromDockerConfig(std::string_view json_text, std::string_view registry,
-                                                           std::string_view origin, std::string_view repository = "");
+                                                           std::string_view origin, std::string_view repository = "",
+                                                           const EnvironmentVariables& helper_environment = EnvironmentVariables());
 
 }  // namespace promote::registry

@@ -2,7 +2,7 @@
 // listed and pushed the same way whatever the registry supports: the referrers API
 // (GET /v2/<name>/referrers/<digest>) when it has one, otherwise the referrers tag schema — an
 // image index at tag "sha256-<hex>" that clients keep up to date themselves. See
-// specs/cosign-format.md §7 and the OCI distribution spec 1.1.
+// docs/cosign-format.md §7 and the OCI distribution spec 1.1.
 #pragma once
 
 #include <cstdint>

@@ -90,7 +90,7 @@ Status RegistryClient::ErrorFrom(const HttpResponse& response, std::string_view 
   Status st = RegistryErrorFromResponse(response, what);
   // With an account per repository namespace, "check the credentials" needs to say which.
   if (st.code() == Code::kUnauthenticated || st.code() == Code::kPermissionDenied) {
-    return Status(st.code(), st.message() + " (signed in " + auth_.Account() + ")");
+    return Status(st.code(), st.message() + " (signed in " + auth_.Account() + ")").WithReason(st.reason());
   }
   return st;
 }

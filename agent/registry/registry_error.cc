@@ -40,6 +40,17 @@ std::string StringMember(const nlohmann::json& object, const char* name) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A distribution error code as the spec spells them (MANIFEST_UNKNOWN, DENIED, TOOMANYREQUESTS):
+// only such a code is kept as the Status's reason, so what callers branch on is never arbitrary
+// registry text.
+bool IsErrorCodeName(const std::string& code) {
+  if (code.empty() || code.size() > 64) return false;
+  for (char c : code) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool IsRetryableStatus(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
@@ -71,7 +82,7 @@ Status RegistryErrorFromResponse(const HttpResponse& response, std::string_view 
   if (!detail.empty()) msg += " (" + Sanitize(detail) + ")";
   if (code == Code::kUnauthenticated) msg += "; check the credentials for this registry";
   if (code == Code::kPermissionDenied) msg += "; the credentials lack access to this repository";
-  return Status(code, msg);
+  return Status(code, msg).WithReason(IsErrorCodeName(first_code) ? first_code : std::string());
 }
 
 }  // namespace promote::registry

@@ -16,6 +16,25 @@ std::chrono::milliseconds RetryPolicy::Backoff(int attempt) const {
   return milliseconds(dist(rng));
 }
 
+Status RetryTransient(const RetryPolicy& policy, const CancelToken* cancel, const std::function<Status()>& attempt,
+                      const std::function<Result<bool>(const Status&)>& transient) {
+  Status status = attempt();
+  std::chrono::milliseconds waited{0};
+  for (int retry = 1; !status.ok() && retry < policy.max_attempts && status.code() != Code::kCancelled; ++retry) {
+    PROMOTE_ASSIGN_OR_RETURN(bool again, transient(status));
+    if (!again) break;
+    const std::chrono::milliseconds wait = policy.Backoff(retry);
+    if (waited + wait > policy.max_total_wait) break;
+    waited += wait;
+    SleepUnlessCancelled(wait, cancel);
+    if (cancel != nullptr && cancel->cancelled()) {
+      return Cancelled("cancelled while waiting to retry (" + status.message() + ")");
+    }
+    status = attempt();
+  }
+  return status;
+}
+
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value) {
   if (value.empty()) return std::nullopt;
   if (value.find_first_not_of("0123456789") == std::string_view::npos) {

@@ -4,8 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string_view>
+
+#include "util/cancel.h"
+#include "util/status.h"
 
 namespace promote::registry {
 
@@ -20,6 +24,15 @@ struct RetryPolicy {
   // with "full jitter" between half and all of it.
   std::chrono::milliseconds Backoff(int attempt) const;
 };
+
+// Runs `attempt` until it succeeds or fails for good, at most policy.max_attempts times, waiting
+// policy.Backoff(n) before retry n (never more than policy.max_total_wait in all). After a failure
+// `transient` decides whether another try is worth it; it may ask the registry, and its own error
+// ends the loop and is returned. kCancelled is never retried. A cancel during a wait ends it at
+// once: the result is kCancelled, without another attempt. Returns the last attempt's status
+// otherwise.
+Status RetryTransient(const RetryPolicy& policy, const CancelToken* cancel, const std::function<Status()>& attempt,
+                      const std::function<Result<bool>(const Status&)>& transient);
 
 // Parses Retry-After: delta-seconds or an HTTP date. nullopt when absent or malformed.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value);

@@ -54,6 +54,16 @@ std::optional<std::string> PrivateDirectory(const std::string& path) {
   return path;
 }
 
+// The runtime directory UseRuntimeDirectory set; see there for why it is process-wide.
+struct RuntimeDirectory {
+  std::mutex mu;
+  std::string path;
+};
+RuntimeDirectory& TheRuntimeDirectory() {
+  static RuntimeDirectory dir;
+  return dir;
+}
+
 void WarnOnce(const std::string& message) {
   static std::atomic<bool> warned{false};
   if (!warned.exchange(true)) spdlog::warn("{}", message);
@@ -61,11 +71,21 @@ void WarnOnce(const std::string& message) {
 
 }  // namespace
 
+void TagLock::UseRuntimeDirectory(std::string runtime_dir) {
+  RuntimeDirectory& dir = TheRuntimeDirectory();
+  std::lock_guard<std::mutex> lock(dir.mu);
+  dir.path = std::move(runtime_dir);
+}
+
 std::optional<std::string> TagLock::Directory() {
-  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && runtime[0] == '/') {
-    if (IsPrivateDirectory(runtime)) {
-      if (auto dir = PrivateDirectory(std::string(runtime) + "/promote")) return dir;
-    }
+  std::string runtime;
+  {
+    RuntimeDirectory& dir = TheRuntimeDirectory();
+    std::lock_guard<std::mutex> lock(dir.mu);
+    runtime = dir.path;
+  }
+  if (!runtime.empty() && runtime[0] == '/' && IsPrivateDirectory(runtime)) {
+    if (auto dir = PrivateDirectory(runtime + "/promote")) return dir;
   }
   return PrivateDirectory("/tmp/promote-locks-" + std::to_string(::geteuid()));
 }

@@ -7,7 +7,7 @@
 //
 // Two layers, taken in this order: a table of the keys held in this process (the agent serves
 // many callers at once), then flock(2) on one file per key in a private runtime directory
-// ($XDG_RUNTIME_DIR/promote, else /tmp/promote-locks-<uid>, mode 0700, owned by this user). When
+// (<runtime dir>/promote, else /tmp/promote-locks-<uid>, mode 0700, owned by this user). When
 // that directory cannot be used the process-local layer still holds (logged once); callers keep
 // their own recheck either way.
 #pragma once
@@ -35,8 +35,15 @@ class TagLock {
                                  const std::vector<std::string>& tags, const CancelToken* cancel,
                                  std::chrono::milliseconds wait_limit = kDefaultWait);
 
-  // The lock directory for this user, created if needed; nullopt when it is not private to this
-  // user (another owner, group/other access, a symlink) or cannot be created.
+  // Sets the user's runtime directory ($XDG_RUNTIME_DIR: the CLI passes its own, tests their
+  // own; "" for none) that the lock directory goes in. Process-wide, like the table of held keys:
+  // every writer of a tag on this host must meet in the same directory, so it is chosen once for
+  // the process, before locks are taken, not per call. Thread-safe. A relative path is ignored.
+  static void UseRuntimeDirectory(std::string runtime_dir);
+
+  // The lock directory for this user, created if needed: <runtime dir>/promote when the runtime
+  // directory is set and private, else /tmp/promote-locks-<uid>. nullopt when it is not private
+  // to this user (another owner, group/other access, a symlink) or cannot be created.
   static std::optional<std::string> Directory();
 
   TagLock(TagLock&& other) noexcept;

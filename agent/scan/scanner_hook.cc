@@ -176,7 +176,7 @@ std::map<std::string, std::string> ScannerEnvironment(const HookConfig& config, 
                                                      const std::string& home, const std::string& tmp,
                                                      const std::string& docker_config) {
   // The generic allow-list and the operator's pass-env names; never one of promote's secrets.
-  std::map<std::string, std::string> env = ChildEnvironment(ChildKind::kScanner, config.pass_env);
+  std::map<std::string, std::string> env = ChildEnvironment(ChildKind::kScanner, config.host_environment, config.pass_env);
   if (env.find("PATH") == env.end()) env["PATH"] = "/usr/local/bin:/usr/bin:/bin";
   env["HOME"] = home;
   env["TMPDIR"] = tmp;
@@ -265,11 +265,11 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, c
   // Declared first so it is disarmed last, after the directories below are gone: if promote is
   // killed at any point in between, the watchdog kills the scanner's group and removes them.
   std::optional<OrphanWatchdog> watchdog;
-  PROMOTE_ASSIGN_OR_RETURN(TempDir tmp, TempDir::Create("promote-scan-"));
-  // The registry password lives apart, in memory-backed storage ($XDG_RUNTIME_DIR or /dev/shm).
+  PROMOTE_ASSIGN_OR_RETURN(TempDir tmp, TempDir::Create("promote-scan-", config.host_environment));
+  // The registry password lives apart, in memory-backed storage (XDG_RUNTIME_DIR or /dev/shm).
   std::optional<TempDir> secrets;
   if (target.credentials) {
-    PROMOTE_ASSIGN_OR_RETURN(TempDir dir, TempDir::CreateInMemory("promote-scan-auth-"));
+    PROMOTE_ASSIGN_OR_RETURN(TempDir dir, TempDir::CreateInMemory("promote-scan-auth-", config.host_environment));
     secrets.emplace(std::move(dir));
   }
   std::vector<std::string> watched = {tmp.path()};

@@ -13,6 +13,7 @@
 
 #include "scan/finding.h"
 #include "util/cancel.h"
+#include "util/environment_variables.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -63,6 +64,11 @@ struct HookConfig {
   // the caller applies this (kWarn: record the failure and go on without this scan's verdict).
   enum OnError { kFail, kWarn };
   OnError on_error = kFail;
+  // The environment of the process that runs the scanner, never a config file's: the generic
+  // allow-list and `pass_env` names are taken from it, and its TMPDIR and XDG_RUNTIME_DIR place
+  // the temporary directories. The service sets it from ServiceSettings::environment (the CLI's
+  // or the agent's own environment); empty, the scanner sees none of promote's variables.
+  EnvironmentVariables host_environment;
 };
 
 // "trivy", "grype", or the executable's file name for kCommand: how messages name the scanner.
@@ -82,10 +88,10 @@ Result<std::vector<std::string>> BuildScannerArgv(const HookConfig& config, cons
 
 // Runs the scanner and parses its report.
 // Environment: the generic allow-list of util/child_env.h (PATH, LANG, LC_*, TZ, SSL_CERT_*,
-// proxies) and the hook's `pass_env` names, HOME and TMPDIR (inside a temporary directory), the
+// proxies) and the hook's `pass_env` names, from config.host_environment, HOME and TMPDIR (inside a temporary directory), the
 // hook's `env`, and, with credentials, DOCKER_CONFIG pointing at a 0600 config.json that holds
 // only target.registry_host's credentials, in a 0700 directory in memory-backed storage
-// ($XDG_RUNTIME_DIR, else /dev/shm). No TRIVY_*/GRYPE_*/DOCKER_* variable is inherited unless
+// (the host environment's XDG_RUNTIME_DIR, else /dev/shm). No TRIVY_*/GRYPE_*/DOCKER_* variable is inherited unless
 // named in pass_env, and none of promote's secrets ever is.
 // The temporary directories (report, home, docker config) are removed before returning; a
 // watchdog process removes them and kills the scanner's process group if promote dies first.

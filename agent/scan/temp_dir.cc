@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -14,10 +13,10 @@ namespace promote::scan {
 
 namespace {
 
-bool UsableDirectory(const char* path) {
+bool UsableDirectory(const std::string& path) {
   struct stat st;
-  return path != nullptr && path[0] == '/' && ::stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-         ::access(path, W_OK | X_OK) == 0;
+  return !path.empty() && path[0] == '/' && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+         ::access(path.c_str(), W_OK | X_OK) == 0;
 }
 
 Result<std::string> MakeTempDir(const std::string& base, const std::string& prefix) {
@@ -30,21 +29,20 @@ Result<std::string> MakeTempDir(const std::string& base, const std::string& pref
   return std::string(buf.data());  // mkdtemp makes it 0700
 }
 
-std::string TmpBase() {
-  const char* base = std::getenv("TMPDIR");
-  return base && *base ? base : "/tmp";
-}
+std::string TmpBase(const EnvironmentVariables& environment) { return environment.GetOr("TMPDIR", "/tmp"); }
 
 }  // namespace
 
-Result<TempDir> TempDir::Create(const std::string& prefix) {
-  PROMOTE_ASSIGN_OR_RETURN(std::string path, MakeTempDir(TmpBase(), prefix));
+Result<TempDir> TempDir::Create(const std::string& prefix, const EnvironmentVariables& environment) {
+  PROMOTE_ASSIGN_OR_RETURN(std::string path, MakeTempDir(TmpBase(environment), prefix));
   return TempDir(std::move(path));
 }
 
-Result<TempDir> TempDir::CreateInMemory(const std::string& prefix) {
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  std::string base = UsableDirectory(runtime) ? runtime : UsableDirectory("/dev/shm") ? "/dev/shm" : TmpBase();
+Result<TempDir> TempDir::CreateInMemory(const std::string& prefix, const EnvironmentVariables& environment) {
+  const std::string runtime = environment.Get("XDG_RUNTIME_DIR").value_or("");
+  std::string base = UsableDirectory(runtime)      ? runtime
+                     : UsableDirectory("/dev/shm") ? "/dev/shm"
+                                                   : TmpBase(environment);
   PROMOTE_ASSIGN_OR_RETURN(std::string path, MakeTempDir(base, prefix));
   return TempDir(std::move(path));
 }

@@ -4,18 +4,20 @@
 
 #include <string>
 
+#include "util/environment_variables.h"
 #include "util/status.h"
 
 namespace promote::scan {
 
 class TempDir {
  public:
-  // Creates "<$TMPDIR or /tmp>/<prefix>XXXXXX".
-  static Result<TempDir> Create(const std::string& prefix);
+  // Creates "<TMPDIR of `environment`, or /tmp>/<prefix>XXXXXX".
+  static Result<TempDir> Create(const std::string& prefix, const EnvironmentVariables& environment);
   // For secrets: creates "<base>/<prefix>XXXXXX" in memory-backed storage, so a password written
-  // there never reaches a disk: base is $XDG_RUNTIME_DIR when it is an absolute, writable
-  // directory (a per-user tmpfs under systemd), else /dev/shm, else $TMPDIR as a last resort.
-  static Result<TempDir> CreateInMemory(const std::string& prefix);
+  // there never reaches a disk: base is the XDG_RUNTIME_DIR of `environment` when it is an
+  // absolute, writable directory (a per-user tmpfs under systemd), else /dev/shm, else its TMPDIR
+  // as a last resort.
+  static Result<TempDir> CreateInMemory(const std::string& prefix, const EnvironmentVariables& environment);
 
   TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
   TempDir& operator=(TempDir&& other) noexcept;

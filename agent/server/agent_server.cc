@@ -17,18 +17,21 @@ namespace {
 
 
 // Registry credentials of agent.yaml, resolved now so a missing variable stops the start.
-Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::AgentConfig& config) {
+Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::AgentConfig& config,
+                                                                const EnvironmentVariables& environment) {
   auto chain = std::make_shared<registry::ChainKeychain>();
   auto hosts = std::make_shared<registry::StaticKeychain>();
   for (const auto& r : config.registries) {
     registry::Credentials c;
-    PROMOTE_ASSIGN_OR_RETURN(c.username, policy::ResolveUsername(r.username, "registry " + r.host + " username"));
-    PROMOTE_ASSIGN_OR_RETURN(c.password, policy::ResolveSecret(r.password, "registry " + r.host + " password"));
+    PROMOTE_ASSIGN_OR_RETURN(c.username,
+                             policy::ResolveUsername(r.username, "registry " + r.host + " username", environment));
+    PROMOTE_ASSIGN_OR_RETURN(c.password,
+                             policy::ResolveSecret(r.password, "registry " + r.host + " password", environment));
     hosts->Add(r.host, std::move(c));
   }
   chain->Append(hosts);
   if (!config.docker_config.empty()) {
-    chain->Append(std::make_shared<registry::DockerConfigKeychain>(config.docker_config));
+    chain->Append(std::make_shared<registry::DockerConfigKeychain>(config.docker_config, environment));
   }
   return std::shared_ptr<const registry::Keychain>(chain);
 }
@@ -136,6 +139,7 @@ Result<std::vector<std::unique_ptr<UnixListener>>> ListenOnUnixSockets(const pol
 }  // namespace
 
 Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config,
+                                                        const EnvironmentVariables& environment,
                                                         const std::vector<int>& activated_sockets) {
   std::unique_ptr<AgentServer> s(new AgentServer());
   s->config_ = config;
@@ -150,14 +154,15 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
     s->metrics_ = std::make_shared<metrics::AgentMetrics>();
     settings.registry.observer = s->metrics_;
   }
-  PROMOTE_ASSIGN_OR_RETURN(settings.keychain, BuildKeychain(config));
+  settings.environment = environment;
+  PROMOTE_ASSIGN_OR_RETURN(settings.keychain, BuildKeychain(config, environment));
   settings.tls.ca_file = config.ca_file;
   settings.registry.plain_http_registries = config.plain_http;
   settings.registry.max_concurrent_requests = config.limits.registry_requests;
   settings.accept_request_secrets = config.allow_request_credentials;
   settings.honour_request_access = false;
   // The agent's key passphrase comes only from agent.yaml, never from whatever its environment holds.
-  PROMOTE_ASSIGN_OR_RETURN(settings.signing, promotion::LoadSigningKey(config.signing, std::nullopt));
+  PROMOTE_ASSIGN_OR_RETURN(settings.signing, promotion::LoadSigningKey(config.signing, std::nullopt, environment));
   settings.scanners = config.scanners;
   settings.max_jobs = config.limits.jobs;
   PROMOTE_ASSIGN_OR_RETURN(settings.policy, LoadPolicy(config));

@@ -15,6 +15,7 @@
 #include "server/grpc_service.h"
 #include "server/request_log.h"
 #include "server/unix_listener.h"
+#include "util/environment_variables.h"
 #include "util/status.h"
 
 namespace promote::server {
@@ -25,7 +26,10 @@ class AgentServer {
   // the first request), binds every address and starts serving. `activated_sockets` are listening
   // unix sockets the agent inherited (systemd socket activation): each serves the agent.yaml
   // address with its path instead of a socket the agent binds; the agent takes ownership.
+  // `environment` is the agent's own: agent.yaml's env: references resolve in it, and scanners
+  // and credential helpers start from it.
   static Result<std::unique_ptr<AgentServer>> Start(const policy::AgentConfig& config,
+                                                    const EnvironmentVariables& environment,
                                                     const std::vector<int>& activated_sockets = {});
   ~AgentServer();
 

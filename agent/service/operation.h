@@ -21,6 +21,7 @@
 #include "registry/registry_pool.h"
 #include "scan/scanner_hook.h"
 #include "util/cancel.h"
+#include "util/environment_variables.h"
 #include "util/secret.h"
 #include "util/status.h"
 
@@ -63,6 +64,11 @@ struct ServiceSettings {
   std::shared_ptr<const policy::ServerPolicy> policy;
   // Upper bound on a request's concurrent blob transfers.
   int max_jobs = 256;
+  // The environment of the process serving (the CLI's or the agent's own, passed in by its
+  // command): scanners start from it and put their temporary directories where its TMPDIR and
+  // XDG_RUNTIME_DIR say, and promote.yaml's env: references resolve in it when
+  // resolve_request_references allows. Empty: no variables.
+  EnvironmentVariables environment;
 };
 
 // One call: a cancel token the transport sets (client cancelled, deadline, shutdown) and the

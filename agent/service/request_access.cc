@@ -66,7 +66,7 @@ Result<std::shared_ptr<registry::RegistryPool>> PoolFor(const ServiceSettings& s
     }
     chain->Append(carried);
   }
-  if (config_credentials) chain->Append(std::make_shared<policy::ConfigKeychain>(config));
+  if (config_credentials) chain->Append(std::make_shared<policy::ConfigKeychain>(config, settings.environment));
   if (settings.keychain) chain->Append(settings.keychain);
 
   registry::RegistryOptions options = settings.registry;
@@ -116,7 +116,7 @@ Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, con
   if (settings.resolve_request_references) {
     // In-process: promote.yaml's references are the caller's own.
     if (settings.signing.key || config.signing.empty()) return settings.signing;
-    return promotion::LoadSigningKey(config.signing, settings.key_passphrase);
+    return promotion::LoadSigningKey(config.signing, settings.key_passphrase, settings.environment);
   }
   const bool carries_key = !carried.key().content().empty();
   if (config.signing.empty() && !carries_key) return settings.signing;
@@ -144,16 +144,18 @@ Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, con
 
 Result<std::map<std::string, scan::HookConfig>> ScannersFor(const ServiceSettings& settings,
                                                             const std::map<std::string, scan::HookConfig>& requested) {
-  if (!settings.scanners) return requested;
   std::map<std::string, scan::HookConfig> out;
   for (const auto& [name, hook] : requested) {
-    auto it = settings.scanners->find(name);
-    if (it == settings.scanners->end()) {
-      return Status(Code::kPermissionDenied, "scanner '" + name +
-                                                 "' is not configured on this agent; the agent runs only the scanners "
-                                                 "of its agent.yaml");
+    if (!settings.scanners) {
+      out[name] = hook;
+    } else if (auto it = settings.scanners->find(name); it != settings.scanners->end()) {
+      out[name] = it->second;
+    } else {
+      return PermissionDenied("scanner '" + name +
+                              "' is not configured on this agent; the agent runs only the scanners of its agent.yaml");
     }
-    out[name] = it->second;
+    // The scanner runs in this process's environment, whoever wrote its configuration.
+    out[name].host_environment = settings.environment;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Attestations stored as cosign `attest` stores them: each a DSSE envelope (in-toto statement
 // signed with the key) kept as one layer of the "sha256-<hex>.att" manifest beside the image,
 // annotated with its predicateType. Used for the promotion record and scan reports; reading
-// them back returns the envelopes for VerifyAttestationEnvelope. See specs/cosign-format.md §6.
+// them back returns the envelopes for VerifyAttestationEnvelope. See docs/cosign-format.md §6.
 #pragma once
 
 #include <string>

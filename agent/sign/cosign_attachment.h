@@ -1,7 +1,7 @@
 // The manifest cosign keeps beside an image at tag "sha256-<hex>.<suffix>" (.sig signatures,
 // .att attestations): an OCI image manifest whose layers are the attachments, read from the
 // registry and appended to without disturbing what is already there. See
-// specs/cosign-format.md §2 and §6. There is no locking: concurrent appenders race, as with cosign.
+// docs/cosign-format.md §2 and §6. There is no locking: concurrent appenders race, as with cosign.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // cosign private key files: PEM "ENCRYPTED SIGSTORE PRIVATE KEY" (cosign >= 2.0.1) or
 // "ENCRYPTED COSIGN PRIVATE KEY" (older cosign, skopeo 1.9), whose body is JSON describing
-// scrypt + NaCl secretbox around a PKCS#8 EC P-256 key. See specs/cosign-format.md §4.
+// scrypt + NaCl secretbox around a PKCS#8 EC P-256 key. See docs/cosign-format.md §4.
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
 // DSSE (Dead Simple Signing Envelope) as cosign uses it for attestations: the envelope JSON,
 // the pre-authentication encoding (PAE) that is actually signed, and ECDSA P-256 sign/verify.
-// See specs/cosign-format.md §6.
+// See docs/cosign-format.md §6.
 #pragma once
 
 #include <string>

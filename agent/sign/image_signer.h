@@ -1,7 +1,7 @@
 // Signing an image in a registry the way cosign does with a key: a simple-signing payload naming
 // the manifest digest and an identity, signed with ECDSA P-256, appended as one layer of the
 // "sha256-<hex>.sig" manifest beside the image. Existing signatures are never disturbed, and
-// signing the same claims again with the same key adds nothing. See specs/cosign-format.md §1-§3.
+// signing the same claims again with the same key adds nothing. See docs/cosign-format.md §1-§3.
 #pragma once
 
 #include <map>

@@ -1,7 +1,7 @@
 // Verifying an image's cosign signatures in a registry: every simple-signing layer of the
 // "sha256-<hex>.sig" manifest is checked (signature with the key, then the digest claim, then
 // the identity policy), one accepted signature is enough, and each layer's outcome is reported
-// so a refusal can say why. See specs/cosign-format.md §3 and §5.
+// so a refusal can say why. See docs/cosign-format.md §3 and §5.
 #pragma once
 
 #include <string>

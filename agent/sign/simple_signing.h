@@ -1,5 +1,5 @@
 // The cosign "simple signing" payload: the JSON document a .sig layer carries and the signature
-// covers, binding a manifest digest to a claimed image identity. See specs/cosign-format.md §1.
+// covers, binding a manifest digest to a claimed image identity. See docs/cosign-format.md §1.
 #pragma once
 
 #include <map>

@@ -5,8 +5,6 @@
 #include <mutex>
 #include <set>
 
-extern char** environ;
-
 namespace promote {
 namespace {
 
@@ -94,10 +92,9 @@ std::map<std::string, std::string> ChildEnvironmentFrom(ChildKind kind,
   return env;
 }
 
-std::map<std::string, std::string> ChildEnvironment(ChildKind kind, const std::vector<std::string>& pass) {
-  std::vector<std::string> parent;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) parent.emplace_back(*e);
-  return ChildEnvironmentFrom(kind, parent, pass);
+std::map<std::string, std::string> ChildEnvironment(ChildKind kind, const EnvironmentVariables& parent,
+                                                    const std::vector<std::string>& pass) {
+  return ChildEnvironmentFrom(kind, parent.Entries(), pass);
 }
 
 }  // namespace promote

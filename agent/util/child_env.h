@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/environment_variables.h"
+
 namespace promote {
 
 enum class ChildKind {
@@ -45,8 +47,9 @@ std::map<std::string, std::string> ChildEnvironmentFrom(ChildKind kind,
                                                         const std::vector<std::string>& parent,
                                                         const std::vector<std::string>& pass = {});
 
-// The same, from this process's own environment.
-std::map<std::string, std::string> ChildEnvironment(ChildKind kind,
+// The same, from `parent`: the environment of the process starting the child, as its caller
+// was given it (util/environment_variables.h).
+std::map<std::string, std::string> ChildEnvironment(ChildKind kind, const EnvironmentVariables& parent,
                                                     const std::vector<std::string>& pass = {});
 
 }  // namespace promote

@@ -42,7 +42,20 @@ int ExitCodeFor(Code code) {
 
 Status Status::WithContext(std::string_view context) const {
   if (ok()) return *this;
-  return Status(code_, std::string(context) + ": " + message_);
+  Status out(code_, std::string(context) + ": " + message_);
+  out.reason_ = reason_;
+  return out;
+}
+
+Status Status::WithReason(std::string reason) const {
+  if (ok()) return *this;
+  Status out = *this;
+  out.reason_ = std::move(reason);
+  return out;
+}
+
+Status OkStatusGivenToResult() {
+  return Internal("a result was built from an OK status and holds no value (a bug in promote; please report it)");
 }
 
 std::string Status::ToString() const {

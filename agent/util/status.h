@@ -1,8 +1,10 @@
 // Status and Result<T>: the one error type that crosses module boundaries.
-// An error carries a code (which maps to a CLI exit code and, later, a gRPC status)
-// and a message that names the input that failed and, where useful, what to do.
+// An error carries a code (which maps to a CLI exit code and a gRPC status, api/status_mapping.h),
+// a message that names the input that failed and, where useful, what to do, and, when the error
+// came from a remote side that gave its own code (a registry's MANIFEST_UNKNOWN), that code.
 #pragma once
 
+#include <cassert>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,31 +42,55 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The remote side's own code for this error, when it gave one: a registry's distribution error
+  // code ("MANIFEST_UNKNOWN", "NAME_UNKNOWN", "DENIED", …), so callers can tell a missing
+  // repository from a missing tag without reading the message. Empty otherwise.
+  const std::string& reason() const { return reason_; }
 
   // Returns a copy whose message is "<context>: <message>", for adding what was being done.
+  // The code and reason are kept.
   Status WithContext(std::string_view context) const;
+  // Returns a copy carrying `reason` (see reason()); an OK status stays as it is.
+  Status WithReason(std::string reason) const;
   std::string ToString() const;
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  std::string reason_;
 };
 
 inline Status OkStatus() { return Status(); }
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
 inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
+inline Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
+inline Status GateRefused(std::string m) { return {Code::kGateRefused, std::move(m)}; }
+inline Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
+inline Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status RegistryError(std::string m) { return {Code::kRegistryError, std::move(m)}; }
 inline Status DataLoss(std::string m) { return {Code::kDataLoss, std::move(m)}; }
-inline Status GateRefused(std::string m) { return {Code::kGateRefused, std::move(m)}; }
+inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
+inline Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
-// A value or the Status saying why there is none.
+// What a Result built from an OK status holds instead: an Internal error saying so. Such a
+// Result would otherwise be neither a value nor an error (abseil's StatusOr does the same).
+Status OkStatusGivenToResult();
+
+// A value or the Status saying why there is none. Constructed from an error, never from an OK
+// status: that is a bug, caught by an assert in debug builds and turned into
+// OkStatusGivenToResult() otherwise, so ok() is true exactly when there is a value.
 template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}                 // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {}          // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {           // NOLINT(google-explicit-constructor)
+    if (std::get<Status>(v_).ok()) {
+      assert(false && "Result constructed from an OK status");
+      v_ = OkStatusGivenToResult();
+    }
+  }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {

@@ -149,12 +149,11 @@ std::optional<std::string> FindExecutable(const std::string& name, const std::st
 }
 
 std::string SearchPath(const ProcessOptions& options) {
-  if (options.env) {
-    auto it = options.env->find("PATH");
-    return it != options.env->end() ? it->second : kDefaultPath;
-  }
-  const char* path = std::getenv("PATH");
-  return path != nullptr && *path != '\0' ? path : kDefaultPath;
+  // Without an environment of its own the child inherits ours, but the search does not read our
+  // PATH: the library consults no environment variable it was not given (util/environment_variables.h).
+  if (!options.env) return kDefaultPath;
+  auto it = options.env->find("PATH");
+  return it != options.env->end() ? it->second : kDefaultPath;
 }
 
 std::vector<char*> CStrings(std::vector<std::string>& v) {

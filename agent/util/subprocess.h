@@ -21,7 +21,8 @@ namespace promote {
 class OrphanWatchdog;
 
 struct ProcessOptions {
-  // argv[0] is a path, or a bare name looked up in the PATH of `env` (ours when `env` is unset).
+  // argv[0] is a path, or a bare name looked up in the PATH of `env` (/usr/local/bin:/usr/bin:/bin
+  // when `env` is unset or has none: this process's own PATH is not consulted).
   // Arguments are passed as they are: no shell, no expansion.
   std::vector<std::string> argv;
   std::string stdin_data;  // empty: stdin is /dev/null

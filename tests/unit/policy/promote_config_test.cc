@@ -288,8 +288,7 @@ TEST_CASE("gates.provenance: key, builder pattern and build level; its key trave
 TEST_CASE("environment credentials apply to their own repository, even next to another environment's on one host") {
   auto c = ParsePromoteConfig(kGood, "promote.yaml");
   REQUIRE(c.ok());
-  setenv("PROD_PASSWORD", "prod-secret", 1);
-  ConfigKeychain keychain(&*c);
+  ConfigKeychain keychain(&*c, promote::EnvironmentVariables({{"PROD_PASSWORD", "prod-secret"}}));
   auto user_for = [&](const std::string& registry, const std::string& repository) -> std::string {
     auto r = keychain.Resolve(registry, repository);
     REQUIRE(r.ok());
@@ -301,7 +300,6 @@ TEST_CASE("environment credentials apply to their own repository, even next to a
   // Another repository of the host (e.g. `promote scan` of some image) gets the host's.
   CHECK(user_for("registry.example.com", "tools/scanner") == "ci-bot @ registry.example.com");
   CHECK(user_for("dev.registry:5000", "shop/payment-svc") == "none");
-  unsetenv("PROD_PASSWORD");
 }
 
 TEST_CASE("images: a release set, each image at its repository in every environment") {

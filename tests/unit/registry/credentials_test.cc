@@ -5,15 +5,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 using promote::registry::ResolveFromDockerConfig;
 
 namespace {
 
-// A docker-credential-<name> helper on PATH, as a shell script printing `output` with `status`.
+// A docker-credential-<name> helper on the PATH of environment(), as a shell script printing
+// `output` with `status`.
 struct FakeHelper {
   std::filesystem::path dir;
-  std::string old_path;
   FakeHelper(const std::string& name, const std::string& output, int status) {
     dir = std::filesystem::temp_directory_path() / ("promote-cred-" + std::to_string(::getpid()) + name);
     std::filesystem::create_directories(dir);
@@ -21,12 +22,11 @@ struct FakeHelper {
     std::ofstream(file) << "#!/bin/sh\nread -r server\n[ \"$server\" = \"reg.example.com:5000\" ] || exit 9\n"
                         << "printf '%s' '" << output << "'\nexit " << status << "\n";
     std::filesystem::permissions(file, std::filesystem::perms::owner_all);
-    old_path = std::getenv("PATH");
-    setenv("PATH", (dir.string() + ":" + old_path).c_str(), 1);
   }
-  ~FakeHelper() {
-    setenv("PATH", old_path.c_str(), 1);
-    std::filesystem::remove_all(dir);
+  ~FakeHelper() { std::filesystem::remove_all(dir); }
+  // What promote is given as its environment: the helper is found only through this PATH.
+  promote::EnvironmentVariables environment() const {
+    return promote::EnvironmentVariables({{"PATH", dir.string() + ":/usr/bin:/bin"}, {"HOME", "/nonexistent"}});
   }
 };
 
@@ -63,13 +63,13 @@ TEST_CASE("docker config auths: base64 auth, username/password and identity toke
 TEST_CASE("credential helpers: credHelpers per registry, credsStore for the rest") {
   FakeHelper helper("promotetest", R"({"ServerURL":"reg.example.com:5000","Username":"robot","Secret":"s3cret"})", 0);
   auto r = ResolveFromDockerConfig(R"({"credHelpers":{"reg.example.com:5000":"promotetest"}})", "reg.example.com:5000",
-                                   "config.json");
+                                   "config.json", "", helper.environment());
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   CHECK((*r)->username == "robot");
   CHECK((*r)->password.reveal() == "s3cret");
 
   auto store = ResolveFromDockerConfig(R"({"credsStore":"promotetest","auths":{"reg.example.com:5000":{}}})",
-                                       "reg.example.com:5000", "config.json");
+                                       "reg.example.com:5000", "config.json", "", helper.environment());
   REQUIRE(store.ok());
   CHECK((*store)->username == "robot");
 }
@@ -77,20 +77,23 @@ TEST_CASE("credential helpers: credHelpers per registry, credsStore for the rest
 TEST_CASE("a credential helper that fails or prints garbage is an error, never anonymous") {
   {
     FakeHelper helper("promotemiss", "credentials not found in native keychain", 1);
-    auto miss = ResolveFromDockerConfig(R"({"credsStore":"promotemiss"})", "reg.example.com:5000", "config.json");
+    auto miss = ResolveFromDockerConfig(R"({"credsStore":"promotemiss"})", "reg.example.com:5000", "config.json", "",
+                                       helper.environment());
     REQUIRE(miss.ok());
     CHECK_FALSE(miss->has_value());
   }
   {
     FakeHelper helper("promotebroken", "{not json", 0);
-    auto bad = ResolveFromDockerConfig(R"({"credsStore":"promotebroken"})", "reg.example.com:5000", "config.json");
+    auto bad = ResolveFromDockerConfig(R"({"credsStore":"promotebroken"})", "reg.example.com:5000", "config.json", "",
+                                       helper.environment());
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.status().code() == promote::Code::kUnauthenticated);
   }
   {
     // A non-string Username used to throw out of the parser.
     FakeHelper helper("promotebadname", R"({"Username":5,"Secret":"s"})", 0);
-    auto bad = ResolveFromDockerConfig(R"({"credsStore":"promotebadname"})", "reg.example.com:5000", "config.json");
+    auto bad = ResolveFromDockerConfig(R"({"credsStore":"promotebadname"})", "reg.example.com:5000", "config.json", "",
+                                       helper.environment());
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.status().code() == promote::Code::kUnauthenticated);
   }
@@ -210,4 +213,36 @@ TEST_CASE("docker config: an auths entry for a namespace beats the host's helper
   REQUIRE(entry.ok());
   CHECK(entry->helper == "neverrun");
   CHECK_FALSE(entry->credentials.has_value());
+}
+
+TEST_CASE("a credential helper is found only on the PATH promote was given") {
+  FakeHelper helper("promotepath", R"({"ServerURL":"reg.example.com:5000","Username":"robot","Secret":"s3cret"})", 0);
+  const std::string config = R"({"credsStore":"promotepath"})";
+  // The process's own PATH does not count, even when it holds the helper.
+  const std::string old_path = std::getenv("PATH");
+  setenv("PATH", (helper.dir.string() + ":" + old_path).c_str(), 1);
+  auto without = ResolveFromDockerConfig(config, "reg.example.com:5000", "config.json");
+  setenv("PATH", old_path.c_str(), 1);
+  CHECK_FALSE(without.ok());
+  auto with = ResolveFromDockerConfig(config, "reg.example.com:5000", "config.json", "", helper.environment());
+  REQUIRE_MESSAGE(with.ok(), with.status().ToString());
+  CHECK((*with)->username == "robot");
+}
+
+TEST_CASE("the default docker config path comes from the environment given") {
+  using promote::EnvironmentVariables;
+  using promote::registry::DockerConfigKeychain;
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::string path;
+  } cases[] = {
+      {{{"DOCKER_CONFIG", "/etc/ci/docker"}, {"HOME", "/home/ci"}}, "/etc/ci/docker/config.json"},
+      {{{"DOCKER_CONFIG", ""}, {"HOME", "/home/ci"}}, "/home/ci/.docker/config.json"},
+      {{{"HOME", "/home/ci"}}, "/home/ci/.docker/config.json"},
+      {{}, "/.docker/config.json"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.path);
+    CHECK(DockerConfigKeychain::DefaultPath(EnvironmentVariables(c.env)) == c.path);
+  }
 }

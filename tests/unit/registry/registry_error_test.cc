@@ -35,6 +35,37 @@ TEST_CASE("registry error responses become codes callers can branch on") {
     CHECK(st.message().find(c.message_part) != std::string::npos);
   }
   CHECK(IsRetryableStatus(429));
+}
+
+TEST_CASE("the registry's own error code is kept as the reason") {
+  struct Case {
+    long status;
+    std::string body;
+    std::string reason;
+  } cases[] = {
+      {404, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})", "MANIFEST_UNKNOWN"},
+      {404, R"({"errors":[{"code":"NAME_UNKNOWN"},{"code":"MANIFEST_UNKNOWN"}]})", "NAME_UNKNOWN"},  // the first
+      {403, R"({"errors":[{"code":"DENIED","message":"no"}]})", "DENIED"},
+      {404, R"({"errors":[{"message":"only a message"}]})", ""},
+      {404, "", ""},
+      {500, R"({"errors":[{"code":5}]})", ""},
+      // Registry text that is no distribution code is not something to branch on.
+      {400, R"({"errors":[{"code":"manifest unknown; rm -rf"}]})", ""},
+      {400, R"({"errors":[{"code":")" + std::string(65, 'A') + R"("}]})", ""},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.body);
+    HttpResponse r;
+    r.status = c.status;
+    r.body = c.body;
+    Status st = RegistryErrorFromResponse(r, "GET manifest r.io/app:v1");
+    CHECK(st.reason() == c.reason);
+    CHECK(st.WithContext("resolving").reason() == c.reason);  // context keeps it
+  }
+}
+
+TEST_CASE("retryable statuses") {
+  CHECK(IsRetryableStatus(429));
   CHECK(IsRetryableStatus(502));
   CHECK(IsRetryableStatus(408));
   CHECK_FALSE(IsRetryableStatus(404));

@@ -24,10 +24,10 @@ struct PrivateRuntimeDir {
     char tmpl[] = "/tmp/tag-lock-test-XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     path = tmpl;
-    ::setenv("XDG_RUNTIME_DIR", path.c_str(), 1);
+    TagLock::UseRuntimeDirectory(path);
   }
   ~PrivateRuntimeDir() {
-    ::unsetenv("XDG_RUNTIME_DIR");
+    TagLock::UseRuntimeDirectory("");
     std::filesystem::remove_all(path);
   }
   size_t LockFiles() const {
@@ -119,4 +119,21 @@ TEST_CASE("the lock directory must be private to this user") {
   REQUIRE(held.ok());
   CHECK(TagLock::Acquire("reg:5000", "app", {"v1"}, nullptr, milliseconds(100)).status().code() ==
         Code::kUnavailable);
+}
+
+TEST_CASE("the lock directory is the runtime directory given, never read from the environment") {
+  PrivateRuntimeDir given;
+  REQUIRE(TagLock::Directory() == given.path + "/promote");
+  // The process's XDG_RUNTIME_DIR does not count: only what the caller passed in does.
+  char tmpl[] = "/tmp/tag-lock-env-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  ::setenv("XDG_RUNTIME_DIR", tmpl, 1);
+  TagLock::UseRuntimeDirectory("");
+  auto fallback = TagLock::Directory();
+  ::unsetenv("XDG_RUNTIME_DIR");
+  std::filesystem::remove_all(tmpl);
+  REQUIRE(fallback.has_value());
+  CHECK(*fallback == "/tmp/promote-locks-" + std::to_string(::geteuid()));
+  TagLock::UseRuntimeDirectory("relative/dir");  // not absolute: ignored
+  CHECK(TagLock::Directory() == fallback);
 }

@@ -135,14 +135,19 @@ TEST_CASE("a report file over the bound is refused") {
 }
 
 TEST_CASE("scrubbed environment, fresh working directory, per-registry docker config, no password in argv") {
-  auto record = TempDir::Create("promote-hook-record-");
+  auto record = TempDir::Create("promote-hook-record-", EnvironmentVariables());
   REQUIRE(record.ok());
+  // The runtime directory the hook is given holds the credentials (memory-backed on a real host).
+  auto runtime = TempDir::Create("promote-hook-runtime-", EnvironmentVariables());
+  REQUIRE(runtime.ok());
   const std::string password = "s3cr3t-Pa55-do-not-leak";
-  setenv("TRIVY_SEVERITY", "CRITICAL", 1);
-  setenv("GRYPE_DB_AUTO_UPDATE", "false", 1);
-  setenv("PROMOTE_TEST_SECRET", password.c_str(), 1);
 
   HookConfig c = Command("inspect_env.sh", {"{report}", "{image}", "--platform={platform}"});
+  c.host_environment = EnvironmentVariables({{"PATH", "/usr/bin:/bin"},
+                                    {"TRIVY_SEVERITY", "CRITICAL"},
+                                    {"GRYPE_DB_AUTO_UPDATE", "false"},
+                                    {"PROMOTE_TEST_SECRET", password},
+                                    {"XDG_RUNTIME_DIR", runtime->path()}});
   c.env["STUB_RECORD_DIR"] = record->path();
   c.env["STUB_EXPECT_REGISTRY"] = "prod.registry:5000";
   ScanTarget t = Target();
@@ -150,9 +155,6 @@ TEST_CASE("scrubbed environment, fresh working directory, per-registry docker co
   t.credentials.emplace("promoter", Secret(password));
   auto r = RunHook(c, t);
 
-  unsetenv("TRIVY_SEVERITY");
-  unsetenv("GRYPE_DB_AUTO_UPDATE");
-  unsetenv("PROMOTE_TEST_SECRET");
   const std::string violation_file = record->path() + "/violation";
   if (std::filesystem::exists(violation_file)) FAIL("stub saw: " << ReadFileOrThrow(violation_file));
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
@@ -188,16 +190,14 @@ TEST_CASE("scrubbed environment, fresh working directory, per-registry docker co
   // credentials in memory-backed storage, apart from the scanner's files.
   const std::string cwd = Lines(ReadFileOrThrow(record->path() + "/cwd")).at(0);
   const std::string docker_dir = Lines(ReadFileOrThrow(record->path() + "/docker_config_dir")).at(0);
-  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
-  const std::string memory = runtime_dir != nullptr && *runtime_dir == '/' ? runtime_dir : "/dev/shm";
-  CHECK(std::filesystem::path(docker_dir).parent_path().parent_path() == std::filesystem::path(memory));
+  CHECK(std::filesystem::path(docker_dir).parent_path().parent_path() == std::filesystem::path(runtime->path()));
   CHECK_FALSE(std::filesystem::exists(cwd));
   CHECK_FALSE(std::filesystem::exists(docker_dir));
   CHECK(env.find("HOME=" + std::filesystem::path(cwd).parent_path().string() + "/home") != std::string::npos);
 }
 
 TEST_CASE("built-in trivy and grype kinds run the documented command lines") {
-  auto record = TempDir::Create("promote-hook-argv-");
+  auto record = TempDir::Create("promote-hook-argv-", EnvironmentVariables());
   REQUIRE(record.ok());
   struct Case {
     const char* name;
@@ -355,12 +355,13 @@ TEST_CASE("Docker Hub credentials use Docker's index key") {
 }
 
 TEST_CASE("pass-env inherits the named variables, never one of promote's secrets") {
-  auto record = TempDir::Create("promote-hook-pass-env-");
+  auto record = TempDir::Create("promote-hook-pass-env-", EnvironmentVariables());
   REQUIRE(record.ok());
-  setenv("TRIVY_DB_REPOSITORY", "mirror.example/trivy-db", 1);
-  setenv("TRIVY_PASSWORD", "not-for-the-scanner", 1);
-  setenv("PROMOTE_KEY_PASSWORD", "passphrase-not-for-the-scanner", 1);
   HookConfig c;
+  c.host_environment = EnvironmentVariables({{"PATH", "/usr/bin:/bin"},
+                                    {"TRIVY_DB_REPOSITORY", "mirror.example/trivy-db"},
+                                    {"TRIVY_PASSWORD", "not-for-the-scanner"},
+                                    {"PROMOTE_KEY_PASSWORD", "passphrase-not-for-the-scanner"}});
   c.kind = HookConfig::kCommand;
   c.executable = "/bin/sh";
   c.args = {"-c", "tr '\\0' '\\n' < /proc/$$/environ > \"$STUB_RECORD_DIR/env\"; cat \"$STUB_FIXTURE\""};
@@ -369,9 +370,6 @@ TEST_CASE("pass-env inherits the named variables, never one of promote's secrets
   c.env["STUB_RECORD_DIR"] = record->path();
   c.pass_env = {"TRIVY_DB_REPOSITORY", "PROMOTE_KEY_PASSWORD"};
   auto r = RunHook(c, Target());
-  unsetenv("TRIVY_DB_REPOSITORY");
-  unsetenv("TRIVY_PASSWORD");
-  unsetenv("PROMOTE_KEY_PASSWORD");
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   const std::string env = ReadFileOrThrow(record->path() + "/env");
   CHECK(env.find("TRIVY_DB_REPOSITORY=mirror.example/trivy-db\n") != std::string::npos);
@@ -395,4 +393,21 @@ TEST_CASE("a cancel stops a running scanner within a second and is reported as c
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Code::kCancelled);
   CHECK(took < std::chrono::milliseconds(300) + std::chrono::seconds(1));
+}
+
+TEST_CASE("temporary directories go where the environment given says, not where the process's says") {
+  auto base = TempDir::Create("promote-tmpdir-base-", EnvironmentVariables());
+  REQUIRE(base.ok());
+  auto inside = TempDir::Create("promote-tmp-", EnvironmentVariables({{"TMPDIR", base->path()}}));
+  REQUIRE(inside.ok());
+  CHECK(std::filesystem::path(inside->path()).parent_path() == std::filesystem::path(base->path()));
+  auto in_memory = TempDir::CreateInMemory("promote-mem-", EnvironmentVariables({{"XDG_RUNTIME_DIR", base->path()}}));
+  REQUIRE(in_memory.ok());
+  CHECK(std::filesystem::path(in_memory->path()).parent_path() == std::filesystem::path(base->path()));
+  // The process's own TMPDIR is not consulted: an empty environment means /tmp.
+  setenv("TMPDIR", base->path().c_str(), 1);
+  auto plain = TempDir::Create("promote-tmp-", EnvironmentVariables());
+  unsetenv("TMPDIR");
+  REQUIRE(plain.ok());
+  CHECK(std::filesystem::path(plain->path()).parent_path() == std::filesystem::path("/tmp"));
 }

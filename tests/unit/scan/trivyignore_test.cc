@@ -120,7 +120,7 @@ TEST_CASE("the format follows the extension, as in Trivy") {
 }
 
 TEST_CASE("ReadTrivyIgnoreFile reads by extension; a missing file is NotFound") {
-  auto dir = TempDir::Create("promote-ignore-test-");
+  auto dir = TempDir::Create("promote-ignore-test-", EnvironmentVariables());
   REQUIRE(dir.ok());
   const std::string yaml = dir->path() + "/.trivyignore.yaml";
   std::ofstream(yaml) << "vulnerabilities:\n  - id: CVE-1\n";

@@ -33,3 +33,52 @@ TEST_CASE("Result propagates the first error with context") {
   CHECK(r.status().message() == "odd value 3");
   CHECK(r.status().WithContext("quartering").ToString() == "invalid_argument: quartering: odd value 3");
 }
+
+TEST_CASE("every code has a helper") {
+  struct Case {
+    Status status;
+    Code code;
+  } cases[] = {
+      {InvalidArgument("m"), Code::kInvalidArgument}, {NotFound("m"), Code::kNotFound},
+      {Conflict("m"), Code::kConflict},               {GateRefused("m"), Code::kGateRefused},
+      {Unauthenticated("m"), Code::kUnauthenticated}, {PermissionDenied("m"), Code::kPermissionDenied},
+      {Unavailable("m"), Code::kUnavailable},         {RegistryError("m"), Code::kRegistryError},
+      {DataLoss("m"), Code::kDataLoss},               {Cancelled("m"), Code::kCancelled},
+      {DeadlineExceeded("m"), Code::kDeadlineExceeded}, {Internal("m"), Code::kInternal},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(CodeName(c.code));
+    CHECK(c.status.code() == c.code);
+    CHECK(c.status.message() == "m");
+    CHECK_FALSE(c.status.ok());
+  }
+}
+
+TEST_CASE("a reason travels with the status and its context") {
+  Status st = NotFound("GET manifest r.io/app:v1: registry answered HTTP 404").WithReason("NAME_UNKNOWN");
+  CHECK(st.reason() == "NAME_UNKNOWN");
+  CHECK(st.WithContext("resolving the source").reason() == "NAME_UNKNOWN");
+  CHECK(st.WithContext("resolving the source").code() == Code::kNotFound);
+  CHECK(NotFound("x").reason().empty());
+  CHECK(OkStatus().WithReason("X").ok());
+  CHECK(OkStatus().WithReason("X").reason().empty());
+  Result<int> r = st;
+  CHECK(r.status().reason() == "NAME_UNKNOWN");
+}
+
+#ifdef NDEBUG  // debug builds assert instead: the bug stops the test run where it happens
+TEST_CASE("a Result built from an OK status is an Internal error, not an empty success") {
+  auto give_ok = []() -> Result<int> { return OkStatus(); };
+  Result<int> r = give_ok();
+  CHECK_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kInternal);
+  CHECK(r.status().message().find("OK status") != std::string::npos);
+  // ASSIGN_OR_RETURN passes it on as an error instead of returning "OK" with no value.
+  auto use = [&]() -> Status {
+    PROMOTE_ASSIGN_OR_RETURN(int v, give_ok());
+    (void)v;
+    return OkStatus();
+  };
+  CHECK(use().code() == Code::kInternal);
+}
+#endif

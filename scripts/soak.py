@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The `soak` case of scripts/bench: one long-running `promote agent` serves N configured
+"""The soak, a reliability test run by scripts/soak: one long-running `promote agent` serves N configured
 promotions (`promote run`, dev -> stage, signed and recorded) from C concurrent client processes
 for about ten minutes, while fault_proxy.py (tests/support) injects random transient faults between
 the agent and the registries and their token server.
@@ -27,8 +27,13 @@ the promotion record and signature tags are checked with a HEAD directly at the 
 not through the proxy, against the source digest read from dev the same way), latency (client
 process start to exit; also first start to success), the agent's RSS, threads and open files over
 time, faults injected (hit lines of the proxies), the agent's exit status on SIGTERM.
+
+Exit status: 0 when no promotion ended with a wrong digest or without its tags and the agent
+exited 0 on SIGTERM (promotions may be lost: their count is reported against a target of 0), 1
+otherwise, 2 for bad arguments.
 """
 
+import argparse
 import base64
 import concurrent.futures
 import http.client
@@ -93,7 +98,7 @@ FAULTS = [
 
 
 def log(msg):
-    print(f"[bench soak] {msg}", file=sys.stderr, flush=True)
+    print(f"[soak] {msg}", file=sys.stderr, flush=True)
 
 
 def fault_rules(probability):
@@ -624,7 +629,7 @@ class SoakCase:
 
 
 def table(r):
-    """The human summary printed by scripts/bench."""
+    """The human summary printed by scripts/soak."""
     a = r["agent"]
     mib = lambda k: f"{k / 1024:.1f} MiB" if k else "-"  # noqa: E731
     lat = r["latency_s"]
@@ -659,3 +664,56 @@ def table(r):
         f"exit on SIGTERM: {r['agent_exit_on_sigterm']}",
     ]
     return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--promote", required=True, help="the promote binary under test")
+    ap.add_argument("--work", required=True, help="work directory (registries, agent, logs)")
+    ap.add_argument("--quick", action="store_true", help="64 promotions in 60 s")
+    ap.add_argument("--promotions", type=int, help="default 500 (--quick: 64)")
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--seconds", type=int, help="default 600 (--quick: 60)")
+    ap.add_argument("--fault-probability", type=float, default=0.02, help="per rule")
+    ap.add_argument("--attempts", type=int, default=3, help="runs per promotion (the pipeline's retries)")
+    ap.add_argument("--json", dest="json_file", help="write the full report here")
+    args = ap.parse_args()
+    args.promotions = args.promotions or (64 if args.quick else 500)
+    args.seconds = args.seconds or (60 if args.quick else 600)
+    if min(args.promotions, args.clients, args.seconds, args.attempts) < 1 or not 0 <= args.fault_probability <= 1:
+        ap.error("--promotions, --clients, --seconds and --attempts must be at least 1, "
+                 "--fault-probability between 0 and 1")
+
+    case = SoakCase(args.promote, args.work, {
+        "promotions": args.promotions, "clients": args.clients, "seconds": args.seconds,
+        "probability": args.fault_probability, "attempts": args.attempts, "retry_delay": 5.0,
+        "layers": 3, "layer_size": 16 * KIB, "token_ttl": 120, "client_timeout": 300, "sample_every": 2.0,
+        "settle": 10.0, "limits": {"operations": 32, "queue": 256, "jobs": 16, "registry_requests": 32}})
+    log(f"{args.promotions} promotions, {args.clients} clients, about {args.seconds}s, "
+        f"fault probability {args.fault_probability} per rule; load average {loadavg()}")
+    try:
+        report = case.run()
+    except AgentCaseError as e:
+        log(f"FAILED: {e}")
+        return 1
+    print(table(report))
+    if args.json_file:
+        with open(args.json_file, "w") as f:
+            json.dump({"case": "soak", **report}, f, indent=2)
+            f.write("\n")
+        log(f"wrote {args.json_file}")
+    bad = []
+    if report["wrong_digests"] or report["missing_tags"]:
+        bad.append(f"{report['wrong_digests']} wrong digests, {report['missing_tags']} promotions without their tags")
+    if report["agent_exit_on_sigterm"] != 0:
+        bad.append(f"agent exit on SIGTERM: {report['agent_exit_on_sigterm']}")
+    print(f"\nlost promotions {report['lost']} (target 0); agent RSS growth after warm-up "
+          f"{report['agent']['growth_warmup_to_end_kib'] / 1024:+.1f} MiB")
+    if bad:
+        print("FAILED: " + "; ".join(bad))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+#include "cli/process_environment.h"
+
+extern char** environ;
+
+namespace promote::cli {
+
+EnvironmentVariables ProcessEnvironment() { return EnvironmentVariables::FromEntries(environ); }
+
+}  // namespace promote::cli
