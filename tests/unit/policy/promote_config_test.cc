@@ -378,8 +378,7 @@ TEST_CASE("a release set's image uses the credentials of its environment there, 
       "      prod: {registry: cdn.io:5000, repository: edge/web}\n";
   auto c = ParsePromoteConfig(yaml, "promote.yaml");
   REQUIRE(c.ok());
-  setenv("SET_PROD_PASSWORD", "prod-secret", 1);
-  ConfigKeychain keychain(&*c);
+  ConfigKeychain keychain(&*c, promote::EnvironmentVariables({{"SET_PROD_PASSWORD", "prod-secret"}}));
   auto user_for = [&](const std::string& registry, const std::string& repository) -> std::string {
     auto r = keychain.Resolve(registry, repository);
     REQUIRE(r.ok());
@@ -391,5 +390,4 @@ TEST_CASE("a release set's image uses the credentials of its environment there, 
   // dev declares none: its images use the docker config, never prod's account.
   CHECK(user_for("dev.io", "shop/web") == "none");
   CHECK(user_for("cdn.io:5000", "other/repo") == "none");
-  unsetenv("SET_PROD_PASSWORD");
 }
