@@ -20,6 +20,8 @@ struct ScanFlags {
 
 }  // namespace
 
+std::string ProcessEnvironment(const char* name);  // run_command.cc
+
 CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<ScanFlags>();
   CLI::App* cmd =
@@ -55,6 +57,9 @@ CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global) {
     auto access = flags->registry.Access(HostOf(flags->ref), {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    Status conventional =
+        AddConventionalCredentials(request.config(), ProcessEnvironment, request.mutable_access());
+    if (!conventional.ok()) return fail(conventional);
     if (!global->agent.empty() && request.has_config()) {
       ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), nullptr);
     }

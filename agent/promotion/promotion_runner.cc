@@ -65,7 +65,10 @@ nlohmann::json RunResult::ToJson() const {
       {"dry_run", dry_run},
       {"sha", sha},
       {"branch", branch},
-      {"from", {{"env", from_env}, {"reference", from_reference}}},
+      {"from",
+       {{"env", from_env},
+        {"reference", from_reference},
+        {"tag", from_tag.empty() ? nlohmann::json(nullptr) : nlohmann::json(from_tag)}}},
       {"to", {{"env", to_env}, {"reference", to_reference}}},
       {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
       {"source_digest", source_digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(source_digest)},
@@ -79,7 +82,8 @@ nlohmann::json RunResult::ToJson() const {
       {"blobs", counts(blobs)},
       {"bytes", counts(bytes)},
       {"gates", gates_json},
-      {"break_glass", break_glass.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reason", break_glass}}},
+      {"break_glass",
+       break_glass.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"reason", break_glass}}},
       {"signature", signature_reference.empty() ? nlohmann::json(nullptr)
                                                 : nlohmann::json{{"reference", signature_reference}}},
       {"record",
@@ -154,6 +158,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     PROMOTE_RETURN_IF_ERROR(CheckBreakGlassAllowed(*plan.target.env, ctx.config.origin, request.break_glass));
   }
   PROMOTE_ASSIGN_OR_RETURN(plan.immutable_tags, ImmutableTags(ctx.config, plan.target.sha, plan.target.branch));
+  result->from_tag = plan.commit_tag();
   PROMOTE_RETURN_IF_ERROR(ResolveSource(ctx, &plan, result));
 
   EnterPhase(request, "gates");
