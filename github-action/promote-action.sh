@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Entry point of the promote GitHub Action (action.yml maps every input to an INPUT_* variable).
-# Validates the inputs, turns credentials and the signing key into the environment variables
-# promote.yaml refers to, runs `promote -o json run` once, and turns its JSON result into step
-# outputs, a job summary and annotations. No environment or gate logic lives here: promote decides.
+# Checks what only the action knows (booleans, control characters, the runner's files), turns
+# credentials and the signing key into the environment variables promote reads
+# (PROMOTE_<ENV>_USERNAME/_PASSWORD, PROMOTE_SIGNING_KEY, PROMOTE_KEY_PASSWORD), runs
+# `promote -o json run` once, and turns its JSON result into step outputs, a job summary and
+# annotations. Branch, SHA, environment and credential checks are promote's: its refusal is shown
+# from the JSON (error.category, error.message). No environment or gate logic lives here.
 # Exit status: the CLI's (0 ok, 2 usage/config, 3 refused, 4 registry/network, 5 internal);
 # 2 for invalid action inputs or when no promote binary can be found.
 set -euo pipefail
@@ -109,18 +112,6 @@ no_space() {
   fi
 }
 
-env_name_re='^[a-z0-9][a-z0-9_-]*$'
-if [ -n "$in_to" ] && ! [[ $in_to =~ $env_name_re ]] || [ "${#in_to}" -gt 63 ]; then
-  fail_input "to must be an environment name: lowercase letters, digits, '-' or '_' (at most 63)"
-fi
-if [ -n "$in_from" ] && ! [[ $in_from =~ $env_name_re ]] || [ "${#in_from}" -gt 63 ]; then
-  fail_input "from must be an environment name: lowercase letters, digits, '-' or '_' (at most 63)"
-fi
-if [ -n "$in_sha" ] && ! [[ $in_sha =~ ^[0-9a-fA-F]{7,40}$ ]]; then
-  fail_input "sha must be a commit SHA of 7 to 40 hex characters"
-fi
-no_space branch "$in_branch"
-if [ "${#in_branch}" -gt 255 ]; then fail_input "branch is longer than 255 characters"; fi
 case ${in_dry_run,,} in
   true) dry_run=true ;;
   false | '') dry_run=false ;;
@@ -134,11 +125,6 @@ agent_re='^[][A-Za-z0-9._~:/@%+=,-]+$'
 if [ -n "$in_agent" ] && ! [[ $in_agent =~ $agent_re ]]; then
   fail_input "agent must be an address such as unix:///run/promote.sock or promote-agent.ci:8443"
 fi
-no_space registry-username "$in_registry_username"
-no_space source-username "$in_source_username"
-if [[ $in_registry_username == *:* || $in_source_username == *:* ]]; then
-  fail_input "registry usernames must not contain ':'"
-fi
 single_line config "$in_config"
 single_line authfile "$in_authfile"
 single_line promote-path "$in_promote_path"
@@ -146,47 +132,12 @@ if [ -n "$in_version" ] && ! [[ $in_version =~ ^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-
   fail_input "version must be a release version such as 0.1.0"
 fi
 
-if [ -n "$in_registry_username$in_registry_password" ]; then
-  [ -n "$in_to" ] || fail_input "registry-username/registry-password need 'to': they are the target environment's credentials"
-  if [ -z "$in_registry_username" ] || [ -z "$in_registry_password" ]; then
-    fail_input "registry-username and registry-password go together"
-  fi
+# The credentials inputs name no environment themselves: they are `to`'s and `from`'s.
+if [ -n "$in_registry_username$in_registry_password" ] && [ -z "$in_to" ]; then
+  fail_input "registry-username/registry-password need 'to': they are the target environment's credentials"
 fi
-if [ -n "$in_source_username$in_source_password" ]; then
-  [ -n "$in_from" ] || fail_input "source-username/source-password need 'from': they are the source environment's credentials"
-  if [ -z "$in_source_username" ] || [ -z "$in_source_password" ]; then
-    fail_input "source-username and source-password go together"
-  fi
-fi
-# Variables promote (or this action) reads itself: an environment whose credential variables
-# would be one of them (`to: key` -> PROMOTE_KEY_PASSWORD) would silently replace it.
-reserved_variables=(PROMOTE_SIGNING_KEY PROMOTE_KEY_PASSWORD PROMOTE_SRC_PASSWORD PROMOTE_DST_PASSWORD
-  PROMOTE_AGENT PROMOTE_AGENT_CA PROMOTE_AGENT_CERT PROMOTE_AGENT_KEY PROMOTE_AGENT_TOKEN
-  PROMOTE_AGENT_TOKEN_FILE PROMOTE_LOG_LEVEL)
-# env_var_prefix ENV: PROMOTE_<ENV>_ with ENV upper-cased and '-' turned into '_'.
-env_var_prefix() {
-  local name=${1^^}
-  printf 'PROMOTE_%s_' "${name//-/_}"
-}
-# refuse_reserved INPUT ENV: credentials for ENV must not land in a reserved variable.
-refuse_reserved() {
-  local prefix reserved
-  prefix=$(env_var_prefix "$2")
-  for reserved in "${reserved_variables[@]}"; do
-    if [ "${prefix}USERNAME" = "$reserved" ] || [ "${prefix}PASSWORD" = "$reserved" ]; then
-      fail_input "$1: credentials for environment '$2' would overwrite $reserved, which promote reads itself; rename the environment"
-    fi
-  done
-}
-if [ -n "$in_registry_username" ]; then refuse_reserved to "$in_to"; fi
-if [ -n "$in_source_username" ]; then refuse_reserved from "$in_from"; fi
-if [ -n "$in_registry_username" ] && [ -n "$in_source_username" ] &&
-  [ "$(env_var_prefix "$in_to")" = "$(env_var_prefix "$in_from")" ]; then
-  fail_input "to and from name the same credential variables ($(env_var_prefix "$in_to")*): pass one set of credentials"
-fi
-[ -f "$in_config" ] || fail_input "config: no file at '$in_config' (relative to $PWD)"
-if [ -n "$in_authfile" ] && ! [ -f "$in_authfile" ]; then
-  fail_input "authfile: no file at '$in_authfile'"
+if [ -n "$in_source_username$in_source_password" ] && [ -z "$in_from" ]; then
+  fail_input "source-username/source-password need 'from': they are the source environment's credentials"
 fi
 if [ -n "$in_signing_password" ] && [ -z "$in_signing_key" ]; then
   fail_input "signing-password is set but signing-key is empty"
@@ -269,15 +220,19 @@ commands_on
 
 # --- environment for promote.yaml's references ---------------------------------------------------
 
-if [ -n "$in_registry_username" ]; then
-  prefix=$(env_var_prefix "$in_to")
-  export "${prefix}USERNAME=$in_registry_username" "${prefix}PASSWORD=$in_registry_password"
-  echo "credentials for $in_to: ${prefix}USERNAME, ${prefix}PASSWORD"
+# promote's convention (its README, "Registries, TLS and credentials"): PROMOTE_<ENV>_USERNAME and
+# _PASSWORD, ENV upper-cased with anything but letters and digits turned into '_'. promote checks them.
+export_credentials() { # ENV USERNAME PASSWORD
+  local name=${1^^}
+  name=PROMOTE_${name//[^A-Z0-9]/_}
+  export "${name}_USERNAME=$2" "${name}_PASSWORD=$3"
+  echo "credentials: ${name}_USERNAME, ${name}_PASSWORD"
+}
+if [ -n "$in_registry_username$in_registry_password" ]; then
+  export_credentials "$in_to" "$in_registry_username" "$in_registry_password"
 fi
-if [ -n "$in_source_username" ]; then
-  prefix=$(env_var_prefix "$in_from")
-  export "${prefix}USERNAME=$in_source_username" "${prefix}PASSWORD=$in_source_password"
-  echo "credentials for $in_from: ${prefix}USERNAME, ${prefix}PASSWORD"
+if [ -n "$in_source_username$in_source_password" ]; then
+  export_credentials "$in_from" "$in_source_username" "$in_source_password"
 fi
 if [ -n "$in_signing_key" ]; then
   printf '%s\n' "$in_signing_key" >"$work/cosign.key"
@@ -307,7 +262,7 @@ echo "::endgroup::"
 
 # --- run -----------------------------------------------------------------------------------------
 
-echo "::group::promote run${in_to:+ --to $in_to}"
+echo "::group::promote run"
 # The command line carries the branch and config inputs, promote's stderr registry-provided text.
 commands_off
 printf 'promote'
@@ -340,6 +295,7 @@ from_env=$(field .from.env)
 tags=$(jq -r '[.tags.written[]?, .tags.moved[]?, .tags.unchanged[]?] | join(",")' <<<"$result")
 signature_ref=$(field .signature.reference)
 error_code=$(field .error.code)
+error_category=$(field .error.category)
 error_message=$(field .error.message)
 break_glass=$(field .break_glass.reason)
 
@@ -410,7 +366,10 @@ gates=$(jq -r '[.gates[]? | "\(.name): \(.verdict)"] | join(", ")' <<<"$result")
   done < <(jq -r '.images[]? | [.name // "", .digest // "", .to.reference // "", ((.tags.restored // []) | join(","))] | map(gsub("[[:cntrl:]]"; " ")) | join("\u001f")' <<<"$result")
   if jq -e '(.images // []) | length > 0' <<<"$result" >/dev/null; then echo; fi
   if [ -n "$break_glass" ]; then echo "**BREAK-GLASS**: $(cell "$break_glass")"; echo; fi
-  if [ -n "$error_message" ]; then echo "**Error** ($(cell "$error_code")): $(cell "$error_message")"; echo; fi
+  if [ -n "$error_message" ]; then
+    echo "**Error** ($(cell "$error_category"), $(cell "$error_code")): $(cell "$error_message")"
+    echo
+  fi
 } >>"$GITHUB_STEP_SUMMARY"
 
 echo "::group::promote result"
@@ -421,22 +380,13 @@ echo "::endgroup::"
 
 # --- annotations ---------------------------------------------------------------------------------
 
-message=${error_message:-promote exited with $code}
-case $code in
-  0)
-    commands_off
-    echo "promote: $status${to_env:+ $to_env}${digest:+ $digest}"
-    commands_on
-    ;;
-  2) annotate_error "promote: invalid usage or configuration" "$message" ;;
-  3)
-    if [ "$error_code" = conflict ]; then
-      annotate_error "promote: refused (tag conflict)" "$message"
-    else
-      annotate_error "promote: refused by a gate" "$message"
-    fi
-    ;;
-  4) annotate_error "promote: registry or network failure" "$message" ;;
-  *) annotate_error "promote: internal error" "$message" ;;
-esac
+if [ "$code" -eq 0 ]; then
+  commands_off
+  echo "promote: $status${to_env:+ $to_env}${digest:+ $digest}"
+  commands_on
+else
+  # What kind of failure it was is promote's to say (docs/result-json.md, error.category).
+  annotate_error "promote: ${error_category:-internal} (${error_code:-exit $code})" \
+    "${error_message:-promote exited with $code}"
+fi
 exit "$code"

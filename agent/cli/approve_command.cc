@@ -56,6 +56,9 @@ CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global) {
     auto access = flags->registry.Access({}, {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    Status conventional =
+        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
+    if (!conventional.ok()) return fail(conventional);
     if (!global->agent.empty() && flags->key.empty()) {
       ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());
     }

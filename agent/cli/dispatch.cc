@@ -9,6 +9,8 @@
 #include "cli/signing_key.h"
 #include "copy/copy_report.h"
 #include "oci/reference.h"
+#include "util/error_category.h"
+#include "util/one_line.h"
 #include "util/read_file.h"
 
 namespace promote::cli {
@@ -46,6 +48,7 @@ void ReportTimeout(v1::Result* result, int timeout_s, const std::string& phase) 
   if (!j.is_object()) j = copy::ResultEnvelope(result->command(), status, nlohmann::json::object());
   j["ok"] = false;
   j["error"] = {{"code", CodeName(status.code())},
+                {"category", CategoryName(status.code())},
                 {"exit_code", ExitCodeFor(status.code())},
                 {"message", status.message()},
                 {"phase", phase}};
@@ -171,7 +174,7 @@ int PrintLocalResult(const GlobalFlags& global, const std::string& command, cons
     PrintJson(copy::ResultEnvelope(command, status, status.ok() ? body : nlohmann::json::object()));
   }
   if (!status.ok()) {
-    std::cerr << "promote: " << command << ": " << status.message() << "\n";
+    std::cerr << "promote: " << command << ": " << OneLine(status.message()) << "\n";
   } else if (global.format() == OutputFormat::kText) {
     std::cout << text;
   }

@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "cli/dispatch.h"
+#include "cli/process_environment.h"
 #include "cli/registry_flags.h"
 #include "cli/request_files.h"
 
@@ -27,7 +28,7 @@ struct RollbackFlags {
 
 }  // namespace
 
-v1::CiContext CiContextMessage();  // run_command.cc
+v1::CiContext CiContextMessage();                  // run_command.cc
 
 CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<HistoryFlags>();
@@ -54,6 +55,9 @@ CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global) {
     auto access = flags->registry.Access(flags->ref.empty() ? std::vector<std::string>{} : HostOf(flags->ref), {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    Status conventional =
+        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
+    if (!conventional.ok()) return fail(conventional);
     if (!global->agent.empty()) ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), nullptr);
     return Dispatch(*global, "history", request, &service::PromoteService::History, &flags->registry,
                     &v1::Promote::Stub::History);
@@ -84,6 +88,9 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global) 
     auto access = flags->registry.Access({}, {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    Status conventional =
+        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
+    if (!conventional.ok()) return fail(conventional);
     if (!global->agent.empty()) {
       ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());
     }

@@ -8,6 +8,7 @@
 
 #include "copy/copy_report.h"
 #include "service/operation.h"
+#include "util/one_line.h"
 
 namespace promote::cli {
 namespace {
@@ -39,7 +40,7 @@ void PrintJson(const nlohmann::json& j) {
 int ReportFailure(OutputFormat format, const std::string& command, const Status& status,
                   nlohmann::json body) {
   if (format == OutputFormat::kJson) PrintJson(copy::ResultEnvelope(command, status, std::move(body)));
-  std::cerr << "promote: " << status.message() << std::endl;
+  std::cerr << "promote: " << OneLine(status.message()) << std::endl;
   return ExitCodeFor(status.code());
 }
 

@@ -1,6 +1,7 @@
 #include "cli/registry_flags.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "cli/process_environment.h"
 #include "util/read_file.h"
@@ -66,6 +67,10 @@ std::shared_ptr<const registry::Keychain> RegistryFlags::Keychain(
 Result<v1::RegistryAccess> RegistryFlags::Access(const std::vector<std::string>& source_scopes,
                                                  const std::vector<std::string>& target_scopes) const {
   v1::RegistryAccess access;
+  // Given, a missing file is a mistake: silently reading no credentials would fail later, elsewhere.
+  if (std::error_code ec; !authfile.empty() && !std::filesystem::exists(authfile, ec)) {
+    return InvalidArgument("--authfile " + authfile + ": no such file");
+  }
   PROMOTE_ASSIGN_OR_RETURN(auto src, ExplicitCredentials(src_username, src_password_file, "PROMOTE_SRC_PASSWORD", "src"));
   PROMOTE_ASSIGN_OR_RETURN(auto dst, ExplicitCredentials(dst_username, dst_password_file, "PROMOTE_DST_PASSWORD", "dst"));
   auto add = [&](const std::vector<std::string>& scopes, const registry::Credentials& c) {

@@ -1,10 +1,15 @@
 #include "cli/request_files.h"
 
+#include <algorithm>
+#include <map>
+#include <vector>
+
 #include "cli/process_environment.h"
 #include "cli/signing_key.h"
 #include "policy/attached_files.h"
 #include "policy/secret_ref.h"
 #include "sign/bounded_input.h"
+#include "util/child_env.h"
 #include "util/read_file.h"
 
 namespace promote::cli {
@@ -26,6 +31,59 @@ Status Attach(const std::vector<policy::FileReference>& named, google::protobuf:
 }
 
 }  // namespace
+
+Status AddConventionalCredentials(const v1::File& config, const EnvironmentVariables& environment,
+                                  v1::RegistryAccess* access) {
+  auto parsed = policy::ParsePromoteConfig(config.content(), config.name());
+  if (!parsed.ok()) return OkStatus();      // the service reports the parse error
+  std::map<std::string, std::string> used;  // variable -> the environment that uses it
+  for (const auto& env : parsed->environments) {
+    if (!env.credentials.empty()) continue;
+    const policy::ConventionalCredentialVariables names = policy::CredentialVariablesFor(env.name);
+    // A reserved variable holds something else (`key` -> PROMOTE_KEY_PASSWORD, the passphrase):
+    // only the other one says the pipeline meant credentials.
+    const std::string reserved = policy::ReservedCredentialVariable(names);
+    const std::string username = reserved == names.username ? "" : environment.GetOr(names.username, "");
+    const std::string password = reserved == names.password ? "" : environment.GetOr(names.password, "");
+    if (username.empty() && password.empty()) continue;
+    const std::string what = "environment '" + env.name + "' (" + parsed->origin + ":" +
+                             std::to_string(env.line) + ") credentials from " + names.username + " and " +
+                             names.password;
+    if (!reserved.empty()) {
+      return InvalidArgument(what + ": " + reserved +
+                             " is read by promote for something else; give the environment credentials: in "
+                             "promote.yaml naming other variables, or rename it");
+    }
+    if (auto [it, inserted] = used.emplace(names.username, env.name); !inserted) {
+      return InvalidArgument(what + ": environment '" + it->second +
+                             "' has the same variables; give one of them credentials: in promote.yaml");
+    }
+    if (username.empty() || password.empty()) {
+      return InvalidArgument(what + ": " + (username.empty() ? names.username : names.password) +
+                             " is not set; set both or neither");
+    }
+    if (username.find(':') != std::string::npos) {
+      return InvalidArgument(what + ": the username must not contain ':'");
+    }
+    WithholdFromChildren(names.username);
+    WithholdFromChildren(names.password);
+    // The environment's repository, and where a release set's images live in it.
+    std::vector<std::string> scopes = {env.registry + "/" + env.repository};
+    for (const auto& image : parsed->images) {
+      auto at = image.locations.find(env.name);
+      if (at == image.locations.end()) continue;
+      const std::string scope = at->second.registry + "/" + at->second.repository;
+      if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(scope);
+    }
+    for (const auto& scope : scopes) {
+      v1::Credential* c = access->add_credentials();
+      c->set_registry(scope);
+      c->set_username(username);
+      c->set_password(password);
+    }
+  }
+  return OkStatus();
+}
 
 Status AttachConfigFiles(const v1::File& config, google::protobuf::RepeatedPtrField<v1::File>* files) {
   auto parsed = policy::ParsePromoteConfig(config.content(), config.name());

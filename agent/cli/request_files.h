@@ -7,7 +7,10 @@
 
 #include <google/protobuf/repeated_ptr_field.h>
 
+#include <string>
+
 #include "promote/v1/promote.pb.h"
+#include "util/environment_variables.h"
 #include "util/status.h"
 
 namespace promote::cli {
@@ -26,5 +29,16 @@ Status AttachPolicyFiles(const v1::File& policy, google::protobuf::RepeatedPtrFi
 // not resolve here are left out; the agent then refuses the request, saying why. `signing` may be
 // null (history needs no private key).
 void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* access, v1::SigningKey* signing);
+
+// The credentials convention (policy::CredentialVariablesFor), for in-process runs and agents
+// alike: for each environment of the promote.yaml in `config` that names no `credentials:`,
+// PROMOTE_<ENV>_USERNAME and PROMOTE_<ENV>_PASSWORD, read with `environment` (this process's
+// environment), are added to `access` scoped to the environment's repository, and withheld from
+// child processes. An agent uses them only where its agent.yaml allows request credentials (it
+// refuses the request otherwise). Neither variable set: nothing. kInvalidArgument, naming the
+// variables and never a value, when only one is set, the username holds ':', a variable is one
+// promote reads for something else, or two such environments share the variables.
+Status AddConventionalCredentials(const v1::File& config, const EnvironmentVariables& environment,
+                                  v1::RegistryAccess* access);
 
 }  // namespace promote::cli

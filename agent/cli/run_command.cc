@@ -80,6 +80,9 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
     auto access = flags->registry.Access({}, {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    Status conventional =
+        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
+    if (!conventional.ok()) return fail(conventional);
     Status attached = AttachConfigFiles(request.config(), request.mutable_files());
     if (!attached.ok()) return fail(attached);
     if (!global->agent.empty()) {

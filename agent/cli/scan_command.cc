@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/dispatch.h"
+#include "cli/process_environment.h"
 #include "cli/registry_flags.h"
 #include "cli/request_files.h"
 
@@ -19,6 +20,7 @@ struct ScanFlags {
 };
 
 }  // namespace
+
 
 CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global) {
   auto flags = std::make_shared<ScanFlags>();
@@ -55,6 +57,9 @@ CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global) {
     auto access = flags->registry.Access(HostOf(flags->ref), {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
+    Status conventional =
+        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
+    if (!conventional.ok()) return fail(conventional);
     if (!global->agent.empty() && request.has_config()) {
       ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), nullptr);
     }

@@ -1,5 +1,7 @@
 #include "copy/copy_report.h"
 
+#include "util/error_category.h"
+
 namespace promote::copy {
 
 nlohmann::json ResultEnvelope(const std::string& command, const Status& status, nlohmann::json body) {
@@ -11,6 +13,7 @@ nlohmann::json ResultEnvelope(const std::string& command, const Status& status, 
     j["error"] = nullptr;
   } else {
     j["error"] = {{"code", CodeName(status.code())},
+                  {"category", CategoryName(status.code())},
                   {"exit_code", ExitCodeFor(status.code())},
                   {"message", status.message()}};
   }

@@ -122,6 +122,30 @@ const Environment* SetImageEnvironment(const PromoteConfig& config, std::string_
 
 }  // namespace
 
+ConventionalCredentialVariables CredentialVariablesFor(std::string_view environment) {
+  std::string name = "PROMOTE_";
+  for (char c : environment) {
+    if (c >= 'a' && c <= 'z') {
+      name += static_cast<char>(c - 'a' + 'A');
+    } else {
+      name += (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_';
+    }
+  }
+  return {name + "_USERNAME", name + "_PASSWORD"};
+}
+
+std::string ReservedCredentialVariable(const ConventionalCredentialVariables& names) {
+  static const char* const kReserved[] = {
+      "PROMOTE_SIGNING_KEY", "PROMOTE_KEY_PASSWORD",     "PROMOTE_SRC_PASSWORD", "PROMOTE_DST_PASSWORD",
+      "PROMOTE_AGENT",       "PROMOTE_AGENT_CA",         "PROMOTE_AGENT_CERT",   "PROMOTE_AGENT_KEY",
+      "PROMOTE_AGENT_TOKEN", "PROMOTE_AGENT_TOKEN_FILE", "PROMOTE_LOG_LEVEL",
+  };
+  for (const char* reserved : kReserved) {
+    if (names.username == reserved || names.password == reserved) return reserved;
+  }
+  return "";
+}
+
 Result<std::optional<registry::Credentials>> ConfigKeychain::Resolve(std::string_view registry,
                                                                      std::string_view repository) const {
   // The environment of this very repository decides: stage and prod may share a registry host

@@ -51,6 +51,23 @@ Result<KeyDocument> ResolveKeyDocument(const SecretRef& ref, const std::string& 
 Result<std::string> ResolveUsername(const std::string& value, const std::string& what,
                                     const EnvironmentVariables& environment);
 
+// The credentials convention for an environment promote.yaml gives no `credentials:`: the
+// variables PROMOTE_<ENV>_USERNAME and PROMOTE_<ENV>_PASSWORD, ENV being the environment's name
+// upper-cased with every character other than a letter or digit turned into '_' (stage-eu ->
+// PROMOTE_STAGE_EU_*). The client reads them where the pipeline runs (agent/cli); this is only
+// the naming, kept in one place.
+struct ConventionalCredentialVariables {
+  std::string username;
+  std::string password;
+};
+ConventionalCredentialVariables CredentialVariablesFor(std::string_view environment);
+
+// Variables promote reads for something else (the signing key and passphrase, the copy
+// command's passwords, the agent connection, the log level): an environment whose conventional
+// credential variables would be one of them ("key" -> PROMOTE_KEY_PASSWORD) cannot use the
+// convention. Returns the reserved name, or "" when neither variable is reserved.
+std::string ReservedCredentialVariable(const ConventionalCredentialVariables& names);
+
 // Credentials of each environment that declares them, looked up by registry host and repository
 // when first needed (so an unused environment's missing variable is not an error), env:
 // references in `environment`.

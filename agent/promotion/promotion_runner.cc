@@ -62,7 +62,10 @@ nlohmann::json RunResult::ImageJson() const {
     return nlohmann::json{{"copied", c.copied}, {"mounted", c.mounted}, {"skipped", c.skipped}};
   };
   return {
-      {"from", {{"env", from_env}, {"reference", from_reference}}},
+      {"from",
+       {{"env", from_env},
+        {"reference", from_reference},
+        {"tag", from_tag.empty() ? nlohmann::json(nullptr) : nlohmann::json(from_tag)}}},
       {"to", {{"env", to_env}, {"reference", to_reference}}},
       {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
       {"source_digest", source_digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(source_digest)},
@@ -170,6 +173,7 @@ Status PromotionRunner::RunInto(const RunRequest& request, RunResult* result) co
     PROMOTE_RETURN_IF_ERROR(CheckBreakGlassAllowed(*plan.target.env, ctx.config.origin, request.break_glass));
   }
   PROMOTE_ASSIGN_OR_RETURN(plan.immutable_tags, ImmutableTags(ctx.config, plan.target.sha, plan.target.branch));
+  result->from_tag = plan.commit_tag();
   if (!ctx.config.images.empty()) {
     EnterPhase(request, "set");
     return RunReleaseSet(ctx, plan.immutable_tags, result);

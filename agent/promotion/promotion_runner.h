@@ -70,6 +70,7 @@ struct RunResult {
   bool dry_run = false;
   std::string sha, branch;
   std::string from_env, from_reference, to_env, to_reference;
+  std::string from_tag;       // the source tag the commit resolved to (sha-2b2e927); "" before that
   std::string digest;         // what the target environment holds
   std::string source_digest;  // what the source environment holds: `digest`, or the index it is a subset of
   std::string subset_of;      // set when the environment takes only some platforms of the source index

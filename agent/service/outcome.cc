@@ -2,6 +2,7 @@
 
 #include "copy/copy_report.h"
 #include "service/operation.h"
+#include "util/one_line.h"
 
 namespace promote::service {
 
@@ -12,7 +13,7 @@ v1::Result Outcome::ToProto() const {
   r.set_json(json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   r.set_text(text);
   std::string diag = diagnostics;
-  if (diag.empty() && !status.ok()) diag = "promote: " + status.message() + "\n";
+  if (diag.empty() && !status.ok()) diag = "promote: " + OneLine(status.message()) + "\n";
   r.set_diagnostics(diag);
   r.set_exit_code(ExitCodeFor(status.code()));
   if (!status.ok()) {

@@ -42,8 +42,9 @@ Result<std::shared_ptr<registry::RegistryPool>> PoolFor(const ServiceSettings& s
   }
   if (access.credentials_size() > 0 && !settings.accept_request_secrets) {
     return Status(Code::kPermissionDenied,
-                  "this agent does not accept registry credentials in requests; its operator configures them in "
-                  "agent.yaml (or sets allow-request-credentials: true)");
+                  "this agent does not accept registry credentials in requests (the client sends those of "
+                  "promote.yaml's credentials: and of PROMOTE_<ENV>_USERNAME/PROMOTE_<ENV>_PASSWORD); its "
+                  "operator configures them in agent.yaml (or sets allow-request-credentials: true)");
   }
   bool config_credentials = with_credentials != nullptr && settings.resolve_request_references;
   bool own_tuning = settings.honour_request_access &&

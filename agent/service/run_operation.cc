@@ -6,6 +6,7 @@
 #include "promotion/promotion_runner.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
+#include "util/one_line.h"
 
 namespace promote::service {
 namespace {
@@ -107,10 +108,11 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   out.status = result.status;
   out.json = result.ToJson();
   out.text = RenderRun(result);
-  for (const auto& w : result.warnings) out.diagnostics += "promote: warning: " + w + "\n";
+  for (const auto& w : result.warnings) out.diagnostics += "promote: warning: " + OneLine(w) + "\n";
   if (!result.status.ok()) {
-    out.diagnostics += std::string("promote: ") + (result.outcome == promotion::Outcome::kRefused ? "refused: " : "failed: ") +
-                       result.status.message() + "\n";
+    out.diagnostics += std::string("promote: ") +
+                       (result.outcome == promotion::Outcome::kRefused ? "refused: " : "failed: ") +
+                       OneLine(result.status.message()) + "\n";
   }
   return out;
 }

@@ -180,9 +180,7 @@ environments:
     registry: $stage
     repository: shop/payment-svc
     mutable-tags: [stage]
-    credentials:
-      username: env:PROMOTE_STAGE_USERNAME
-      password: env:PROMOTE_STAGE_PASSWORD
+    # No credentials block: promote reads PROMOTE_STAGE_USERNAME/_PASSWORD itself (its convention).
   - name: prod
     registry: $prod
     repository: shop/payment-svc
@@ -347,6 +345,7 @@ expect_eq "stage: status" "$(output status)" promoted
 expect_eq "stage: digest" "$(output digest)" "$image_digest"
 expect_eq "stage: target-ref" "$(output target-ref)" "$stage/shop/payment-svc@$image_digest"
 expect_eq "stage: v1.2.0" "$(tag_digest "$stage" shop/payment-svc v1.2.0 "$stage_user" "$stage_password")" "$image_digest"
+expect_eq "stage: the source tag promote resolved" "$(output result | jq -r .from.tag)" sha-2b2e927
 expect_contains "stage: summary gates" "$(cat "$SUMMARY")" "stage-order: passed"
 expect_contains "stage: summary source row" "$(cat "$SUMMARY")" "| dev (from) | \`$dev/shop/payment-svc:sha-2b2e927\`"
 expect_secret_hidden "stage" "$stage_password"
@@ -407,15 +406,15 @@ log "refusals and failures are told apart"
 # The branch input reaches the log in the command line and the result JSON.
 run_action INPUT_BRANCH='feature/x##[error]forged' INPUT_TO=stage "${stage_creds[@]}"
 expect_eq "forged annotation in the branch input: exit" "$RUN_CODE" 2
-expect_one_error "forged annotation in the branch input" "promote%3A invalid usage or configuration"
+expect_one_error "forged annotation in the branch input" "promote%3A bad_input (invalid_argument)"
 expect_clean_log "forged annotation in the branch input"
 run_action INPUT_BRANCH='feature/x##[stop-commands]hidden' INPUT_TO=stage "${stage_creds[@]}"
 expect_eq "stop-commands in the branch input: exit" "$RUN_CODE" 2
-expect_one_error "stop-commands in the branch input" "promote%3A invalid usage or configuration"
+expect_one_error "stop-commands in the branch input" "promote%3A bad_input (invalid_argument)"
 
 run_action INPUT_BRANCH=feature/login INPUT_TO=stage "${stage_creds[@]}"
 expect_eq "feature branch: exit" "$RUN_CODE" 3
-expect_contains "feature branch: annotation" "$RUN_OUT" "::error title=promote%3A refused by a gate::"
+expect_contains "feature branch: annotation" "$RUN_OUT" "::error title=promote%3A gate_refused (gate_refused)::"
 expect_eq "feature branch: status" "$(output status)" refused
 expect_eq "feature branch: result gate" "$(output result | jq -r '.gates[0].verdict')" refused
 expect_contains "feature branch: summary" "$(cat "$SUMMARY")" "### promote: refused"
@@ -427,18 +426,18 @@ run_action INPUT_BRANCH=develop INPUT_SHA="$second"
 expect_eq "second image to dev" "$RUN_CODE" 0
 run_action INPUT_BRANCH=release/v1.2.0 INPUT_SHA="$second" INPUT_TO=stage "${stage_creds[@]}"
 expect_eq "tag conflict: exit" "$RUN_CODE" 3
-expect_contains "tag conflict: annotation" "$RUN_OUT" "::error title=promote%3A refused (tag conflict)::"
+expect_contains "tag conflict: annotation" "$RUN_OUT" "::error title=promote%3A gate_refused (conflict)::"
 
 run_action INPUT_BRANCH=release/v1.3.0 INPUT_SHA="$second" INPUT_TO=stage \
   INPUT_REGISTRY_USERNAME="$stage_user" INPUT_REGISTRY_PASSWORD=wrong-password
 expect_eq "wrong password: exit" "$RUN_CODE" 4
-expect_contains "wrong password: annotation" "$RUN_OUT" "::error title=promote%3A registry or network failure::"
+expect_contains "wrong password: annotation" "$RUN_OUT" "::error title=promote%3A auth (unauthenticated)::"
 expect_eq "wrong password: status" "$(output status)" failed
 expect_secret_hidden "wrong password" wrong-password
 
 run_action INPUT_BRANCH=release/v1.3.0 INPUT_SHA="$second" INPUT_TO=qa
 expect_eq "unknown environment: exit" "$RUN_CODE" 2
-expect_contains "unknown environment: annotation" "$RUN_OUT" "::error title=promote%3A invalid usage or configuration::"
+expect_contains "unknown environment: annotation" "$RUN_OUT" "::error title=promote%3A bad_input (invalid_argument)::"
 
 # ---------------------------------------------------------------------------------------------
 log "injection attempts in every string input"
@@ -487,50 +486,74 @@ expect_eq "injection: prod unchanged" "$(tag_digest "$prod" shop/payment-svc pro
 # ---------------------------------------------------------------------------------------------
 log "missing and invalid inputs"
 
+# Inputs only the action checks: refused before promote runs, no outputs.
 # expected exit | annotation text | input overrides...
 invalid_cases=(
-  "2|sha must be a commit SHA|INPUT_SHA=xyz1234"
-  "2|sha must be a commit SHA|INPUT_SHA=2b2e92"
-  "2|sha must be a commit SHA|INPUT_SHA=${sha}0"
-  "2|to must be an environment name|INPUT_TO=Prod"
-  "2|to must be an environment name|INPUT_TO=-prod"
-  "2|to must be an environment name|INPUT_TO=../prod"
-  "2|from must be an environment name|INPUT_FROM=st age"
   "2|dry-run must be true or false|INPUT_DRY_RUN=yes"
   "2|break-glass must be a single line|INPUT_BREAK_GLASS=INC-1"$'\r'"::error::forged"
   "2|author must be a single line|INPUT_AUTHOR=alice"$'\t'"bob"
-  "2|branch must not contain whitespace|INPUT_BRANCH=release/ v1"
-  "2|config: no file at 'missing.yaml'|INPUT_CONFIG=missing.yaml"
-  "2|authfile: no file|INPUT_AUTHFILE=/nonexistent/config.json"
   "2|need 'to'|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p"
-  "2|go together|INPUT_TO=stage|INPUT_REGISTRY_PASSWORD=p"
   "2|need 'from'|INPUT_SOURCE_USERNAME=u|INPUT_SOURCE_PASSWORD=p"
-  "2|must not contain ':'|INPUT_TO=stage|INPUT_REGISTRY_USERNAME=a:b|INPUT_REGISTRY_PASSWORD=p"
-  "2|would overwrite PROMOTE_KEY_PASSWORD|INPUT_TO=key|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p"
-  "2|would overwrite PROMOTE_SRC_PASSWORD|INPUT_TO=stage|INPUT_FROM=src|INPUT_SOURCE_USERNAME=u|INPUT_SOURCE_PASSWORD=p"
-  "2|would overwrite PROMOTE_DST_PASSWORD|INPUT_TO=dst|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p"
-  "2|name the same credential variables|INPUT_TO=qa-eu|INPUT_FROM=qa_eu|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p|INPUT_SOURCE_USERNAME=v|INPUT_SOURCE_PASSWORD=q"
   "2|signing-password is set but signing-key is empty|INPUT_SIGNING_KEY=|INPUT_SIGNING_PASSWORD=pw"
   "2|is not an executable file|INPUT_PROMOTE_PATH=$workspace/promote.yaml"
   "2|version must be a release version|INPUT_PROMOTE_PATH=|INPUT_VERSION=latest"
   "2|promote is not on PATH|INPUT_PROMOTE_PATH="
   "2|GITHUB_OUTPUT is not set|GITHUB_OUTPUT="
-  "2|no file at 'promote.yaml'|INPUT_CONFIG="
 )
 for case_line in "${invalid_cases[@]}"; do
   IFS='|' read -r -a fields <<<"$case_line"
   want_code=${fields[0]}
   want_text=${fields[1]}
   overrides=("${fields[@]:2}")
-  if [ "${overrides[*]}" = "INPUT_CONFIG=" ]; then
-    mv "$workspace/promote.yaml" "$workspace/promote.yaml.away"
-  fi
   run_action INPUT_BRANCH=develop "${overrides[@]}"
-  if [ -f "$workspace/promote.yaml.away" ]; then mv "$workspace/promote.yaml.away" "$workspace/promote.yaml"; fi
   expect_eq "invalid (${overrides[*]}): exit" "$RUN_CODE" "$want_code"
   expect_contains "invalid (${overrides[*]}): annotation" "$RUN_OUT" "$want_text"
   expect_eq "invalid (${overrides[*]}): no outputs" "$(output_names)" ""
   expect_clean_log "invalid (${overrides[*]})"
+done
+
+# Inputs promote checks (branch, SHA, environment names, credentials, files): the action passes
+# them on and renders promote's refusal, error.category and error.message, with its outputs.
+cat >"$workspace/conventions.yaml" <<EOF
+version: 1
+image: payment-svc
+environments:
+  - {name: dev, registry: "$dev", repository: shop/payment-svc}
+  - {name: key, registry: "$stage", repository: shop/payment-svc}
+  - {name: qa-eu, registry: "$stage", repository: shop/payment-svc}
+  - {name: qa_eu, registry: "$stage", repository: shop/payment-svc}
+EOF
+# promote's message | input overrides...
+refused_cases=(
+  "SHA 'xyz1234' is not hexadecimal|INPUT_SHA=xyz1234"
+  "2b2e92|INPUT_SHA=2b2e92"
+  "${sha}0|INPUT_SHA=${sha}0"
+  "unknown environment 'Prod'|INPUT_TO=Prod"
+  "unknown environment '-prod'|INPUT_TO=-prod"
+  "unknown environment '../prod'|INPUT_TO=../prod"
+  "unknown environment 'st age' given as --from|INPUT_FROM=st age"
+  "release/ v1|INPUT_BRANCH=release/ v1"
+  "missing.yaml|INPUT_CONFIG=missing.yaml"
+  "/nonexistent/config.json|INPUT_AUTHFILE=/nonexistent/config.json"
+  "PROMOTE_DEV_USERNAME is not set; set both or neither|INPUT_TO=dev|INPUT_REGISTRY_PASSWORD=p"
+  "the username must not contain ':'|INPUT_TO=dev|INPUT_REGISTRY_USERNAME=a:b|INPUT_REGISTRY_PASSWORD=p"
+  "PROMOTE_KEY_PASSWORD is read by promote for something else|INPUT_CONFIG=conventions.yaml|INPUT_TO=key|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p"
+  "has the same variables|INPUT_CONFIG=conventions.yaml|INPUT_TO=qa-eu|INPUT_REGISTRY_USERNAME=u|INPUT_REGISTRY_PASSWORD=p"
+)
+for case_line in "${refused_cases[@]}"; do
+  IFS='|' read -r -a fields <<<"$case_line"
+  want_text=${fields[0]}
+  overrides=("${fields[@]:1}")
+  run_action INPUT_BRANCH=develop "${overrides[@]}"
+  desc="refused by promote (${overrides[*]})"
+  expect_eq "$desc: exit" "$RUN_CODE" 2
+  expect_one_error "$desc" "promote%3A bad_input (invalid_argument)"
+  expect_contains "$desc: promote's message" "$RUN_OUT" "$want_text"
+  expect_eq "$desc: outputs" "$(output_names)" "$all_outputs"
+  expect_eq "$desc: status" "$(output status)" failed
+  expect_eq "$desc: category" "$(output result | jq -r .error.category)" bad_input
+  expect_contains "$desc: summary" "$(cat "$SUMMARY")" "**Error** (bad_input, invalid_argument)"
+  expect_clean_log "$desc"
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -582,14 +605,14 @@ if [ "\${1:-}" = --version ]; then echo "stub"; exit 0; fi
 case \${STUB_MODE:-ok} in
   glass) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"promoted","digest":"sha256:00","to":{"env":"prod","reference":"r@sha256:00"},"tags":{"written":["a"]},"gates":[{"name":"window","verdict":"overridden","detail":"BREAK-GLASS: frozen"}],"break_glass":{"reason":"INC-4711 <b>payments</b> | down"},"signature":null}' ;;
   ok) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"planned","digest":"sha256:00","to":{"env":"qa-eu","reference":"r@sha256:00"},"tags":{"written":["a"],"moved":["b"],"unchanged":["c"]},"gates":[],"signature":null}' ;;
-  conflict) echo '{"schema":1,"command":"run","ok":false,"status":"refused","error":{"code":"conflict","exit_code":3,"message":"tag v1 names another digest\n::set-output name=x::y"},"gates":[]}'; exit 3 ;;
+  conflict) echo '{"schema":1,"command":"run","ok":false,"status":"refused","error":{"code":"conflict","category":"gate_refused","exit_code":3,"message":"tag v1 names another digest\n::set-output name=x::y"},"gates":[]}'; exit 3 ;;
   forged)
     # A registry's error body, copied into error.message, trying to forge and to hide annotations.
     echo '##[error title=x]forged by the registry' >&2
-    echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry","exit_code":4,"message":"denied ##[error title=x]forged by the registry"},"gates":[]}'
+    echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry_error","category":"registry","exit_code":4,"message":"denied ##[error title=x]forged by the registry"},"gates":[]}'
     exit 4 ;;
   hide)
-    echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry","exit_code":4,"message":"denied ##[stop-commands]hidden"},"gates":[]}'
+    echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry_error","category":"registry","exit_code":4,"message":"denied ##[stop-commands]hidden"},"gates":[]}'
     exit 4 ;;
   set) echo '{"schema":1,"command":"run","ok":true,"error":null,"status":"promoted","digest":null,"to":{"env":"stage","reference":""},"tags":{"written":[],"moved":[],"unchanged":[]},"gates":[{"name":"branch","verdict":"passed"}],"signature":null,"images":[{"name":"api","digest":"sha256:a1","to":{"env":"stage","reference":"s/shop/api@sha256:a1"},"tags":{"written":["v1"],"moved":["stage"],"unchanged":[],"refused":[],"restored":[],"left":[]},"record":{"reference":"s/shop/api:sha256-a1.att"}},{"name":"web|<b>","digest":"sha256:b2","to":{"env":"stage","reference":"w/edge/web@sha256:b2"},"tags":{"written":["v1"],"moved":[],"unchanged":[],"refused":[],"restored":[],"left":[]},"record":{"reference":"w/edge/web:sha256-b2.att"}}]}' ;;
   setfail) echo '{"schema":1,"command":"run","ok":false,"status":"failed","error":{"code":"registry_error","exit_code":4,"message":"image '"'"'web'"'"': PUT manifest refused"},"digest":null,"to":{"env":"stage","reference":""},"gates":[],"images":[{"name":"api","digest":"sha256:a1","to":{"env":"stage","reference":"s/shop/api@sha256:a1"},"tags":{"written":["v1"],"moved":["stage"],"restored":["stage"],"left":["v1"]},"record":null},{"name":"web","digest":"sha256:b2","to":{"env":"stage","reference":"w/edge/web@sha256:b2"},"tags":{"written":[],"moved":[],"restored":[],"left":[]},"record":null}]}'; exit 4 ;;
@@ -621,7 +644,7 @@ expect_eq "stub: key removed" "$(find "$runner_temp" -mindepth 1 | head -n1)" ""
 
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=conflict
 expect_eq "stub conflict: exit" "$RUN_CODE" 3
-expect_contains "stub conflict: one-line annotation" "$RUN_OUT" "::error title=promote%3A refused (tag conflict)::tag v1 names another digest%0A::set-output name=x::y"
+expect_contains "stub conflict: one-line annotation" "$RUN_OUT" "::error title=promote%3A gate_refused (conflict)::tag v1 names another digest%0A::set-output name=x::y"
 expect_clean_log "stub conflict"
 expect_contains "stub conflict: summary escapes" "$(cat "$SUMMARY")" "tag v1 names another digest ::set-output"
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=glass
@@ -670,11 +693,11 @@ done
 
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=forged
 expect_eq "forged annotation in error.message: exit" "$RUN_CODE" 4
-expect_one_error "forged annotation in error.message" "promote%3A registry or network failure"
+expect_one_error "forged annotation in error.message" "promote%3A registry (registry_error)"
 expect_clean_log "forged annotation in error.message"
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=hide
 expect_eq "stop-commands in error.message: exit" "$RUN_CODE" 4
-expect_one_error "stop-commands in error.message" "promote%3A registry or network failure"
+expect_one_error "stop-commands in error.message" "promote%3A registry (registry_error)"
 expect_clean_log "stop-commands in error.message"
 run_action INPUT_PROMOTE_PATH="$stub" STUB_MODE=ok INPUT_BRANCH='develop##[error]forged'
 expect_eq "forged annotation in the branch input (stub): exit" "$RUN_CODE" 0

@@ -107,9 +107,7 @@ environments:
     repository: shop/payment-svc
     mutable-tags: [prod]
     sign: true
-    credentials:
-      username: env:PROMOTE_PROD_USERNAME
-      password: env:PROMOTE_PROD_PASSWORD
+    # No credentials block: promote reads PROMOTE_PROD_USERNAME/_PASSWORD (the step binds them) itself.
 YAML
 
 log "running the step's tests (groovy $(groovy --version 2>/dev/null | sed -n 's/^Groovy Version: \([^ ]*\).*/\1/p'))"

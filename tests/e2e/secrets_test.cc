@@ -362,7 +362,7 @@ TEST_CASE("PROMOTE_SIGNING_KEY holding the key itself (PEM, as CI secrets arrive
                           "\n    repository: shop/app\n  - name: stage\n    registry: " + stage.host() +
                           "\n    repository: shop/app\n    sign: true\n");
   const std::string sha = "2b2e927abcdef0123456789abcdef01234567890";
-  TestAgent agent("listen: [unix://{dir}/agent.sock]\nallow_request_credentials: true\nlog: {format: json, level: debug}\n");
+  TestAgent agent("listen: [unix://{dir}/agent.sock]\nallow-request-credentials: true\nlog: {format: json, level: debug}\n");
 
   std::vector<CliRun> runs;
   std::map<std::string, std::string> env = {{"PROMOTE_SIGNING_KEY", pem}, {"PROMOTE_KEY_PASSWORD", passphrase}};
@@ -391,4 +391,86 @@ TEST_CASE("PROMOTE_SIGNING_KEY holding the key itself (PEM, as CI secrets arrive
     CHECK(runs[i].err.find(key_line) == std::string::npos);
   }
   CHECK(agent.log().find(key_line) == std::string::npos);
+}
+
+TEST_CASE(
+    "PROMOTE_<ENV>_USERNAME/PASSWORD: the credentials of an environment promote.yaml gives none, in-process "
+    "and via an agent that allows request credentials") {
+  RegistryOptions basic;
+  basic.auth = RegistryAuth::kBasic;
+  TestRegistry dev, stage(basic);
+  PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 500, 41});
+  TempDir dir;
+  std::string config = dir.Write(
+      "promote.yaml", "version: 1\nimage: app\nenvironments:\n  - name: dev\n    registry: " + dev.host() +
+                          "\n    repository: shop/app\n  - name: stage\n"
+                          "    registry: " +
+                          stage.host() + "\n    repository: shop/app\n    stage-order: false\n");
+  const std::string sha = "2b2e927abcdef0123456789abcdef01234567890";
+  const std::map<std::string, std::string> creds = {{"PROMOTE_STAGE_USERNAME", stage.options().username},
+                                                    {"PROMOTE_STAGE_PASSWORD", stage.options().password}};
+  TestAgent lenient(
+      "listen: [unix://{dir}/agent.sock]\nallow-request-credentials: true\nlog: {format: json, level: "
+      "debug}\n");
+  TestAgent strict("listen: [unix://{dir}/agent.sock]\nlog: {format: json, level: debug}\n");
+  const std::vector<std::string> to_stage = {"-o",       "json",        "run",   "-c", config,
+                                             "--branch", "release/1.0", "--sha", sha};
+
+  std::vector<CliRun> runs;
+  runs.push_back(RunPromote({"-o", "json", "run", "-c", config, "--branch", "develop", "--sha", sha}, {}));
+  REQUIRE_MESSAGE(runs.back().exit_code == 0, runs.back().out << runs.back().err);
+  CHECK(runs.back().Json()["from"]["tag"] == "sha-2b2e927");
+
+  // No variables: the registry refuses, and the result says it is about credentials.
+  runs.push_back(RunPromote(to_stage, {}));
+  CHECK(runs.back().exit_code == 4);
+  CHECK(runs.back().Json()["error"]["category"] == "auth");
+
+  // Through an agent that accepts request credentials: the client sends them.
+  auto remote = creds;
+  remote["PROMOTE_AGENT"] = lenient.Address("unix://");
+  runs.push_back(RunPromote(to_stage, remote));
+  CHECK_MESSAGE(runs.back().exit_code == 0, runs.back().out << runs.back().err);
+  CHECK(runs.back().Json()["status"] == "promoted");
+  CHECK(runs.back().Json()["from"]["tag"] == "sha-2b2e927");
+
+  // In-process.
+  runs.push_back(RunPromote(to_stage, creds));
+  CHECK_MESSAGE(runs.back().exit_code == 0, runs.back().out << runs.back().err);
+  CHECK(runs.back().Json()["status"] == "unchanged");
+
+  // An agent that accepts none refuses the request instead of ignoring what the pipeline gave.
+  remote["PROMOTE_AGENT"] = strict.Address("unix://");
+  runs.push_back(RunPromote(to_stage, remote));
+  CHECK(runs.back().exit_code == 4);
+  CHECK(runs.back().Json()["error"]["category"] == "auth");
+  CHECK(runs.back().err.find("PROMOTE_<ENV>_USERNAME") != std::string::npos);
+
+  // One variable without the other is bad input naming the missing one.
+  runs.push_back(RunPromote(to_stage, {{"PROMOTE_STAGE_USERNAME", stage.options().username}}));
+  CHECK(runs.back().exit_code == 2);
+  CHECK(runs.back().Json()["error"]["category"] == "bad_input");
+  CHECK(runs.back().err.find("PROMOTE_STAGE_PASSWORD is not set") != std::string::npos);
+
+  // An environment whose variables would be one promote reads for something else.
+  std::string reserved = dir.Write("reserved.yaml",
+                                   "version: 1\nimage: app\nenvironments:\n  - name: dev\n"
+                                   "    registry: " +
+                                       dev.host() +
+                                       "\n    repository: shop/app\n"
+                                       "  - name: key\n    registry: " +
+                                       stage.host() + "\n    repository: shop/app\n");
+  runs.push_back(RunPromote(
+      {"-o", "json", "run", "-c", reserved, "--to", "key", "--branch", "release/1.0", "--sha", sha},
+      {{"PROMOTE_KEY_USERNAME", "u"}, {"PROMOTE_KEY_PASSWORD", stage.options().password}}));
+  CHECK(runs.back().exit_code == 2);
+  CHECK(runs.back().err.find("PROMOTE_KEY_PASSWORD is read by promote") != std::string::npos);
+
+  for (size_t i = 0; i < runs.size(); ++i) {
+    CAPTURE(i);
+    CHECK(runs[i].out.find(stage.options().password) == std::string::npos);
+    CHECK(runs[i].err.find(stage.options().password) == std::string::npos);
+  }
+  CHECK(lenient.log().find(stage.options().password) == std::string::npos);
+  CHECK(strict.log().find(stage.options().password) == std::string::npos);
 }

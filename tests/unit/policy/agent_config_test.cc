@@ -188,7 +188,7 @@ TEST_CASE("bad agent.yaml files are refused with file:line, never echoing a secr
       {"unknown limit", "listen: [unix:///a.sock]\nlimits: {threads: 3}\n", "unknown key 'threads'"},
       {"bad log format", "listen: [unix:///a.sock]\nlog: {format: xml}\n", "json or text"},
       {"bad log level", "listen: [unix:///a.sock]\nlog: {level: loud}\n", "log.level"},
-      {"bad bool", "listen: [unix:///a.sock]\nallow_request_credentials: maybe\n", "true or false"},
+      {"bad bool", "listen: [unix:///a.sock]\nallow-request-credentials: maybe\n", "true or false"},
       {"bad scanner", "listen: [unix:///a.sock]\nscanners:\n  t: {kind: clair}\n",
        "kind must be trivy, grype"},
       {"public tls with tokens is fine", "listen: [tcp://0.0.0.0:7443]\n" + tls + "auth: {token-file: /t}\n",

@@ -391,3 +391,27 @@ TEST_CASE("a release set's image uses the credentials of its environment there, 
   CHECK(user_for("dev.io", "shop/web") == "none");
   CHECK(user_for("cdn.io:5000", "other/repo") == "none");
 }
+
+TEST_CASE("the credentials convention: PROMOTE_<ENV>_USERNAME/PASSWORD, and the names it may not take") {
+  struct Case {
+    const char* environment;
+    const char* username;
+    const char* password;
+    const char* reserved;
+  };
+  const Case cases[] = {
+      {"prod", "PROMOTE_PROD_USERNAME", "PROMOTE_PROD_PASSWORD", ""},
+      {"stage-eu", "PROMOTE_STAGE_EU_USERNAME", "PROMOTE_STAGE_EU_PASSWORD", ""},
+      {"pre_prod2", "PROMOTE_PRE_PROD2_USERNAME", "PROMOTE_PRE_PROD2_PASSWORD", ""},
+      {"key", "PROMOTE_KEY_USERNAME", "PROMOTE_KEY_PASSWORD", "PROMOTE_KEY_PASSWORD"},
+      {"src", "PROMOTE_SRC_USERNAME", "PROMOTE_SRC_PASSWORD", "PROMOTE_SRC_PASSWORD"},
+      {"agent-token", "PROMOTE_AGENT_TOKEN_USERNAME", "PROMOTE_AGENT_TOKEN_PASSWORD", ""},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.environment);
+    auto names = promote::policy::CredentialVariablesFor(c.environment);
+    CHECK(names.username == c.username);
+    CHECK(names.password == c.password);
+    CHECK(promote::policy::ReservedCredentialVariable(names) == c.reserved);
+  }
+}

@@ -2,6 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+
+#include "util/error_category.h"
+#include "util/one_line.h"
+
 using namespace promote;
 
 namespace {
@@ -23,6 +28,31 @@ TEST_CASE("exit codes follow DESIGN.md") {
   CHECK(ExitCodeFor(Code::kUnavailable) == 4);
   CHECK(ExitCodeFor(Code::kDataLoss) == 4);
   CHECK(ExitCodeFor(Code::kInternal) == 5);
+}
+
+TEST_CASE("error categories agree with the exit codes, and every code has one") {
+  struct Case {
+    Code code;
+    const char* category;
+  };
+  const Case cases[] = {
+      {Code::kInvalidArgument, "bad_input"}, {Code::kGateRefused, "gate_refused"},
+      {Code::kConflict, "gate_refused"},     {Code::kUnauthenticated, "auth"},
+      {Code::kPermissionDenied, "auth"},     {Code::kNotFound, "registry"},
+      {Code::kUnavailable, "registry"},      {Code::kRegistryError, "registry"},
+      {Code::kDataLoss, "registry"},         {Code::kDeadlineExceeded, "registry"},
+      {Code::kCancelled, "cancelled"},       {Code::kInternal, "internal"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(CodeName(c.code));
+    CHECK(std::string(CategoryName(c.code)) == c.category);
+    const int exit_code = ExitCodeFor(c.code);
+    const std::string category = c.category;
+    CHECK(exit_code == (category == "bad_input"                        ? 2
+                        : category == "gate_refused"                   ? 3
+                        : category == "auth" || category == "registry" ? 4
+                                                                       : 5));
+  }
 }
 
 TEST_CASE("Result propagates the first error with context") {
@@ -82,3 +112,9 @@ TEST_CASE("a Result built from an OK status is an Internal error, not an empty s
   CHECK(use().code() == Code::kInternal);
 }
 #endif
+
+TEST_CASE("a message prints as one line: control characters from its input are shown escaped") {
+  CHECK(promote::OneLine("plain 'feature/x' ok") == "plain 'feature/x' ok");
+  CHECK(promote::OneLine("branch 'x\n::set-output name=a::b'") == "branch 'x\\n::set-output name=a::b'");
+  CHECK(promote::OneLine(std::string("a\r\tb\x01\x7f", 6)) == "a\\r\\tb\\x01\\x7f");
+}

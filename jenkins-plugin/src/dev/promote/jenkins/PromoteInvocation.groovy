@@ -9,7 +9,8 @@ import com.cloudbees.groovy.cps.NonCPS
  * fragments only ('"$PROMOTE_STEP_TO"'), so no parameter can change the command and no secret is
  * ever part of the script text. Credentials are described as bindings for withCredentials; the
  * step turns them into usernamePassword/file/string calls. Nothing here knows about environments,
- * branches or gates: promote.yaml and the CLI decide those.
+ * branches, commits or gates, nor checks their names: promote.yaml and the CLI decide those, and
+ * the CLI's refusal is what the build shows (PromoteResult).
  */
 class PromoteInvocation implements Serializable {
   private static final long serialVersionUID = 1L
@@ -23,21 +24,9 @@ class PromoteInvocation implements Serializable {
   static final Map<String, String> ALIASES = [credentials: 'credentialsId', signingKey: 'signingKeyId',
                                               signingPassword: 'signingPasswordId'].asImmutable()
 
-  /** Variables the step or promote itself reads; a credentials mapping must not produce one of these. */
-  static final List<String> RESERVED_VARIABLES = ['PROMOTE_SIGNING_KEY', 'PROMOTE_KEY_PASSWORD', 'PROMOTE_AGENT',
-                                                  'PROMOTE_SRC_PASSWORD', 'PROMOTE_DST_PASSWORD',
-                                                  'PROMOTE_AGENT_CA', 'PROMOTE_AGENT_CERT', 'PROMOTE_AGENT_KEY',
-                                                  'PROMOTE_AGENT_TOKEN', 'PROMOTE_AGENT_TOKEN_FILE',
-                                                  'PROMOTE_LOG_LEVEL'].asImmutable()
-
   static final String DEFAULT_CONFIG = 'promote.yaml'
   static final String DEFAULT_BINARY = 'promote'
 
-  // Same rule as promote.yaml environment names (agent/policy/promote_config.cc).
-  private static final String ENVIRONMENT_NAME = /[a-z0-9][a-z0-9_-]{0,62}/
-  private static final String SHA = /[0-9a-fA-F]{7,40}/
-  // Git allows more, but a branch Jenkins builds is made of these; promote checks the full Git rules.
-  private static final String BRANCH = /[A-Za-z0-9][A-Za-z0-9._\/+@-]{0,254}/
   // The ids Jenkins' credentials store accepts. Checked before withCredentials looks an id up,
   // because Jenkins' lookup error prints the id, and a passphrase given by mistake is not one.
   private static final String CREDENTIALS_ID = /[A-Za-z0-9_.-]{1,256}/
@@ -112,22 +101,6 @@ class PromoteInvocation implements Serializable {
       if (args.dryRun instanceof Boolean) inv.dryRun = args.dryRun
       else inv.errors << "dryRun must be true or false, not ${describe(args.dryRun)}"
     }
-    if (inv.to != null && !(inv.to ==~ ENVIRONMENT_NAME)) {
-      inv.errors << "to: '${printable(inv.to)}' is not an environment name (lowercase letters, digits, '-' or '_')"
-    }
-    if (inv.from != null && !(inv.from ==~ ENVIRONMENT_NAME)) {
-      inv.errors << "from: '${printable(inv.from)}' is not an environment name (lowercase letters, digits, '-' or '_')"
-    }
-    if (inv.sha != null && !(inv.sha ==~ SHA)) {
-      inv.errors << "sha: '${printable(inv.sha)}' is not a commit SHA (7 to 40 hexadecimal digits)"
-    }
-    if (inv.branch != null && !(inv.branch ==~ BRANCH)) {
-      inv.errors << "branch: '${printable(inv.branch)}' is not a branch name (letters, digits and . _ / + @ -, " +
-          "not starting with a punctuation character)"
-    }
-    if (inv.to == null && inv.branch == null) {
-      inv.errors << "to: no target environment and no branch (BRANCH_NAME is not set); pass to: or branch:"
-    }
     inv.checkPath('config', inv.config, 'promote.yaml')
     inv.checkPath('promoteBinary', inv.promoteBinary, 'promote')
     if (inv.agent != null && !(inv.agent ==~ /[^\s\x00-\x1f\x7f]{1,1024}/)) {
@@ -180,7 +153,8 @@ class PromoteInvocation implements Serializable {
   /**
    * withCredentials bindings as plain maps: [kind: 'usernamePassword' | 'file' | 'string',
    * credentialsId: ..., and the variable names]. Environment `prod` gets PROMOTE_PROD_USERNAME and
-   * PROMOTE_PROD_PASSWORD (upper case, '-' becomes '_').
+   * PROMOTE_PROD_PASSWORD: promote's convention (its README, "Registries, TLS and credentials"),
+   * which promote reads and checks itself.
    */
   @NonCPS
   List<Map> credentialBindings() {
@@ -211,15 +185,15 @@ class PromoteInvocation implements Serializable {
     return names
   }
 
-  /** The workspace file the JSON result is written to and archived from. */
+  /** The workspace file the JSON result is written to and archived from: a plain name, whatever `to` holds. */
   @NonCPS
   String resultFile() {
-    return to != null ? "promote-result-${to}.json".toString() : 'promote-result.json'
+    return to != null ? "promote-result-${to.replaceAll(/[^A-Za-z0-9_-]/, '_')}.json".toString() : 'promote-result.json'
   }
 
   @NonCPS
   static String credentialVariablePrefix(String envName) {
-    return 'PROMOTE_' + envName.toUpperCase(Locale.ROOT).replace('-', '_')
+    return 'PROMOTE_' + envName.toUpperCase(Locale.ROOT).replaceAll(/[^A-Z0-9]/, '_')
   }
 
   @NonCPS
@@ -274,29 +248,12 @@ class PromoteInvocation implements Serializable {
           "not ${args[name] instanceof CharSequence ? 'a string' : args[name].getClass().simpleName}".toString()
       return
     }
-    Map<String, String> seen = [:]
     ((Map) args[name]).each { Object k, Object v ->
       String envName = String.valueOf(k)
-      if (!(k instanceof CharSequence) || !(envName ==~ ENVIRONMENT_NAME)) {
-        errors << "${name}: '${printable(envName)}' is not an environment name (lowercase letters, digits, '-' or '_')".toString()
-        return
-      }
       if (!(v instanceof CharSequence) || !(v.toString() ==~ CREDENTIALS_ID)) {
-        checkCredentialsId("${name}.${envName}".toString(), v instanceof CharSequence ? v.toString() : '')
+        checkCredentialsId("${name}.${printable(envName)}".toString(), v instanceof CharSequence ? v.toString() : '')
         return
       }
-      String prefix = credentialVariablePrefix(envName)
-      if (seen.containsKey(prefix)) {
-        errors << "${name}: '${seen[prefix]}' and '${envName}' would both use ${prefix}_USERNAME/_PASSWORD".toString()
-        return
-      }
-      for (String reserved : RESERVED_VARIABLES) {
-        if (reserved == "${prefix}_USERNAME".toString() || reserved == "${prefix}_PASSWORD".toString()) {
-          errors << "${name}: environment '${envName}' would overwrite ${reserved}, which the step sets itself".toString()
-          return
-        }
-      }
-      seen[prefix] = envName
       credentials[envName] = v.toString()
     }
   }

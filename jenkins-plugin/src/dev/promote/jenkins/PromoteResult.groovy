@@ -6,8 +6,8 @@ import groovy.json.JsonSlurperClassic
 /**
  * What one `promote run -o json` call produced: its exit code and JSON result (docs/result-json.md,
  * schema 1), turned into the step's return value, a build description and, on failure, the message
- * the build fails with. The message says which kind of failure it was, from the exit code:
- * 2 usage or configuration, 3 refused by a gate or a tag conflict, 4 registry or network, 5 internal.
+ * the build fails with. Which kind of failure it was is promote's to say: the message shows its
+ * error.category (bad_input, gate_refused, auth, registry, cancelled, internal) and error.message.
  */
 class PromoteResult implements Serializable {
   private static final long serialVersionUID = 1L
@@ -36,7 +36,7 @@ class PromoteResult implements Serializable {
       r.description = r.successDescription(target)
     } else {
       r.failureMessage = r.failure(target)
-      r.description = "${target}: ${exitCode == 3 ? 'refused' : 'failed'}".toString()
+      r.description = "${target}: ${r.json.status == 'refused' ? 'refused' : 'failed'}".toString()
     }
     return r
   }
@@ -45,9 +45,10 @@ class PromoteResult implements Serializable {
    * The step's return value: plain serializable collections.
    * Keys: status, dryRun, digest, from, fromReference, to, reference, platforms, tags (written, moved,
    * unchanged, refused), signature, record (references or null), gates ([name, verdict, detail]),
-   * breakGlass (the reason a window gate was overridden with, or null), blobs, bytes, resultFile, exitCode;
-   * for a release set (promote.yaml images:) also images: one map per image (name, digest, fromReference,
-   * reference, tags with restored and left, gates, signature, record), in the set's order.
+   * breakGlass (the reason a window gate was overridden with, or null), blobs, bytes, resultFile, exitCode,
+   * fromTag (the source tag promote resolved, sha-2b2e927); for a release set (promote.yaml images:)
+   * also images: one map per image (name, digest, fromReference, reference, tags with restored and
+   * left, gates, signature, record), in the set's order.
    */
   @NonCPS
   Map toMap(PromoteInvocation inv) {
@@ -62,6 +63,7 @@ class PromoteResult implements Serializable {
         digest       : json.digest,
         from         : from.env,
         fromReference: from.reference,
+        fromTag      : from.tag,
         to           : to.env,
         reference    : to.reference,
         platforms    : json.platforms instanceof List ? new ArrayList((List) json.platforms) : [],
@@ -160,7 +162,7 @@ class PromoteResult implements Serializable {
   @NonCPS
   private String successDescription(String target) {
     Map from = json.from instanceof Map ? (Map) json.from : [:]
-    String source = tagOf(String.valueOf(from.reference ?: ''))
+    String source = from.tag ?: ''
     if (!source) source = json.sha ? "sha-${String.valueOf(json.sha).take(7)}" : (from.env ?: '?')
     String digest = String.valueOf(json.digest ?: '')
     if (digest.length() > 19) digest = digest.take(19) + '…'
@@ -176,31 +178,18 @@ class PromoteResult implements Serializable {
   private String failure(String target) {
     Map error = json.error instanceof Map ? (Map) json.error : [:]
     String message = error.message ?: "promote exited with ${exitCode}"
-    String code = error.code ?: 'unknown'
-    switch (exitCode) {
-      case 2:
-        return "promoteImage: usage or configuration error (exit 2): ${message}".toString()
-      case 3:
-        List<String> refused = refusedGates(json.gates, '')
-        if (json.images instanceof List) {
-          for (Object i : (List) json.images) {
-            if (i instanceof Map) refused.addAll(refusedGates(((Map) i).gates, "${((Map) i).name}/"))
-          }
-        }
-        String what = code == 'conflict' ? 'tag conflict' : 'gate refused'
-        String text = "promoteImage: ${what}, promotion to ${target} refused (exit 3): ${message}"
-        if (refused) text += "\nrefused gates: ${refused.join('; ')}"
-        if (json.tags instanceof Map && json.tags.refused) text += "\nrefused tags: ${list(json.tags.refused).join(', ')}"
-        return text.toString()
-      case 4:
-        return ("promoteImage: registry or network failure (${code}, exit 4) promoting to ${target}: ${message}; " +
-            "this is not a policy refusal: check the registry, its credentials and the network, then retry " +
-            '(a failed promotion leaves no tag on an incomplete image)' + restoredNote()).toString()
-      case 5:
-        return "promoteImage: internal error in promote (${code}, exit 5): ${message}".toString()
-      default:
-        return "promoteImage: promote failed (${code}, exit ${exitCode}): ${message}".toString()
+    String kind = "${error.category ?: 'failed'} (${error.code ?: 'unknown'}, exit ${exitCode})"
+    String text = "promoteImage: ${target}: ${kind}: ${message}"
+    List<String> refused = refusedGates(json.gates, '')
+    if (json.images instanceof List) {
+      for (Object i : (List) json.images) {
+        if (i instanceof Map) refused.addAll(refusedGates(((Map) i).gates, "${((Map) i).name}/"))
+      }
     }
+    if (refused) text += "\nrefused gates: ${refused.join('; ')}"
+    if (json.tags instanceof Map && json.tags.refused) text += "\nrefused tags: ${list(json.tags.refused).join(', ')}"
+    text += restoredNote()
+    return text.toString()
   }
 
   /** "NAME: DETAIL" of each refused gate in GATES, each name prefixed with PREFIX (a set's image). */
@@ -235,16 +224,6 @@ class PromoteResult implements Serializable {
         exitCode == 126 ? " ('${inv.promoteBinary}' is not executable)" : ''
     return ("promoteImage: promote exited with ${exitCode} and printed no JSON result${hint}; " +
         'see its messages in the log above').toString()
-  }
-
-  @NonCPS
-  private static String tagOf(String reference) {
-    int slash = reference.lastIndexOf('/')
-    int at = reference.indexOf('@')
-    String tail = reference.substring(slash + 1)
-    if (at >= 0) tail = reference.substring(slash + 1, at)
-    int colon = tail.lastIndexOf(':')
-    return colon >= 0 ? tail.substring(colon + 1) : ''
   }
 
   @NonCPS
