@@ -23,7 +23,9 @@ std::string Slurp(const std::string& path) {
 }
 
 // The first JSON line of `path` that has `key`, polled until `timeout` (the process writes it
-// once it is ready) or until the process exits.
+// once it is ready) or until the process exits. The bounds are generous (60 s): the fault matrix
+// starts a row's proxies at once, and under the sanitizer pass beside other suites one took over
+// 15 s to say its port; a healthy process answers in milliseconds, so this costs nothing.
 nlohmann::json WaitForJsonLine(const std::string& path, const std::string& key, ChildProcess* process,
                                std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -61,7 +63,7 @@ TestAgent::TestAgent(const std::string& yaml) : dir_(std::make_unique<TempDir>()
   std::string config = dir_->Write("agent.yaml", text);
   process_ = std::make_unique<ChildProcess>(std::vector<std::string>{PromoteBinary(), "agent", "-c", config},
                                             dir_->path() + "/agent.log");
-  auto line = WaitForJsonLine(dir_->path() + "/agent.log", "listening", process_.get(), std::chrono::seconds(20));
+  auto line = WaitForJsonLine(dir_->path() + "/agent.log", "listening", process_.get(), std::chrono::seconds(60));
   for (const auto& a : line["listening"]) addresses_.push_back(a.get<std::string>());
   if (line.contains("metrics")) metrics_url_ = line["metrics"].get<std::string>();
 }
@@ -90,7 +92,7 @@ FaultProxy::FaultProxy(const std::string& upstream_base_url) : dir_(std::make_un
       std::vector<std::string>{"python3", std::string(PROMOTE_TEST_SUPPORT_DIR) + "/fault_proxy.py", upstream_base_url,
                                rules},
       dir_->path() + "/proxy.log");
-  port_ = WaitForJsonLine(dir_->path() + "/proxy.log", "port", process_.get(), std::chrono::seconds(15))["port"];
+  port_ = WaitForJsonLine(dir_->path() + "/proxy.log", "port", process_.get(), std::chrono::seconds(60))["port"];
 }
 
 FaultProxy::~FaultProxy() = default;
@@ -121,7 +123,7 @@ RequestRecorder::RequestRecorder() : dir_(std::make_unique<TempDir>()) {
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"python3", std::string(PROMOTE_TEST_SUPPORT_DIR) + "/request_recorder.py"},
       dir_->path() + "/recorder.log");
-  port_ = WaitForJsonLine(dir_->path() + "/recorder.log", "port", process_.get(), std::chrono::seconds(15))["port"];
+  port_ = WaitForJsonLine(dir_->path() + "/recorder.log", "port", process_.get(), std::chrono::seconds(60))["port"];
 }
 
 RequestRecorder::~RequestRecorder() = default;
