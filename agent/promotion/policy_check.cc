@@ -99,6 +99,13 @@ Status CheckScan(const policy::ScanFloor& floor, const policy::Environment& env,
   return OkStatus();
 }
 
+// "alice, bob, dave": the approvers the policy names, for refusals.
+std::string ApproverNames(const policy::ApprovalFloor& floor) {
+  std::vector<std::string> names;
+  for (const auto& f : floor.approvers) names.push_back(f.identity);
+  return Join(names);
+}
+
 // With the policy naming approvers, promote.yaml may list only them, and one the policy gives a
 // key must be listed with that key (else the agent's key would vouch for them).
 Status CheckApprovers(const policy::ApprovalFloor& floor, const policy::ApprovalGateConfig& gate,
@@ -107,9 +114,7 @@ Status CheckApprovers(const policy::ApprovalFloor& floor, const policy::Approval
   for (const auto& a : gate.approvers) {
     const policy::Approver* allowed = policy::FindApprover(floor.approvers, a.identity);
     if (allowed == nullptr) {
-      std::vector<std::string> names;
-      for (const auto& f : floor.approvers) names.push_back(f.identity);
-      return refuse("approver '" + a.identity + "' is not one the policy allows (" + Join(names) + ")");
+      return refuse("approver '" + a.identity + "' is not one the policy allows (" + ApproverNames(floor) + ")");
     }
     auto pem = floor.approver_key_pems.find(a.identity);
     if (pem == floor.approver_key_pems.end()) continue;
@@ -247,9 +252,7 @@ Status CheckApprovalAgainstPolicy(const policy::ServerPolicy& policy, const poli
   const Refusal refuse(policy, *found.rule);
   const policy::Approver* allowed = policy::FindApprover(floor->approvers, approver);
   if (allowed == nullptr) {
-    std::vector<std::string> names;
-    for (const auto& f : floor->approvers) names.push_back(f.identity);
-    return refuse("'" + approver + "' may not approve here (the policy's approvers: " + Join(names) + ")");
+    return refuse("'" + approver + "' may not approve here (the policy's approvers: " + ApproverNames(*floor) + ")");
   }
   if (!allowed->key.empty() && !own_key) {
     return refuse("'" + approver + "' approves with their own key (" + allowed->key +
