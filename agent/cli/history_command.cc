@@ -5,6 +5,7 @@
 #include "cli/process_environment.h"
 #include "cli/registry_flags.h"
 #include "cli/request_files.h"
+#include "promotion/ci_context.h"
 
 namespace promote::cli {
 namespace {
@@ -23,6 +24,7 @@ struct RollbackFlags {
   std::string to;
   int steps = 1;
   bool dry_run = false;
+  std::string branch;
   RegistryFlags registry;
 };
 
@@ -72,6 +74,9 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global) 
   cmd->add_option("--to", flags->to, "Digest to go back to (must have been promoted there)");
   cmd->add_option("--steps", flags->steps, "Promotions to go back (default 1)")->check(CLI::Range(1, 1000));
   cmd->add_flag("--dry-run", flags->dry_run, "Say what would move; write nothing");
+  cmd->add_option("--branch", flags->branch,
+                  "Git branch the rollback runs for; an agent's policy must allow it into --env "
+                  "(default: BRANCH_NAME, GITHUB_REF_NAME or GIT_BRANCH)");
   flags->registry.Register(cmd, RegistryFlags::CredentialFlags::kNone);
 
   return [flags, global]() -> int {
@@ -84,12 +89,13 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global) 
     request.set_to(flags->to);
     request.set_steps(flags->steps);
     request.set_dry_run(flags->dry_run);
+    const EnvironmentVariables pipeline = ProcessEnvironment();
+    request.set_branch(flags->branch.empty() ? promotion::BranchFromCiEnvironment(pipeline) : flags->branch);
     *request.mutable_ci() = CiContextMessage();
     auto access = flags->registry.Access({}, {});
     if (!access.ok()) return fail(access.status());
     *request.mutable_access() = std::move(*access);
-    Status conventional =
-        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
+    Status conventional = AddConventionalCredentials(request.config(), pipeline, request.mutable_access());
     if (!conventional.ok()) return fail(conventional);
     if (!global->agent.empty()) {
       ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());

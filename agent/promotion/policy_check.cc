@@ -185,6 +185,17 @@ Result<RuleFor> FindRule(const policy::ServerPolicy& policy, const policy::Promo
                                         ", which no environment of the policy may write");
 }
 
+// Whether `branch` may write into the rule's environment (`action`: "promote", "roll back").
+Status CheckBranch(const policy::EnvironmentRule& rule, const std::string& branch, const std::string& action,
+                   const Refusal& refuse) {
+  if (std::none_of(rule.branches.begin(), rule.branches.end(),
+                   [&](const std::string& p) { return policy::BranchMatches(p, branch); })) {
+    return refuse("branch '" + branch + "' may not " + action + " here (the policy allows " + Join(rule.branches) +
+                  ")");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
@@ -203,10 +214,7 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
   const policy::ApplicationRule* app = found.app;
   const policy::EnvironmentRule* rule = found.rule;
   const Refusal refuse(policy, *rule);
-  if (std::none_of(rule->branches.begin(), rule->branches.end(),
-                   [&](const std::string& p) { return policy::BranchMatches(p, branch); })) {
-    return refuse("branch '" + branch + "' may not promote here (the policy allows " + Join(rule->branches) + ")");
-  }
+  PROMOTE_RETURN_IF_ERROR(CheckBranch(*rule, branch, "promote", refuse));
   if (!rule->after.empty()) {
     const policy::EnvironmentRule* after = app->Named(rule->after);
     const policy::Environment* previous = config.SourceOf(*env);
@@ -259,6 +267,27 @@ Status CheckApprovalAgainstPolicy(const policy::ServerPolicy& policy, const poli
                   "), so the agent does not sign for them: approve in-process with that key");
   }
   return OkStatus();
+}
+
+Status CheckRollbackAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                                  const std::string& env_name, const std::string& branch) {
+  if (policy.empty()) return OkStatus();
+  if (!config.images.empty()) {  // a release set: every image's repository has its rule
+    for (const auto& image : config.images) {
+      Status member = CheckRollbackAgainstPolicy(policy, config.ForImage(image), env_name, branch);
+      if (!member.ok()) return member.WithContext("image '" + image.name + "'");
+    }
+    return OkStatus();
+  }
+  const policy::Environment* env = config.FindEnvironment(env_name);
+  if (env == nullptr) return OkStatus();  // the rollback reports the unknown environment
+  PROMOTE_ASSIGN_OR_RETURN(const RuleFor found, FindRule(policy, config, *env));
+  const Refusal refuse(policy, *found.rule);
+  if (branch.empty()) {
+    return refuse("a rollback names the branch it runs for (--branch, or BRANCH_NAME, GITHUB_REF_NAME or "
+                  "GIT_BRANCH), which must be one the policy allows here (" + Join(found.rule->branches) + ")");
+  }
+  return CheckBranch(*found.rule, branch, "roll back", refuse);
 }
 
 Status CheckDirectWriteAgainstPolicy(const policy::ServerPolicy& policy, const std::string& host_repository,

@@ -28,6 +28,13 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
 Status CheckApprovalAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
                                   const std::string& to, const std::string& approver, bool own_key);
 
+// For `promote rollback` of `env` (a promote.yaml environment name): moving its tags back writes
+// the repository a promotion into it writes, so the rule covering that repository must belong to
+// the application and allow `branch` (every image's, for a release set). The gates are not asked
+// again: a rollback returns only to a digest whose promotion there the agent's key recorded.
+Status CheckRollbackAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                                  const std::string& env, const std::string& branch);
+
 // For operations other than `run` that write to "host/repository" (copy, sign): a repository the
 // policy covers is written only by promotions, whose gates the policy decides.
 Status CheckDirectWriteAgainstPolicy(const policy::ServerPolicy& policy, const std::string& host_repository,

@@ -4,6 +4,7 @@
 #include "copy/copy_report.h"
 #include "oci/reference.h"
 #include "promotion/history.h"
+#include "promotion/policy_check.h"
 #include "promotion/rollback.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
@@ -177,6 +178,10 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
     auto d = oci::Digest::Parse(request.to());
     if (!d.ok()) return FailedOutcome(kCommand, d.status().WithContext("--to"));
     rollback.to = *d;
+  }
+  if (settings_.policy) {
+    Status within = promotion::CheckRollbackAgainstPolicy(*settings_.policy, *config, request.env(), request.branch());
+    if (!within.ok()) return FailedOutcome(kCommand, within);
   }
   auto pool = PoolFor(settings_, request.access(), &*config);
   if (!pool.ok()) return FailedOutcome(kCommand, pool.status());

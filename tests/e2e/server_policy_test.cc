@@ -239,3 +239,70 @@ TEST_CASE("agent.yaml policy: approvers — the agent signs only for the policy'
   CHECK(good.exit_code == 0);
   CHECK(good.Json()["status"] == "promoted");
 }
+
+// A rollback moves an environment's tags back, which is a write there: through the agent the
+// environment's rule decides which branches may, and in which repositories, as for a promotion.
+TEST_CASE("agent.yaml policy: a rollback through the agent is held to the environment's rule") {
+  PolicySetup s;
+  const std::string kSha2 = "7c1d0e5abcdef0123456789abcdef0123456789a";
+  SampleImage second = PushSampleImage(s.dev, "shop/app", "sha-7c1d0e5", {{"linux/amd64"}, 1, 1700, 37});
+  auto config = [&](const std::string& name, const std::string& repository) {
+    return s.dir.Write(name, "version: 1\nimage: app\nenvironments:\n  - {name: dev, registry: " + s.dev.host() +
+                                 ", repository: " + repository + ", mutable-tags: [current]}\n");
+  };
+  const std::string good = config("rollback.yaml", "shop/app");
+  const std::string unix_agent = s.agent->Address("unix://");
+  // No branch from the test's own environment: the CLI would read these for --branch.
+  const std::map<std::string, std::string> no_ci = {{"BRANCH_NAME", ""}, {"GITHUB_REF_NAME", ""}, {"GIT_BRANCH", ""}};
+  for (const std::string& sha : {kSha, kSha2}) {
+    auto run = RunPromote({"--agent", unix_agent, "-o", "json", "run", "-c", good, "--branch", "develop", "--sha", sha,
+                           "--to", "dev"});
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+  }
+  auto current = [&] {
+    auto r = RunPromote({"-o", "json", "resolve", s.dev.host() + "/shop/app:current"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.Json()["digest"].get<std::string>();
+  };
+  REQUIRE(current() == second.digest);
+  const uint64_t writes_before = s.Writes(s.dev);
+
+  struct Case {
+    const char* name;
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> refused = {
+      {"a branch the rule does not allow", {"-c", good, "--branch", "feature/x"},
+       "branch 'feature/x' may not roll back here (the policy allows develop)"},
+      {"no branch at all", {"-c", good}, "a rollback names the branch it runs for"},
+      {"a repository no rule covers", {"-c", config("elsewhere.yaml", "elsewhere/app"), "--branch", "develop"},
+       "which no environment of the policy may write"},
+  };
+  for (const char* transport : {"unix://", "tcp://"}) {
+    std::map<std::string, std::string> env = no_ci;
+    if (std::string(transport) == "tcp://") env["PROMOTE_AGENT_TOKEN"] = s.token;
+    for (const auto& c : refused) {
+      CAPTURE(transport);
+      CAPTURE(c.name);
+      std::vector<std::string> args = {"--agent", s.agent->Address(transport), "-o", "json", "rollback", "--env", "dev"};
+      args.insert(args.end(), c.args.begin(), c.args.end());
+      auto back = RunPromote(args, env);
+      INFO(back.out << back.err);
+      CHECK(back.exit_code == 3);
+      CHECK(back.Json()["error"]["code"] == "gate_refused");
+      CHECK(back.out.find(c.says) != std::string::npos);
+    }
+  }
+  CHECK(s.Writes(s.dev) == writes_before);  // nothing moved, nothing recorded
+  CHECK(current() == second.digest);
+
+  // The branch the rule allows rolls dev back to the first commit.
+  auto back = RunPromote({"--agent", unix_agent, "-o", "json", "rollback", "--env", "dev", "-c", good},
+                         {{"BRANCH_NAME", "develop"}});
+  INFO(back.out << back.err);
+  CHECK(back.exit_code == 0);
+  CHECK(current() == s.image.digest);
+}

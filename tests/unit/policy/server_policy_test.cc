@@ -363,3 +363,55 @@ policy:
   CHECK(too_few.status().message().find("required 3 approvals, but only 2 approver(s) are listed") !=
         std::string::npos);
 }
+
+// A rollback moves an environment's tags, so the rule covering its repository decides who may:
+// the pipeline's branch must be allowed there, and the repository must be the application's.
+TEST_CASE("agent.yaml policy: a rollback writes only where, and for the branches, the policy allows") {
+  auto agent = policy::ParseAgentConfig(kAgentYaml, "agent.yaml");
+  REQUIRE_MESSAGE(agent.ok(), agent.status().message());
+  struct Case {
+    const char* name;
+    std::string config, env, branch;
+    std::string refused;  // "" = accepted; else a fragment of the refusal
+  };
+  const std::vector<Case> cases = {
+      {"prod from main", Config(), "prod", "main", ""},
+      {"stage from a release branch", Config(), "stage", "release/2.1", ""},
+      {"prod from a feature branch", Config(), "prod", "feature/x",
+       "agent.yaml:14: policy environment 'prod' (prod.reg/shop/*): branch 'feature/x' may not roll back here"},
+      {"prod from develop", Config(), "prod", "develop", "may not roll back here (the policy allows main)"},
+      {"no branch given", Config(), "prod", "", "a rollback names the branch it runs for"},
+      {"prod's repository outside every rule", Config("", "    sign: true\n", "shop-cart", "prod.reg/elsewhere/cart"),
+       "prod", "main", "which no environment of the policy may write"},
+      {"another application's repository", Config("", "    sign: true\n", "other"), "prod", "main",
+       "belongs to the policy for shop-*"},
+      // The gates are not asked again: the digest rolled back to was promoted there through them.
+      {"gates promote.yaml loosened do not matter to a rollback", Config("", ""), "prod", "main", ""},
+      {"an environment promote.yaml does not have is the rollback's to report", Config(), "qa", "main", ""},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto config = policy::ParsePromoteConfig(c.config, "promote.yaml");
+    REQUIRE_MESSAGE(config.ok(), config.status().message());
+    Status st = promotion::CheckRollbackAgainstPolicy(agent->policy, *config, c.env, c.branch);
+    if (c.refused.empty()) {
+      CHECK_MESSAGE(st.ok(), st.message());
+    } else {
+      CHECK(st.code() == Code::kGateRefused);
+      CHECK_MESSAGE(st.message().find(c.refused) != std::string::npos, st.message());
+    }
+  }
+
+  // A release set: every image's repository is checked, and the refusal names the image.
+  auto set = policy::ParsePromoteConfig(
+      "version: 1\nimage: shop-cart\nenvironments:\n  - {name: dev, registry: dev.reg, repository: shop/cart}\n"
+      "  - {name: prod, registry: prod.reg, repository: shop/cart, sign: true}\n"
+      "images:\n  - name: web\n    repositories: {dev: shop/web, prod: shop/web}\n"
+      "  - name: db\n    repositories: {dev: shop/db, prod: {registry: prod.reg, repository: db/main}}\n",
+      "promote.yaml");
+  REQUIRE_MESSAGE(set.ok(), set.status().message());
+  Status st = promotion::CheckRollbackAgainstPolicy(agent->policy, *set, "prod", "main");
+  CHECK(st.code() == Code::kGateRefused);
+  CHECK_MESSAGE(st.message().find("image 'db'") != std::string::npos, st.message());
+  CHECK_MESSAGE(st.message().find("prod.reg/db/main") != std::string::npos, st.message());
+}
