@@ -1,7 +1,9 @@
 #include "cli/request_files.h"
 
 #include <algorithm>
+#include <iostream>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "cli/process_environment.h"
@@ -28,6 +30,32 @@ Status Attach(const std::vector<policy::FileReference>& named, google::protobuf:
     f->set_content(std::move(*content));
   }
   return OkStatus();
+}
+
+// Variables of the convention that name no environment of promote.yaml: a typo in a name, or a
+// Jenkins `credentials:` key promote.yaml does not have. Said on stderr, not refused: a shared
+// pipeline may set them for environments this application does not have.
+void WarnOfUnusedCredentialVariables(const policy::PromoteConfig& config, const EnvironmentVariables& environment) {
+  std::set<std::string> known;
+  for (const auto& env : config.environments) {
+    const policy::ConventionalCredentialVariables names = policy::CredentialVariablesFor(env.name);
+    known.insert(names.username);
+    known.insert(names.password);
+  }
+  std::string unused, environments;
+  for (const std::string& entry : environment.Entries()) {
+    const std::string name = entry.substr(0, entry.find('='));
+    if (name.size() == entry.size() - 1) continue;  // set to "": not given
+    const bool conventional = name.rfind("PROMOTE_", 0) == 0 &&
+                              (name.ends_with("_USERNAME") || name.ends_with("_PASSWORD"));
+    if (!conventional || known.count(name) != 0) continue;
+    if (!policy::ReservedCredentialVariable({name, name}).empty()) continue;
+    unused += (unused.empty() ? "" : ", ") + name;
+  }
+  if (unused.empty()) return;
+  for (const auto& env : config.environments) environments += (environments.empty() ? "" : ", ") + env.name;
+  std::cerr << "promote: warning: " << unused << " name no environment of " << config.origin << " ("
+            << environments << "): not used\n";
 }
 
 }  // namespace
@@ -82,6 +110,7 @@ Status AddConventionalCredentials(const v1::File& config, const EnvironmentVaria
       c->set_password(password);
     }
   }
+  WarnOfUnusedCredentialVariables(*parsed, environment);
   return OkStatus();
 }
 

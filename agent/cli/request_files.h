@@ -37,7 +37,8 @@ void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* ac
 // child processes. An agent uses them only where its agent.yaml allows request credentials (it
 // refuses the request otherwise). Neither variable set: nothing. kInvalidArgument, naming the
 // variables and never a value, when only one is set, the username holds ':', a variable is one
-// promote reads for something else, or two such environments share the variables.
+// promote reads for something else, or two such environments share the variables. Variables of
+// the convention naming no environment of promote.yaml are named in a warning on stderr.
 Status AddConventionalCredentials(const v1::File& config, const EnvironmentVariables& environment,
                                   v1::RegistryAccess* access);
 

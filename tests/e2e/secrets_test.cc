@@ -466,6 +466,20 @@ TEST_CASE(
   CHECK(runs.back().exit_code == 2);
   CHECK(runs.back().err.find("PROMOTE_KEY_PASSWORD is read by promote") != std::string::npos);
 
+  // Variables naming an environment promote.yaml does not have (a typo, or a Jenkins credentials
+  // key): said, by name only, rather than silently unused; the registry then refuses.
+  runs.push_back(RunPromote(to_stage, {{"PROMOTE_STAGEE_USERNAME", stage.options().username},
+                                       {"PROMOTE_STAGEE_PASSWORD", stage.options().password}}));
+  CHECK(runs.back().exit_code == 4);
+  CHECK_MESSAGE(runs.back().err.find("warning: PROMOTE_STAGEE_PASSWORD, PROMOTE_STAGEE_USERNAME name no environment "
+                                     "of ") != std::string::npos,
+                runs.back().err);
+  CHECK(runs.back().err.find("promote.yaml (dev, stage): not used") != std::string::npos);
+  // Those of an environment it has are not mentioned.
+  runs.push_back(RunPromote(to_stage, creds));
+  CHECK(runs.back().exit_code == 0);
+  CHECK_MESSAGE(runs.back().err.find("name no environment") == std::string::npos, runs.back().err);
+
   for (size_t i = 0; i < runs.size(); ++i) {
     CAPTURE(i);
     CHECK(runs[i].out.find(stage.options().password) == std::string::npos);
