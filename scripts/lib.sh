@@ -11,7 +11,7 @@ PROMOTE_BUILD_PACKAGES=(
 )
 # clang and its sanitizer and libFuzzer runtimes: the ASan/UBSan pass of scripts/test and scripts/fuzz.
 # shellcheck disable=SC2034
-PROMOTE_CLANG_PACKAGES=(clang libclang-rt-dev)
+PROMOTE_CLANG_PACKAGES=(clang libclang-rt-dev lld)
 # shellcheck disable=SC2034
 PROMOTE_TEST_PACKAGES=(
   docker-registry skopeo apache2-utils python3 python3-cryptography shellcheck groovy default-jre-headless yamllint jq
