@@ -232,6 +232,57 @@ Result<SignatureGateConfig> ParseSignatureGate(const Reader& r, const YAML::Node
   return sig;
 }
 
+// The environment's registry and repository, as one repository reference would name them.
+Status ParseEnvironmentRepository(const Reader& r, const YAML::Node& n, const std::string& where, Environment* env) {
+  PROMOTE_ASSIGN_OR_RETURN(env->registry, r.String(n["registry"], where + " registry"));
+  PROMOTE_ASSIGN_OR_RETURN(env->repository, r.String(n["repository"], where + " repository"));
+  auto parsed = oci::ParseRepository(env->registry + "/" + env->repository);
+  if (!parsed.ok()) return r.Error(n["repository"], where + ": " + parsed.status().message());
+  if (parsed->registry != env->registry && !oci::IsDockerHub(env->registry)) {
+    return r.Error(n["registry"], where + ": '" + env->registry + "' is not a registry host (e.g. registry.example.com:5000)");
+  }
+  env->registry = parsed->registry;
+  env->repository = parsed->repository;
+  return OkStatus();
+}
+
+Status ParseEnvironmentPlatforms(const Reader& r, const YAML::Node& p, const std::string& where, Environment* env) {
+  PROMOTE_ASSIGN_OR_RETURN(auto texts, r.StringList(p, where + " platforms"));
+  if (texts.empty()) {
+    return r.Error(p, where + ": platforms must name at least one platform (or be left out for all)");
+  }
+  auto platforms = oci::ParsePlatforms(texts);
+  if (!platforms.ok()) return r.Error(p, where + " platforms: " + platforms.status().message());
+  env->platforms = std::move(*platforms);
+  return OkStatus();
+}
+
+Status ParseEnvironmentCredentials(const Reader& r, const YAML::Node& c, const std::string& where, Environment* env) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(c, where + " credentials", {"username", "password"}));
+  if (!c["username"] || !c["password"]) return r.Error(c, where + ": credentials need username and password");
+  PROMOTE_ASSIGN_OR_RETURN(env->credentials.username, r.String(c["username"], "credentials username"));
+  PROMOTE_ASSIGN_OR_RETURN(env->credentials.password, r.Secret(c["password"], where + " credentials password"));
+  return OkStatus();
+}
+
+Status ParseEnvironmentGates(const Reader& r, const YAML::Node& g, const PromoteConfig& config,
+                             const std::string& where, Environment* env) {
+  PROMOTE_RETURN_IF_ERROR(
+      r.Keys(g, where + " gates", {"scan", "signature", "provenance", "window", "soak", "approval"}));
+  PROMOTE_RETURN_IF_ERROR(ParseChangeGates(r, g, where, env));
+  if (g["scan"]) {
+    PROMOTE_ASSIGN_OR_RETURN(auto scan_gate, ParseScanGate(r, g["scan"], config.scanners, where + " scan gate"));
+    env->scan = std::move(scan_gate);
+  }
+  if (g["signature"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env->verify, ParseSignatureGate(r, g["signature"], where));
+  }
+  if (g["provenance"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env->provenance, ParseProvenanceGate(r, g["provenance"], where + " provenance gate"));
+  }
+  return OkStatus();
+}
+
 Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment",
                                  {"name", "registry", "repository", "from", "mutable-tags", "stage-order",
@@ -247,15 +298,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
     return r.Error(n["name"], "environment name '" + env.name + "' must be lowercase letters, digits, '-' or '_'");
   }
   std::string where = "environment '" + env.name + "'";
-  PROMOTE_ASSIGN_OR_RETURN(env.registry, r.String(n["registry"], where + " registry"));
-  PROMOTE_ASSIGN_OR_RETURN(env.repository, r.String(n["repository"], where + " repository"));
-  auto parsed = oci::ParseRepository(env.registry + "/" + env.repository);
-  if (!parsed.ok()) return r.Error(n["repository"], where + ": " + parsed.status().message());
-  if (parsed->registry != env.registry && !oci::IsDockerHub(env.registry)) {
-    return r.Error(n["registry"], where + ": '" + env.registry + "' is not a registry host (e.g. registry.example.com:5000)");
-  }
-  env.registry = parsed->registry;
-  env.repository = parsed->repository;
+  PROMOTE_RETURN_IF_ERROR(ParseEnvironmentRepository(r, n, where, &env));
   if (n["from"]) {
     PROMOTE_ASSIGN_OR_RETURN(std::string from, r.String(n["from"], where + " from"));
     env.from = from;
@@ -266,17 +309,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
       if (Status st = oci::ValidateTag(t); !st.ok()) return r.Error(n["mutable-tags"], where + ": " + st.message());
     }
   }
-  if (n["platforms"]) {
-    PROMOTE_ASSIGN_OR_RETURN(auto texts, r.StringList(n["platforms"], where + " platforms"));
-    if (texts.empty()) {
-      return r.Error(n["platforms"],
-                     where + ": platforms must name at least one platform (or be left out for all)");
-    }
-    auto platforms = oci::ParsePlatforms(texts);
-    if (!platforms.ok())
-      return r.Error(n["platforms"], where + " platforms: " + platforms.status().message());
-    env.platforms = std::move(*platforms);
-  }
+  if (n["platforms"]) PROMOTE_RETURN_IF_ERROR(ParseEnvironmentPlatforms(r, n["platforms"], where, &env));
   if (n["require-revision"]) {
     PROMOTE_ASSIGN_OR_RETURN(env.require_revision, r.Bool(n["require-revision"], where + " require-revision"));
   }
@@ -286,30 +319,8 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
   if (n["sign"]) {
     PROMOTE_ASSIGN_OR_RETURN(env.sign, r.Bool(n["sign"], where + " sign"));
   }
-  if (n["credentials"]) {
-    const YAML::Node& c = n["credentials"];
-    PROMOTE_RETURN_IF_ERROR(r.Keys(c, where + " credentials", {"username", "password"}));
-    if (!c["username"] || !c["password"]) return r.Error(c, where + ": credentials need username and password");
-    PROMOTE_ASSIGN_OR_RETURN(env.credentials.username, r.String(c["username"], "credentials username"));
-    PROMOTE_ASSIGN_OR_RETURN(env.credentials.password, r.Secret(c["password"], where + " credentials password"));
-  }
-  if (n["gates"]) {
-    const YAML::Node& g = n["gates"];
-    PROMOTE_RETURN_IF_ERROR(
-        r.Keys(g, where + " gates", {"scan", "signature", "provenance", "window", "soak", "approval"}));
-    PROMOTE_RETURN_IF_ERROR(ParseChangeGates(r, g, where, &env));
-    if (g["scan"]) {
-      PROMOTE_ASSIGN_OR_RETURN(auto scan_gate,
-                               ParseScanGate(r, g["scan"], config.scanners, where + " scan gate"));
-      env.scan = std::move(scan_gate);
-    }
-    if (g["signature"]) {
-      PROMOTE_ASSIGN_OR_RETURN(env.verify, ParseSignatureGate(r, g["signature"], where));
-    }
-    if (g["provenance"]) {
-      PROMOTE_ASSIGN_OR_RETURN(env.provenance, ParseProvenanceGate(r, g["provenance"], where + " provenance gate"));
-    }
-  }
+  if (n["credentials"]) PROMOTE_RETURN_IF_ERROR(ParseEnvironmentCredentials(r, n["credentials"], where, &env));
+  if (n["gates"]) PROMOTE_RETURN_IF_ERROR(ParseEnvironmentGates(r, n["gates"], config, where, &env));
   return env;
 }
 
