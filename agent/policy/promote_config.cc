@@ -28,6 +28,83 @@ bool IsEnvironmentName(const std::string& name) {
   return true;
 }
 
+Status ParseScannerKind(const Reader& r, const YAML::Node& s, const std::string& where, scan::HookConfig* hook) {
+  std::string kind = "trivy";
+  if (s["kind"]) {
+    PROMOTE_ASSIGN_OR_RETURN(kind, r.String(s["kind"], where + " kind"));
+  }
+  if (kind == "trivy") {
+    hook->kind = scan::HookConfig::kTrivy;
+  } else if (kind == "grype") {
+    hook->kind = scan::HookConfig::kGrype;
+  } else if (kind == "command") {
+    hook->kind = scan::HookConfig::kCommand;
+  } else {
+    return r.Error(s["kind"], where + ": kind must be trivy, grype or command, not '" + kind + "'");
+  }
+  return OkStatus();
+}
+
+// The names of the variables a scanner is given from promote's environment: never one of its secrets.
+Status ParseScannerPassEnv(const Reader& r, const YAML::Node& p, const std::string& where, scan::HookConfig* hook) {
+  PROMOTE_ASSIGN_OR_RETURN(hook->pass_env, r.StringList(p, where + " pass-env"));
+  for (const std::string& name : hook->pass_env) {
+    if (!IsEnvironmentName(name)) {
+      return r.Error(p, where + " pass-env: '" + name + "' is not a variable name");
+    }
+    if (IsWithheldFromChildren(name)) {
+      return r.Error(p, where + " pass-env: " + name +
+                            " holds one of promote's own secrets and is never passed to a scanner");
+    }
+  }
+  return OkStatus();
+}
+
+Result<scan::HookConfig> ParseScanner(const Reader& r, const YAML::Node& s, const std::string& where) {
+  PROMOTE_RETURN_IF_ERROR(
+      r.Keys(s, where, {"kind", "executable", "args", "format", "timeout", "workdir", "env", "pass-env", "exit-codes"}));
+  scan::HookConfig hook;
+  PROMOTE_RETURN_IF_ERROR(ParseScannerKind(r, s, where, &hook));
+  if (s["executable"]) {
+    PROMOTE_ASSIGN_OR_RETURN(hook.executable, r.String(s["executable"], where + " executable"));
+  }
+  if (s["args"]) {
+    PROMOTE_ASSIGN_OR_RETURN(hook.args, r.StringList(s["args"], where + " args"));
+  }
+  if (s["format"]) {
+    PROMOTE_ASSIGN_OR_RETURN(hook.format, r.String(s["format"], where + " format"));
+    if (!scan::IsKnownReportFormat(hook.format)) {
+      return r.Error(s["format"], where + ": format must be trivy-json, grype-json or sarif");
+    }
+  }
+  if (hook.kind == scan::HookConfig::kCommand && (hook.executable.empty() || hook.format.empty())) {
+    return r.Error(s, where + ": a command scanner needs executable and format");
+  }
+  if (s["timeout"]) {
+    PROMOTE_ASSIGN_OR_RETURN(int t, r.Int(s["timeout"], where + " timeout (seconds)", 1, 86400));
+    hook.timeout = std::chrono::seconds(t);
+  }
+  if (s["workdir"]) {
+    PROMOTE_ASSIGN_OR_RETURN(hook.workdir, r.String(s["workdir"], where + " workdir"));
+  }
+  if (s["env"]) {
+    if (!s["env"].IsMap()) return r.Error(s["env"], where + " env must be a mapping");
+    for (const auto& e : s["env"]) {
+      PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(e.second, where + " env value"));
+      hook.env[e.first.as<std::string>()] = v;
+    }
+  }
+  if (s["pass-env"]) PROMOTE_RETURN_IF_ERROR(ParseScannerPassEnv(r, s["pass-env"], where, &hook));
+  if (s["exit-codes"]) {
+    hook.expected_exit_codes.clear();
+    for (const auto& c : s["exit-codes"]) {
+      PROMOTE_ASSIGN_OR_RETURN(int code, r.Int(c, where + " exit-codes", 0, 255));
+      hook.expected_exit_codes.push_back(code);
+    }
+  }
+  return hook;
+}
+
 }  // namespace
 
 Status ParseScanners(const Reader& r, const YAML::Node& node,
@@ -35,72 +112,7 @@ Status ParseScanners(const Reader& r, const YAML::Node& node,
   if (!node.IsMap()) return r.Error(node, "scanners must be a mapping of name to scanner");
   for (const auto& kv : node) {
     std::string name = kv.first.as<std::string>();
-    const YAML::Node& s = kv.second;
-    std::string where = "scanner '" + name + "'";
-    PROMOTE_RETURN_IF_ERROR(
-        r.Keys(s, where, {"kind", "executable", "args", "format", "timeout", "workdir", "env", "pass-env", "exit-codes"}));
-    scan::HookConfig hook;
-    std::string kind = "trivy";
-    if (s["kind"]) {
-      PROMOTE_ASSIGN_OR_RETURN(kind, r.String(s["kind"], where + " kind"));
-    }
-    if (kind == "trivy") {
-      hook.kind = scan::HookConfig::kTrivy;
-    } else if (kind == "grype") {
-      hook.kind = scan::HookConfig::kGrype;
-    } else if (kind == "command") {
-      hook.kind = scan::HookConfig::kCommand;
-    } else {
-      return r.Error(s["kind"], where + ": kind must be trivy, grype or command, not '" + kind + "'");
-    }
-    if (s["executable"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.executable, r.String(s["executable"], where + " executable"));
-    }
-    if (s["args"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.args, r.StringList(s["args"], where + " args"));
-    }
-    if (s["format"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.format, r.String(s["format"], where + " format"));
-      if (!scan::IsKnownReportFormat(hook.format)) {
-        return r.Error(s["format"], where + ": format must be trivy-json, grype-json or sarif");
-      }
-    }
-    if (hook.kind == scan::HookConfig::kCommand && (hook.executable.empty() || hook.format.empty())) {
-      return r.Error(s, where + ": a command scanner needs executable and format");
-    }
-    if (s["timeout"]) {
-      PROMOTE_ASSIGN_OR_RETURN(int t, r.Int(s["timeout"], where + " timeout (seconds)", 1, 86400));
-      hook.timeout = std::chrono::seconds(t);
-    }
-    if (s["workdir"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.workdir, r.String(s["workdir"], where + " workdir"));
-    }
-    if (s["env"]) {
-      if (!s["env"].IsMap()) return r.Error(s["env"], where + " env must be a mapping");
-      for (const auto& e : s["env"]) {
-        PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(e.second, where + " env value"));
-        hook.env[e.first.as<std::string>()] = v;
-      }
-    }
-    if (s["pass-env"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.pass_env, r.StringList(s["pass-env"], where + " pass-env"));
-      for (const std::string& name : hook.pass_env) {
-        if (!IsEnvironmentName(name)) {
-          return r.Error(s["pass-env"], where + " pass-env: '" + name + "' is not a variable name");
-        }
-        if (IsWithheldFromChildren(name)) {
-          return r.Error(s["pass-env"], where + " pass-env: " + name +
-                                            " holds one of promote's own secrets and is never passed to a scanner");
-        }
-      }
-    }
-    if (s["exit-codes"]) {
-      hook.expected_exit_codes.clear();
-      for (const auto& c : s["exit-codes"]) {
-        PROMOTE_ASSIGN_OR_RETURN(int code, r.Int(c, where + " exit-codes", 0, 255));
-        hook.expected_exit_codes.push_back(code);
-      }
-    }
+    PROMOTE_ASSIGN_OR_RETURN(scan::HookConfig hook, ParseScanner(r, kv.second, "scanner '" + name + "'"));
     (*scanners)[name] = hook;
   }
   return OkStatus();
