@@ -120,6 +120,17 @@ SampleImage PushSampleImage(const TestRegistry& target, const std::string& repos
   return image;
 }
 
+std::string TagDigest(const TestRegistry& target, const std::string& repository, const std::string& tag) {
+  TestRegistryClient client(target);
+  auto head = client.get().HeadManifest(repository, tag, {registry::RepositoryScope(repository, "pull")});
+  Check(head.status(), "HEAD " + repository + ":" + tag);
+  return head->has_value() ? (*head)->digest.str() : "";
+}
+
+bool HasTag(const TestRegistry& target, const std::string& repository, const std::string& tag) {
+  return !TagDigest(target, repository, tag).empty();
+}
+
 oci::Manifest PushArtifactBlobs(registry::RegistryClient& client, const std::string& repository,
                                 const SampleImage& subject, const std::string& artifact_type,
                                 const std::string& content, const std::map<std::string, std::string>& annotations) {

@@ -53,6 +53,12 @@ class TestRegistryClient {
 SampleImage PushSampleImage(const TestRegistry& registry, const std::string& repository,
                             const std::string& tag, const SampleSpec& spec = {});
 
+// The digest repository:tag names at the registry (a HEAD request), "" when the tag does not
+// exist. Throws std::runtime_error when the registry cannot answer.
+std::string TagDigest(const TestRegistry& registry, const std::string& repository, const std::string& tag);
+// Whether repository:tag exists at the registry; throws as TagDigest does.
+bool HasTag(const TestRegistry& registry, const std::string& repository, const std::string& tag);
+
 // Pushes the blobs of an OCI 1.1 artifact about `subject` to `repository`: the empty config and
 // one layer of `artifact_type` holding `content`. Returns the artifact's manifest (with
 // `annotations`, if any) without pushing it: the caller puts it by digest, under a tag, or through
