@@ -28,6 +28,83 @@ bool IsEnvironmentName(const std::string& name) {
   return true;
 }
 
+Status ParseScannerKind(const Reader& r, const YAML::Node& s, const std::string& where, scan::HookConfig* hook) {
+  std::string kind = "trivy";
+  if (s["kind"]) {
+    PROMOTE_ASSIGN_OR_RETURN(kind, r.String(s["kind"], where + " kind"));
+  }
+  if (kind == "trivy") {
+    hook->kind = scan::HookConfig::kTrivy;
+  } else if (kind == "grype") {
+    hook->kind = scan::HookConfig::kGrype;
+  } else if (kind == "command") {
+    hook->kind = scan::HookConfig::kCommand;
+  } else {
+    return r.Error(s["kind"], where + ": kind must be trivy, grype or command, not '" + kind + "'");
+  }
+  return OkStatus();
+}
+
+// The names of the variables a scanner is given from promote's environment: never one of its secrets.
+Status ParseScannerPassEnv(const Reader& r, const YAML::Node& p, const std::string& where, scan::HookConfig* hook) {
+  PROMOTE_ASSIGN_OR_RETURN(hook->pass_env, r.StringList(p, where + " pass-env"));
+  for (const std::string& name : hook->pass_env) {
+    if (!IsEnvironmentName(name)) {
+      return r.Error(p, where + " pass-env: '" + name + "' is not a variable name");
+    }
+    if (IsWithheldFromChildren(name)) {
+      return r.Error(p, where + " pass-env: " + name +
+                            " holds one of promote's own secrets and is never passed to a scanner");
+    }
+  }
+  return OkStatus();
+}
+
+Result<scan::HookConfig> ParseScanner(const Reader& r, const YAML::Node& s, const std::string& where) {
+  PROMOTE_RETURN_IF_ERROR(
+      r.Keys(s, where, {"kind", "executable", "args", "format", "timeout", "workdir", "env", "pass-env", "exit-codes"}));
+  scan::HookConfig hook;
+  PROMOTE_RETURN_IF_ERROR(ParseScannerKind(r, s, where, &hook));
+  if (s["executable"]) {
+    PROMOTE_ASSIGN_OR_RETURN(hook.executable, r.String(s["executable"], where + " executable"));
+  }
+  if (s["args"]) {
+    PROMOTE_ASSIGN_OR_RETURN(hook.args, r.StringList(s["args"], where + " args"));
+  }
+  if (s["format"]) {
+    PROMOTE_ASSIGN_OR_RETURN(hook.format, r.String(s["format"], where + " format"));
+    if (!scan::IsKnownReportFormat(hook.format)) {
+      return r.Error(s["format"], where + ": format must be trivy-json, grype-json or sarif");
+    }
+  }
+  if (hook.kind == scan::HookConfig::kCommand && (hook.executable.empty() || hook.format.empty())) {
+    return r.Error(s, where + ": a command scanner needs executable and format");
+  }
+  if (s["timeout"]) {
+    PROMOTE_ASSIGN_OR_RETURN(int t, r.Int(s["timeout"], where + " timeout (seconds)", 1, 86400));
+    hook.timeout = std::chrono::seconds(t);
+  }
+  if (s["workdir"]) {
+    PROMOTE_ASSIGN_OR_RETURN(hook.workdir, r.String(s["workdir"], where + " workdir"));
+  }
+  if (s["env"]) {
+    if (!s["env"].IsMap()) return r.Error(s["env"], where + " env must be a mapping");
+    for (const auto& e : s["env"]) {
+      PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(e.second, where + " env value"));
+      hook.env[e.first.as<std::string>()] = v;
+    }
+  }
+  if (s["pass-env"]) PROMOTE_RETURN_IF_ERROR(ParseScannerPassEnv(r, s["pass-env"], where, &hook));
+  if (s["exit-codes"]) {
+    hook.expected_exit_codes.clear();
+    for (const auto& c : s["exit-codes"]) {
+      PROMOTE_ASSIGN_OR_RETURN(int code, r.Int(c, where + " exit-codes", 0, 255));
+      hook.expected_exit_codes.push_back(code);
+    }
+  }
+  return hook;
+}
+
 }  // namespace
 
 Status ParseScanners(const Reader& r, const YAML::Node& node,
@@ -35,72 +112,7 @@ Status ParseScanners(const Reader& r, const YAML::Node& node,
   if (!node.IsMap()) return r.Error(node, "scanners must be a mapping of name to scanner");
   for (const auto& kv : node) {
     std::string name = kv.first.as<std::string>();
-    const YAML::Node& s = kv.second;
-    std::string where = "scanner '" + name + "'";
-    PROMOTE_RETURN_IF_ERROR(
-        r.Keys(s, where, {"kind", "executable", "args", "format", "timeout", "workdir", "env", "pass-env", "exit-codes"}));
-    scan::HookConfig hook;
-    std::string kind = "trivy";
-    if (s["kind"]) {
-      PROMOTE_ASSIGN_OR_RETURN(kind, r.String(s["kind"], where + " kind"));
-    }
-    if (kind == "trivy") {
-      hook.kind = scan::HookConfig::kTrivy;
-    } else if (kind == "grype") {
-      hook.kind = scan::HookConfig::kGrype;
-    } else if (kind == "command") {
-      hook.kind = scan::HookConfig::kCommand;
-    } else {
-      return r.Error(s["kind"], where + ": kind must be trivy, grype or command, not '" + kind + "'");
-    }
-    if (s["executable"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.executable, r.String(s["executable"], where + " executable"));
-    }
-    if (s["args"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.args, r.StringList(s["args"], where + " args"));
-    }
-    if (s["format"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.format, r.String(s["format"], where + " format"));
-      if (!scan::IsKnownReportFormat(hook.format)) {
-        return r.Error(s["format"], where + ": format must be trivy-json, grype-json or sarif");
-      }
-    }
-    if (hook.kind == scan::HookConfig::kCommand && (hook.executable.empty() || hook.format.empty())) {
-      return r.Error(s, where + ": a command scanner needs executable and format");
-    }
-    if (s["timeout"]) {
-      PROMOTE_ASSIGN_OR_RETURN(int t, r.Int(s["timeout"], where + " timeout (seconds)", 1, 86400));
-      hook.timeout = std::chrono::seconds(t);
-    }
-    if (s["workdir"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.workdir, r.String(s["workdir"], where + " workdir"));
-    }
-    if (s["env"]) {
-      if (!s["env"].IsMap()) return r.Error(s["env"], where + " env must be a mapping");
-      for (const auto& e : s["env"]) {
-        PROMOTE_ASSIGN_OR_RETURN(std::string v, r.String(e.second, where + " env value"));
-        hook.env[e.first.as<std::string>()] = v;
-      }
-    }
-    if (s["pass-env"]) {
-      PROMOTE_ASSIGN_OR_RETURN(hook.pass_env, r.StringList(s["pass-env"], where + " pass-env"));
-      for (const std::string& name : hook.pass_env) {
-        if (!IsEnvironmentName(name)) {
-          return r.Error(s["pass-env"], where + " pass-env: '" + name + "' is not a variable name");
-        }
-        if (IsWithheldFromChildren(name)) {
-          return r.Error(s["pass-env"], where + " pass-env: " + name +
-                                            " holds one of promote's own secrets and is never passed to a scanner");
-        }
-      }
-    }
-    if (s["exit-codes"]) {
-      hook.expected_exit_codes.clear();
-      for (const auto& c : s["exit-codes"]) {
-        PROMOTE_ASSIGN_OR_RETURN(int code, r.Int(c, where + " exit-codes", 0, 255));
-        hook.expected_exit_codes.push_back(code);
-      }
-    }
+    PROMOTE_ASSIGN_OR_RETURN(scan::HookConfig hook, ParseScanner(r, kv.second, "scanner '" + name + "'"));
     (*scanners)[name] = hook;
   }
   return OkStatus();
@@ -232,6 +244,57 @@ Result<SignatureGateConfig> ParseSignatureGate(const Reader& r, const YAML::Node
   return sig;
 }
 
+// The environment's registry and repository, as one repository reference would name them.
+Status ParseEnvironmentRepository(const Reader& r, const YAML::Node& n, const std::string& where, Environment* env) {
+  PROMOTE_ASSIGN_OR_RETURN(env->registry, r.String(n["registry"], where + " registry"));
+  PROMOTE_ASSIGN_OR_RETURN(env->repository, r.String(n["repository"], where + " repository"));
+  auto parsed = oci::ParseRepository(env->registry + "/" + env->repository);
+  if (!parsed.ok()) return r.Error(n["repository"], where + ": " + parsed.status().message());
+  if (parsed->registry != env->registry && !oci::IsDockerHub(env->registry)) {
+    return r.Error(n["registry"], where + ": '" + env->registry + "' is not a registry host (e.g. registry.example.com:5000)");
+  }
+  env->registry = parsed->registry;
+  env->repository = parsed->repository;
+  return OkStatus();
+}
+
+Status ParseEnvironmentPlatforms(const Reader& r, const YAML::Node& p, const std::string& where, Environment* env) {
+  PROMOTE_ASSIGN_OR_RETURN(auto texts, r.StringList(p, where + " platforms"));
+  if (texts.empty()) {
+    return r.Error(p, where + ": platforms must name at least one platform (or be left out for all)");
+  }
+  auto platforms = oci::ParsePlatforms(texts);
+  if (!platforms.ok()) return r.Error(p, where + " platforms: " + platforms.status().message());
+  env->platforms = std::move(*platforms);
+  return OkStatus();
+}
+
+Status ParseEnvironmentCredentials(const Reader& r, const YAML::Node& c, const std::string& where, Environment* env) {
+  PROMOTE_RETURN_IF_ERROR(r.Keys(c, where + " credentials", {"username", "password"}));
+  if (!c["username"] || !c["password"]) return r.Error(c, where + ": credentials need username and password");
+  PROMOTE_ASSIGN_OR_RETURN(env->credentials.username, r.String(c["username"], "credentials username"));
+  PROMOTE_ASSIGN_OR_RETURN(env->credentials.password, r.Secret(c["password"], where + " credentials password"));
+  return OkStatus();
+}
+
+Status ParseEnvironmentGates(const Reader& r, const YAML::Node& g, const PromoteConfig& config,
+                             const std::string& where, Environment* env) {
+  PROMOTE_RETURN_IF_ERROR(
+      r.Keys(g, where + " gates", {"scan", "signature", "provenance", "window", "soak", "approval"}));
+  PROMOTE_RETURN_IF_ERROR(ParseChangeGates(r, g, where, env));
+  if (g["scan"]) {
+    PROMOTE_ASSIGN_OR_RETURN(auto scan_gate, ParseScanGate(r, g["scan"], config.scanners, where + " scan gate"));
+    env->scan = std::move(scan_gate);
+  }
+  if (g["signature"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env->verify, ParseSignatureGate(r, g["signature"], where));
+  }
+  if (g["provenance"]) {
+    PROMOTE_ASSIGN_OR_RETURN(env->provenance, ParseProvenanceGate(r, g["provenance"], where + " provenance gate"));
+  }
+  return OkStatus();
+}
+
 Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const PromoteConfig& config) {
   PROMOTE_RETURN_IF_ERROR(r.Keys(n, "environment",
                                  {"name", "registry", "repository", "from", "mutable-tags", "stage-order",
@@ -247,15 +310,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
     return r.Error(n["name"], "environment name '" + env.name + "' must be lowercase letters, digits, '-' or '_'");
   }
   std::string where = "environment '" + env.name + "'";
-  PROMOTE_ASSIGN_OR_RETURN(env.registry, r.String(n["registry"], where + " registry"));
-  PROMOTE_ASSIGN_OR_RETURN(env.repository, r.String(n["repository"], where + " repository"));
-  auto parsed = oci::ParseRepository(env.registry + "/" + env.repository);
-  if (!parsed.ok()) return r.Error(n["repository"], where + ": " + parsed.status().message());
-  if (parsed->registry != env.registry && !oci::IsDockerHub(env.registry)) {
-    return r.Error(n["registry"], where + ": '" + env.registry + "' is not a registry host (e.g. registry.example.com:5000)");
-  }
-  env.registry = parsed->registry;
-  env.repository = parsed->repository;
+  PROMOTE_RETURN_IF_ERROR(ParseEnvironmentRepository(r, n, where, &env));
   if (n["from"]) {
     PROMOTE_ASSIGN_OR_RETURN(std::string from, r.String(n["from"], where + " from"));
     env.from = from;
@@ -266,17 +321,7 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
       if (Status st = oci::ValidateTag(t); !st.ok()) return r.Error(n["mutable-tags"], where + ": " + st.message());
     }
   }
-  if (n["platforms"]) {
-    PROMOTE_ASSIGN_OR_RETURN(auto texts, r.StringList(n["platforms"], where + " platforms"));
-    if (texts.empty()) {
-      return r.Error(n["platforms"],
-                     where + ": platforms must name at least one platform (or be left out for all)");
-    }
-    auto platforms = oci::ParsePlatforms(texts);
-    if (!platforms.ok())
-      return r.Error(n["platforms"], where + " platforms: " + platforms.status().message());
-    env.platforms = std::move(*platforms);
-  }
+  if (n["platforms"]) PROMOTE_RETURN_IF_ERROR(ParseEnvironmentPlatforms(r, n["platforms"], where, &env));
   if (n["require-revision"]) {
     PROMOTE_ASSIGN_OR_RETURN(env.require_revision, r.Bool(n["require-revision"], where + " require-revision"));
   }
@@ -286,30 +331,8 @@ Result<Environment> ParseEnvironment(const Reader& r, const YAML::Node& n, const
   if (n["sign"]) {
     PROMOTE_ASSIGN_OR_RETURN(env.sign, r.Bool(n["sign"], where + " sign"));
   }
-  if (n["credentials"]) {
-    const YAML::Node& c = n["credentials"];
-    PROMOTE_RETURN_IF_ERROR(r.Keys(c, where + " credentials", {"username", "password"}));
-    if (!c["username"] || !c["password"]) return r.Error(c, where + ": credentials need username and password");
-    PROMOTE_ASSIGN_OR_RETURN(env.credentials.username, r.String(c["username"], "credentials username"));
-    PROMOTE_ASSIGN_OR_RETURN(env.credentials.password, r.Secret(c["password"], where + " credentials password"));
-  }
-  if (n["gates"]) {
-    const YAML::Node& g = n["gates"];
-    PROMOTE_RETURN_IF_ERROR(
-        r.Keys(g, where + " gates", {"scan", "signature", "provenance", "window", "soak", "approval"}));
-    PROMOTE_RETURN_IF_ERROR(ParseChangeGates(r, g, where, &env));
-    if (g["scan"]) {
-      PROMOTE_ASSIGN_OR_RETURN(auto scan_gate,
-                               ParseScanGate(r, g["scan"], config.scanners, where + " scan gate"));
-      env.scan = std::move(scan_gate);
-    }
-    if (g["signature"]) {
-      PROMOTE_ASSIGN_OR_RETURN(env.verify, ParseSignatureGate(r, g["signature"], where));
-    }
-    if (g["provenance"]) {
-      PROMOTE_ASSIGN_OR_RETURN(env.provenance, ParseProvenanceGate(r, g["provenance"], where + " provenance gate"));
-    }
-  }
+  if (n["credentials"]) PROMOTE_RETURN_IF_ERROR(ParseEnvironmentCredentials(r, n["credentials"], where, &env));
+  if (n["gates"]) PROMOTE_RETURN_IF_ERROR(ParseEnvironmentGates(r, n["gates"], config, where, &env));
   return env;
 }
 

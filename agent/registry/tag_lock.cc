@@ -69,6 +69,97 @@ void WarnOnce(const std::string& message) {
   if (!warned.exchange(true)) spdlog::warn("{}", message);
 }
 
+// One key a tag: "<host>/<repository>:<tag>", sorted (the order every process takes them in) and
+// without duplicates.
+std::vector<std::string> LockKeys(const std::string& host, const std::string& repository,
+                                  const std::vector<std::string>& tags) {
+  std::vector<std::string> keys;
+  for (const auto& tag : tags) keys.push_back(host + "/" + repository + ":" + tag);
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+Status CancelledWaiting(const std::vector<std::string>& keys) {
+  return Status(Code::kCancelled, "cancelled waiting for " + Describe(keys));
+}
+
+Status WaitedTooLong(const std::vector<std::string>& keys, std::chrono::milliseconds wait_limit) {
+  return Status(Code::kUnavailable, "another writer on this host has held " + Describe(keys) + " for over " +
+                                        std::to_string(wait_limit.count() / 1000) + " s; try again later");
+}
+
+// Enters `keys` in this process's table once none of them is held, all at once, so two callers
+// never each hold part of what the other needs.
+Status HoldInProcess(const std::vector<std::string>& keys, const CancelToken* cancel,
+                     Clock::time_point deadline, std::chrono::milliseconds wait_limit) {
+  ProcessTable& table = Table();
+  std::unique_lock<std::mutex> guard(table.mu);
+  for (;;) {
+    bool free =
+        std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return table.held.count(k) != 0; });
+    if (free) break;
+    if (cancel != nullptr && cancel->cancelled()) return CancelledWaiting(keys);
+    if (Clock::now() >= deadline) return WaitedTooLong(keys, wait_limit);
+    // Woken by a release; the timeout only bounds how late a cancellation is noticed.
+    table.released.wait_for(guard, std::chrono::milliseconds(50));
+  }
+  table.held.insert(keys.begin(), keys.end());
+  return OkStatus();
+}
+
+std::string LockFilePath(const std::string& dir, const std::string& key) {
+  Sha256 h;
+  h.Update(key);
+  return dir + "/" + h.FinishHex() + ".lock";
+}
+
+// Whether `fd` is still the file at `path`.
+bool StillAtPath(int fd, const std::string& path) {
+  struct stat by_fd {
+  }, by_path{};
+  return ::fstat(fd, &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 && by_fd.st_ino == by_path.st_ino &&
+         by_fd.st_dev == by_path.st_dev;
+}
+
+// Opens the lock file at `path` and flocks it, waiting while another process holds it: the
+// locked descriptor. nullopt when the file cannot be opened or locked (warned once: writers on
+// this host then do not take turns across processes); kCancelled or kUnavailable when `cancel`
+// fires or the deadline passes first.
+Result<std::optional<int>> LockFile(const std::string& path, const std::vector<std::string>& keys,
+                                    const CancelToken* cancel, Clock::time_point deadline,
+                                    std::chrono::milliseconds wait_limit) {
+  auto backoff = std::chrono::milliseconds(1);
+  for (;;) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+      WarnOnce("cannot open lock file " + path + ": " + std::strerror(errno) +
+               "; promote processes on this host do not take turns at writing a tag");
+      return std::optional<int>();
+    }
+    // Non-blocking and polled: a blocked flock(2) could not notice a cancellation.
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        WarnOnce("cannot lock " + path + ": " + std::strerror(errno) +
+                 "; promote processes on this host do not take turns at writing a tag");
+        ::close(fd);
+        return std::optional<int>();
+      }
+      if ((cancel != nullptr && cancel->cancelled()) || Clock::now() >= deadline) {
+        ::close(fd);
+        if (cancel != nullptr && cancel->cancelled()) return CancelledWaiting(keys);
+        return WaitedTooLong(keys, wait_limit);
+      }
+      SleepUnlessCancelled(backoff, cancel);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(20));
+    }
+    // The holder before us removes the file when it is done: a lock on a file no longer at
+    // `path` guards nothing, so open the new one.
+    if (StillAtPath(fd, path)) return std::optional<int>(fd);
+    ::close(fd);
+  }
+}
+
 }  // namespace
 
 void TagLock::UseRuntimeDirectory(std::string runtime_dir) {
@@ -95,34 +186,12 @@ Result<TagLock> TagLock::Acquire(const std::string& host, const std::string& rep
                                  std::chrono::milliseconds wait_limit) {
   TagLock lock;
   if (tags.empty()) return lock;
-  std::vector<std::string> keys;
-  for (const auto& tag : tags) keys.push_back(host + "/" + repository + ":" + tag);
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  const std::vector<std::string> keys = LockKeys(host, repository, tags);
   const auto deadline = Clock::now() + wait_limit;
-  auto waited_too_long = [&] {
-    return Status(Code::kUnavailable, "another writer on this host has held " + Describe(keys) +
-                                          " for over " + std::to_string(wait_limit.count() / 1000) +
-                                          " s; try again later");
-  };
 
   // 1. This process: all keys at once, so two callers never each hold part of what the other needs.
-  {
-    ProcessTable& table = Table();
-    std::unique_lock<std::mutex> guard(table.mu);
-    for (;;) {
-      bool free =
-          std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return table.held.count(k) != 0; });
-      if (free) break;
-      if (cancel != nullptr && cancel->cancelled())
-        return Status(Code::kCancelled, "cancelled waiting for " + Describe(keys));
-      if (Clock::now() >= deadline) return waited_too_long();
-      // Woken by a release; the timeout only bounds how late a cancellation is noticed.
-      table.released.wait_for(guard, std::chrono::milliseconds(50));
-    }
-    table.held.insert(keys.begin(), keys.end());
-    lock.keys_ = keys;
-  }
+  PROMOTE_RETURN_IF_ERROR(HoldInProcess(keys, cancel, deadline, wait_limit));
+  lock.keys_ = keys;
 
   // 2. Other processes: one file per key, in sorted order (every process takes them in the same
   // order, so none waits for a file while holding one another needs first).
@@ -135,48 +204,17 @@ Result<TagLock> TagLock::Acquire(const std::string& host, const std::string& rep
     return lock;
   }
   for (const auto& key : keys) {
-    Sha256 h;
-    h.Update(key);
-    const std::string path = *dir + "/" + h.FinishHex() + ".lock";
-    auto backoff = std::chrono::milliseconds(1);
-    for (;;) {
-      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-      if (fd < 0) {
-        WarnOnce("cannot open lock file " + path + ": " + std::strerror(errno) +
-                 "; promote processes on this host do not take turns at writing a tag");
-        lock.ReleaseFiles();  // the process layer stays
-        return lock;
-      }
-      // Non-blocking and polled: a blocked flock(2) could not notice a cancellation.
-      while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-          WarnOnce("cannot lock " + path + ": " + std::strerror(errno) +
-                   "; promote processes on this host do not take turns at writing a tag");
-          ::close(fd);
-          lock.ReleaseFiles();
-          return lock;
-        }
-        if ((cancel != nullptr && cancel->cancelled()) || Clock::now() >= deadline) {
-          ::close(fd);
-          bool cancelled = cancel != nullptr && cancel->cancelled();
-          lock.Release();
-          if (cancelled) return Status(Code::kCancelled, "cancelled waiting for " + Describe(keys));
-          return waited_too_long();
-        }
-        SleepUnlessCancelled(backoff, cancel);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(20));
-      }
-      // The holder before us removes the file when it is done: a lock on a file no longer at
-      // `path` guards nothing, so open the new one.
-      struct stat by_fd {
-      }, by_path{};
-      if (::fstat(fd, &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 && by_fd.st_ino == by_path.st_ino &&
-          by_fd.st_dev == by_path.st_dev) {
-        lock.files_.push_back({fd, path});
-        break;
-      }
-      ::close(fd);
+    const std::string path = LockFilePath(*dir, key);
+    Result<std::optional<int>> fd = LockFile(path, keys, cancel, deadline, wait_limit);
+    if (!fd.ok()) {
+      lock.Release();
+      return fd.status();
     }
+    if (!*fd) {
+      lock.ReleaseFiles();  // the process layer stays
+      return lock;
+    }
+    lock.files_.push_back({**fd, path});
   }
   lock.across_processes_ = true;
   return lock;

@@ -190,6 +190,75 @@ std::map<std::string, std::string> ScannerEnvironment(const HookConfig& config, 
   return env;
 }
 
+// Where a scan runs, all under its temporary directory except an operator-given workdir.
+struct ScanPaths {
+  std::string home, tmpdir, workdir, report_path;
+};
+
+Result<ScanPaths> MakeScanPaths(const HookConfig& config, const std::string& root) {
+  ScanPaths paths;
+  paths.home = root + "/home";
+  paths.tmpdir = root + "/tmp";
+  paths.workdir = config.workdir.empty() ? root + "/work" : config.workdir;
+  paths.report_path = root + "/report/" + (ReportFormat(config) == "sarif" ? "report.sarif" : "report.json");
+  for (const std::string& dir : {paths.home, paths.tmpdir, root + "/report"}) {
+    if (::mkdir(dir.c_str(), 0700) != 0)
+      return Internal("cannot create " + dir + ": " + std::strerror(errno));
+  }
+  if (config.workdir.empty() && ::mkdir(paths.workdir.c_str(), 0700) != 0) {
+    return Internal("cannot create " + paths.workdir + ": " + std::strerror(errno));
+  }
+  return paths;
+}
+
+// Why a scanner run that ended did not end as it should (cancelled, timed out, too much output,
+// killed, an unexpected exit status); OK when it did. `tail` ends each message.
+Status CheckScannerExit(const HookConfig& config, const ProcessResult& outcome, const std::string& tail) {
+  if (outcome.cancelled) {
+    return Status(Code::kCancelled,
+                  "scanner " + ScannerName(config) + " was stopped: the operation was cancelled");
+  }
+  if (outcome.timed_out) {
+    return ScannerFailure(config, "timed out after " + std::to_string(config.timeout.count()) + "s" + tail);
+  }
+  if (outcome.output_truncated) {
+    return ScannerFailure(config, "printed more than " + std::to_string(config.max_output_bytes) +
+                                      " bytes of output and was stopped" + tail);
+  }
+  if (outcome.signal != 0) {
+    return ScannerFailure(config, "crashed: killed by " + SignalName(outcome.signal) + tail);
+  }
+  const std::vector<int> expected =
+      config.kind == HookConfig::kCommand ? config.expected_exit_codes : std::vector<int>{0};
+  if (std::find(expected.begin(), expected.end(), outcome.exit_code) == expected.end()) {
+    return ScannerFailure(config, "exited with status " + std::to_string(outcome.exit_code) + tail);
+  }
+  return OkStatus();
+}
+
+// The scanner's report, from its stdout or its report file, parsed; `reference` names the
+// artifact when the report does not.
+Result<ScanReport> ParseScannerReport(const HookConfig& config, const ScanTarget& target,
+                                      const std::string& reference, ProcessResult& outcome,
+                                      const std::string& report_path, const std::string& tail) {
+  // The report is held once: read (or taken from stdout), then moved into the parsed report.
+  std::string bytes;
+  if (ReportOnStdout(config)) {
+    bytes = std::move(outcome.stdout_data);
+  } else {
+    PROMOTE_ASSIGN_OR_RETURN(bytes, ReadReportFile(config, report_path));
+  }
+  if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return ScannerFailure(config, "printed no valid report: the report is empty" + tail);
+  }
+  Result<ScanReport> parsed = ParseOwnedReport(ReportFormat(config), std::move(bytes));
+  if (!parsed.ok()) return ScannerFailure(config, "printed no valid report: " + parsed.status().message());
+  ScanReport report = std::move(parsed).value();
+  if (!target.platform.empty()) report.platform = target.platform;
+  if (report.artifact.empty()) report.artifact = reference;
+  return report;
+}
+
 }  // namespace
 
 std::string ScannerName(const HookConfig& config) {
@@ -277,18 +346,7 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, c
   PROMOTE_ASSIGN_OR_RETURN(OrphanWatchdog started, OrphanWatchdog::Start(watched));
   watchdog.emplace(std::move(started));
 
-  const std::string home = tmp.path() + "/home";
-  const std::string tmpdir = tmp.path() + "/tmp";
-  const std::string workdir = config.workdir.empty() ? tmp.path() + "/work" : config.workdir;
-  const std::string report_path =
-      tmp.path() + "/report/" + (ReportFormat(config) == "sarif" ? "report.sarif" : "report.json");
-  for (const std::string& dir : {home, tmpdir, tmp.path() + "/report"}) {
-    if (::mkdir(dir.c_str(), 0700) != 0)
-      return Internal("cannot create " + dir + ": " + std::strerror(errno));
-  }
-  if (config.workdir.empty() && ::mkdir(workdir.c_str(), 0700) != 0) {
-    return Internal("cannot create " + workdir + ": " + std::strerror(errno));
-  }
+  PROMOTE_ASSIGN_OR_RETURN(ScanPaths paths, MakeScanPaths(config, tmp.path()));
   std::string docker_config;
   if (secrets) {
     docker_config = secrets->path() + "/docker";
@@ -297,9 +355,9 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, c
   }
 
   ProcessOptions spec;
-  PROMOTE_ASSIGN_OR_RETURN(spec.argv, BuildScannerArgv(config, target, report_path));
-  spec.env = ScannerEnvironment(config, target, home, tmpdir, docker_config);
-  spec.workdir = workdir;
+  PROMOTE_ASSIGN_OR_RETURN(spec.argv, BuildScannerArgv(config, target, paths.report_path));
+  spec.env = ScannerEnvironment(config, target, paths.home, paths.tmpdir, docker_config);
+  spec.workdir = paths.workdir;
   spec.timeout = config.timeout;
   spec.max_output_bytes = config.max_output_bytes;
   spec.cancel = cancel;
@@ -309,41 +367,8 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, c
   if (!run.ok()) return ScannerFailure(config, "could not be started: " + run.status().message());
   ProcessResult& outcome = *run;
   const std::string tail = StderrTail(outcome.stderr_data, target);
-  if (outcome.cancelled) {
-    return Status(Code::kCancelled, "scanner " + ScannerName(config) + " was stopped: the operation was cancelled");
-  }
-  if (outcome.timed_out) {
-    return ScannerFailure(config, "timed out after " + std::to_string(config.timeout.count()) + "s" + tail);
-  }
-  if (outcome.output_truncated) {
-    return ScannerFailure(config, "printed more than " + std::to_string(config.max_output_bytes) +
-                                      " bytes of output and was stopped" + tail);
-  }
-  if (outcome.signal != 0) {
-    return ScannerFailure(config, "crashed: killed by " + SignalName(outcome.signal) + tail);
-  }
-  const std::vector<int> expected =
-      config.kind == HookConfig::kCommand ? config.expected_exit_codes : std::vector<int>{0};
-  if (std::find(expected.begin(), expected.end(), outcome.exit_code) == expected.end()) {
-    return ScannerFailure(config, "exited with status " + std::to_string(outcome.exit_code) + tail);
-  }
-
-  // The report is held once: read (or taken from stdout), then moved into the parsed report.
-  std::string bytes;
-  if (ReportOnStdout(config)) {
-    bytes = std::move(outcome.stdout_data);
-  } else {
-    PROMOTE_ASSIGN_OR_RETURN(bytes, ReadReportFile(config, report_path));
-  }
-  if (bytes.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return ScannerFailure(config, "printed no valid report: the report is empty" + tail);
-  }
-  Result<ScanReport> parsed = ParseOwnedReport(ReportFormat(config), std::move(bytes));
-  if (!parsed.ok()) return ScannerFailure(config, "printed no valid report: " + parsed.status().message());
-  ScanReport report = std::move(parsed).value();
-  if (!target.platform.empty()) report.platform = target.platform;
-  if (report.artifact.empty()) report.artifact = reference;
-  return report;
+  PROMOTE_RETURN_IF_ERROR(CheckScannerExit(config, outcome, tail));
+  return ParseScannerReport(config, target, reference, outcome, paths.report_path, tail);
 }
 
 }  // namespace promote::scan

@@ -136,24 +136,13 @@ Result<std::vector<std::unique_ptr<UnixListener>>> ListenOnUnixSockets(const pol
   return listeners;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config,
-                                                        const EnvironmentVariables& environment,
-                                                        const std::vector<int>& activated_sockets) {
-  std::unique_ptr<AgentServer> s(new AgentServer());
-  s->config_ = config;
-  s->log_ = std::make_unique<RequestLog>(config.log_json, config.log_level);
-  s->log_->CaptureLibraryLog();
-  for (const auto& w : config.warnings) s->log_->Warn("config", {{"warning", w}});
-  DescriptorLimit descriptors = RaiseDescriptorLimit();
-  s->log_->Info("descriptors", {{"limit", descriptors.after}, {"was", descriptors.before}, {"hard", descriptors.hard}});
-
+// What the agent's PromoteService works with: agent.yaml's credentials, signing key, scanners,
+// limits and policy, resolved now so a missing variable or key stops the start.
+Result<service::ServiceSettings> AgentServiceSettings(const policy::AgentConfig& config,
+                                                      const EnvironmentVariables& environment,
+                                                      const std::shared_ptr<metrics::AgentMetrics>& metrics) {
   service::ServiceSettings settings;
-  if (config.metrics_listen) {
-    s->metrics_ = std::make_shared<metrics::AgentMetrics>();
-    settings.registry.observer = s->metrics_;
-  }
+  if (metrics) settings.registry.observer = metrics;
   settings.environment = environment;
   PROMOTE_ASSIGN_OR_RETURN(settings.keychain, BuildKeychain(config, environment));
   settings.tls.ca_file = config.ca_file;
@@ -167,6 +156,43 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   settings.max_jobs = config.limits.jobs;
   PROMOTE_ASSIGN_OR_RETURN(settings.policy, LoadPolicy(config));
   settings.shared_pool = std::make_shared<registry::RegistryPool>(settings.keychain, settings.tls, settings.registry);
+  return settings;
+}
+
+// The addresses of agent.yaml as served, TCP ones with the port bound (`ports`, by address).
+Result<std::vector<std::string>> ServedAddresses(const policy::AgentConfig& config,
+                                                 const std::vector<int>& ports) {
+  std::vector<std::string> addresses;
+  for (size_t i = 0; i < config.listen.size(); ++i) {
+    const auto& a = config.listen[i];
+    if (a.kind == policy::ListenAddress::kUnix) {
+      addresses.push_back("unix://" + a.path);
+    } else {
+      if (ports[i] == 0) return Unavailable("listen " + a.original + ": could not bind");
+      policy::ListenAddress bound = a;
+      bound.port = ports[i];
+      addresses.push_back((config.tls() ? "tls://" : "tcp://") + bound.GrpcAddress());
+    }
+  }
+  return addresses;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config,
+                                                        const EnvironmentVariables& environment,
+                                                        const std::vector<int>& activated_sockets) {
+  std::unique_ptr<AgentServer> s(new AgentServer());
+  s->config_ = config;
+  s->log_ = std::make_unique<RequestLog>(config.log_json, config.log_level);
+  s->log_->CaptureLibraryLog();
+  for (const auto& w : config.warnings) s->log_->Warn("config", {{"warning", w}});
+  DescriptorLimit descriptors = RaiseDescriptorLimit();
+  s->log_->Info("descriptors", {{"limit", descriptors.after}, {"was", descriptors.before}, {"hard", descriptors.hard}});
+
+  if (config.metrics_listen) s->metrics_ = std::make_shared<metrics::AgentMetrics>();
+  PROMOTE_ASSIGN_OR_RETURN(service::ServiceSettings settings,
+                           AgentServiceSettings(config, environment, s->metrics_));
   auto service = std::make_shared<const service::PromoteService>(std::move(settings));
 
   s->unix_peers_ = std::make_unique<UnixPeers>();
@@ -183,6 +209,18 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
     PROMOTE_RETURN_IF_ERROR(s->metrics_->Serve(config.metrics_listen->GrpcAddress()));
   }
 
+  PROMOTE_RETURN_IF_ERROR(s->Listen(config, activated_sockets));
+  if (auto* health = s->server_->GetHealthCheckService()) health->SetServingStatus(true);
+  nlohmann::json listening = {{"addresses", s->addresses_},
+                              {"tls", config.tls()},
+                              {"mtls", !config.tls_client_ca.empty()},
+                              {"tokens", !config.token_file.empty()}};
+  if (s->metrics_) listening["metrics"] = s->metrics_address();
+  s->log_->Info("listening", listening);
+  return s;
+}
+
+Status AgentServer::Listen(const policy::AgentConfig& config, const std::vector<int>& activated_sockets) {
   PROMOTE_ASSIGN_OR_RETURN(auto tcp_credentials, TcpCredentials(config));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -192,32 +230,15 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
     const auto& a = config.listen[i];
     if (a.kind != policy::ListenAddress::kUnix) builder.AddListeningPort(a.GrpcAddress(), tcp_credentials, &ports[i]);
   }
-  builder.RegisterService(s->grpc_service_.get());
+  builder.RegisterService(grpc_service_.get());
   builder.SetMaxReceiveMessageSize(8 << 20);
   BoundConnections(config.limits, &builder);
-  s->server_ = builder.BuildAndStart();
-  if (!s->server_) return Unavailable("the agent could not listen on its addresses (in use, or not permitted)");
-  for (auto& listener : unix_listeners) listener->Start(s->server_.get(), s->unix_peers_.get());
-  s->unix_listeners_ = std::move(unix_listeners);
-  for (size_t i = 0; i < config.listen.size(); ++i) {
-    const auto& a = config.listen[i];
-    if (a.kind == policy::ListenAddress::kUnix) {
-      s->addresses_.push_back("unix://" + a.path);
-    } else {
-      if (ports[i] == 0) return Unavailable("listen " + a.original + ": could not bind");
-      policy::ListenAddress bound = a;
-      bound.port = ports[i];
-      s->addresses_.push_back((config.tls() ? "tls://" : "tcp://") + bound.GrpcAddress());
-    }
-  }
-  if (auto* health = s->server_->GetHealthCheckService()) health->SetServingStatus(true);
-  nlohmann::json listening = {{"addresses", s->addresses_},
-                              {"tls", config.tls()},
-                              {"mtls", !config.tls_client_ca.empty()},
-                              {"tokens", !config.token_file.empty()}};
-  if (s->metrics_) listening["metrics"] = s->metrics_address();
-  s->log_->Info("listening", listening);
-  return s;
+  server_ = builder.BuildAndStart();
+  if (!server_) return Unavailable("the agent could not listen on its addresses (in use, or not permitted)");
+  for (auto& listener : unix_listeners) listener->Start(server_.get(), unix_peers_.get());
+  unix_listeners_ = std::move(unix_listeners);
+  PROMOTE_ASSIGN_OR_RETURN(addresses_, ServedAddresses(config, ports));
+  return OkStatus();
 }
 
 AgentServer::~AgentServer() {

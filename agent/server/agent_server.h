@@ -45,6 +45,9 @@ class AgentServer {
 
  private:
   AgentServer() = default;
+  // Binds agent.yaml's addresses (adopting the activated sockets), starts the gRPC server on them
+  // and records them as served.
+  Status Listen(const policy::AgentConfig& config, const std::vector<int>& activated_sockets);
   policy::AgentConfig config_;
   std::unique_ptr<RequestLog> log_;
   std::unique_ptr<Admission> admission_;

@@ -281,63 +281,92 @@ for p in "$@"; do
 done
 )sh";
 
-}  // namespace
+// The three standard streams of a child, both ends of each. Without stdin data the child reads
+// /dev/null and there is no write end.
+struct ChildPipes {
+  Pipe in, out, err;
+};
 
-Result<ProcessResult> RunProcess(const ProcessOptions& options) {
-  if (options.argv.empty() || options.argv[0].empty())
-    return InvalidArgument("no program to run: argv is empty");
-  std::optional<std::string> path = FindExecutable(options.argv[0], SearchPath(options));
-  if (!path) {
-    return NotFound(options.argv[0] +
-                    ": no such executable (looked in the PATH given to it); install it or "
-                    "give its full path");
-  }
-  PROMOTE_ASSIGN_OR_RETURN(Pipe out, MakePipe());
-  PROMOTE_ASSIGN_OR_RETURN(Pipe err, MakePipe());
-  Pipe in;
-  if (!options.stdin_data.empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(in, MakePipe());
+Result<ChildPipes> OpenChildPipes(bool feed_stdin) {
+  ChildPipes pipes;
+  PROMOTE_ASSIGN_OR_RETURN(pipes.out, MakePipe());
+  PROMOTE_ASSIGN_OR_RETURN(pipes.err, MakePipe());
+  if (feed_stdin) {
+    PROMOTE_ASSIGN_OR_RETURN(pipes.in, MakePipe());
   } else {
-    in.read = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (!in.read.open()) return Internal(std::string("open /dev/null: ") + std::strerror(errno));
+    pipes.in.read = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!pipes.in.read.open()) return Internal(std::string("open /dev/null: ") + std::strerror(errno));
   }
+  return pipes;
+}
 
-  std::vector<std::string> argv_storage = options.argv;
-  std::vector<char*> argv = CStrings(argv_storage);
-  std::vector<std::string> env_storage;
-  std::vector<char*> envp;
-  if (options.env) {
-    for (const auto& [k, v] : *options.env) env_storage.push_back(k + "=" + v);
-    envp = CStrings(env_storage);
+// Once the child runs: closes its ends of the pipes (so its exit is seen as EOF) and makes ours
+// non-blocking.
+void KeepParentEnds(ChildPipes& pipes) {
+  pipes.in.read.Close();
+  pipes.out.write.Close();
+  pipes.err.write.Close();
+  ::fcntl(pipes.out.read.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(pipes.err.read.get(), F_SETFL, O_NONBLOCK);
+  if (pipes.in.write.open()) ::fcntl(pipes.in.write.get(), F_SETFL, O_NONBLOCK);
+}
+
+// The argv and environment of a child as execve takes them: null-terminated arrays pointing into
+// strings held here, so this must outlive the exec. Neither copied nor moved, so the pointers hold.
+class ExecArgs {
+ public:
+  explicit ExecArgs(const ProcessOptions& options)
+      : argv_storage_(options.argv), argv_(CStrings(argv_storage_)) {
+    if (options.env) {
+      for (const auto& [k, v] : *options.env) env_storage_.push_back(k + "=" + v);
+      envp_ = CStrings(env_storage_);
+    }
+    inherit_env_ = !options.env;
   }
-  ChildSetup setup;
-  setup.path = path->c_str();
-  setup.argv = argv.data();
-  setup.envp = options.env ? envp.data() : environ;
-  setup.workdir = options.workdir.empty() ? nullptr : options.workdir.c_str();
-  setup.stdin_fd = in.read.get();
-  setup.stdout_fd = out.write.get();
-  setup.stderr_fd = err.write.get();
+  ExecArgs(const ExecArgs&) = delete;
+  ExecArgs& operator=(const ExecArgs&) = delete;
 
-  const auto start = Clock::now();
-  PROMOTE_ASSIGN_OR_RETURN(pid_t pid, Spawn(setup, options.argv[0]));
-  Child child(pid);
-  if (options.watchdog != nullptr) options.watchdog->WatchGroup(pid);
-  in.read.Close();
-  out.write.Close();
-  err.write.Close();
+  char* const* argv() { return argv_.data(); }
+  char* const* envp() { return inherit_env_ ? environ : envp_.data(); }
 
-  ::fcntl(out.read.get(), F_SETFL, O_NONBLOCK);
-  ::fcntl(err.read.get(), F_SETFL, O_NONBLOCK);
-  if (in.write.open()) ::fcntl(in.write.get(), F_SETFL, O_NONBLOCK);
-  ProcessResult result;
-  const auto deadline = start + options.timeout;
+ private:
+  std::vector<std::string> argv_storage_;
+  std::vector<char*> argv_;
+  std::vector<std::string> env_storage_;
+  std::vector<char*> envp_;
+  bool inherit_env_ = true;
+};
+
+// Waits up to about `wait` for the child's stdin to take bytes or its stdout/stderr to have some.
+// Returns poll's count (negative after EINTR).
+Result<int> PollPipes(const ChildPipes& pipes, milliseconds wait) {
+  pollfd fds[3];
+  nfds_t nfds = 0;
+  if (pipes.in.write.open()) fds[nfds++] = {pipes.in.write.get(), POLLOUT, 0};
+  if (pipes.out.read.open()) fds[nfds++] = {pipes.out.read.get(), POLLIN, 0};
+  if (pipes.err.read.open()) fds[nfds++] = {pipes.err.read.get(), POLLIN, 0};
+  int ready = ::poll(nfds ? fds : nullptr, nfds, static_cast<int>(wait.count()) + 1);
+  if (ready < 0 && errno != EINTR) return Internal(std::string("poll: ") + std::strerror(errno));
+  return ready;
+}
+
+// Writes what the child's stdin takes of `data` from `offset` on; closes it once all is written
+// or the write failed.
+void FeedStdin(Fd& in, const std::string& data, size_t& offset) {
+  ssize_t w = ::write(in.get(), data.data() + offset, data.size() - offset);
+  if (w > 0) offset += static_cast<size_t>(w);
+  if ((w < 0 && errno != EAGAIN && errno != EINTR) || offset >= data.size()) in.Close();
+}
+
+// Feeds the child its stdin and collects its output until it has ended and closed both, or is to
+// be stopped early: a cancel, the deadline or the output bound (each marked in `result`).
+Status ExchangeWithChild(const ProcessOptions& options, Child& child, ChildPipes& pipes,
+                         Clock::time_point deadline, ProcessResult& result) {
   std::optional<Clock::time_point> exited_at;
   size_t in_off = 0;
-
   for (;;) {
     if (child.Poll() && !exited_at) exited_at = Clock::now();
-    if (!out.read.open() && !err.read.open() && child.reaped()) break;
+    if (!pipes.out.read.open() && !pipes.err.read.open() && child.reaped()) break;
     const auto now = Clock::now();
     if (options.cancel != nullptr && options.cancel->cancelled()) {
       result.cancelled = true;
@@ -351,33 +380,26 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
     if (exited_at && now - *exited_at > milliseconds(500)) break;
     // Short waits: a cancel is a flag, checked between them.
     auto wait = std::min(std::chrono::duration_cast<milliseconds>(deadline - now), milliseconds(50));
-    pollfd fds[3];
-    nfds_t nfds = 0;
-    if (in.write.open()) fds[nfds++] = {in.write.get(), POLLOUT, 0};
-    if (out.read.open()) fds[nfds++] = {out.read.get(), POLLIN, 0};
-    if (err.read.open()) fds[nfds++] = {err.read.get(), POLLIN, 0};
-    int ready = ::poll(nfds ? fds : nullptr, nfds, static_cast<int>(wait.count()) + 1);
-    if (ready < 0 && errno != EINTR) return Internal(std::string("poll: ") + std::strerror(errno));
-    if (in.write.open() && ready > 0) {
-      ssize_t w =
-          ::write(in.write.get(), options.stdin_data.data() + in_off, options.stdin_data.size() - in_off);
-      if (w > 0) in_off += static_cast<size_t>(w);
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || in_off >= options.stdin_data.size())
-        in.write.Close();
-    }
-    if (out.read.open()) Drain(out.read, result.stdout_data);
-    if (err.read.open()) Drain(err.read, result.stderr_data);
+    PROMOTE_ASSIGN_OR_RETURN(int ready, PollPipes(pipes, wait));
+    if (pipes.in.write.open() && ready > 0) FeedStdin(pipes.in.write, options.stdin_data, in_off);
+    if (pipes.out.read.open()) Drain(pipes.out.read, result.stdout_data);
+    if (pipes.err.read.open()) Drain(pipes.err.read, result.stderr_data);
     if (result.stdout_data.size() > options.max_output_bytes ||
         result.stderr_data.size() > options.max_output_bytes) {
       result.output_truncated = true;
       break;
     }
   }
+  return OkStatus();
+}
 
+// After the exchange: a child that finished is reaped for its exit code or signal, one stopped
+// early is stopped (SIGTERM, then SIGKILL after the grace period).
+void EndChild(const ProcessOptions& options, Child& child, ChildPipes& pipes, ProcessResult& result) {
   // Closing our ends first turns a writer blocked on a full pipe into an EPIPE.
-  in.write.Close();
-  out.read.Close();
-  err.read.Close();
+  pipes.in.write.Close();
+  pipes.out.read.Close();
+  pipes.err.read.Close();
   if (!result.finished()) {
     if (!child.reaped()) {
       Stop(child, result.cancelled ? std::min(options.kill_grace, kCancelGrace) : options.kill_grace);
@@ -391,6 +413,39 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
   }
   // Whatever the child started and left behind in its group goes with it.
   child.KillGroup(SIGKILL);
+}
+
+}  // namespace
+
+Result<ProcessResult> RunProcess(const ProcessOptions& options) {
+  if (options.argv.empty() || options.argv[0].empty())
+    return InvalidArgument("no program to run: argv is empty");
+  std::optional<std::string> path = FindExecutable(options.argv[0], SearchPath(options));
+  if (!path) {
+    return NotFound(options.argv[0] +
+                    ": no such executable (looked in the PATH given to it); install it or "
+                    "give its full path");
+  }
+  PROMOTE_ASSIGN_OR_RETURN(ChildPipes pipes, OpenChildPipes(!options.stdin_data.empty()));
+  ExecArgs exec_args(options);
+  ChildSetup setup;
+  setup.path = path->c_str();
+  setup.argv = exec_args.argv();
+  setup.envp = exec_args.envp();
+  setup.workdir = options.workdir.empty() ? nullptr : options.workdir.c_str();
+  setup.stdin_fd = pipes.in.read.get();
+  setup.stdout_fd = pipes.out.write.get();
+  setup.stderr_fd = pipes.err.write.get();
+
+  const auto start = Clock::now();
+  PROMOTE_ASSIGN_OR_RETURN(pid_t pid, Spawn(setup, options.argv[0]));
+  Child child(pid);
+  if (options.watchdog != nullptr) options.watchdog->WatchGroup(pid);
+  KeepParentEnds(pipes);
+
+  ProcessResult result;
+  PROMOTE_RETURN_IF_ERROR(ExchangeWithChild(options, child, pipes, start + options.timeout, result));
+  EndChild(options, child, pipes, result);
   if (options.watchdog != nullptr) options.watchdog->ForgetGroup();
   result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   return result;

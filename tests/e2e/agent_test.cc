@@ -32,19 +32,10 @@ namespace {
 const char* kUnixAgent = "listen: [unix://{dir}/agent.sock]\nlog: {format: json, level: info}\n";
 
 // Whether `repo:tag` exists at the registry, asked directly (never through a proxy).
-bool HasTag(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
-  TestRegistryClient client(reg);
-  auto head = client.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
-  REQUIRE(head.ok());
-  return head->has_value();
-}
-
 std::string DigestAt(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
-  TestRegistryClient client(reg);
-  auto head = client.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
-  REQUIRE(head.ok());
-  REQUIRE(head->has_value());
-  return (*head)->digest.str();
+  std::string digest = TagDigest(reg, repo, tag);
+  REQUIRE_FALSE(digest.empty());
+  return digest;
 }
 
 // A result with what legitimately differs between two runs taken out: durations, and the

@@ -31,10 +31,6 @@ std::string ReadOrEmpty(const std::string& path) {
   return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
 }
 
-uint64_t Writes(const TestRegistry& reg) {
-  return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
-}
-
 // A `command` scanner that does not finish for 60 s (tests/e2e/stubs/slow_scanner.sh).
 std::string SlowScanner(const std::string& record_dir) {
   return "  slow:\n    kind: command\n    executable: \"" + std::string(PROMOTE_SOURCE_DIR) +

@@ -67,13 +67,6 @@ json Tls() {
   return {{"cert", ca.server_cert_path()}, {"key", ca.server_key_path()}};
 }
 
-bool HasTag(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
-  TestRegistryClient client(reg);
-  auto head = client.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
-  REQUIRE(head.ok());
-  return head->has_value();
-}
-
 // A copy from `src` to `dst` with `account` on both sides (only the hostile one checks it).
 CliRun Copy(const std::string& src, const std::string& dst, const Account& account,
             const std::vector<std::string>& extra = {}) {

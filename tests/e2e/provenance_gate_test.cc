@@ -81,10 +81,6 @@ std::string AttachProvenance(const TestRegistry& registry, const std::string& re
   return out->envelope_digest.str();
 }
 
-uint64_t Writes(const TestRegistry& reg) {
-  return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
-}
-
 // dev -> stage -> prod, one registry each. stage has the provenance gate (`gate`, indented under
 // provenance:); stage order is off into stage; prod signs.
 struct ProvenancePipeline {

@@ -58,17 +58,6 @@ struct SetPipeline {
   }
 };
 
-std::string TagDigest(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
-  TestRegistryClient c(reg);
-  auto head = c.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
-  REQUIRE(head.ok());
-  return head->has_value() ? (*head)->digest.str() : "";
-}
-
-uint64_t Writes(const TestRegistry& reg) {
-  return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
-}
-
 // Pushes the commit's three images to dev; returns their digests by name.
 std::map<std::string, std::string> PushSet(const TestRegistry& dev, const std::string& sha, uint64_t seed) {
   std::map<std::string, std::string> digests;

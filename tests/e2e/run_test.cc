@@ -76,13 +76,6 @@ struct Pipeline {
   }
 };
 
-std::string TagDigest(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
-  TestRegistryClient c(reg);
-  auto head = c.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
-  REQUIRE(head.ok());
-  return head->has_value() ? (*head)->digest.str() : "";
-}
-
 // What `promote history --sha` says about one environment.
 nlohmann::json HistoryOf(const Pipeline& p, const std::string& sha, const std::string& env) {
   auto h = RunPromote({"-o", "json", "history", "--config", p.config_path, "--sha", sha}, p.env);
@@ -94,10 +87,6 @@ nlohmann::json HistoryOf(const Pipeline& p, const std::string& sha, const std::s
   }
   FAIL("history has no environment " << env << ": " << h.out);
   return {};
-}
-
-uint64_t Writes(const TestRegistry& reg) {
-  return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
 }
 
 }  // namespace

@@ -34,10 +34,6 @@ std::string UnitStub(const std::string& name) {
   return std::string(PROMOTE_SOURCE_DIR) + "/tests/unit/scan/stubs/" + name;
 }
 
-uint64_t Writes(const TestRegistry& reg) {
-  return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
-}
-
 std::string ReadOrEmpty(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();

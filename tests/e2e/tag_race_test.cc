@@ -24,13 +24,6 @@ constexpr int kRounds = 20;
 const std::string kShaA = "2b2e927abcdef0123456789abcdef01234567890";
 const std::string kShaB = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
 
-std::string TagDigest(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
-  TestRegistryClient c(reg);
-  auto head = c.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
-  REQUIRE(head.ok());
-  return head->has_value() ? (*head)->digest.str() : "";
-}
-
 // One round's verdict: which contender won (0 or 1), after checking that exactly one did, that the
 // other was refused as a conflict naming the winner's digest, and that the tag names the winner.
 int CheckOneWinner(const std::pair<CliRun, CliRun>& runs, const std::string& digest_a,

@@ -215,30 +215,14 @@ TEST_CASE("referrers kept in the tag-schema fallback index travel with the image
   // An SBOM referrer (OCI 1.1 artifact with subject and the empty config), then the fallback
   // index distribution 2.8 needs, since it has no referrers API.
   const std::string sbom = R"({"spdxVersion":"SPDX-2.3","name":"app"})";
-  REQUIRE(devc.PushBlobBytes("app", sbom, PushScope("app")).ok());
-  REQUIRE(devc.PushBlobBytes("app", "{}", PushScope("app")).ok());
-  nlohmann::ordered_json referrer = {
-      {"schemaVersion", 2},
-      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-      {"artifactType", "application/spdx+json"},
-      {"config",
-       {{"mediaType", "application/vnd.oci.empty.v1+json"},
-        {"digest", oci::Digest::Of("{}").str()},
-        {"size", 2}}},
-      {"layers",
-       {{{"mediaType", "application/spdx+json"},
-         {"digest", oci::Digest::Of(sbom).str()},
-         {"size", sbom.size()}}}},
-      {"subject", {{"mediaType", img.media_type}, {"digest", img.digest}, {"size", img.bytes.size()}}}};
-  auto ref_manifest = oci::ParseManifest(referrer.dump(), "application/vnd.oci.image.manifest.v1+json");
-  REQUIRE(ref_manifest.ok());
-  REQUIRE(devc.PutManifest("app", ref_manifest->digest.str(), *ref_manifest, PushScope("app")).ok());
+  const oci::Manifest ref_manifest = PushArtifactBlobs(devc, "app", img, "application/spdx+json", sbom);
+  REQUIRE(devc.PutManifest("app", ref_manifest.digest.str(), ref_manifest, PushScope("app")).ok());
   nlohmann::ordered_json index = {{"schemaVersion", 2},
                                   {"mediaType", "application/vnd.oci.image.index.v1+json"},
                                   {"manifests",
                                    {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                                     {"digest", ref_manifest->digest.str()},
-                                     {"size", ref_manifest->bytes.size()},
+                                     {"digest", ref_manifest.digest.str()},
+                                     {"size", ref_manifest.bytes.size()},
                                      {"artifactType", "application/spdx+json"}}}}};
   auto index_manifest = oci::ParseManifest(index.dump(), "application/vnd.oci.image.index.v1+json");
   REQUIRE(index_manifest.ok());
@@ -251,7 +235,7 @@ TEST_CASE("referrers kept in the tag-schema fallback index travel with the image
   CHECK(run.Json()["attachments"]["copied"] == 1);
   CHECK(dev.RequestCount("GET", "/referrers/" + img.digest) == 1);  // the API was probed first
   CHECK(RawManifest(prod_holder.get(), "app", fallback_tag) == index_manifest->bytes);
-  CHECK(RawManifest(prod_holder.get(), "app", ref_manifest->digest.str()) == ref_manifest->bytes);
+  CHECK(RawManifest(prod_holder.get(), "app", ref_manifest.digest.str()) == ref_manifest.bytes);
   auto blob = prod_holder.get().BlobExists("app", oci::Digest::Of(sbom), PushScope("app"));
   REQUIRE(blob.ok());
   CHECK(*blob);

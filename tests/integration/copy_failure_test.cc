@@ -15,13 +15,6 @@ using namespace promote::testing;
 
 namespace {
 
-bool TagExists(const TestRegistry& reg, const std::string& repo, const std::string& tag) {
-  TestRegistryClient c(reg);
-  auto head = c.get().HeadManifest(repo, tag, {promote::registry::RepositoryScope(repo, "pull")});
-  REQUIRE(head.ok());
-  return head->has_value();
-}
-
 }  // namespace
 
 TEST_CASE("a source blob corrupted on the registry's disk fails the copy and writes no tag") {
@@ -44,7 +37,7 @@ TEST_CASE("a source blob corrupted on the registry's disk fails the copy and wri
   auto j = run.Json();
   CHECK(j["error"]["code"] == "data_loss");
   CHECK(j["error"]["message"].get<std::string>().find(img.blob_digests[0]) != std::string::npos);
-  CHECK_FALSE(TagExists(prod, "app", "v1"));
+  CHECK_FALSE(HasTag(prod, "app", "v1"));
   CHECK(prod.RequestCount("PUT", "/manifests/") == 0);
   // The held-back last byte means the corrupt blob never completed at the target.
   TestRegistryClient c(prod);
@@ -140,7 +133,7 @@ TEST_CASE("a target registry that goes away mid-copy: clear error, and no tag on
   CHECK(report.status.message().find(prod.host()) != std::string::npos);
 
   prod.Restart();
-  CHECK_FALSE(TagExists(prod, "app", "v1"));
+  CHECK_FALSE(HasTag(prod, "app", "v1"));
   // And the same copy, re-run, completes with the right digest.
   auto rerun = RunPromote({"-o", "json", "copy", dev.host() + "/app:v1", prod.host() + "/app"});
   REQUIRE(rerun.exit_code == 0);

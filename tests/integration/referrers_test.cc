@@ -19,22 +19,11 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// An artifact manifest naming `subject`, with its blobs pushed: the empty config and one layer.
+// An artifact manifest naming `subject`, with its blobs pushed, annotated as a bundle's would be.
 oci::Manifest PushArtifact(registry::RegistryClient& client, const std::string& repo, const SampleImage& subject,
                            const std::string& artifact_type, const std::string& content) {
-  REQUIRE(client.PushBlobBytes(repo, "{}", PushScope(repo)).ok());
-  REQUIRE(client.PushBlobBytes(repo, content, PushScope(repo)).ok());
-  ordered_json doc = {
-      {"schemaVersion", 2},
-      {"mediaType", oci::media_type::kOciManifest},
-      {"artifactType", artifact_type},
-      {"config", {{"mediaType", oci::media_type::kOciEmpty}, {"digest", oci::Digest::Of("{}").str()}, {"size", 2}}},
-      {"layers", {{{"mediaType", artifact_type}, {"digest", oci::Digest::Of(content).str()}, {"size", content.size()}}}},
-      {"subject", {{"mediaType", subject.media_type}, {"digest", subject.digest}, {"size", subject.bytes.size()}}},
-      {"annotations", {{"dev.sigstore.bundle.content", "dsse-envelope"}}}};
-  auto m = oci::ParseManifest(doc.dump(), oci::media_type::kOciManifest);
-  REQUIRE(m.ok());
-  return std::move(*m);
+  return PushArtifactBlobs(client, repo, subject, artifact_type, content,
+                           {{"dev.sigstore.bundle.content", "dsse-envelope"}});
 }
 
 oci::Digest DigestOf(const SampleImage& img) {

@@ -69,10 +69,6 @@ std::string Payload(const std::string& identity, const std::string& digest) {
   return *p;
 }
 
-uint64_t Writes(const TestRegistry& reg) {
-  return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
-}
-
 }  // namespace
 
 TEST_CASE("a signature written by our code is the cosign .sig layout and verifies with openssl") {

@@ -120,4 +120,34 @@ SampleImage PushSampleImage(const TestRegistry& target, const std::string& repos
   return image;
 }
 
+std::string TagDigest(const TestRegistry& target, const std::string& repository, const std::string& tag) {
+  TestRegistryClient client(target);
+  auto head = client.get().HeadManifest(repository, tag, {registry::RepositoryScope(repository, "pull")});
+  Check(head.status(), "HEAD " + repository + ":" + tag);
+  return head->has_value() ? (*head)->digest.str() : "";
+}
+
+bool HasTag(const TestRegistry& target, const std::string& repository, const std::string& tag) {
+  return !TagDigest(target, repository, tag).empty();
+}
+
+oci::Manifest PushArtifactBlobs(registry::RegistryClient& client, const std::string& repository,
+                                const SampleImage& subject, const std::string& artifact_type,
+                                const std::string& content, const std::map<std::string, std::string>& annotations) {
+  registry::Scopes scopes = {registry::RepositoryScope(repository, "pull,push")};
+  Check(client.PushBlobBytes(repository, "{}", scopes), "push artifact config");
+  Check(client.PushBlobBytes(repository, content, scopes), "push artifact layer");
+  nlohmann::ordered_json doc = {
+      {"schemaVersion", 2},
+      {"mediaType", mt::kOciManifest},
+      {"artifactType", artifact_type},
+      {"config", {{"mediaType", mt::kOciEmpty}, {"digest", oci::Digest::Of("{}").str()}, {"size", 2}}},
+      {"layers", {{{"mediaType", artifact_type}, {"digest", oci::Digest::Of(content).str()}, {"size", content.size()}}}},
+      {"subject", {{"mediaType", subject.media_type}, {"digest", subject.digest}, {"size", subject.bytes.size()}}}};
+  if (!annotations.empty()) doc["annotations"] = annotations;
+  auto parsed = oci::ParseManifest(doc.dump(), mt::kOciManifest);
+  Check(parsed.status(), "parse own artifact manifest");
+  return std::move(*parsed);
+}
+
 }  // namespace promote::testing

@@ -1,6 +1,6 @@
 // Sample images for integration tests and benchmarks: random layers, a config per platform, an
 // image manifest per platform and (for several platforms) an OCI index, pushed to a real
-// registry with the product's registry client.
+// registry with the product's registry client; and artifacts (SBOMs, bundles) that refer to one.
 #pragma once
 
 #include <cstdint>
@@ -52,5 +52,20 @@ class TestRegistryClient {
 // Throws std::runtime_error when the registry refuses anything.
 SampleImage PushSampleImage(const TestRegistry& registry, const std::string& repository,
                             const std::string& tag, const SampleSpec& spec = {});
+
+// The digest repository:tag names at the registry (a HEAD request), "" when the tag does not
+// exist. Throws std::runtime_error when the registry cannot answer.
+std::string TagDigest(const TestRegistry& registry, const std::string& repository, const std::string& tag);
+// Whether repository:tag exists at the registry; throws as TagDigest does.
+bool HasTag(const TestRegistry& registry, const std::string& repository, const std::string& tag);
+
+// Pushes the blobs of an OCI 1.1 artifact about `subject` to `repository`: the empty config and
+// one layer of `artifact_type` holding `content`. Returns the artifact's manifest (with
+// `annotations`, if any) without pushing it: the caller puts it by digest, under a tag, or through
+// registry::PushReferrer. Throws std::runtime_error when the registry refuses a blob.
+oci::Manifest PushArtifactBlobs(registry::RegistryClient& client, const std::string& repository,
+                                const SampleImage& subject, const std::string& artifact_type,
+                                const std::string& content,
+                                const std::map<std::string, std::string>& annotations = {});
 
 }  // namespace promote::testing

@@ -301,4 +301,9 @@ uint64_t TestRegistry::RequestCount(std::string_view method, std::string_view ta
   return n;
 }
 
+uint64_t Writes(const TestRegistry& registry) {
+  return registry.RequestCount("PUT", "") + registry.RequestCount("POST", "") +
+         registry.RequestCount("PATCH", "");
+}
+
 }  // namespace promote::testing

@@ -110,4 +110,8 @@ class TestRegistry {
   mutable uint64_t next_marker_ = 0;
 };
 
+// Requests that write (PUT, POST, PATCH) in registry.AccessLog(): what a test that expects nothing
+// written compares before and after.
+uint64_t Writes(const TestRegistry& registry);
+
 }  // namespace promote::testing

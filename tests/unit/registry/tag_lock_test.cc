@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/temp_dir.h"
+
 using namespace promote;
 using namespace promote::registry;
 using std::chrono::milliseconds;
@@ -19,17 +21,10 @@ namespace {
 
 // A private runtime dir of our own, so these tests neither see nor leave lock files elsewhere.
 struct PrivateRuntimeDir {
-  std::string path;
-  PrivateRuntimeDir() {
-    char tmpl[] = "/tmp/tag-lock-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-    TagLock::UseRuntimeDirectory(path);
-  }
-  ~PrivateRuntimeDir() {
-    TagLock::UseRuntimeDirectory("");
-    std::filesystem::remove_all(path);
-  }
+  promote::testing::TempDir dir;  // mode 0700, as a runtime directory must be
+  std::string path = dir.path();
+  PrivateRuntimeDir() { TagLock::UseRuntimeDirectory(path); }
+  ~PrivateRuntimeDir() { TagLock::UseRuntimeDirectory(""); }
   size_t LockFiles() const {
     size_t n = 0;
     for (const auto& e : std::filesystem::directory_iterator(path + "/promote"))
@@ -125,13 +120,11 @@ TEST_CASE("the lock directory is the runtime directory given, never read from th
   PrivateRuntimeDir given;
   REQUIRE(TagLock::Directory() == given.path + "/promote");
   // The process's XDG_RUNTIME_DIR does not count: only what the caller passed in does.
-  char tmpl[] = "/tmp/tag-lock-env-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  ::setenv("XDG_RUNTIME_DIR", tmpl, 1);
+  const promote::testing::TempDir environment_dir;
+  ::setenv("XDG_RUNTIME_DIR", environment_dir.path().c_str(), 1);
   TagLock::UseRuntimeDirectory("");
   auto fallback = TagLock::Directory();
   ::unsetenv("XDG_RUNTIME_DIR");
-  std::filesystem::remove_all(tmpl);
   REQUIRE(fallback.has_value());
   CHECK(*fallback == "/tmp/promote-locks-" + std::to_string(::geteuid()));
   TagLock::UseRuntimeDirectory("relative/dir");  // not absolute: ignored

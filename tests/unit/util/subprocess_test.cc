@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 using namespace promote;
 using std::chrono::milliseconds;
@@ -27,13 +28,6 @@ ProcessOptions Shell(const std::string& script) {
   spec.env = std::map<std::string, std::string>{{"PATH", "/usr/bin:/bin"}};
   spec.timeout = std::chrono::seconds(20);
   return spec;
-}
-
-std::string MakeTempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base && *base ? base : "/tmp") + "/promote-subprocess-test-XXXXXX";
-  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-  return pattern;
 }
 
 bool Exists(const std::string& path) {
@@ -121,7 +115,8 @@ TEST_CASE("a program that ignores SIGTERM is killed after the grace period") {
 }
 
 TEST_CASE("a cancel stops the process group within a second, even one that ignores SIGTERM") {
-  const std::string dir = MakeTempDir();
+  const promote::testing::TempDir tmp;
+  const std::string& dir = tmp.path();
   ProcessOptions spec = Shell("trap '' TERM; echo $$ > " + dir + "/pgid; sleep 600 & sleep 600; wait");
   spec.timeout = std::chrono::seconds(120);
   spec.kill_grace = std::chrono::seconds(30);  // a cancel does not wait this long
@@ -142,7 +137,6 @@ TEST_CASE("a cancel stops the process group within a second, even one that ignor
   REQUIRE(pgid > 0);
   // Killed members may linger a moment as zombies until their new parent reaps them.
   CHECK(PollUntil([&] { return !GroupAlive(pgid); }, std::chrono::seconds(1)));
-  std::system(("rm -rf " + dir).c_str());
 }
 
 TEST_CASE("output beyond the bound stops the program") {
@@ -158,7 +152,8 @@ TEST_CASE("output beyond the bound stops the program") {
 }
 
 TEST_CASE("the environment is exactly the one given; the working directory is set") {
-  const std::string dir = MakeTempDir();
+  const promote::testing::TempDir tmp;
+  const std::string& dir = tmp.path();
   setenv("PROMOTE_RUNNER_TEST_INHERITED", "leak", 1);
   ProcessOptions spec = Shell("env; pwd");
   spec.env = std::map<std::string, std::string>{{"PATH", "/usr/bin:/bin"}, {"ONLY_THIS", "1"}};
@@ -169,7 +164,6 @@ TEST_CASE("the environment is exactly the one given; the working directory is se
   CHECK(r->stdout_data.find("ONLY_THIS=1\n") != std::string::npos);
   CHECK(r->stdout_data.find("PROMOTE_RUNNER_TEST_INHERITED") == std::string::npos);
   CHECK(r->stdout_data.find(dir + "\n") != std::string::npos);
-  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("arguments reach the program verbatim, with no shell in between") {
@@ -198,7 +192,8 @@ TEST_CASE("a program that cannot be started is an error, not an outcome") {
 }
 
 TEST_CASE("what a program leaves running in its group is stopped when it exits") {
-  const std::string dir = MakeTempDir();
+  const promote::testing::TempDir tmp;
+  const std::string& dir = tmp.path();
   // The background sleep closes the pipes, so nothing but the group kill can stop it.
   auto r = RunProcess(Shell("echo $$ > " + dir + "/pgid; sleep 600 >/dev/null 2>&1 & exit 0"));
   REQUIRE(r.ok());
@@ -206,24 +201,24 @@ TEST_CASE("what a program leaves running in its group is stopped when it exits")
   const pid_t pgid = std::atoi(ReadAll(dir + "/pgid").c_str());
   REQUIRE(pgid > 0);
   CHECK(PollUntil([&] { return !GroupAlive(pgid); }, std::chrono::seconds(2)));
-  std::system(("rm -rf " + dir).c_str());
 }
 
 TEST_CASE("disarmed, the orphan watchdog leaves everything alone") {
-  const std::string dir = MakeTempDir();
+  const promote::testing::TempDir tmp;
+  const std::string& dir = tmp.path();
   {
     auto watchdog = OrphanWatchdog::Start({dir});
     REQUIRE_MESSAGE(watchdog.ok(), watchdog.status().ToString());
     CHECK(GroupAlive(watchdog->pid()));  // its own session, so its own group
   }
   CHECK(Exists(dir));
-  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("when its owner dies, the orphan watchdog kills the watched group and removes the paths") {
   // The owner is a forked copy of this test that starts a watchdog and a child, then is killed
   // with SIGKILL: what the watchdog must clean up after is exactly that situation.
-  const std::string dir = MakeTempDir();
+  const promote::testing::TempDir tmp;
+  const std::string& dir = tmp.path();
   const std::string secret_dir = dir + "/secret";
   REQUIRE(::mkdir(secret_dir.c_str(), 0700) == 0);
   std::ofstream(secret_dir + "/config.json") << "{\"auths\":{}}";
@@ -258,5 +253,4 @@ TEST_CASE("when its owner dies, the orphan watchdog kills the watched group and 
   ::waitpid(owner, &status, 0);
   CHECK(PollUntil([&] { return !GroupAlive(pgid); }, std::chrono::seconds(5)));
   CHECK(PollUntil([&] { return !Exists(secret_dir); }, std::chrono::seconds(5)));
-  std::system(("rm -rf " + dir).c_str());
 }
