@@ -91,10 +91,6 @@ struct PolicySetup {
                        "--to", to},
                       env);
   }
-
-  uint64_t Writes(const TestRegistry& reg) const {
-    return reg.RequestCount("PUT", "") + reg.RequestCount("POST", "") + reg.RequestCount("PATCH", "");
-  }
 };
 
 }  // namespace
@@ -143,8 +139,8 @@ TEST_CASE("agent.yaml policy: a promote.yaml cannot loosen it, over the unix soc
       CHECK(run.out.find(c.says) != std::string::npos);
     }
   }
-  CHECK(s.Writes(s.stage) == 0);
-  CHECK(s.Writes(s.prod) == 0);
+  CHECK(Writes(s.stage) == 0);
+  CHECK(Writes(s.prod) == 0);
 
   // A direct copy into a repository the policy covers would skip every gate: refused too.
   auto copy = RunPromote({"--agent", s.agent->Address("unix://"), "-o", "json", "copy",
@@ -152,7 +148,7 @@ TEST_CASE("agent.yaml policy: a promote.yaml cannot loosen it, over the unix soc
   INFO(copy.out << copy.err);
   CHECK(copy.exit_code == 3);
   CHECK(copy.out.find("only `promote run`") != std::string::npos);
-  CHECK(s.Writes(s.stage) == 0);
+  CHECK(Writes(s.stage) == 0);
 
   // Tighter than the policy: accepted, and the tighter gate decides (the LOW finding refuses).
   auto tighter = s.Run("tcp://", s.Config("tight.yaml", "        fail-on: LOW\n"), "release/1.0", "stage");
@@ -267,7 +263,7 @@ TEST_CASE("agent.yaml policy: a rollback through the agent is held to the enviro
     return r.Json()["digest"].get<std::string>();
   };
   REQUIRE(current() == second.digest);
-  const uint64_t writes_before = s.Writes(s.dev);
+  const uint64_t writes_before = Writes(s.dev);
 
   struct Case {
     const char* name;
@@ -296,7 +292,7 @@ TEST_CASE("agent.yaml policy: a rollback through the agent is held to the enviro
       CHECK(back.out.find(c.says) != std::string::npos);
     }
   }
-  CHECK(s.Writes(s.dev) == writes_before);  // nothing moved, nothing recorded
+  CHECK(Writes(s.dev) == writes_before);  // nothing moved, nothing recorded
   CHECK(current() == second.digest);
 
   // The branch the rule allows rolls dev back to the first commit.
