@@ -11,11 +11,11 @@
 #include <fstream>
 #include <optional>
 
-#include "scan/docker_auth_file.h"
+#include "registry/docker_auth_file.h"
 #include "scan/report_format.h"
-#include "scan/temp_dir.h"
 #include "util/child_env.h"
 #include "util/subprocess.h"
+#include "util/temp_dir.h"
 
 namespace promote::scan {
 
@@ -350,7 +350,7 @@ Result<ScanReport> RunHook(const HookConfig& config, const ScanTarget& target, c
   std::string docker_config;
   if (secrets) {
     docker_config = secrets->path() + "/docker";
-    PROMOTE_RETURN_IF_ERROR(WriteDockerAuthFile(docker_config, target.registry_host,
+    PROMOTE_RETURN_IF_ERROR(registry::WriteDockerAuthFile(docker_config, target.registry_host,
                                                 target.credentials->first, target.credentials->second));
   }
 

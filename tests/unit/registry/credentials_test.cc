@@ -1,4 +1,5 @@
 #include "registry/credentials.h"
+#include "registry/docker_auth_file.h"
 
 #include <doctest/doctest.h>
 
@@ -245,4 +246,12 @@ TEST_CASE("the default docker config path comes from the environment given") {
     CAPTURE(c.path);
     CHECK(DockerConfigKeychain::DefaultPath(EnvironmentVariables(c.env)) == c.path);
   }
+}
+
+// The key a scanner's throw-away config (registry/docker_auth_file.h) files credentials under.
+TEST_CASE("Docker Hub credentials use Docker's index key") {
+  CHECK(promote::registry::DockerConfigKey("docker.io") == "https://index.docker.io/v1/");
+  CHECK(promote::registry::DockerConfigKey("registry-1.docker.io") == "https://index.docker.io/v1/");
+  CHECK(promote::registry::DockerConfigKey("ghcr.io") == "ghcr.io");
+  CHECK(promote::registry::DockerConfigKey("localhost:5000") == "localhost:5000");
 }

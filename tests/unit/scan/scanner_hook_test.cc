@@ -8,8 +8,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
-#include "scan/docker_auth_file.h"
-#include "scan/temp_dir.h"
+#include "util/temp_dir.h"
 #include "scan_test_files.h"
 #include "util/base64.h"
 
@@ -345,13 +344,6 @@ TEST_CASE("a kCommand hook may accept more exit statuses; built-ins never do") {
   HookConfig builtin = c;
   builtin.kind = HookConfig::kTrivy;  // trivy exits 1 on fatal errors and never 2 without --exit-code
   CheckScannerFailure(RunHook(builtin, Target()), "scanner trivy exited with status 2");
-}
-
-TEST_CASE("Docker Hub credentials use Docker's index key") {
-  CHECK(DockerConfigKey("docker.io") == "https://index.docker.io/v1/");
-  CHECK(DockerConfigKey("registry-1.docker.io") == "https://index.docker.io/v1/");
-  CHECK(DockerConfigKey("ghcr.io") == "ghcr.io");
-  CHECK(DockerConfigKey("localhost:5000") == "localhost:5000");
 }
 
 TEST_CASE("pass-env inherits the named variables, never one of promote's secrets") {

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "scan/temp_dir.h"
+#include "util/temp_dir.h"
 
 using namespace promote;
 using namespace promote::scan;

@@ -1,4 +1,4 @@
-#include "scan/docker_auth_file.h"
+#include "registry/docker_auth_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include "oci/reference.h"
 #include "util/base64.h"
 
-namespace promote::scan {
+namespace promote::registry {
 
 std::string DockerConfigKey(std::string_view registry_host) {
   if (oci::IsDockerHub(registry_host)) return std::string(oci::kDockerHubConfigKey);
@@ -58,4 +58,4 @@ Status WriteDockerAuthFile(const std::string& dir, std::string_view registry_hos
   return status;
 }
 
-}  // namespace promote::scan
+}  // namespace promote::registry

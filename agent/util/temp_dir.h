@@ -1,5 +1,6 @@
 // A private temporary directory (mode 0700) that is removed with everything in it when the
-// owner goes out of scope. Scanner runs live in one, so nothing they write outlives them.
+// owner goes out of scope. Scanner runs live in one, so nothing they write outlives them;
+// secrets written for a child process go in one made in memory.
 #pragma once
 
 #include <string>
@@ -7,7 +8,7 @@
 #include "util/environment_variables.h"
 #include "util/status.h"
 
-namespace promote::scan {
+namespace promote {
 
 class TempDir {
  public:
@@ -33,4 +34,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace promote::scan
+}  // namespace promote

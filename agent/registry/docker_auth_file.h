@@ -1,4 +1,4 @@
-// Writes a throw-away Docker config (config.json) holding the credentials of exactly one
+// Writes a throw-away Docker config (config.json, the format registry/credentials.h reads) holding the credentials of exactly one
 // registry, so a scanner can authenticate through DOCKER_CONFIG without the password ever
 // appearing on a command line or in an environment variable other scanners' children could read.
 #pragma once
@@ -9,7 +9,7 @@
 #include "util/secret.h"
 #include "util/status.h"
 
-namespace promote::scan {
+namespace promote::registry {
 
 // The key Docker clients look up for `registry_host`: Docker Hub's hosts (docker.io,
 // index.docker.io, registry-1.docker.io) use "https://index.docker.io/v1/", others the host[:port].
@@ -22,4 +22,4 @@ std::string DockerConfigKey(std::string_view registry_host);
 Status WriteDockerAuthFile(const std::string& dir, std::string_view registry_host, std::string_view username,
                            const Secret& password);
 
-}  // namespace promote::scan
+}  // namespace promote::registry

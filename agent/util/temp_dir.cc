@@ -1,4 +1,4 @@
-#include "scan/temp_dir.h"
+#include "util/temp_dir.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <system_error>
 #include <vector>
 
-namespace promote::scan {
+namespace promote {
 
 namespace {
 
@@ -74,4 +74,4 @@ void TempDir::Remove() {
   path_.clear();
 }
 
-}  // namespace promote::scan
+}  // namespace promote
