@@ -10,10 +10,10 @@
 #include "cli/dispatch.h"
 #include "cli/process_environment.h"
 #include "cli/socket_activation.h"
-#include "copy/copy_report.h"
-#include "policy/agent_config.h"
+#include "service/agent_config.h"
 #include "policy/secret_ref.h"
 #include "server/agent_server.h"
+#include "service/result_envelope.h"
 
 namespace promote::cli {
 namespace {
@@ -42,7 +42,7 @@ CommandRunner RegisterAgentCommand(CLI::App* app, const GlobalFlags* global) {
     // First, so no thread or child sees the variables or the descriptors before they are claimed.
     auto activated = TakeActivatedSockets();
     if (!activated.ok()) return PrintFailure(*global, "agent", activated.status());
-    auto config = policy::LoadAgentConfig(flags->config);
+    auto config = service::LoadAgentConfig(flags->config);
     if (!config.ok()) return PrintFailure(*global, "agent", config.status());
     // Before anything can start a credential helper or a scanner.
     policy::WithholdSecretsFromChildren(*config);
@@ -79,7 +79,7 @@ CommandRunner RegisterHealthCommand(CLI::App* app, const GlobalFlags* global) {
     service::Outcome out;
     out.command = "health";
     out.status = st;
-    out.json = copy::ResultEnvelope("health", st, {{"agent", global->agent}, {"serving", *status}});
+    out.json = service::ResultEnvelope("health", st, {{"agent", global->agent}, {"serving", *status}});
     out.text = global->agent + ": " + *status + "\n";
     return PrintResult(*global, out.ToProto());
   };

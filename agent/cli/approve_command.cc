@@ -1,10 +1,10 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/config_request.h"
 #include "cli/dispatch.h"
 #include "cli/process_environment.h"
 #include "cli/registry_flags.h"
-#include "cli/request_files.h"
 #include "cli/signing_key.h"
 #include "promotion/ci_context.h"
 
@@ -40,10 +40,14 @@ CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global) {
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "approve", st, {{"status", "failed"}}); };
-    auto config = ReadRequestFile(flags->config, "config");
-    if (!config.ok()) return fail(config.status().WithContext("pass --config PATH"));
     v1::ApproveRequest request;
-    *request.mutable_config() = std::move(*config);
+    // With its own --key, promote.yaml's credential and key references are not resolved for an agent.
+    ConfigRequest parts{.config_path = flags->config,
+                        .config = request.mutable_config(),
+                        .access = request.mutable_access(),
+                        .agent_secrets = flags->key.empty(),
+                        .signing = request.mutable_signing()};
+    if (Status st = FillConfigRequest(*global, flags->registry, parts); !st.ok()) return fail(st);
     request.set_env(flags->env);
     request.set_sha(flags->sha.empty() ? promotion::ShaFromCiEnvironment(ProcessEnvironment()) : flags->sha);
     *request.mutable_ci() = CiContextMessage();
@@ -52,15 +56,6 @@ CommandRunner RegisterApproveCommand(CLI::App* app, const GlobalFlags* global) {
     if (!flags->key.empty()) {
       Status read = ReadSigningKey(flags->key, flags->password_file, request.mutable_signing());
       if (!read.ok()) return fail(read);
-    }
-    auto access = flags->registry.Access({}, {});
-    if (!access.ok()) return fail(access.status());
-    *request.mutable_access() = std::move(*access);
-    Status conventional =
-        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
-    if (!conventional.ok()) return fail(conventional);
-    if (!global->agent.empty() && flags->key.empty()) {
-      ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());
     }
     return Dispatch(*global, "approve", request, &service::PromoteService::Approve, &flags->registry,
                     &v1::Promote::Stub::Approve);

@@ -7,8 +7,8 @@
 #include "cli/cancel_watch.h"
 #include "cli/process_environment.h"
 #include "cli/signing_key.h"
-#include "copy/copy_report.h"
 #include "oci/reference.h"
+#include "service/result_envelope.h"
 #include "util/error_category.h"
 #include "util/one_line.h"
 #include "util/read_file.h"
@@ -45,7 +45,7 @@ void ReportTimeout(v1::Result* result, int timeout_s, const std::string& phase) 
   const Status status(Code::kDeadlineExceeded,
                       "timed out after " + std::to_string(timeout_s) + " s in phase " + phase);
   nlohmann::json j = nlohmann::json::parse(result->json(), nullptr, false);
-  if (!j.is_object()) j = copy::ResultEnvelope(result->command(), status, nlohmann::json::object());
+  if (!j.is_object()) j = service::ResultEnvelope(result->command(), status, nlohmann::json::object());
   j["ok"] = false;
   j["error"] = {{"code", CodeName(status.code())},
                 {"category", CategoryName(status.code())},
@@ -171,7 +171,7 @@ int PrintFailure(const GlobalFlags& global, const std::string& command, const St
 int PrintLocalResult(const GlobalFlags& global, const std::string& command, const Status& status,
                      const nlohmann::json& body, const std::string& text) {
   if (global.format() == OutputFormat::kJson) {
-    PrintJson(copy::ResultEnvelope(command, status, status.ok() ? body : nlohmann::json::object()));
+    PrintJson(service::ResultEnvelope(command, status, status.ok() ? body : nlohmann::json::object()));
   }
   if (!status.ok()) {
     std::cerr << "promote: " << command << ": " << OneLine(status.message()) << "\n";

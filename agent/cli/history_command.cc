@@ -1,10 +1,10 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/config_request.h"
 #include "cli/dispatch.h"
 #include "cli/process_environment.h"
 #include "cli/registry_flags.h"
-#include "cli/request_files.h"
 #include "promotion/ci_context.h"
 
 namespace promote::cli {
@@ -43,10 +43,12 @@ CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global) {
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "history", st); };
-    auto config = ReadRequestFile(flags->config, "config");
-    if (!config.ok()) return fail(config.status().WithContext("pass --config PATH"));
     v1::HistoryRequest request;
-    *request.mutable_config() = std::move(*config);
+    ConfigRequest parts{.config_path = flags->config,
+                        .source_scopes = flags->ref.empty() ? std::vector<std::string>{} : HostOf(flags->ref),
+                        .config = request.mutable_config(),
+                        .access = request.mutable_access()};
+    if (Status st = FillConfigRequest(*global, flags->registry, parts); !st.ok()) return fail(st);
     request.set_sha(flags->sha);
     request.set_reference(flags->ref);
     if (!flags->key.empty()) {
@@ -54,13 +56,6 @@ CommandRunner RegisterHistoryCommand(CLI::App* app, const GlobalFlags* global) {
       if (!key.ok()) return fail(key.status());
       *request.mutable_public_key() = std::move(*key);
     }
-    auto access = flags->registry.Access(flags->ref.empty() ? std::vector<std::string>{} : HostOf(flags->ref), {});
-    if (!access.ok()) return fail(access.status());
-    *request.mutable_access() = std::move(*access);
-    Status conventional =
-        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
-    if (!conventional.ok()) return fail(conventional);
-    if (!global->agent.empty()) ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), nullptr);
     return Dispatch(*global, "history", request, &service::PromoteService::History, &flags->registry,
                     &v1::Promote::Stub::History);
   };
@@ -81,10 +76,12 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global) 
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "rollback", st); };
-    auto config = ReadRequestFile(flags->config, "config");
-    if (!config.ok()) return fail(config.status().WithContext("pass --config PATH"));
     v1::RollbackRequest request;
-    *request.mutable_config() = std::move(*config);
+    ConfigRequest parts{.config_path = flags->config,
+                        .config = request.mutable_config(),
+                        .access = request.mutable_access(),
+                        .signing = request.mutable_signing()};
+    if (Status st = FillConfigRequest(*global, flags->registry, parts); !st.ok()) return fail(st);
     request.set_env(flags->env);
     request.set_to(flags->to);
     request.set_steps(flags->steps);
@@ -92,14 +89,6 @@ CommandRunner RegisterRollbackCommand(CLI::App* app, const GlobalFlags* global) 
     const EnvironmentVariables pipeline = ProcessEnvironment();
     request.set_branch(flags->branch.empty() ? promotion::BranchFromCiEnvironment(pipeline) : flags->branch);
     *request.mutable_ci() = CiContextMessage();
-    auto access = flags->registry.Access({}, {});
-    if (!access.ok()) return fail(access.status());
-    *request.mutable_access() = std::move(*access);
-    Status conventional = AddConventionalCredentials(request.config(), pipeline, request.mutable_access());
-    if (!conventional.ok()) return fail(conventional);
-    if (!global->agent.empty()) {
-      ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());
-    }
     return Dispatch(*global, "rollback", request, &service::PromoteService::Rollback, &flags->registry,
                     &v1::Promote::Stub::Rollback);
   };

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "copy/copy_report.h"
 #include "service/operation.h"
+#include "service/result_envelope.h"
 #include "util/one_line.h"
 
 namespace promote::cli {
@@ -39,7 +39,7 @@ void PrintJson(const nlohmann::json& j) {
 
 int ReportFailure(OutputFormat format, const std::string& command, const Status& status,
                   nlohmann::json body) {
-  if (format == OutputFormat::kJson) PrintJson(copy::ResultEnvelope(command, status, std::move(body)));
+  if (format == OutputFormat::kJson) PrintJson(service::ResultEnvelope(command, status, std::move(body)));
   std::cerr << "promote: " << OneLine(status.message()) << std::endl;
   return ExitCodeFor(status.code());
 }

@@ -1,10 +1,10 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/config_request.h"
 #include "cli/dispatch.h"
 #include "cli/process_environment.h"
 #include "cli/registry_flags.h"
-#include "cli/request_files.h"
 #include "policy/branch_rules.h"
 #include "promotion/ci_context.h"
 
@@ -58,10 +58,13 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
 
   return [flags, global]() -> int {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "run", st, {{"status", "failed"}}); };
-    auto config = ReadRequestFile(flags->config, "config");
-    if (!config.ok()) return fail(config.status().WithContext("pass --config PATH"));
     v1::RunRequest request;
-    *request.mutable_config() = std::move(*config);
+    ConfigRequest parts{.config_path = flags->config,
+                        .config = request.mutable_config(),
+                        .access = request.mutable_access(),
+                        .files = request.mutable_files(),
+                        .signing = request.mutable_signing()};
+    if (Status st = FillConfigRequest(*global, flags->registry, parts); !st.ok()) return fail(st);
     request.set_to(flags->to);
     request.set_from(flags->from);
     // The branch and commit are read where the pipeline runs, not where the agent runs. A branch
@@ -77,17 +80,6 @@ CommandRunner RegisterRunCommand(CLI::App* app, const GlobalFlags* global) {
     request.set_no_attachments(flags->no_attachments);
     request.set_jobs(flags->jobs);
     *request.mutable_ci() = CiContextMessage();
-    auto access = flags->registry.Access({}, {});
-    if (!access.ok()) return fail(access.status());
-    *request.mutable_access() = std::move(*access);
-    Status conventional =
-        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
-    if (!conventional.ok()) return fail(conventional);
-    Status attached = AttachConfigFiles(request.config(), request.mutable_files());
-    if (!attached.ok()) return fail(attached);
-    if (!global->agent.empty()) {
-      ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), request.mutable_signing());
-    }
     return Dispatch(*global, "run", request, &service::PromoteService::Run, &flags->registry,
                     &v1::Promote::Stub::Run);
   };

@@ -2,8 +2,8 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/config_request.h"
 #include "cli/dispatch.h"
-#include "cli/process_environment.h"
 #include "cli/registry_flags.h"
 #include "cli/request_files.h"
 
@@ -40,28 +40,19 @@ CommandRunner RegisterScanCommand(CLI::App* app, const GlobalFlags* global) {
     request.set_reference(flags->ref);
     request.set_env(flags->env);
     for (const auto& s : flags->scanners) request.add_scanners(s);
-    if (!flags->config.empty()) {
-      auto config = ReadRequestFile(flags->config, "config");
-      if (!config.ok()) return fail(config.status());
-      *request.mutable_config() = std::move(*config);
-      Status attached = AttachConfigFiles(request.config(), request.mutable_files());
-      if (!attached.ok()) return fail(attached);
-    }
+    ConfigRequest parts{.config_path = flags->config,
+                        .config_optional = true,
+                        .source_scopes = HostOf(flags->ref),
+                        .config = request.mutable_config(),
+                        .access = request.mutable_access(),
+                        .files = request.mutable_files()};
+    if (Status st = FillConfigRequest(*global, flags->registry, parts); !st.ok()) return fail(st);
     if (!flags->policy.empty()) {
       auto policy = ReadRequestFile(flags->policy, "config");
       if (!policy.ok()) return fail(policy.status().WithContext("--policy"));
       *request.mutable_policy() = std::move(*policy);
       Status attached = AttachPolicyFiles(request.policy(), request.mutable_files());
       if (!attached.ok()) return fail(attached);
-    }
-    auto access = flags->registry.Access(HostOf(flags->ref), {});
-    if (!access.ok()) return fail(access.status());
-    *request.mutable_access() = std::move(*access);
-    Status conventional =
-        AddConventionalCredentials(request.config(), ProcessEnvironment(), request.mutable_access());
-    if (!conventional.ok()) return fail(conventional);
-    if (!global->agent.empty() && request.has_config()) {
-      ResolveConfigSecretsForAgent(request.config(), request.mutable_access(), nullptr);
     }
     return Dispatch(*global, "scan", request, &service::PromoteService::Scan, &flags->registry,
                     &v1::Promote::Stub::Scan);

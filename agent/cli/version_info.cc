@@ -1,7 +1,7 @@
 #include "cli/version_info.h"
 
-#include "copy/copy_report.h"
 #include "promote/build_info.h"
+#include "service/result_envelope.h"
 
 namespace promote::cli {
 
@@ -13,7 +13,7 @@ std::string VersionText(const BuildInfo& build) {
 }
 
 nlohmann::json VersionJson(const BuildInfo& build) {
-  return copy::ResultEnvelope(
+  return service::ResultEnvelope(
       "version", OkStatus(),
       {{"version", build.version}, {"commit", build.commit}, {"build_date", build.build_date}});
 }

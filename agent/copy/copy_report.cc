@@ -1,27 +1,6 @@
 #include "copy/copy_report.h"
 
-#include "util/error_category.h"
-
 namespace promote::copy {
-
-nlohmann::json ResultEnvelope(const std::string& command, const Status& status, nlohmann::json body) {
-  nlohmann::json j = nlohmann::json::object();
-  j["schema"] = 1;
-  j["command"] = command;
-  j["ok"] = status.ok();
-  if (status.ok()) {
-    j["error"] = nullptr;
-  } else {
-    j["error"] = {{"code", CodeName(status.code())},
-                  {"category", CategoryName(status.code())},
-                  {"exit_code", ExitCodeFor(status.code())},
-                  {"message", status.message()}};
-  }
-  if (body.is_object()) {
-    for (auto& [k, v] : body.items()) j[k] = v;
-  }
-  return j;
-}
 
 namespace {
 
@@ -39,11 +18,11 @@ nlohmann::json AttachmentsJson(const AttachmentCounts& a) {
 
 }  // namespace
 
-nlohmann::json CopyReport::ToJson() const {
+nlohmann::json CopyReport::BodyJson() const {
   auto counts = [](const TransferCounts& c) {
     return nlohmann::json{{"copied", c.copied}, {"mounted", c.mounted}, {"skipped", c.skipped}};
   };
-  nlohmann::json body = {
+  return {
       {"source", source},
       {"target", target},
       {"digest", digest.empty() ? nlohmann::json(nullptr) : nlohmann::json(digest)},
@@ -63,7 +42,6 @@ nlohmann::json CopyReport::ToJson() const {
       {"attachments", AttachmentsJson(attachments)},
       {"timings_ms", {{"total", duration_ms}}},
   };
-  return ResultEnvelope("copy", status, std::move(body));
 }
 
 }  // namespace promote::copy

@@ -1,5 +1,6 @@
 // CopyReport: what one image copy did — the digest, what was copied, mounted or skipped, the
-// tags written — and how it ended. It renders the JSON result documented in docs/result-json.md.
+// tags written — and how it ended. It renders the fields of the JSON result documented in
+// docs/result-json.md; the service wraps them in the result's envelope.
 #pragma once
 
 #include <cstdint>
@@ -60,10 +61,8 @@ struct CopyReport {
   int64_t duration_ms = 0;
   Status status;
 
-  nlohmann::json ToJson() const;
+  // The copy's fields of the result (source, target, digest, tags, counts), without the envelope.
+  nlohmann::json BodyJson() const;
 };
-
-// {"schema":1,"command":…,"ok":…,"error":…} plus `body`'s fields.
-nlohmann::json ResultEnvelope(const std::string& command, const Status& status, nlohmann::json body);
 
 }  // namespace promote::copy

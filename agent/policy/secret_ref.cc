@@ -29,33 +29,18 @@ Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what,
   return InvalidArgument(what + ": '" + ref.ref.substr(0, 5) + "…' is not env:NAME or file:/path");
 }
 
-namespace {
-
-void AddEnvName(const std::string& ref, std::vector<std::string>* names) {
+void AppendEnvName(const std::string& ref, std::vector<std::string>* names) {
   if (ref.rfind("env:", 0) == 0 && ref.size() > 4) names->push_back(ref.substr(4));
 }
-
-}  // namespace
 
 std::vector<std::string> SecretEnvNames(const PromoteConfig& config) {
   std::vector<std::string> names;
   for (const auto& env : config.environments) {
-    AddEnvName(env.credentials.username, &names);
-    AddEnvName(env.credentials.password.ref, &names);
+    AppendEnvName(env.credentials.username, &names);
+    AppendEnvName(env.credentials.password.ref, &names);
   }
-  AddEnvName(config.signing.key.ref, &names);
-  AddEnvName(config.signing.password.ref, &names);
-  return names;
-}
-
-std::vector<std::string> SecretEnvNames(const AgentConfig& config) {
-  std::vector<std::string> names;
-  for (const auto& r : config.registries) {
-    AddEnvName(r.username, &names);
-    AddEnvName(r.password.ref, &names);
-  }
-  AddEnvName(config.signing.key.ref, &names);
-  AddEnvName(config.signing.password.ref, &names);
+  AppendEnvName(config.signing.key.ref, &names);
+  AppendEnvName(config.signing.password.ref, &names);
   return names;
 }
 

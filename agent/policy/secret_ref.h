@@ -8,7 +8,6 @@
 
 #include <vector>
 
-#include "policy/agent_config.h"
 #include "policy/promote_config.h"
 #include "registry/credentials.h"
 #include "util/child_env.h"
@@ -24,9 +23,11 @@ Result<Secret> ResolveSecret(const SecretRef& ref, const std::string& what,
 
 // The variables the env:NAME references of a config point at (registry passwords and
 // usernames, the signing passphrase and key path). Promote withholds them from every child it
-// starts (util/child_env.h): WithholdSecretsFromChildren does that for a trusted config.
+// starts (util/child_env.h): WithholdSecretsFromChildren does that for a trusted config, of any
+// type with a SecretEnvNames (agent.yaml's is in service/agent_config.h).
 std::vector<std::string> SecretEnvNames(const PromoteConfig& config);
-std::vector<std::string> SecretEnvNames(const AgentConfig& config);
+// Appends the variable an "env:NAME" reference names to `names`; any other reference adds none.
+void AppendEnvName(const std::string& ref, std::vector<std::string>* names);
 template <typename Config>
 void WithholdSecretsFromChildren(const Config& config) {
   for (const std::string& name : SecretEnvNames(config)) WithholdFromChildren(name);

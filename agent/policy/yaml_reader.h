@@ -1,6 +1,6 @@
 // Reading YAML config files strictly (promote.yaml, scan policies, agent.yaml): every error
 // names origin:line, unknown keys are errors, secrets must be references. Shared by the loaders
-// of the policy module.
+// of the policy module and agent.yaml's (service/agent_config.cc).
 #pragma once
 
 #include <map>

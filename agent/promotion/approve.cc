@@ -2,7 +2,6 @@
 
 #include <memory>
 
-#include "copy/copy_report.h"
 #include "policy/branch_rules.h"
 #include "promotion/approval.h"
 #include "promotion/approval_gate.h"
@@ -122,7 +121,7 @@ Status ApproveInto(const policy::PromoteConfig& config, registry::RegistryPool& 
 
 }  // namespace
 
-nlohmann::json ApproveResult::ToJson() const {
+nlohmann::json ApproveResult::BodyJson() const {
   auto str_or_null = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
   nlohmann::json body = {{"status", status.ok() ? "approved" : "failed"},
                          {"env", env},
@@ -145,7 +144,7 @@ nlohmann::json ApproveResult::ToJson() const {
     }
     body["images"] = std::move(list);
   }
-  return copy::ResultEnvelope("approve", status, std::move(body));
+  return body;
 }
 
 ApproveResult Approve(const policy::PromoteConfig& config, registry::RegistryPool& registries,

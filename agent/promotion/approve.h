@@ -43,7 +43,9 @@ struct ApproveResult {
     std::string name, source_reference, digest, attestation_reference;
   };
   std::vector<Image> images;
-  nlohmann::json ToJson() const;
+  // The approval's fields of the JSON result (docs/result-json.md), without the envelope the
+  // service wraps them in.
+  nlohmann::json BodyJson() const;
 };
 
 // Approves with `key`. Bad input (unknown environment, no approval gate there, an approver it

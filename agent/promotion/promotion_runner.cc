@@ -91,7 +91,7 @@ nlohmann::json RunResult::ImageJson() const {
   };
 }
 
-nlohmann::json RunResult::ToJson() const {
+nlohmann::json RunResult::BodyJson() const {
   nlohmann::json body = ImageJson();
   body["status"] = std::string(OutcomeName(outcome));
   body["dry_run"] = dry_run;
@@ -110,7 +110,7 @@ nlohmann::json RunResult::ToJson() const {
       body["images"].push_back(std::move(entry));
     }
   }
-  return copy::ResultEnvelope("run", status, std::move(body));
+  return body;
 }
 
 Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing,

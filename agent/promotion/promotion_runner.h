@@ -94,7 +94,9 @@ struct RunResult {
   std::string image;
   std::vector<RunResult> images;
 
-  nlohmann::json ToJson() const;
+  // The run's fields of the JSON result (docs/result-json.md), without the envelope the service
+  // wraps them in: ImageJson's, plus the outcome, commit, warnings and a release set's `images`.
+  nlohmann::json BodyJson() const;
   // The part of the JSON result about one image (references, digests, tags, blobs, gates,
   // signature, record), as a release set's `images` entries have it.
   nlohmann::json ImageJson() const;

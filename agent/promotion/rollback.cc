@@ -3,7 +3,6 @@
 #include <memory>
 #include <optional>
 
-#include "copy/copy_report.h"
 #include "copy/tag_writer.h"
 #include "promotion/history.h"
 
@@ -243,7 +242,7 @@ Status RollbackSet(const policy::PromoteConfig& config, registry::RegistryPool& 
 
 }  // namespace
 
-nlohmann::json RollbackResult::ToJson() const {
+nlohmann::json RollbackResult::BodyJson() const {
   const char* state = !status.ok() ? "failed" : unchanged ? "unchanged" : dry_run ? "planned" : "rolled_back";
   nlohmann::json body = {{"status", state},
                          {"env", env},
@@ -257,13 +256,12 @@ nlohmann::json RollbackResult::ToJson() const {
   if (!images.empty()) {
     body["images"] = nlohmann::json::array();
     for (const auto& member : images) {
-      nlohmann::json entry = member.ToJson();
-      for (const char* key : {"error", "schema", "command", "ok"}) entry.erase(key);
+      nlohmann::json entry = member.BodyJson();
       entry["name"] = member.image;
       body["images"].push_back(std::move(entry));
     }
   }
-  return copy::ResultEnvelope("rollback", status, std::move(body));
+  return body;
 }
 
 RollbackResult Rollback(const policy::PromoteConfig& config, registry::RegistryPool& registries,

@@ -45,7 +45,9 @@ struct RollbackResult {
   // A release set: one result per image (with its `image` name), all moved back to one commit.
   std::string image;
   std::vector<RollbackResult> images;
-  nlohmann::json ToJson() const;
+  // The rollback's fields of the JSON result (docs/result-json.md), without the envelope the
+  // service wraps them in; a release set's `images` each have a member's, with its `name`.
+  nlohmann::json BodyJson() const;
 };
 
 // With a release set (config.images), every image's mutable tags go back together, to the

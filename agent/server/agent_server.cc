@@ -17,7 +17,7 @@ namespace {
 
 
 // Registry credentials of agent.yaml, resolved now so a missing variable stops the start.
-Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const policy::AgentConfig& config,
+Result<std::shared_ptr<const registry::Keychain>> BuildKeychain(const service::AgentConfig& config,
                                                                 const EnvironmentVariables& environment) {
   auto chain = std::make_shared<registry::ChainKeychain>();
   auto hosts = std::make_shared<registry::StaticKeychain>();
@@ -49,7 +49,7 @@ Result<std::vector<std::string>> ReadPolicyKeys(const std::vector<std::string>& 
 
 // The policy with the public keys its signature, provenance and approval rules name, read (and
 // checked) once at start.
-Result<std::shared_ptr<const policy::ServerPolicy>> LoadPolicy(const policy::AgentConfig& config) {
+Result<std::shared_ptr<const policy::ServerPolicy>> LoadPolicy(const service::AgentConfig& config) {
   if (config.policy.empty()) return std::shared_ptr<const policy::ServerPolicy>();
   auto loaded = std::make_shared<policy::ServerPolicy>(config.policy);
   for (auto& app : loaded->applications) {
@@ -73,7 +73,7 @@ Result<std::shared_ptr<const policy::ServerPolicy>> LoadPolicy(const policy::Age
   return std::shared_ptr<const policy::ServerPolicy>(std::move(loaded));
 }
 
-Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::AgentConfig& config) {
+Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const service::AgentConfig& config) {
   if (!config.tls()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
@@ -92,7 +92,7 @@ Result<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(const policy::Ag
 
 // How long a connection may hold a descriptor without doing anything useful. gRPC's defaults let
 // a peer that never completes the handshake stay 120 s and one that never calls stay forever.
-void BoundConnections(const policy::AgentLimits& limits, grpc::ServerBuilder* builder) {
+void BoundConnections(const service::AgentLimits& limits, grpc::ServerBuilder* builder) {
   builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, limits.handshake_timeout_seconds * 1000);
   builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, limits.idle_connection_seconds * 1000);
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, limits.keepalive_seconds * 1000);
@@ -106,7 +106,7 @@ void BoundConnections(const policy::AgentLimits& limits, grpc::ServerBuilder* bu
 // (gRPC's own listener does not say). A socket systemd passed (socket activation) serves the
 // address with its path; the others are bound here. A passed socket that agent.yaml does not name
 // is refused: agent.yaml says what the agent serves.
-Result<std::vector<std::unique_ptr<UnixListener>>> ListenOnUnixSockets(const policy::AgentConfig& config,
+Result<std::vector<std::unique_ptr<UnixListener>>> ListenOnUnixSockets(const service::AgentConfig& config,
                                                                        const std::vector<int>& activated_sockets) {
   std::map<std::string, int> activated;  // by path
   for (int fd : activated_sockets) {
@@ -116,7 +116,7 @@ Result<std::vector<std::unique_ptr<UnixListener>>> ListenOnUnixSockets(const pol
   }
   std::vector<std::unique_ptr<UnixListener>> listeners;
   for (const auto& a : config.listen) {
-    if (a.kind != policy::ListenAddress::kUnix) continue;
+    if (a.kind != service::ListenAddress::kUnix) continue;
     auto it = activated.find(a.path);
     if (it != activated.end()) {
       PROMOTE_ASSIGN_OR_RETURN(auto listener, UnixListener::Adopt(it->second, a.original));
@@ -138,7 +138,7 @@ Result<std::vector<std::unique_ptr<UnixListener>>> ListenOnUnixSockets(const pol
 
 // What the agent's PromoteService works with: agent.yaml's credentials, signing key, scanners,
 // limits and policy, resolved now so a missing variable or key stops the start.
-Result<service::ServiceSettings> AgentServiceSettings(const policy::AgentConfig& config,
+Result<service::ServiceSettings> AgentServiceSettings(const service::AgentConfig& config,
                                                       const EnvironmentVariables& environment,
                                                       const std::shared_ptr<metrics::AgentMetrics>& metrics) {
   service::ServiceSettings settings;
@@ -160,16 +160,16 @@ Result<service::ServiceSettings> AgentServiceSettings(const policy::AgentConfig&
 }
 
 // The addresses of agent.yaml as served, TCP ones with the port bound (`ports`, by address).
-Result<std::vector<std::string>> ServedAddresses(const policy::AgentConfig& config,
+Result<std::vector<std::string>> ServedAddresses(const service::AgentConfig& config,
                                                  const std::vector<int>& ports) {
   std::vector<std::string> addresses;
   for (size_t i = 0; i < config.listen.size(); ++i) {
     const auto& a = config.listen[i];
-    if (a.kind == policy::ListenAddress::kUnix) {
+    if (a.kind == service::ListenAddress::kUnix) {
       addresses.push_back("unix://" + a.path);
     } else {
       if (ports[i] == 0) return Unavailable("listen " + a.original + ": could not bind");
-      policy::ListenAddress bound = a;
+      service::ListenAddress bound = a;
       bound.port = ports[i];
       addresses.push_back((config.tls() ? "tls://" : "tcp://") + bound.GrpcAddress());
     }
@@ -179,7 +179,7 @@ Result<std::vector<std::string>> ServedAddresses(const policy::AgentConfig& conf
 
 }  // namespace
 
-Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfig& config,
+Result<std::unique_ptr<AgentServer>> AgentServer::Start(const service::AgentConfig& config,
                                                         const EnvironmentVariables& environment,
                                                         const std::vector<int>& activated_sockets) {
   std::unique_ptr<AgentServer> s(new AgentServer());
@@ -220,7 +220,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(const policy::AgentConfi
   return s;
 }
 
-Status AgentServer::Listen(const policy::AgentConfig& config, const std::vector<int>& activated_sockets) {
+Status AgentServer::Listen(const service::AgentConfig& config, const std::vector<int>& activated_sockets) {
   PROMOTE_ASSIGN_OR_RETURN(auto tcp_credentials, TcpCredentials(config));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -228,7 +228,7 @@ Status AgentServer::Listen(const policy::AgentConfig& config, const std::vector<
   PROMOTE_ASSIGN_OR_RETURN(auto unix_listeners, ListenOnUnixSockets(config, activated_sockets));
   for (size_t i = 0; i < config.listen.size(); ++i) {
     const auto& a = config.listen[i];
-    if (a.kind != policy::ListenAddress::kUnix) builder.AddListeningPort(a.GrpcAddress(), tcp_credentials, &ports[i]);
+    if (a.kind != service::ListenAddress::kUnix) builder.AddListeningPort(a.GrpcAddress(), tcp_credentials, &ports[i]);
   }
   builder.RegisterService(grpc_service_.get());
   builder.SetMaxReceiveMessageSize(8 << 20);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "metrics/agent_metrics.h"
-#include "policy/agent_config.h"
+#include "service/agent_config.h"
 #include "server/admission.h"
 #include "server/grpc_service.h"
 #include "server/request_log.h"
@@ -28,7 +28,7 @@ class AgentServer {
   // address with its path instead of a socket the agent binds; the agent takes ownership.
   // `environment` is the agent's own: agent.yaml's env: references resolve in it, and scanners
   // and credential helpers start from it.
-  static Result<std::unique_ptr<AgentServer>> Start(const policy::AgentConfig& config,
+  static Result<std::unique_ptr<AgentServer>> Start(const service::AgentConfig& config,
                                                     const EnvironmentVariables& environment,
                                                     const std::vector<int>& activated_sockets = {});
   ~AgentServer();
@@ -47,8 +47,8 @@ class AgentServer {
   AgentServer() = default;
   // Binds agent.yaml's addresses (adopting the activated sockets), starts the gRPC server on them
   // and records them as served.
-  Status Listen(const policy::AgentConfig& config, const std::vector<int>& activated_sockets);
-  policy::AgentConfig config_;
+  Status Listen(const service::AgentConfig& config, const std::vector<int>& activated_sockets);
+  service::AgentConfig config_;
   std::unique_ptr<RequestLog> log_;
   std::unique_ptr<Admission> admission_;
   // After admission_, whose counts it reads at each scrape; stopped first in the destructor (the

@@ -5,6 +5,7 @@
 #include "promotion/policy_check.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
+#include "service/result_envelope.h"
 
 namespace promote::service {
 namespace {
@@ -67,7 +68,7 @@ Outcome PromoteService::Approve(const v1::ApproveRequest& request, OperationCont
   out.command = kCommand;
   out.application = config->image;
   out.status = result.status;
-  out.json = result.ToJson();
+  out.json = ResultEnvelope(kCommand, result.status, result.BodyJson());
   out.text = RenderApproval(result);
   return out;
 }

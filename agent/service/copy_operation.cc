@@ -8,6 +8,7 @@
 #include "promotion/policy_check.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
+#include "service/result_envelope.h"
 
 namespace promote::service {
 namespace {
@@ -103,12 +104,14 @@ Outcome PromoteService::Copy(const v1::CopyRequest& request, OperationContext* c
   for (const auto& r : reports) {
     if (!r.status.ok() && out.status.ok()) out.status = r.status;
   }
+  // One image: its result. Several: each image's result, enveloped as if it were alone.
+  auto result_of = [&](const copy::CopyReport& r) { return ResultEnvelope(kCommand, r.status, r.BodyJson()); };
   if (reports.size() == 1) {
-    out.json = reports[0].ToJson();
+    out.json = result_of(reports[0]);
   } else {
     nlohmann::json results = nlohmann::json::array();
-    for (const auto& r : reports) results.push_back(r.ToJson());
-    out.json = copy::ResultEnvelope(kCommand, out.status, {{"results", results}});
+    for (const auto& r : reports) results.push_back(result_of(r));
+    out.json = ResultEnvelope(kCommand, out.status, {{"results", results}});
   }
   RenderCopy(reports, &out);
   return out;

@@ -1,13 +1,13 @@
 // promote history and promote rollback: reading and acting on the promotion records.
 #include <sstream>
 
-#include "copy/copy_report.h"
 #include "oci/reference.h"
 #include "promotion/history.h"
 #include "promotion/policy_check.h"
 #include "promotion/rollback.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
+#include "service/result_envelope.h"
 #include "sign/ec_key.h"
 
 namespace promote::service {
@@ -156,7 +156,7 @@ Outcome PromoteService::History(const v1::HistoryRequest& request, OperationCont
                                                 std::to_string(environments) +
                                                 " environments, the others are shown (" + why + ")");
   }
-  out.json = copy::ResultEnvelope(kCommand, out.status, history->ToJson());
+  out.json = ResultEnvelope(kCommand, out.status, history->ToJson());
   out.text = RenderHistory(*history);
   return out;
 }
@@ -191,7 +191,7 @@ Outcome PromoteService::Rollback(const v1::RollbackRequest& request, OperationCo
   out.command = kCommand;
   out.application = config->image;
   out.status = result.status;
-  out.json = result.ToJson();
+  out.json = ResultEnvelope(kCommand, result.status, result.BodyJson());
   if (result.status.ok() && !result.images.empty()) {
     for (const auto& m : result.images) {
       out.text += std::string(result.dry_run ? "would roll back " : "rolled back ") + m.image + " in " + result.env +

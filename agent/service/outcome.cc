@@ -1,7 +1,7 @@
 #include <cstdio>
 
-#include "copy/copy_report.h"
 #include "service/operation.h"
+#include "service/result_envelope.h"
 #include "util/one_line.h"
 
 namespace promote::service {
@@ -27,7 +27,7 @@ Outcome FailedOutcome(const std::string& command, const Status& status, nlohmann
   Outcome o;
   o.command = command;
   o.status = status;
-  o.json = copy::ResultEnvelope(command, status, std::move(body));
+  o.json = ResultEnvelope(command, status, std::move(body));
   return o;
 }
 

@@ -1,11 +1,11 @@
 // promote resolve REF: the digest, media type and platforms a reference names.
 #include <sstream>
 
-#include "copy/copy_report.h"
 #include "copy/image_walker.h"
 #include "oci/reference.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
+#include "service/result_envelope.h"
 
 namespace promote::service {
 
@@ -39,7 +39,7 @@ Outcome PromoteService::Resolve(const v1::ResolveRequest& request, OperationCont
                          {"manifests", manifests}};
   Outcome out;
   out.command = kCommand;
-  out.json = copy::ResultEnvelope(kCommand, OkStatus(), body);
+  out.json = ResultEnvelope(kCommand, OkStatus(), body);
   std::ostringstream text;
   text << graph->root.digest.str() << "\n  media type: " << graph->root.media_type << "\n  platforms:";
   for (const auto& p : graph->platforms) text << " " << p;

@@ -6,6 +6,7 @@
 #include "promotion/promotion_runner.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
+#include "service/result_envelope.h"
 #include "util/one_line.h"
 
 namespace promote::service {
@@ -106,7 +107,7 @@ Outcome PromoteService::Run(const v1::RunRequest& request, OperationContext* ctx
   out.command = kCommand;
   out.application = config->image;
   out.status = result.status;
-  out.json = result.ToJson();
+  out.json = ResultEnvelope(kCommand, result.status, result.BodyJson());
   out.text = RenderRun(result);
   for (const auto& w : result.warnings) out.diagnostics += "promote: warning: " + OneLine(w) + "\n";
   if (!result.status.ok()) {

@@ -3,13 +3,13 @@
 // Exit 0 passed (or warned), 3 refused by findings, 4 a scanner failed.
 #include <sstream>
 
-#include "copy/copy_report.h"
 #include "copy/image_walker.h"
 #include "oci/reference.h"
 #include "promotion/scan_gate.h"
 #include "scan/report_json_output.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
+#include "service/result_envelope.h"
 
 namespace promote::service {
 namespace {
@@ -168,7 +168,7 @@ Outcome PromoteService::Scan(const v1::ScanRequest& request, OperationContext* c
                         "scan of " + ref->Name() + "@" + subject.digest + " refused: " + outcome.gate.detail);
   }
   nlohmann::json body = Body(ref->str(), subject, outcome);
-  out.json = copy::ResultEnvelope(kCommand, out.status, body);
+  out.json = ResultEnvelope(kCommand, out.status, body);
   out.text = RenderScan(body);
   return out;
 }

@@ -2,12 +2,12 @@
 #include <optional>
 #include <sstream>
 
-#include "copy/copy_report.h"
 #include "oci/reference.h"
 #include "promotion/policy_check.h"
 #include "promotion/promotion_record.h"
 #include "service/promote_service.h"
 #include "service/request_access.h"
+#include "service/result_envelope.h"
 #include "sign/attestation_verifier.h"
 #include "sign/bundle_image_verifier.h"
 #include "sign/bundle_store.h"
@@ -280,7 +280,7 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
     text << signed_one->first;
     signed_list.push_back(std::move(signed_one->second));
   }
-  out.json = copy::ResultEnvelope(kCommand, OkStatus(),
+  out.json = ResultEnvelope(kCommand, OkStatus(),
                                   {{"reference", ref->str()},
                                    {"digest", manifest->digest.str()},
                                    {"identity", options.identity},
@@ -344,7 +344,7 @@ Outcome PromoteService::Verify(const v1::VerifyRequest& request, OperationContex
     body["attestations"] = AttestationsJson(*attestations);
     if (out.status.ok()) out.status = attestations->ToStatus();
   }
-  out.json = copy::ResultEnvelope(kCommand, out.status, body);
+  out.json = ResultEnvelope(kCommand, out.status, body);
   out.text = RenderVerify(digest->str(), cosign_report) + RenderBundles(*bundles);
   if (!out.status.ok()) out.diagnostics = "promote: verify: " + out.status.message() + "\n";
   return out;

@@ -251,6 +251,11 @@ TEST_CASE("a release set of three images across three registries: gated together
     auto bj = back.Json();
     CHECK(bj["sha"] == kSha1.substr(0, 7));  // as the release branch named it
     REQUIRE(bj["images"].size() == 3);
+    for (const auto& member : bj["images"]) {  // each member's fields, without an envelope of its own
+      CHECK(member["status"] == "rolled_back");
+      CHECK(member["name"].is_string());
+      for (const char* key : {"schema", "command", "ok", "error"}) CHECK_FALSE(member.contains(key));
+    }
     CHECK(TagDigest(stage, "shop/api", "stage") == first.at("api"));
     CHECK(TagDigest(stage, "shop/worker", "stage") == first.at("worker"));
     CHECK(TagDigest(web_registry, "edge/web", "stage") == first.at("web"));

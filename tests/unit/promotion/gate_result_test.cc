@@ -28,8 +28,8 @@ TEST_CASE("verdicts and outcomes serialise to the result's words") {
 
   RunResult result;
   result.outcome = Outcome::kUnchanged;
-  CHECK(result.ToJson()["status"] == "unchanged");
-  CHECK(result.ToJson()["break_glass"].is_null());
+  CHECK(result.BodyJson()["status"] == "unchanged");
+  CHECK(result.BodyJson()["break_glass"].is_null());
   result.break_glass = "INC-42";
-  CHECK(result.ToJson()["break_glass"] == nlohmann::json{{"reason", "INC-42"}});
+  CHECK(result.BodyJson()["break_glass"] == nlohmann::json{{"reason", "INC-42"}});
 }

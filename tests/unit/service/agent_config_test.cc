@@ -1,8 +1,8 @@
-#include "policy/agent_config.h"
+#include "service/agent_config.h"
 
 #include <doctest/doctest.h>
 
-using namespace promote::policy;
+using namespace promote::service;
 
 TEST_CASE("a complete agent.yaml loads") {
   auto c = ParseAgentConfig(R"(version: 1
@@ -50,6 +50,8 @@ shutdown-grace-seconds: 5
   CHECK(c->allow_request_credentials);
   CHECK(c->log_json);
   CHECK(c->shutdown_grace_seconds == 5);
+  // The variables its secrets come from, which no child process sees.
+  CHECK(SecretEnvNames(*c) == std::vector<std::string>{"PROD_PASSWORD", "COSIGN_PASSWORD"});
 }
 
 TEST_CASE("agent.yaml's earlier snake_case keys are read as their kebab-case spellings, each with a warning") {

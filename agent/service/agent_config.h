@@ -34,7 +34,7 @@
 #include "scan/scanner_hook.h"
 #include "util/status.h"
 
-namespace promote::policy {
+namespace promote::service {
 
 // One address to listen on.
 struct ListenAddress {
@@ -58,7 +58,7 @@ Result<ListenAddress> ParseMetricsAddress(const std::string& text);
 struct AgentRegistryCredentials {
   std::string host;
   std::string username;  // literal or env:NAME
-  SecretRef password;
+  policy::SecretRef password;
 };
 
 struct AgentLimits {
@@ -85,12 +85,12 @@ struct AgentConfig {
   std::string docker_config;                     // consulted after registries:
   std::string ca_file;
   std::vector<std::string> plain_http;
-  SigningConfig signing;
+  policy::SigningConfig signing;
   std::map<std::string, scan::HookConfig> scanners;
   AgentLimits limits;
   bool allow_request_credentials = false;
   // What promotions this agent performs, whatever a request's promote.yaml says (empty: any).
-  ServerPolicy policy;
+  policy::ServerPolicy policy;
   bool log_json = false;
   std::string log_level = "info";
   int shutdown_grace_seconds = 30;
@@ -107,4 +107,8 @@ struct AgentConfig {
 Result<AgentConfig> ParseAgentConfig(const std::string& yaml_text, const std::string& origin);
 Result<AgentConfig> LoadAgentConfig(const std::string& path);
 
-}  // namespace promote::policy
+// The variables agent.yaml's env:NAME references point at (registry usernames and passwords, the
+// signing key and passphrase), for policy::WithholdSecretsFromChildren (policy/secret_ref.h).
+std::vector<std::string> SecretEnvNames(const AgentConfig& config);
+
+}  // namespace promote::service

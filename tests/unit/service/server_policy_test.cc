@@ -2,7 +2,7 @@
 // loosening is refused naming the rule's agent.yaml line.
 #include <doctest/doctest.h>
 
-#include "policy/agent_config.h"
+#include "service/agent_config.h"
 #include "promotion/policy_check.h"
 #include "sign/cosign_key.h"
 
@@ -54,8 +54,8 @@ std::string NewPublicKeyPem() {
 }
 
 // agent.yaml with one policy rule: the prod environment `rule` (a flow mapping's inside).
-policy::AgentConfig AgentWithProdRule(const std::string& rule) {
-  auto agent = policy::ParseAgentConfig(
+service::AgentConfig AgentWithProdRule(const std::string& rule) {
+  auto agent = service::ParseAgentConfig(
       "listen: [unix:///a.sock]\nscanners: {trivy: {kind: trivy}}\npolicy:\n  - environments:\n"
       "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main],\n         " + rule + "}\n",
       "agent.yaml");
@@ -66,7 +66,7 @@ policy::AgentConfig AgentWithProdRule(const std::string& rule) {
 }  // namespace
 
 TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
-  auto agent = policy::ParseAgentConfig(kAgentYaml, "agent.yaml");
+  auto agent = service::ParseAgentConfig(kAgentYaml, "agent.yaml");
   REQUIRE_MESSAGE(agent.ok(), agent.status().message());
   const policy::ServerPolicy& p = agent->policy;
   REQUIRE(p.applications.size() == 2);
@@ -129,7 +129,7 @@ TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
 TEST_CASE("agent.yaml policy: the signature gate must use one of the policy's keys; trivyignore entries count") {
   const std::string key = NewPublicKeyPem();
   const std::string other = NewPublicKeyPem();
-  policy::AgentConfig agent =
+  service::AgentConfig agent =
       AgentWithProdRule("signature: {keys: [/k.pub]}, scan: {scanners: [trivy], allow: [CVE-1]}");
   agent.policy.applications[0].environments[0].signature_key_pems = {key};
   auto config = policy::ParsePromoteConfig(
@@ -163,7 +163,7 @@ TEST_CASE("agent.yaml policy: the signature gate must use one of the policy's ke
 TEST_CASE("agent.yaml policy: the provenance gate must run with a policy key, its builder-id and no higher level") {
   const std::string key = NewPublicKeyPem();
   const std::string other = NewPublicKeyPem();
-  policy::AgentConfig agent =
+  service::AgentConfig agent =
       AgentWithProdRule("provenance: {keys: [/build.pub], builder-id: \"https://github.com/*\", build-level: 2}");
   REQUIRE(agent.policy.applications[0].environments[0].provenance.has_value());
   agent.policy.applications[0].environments[0].provenance->key_pems = {key};
@@ -214,7 +214,7 @@ TEST_CASE("agent.yaml policy: the provenance gate must run with a policy key, it
     }
   }
 
-  auto bad = policy::ParseAgentConfig(
+  auto bad = service::ParseAgentConfig(
       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n"
       "      - {name: prod, repositories: [\"prod.reg/*\"], branches: [main], provenance: {build-level: 2}}\n",
       "agent.yaml");
@@ -235,7 +235,7 @@ policy:
         soak: 24h
         window: {required: true, break-glass: false}
 )";
-  auto agent = policy::ParseAgentConfig(yaml, "agent.yaml");
+  auto agent = service::ParseAgentConfig(yaml, "agent.yaml");
   REQUIRE_MESSAGE(agent.ok(), agent.status().message());
   const std::string ok_gates = "    gates:\n      approval: {required: 2, approvers: [a, b]}\n      soak: 1d\n"
                                "      window: {allow: [\"Mon-Fri 09:00-17:00 UTC\"], break-glass: true}\n";
@@ -280,7 +280,7 @@ policy:
       CHECK(st.message().find("agent.yaml:6") != std::string::npos);
     }
   }
-  auto bad = policy::ParseAgentConfig(
+  auto bad = service::ParseAgentConfig(
       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: p, repositories: [\"r/x\"], "
       "branches: [main], soak: soon}\n",
       "agent.yaml");
@@ -299,7 +299,7 @@ policy:
         branches: [main]
         approval: {required: 2, approvers: [alice, bob, {identity: dave, key: /etc/promote/dave.pub}]}
 )";
-  auto agent = policy::ParseAgentConfig(yaml, "agent.yaml");
+  auto agent = service::ParseAgentConfig(yaml, "agent.yaml");
   REQUIRE_MESSAGE(agent.ok(), agent.status().message());
   // What the agent reads at start (server/agent_server.cc), set by hand here.
   const std::string dave = NewPublicKeyPem();
@@ -355,7 +355,7 @@ policy:
   // Environments without approvers in the policy: promote.yaml decides, as before.
   CHECK(promotion::CheckApprovalAgainstPolicy(agent->policy, *config, "stage", "mallory", false).ok());
 
-  auto too_few = policy::ParseAgentConfig(
+  auto too_few = service::ParseAgentConfig(
       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: p, repositories: [\"r/x\"], "
       "branches: [main], approval: {required: 3, approvers: [a, b]}}\n",
       "agent.yaml");

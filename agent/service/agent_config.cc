@@ -1,4 +1,4 @@
-#include "policy/agent_config.h"
+#include "service/agent_config.h"
 
 #include <arpa/inet.h>
 #include <grp.h>
@@ -8,10 +8,15 @@
 #include <string_view>
 
 #include "oci/reference.h"
+#include "policy/secret_ref.h"
 #include "policy/yaml_reader.h"
 #include "util/read_file.h"
 
-namespace promote::policy {
+namespace promote::service {
+
+// agent.yaml is read as strictly as promote.yaml, with the policy module's reader (policy/yaml_reader.h).
+using policy::Reader;
+
 namespace {
 
 // A registries entry's host: a registry host ("prod.registry.example", "127.0.0.1:5000"), or one
@@ -355,10 +360,10 @@ Status ParseSections(const Reader& r, const YAML::Node& root, AgentConfig* c) {
   PROMOTE_RETURN_IF_ERROR(ParseCallerAuth(r, root, c));
   PROMOTE_RETURN_IF_ERROR(ParseRegistryAccess(r, root, c));
   if (root["signing"]) PROMOTE_RETURN_IF_ERROR(ParseAgentSigning(r, root["signing"], c));
-  if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(ParseScanners(r, root["scanners"], &c->scanners));
+  if (root["scanners"]) PROMOTE_RETURN_IF_ERROR(policy::ParseScanners(r, root["scanners"], &c->scanners));
   if (root["limits"]) PROMOTE_RETURN_IF_ERROR(ParseLimits(r, root["limits"], &c->limits));
   if (root["policy"]) {
-    PROMOTE_ASSIGN_OR_RETURN(c->policy, ParseServerPolicy(r, root["policy"], c->origin, c->scanners));
+    PROMOTE_ASSIGN_OR_RETURN(c->policy, policy::ParseServerPolicy(r, root["policy"], c->origin, c->scanners));
   }
   if (root["allow-request-credentials"]) {
     PROMOTE_ASSIGN_OR_RETURN(c->allow_request_credentials,
@@ -400,4 +405,15 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   return ParseAgentConfig(text, path);
 }
 
-}  // namespace promote::policy
+std::vector<std::string> SecretEnvNames(const AgentConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& r : config.registries) {
+    policy::AppendEnvName(r.username, &names);
+    policy::AppendEnvName(r.password.ref, &names);
+  }
+  policy::AppendEnvName(config.signing.key.ref, &names);
+  policy::AppendEnvName(config.signing.password.ref, &names);
+  return names;
+}
+
+}  // namespace promote::service
