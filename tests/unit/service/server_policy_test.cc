@@ -367,7 +367,7 @@ policy:
 // A rollback moves an environment's tags, so the rule covering its repository decides who may:
 // the pipeline's branch must be allowed there, and the repository must be the application's.
 TEST_CASE("agent.yaml policy: a rollback writes only where, and for the branches, the policy allows") {
-  auto agent = policy::ParseAgentConfig(kAgentYaml, "agent.yaml");
+  auto agent = service::ParseAgentConfig(kAgentYaml, "agent.yaml");
   REQUIRE_MESSAGE(agent.ok(), agent.status().message());
   struct Case {
     const char* name;
