@@ -1,4 +1,4 @@
-// Shared helpers for the sign tests: reading the cosign fixtures, a scratch directory that
+// Shared helpers for the sigstore tests: reading the cosign fixtures, a scratch directory that
 // removes itself, and running the openssl CLI as an independent implementation.
 #pragma once
 
