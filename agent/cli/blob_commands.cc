@@ -8,9 +8,9 @@
 #include "cli/commands.h"
 #include "cli/dispatch.h"
 #include "cli/signing_key.h"
-#include "sign/blob_signature.h"
-#include "sign/cosign_key.h"
-#include "sign/ec_key.h"
+#include "sigstore/blob_signature.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/ec_key.h"
 #include "util/read_file.h"
 
 namespace promote::cli {
@@ -40,8 +40,9 @@ Result<nlohmann::json> SignBlobFile(const SignBlobFlags& flags) {
   std::ifstream in(flags.file, std::ios::binary);
   if (!in) return InvalidArgument(flags.file + ": cannot be read");
   PROMOTE_ASSIGN_OR_RETURN(Secret passphrase, RequireKeyPassphrase(flags.password_file));
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ReadCosignPrivateKeyFile(flags.key, passphrase));
-  PROMOTE_ASSIGN_OR_RETURN(sign::BlobSignature signature, sign::SignBlob(key, in, flags.file));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::PrivateKey key,
+                           sigstore::ReadCosignPrivateKeyFile(flags.key, passphrase));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::BlobSignature signature, sigstore::SignBlob(key, in, flags.file));
   if (!flags.output_signature.empty()) {
     std::ofstream out(flags.output_signature, std::ios::binary | std::ios::trunc);
     out << signature.base64;  // no newline: byte-for-byte what cosign sign-blob writes
@@ -55,10 +56,10 @@ Result<nlohmann::json> SignBlobFile(const SignBlobFlags& flags) {
 Result<nlohmann::json> VerifyBlobFile(const VerifyBlobFlags& flags) {
   PROMOTE_ASSIGN_OR_RETURN(std::string signature,
                            ReadSmallFile(flags.signature, "signature file", kMaxSignatureFileBytes));
-  PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey key, sign::ReadPublicKeyFile(flags.key));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::PublicKey key, sigstore::ReadPublicKeyFile(flags.key));
   std::ifstream in(flags.file, std::ios::binary);
   if (!in) return InvalidArgument(flags.file + ": cannot be read");
-  PROMOTE_ASSIGN_OR_RETURN(std::string sha256_hex, sign::VerifyBlob(key, in, flags.file, signature));
+  PROMOTE_ASSIGN_OR_RETURN(std::string sha256_hex, sigstore::VerifyBlob(key, in, flags.file, signature));
   return nlohmann::json{{"file", flags.file}, {"sha256", sha256_hex}, {"verified", true}};
 }
 

@@ -9,8 +9,8 @@
 #include "cli/commands.h"
 #include "cli/dispatch.h"
 #include "cli/signing_key.h"
-#include "sign/cosign_key.h"
-#include "sign/ec_key.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/ec_key.h"
 
 namespace promote::cli {
 namespace {
@@ -60,11 +60,11 @@ Status Generate(const KeygenFlags& flags) {
     }
   }
   PROMOTE_ASSIGN_OR_RETURN(Secret passphrase, RequireKeyPassphrase(flags.password_file));
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::PrivateKey::Generate());
-  PROMOTE_ASSIGN_OR_RETURN(
-      std::string encrypted,
-      sign::EncryptCosignPrivateKey(
-          key, passphrase, flags.legacy ? sign::CosignKeyFormat::kLegacy : sign::CosignKeyFormat::kCurrent));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::PrivateKey key, sigstore::PrivateKey::Generate());
+  PROMOTE_ASSIGN_OR_RETURN(std::string encrypted, sigstore::EncryptCosignPrivateKey(
+                                                      key, passphrase,
+                                                      flags.legacy ? sigstore::CosignKeyFormat::kLegacy
+                                                                   : sigstore::CosignKeyFormat::kCurrent));
   Secret private_pem(std::move(encrypted));  // encrypted, but still wiped: it is key material
   PROMOTE_RETURN_IF_ERROR(WriteKeyFile(flags.output_key, private_pem.reveal(), 0600, flags.force));
   Status pub = WriteKeyFile(flags.output_pub, key.public_key().ToPem(), 0644, flags.force);
@@ -94,11 +94,11 @@ CommandRunner RegisterKeygenCommand(CLI::App* app, const GlobalFlags* global) {
 
   return [flags, global]() -> int {
     Status st = Generate(*flags);
-    nlohmann::json body = {
-        {"private_key", flags->output_key},
-        {"public_key", flags->output_pub},
-        {"format", flags->legacy ? "legacy" : "current"},
-        {"pem_label", std::string(flags->legacy ? sign::kCosignKeyPemLabel : sign::kSigstoreKeyPemLabel)}};
+    nlohmann::json body = {{"private_key", flags->output_key},
+                           {"public_key", flags->output_pub},
+                           {"format", flags->legacy ? "legacy" : "current"},
+                           {"pem_label", std::string(flags->legacy ? sigstore::kCosignKeyPemLabel
+                                                                   : sigstore::kSigstoreKeyPemLabel)}};
     return PrintLocalResult(*global, "keygen", st, body,
                             "private key written to " + flags->output_key + "\npublic key written to " +
                                 flags->output_pub + "\n");

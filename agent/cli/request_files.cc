@@ -10,7 +10,7 @@
 #include "cli/signing_key.h"
 #include "policy/attached_files.h"
 #include "policy/secret_ref.h"
-#include "sign/bounded_input.h"
+#include "sigstore/size_limits.h"
 #include "util/child_env.h"
 #include "util/read_file.h"
 
@@ -151,7 +151,8 @@ void ResolveConfigSecretsForAgent(const v1::File& config, v1::RegistryAccess* ac
     }
   }
   if (signing == nullptr || parsed->signing.empty()) return;
-  auto document = policy::ResolveKeyDocument(parsed->signing.key, "signing key", sign::kMaxKeyFileBytes, environment);
+  auto document =
+      policy::ResolveKeyDocument(parsed->signing.key, "signing key", sigstore::kMaxKeyFileBytes, environment);
   if (!document.ok()) return;
   std::optional<Secret> passphrase;
   if (!parsed->signing.password.empty()) {

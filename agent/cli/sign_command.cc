@@ -4,7 +4,7 @@
 #include "cli/dispatch.h"
 #include "cli/registry_flags.h"
 #include "cli/signing_key.h"
-#include "sign/signature_format.h"
+#include "sigstore/signature_format.h"
 
 namespace promote::cli {
 namespace {
@@ -65,7 +65,8 @@ CommandRunner RegisterSignCommand(CLI::App* app, const GlobalFlags* global) {
     auto fail = [&](const Status& st) { return PrintFailure(*global, "sign", st); };
     v1::SignRequest request;
     request.set_reference(flags->ref);
-    if (auto format = sign::ParseSignatureFormat(flags->format, "--format"); !format.ok()) return fail(format.status());
+    if (auto format = sigstore::ParseSignatureFormat(flags->format, "--format"); !format.ok())
+      return fail(format.status());
     request.set_format(flags->format);
     request.set_identity(flags->identity);
     request.set_recursive(flags->recursive);

@@ -11,6 +11,8 @@
 #include <exception>
 #include <sstream>
 
+#include "util/json_fields.h"
+
 namespace promote::metrics {
 namespace {
 
@@ -22,12 +24,6 @@ std::string StatusClass(long status) {
   if (status == 0) return "error";  // no HTTP answer: connect, TLS, reset, timeout
   if (status < 100 || status > 599) return "other";
   return std::to_string(status / 100) + "xx";
-}
-
-std::string Str(const nlohmann::json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 double Number(const nlohmann::json& j, const char* key) {
@@ -46,7 +42,7 @@ const nlohmann::json& Member(const nlohmann::json& j, const char* key) {
 // "ok", or the result's error code ("conflict", "gate_refused", …).
 std::string ResultCode(const nlohmann::json& result) {
   if (Member(result, "ok") == true) return "ok";
-  std::string code = Str(Member(result, "error"), "code");
+  std::string code = StringMember(Member(result, "error"), "code");
   return code.empty() ? "internal" : code;
 }
 
@@ -204,14 +200,15 @@ void AgentMetrics::RecordCopy(const nlohmann::json& result) {
 }
 
 void AgentMetrics::RecordRun(const nlohmann::json& result) {
-  std::string env = environments_(Str(Member(result, "to"), "env"));
-  std::string status = Str(result, "status");
+  std::string env = environments_(StringMember(Member(result, "to"), "env"));
+  std::string status = StringMember(result, "status");
   promotions_->Add({{"environment", env}, {"result", words_(status.empty() ? "failed" : status)}})
       .Increment();
   const nlohmann::json& gates = Member(result, "gates");
   if (gates.is_array()) {
     for (const auto& g : gates) {
-      gate_verdicts_->Add({{"gate", gates_(Str(g, "name"))}, {"verdict", words_(Str(g, "verdict"))}})
+      gate_verdicts_
+          ->Add({{"gate", gates_(StringMember(g, "name"))}, {"verdict", words_(StringMember(g, "verdict"))}})
           .Increment();
     }
   }

@@ -19,7 +19,7 @@
 #include "oci/manifest.h"
 #include "promotion/ci_context.h"
 #include "registry/registry_client.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -46,7 +46,7 @@ struct Approval {
 // Returns the attestation reference. `scopes` need pull and push on `repo`.
 Result<std::string> WriteApproval(registry::RegistryClient& client, const std::string& repo,
                                   const oci::Descriptor& subject, const Approval& approval,
-                                  const sign::PrivateKey& key, const registry::Scopes& scopes,
+                                  const sigstore::PrivateKey& key, const registry::Scopes& scopes,
                                   const CancelToken* cancel = nullptr);
 
 // An approval read back: what it claims, and which keys it verified with.
@@ -59,10 +59,9 @@ struct ApprovalEvidence {
 
 // Every approval attached to `digest` in `repo`, each checked against every key of `keys` (a name
 // for each key: an approver's identity, or "" for the signing key that vouches for the others).
-Result<std::vector<ApprovalEvidence>> ReadApprovals(registry::RegistryClient& client, const std::string& repo,
-                                                    const oci::Digest& digest,
-                                                    const std::map<std::string, const sign::PublicKey*>& keys,
-                                                    const registry::Scopes& scopes,
-                                                    const CancelToken* cancel = nullptr);
+Result<std::vector<ApprovalEvidence>> ReadApprovals(
+    registry::RegistryClient& client, const std::string& repo, const oci::Digest& digest,
+    const std::map<std::string, const sigstore::PublicKey*>& keys, const registry::Scopes& scopes,
+    const CancelToken* cancel = nullptr);
 
 }  // namespace promote::promotion

@@ -24,7 +24,7 @@ std::string LookedAt(const policy::Environment& env, const std::string& identifi
 }
 
 Result<EnvironmentHistory> EnvironmentAt(const policy::Environment& env, registry::RegistryPool& registries,
-                                         const sign::PublicKey& key, const std::string& identifier) {
+                                         const sigstore::PublicKey& key, const std::string& identifier) {
   EnvironmentHistory h;
   h.env = env.name;
   h.reference = LookedAt(env, identifier);
@@ -47,7 +47,7 @@ Result<EnvironmentHistory> EnvironmentAt(const policy::Environment& env, registr
 // One environment's history, or — when its registry cannot be read — the environment with the
 // reason, so the others are still shown. Cancellation stops the whole history.
 Result<EnvironmentHistory> ReadEnvironment(const policy::Environment& env, registry::RegistryPool& registries,
-                                           const sign::PublicKey& key, const std::string& identifier) {
+                                           const sigstore::PublicKey& key, const std::string& identifier) {
   Result<EnvironmentHistory> read = EnvironmentAt(env, registries, key, identifier);
   if (read.ok()) return read;
   const Code code = read.status().code();
@@ -114,7 +114,7 @@ std::vector<std::string> History::Unreadable() const {
 }
 
 Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::RegistryPool& registries,
-                              const sign::PublicKey& key, const std::string& sha) {
+                              const sigstore::PublicKey& key, const std::string& sha) {
   PROMOTE_ASSIGN_OR_RETURN(std::string normal, policy::NormaliseSha(sha));
   History h;
   h.sha = normal;
@@ -134,7 +134,7 @@ Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::Reg
 }
 
 Result<History> HistoryForDigest(const policy::PromoteConfig& config, registry::RegistryPool& registries,
-                                 const sign::PublicKey& key, const oci::Digest& digest) {
+                                 const sigstore::PublicKey& key, const oci::Digest& digest) {
   History h;
   h.digest = digest.str();
   for (const auto& env : config.environments) {
@@ -147,8 +147,10 @@ Result<History> HistoryForDigest(const policy::PromoteConfig& config, registry::
   return h;
 }
 
-Result<std::vector<Promotion>> PromotionsInto(const policy::PromoteConfig& config, const policy::Environment& env,
-                                              registry::RegistryPool& registries, const sign::PublicKey& key) {
+Result<std::vector<Promotion>> PromotionsInto(const policy::PromoteConfig& config,
+                                              const policy::Environment& env,
+                                              registry::RegistryPool& registries,
+                                              const sigstore::PublicKey& key) {
   PROMOTE_ASSIGN_OR_RETURN(auto client, registries.Get(env.registry, env.repository));
   registry::Scopes scopes = {RepositoryScope(env.repository, "pull")};
   PROMOTE_ASSIGN_OR_RETURN(auto tags, client->ListTags(env.repository, scopes));

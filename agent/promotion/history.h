@@ -12,7 +12,7 @@
 #include "policy/promote_config.h"
 #include "promotion/promotion_record.h"
 #include "registry/registry_pool.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 #include "util/status.h"
 
 namespace promote::promotion {
@@ -45,12 +45,12 @@ struct History {
 // be read does not hide the others: it is listed with its error (EnvironmentHistory::error), and
 // only a bad `sha` or a cancellation fails the whole history.
 Result<History> HistoryForSha(const policy::PromoteConfig& config, registry::RegistryPool& registries,
-                              const sign::PublicKey& key, const std::string& sha);
+                              const sigstore::PublicKey& key, const std::string& sha);
 
 // History of `digest` across every environment of `config` (where that digest is present), with
 // unreadable environments listed as for HistoryForSha.
 Result<History> HistoryForDigest(const policy::PromoteConfig& config, registry::RegistryPool& registries,
-                                 const sign::PublicKey& key, const oci::Digest& digest);
+                                 const sigstore::PublicKey& key, const oci::Digest& digest);
 
 // One valid promotion into an environment.
 struct Promotion {
@@ -60,7 +60,9 @@ struct Promotion {
 
 // Every digest promoted into `env` (found through its immutable tags), with its newest valid
 // record, oldest first.
-Result<std::vector<Promotion>> PromotionsInto(const policy::PromoteConfig& config, const policy::Environment& env,
-                                              registry::RegistryPool& registries, const sign::PublicKey& key);
+Result<std::vector<Promotion>> PromotionsInto(const policy::PromoteConfig& config,
+                                              const policy::Environment& env,
+                                              registry::RegistryPool& registries,
+                                              const sigstore::PublicKey& key);
 
 }  // namespace promote::promotion

@@ -4,7 +4,7 @@
 
 #include "policy/branch_rules.h"
 #include "scan/trivyignore.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 
 namespace promote::promotion {
 namespace {
@@ -28,8 +28,8 @@ class Refusal {
 };
 
 bool SameKey(const std::string& pem_a, const std::string& pem_b) {
-  auto a = sign::PublicKey::FromPem(pem_a, "key");
-  auto b = sign::PublicKey::FromPem(pem_b, "key");
+  auto a = sigstore::PublicKey::FromPem(pem_a, "key");
+  auto b = sigstore::PublicKey::FromPem(pem_b, "key");
   return a.ok() && b.ok() && a->SpkiDer() == b->SpkiDer();
 }
 

@@ -55,7 +55,7 @@ struct PromotionContext {
   std::chrono::system_clock::time_point now;  // the clock of the window, soak and approval gates
 
   // How signatures, evidence and records are written here (SigningFormatOf).
-  sign::SignatureFormat format() const { return SigningFormatOf(config, signing); }
+  sigstore::SignatureFormat format() const { return SigningFormatOf(config, signing); }
 
   // The content of a file promote.yaml names, as the request carries it: never read from disk.
   Result<std::string> AttachedFile(const std::string& name, const std::string& what) const {

@@ -10,30 +10,28 @@
 #include <optional>
 
 #include "sign/attestation_store.h"
-#include "sign/attestation_verify.h"
 #include "sign/bundle_image_verifier.h"
 #include "sign/bundle_store.h"
-#include "sign/dsse.h"
-#include "sign/in_toto.h"
+#include "sigstore/attestation_verify.h"
+#include "sigstore/dsse.h"
+#include "sigstore/in_toto.h"
+#include "util/json_fields.h"
 
 namespace promote::promotion {
 namespace {
 
-std::string Str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // A release set's "set": {"image", "members": [{name, digest, from, to, tags}]}.
 void ReadSetMembers(const nlohmann::json& set, PromotionRecord* r) {
-  r->image = Str(set, "image");
+  r->image = StringMember(set, "image");
   auto list = set.find("members");
   if (list == set.end() || !list->is_array()) return;
   for (const auto& m : *list) {
     if (!m.is_object()) continue;
-    SetMemberRecord member{Str(m, "name"), Str(m, "digest"), "", "", {}};
-    if (auto f = m.find("from"); f != m.end() && f->is_object()) member.from_reference = Str(*f, "reference");
-    if (auto t = m.find("to"); t != m.end() && t->is_object()) member.to_reference = Str(*t, "reference");
+    SetMemberRecord member{StringMember(m, "name"), StringMember(m, "digest"), "", "", {}};
+    if (auto f = m.find("from"); f != m.end() && f->is_object())
+      member.from_reference = StringMember(*f, "reference");
+    if (auto t = m.find("to"); t != m.end() && t->is_object())
+      member.to_reference = StringMember(*t, "reference");
     if (auto tags = m.find("tags"); tags != m.end() && tags->is_array()) {
       for (const auto& t : *tags) {
         if (t.is_string()) member.tags.push_back(t.get<std::string>());
@@ -101,17 +99,17 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
     return InvalidArgument("promotion record: predicate lacks to/digest");
   }
   PromotionRecord r;
-  r.kind = Str(p, "kind");
+  r.kind = StringMember(p, "kind");
   if (p.contains("from") && p["from"].is_object()) {
-    r.from_env = Str(p["from"], "env");
-    r.from_reference = Str(p["from"], "reference");
+    r.from_env = StringMember(p["from"], "env");
+    r.from_reference = StringMember(p["from"], "reference");
   }
-  r.to_env = Str(p["to"], "env");
-  r.to_reference = Str(p["to"], "reference");
-  r.digest = Str(p, "digest");
+  r.to_env = StringMember(p["to"], "env");
+  r.to_reference = StringMember(p["to"], "reference");
+  r.digest = StringMember(p, "digest");
   if (p.contains("git") && p["git"].is_object()) {
-    r.git_sha = Str(p["git"], "sha");
-    r.branch = Str(p["git"], "branch");
+    r.git_sha = StringMember(p["git"], "sha");
+    r.branch = StringMember(p["git"], "branch");
   }
   if (p.contains("tags") && p["tags"].is_array()) {
     for (const auto& t : p["tags"]) {
@@ -119,22 +117,23 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
     }
   }
   if (p.contains("ci") && p["ci"].is_object()) {
-    r.ci.system = Str(p["ci"], "system");
-    r.ci.run_id = Str(p["ci"], "run_id");
-    r.ci.run_url = Str(p["ci"], "run_url");
-    r.ci.actor = Str(p["ci"], "actor");
+    r.ci.system = StringMember(p["ci"], "system");
+    r.ci.run_id = StringMember(p["ci"], "run_id");
+    r.ci.run_url = StringMember(p["ci"], "run_url");
+    r.ci.actor = StringMember(p["ci"], "actor");
   }
   if (p.contains("gates")) r.gates = p["gates"];
-  r.time = Str(p, "time");
-  r.caller = Str(p, "caller");
-  if (auto bg = p.find("break_glass"); bg != p.end() && bg->is_object()) r.break_glass = Str(*bg, "reason");
+  r.time = StringMember(p, "time");
+  r.caller = StringMember(p, "caller");
+  if (auto bg = p.find("break_glass"); bg != p.end() && bg->is_object())
+    r.break_glass = StringMember(*bg, "reason");
   if (auto ap = p.find("approvals"); ap != p.end() && ap->is_array()) {
     for (const auto& a : *ap) {
       if (a.is_string()) r.approved_by.push_back(a.get<std::string>());
     }
   }
   if (auto sub = p.find("subset_of"); sub != p.end() && sub->is_object()) {
-    r.subset_of = Str(*sub, "digest");
+    r.subset_of = StringMember(*sub, "digest");
     if (auto pl = sub->find("platforms"); pl != sub->end() && pl->is_array()) {
       for (const auto& x : *pl) {
         if (x.is_string()) r.platforms.push_back(x.get<std::string>());
@@ -142,16 +141,16 @@ Result<PromotionRecord> PromotionRecord::FromPredicate(const nlohmann::json& p) 
     }
   }
   if (auto set = p.find("set"); set != p.end() && set->is_object()) ReadSetMembers(*set, &r);
-  r.promote_version = Str(p, "promote_version");
+  r.promote_version = StringMember(p, "promote_version");
   if (r.to_env.empty() || r.digest.empty()) return InvalidArgument("promotion record: empty to.env or digest");
   return r;
 }
 
 Result<std::string> WriteRecord(registry::RegistryClient& client, const std::string& repo,
                                 const oci::Descriptor& subject, const PromotionRecord& record,
-                                const sign::PrivateKey& key, sign::SignatureFormat format,
+                                const sigstore::PrivateKey& key, sigstore::SignatureFormat format,
                                 const registry::Scopes& scopes, const CancelToken* cancel) {
-  if (format == sign::SignatureFormat::kBundle) {
+  if (format == sigstore::SignatureFormat::kBundle) {
     PROMOTE_ASSIGN_OR_RETURN(sign::BundleAttachOutcome attached,
                              sign::AttachStatementBundle(client, repo, subject, client.host() + "/" + repo,
                                                          kPromotionPredicateType, record.ToPredicate(), key,
@@ -159,9 +158,10 @@ Result<std::string> WriteRecord(registry::RegistryClient& client, const std::str
     return client.host() + "/" + repo + "@" + attached.referrer.str();
   }
   PROMOTE_ASSIGN_OR_RETURN(std::string statement,
-                           sign::BuildInTotoStatement(kPromotionPredicateType, client.host() + "/" + repo,
-                                                      subject.digest.str(), record.ToPredicate()));
-  PROMOTE_ASSIGN_OR_RETURN(sign::DsseEnvelope envelope, sign::SignDsse("application/vnd.in-toto+json", statement, key));
+                           sigstore::BuildInTotoStatement(kPromotionPredicateType, client.host() + "/" + repo,
+                                                          subject.digest.str(), record.ToPredicate()));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::DsseEnvelope envelope,
+                           sigstore::SignDsse("application/vnd.in-toto+json", statement, key));
   PROMOTE_ASSIGN_OR_RETURN(sign::AttachOutcome outcome,
                            sign::AttachAttestation(client, repo, subject, envelope, kPromotionPredicateType, scopes, cancel));
   return outcome.attestation_reference;
@@ -170,7 +170,7 @@ Result<std::string> WriteRecord(registry::RegistryClient& client, const std::str
 namespace {
 
 // A verified statement's record, checked against `digest`.
-CheckedRecord RecordFromStatement(const sign::InTotoStatement& statement, const oci::Digest& digest) {
+CheckedRecord RecordFromStatement(const sigstore::InTotoStatement& statement, const oci::Digest& digest) {
   CheckedRecord checked;
   if (statement.predicate_type != kPromotionPredicateType) {
     checked.problem = "statement predicate type " + statement.predicate_type + " is not a promotion record";
@@ -191,14 +191,14 @@ CheckedRecord RecordFromStatement(const sign::InTotoStatement& statement, const 
 
 // The records in the digest's .att manifest.
 Result<std::vector<CheckedRecord>> ReadAttRecords(registry::RegistryClient& client, const std::string& repo,
-                                                  const oci::Digest& digest, const sign::PublicKey& key,
+                                                  const oci::Digest& digest, const sigstore::PublicKey& key,
                                                   const registry::Scopes& scopes, const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(auto stored, sign::ListAttestations(client, repo, digest, scopes, cancel));
   std::vector<CheckedRecord> out;
   const std::string reference = client.host() + "/" + repo + ":" + digest.TagForm() + ".att";
   for (const auto& att : stored) {
     if (att.predicate_type != kPromotionPredicateType) continue;
-    auto statement = sign::VerifyAttestationEnvelope(att.envelope, key, digest.str());
+    auto statement = sigstore::VerifyAttestationEnvelope(att.envelope, key, digest.str());
     if (statement.ok()) {
       out.push_back(RecordFromStatement(*statement, digest));
       out.back().reference = reference;
@@ -210,9 +210,9 @@ Result<std::vector<CheckedRecord>> ReadAttRecords(registry::RegistryClient& clie
     checked.envelope_digest = att.envelope_digest;
     checked.problem = statement.status().message();
     // Still show what the record claims, so a forged record can be reported as such.
-    auto env = sign::ParseDsseEnvelope(att.envelope);
+    auto env = sigstore::ParseDsseEnvelope(att.envelope);
     if (env.ok()) {
-      auto parsed = sign::ParseInTotoStatement(env->payload);
+      auto parsed = sigstore::ParseInTotoStatement(env->payload);
       if (parsed.ok()) {
         auto rec = PromotionRecord::FromPredicate(parsed->predicate);
         if (rec.ok()) checked.record = *rec;
@@ -224,12 +224,15 @@ Result<std::vector<CheckedRecord>> ReadAttRecords(registry::RegistryClient& clie
 }
 
 // The records attached as bundle referrers (signing.format: bundle).
-Result<std::vector<CheckedRecord>> ReadBundleRecords(registry::RegistryClient& client, const std::string& repo,
-                                                     const oci::Digest& digest, const sign::PublicKey& key,
-                                                     const registry::Scopes& scopes, const CancelToken* cancel) {
-  PROMOTE_ASSIGN_OR_RETURN(sign::BundleReport report,
-                           sign::VerifyImageBundles(client, repo, digest, sign::VerificationKey::FromPublicKey(key),
-                                                    nullptr, kPromotionPredicateType, scopes, cancel));
+Result<std::vector<CheckedRecord>> ReadBundleRecords(registry::RegistryClient& client,
+                                                     const std::string& repo, const oci::Digest& digest,
+                                                     const sigstore::PublicKey& key,
+                                                     const registry::Scopes& scopes,
+                                                     const CancelToken* cancel) {
+  PROMOTE_ASSIGN_OR_RETURN(
+      sign::BundleReport report,
+      sign::VerifyImageBundles(client, repo, digest, sigstore::VerificationKey::FromPublicKey(key), nullptr,
+                               kPromotionPredicateType, scopes, cancel));
   std::vector<CheckedRecord> out;
   for (const auto& b : report.bundles) {
     if (b.verified && b.statement) {
@@ -250,7 +253,7 @@ Result<std::vector<CheckedRecord>> ReadBundleRecords(registry::RegistryClient& c
 }  // namespace
 
 Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
-                                               const oci::Digest& digest, const sign::PublicKey& key,
+                                               const oci::Digest& digest, const sigstore::PublicKey& key,
                                                const registry::Scopes& scopes, const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(auto out, ReadAttRecords(client, repo, digest, key, scopes, cancel));
   PROMOTE_ASSIGN_OR_RETURN(auto bundled, ReadBundleRecords(client, repo, digest, key, scopes, cancel));

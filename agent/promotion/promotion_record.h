@@ -16,8 +16,8 @@
 #include "oci/manifest.h"
 #include "promotion/ci_context.h"
 #include "registry/registry_client.h"
-#include "sign/ec_key.h"
-#include "sign/signature_format.h"
+#include "sigstore/ec_key.h"
+#include "sigstore/signature_format.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -89,7 +89,7 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::str
 // it between and during requests.
 Result<std::string> WriteRecord(registry::RegistryClient& client, const std::string& repo,
                                 const oci::Descriptor& subject, const PromotionRecord& record,
-                                const sign::PrivateKey& key, sign::SignatureFormat format,
+                                const sigstore::PrivateKey& key, sigstore::SignatureFormat format,
                                 const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
 // Every promotion record attached to `digest` in `repo`, in either format (the .att tag, then the
@@ -97,8 +97,9 @@ Result<std::string> WriteRecord(registry::RegistryClient& client, const std::str
 // malformed records are returned with valid=false and a problem; a bundle counts as a record
 // when it verifies as one or its referrer says it is one.
 Result<std::vector<CheckedRecord>> ReadRecords(registry::RegistryClient& client, const std::string& repo,
-                                               const oci::Digest& digest, const sign::PublicKey& key,
-                                               const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+                                               const oci::Digest& digest, const sigstore::PublicKey& key,
+                                               const registry::Scopes& scopes,
+                                               const CancelToken* cancel = nullptr);
 
 // Records are written once the promotion's tags are in place (a failed or killed promotion
 // leaves none). Versions before that wrote the record first, so a promotion that then failed at

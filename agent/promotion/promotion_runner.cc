@@ -13,8 +13,8 @@
 #include "promotion/target_tags.h"
 #include "promotion/verification_summary.h"
 #include "promotion/window_gate.h"
-#include "sign/bounded_input.h"
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/size_limits.h"
 
 namespace promote::promotion {
 namespace {
@@ -119,24 +119,26 @@ Result<SigningKey> LoadSigningKey(const policy::SigningConfig& signing,
   SigningKey out;
   out.format = signing.format;
   if (signing.empty()) return out;
-  PROMOTE_ASSIGN_OR_RETURN(policy::KeyDocument document, policy::ResolveKeyDocument(signing.key, "signing key",
-                                                                                    sign::kMaxKeyFileBytes, environment));
+  PROMOTE_ASSIGN_OR_RETURN(
+      policy::KeyDocument document,
+      policy::ResolveKeyDocument(signing.key, "signing key", sigstore::kMaxKeyFileBytes, environment));
   Secret password;
   if (!signing.password.empty()) {
     PROMOTE_ASSIGN_OR_RETURN(password, policy::ResolveSecret(signing.password, "signing password", environment));
   } else if (fallback_passphrase) {
     password = *fallback_passphrase;
   }
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ParseCosignPrivateKey(document.pem.reveal(), password,
-                                                                             "cosign key " + document.source));
-  out.public_key = std::make_shared<sign::PublicKey>(key.public_key());
-  out.key = std::make_shared<sign::PrivateKey>(std::move(key));
+  PROMOTE_ASSIGN_OR_RETURN(
+      sigstore::PrivateKey key,
+      sigstore::ParseCosignPrivateKey(document.pem.reveal(), password, "cosign key " + document.source));
+  out.public_key = std::make_shared<sigstore::PublicKey>(key.public_key());
+  out.key = std::make_shared<sigstore::PrivateKey>(std::move(key));
   return out;
 }
 
-sign::SignatureFormat SigningFormatOf(const policy::PromoteConfig& config, const SigningKey& signing) {
+sigstore::SignatureFormat SigningFormatOf(const policy::PromoteConfig& config, const SigningKey& signing) {
   const std::string& said = !config.signing.format.empty() ? config.signing.format : signing.format;
-  return said == "bundle" ? sign::SignatureFormat::kBundle : sign::SignatureFormat::kCosign;
+  return said == "bundle" ? sigstore::SignatureFormat::kBundle : sigstore::SignatureFormat::kCosign;
 }
 
 PromotionRunner::PromotionRunner(const policy::PromoteConfig* config, registry::RegistryPool* registries,

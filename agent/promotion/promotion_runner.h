@@ -22,8 +22,8 @@
 #include "promotion/ci_context.h"
 #include "promotion/gate_result.h"
 #include "registry/registry_pool.h"
-#include "sign/ec_key.h"
-#include "sign/signature_format.h"
+#include "sigstore/ec_key.h"
+#include "sigstore/signature_format.h"
 #include "util/cancel.h"
 #include "util/environment_variables.h"
 #include "util/secret.h"
@@ -104,14 +104,14 @@ struct RunResult {
 
 // A signing key (promote.yaml's or agent.yaml's `signing:`), loaded once. Empty when none is set.
 struct SigningKey {
-  std::shared_ptr<sign::PrivateKey> key;
-  std::shared_ptr<sign::PublicKey> public_key;
+  std::shared_ptr<sigstore::PrivateKey> key;
+  std::shared_ptr<sigstore::PublicKey> public_key;
   std::string format;  // its signing.format ("cosign", "bundle"); empty: not said
 };
 
 // How a promotion writes signatures and records: promote.yaml's signing.format, else the signing
 // key's (agent.yaml's), else cosign.
-sign::SignatureFormat SigningFormatOf(const policy::PromoteConfig& config, const SigningKey& signing);
+sigstore::SignatureFormat SigningFormatOf(const policy::PromoteConfig& config, const SigningKey& signing);
 // `fallback_passphrase` is the key's passphrase when `signing.password` names none: the CLI
 // passes PROMOTE_KEY_PASSWORD or COSIGN_PASSWORD from its environment, as cosign reads them; the
 // agent passes none (its key's passphrase comes only from what its agent.yaml names). env:

@@ -90,7 +90,7 @@ bool IsSlsaProvenance(std::string_view predicate_type) {
   return predicate_type == kSlsaProvenanceV02 || predicate_type == kSlsaProvenanceV1;
 }
 
-Result<ProvenanceFacts> ReadProvenanceFacts(const sign::InTotoStatement& statement) {
+Result<ProvenanceFacts> ReadProvenanceFacts(const sigstore::InTotoStatement& statement) {
   if (!statement.predicate.is_object()) {
     return InvalidArgument("SLSA provenance: the predicate is not a JSON object");
   }
@@ -100,7 +100,7 @@ Result<ProvenanceFacts> ReadProvenanceFacts(const sign::InTotoStatement& stateme
                          std::string(kSlsaProvenanceV02) + " or " + std::string(kSlsaProvenanceV1) + ")");
 }
 
-ProvenanceJudgement JudgeProvenance(const sign::InTotoStatement& statement,
+ProvenanceJudgement JudgeProvenance(const sigstore::InTotoStatement& statement,
                                     const ProvenanceExpectation& expect) {
   ProvenanceJudgement j;
   auto facts = ReadProvenanceFacts(statement);

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sign/in_toto.h"
+#include "sigstore/in_toto.h"
 #include "util/status.h"
 
 namespace promote::promotion {
@@ -31,7 +31,7 @@ struct ProvenanceFacts {
 // invocation.configSource.digest. In each digest set, `gitCommit` and `sha1` name a commit.
 // kInvalidArgument naming the field when the statement is not SLSA provenance or the predicate
 // lacks a builder id.
-Result<ProvenanceFacts> ReadProvenanceFacts(const sign::InTotoStatement& statement);
+Result<ProvenanceFacts> ReadProvenanceFacts(const sigstore::InTotoStatement& statement);
 
 struct ProvenanceExpectation {
   std::string commit;      // the promoted commit, 7-40 hex
@@ -49,7 +49,7 @@ struct ProvenanceJudgement {
 
 // The statement passes when it is SLSA provenance naming `expect.commit` among its source commits
 // (a shorter SHA matches as a prefix) and, with a builder pattern, its builder id matches it.
-ProvenanceJudgement JudgeProvenance(const sign::InTotoStatement& statement,
+ProvenanceJudgement JudgeProvenance(const sigstore::InTotoStatement& statement,
                                     const ProvenanceExpectation& expect);
 
 }  // namespace promote::promotion

@@ -5,8 +5,8 @@
 #include "registry/referrers.h"
 #include "sign/attestation_store.h"
 #include "sign/bundle_image_verifier.h"
-#include "sign/dsse.h"
-#include "sign/sigstore_bundle.h"
+#include "sigstore/dsse.h"
+#include "sigstore/sigstore_bundle.h"
 
 namespace promote::promotion {
 namespace {
@@ -21,23 +21,24 @@ struct EnvelopeVerdict {
   std::string predicate_type;
 };
 
-EnvelopeVerdict JudgeProvenance(const ProvenanceEnvelope& candidate, const sign::PublicKey& key,
-                      const std::string& subject_digest, const ProvenanceExpectation& expect) {
+EnvelopeVerdict JudgeProvenance(const ProvenanceEnvelope& candidate, const sigstore::PublicKey& key,
+                                const std::string& subject_digest, const ProvenanceExpectation& expect) {
   if (!candidate.problem.empty()) return {"envelope", candidate.problem, {}, {}};
-  auto envelope = sign::ParseDsseEnvelope(candidate.envelope);
+  auto envelope = sigstore::ParseDsseEnvelope(candidate.envelope);
   if (!envelope.ok()) return {"envelope", envelope.status().message(), {}, {}};
-  if (envelope->payload_type != sign::kInTotoPayloadType) {
-    return {"envelope",
-            "payloadType is '" + envelope->payload_type + "', not " + std::string(sign::kInTotoPayloadType),
-            {},
-            {}};
+  if (envelope->payload_type != sigstore::kInTotoPayloadType) {
+    return {
+        "envelope",
+        "payloadType is '" + envelope->payload_type + "', not " + std::string(sigstore::kInTotoPayloadType),
+        {},
+        {}};
   }
-  if (!sign::VerifyDsse(*envelope, key).ok()) {
+  if (!sigstore::VerifyDsse(*envelope, key).ok()) {
     return {"signature", "no signature of the envelope verifies with the provenance gate's key", {}, {}};
   }
-  auto statement = sign::ParseInTotoStatement(envelope->payload);
+  auto statement = sigstore::ParseInTotoStatement(envelope->payload);
   if (!statement.ok()) return {"predicate", statement.status().message(), {}, {}};
-  if (Status subject = sign::CheckSubjectDigest(*statement, subject_digest); !subject.ok()) {
+  if (Status subject = sigstore::CheckSubjectDigest(*statement, subject_digest); !subject.ok()) {
     return {"subject", "the provenance is about another image: no subject names " + subject_digest, {}, {}};
   }
   ProvenanceJudgement j = JudgeProvenance(*statement, expect);
@@ -70,21 +71,22 @@ Result<std::vector<ProvenanceEnvelope>> FindBundleProvenance(registry::RegistryC
   std::vector<ProvenanceEnvelope> out;
   for (const auto& referrer : list.referrers) {
     auto type = referrer.annotations.find(std::string(kBundlePredicateTypeAnnotation));
-    if (!sign::IsSigstoreBundleMediaType(referrer.artifact_type) || type == referrer.annotations.end() ||
+    if (!sigstore::IsSigstoreBundleMediaType(referrer.artifact_type) || type == referrer.annotations.end() ||
         !IsSlsaProvenance(type->second)) {
       continue;
     }
     ProvenanceEnvelope found{client.host() + "/" + repo + "@" + referrer.digest.str(), 0, referrer.digest, "", ""};
     auto bytes = sign::FetchBundle(client, repo, referrer, digest, scopes, cancel);
     if (!bytes.ok() && bytes.status().code() != Code::kGateRefused) return bytes.status();
-    auto bundle = bytes.ok() ? sign::ParseSigstoreBundle(*bytes) : Result<sign::SigstoreBundle>(bytes.status());
+    auto bundle =
+        bytes.ok() ? sigstore::ParseSigstoreBundle(*bytes) : Result<sigstore::SigstoreBundle>(bytes.status());
     if (!bundle.ok()) {
       found.problem = bundle.status().message();
-    } else if (bundle->content != sign::BundleContent::kDsseEnvelope) {
+    } else if (bundle->content != sigstore::BundleContent::kDsseEnvelope) {
       found.problem = "the bundle holds a message signature, not a DSSE envelope";
     } else {
       found.envelope_digest = oci::Digest::Of(*bytes);
-      found.envelope = sign::EncodeDsseEnvelope(bundle->envelope);
+      found.envelope = sigstore::EncodeDsseEnvelope(bundle->envelope);
     }
     out.push_back(std::move(found));
   }
@@ -92,7 +94,8 @@ Result<std::vector<ProvenanceEnvelope>> FindBundleProvenance(registry::RegistryC
 }
 
 ProvenanceGateOutcome JudgeProvenanceEnvelopes(const std::vector<ProvenanceEnvelope>& envelopes,
-                                               const sign::PublicKey& key, const std::string& subject_digest,
+                                               const sigstore::PublicKey& key,
+                                               const std::string& subject_digest,
                                                const ProvenanceExpectation& expect, int build_level,
                                                const std::string& where) {
   ProvenanceGateOutcome out;
@@ -145,8 +148,8 @@ Result<ProvenanceGateOutcome> RunProvenanceGate(registry::RegistryClient& client
                                                 const policy::ProvenanceGateConfig& gate,
                                                 const std::string& key_pem, const std::string& commit,
                                                 const registry::Scopes& scopes, const CancelToken* cancel) {
-  PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey key,
-                           sign::PublicKey::FromPem(key_pem, "provenance gate key " + gate.public_key));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::PublicKey key,
+                           sigstore::PublicKey::FromPem(key_pem, "provenance gate key " + gate.public_key));
   PROMOTE_ASSIGN_OR_RETURN(auto envelopes, FindCosignProvenance(client, repo, digest, scopes, cancel));
   PROMOTE_ASSIGN_OR_RETURN(auto bundles, FindBundleProvenance(client, repo, digest, scopes, cancel));
   envelopes.insert(envelopes.end(), std::make_move_iterator(bundles.begin()), std::make_move_iterator(bundles.end()));

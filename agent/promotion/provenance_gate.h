@@ -16,7 +16,7 @@
 #include "promotion/provenance_check.h"
 #include "promotion/verification_summary.h"
 #include "registry/registry_client.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -60,7 +60,8 @@ struct ProvenanceGateOutcome {
 // none does, the gate is refused and its detail names, for each envelope, the check that failed
 // ("missing" when there is none). `where` names the place searched, for the refusal.
 ProvenanceGateOutcome JudgeProvenanceEnvelopes(const std::vector<ProvenanceEnvelope>& envelopes,
-                                               const sign::PublicKey& key, const std::string& subject_digest,
+                                               const sigstore::PublicKey& key,
+                                               const std::string& subject_digest,
                                                const ProvenanceExpectation& expect, int build_level,
                                                const std::string& where);
 

@@ -16,7 +16,7 @@ using registry::RepositoryScope;
 // digest gone back to).
 Status MarkRolledBack(registry::RegistryClient& client, const policy::Environment& env,
                       const registry::ManifestHead& left, const PromotionRecord& rollback,
-                      const sign::PrivateKey& key, sign::SignatureFormat format,
+                      const sigstore::PrivateKey& key, sigstore::SignatureFormat format,
                       const registry::Scopes& scopes) {
   PromotionRecord mark = rollback;
   mark.kind = "rolled-back";
@@ -140,7 +140,7 @@ Status RecordRollback(const policy::PromoteConfig& config, const SigningKey& sig
                       const RollbackChoice& choice, const oci::Descriptor& subject, RollbackResult* result) {
   const policy::Environment& env = *choice.env;
   const PromotionRecord record = RollbackRecordOf(env, request, result->from_digest, choice.target);
-  const sign::SignatureFormat format = SigningFormatOf(config, signing);
+  const sigstore::SignatureFormat format = SigningFormatOf(config, signing);
   PROMOTE_ASSIGN_OR_RETURN(result->record_reference, WriteRecord(*choice.client, env.repository, subject, record,
                                                                  *signing.key, format, choice.scopes));
   if (!choice.current) return OkStatus();

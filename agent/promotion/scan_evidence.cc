@@ -1,11 +1,11 @@
 #include "promotion/scan_evidence.h"
 
 #include "sign/attestation_store.h"
-#include "sign/bounded_input.h"
 #include "sign/bundle_store.h"
-#include "sign/sigstore_bundle.h"
-#include "sign/dsse.h"
-#include "sign/in_toto.h"
+#include "sigstore/dsse.h"
+#include "sigstore/in_toto.h"
+#include "sigstore/sigstore_bundle.h"
+#include "sigstore/size_limits.h"
 
 namespace promote::promotion {
 namespace {
@@ -79,17 +79,19 @@ nlohmann::json ScanAttestation::ToJson() const {
 namespace {
 
 // One report's statement, signed as a DSSE envelope, refused when readers would not accept it.
-Result<sign::DsseEnvelope> SignedEvidence(const scan::ScanReport& report, const nlohmann::json& predicate,
-                                          const std::string& subject_name, const oci::Descriptor& subject,
-                                          const sign::PrivateKey& key) {
-  PROMOTE_ASSIGN_OR_RETURN(std::string statement, sign::BuildInTotoStatement(kVulnPredicateType, subject_name,
-                                                                             subject.digest.str(), predicate));
-  PROMOTE_ASSIGN_OR_RETURN(sign::DsseEnvelope envelope, sign::SignDsse(sign::kInTotoPayloadType, statement, key));
-  if (sign::EncodeDsseEnvelope(envelope).size() > sign::kMaxEnvelopeBytes) {
+Result<sigstore::DsseEnvelope> SignedEvidence(const scan::ScanReport& report, const nlohmann::json& predicate,
+                                              const std::string& subject_name, const oci::Descriptor& subject,
+                                              const sigstore::PrivateKey& key) {
+  PROMOTE_ASSIGN_OR_RETURN(
+      std::string statement,
+      sigstore::BuildInTotoStatement(kVulnPredicateType, subject_name, subject.digest.str(), predicate));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::DsseEnvelope envelope,
+                           sigstore::SignDsse(sigstore::kInTotoPayloadType, statement, key));
+  if (sigstore::EncodeDsseEnvelope(envelope).size() > sigstore::kMaxEnvelopeBytes) {
     return InvalidArgument(
-        "the " + report.scanner + " report" + (report.platform.empty() ? "" : " for " + report.platform) + " is " +
-        std::to_string(report.raw.size()) + " bytes, too large to attach as an attestation (" +
-        std::to_string(sign::kMaxEnvelopeBytes) +
+        "the " + report.scanner + " report" + (report.platform.empty() ? "" : " for " + report.platform) +
+        " is " + std::to_string(report.raw.size()) + " bytes, too large to attach as an attestation (" +
+        std::to_string(sigstore::kMaxEnvelopeBytes) +
         " bytes once signed); keep package lists out of it (trivy --list-all-pkgs=false)");
   }
   return envelope;
@@ -99,18 +101,21 @@ Result<sign::DsseEnvelope> SignedEvidence(const scan::ScanReport& report, const 
 
 Result<std::vector<ScanAttestation>> AttachScanEvidence(
     registry::RegistryClient& client, const std::string& repo, const oci::Descriptor& subject,
-    const std::vector<scan::ScanReport>& reports, const sign::PrivateKey& key, sign::SignatureFormat format,
-    const CiContext& ci, const registry::Scopes& scopes, const CancelToken* cancel) {
+    const std::vector<scan::ScanReport>& reports, const sigstore::PrivateKey& key,
+    sigstore::SignatureFormat format, const CiContext& ci, const registry::Scopes& scopes,
+    const CancelToken* cancel) {
   std::vector<ScanAttestation> out;
   const std::string name = client.host() + "/" + repo;
   for (const auto& report : reports) {
     PROMOTE_ASSIGN_OR_RETURN(nlohmann::json predicate, VulnPredicate(report, ci));
-    PROMOTE_ASSIGN_OR_RETURN(sign::DsseEnvelope envelope, SignedEvidence(report, predicate, name, subject, key));
+    PROMOTE_ASSIGN_OR_RETURN(sigstore::DsseEnvelope envelope,
+                             SignedEvidence(report, predicate, name, subject, key));
     ScanAttestation a;
     a.scanner = report.scanner;
     a.platform = report.platform;
-    if (format == sign::SignatureFormat::kBundle) {
-      const std::string bundle = sign::EncodeDsseBundle(envelope, sign::PublicKeyHint(key.public_key().SpkiDer()));
+    if (format == sigstore::SignatureFormat::kBundle) {
+      const std::string bundle =
+          sigstore::EncodeDsseBundle(envelope, sigstore::PublicKeyHint(key.public_key().SpkiDer()));
       PROMOTE_ASSIGN_OR_RETURN(sign::BundleAttachOutcome attached,
                                sign::AttachBundle(client, repo, subject, bundle, "dsse-envelope", kVulnPredicateType,
                                                   report.finished_on, scopes, cancel));
@@ -118,9 +123,10 @@ Result<std::vector<ScanAttestation>> AttachScanEvidence(
       a.envelope_digest = attached.bundle.str();
       a.added = true;
     } else {
-      PROMOTE_ASSIGN_OR_RETURN(sign::AttachOutcome attached,
-                               sign::AttachAttestation(client, repo, subject, sign::EncodeDsseEnvelope(envelope),
-                                                       kVulnPredicateType, scopes, cancel));
+      PROMOTE_ASSIGN_OR_RETURN(
+          sign::AttachOutcome attached,
+          sign::AttachAttestation(client, repo, subject, sigstore::EncodeDsseEnvelope(envelope),
+                                  kVulnPredicateType, scopes, cancel));
       a.reference = attached.attestation_reference;
       a.envelope_digest = attached.envelope_digest.str();
       a.added = attached.added;

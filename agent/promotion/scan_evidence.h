@@ -12,8 +12,8 @@
 #include "promotion/ci_context.h"
 #include "registry/registry_client.h"
 #include "scan/finding.h"
-#include "sign/ec_key.h"
-#include "sign/signature_format.h"
+#include "sigstore/ec_key.h"
+#include "sigstore/signature_format.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -46,11 +46,12 @@ struct ScanAttestation {
 // VulnPredicate) with `key` and appends each to the digest's .att manifest in `repo`, in order
 // (kCosign), or attaches each as a DSSE bundle referrer (kBundle).
 // Stops at the first failure: a report whose envelope would exceed what readers accept
-// (sign::kMaxEnvelopeBytes) is kInvalidArgument naming it; registry errors are passed on.
+// (sigstore::kMaxEnvelopeBytes) is kInvalidArgument naming it; registry errors are passed on.
 // `scopes` need pull and push on `repo`.
 Result<std::vector<ScanAttestation>> AttachScanEvidence(
     registry::RegistryClient& client, const std::string& repo, const oci::Descriptor& subject,
-    const std::vector<scan::ScanReport>& reports, const sign::PrivateKey& key, sign::SignatureFormat format,
-    const CiContext& ci, const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+    const std::vector<scan::ScanReport>& reports, const sigstore::PrivateKey& key,
+    sigstore::SignatureFormat format, const CiContext& ci, const registry::Scopes& scopes,
+    const CancelToken* cancel = nullptr);
 
 }  // namespace promote::promotion

@@ -85,7 +85,7 @@ VerificationSummary SummaryOf(const PromotionContext& ctx, const PromotionPlan& 
 Result<bool> SignImageAt(const PromotionContext& ctx, const PromotionPlan& plan, RunResult* result) {
   const copy::BlobEndpoint& target = plan.ends.target;
   const std::string identity = plan.target.env->Name();
-  if (ctx.format() == sign::SignatureFormat::kBundle) {
+  if (ctx.format() == sigstore::SignatureFormat::kBundle) {
     PROMOTE_ASSIGN_OR_RETURN(auto bundled, sign::SignImageBundle(*target.client, target.repository, plan.subject,
                                                                  identity, *ctx.signing.key, NowRfc3339(),
                                                                  target.scopes, ctx.request.cancel));

@@ -1,8 +1,8 @@
 #include "promotion/verification_summary.h"
 
 #include "sign/bundle_store.h"
-#include "sign/dsse.h"
-#include "sign/in_toto.h"
+#include "sigstore/dsse.h"
+#include "sigstore/in_toto.h"
 
 namespace promote::promotion {
 
@@ -29,21 +29,24 @@ nlohmann::json VerificationSummary::ToPredicate() const {
 }
 
 Result<WrittenSummary> WriteVerificationSummary(registry::RegistryClient& client, const std::string& repo,
-                                                const oci::Descriptor& subject, const VerificationSummary& summary,
-                                                const sign::PrivateKey& key, sign::SignatureFormat format,
+                                                const oci::Descriptor& subject,
+                                                const VerificationSummary& summary,
+                                                const sigstore::PrivateKey& key,
+                                                sigstore::SignatureFormat format,
                                                 const registry::Scopes& scopes, const CancelToken* cancel) {
   const std::string name = client.host() + "/" + repo;
-  if (format == sign::SignatureFormat::kBundle) {
+  if (format == sigstore::SignatureFormat::kBundle) {
     PROMOTE_ASSIGN_OR_RETURN(sign::BundleAttachOutcome attached,
                              sign::AttachStatementBundle(client, repo, subject, name, kVsaPredicateType,
                                                          summary.ToPredicate(), key, summary.time_verified, scopes,
                                                          cancel));
     return WrittenSummary{name + "@" + attached.referrer.str(), attached.bundle};
   }
-  PROMOTE_ASSIGN_OR_RETURN(std::string statement,
-                           sign::BuildInTotoStatement(kVsaPredicateType, name, subject.digest.str(),
-                                                      summary.ToPredicate(), sign::kInTotoStatementV1));
-  PROMOTE_ASSIGN_OR_RETURN(sign::DsseEnvelope envelope, sign::SignDsse(sign::kInTotoPayloadType, statement, key));
+  PROMOTE_ASSIGN_OR_RETURN(std::string statement, sigstore::BuildInTotoStatement(
+                                                      kVsaPredicateType, name, subject.digest.str(),
+                                                      summary.ToPredicate(), sigstore::kInTotoStatementV1));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::DsseEnvelope envelope,
+                           sigstore::SignDsse(sigstore::kInTotoPayloadType, statement, key));
   PROMOTE_ASSIGN_OR_RETURN(sign::AttachOutcome attached,
                            sign::AttachAttestation(client, repo, subject, envelope, kVsaPredicateType, scopes, cancel));
   return WrittenSummary{attached.attestation_reference, attached.envelope_digest};

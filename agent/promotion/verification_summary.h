@@ -14,8 +14,8 @@
 #include "oci/manifest.h"
 #include "registry/registry_client.h"
 #include "sign/attestation_store.h"
-#include "sign/signature_format.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
+#include "sigstore/signature_format.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -65,9 +65,9 @@ struct WrittenSummary {
 // `key` and writes it in `format`, as the promotion record is: appended to the digest's .att
 // manifest in `repo` (kCosign) or attached as a DSSE bundle referrer (kBundle). `scopes` need
 // pull and push on `repo`.
-Result<WrittenSummary> WriteVerificationSummary(registry::RegistryClient& client, const std::string& repo,
-                                                const oci::Descriptor& subject, const VerificationSummary& summary,
-                                                const sign::PrivateKey& key, sign::SignatureFormat format,
-                                                const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+Result<WrittenSummary> WriteVerificationSummary(
+    registry::RegistryClient& client, const std::string& repo, const oci::Descriptor& subject,
+    const VerificationSummary& summary, const sigstore::PrivateKey& key, sigstore::SignatureFormat format,
+    const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
 
 }  // namespace promote::promotion

@@ -4,16 +4,12 @@
 
 #include "oci/media_types.h"
 #include "registry/tag_lock.h"
+#include "util/json_fields.h"
 
 namespace promote::registry {
 namespace {
 
 using ojson = nlohmann::ordered_json;
-
-std::string StringOr(const ojson& doc, const char* key) {
-  auto it = doc.find(key);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 std::map<std::string, std::string> StringAnnotations(const ojson& doc) {
   std::map<std::string, std::string> out;
@@ -33,9 +29,10 @@ std::vector<Referrer> EntriesOf(const oci::Manifest& index, const std::string& a
   if (!doc.is_object() || manifests == doc.end() || !manifests->is_array()) return out;
   for (const ojson& entry : *manifests) {
     if (!entry.is_object()) continue;
-    auto digest = oci::Digest::Parse(StringOr(entry, "digest"));
+    auto digest = oci::Digest::Parse(StringMember(entry, "digest"));
     if (!digest.ok()) continue;
-    Referrer r{StringOr(entry, "mediaType"), *digest, 0, StringOr(entry, "artifactType"), StringAnnotations(entry)};
+    Referrer r{StringMember(entry, "mediaType"), *digest, 0, StringMember(entry, "artifactType"),
+               StringAnnotations(entry)};
     if (auto size = entry.find("size"); size != entry.end() && size->is_number_integer()) r.size = size->get<int64_t>();
     if (artifact_type.empty() || r.artifact_type == artifact_type) out.push_back(std::move(r));
   }
@@ -64,7 +61,7 @@ ojson DescriptorOf(const oci::Manifest& manifest) {
   ojson entry = {{"mediaType", manifest.media_type},
                  {"digest", manifest.digest.str()},
                  {"size", manifest.bytes.size()}};
-  std::string artifact_type = StringOr(doc, "artifactType");
+  std::string artifact_type = StringMember(doc, "artifactType");
   if (artifact_type.empty() && manifest.config) artifact_type = manifest.config->media_type;
   if (!artifact_type.empty()) entry["artifactType"] = artifact_type;
   if (doc.contains("annotations") && doc["annotations"].is_object() && !doc["annotations"].empty()) {
@@ -78,7 +75,7 @@ Result<bool> AddToFallbackIndex(RegistryClient& client, const std::string& repo,
   PROMOTE_ASSIGN_OR_RETURN(TagLock lock, TagLock::Acquire(client.host(), repo, {tag}, cancel));
   PROMOTE_ASSIGN_OR_RETURN(ojson index, ReadFallbackIndex(client, repo, tag, scopes, cancel));
   for (const ojson& entry : index["manifests"]) {
-    if (entry.is_object() && StringOr(entry, "digest") == manifest.digest.str()) return false;
+    if (entry.is_object() && StringMember(entry, "digest") == manifest.digest.str()) return false;
   }
   index["manifests"].push_back(DescriptorOf(manifest));
   auto updated = oci::ParseManifest(index.dump(), oci::media_type::kOciIndex);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_fields.h"
 #include "util/json_nesting.h"
 
 namespace promote::registry {
@@ -35,11 +36,6 @@ std::string Sanitize(std::string s) {
 
 // A string member of an error object, or "" when it is absent or not a string: the body is the
 // registry's, and {"code":5} must not throw (nlohmann's value() does on a type mismatch).
-std::string StringMember(const nlohmann::json& object, const char* name) {
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // A distribution error code as the spec spells them (MANIFEST_UNKNOWN, DENIED, TOOMANYREQUESTS):
 // only such a code is kept as the Status's reason, so what callers branch on is never arbitrary
 // registry text.

@@ -9,7 +9,7 @@
 
 #include "policy/secret_ref.h"
 #include "server/descriptor_limit.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 #include "util/read_file.h"
 
 namespace promote::server {
@@ -41,7 +41,7 @@ Result<std::vector<std::string>> ReadPolicyKeys(const std::vector<std::string>& 
   std::vector<std::string> pems;
   for (const auto& path : paths) {
     PROMOTE_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(path, what));
-    PROMOTE_RETURN_IF_ERROR(sign::PublicKey::FromPem(pem, path).status().WithContext(what));
+    PROMOTE_RETURN_IF_ERROR(sigstore::PublicKey::FromPem(pem, path).status().WithContext(what));
     pems.push_back(std::move(pem));
   }
   return pems;

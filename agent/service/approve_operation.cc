@@ -18,7 +18,7 @@ Result<promotion::SigningKey> ApprovalKeyFor(const ServiceSettings& settings, co
   if (settings.resolve_request_references && !carried.key().content().empty()) {
     promotion::SigningKey out;
     PROMOTE_ASSIGN_OR_RETURN(out.key, PrivateKeyFrom(carried));
-    out.public_key = std::make_shared<sign::PublicKey>(out.key->public_key());
+    out.public_key = std::make_shared<sigstore::PublicKey>(out.key->public_key());
     *own_key = true;
     return out;
   }

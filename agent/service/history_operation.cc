@@ -8,7 +8,7 @@
 #include "service/promote_service.h"
 #include "service/request_access.h"
 #include "service/result_envelope.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 
 namespace promote::service {
 namespace {
@@ -68,11 +68,13 @@ std::string RenderHistory(const promotion::History& history) {
 }
 
 // The key records must verify with: the request's public key, else the signing key's public half.
-Result<std::shared_ptr<sign::PublicKey>> RecordKey(const ServiceSettings& settings, const v1::File& public_key,
-                                                   const policy::PromoteConfig& config) {
+Result<std::shared_ptr<sigstore::PublicKey>> RecordKey(const ServiceSettings& settings,
+                                                       const v1::File& public_key,
+                                                       const policy::PromoteConfig& config) {
   if (!public_key.content().empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey k, sign::PublicKey::FromPem(public_key.content(), public_key.name()));
-    return std::make_shared<sign::PublicKey>(std::move(k));
+    PROMOTE_ASSIGN_OR_RETURN(sigstore::PublicKey k,
+                             sigstore::PublicKey::FromPem(public_key.content(), public_key.name()));
+    return std::make_shared<sigstore::PublicKey>(std::move(k));
   }
   // Only the public half is needed: an agent uses its own key's and reads no promote.yaml key.
   promotion::SigningKey signing = settings.signing;

@@ -4,8 +4,8 @@
 
 #include "oci/reference.h"
 #include "policy/secret_ref.h"
-#include "sign/cosign_key.h"
-#include "sign/pem.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/pem.h"
 
 namespace promote::service {
 
@@ -98,18 +98,19 @@ Result<policy::PromoteConfig> ConfigFrom(const ServiceSettings& settings, const 
   return config;
 }
 
-Result<std::shared_ptr<sign::PrivateKey>> PrivateKeyFrom(const v1::SigningKey& carried) {
+Result<std::shared_ptr<sigstore::PrivateKey>> PrivateKeyFrom(const v1::SigningKey& carried) {
   const std::string source = "cosign key " + carried.key().name();
   Secret pem(carried.key().content());
-  PROMOTE_ASSIGN_OR_RETURN(sign::PemBlock block, sign::DecodePem(pem.reveal(), source));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::PemBlock block, sigstore::DecodePem(pem.reveal(), source));
   Secret passphrase(carried.passphrase());
   if (block.label != "PRIVATE KEY" && !carried.has_passphrase()) {
     return InvalidArgument(source +
                            ": no key passphrase: set PROMOTE_KEY_PASSWORD (or COSIGN_PASSWORD) or pass "
                            "--password-file FILE");
   }
-  PROMOTE_ASSIGN_OR_RETURN(sign::PrivateKey key, sign::ParseCosignPrivateKey(pem.reveal(), passphrase, source));
-  return std::make_shared<sign::PrivateKey>(std::move(key));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::PrivateKey key,
+                           sigstore::ParseCosignPrivateKey(pem.reveal(), passphrase, source));
+  return std::make_shared<sigstore::PrivateKey>(std::move(key));
 }
 
 Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, const policy::PromoteConfig& config,
@@ -139,7 +140,7 @@ Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, con
   }
   promotion::SigningKey out;
   PROMOTE_ASSIGN_OR_RETURN(out.key, PrivateKeyFrom(carried));
-  out.public_key = std::make_shared<sign::PublicKey>(out.key->public_key());
+  out.public_key = std::make_shared<sigstore::PublicKey>(out.key->public_key());
   return out;
 }
 

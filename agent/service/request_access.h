@@ -36,7 +36,7 @@ Result<promotion::SigningKey> SigningKeyFor(const ServiceSettings& settings, con
                                             const v1::SigningKey& carried);
 
 // A private key a request carries, parsed. Without a passphrase it must be unencrypted PKCS#8.
-Result<std::shared_ptr<sign::PrivateKey>> PrivateKeyFrom(const v1::SigningKey& carried);
+Result<std::shared_ptr<sigstore::PrivateKey>> PrivateKeyFrom(const v1::SigningKey& carried);
 
 // The scanners to run for a request's scanner map: the request's own (CLI), or the operator's
 // entries of the same names (agent); a name the operator did not configure is kPermissionDenied.

@@ -10,6 +10,7 @@
 #include "service/promote_service.h"
 #include "service/request_access.h"
 #include "service/result_envelope.h"
+#include "util/json_fields.h"
 
 namespace promote::service {
 namespace {
@@ -87,11 +88,6 @@ nlohmann::json Body(const std::string& ref, const promotion::ScanSubject& subjec
   return body;
 }
 
-std::string Str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string RenderScan(const nlohmann::json& body) {
   std::ostringstream text;
   text << body["reference"].get<std::string>() << "@" << body["digest"].get<std::string>() << ": "
@@ -102,19 +98,19 @@ std::string RenderScan(const nlohmann::json& body) {
     text << "\n";
   }
   auto finding = [](const nlohmann::json& f) {
-    std::string fixed = Str(f, "fixed_version");
-    std::string platform = Str(f, "platform");
-    return Str(f, "id") + " " + Str(f, "severity") + " " + Str(f, "package") + " " + Str(f, "installed_version") +
-           (fixed.empty() ? " (no fix)" : " -> " + fixed) + " in " + Str(f, "target") +
-           (platform.empty() ? "" : " [" + platform + "]");
+    std::string fixed = StringMember(f, "fixed_version");
+    std::string platform = StringMember(f, "platform");
+    return StringMember(f, "id") + " " + StringMember(f, "severity") + " " + StringMember(f, "package") +
+           " " + StringMember(f, "installed_version") + (fixed.empty() ? " (no fix)" : " -> " + fixed) +
+           " in " + StringMember(f, "target") + (platform.empty() ? "" : " [" + platform + "]");
   };
   for (const auto& f : body.value("breaking", nlohmann::json::array())) text << "  breaking: " << finding(f) << "\n";
   for (const auto& f : body.value("ignored", nlohmann::json::array())) {
-    text << "  ignored: " << finding(f) << " (" << Str(f, "reason") << ")\n";
+    text << "  ignored: " << finding(f) << " (" << StringMember(f, "reason") << ")\n";
   }
   for (const auto& e : body.value("expired_allowlist", nlohmann::json::array())) {
-    text << "  allowlist entry " << Str(e, "id") << " expired on " << Str(e, "expired") << " and no longer applies ("
-         << Str(e, "reason") << ")\n";
+    text << "  allowlist entry " << StringMember(e, "id") << " expired on " << StringMember(e, "expired")
+         << " and no longer applies (" << StringMember(e, "reason") << ")\n";
   }
   for (const auto& f : body["scanner_failures"]) text << "  scanner failure: " << f.get<std::string>() << "\n";
   return text.str();

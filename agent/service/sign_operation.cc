@@ -11,14 +11,14 @@
 #include "sign/attestation_verifier.h"
 #include "sign/bundle_image_verifier.h"
 #include "sign/bundle_store.h"
-#include "sign/signature_format.h"
-#include "sign/cosign_key.h"
-#include "sign/docker_identity.h"
 #include "sign/image_signer.h"
 #include "sign/image_verifier.h"
-#include "sign/pem.h"
-#include "sign/trusted_root.h"
-#include "sign/verification_key.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/docker_identity.h"
+#include "sigstore/pem.h"
+#include "sigstore/signature_format.h"
+#include "sigstore/trusted_root.h"
+#include "sigstore/verification_key.h"
 
 namespace promote::service {
 namespace {
@@ -35,7 +35,8 @@ nlohmann::json SignOutcomeJson(const oci::Descriptor& d, const sign::SignOutcome
 
 // The private key a request carries (only when request secrets are accepted), else the
 // operator's. A carried key without a passphrase must be an unencrypted PKCS#8 key.
-Result<std::shared_ptr<sign::PrivateKey>> SignKeyFor(const ServiceSettings& settings, const v1::SigningKey& carried) {
+Result<std::shared_ptr<sigstore::PrivateKey>> SignKeyFor(const ServiceSettings& settings,
+                                                         const v1::SigningKey& carried) {
   if (carried.key().content().empty()) {
     if (settings.signing.key) return settings.signing.key;
     return InvalidArgument("no signing key: pass --key cosign.key");
@@ -48,11 +49,11 @@ Result<std::shared_ptr<sign::PrivateKey>> SignKeyFor(const ServiceSettings& sett
 }
 
 // Signs one manifest in `format`; the text line and the JSON entry for it.
-Result<std::pair<std::string, nlohmann::json>> SignOne(registry::RegistryClient& client, const std::string& repo,
-                                                       const oci::Descriptor& subject, const sign::PrivateKey& key,
-                                                       const sign::SignOptions& options, sign::SignatureFormat format,
-                                                       const registry::Scopes& scopes, const CancelToken* cancel) {
-  if (format == sign::SignatureFormat::kBundle) {
+Result<std::pair<std::string, nlohmann::json>> SignOne(
+    registry::RegistryClient& client, const std::string& repo, const oci::Descriptor& subject,
+    const sigstore::PrivateKey& key, const sign::SignOptions& options, sigstore::SignatureFormat format,
+    const registry::Scopes& scopes, const CancelToken* cancel) {
+  if (format == sigstore::SignatureFormat::kBundle) {
     PROMOTE_ASSIGN_OR_RETURN(auto b, sign::SignImageBundle(client, repo, subject, options.identity, key,
                                                            promotion::NowRfc3339(), scopes, cancel));
     std::string line = subject.digest.str() + (b.added ? " signed: " : " already signed by this key: ") + b.reference +
@@ -69,10 +70,10 @@ Result<std::pair<std::string, nlohmann::json>> SignOne(registry::RegistryClient&
   return std::make_pair(std::move(line), SignOutcomeJson(subject, o));
 }
 
-sign::IdentityPolicy PolicyFromName(const std::string& name) {
-  if (name == "exact") return sign::IdentityPolicy::kExact;
-  if (name == "ignore") return sign::IdentityPolicy::kIgnore;
-  return sign::IdentityPolicy::kMatchRepository;
+sigstore::IdentityPolicy PolicyFromName(const std::string& name) {
+  if (name == "exact") return sigstore::IdentityPolicy::kExact;
+  if (name == "ignore") return sigstore::IdentityPolicy::kIgnore;
+  return sigstore::IdentityPolicy::kMatchRepository;
 }
 
 nlohmann::json SignaturesJson(const sign::VerifyReport& report) {
@@ -104,7 +105,7 @@ nlohmann::json AttestationsJson(const sign::AttestationReport& report) {
 nlohmann::json BundleTimestampsJson(const sign::BundleOutcome& b) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : b.timestamps) {
-    list.push_back({{"time", sign::FormatRfc3339(t.time)},
+    list.push_back({{"time", sigstore::FormatRfc3339(t.time)},
                     {"tsa", t.tsa_subject},
                     {"tsa_uri", t.tsa_uri.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.tsa_uri)}});
   }
@@ -116,7 +117,8 @@ nlohmann::json BundleTimestampsJson(const sign::BundleOutcome& b) {
 std::string BundleVerdictText(const sign::BundleOutcome& b) {
   if (!b.verified) return "refused";
   std::string text = b.key_only ? "verified (key-only" : "verified (transparency log";
-  for (const auto& t : b.timestamps) text += "; timestamp " + sign::FormatRfc3339(t.time) + " by " + t.tsa_subject;
+  for (const auto& t : b.timestamps)
+    text += "; timestamp " + sigstore::FormatRfc3339(t.time) + " by " + t.tsa_subject;
   if (b.timestamps_unchecked > 0) {
     text += "; " + std::to_string(b.timestamps_unchecked) + " RFC 3161 timestamp" +
             (b.timestamps_unchecked == 1 ? "" : "s") + " not checked";
@@ -171,9 +173,9 @@ std::string RenderVerify(const std::string& digest, const sign::VerifyReport& re
 // A verify request's inputs, checked.
 struct VerifyInputs {
   oci::Reference ref;
-  sign::VerificationKey bundle_key;             // bundles may be signed with any key sigstore supports
-  std::optional<sign::PublicKey> cosign_key;    // cosign .sig only with P-256: none for other keys
-  std::optional<sign::TrustedRoot> trusted_root;
+  sigstore::VerificationKey bundle_key;           // bundles may be signed with any key sigstore supports
+  std::optional<sigstore::PublicKey> cosign_key;  // cosign .sig only with P-256: none for other keys
+  std::optional<sigstore::TrustedRoot> trusted_root;
   std::string policy_name;
   sign::IdentityExpectation expected;
 };
@@ -182,17 +184,18 @@ Result<VerifyInputs> ParseVerifyRequest(const v1::VerifyRequest& request) {
   PROMOTE_ASSIGN_OR_RETURN(oci::Reference ref, oci::ParseReference(request.reference()));
   const v1::File& key_file = request.public_key();
   if (key_file.content().empty()) return InvalidArgument("--key cosign.pub is required");
-  PROMOTE_ASSIGN_OR_RETURN(sign::VerificationKey bundle_key,
-                           sign::VerificationKey::FromPem(key_file.content(), key_file.name()));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::VerificationKey bundle_key,
+                           sigstore::VerificationKey::FromPem(key_file.content(), key_file.name()));
   VerifyInputs in{std::move(ref), std::move(bundle_key), std::nullopt, std::nullopt, "", {}};
-  if (auto key = sign::PublicKey::FromPem(key_file.content(), key_file.name()); key.ok()) {
+  if (auto key = sigstore::PublicKey::FromPem(key_file.content(), key_file.name()); key.ok()) {
     in.cosign_key = std::move(*key);
   } else if (!request.attestation_type().empty()) {
     return key.status().WithContext("--attestation-type verifies cosign attestations, which need a P-256 key");
   }
   if (!request.trusted_root().content().empty()) {
-    PROMOTE_ASSIGN_OR_RETURN(in.trusted_root, sign::ParseTrustedRoot(request.trusted_root().content(),
-                                                                     "trusted root " + request.trusted_root().name()));
+    PROMOTE_ASSIGN_OR_RETURN(in.trusted_root,
+                             sigstore::ParseTrustedRoot(request.trusted_root().content(),
+                                                        "trusted root " + request.trusted_root().name()));
   }
   in.policy_name = request.identity_policy().empty() ? "match-repository" : request.identity_policy();
   if (in.policy_name != "match-repository" && in.policy_name != "exact" && in.policy_name != "ignore") {
@@ -206,8 +209,9 @@ Result<VerifyInputs> ParseVerifyRequest(const v1::VerifyRequest& request) {
     without_digest.digest.reset();
     in.expected.identity = without_digest.str();
   }
-  if (in.expected.policy != sign::IdentityPolicy::kIgnore) {
-    PROMOTE_RETURN_IF_ERROR(sign::ParseDockerIdentity(in.expected.identity).status().WithContext("--identity"));
+  if (in.expected.policy != sigstore::IdentityPolicy::kIgnore) {
+    PROMOTE_RETURN_IF_ERROR(
+        sigstore::ParseDockerIdentity(in.expected.identity).status().WithContext("--identity"));
   }
   return in;
 }
@@ -242,10 +246,12 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
     if (k.empty()) return fail(InvalidArgument("--annotation with an empty key"));
     options.annotations[k] = v;
   }
-  if (auto id = sign::ParseDockerIdentity(options.identity); !id.ok()) return fail(id.status().WithContext("--identity"));
-  auto format = sign::ParseSignatureFormat(request.format().empty() ? "cosign" : request.format(), "--format");
+  if (auto id = sigstore::ParseDockerIdentity(options.identity); !id.ok())
+    return fail(id.status().WithContext("--identity"));
+  auto format =
+      sigstore::ParseSignatureFormat(request.format().empty() ? "cosign" : request.format(), "--format");
   if (!format.ok()) return fail(format.status());
-  if (*format == sign::SignatureFormat::kBundle && !options.annotations.empty()) {
+  if (*format == sigstore::SignatureFormat::kBundle && !options.annotations.empty()) {
     return fail(InvalidArgument("--annotation is not supported with --format bundle (cosign v3 signs no annotations "
                                 "into a bundle)"));
   }
@@ -284,7 +290,7 @@ Outcome PromoteService::Sign(const v1::SignRequest& request, OperationContext* c
                                   {{"reference", ref->str()},
                                    {"digest", manifest->digest.str()},
                                    {"identity", options.identity},
-                                   {"format", std::string(sign::SignatureFormatName(*format))},
+                                   {"format", std::string(sigstore::SignatureFormatName(*format))},
                                    {"signed", signed_list}});
   out.text = text.str();
   return out;

@@ -2,10 +2,10 @@
 
 #include "registry/tag_lock.h"
 
-#include "sign/bounded_input.h"
 #include "sign/cosign_attachment.h"
-#include "sign/in_toto.h"
-#include "sign/simple_signing.h"
+#include "sigstore/in_toto.h"
+#include "sigstore/simple_signing.h"
+#include "sigstore/size_limits.h"
 
 namespace promote::sign {
 
@@ -14,15 +14,15 @@ Result<AttachOutcome> AttachAttestation(registry::RegistryClient& client, const 
                                         std::string_view predicate_type, const registry::Scopes& scopes,
                                         const CancelToken* cancel) {
   const std::string what = "attestation for " + subject.digest.str();
-  auto envelope = ParseDsseEnvelope(envelope_json);
+  auto envelope = sigstore::ParseDsseEnvelope(envelope_json);
   if (!envelope.ok()) return InvalidArgument(what + ": " + envelope.status().message());
-  if (envelope->payload_type != kInTotoPayloadType) {
+  if (envelope->payload_type != sigstore::kInTotoPayloadType) {
     return InvalidArgument(what + ": DSSE payloadType is '" + envelope->payload_type + "', expected " +
-                           std::string(kInTotoPayloadType));
+                           std::string(sigstore::kInTotoPayloadType));
   }
-  auto statement = ParseInTotoStatement(envelope->payload);
+  auto statement = sigstore::ParseInTotoStatement(envelope->payload);
   if (!statement.ok()) return InvalidArgument(what + ": " + statement.status().message());
-  if (Status st = CheckSubjectDigest(*statement, subject.digest.str()); !st.ok()) {
+  if (Status st = sigstore::CheckSubjectDigest(*statement, subject.digest.str()); !st.ok()) {
     return InvalidArgument(what + ": " + st.message());
   }
   if (!predicate_type.empty() && predicate_type != statement->predicate_type) {
@@ -52,21 +52,22 @@ Result<AttachOutcome> AttachAttestation(registry::RegistryClient& client, const 
                                             " times while the " + what + " was appended; try again");
     }
     NewAttachmentLayer layer;
-    layer.media_type = std::string(kDsseEnvelopeMediaType);
+    layer.media_type = std::string(sigstore::kDsseEnvelopeMediaType);
     layer.blob = std::string(envelope_json);
     layer.annotations[std::string(kPredicateTypeAnnotation)] = statement->predicate_type;
-    layer.annotations[std::string(kSignatureAnnotation)] = "";
+    layer.annotations[std::string(sigstore::kSignatureAnnotation)] = "";
     PROMOTE_RETURN_IF_ERROR(AppendAttachmentLayer(client, repo, current, layer, scopes, cancel).status());
     outcome.added = true;
   }
 }
 
 Result<AttachOutcome> AttachAttestation(registry::RegistryClient& client, const std::string& repo,
-                                        const oci::Descriptor& subject, const DsseEnvelope& envelope,
+                                        const oci::Descriptor& subject,
+                                        const sigstore::DsseEnvelope& envelope,
                                         std::string_view predicate_type, const registry::Scopes& scopes,
                                         const CancelToken* cancel) {
-  return AttachAttestation(client, repo, subject, EncodeDsseEnvelope(envelope), predicate_type, scopes,
-                           cancel);
+  return AttachAttestation(client, repo, subject, sigstore::EncodeDsseEnvelope(envelope), predicate_type,
+                           scopes, cancel);
 }
 
 Result<std::vector<StoredAttestation>> ListAttestations(registry::RegistryClient& client,
@@ -78,13 +79,13 @@ Result<std::vector<StoredAttestation>> ListAttestations(registry::RegistryClient
   std::vector<StoredAttestation> out;
   for (size_t i = 0; i < att.layers.size(); ++i) {
     const AttachmentLayer& layer = att.layers[i];
-    if (layer.media_type != kDsseEnvelopeMediaType) continue;
+    if (layer.media_type != sigstore::kDsseEnvelopeMediaType) continue;
     const std::string what = client.host() + "/" + repo + ":" + tag + " layer " + std::to_string(i);
-    if (layer.size > static_cast<int64_t>(kMaxEnvelopeBytes)) {
+    if (layer.size > static_cast<int64_t>(sigstore::kMaxEnvelopeBytes)) {
       return RegistryError(what + ": envelope of " + std::to_string(layer.size) +
-                           " bytes exceeds the limit of " + std::to_string(kMaxEnvelopeBytes));
+                           " bytes exceeds the limit of " + std::to_string(sigstore::kMaxEnvelopeBytes));
     }
-    auto bytes = client.GetBlobBytes(repo, layer.digest, kMaxEnvelopeBytes, scopes, cancel);
+    auto bytes = client.GetBlobBytes(repo, layer.digest, sigstore::kMaxEnvelopeBytes, scopes, cancel);
     if (!bytes.ok()) return bytes.status().WithContext(what);
     StoredAttestation stored;
     stored.layer = i;

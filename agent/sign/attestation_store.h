@@ -1,7 +1,7 @@
 // Attestations stored as cosign `attest` stores them: each a DSSE envelope (in-toto statement
 // signed with the key) kept as one layer of the "sha256-<hex>.att" manifest beside the image,
 // annotated with its predicateType. Used for the promotion record and scan reports; reading
-// them back returns the envelopes for VerifyAttestationEnvelope. See docs/cosign-format.md §6.
+// them back returns the envelopes for sigstore::VerifyAttestationEnvelope. See docs/cosign-format.md §6.
 #pragma once
 
 #include <string>
@@ -11,7 +11,7 @@
 #include "oci/digest.h"
 #include "oci/manifest.h"
 #include "registry/registry_client.h"
-#include "sign/dsse.h"
+#include "sigstore/dsse.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -39,9 +39,10 @@ Result<AttachOutcome> AttachAttestation(registry::RegistryClient& client, const 
                                         const oci::Descriptor& subject, std::string_view envelope_json,
                                         std::string_view predicate_type, const registry::Scopes& scopes,
                                         const CancelToken* cancel = nullptr);
-// The same for an envelope in memory (encoded with EncodeDsseEnvelope).
+// The same for an envelope in memory (encoded with sigstore::EncodeDsseEnvelope).
 Result<AttachOutcome> AttachAttestation(registry::RegistryClient& client, const std::string& repo,
-                                        const oci::Descriptor& subject, const DsseEnvelope& envelope,
+                                        const oci::Descriptor& subject,
+                                        const sigstore::DsseEnvelope& envelope,
                                         std::string_view predicate_type, const registry::Scopes& scopes,
                                         const CancelToken* cancel = nullptr);
 
@@ -54,7 +55,7 @@ struct StoredAttestation {
 };
 
 // Reads every DSSE-envelope layer of digest's .att manifest in `repo` (other layer types are
-// skipped). A missing tag is an empty list. An envelope blob over kMaxEnvelopeBytes, missing or
+// skipped). A missing tag is an empty list. An envelope blob over sigstore::kMaxEnvelopeBytes, missing or
 // not matching its digest is kRegistryError/kDataLoss naming it; registry failures are passed on.
 Result<std::vector<StoredAttestation>> ListAttestations(registry::RegistryClient& client,
                                                         const std::string& repo, const oci::Digest& subject,

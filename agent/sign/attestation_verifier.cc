@@ -1,8 +1,8 @@
 #include "sign/attestation_verifier.h"
 
 #include "sign/attestation_store.h"
-#include "sign/attestation_verify.h"
 #include "sign/cosign_attachment.h"
+#include "sigstore/attestation_verify.h"
 
 namespace promote::sign {
 
@@ -25,7 +25,7 @@ Status AttestationReport::ToStatus() const {
 }
 
 Result<AttestationReport> VerifyImageAttestations(registry::RegistryClient& client, const std::string& repo,
-                                                  const oci::Digest& digest, const PublicKey& key,
+                                                  const oci::Digest& digest, const sigstore::PublicKey& key,
                                                   std::string_view predicate_type,
                                                   const registry::Scopes& scopes, const CancelToken* cancel) {
   AttestationReport report;
@@ -39,7 +39,7 @@ Result<AttestationReport> VerifyImageAttestations(registry::RegistryClient& clie
     outcome.layer = s.layer;
     outcome.predicate_type = s.predicate_type;
     outcome.envelope_digest = s.envelope_digest;
-    auto statement = VerifyAttestationEnvelope(s.envelope, key, digest.str());
+    auto statement = sigstore::VerifyAttestationEnvelope(s.envelope, key, digest.str());
     if (!statement.ok()) {
       if (statement.status().code() != Code::kGateRefused) return statement.status();
       outcome.reason = statement.status().message();

@@ -1,3 +1,4 @@
+// An image's attestations, read from its registry (each checked by sigstore/attestation_verify.h).
 // Verifying the attestations stored beside an image (.att): each DSSE layer is checked with the
 // key and for a statement naming the image digest; the verified statements are returned, so a
 // caller (the promotion history, a gate) can read the predicates it trusts. Mirrors
@@ -11,8 +12,8 @@
 
 #include "oci/digest.h"
 #include "registry/registry_client.h"
-#include "sign/ec_key.h"
-#include "sign/in_toto.h"
+#include "sigstore/ec_key.h"
+#include "sigstore/in_toto.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -23,7 +24,7 @@ struct AttestationOutcome {
   std::string predicate_type;  // the layer's predicateType annotation
   oci::Digest envelope_digest;
   bool verified = false;
-  std::optional<InTotoStatement> statement;  // set when verified
+  std::optional<sigstore::InTotoStatement> statement;  // set when verified
   std::string reason;                        // why it was refused; empty when verified
 };
 
@@ -37,12 +38,12 @@ struct AttestationReport {
 };
 
 // Lists digest's attestations in `repo` (ListAttestations) and verifies each whose predicate
-// type equals `predicate_type` (all when empty) with VerifyAttestationEnvelope. Layers whose
+// type equals `predicate_type` (all when empty) with sigstore::VerifyAttestationEnvelope. Layers whose
 // annotation names another predicate type are left out; a verified statement whose own
 // predicateType differs from the annotation is refused. Registry failures are errors;
 // refusals are outcomes.
 Result<AttestationReport> VerifyImageAttestations(registry::RegistryClient& client, const std::string& repo,
-                                                  const oci::Digest& digest, const PublicKey& key,
+                                                  const oci::Digest& digest, const sigstore::PublicKey& key,
                                                   std::string_view predicate_type,
                                                   const registry::Scopes& scopes,
                                                   const CancelToken* cancel = nullptr);

@@ -3,15 +3,16 @@
 #include <nlohmann/json.hpp>
 
 #include "registry/referrers.h"
-#include "sign/sigstore_bundle.h"
+#include "sigstore/sigstore_bundle.h"
 
 namespace promote::sign {
 namespace {
 
-BundleOutcome CheckOne(registry::RegistryClient& client, const std::string& repo, const registry::Referrer& referrer,
-                       const oci::Digest& digest, const VerificationKey& key, const TrustedRoot* root,
-                       std::string_view predicate_type, const registry::Scopes& scopes, const CancelToken* cancel,
-                       Status* registry_failure) {
+BundleOutcome CheckOne(registry::RegistryClient& client, const std::string& repo,
+                       const registry::Referrer& referrer, const oci::Digest& digest,
+                       const sigstore::VerificationKey& key, const sigstore::TrustedRoot* root,
+                       std::string_view predicate_type, const registry::Scopes& scopes,
+                       const CancelToken* cancel, Status* registry_failure) {
   BundleOutcome out;
   out.referrer = referrer.digest;
   out.artifact_type = referrer.artifact_type;
@@ -24,22 +25,23 @@ BundleOutcome CheckOne(registry::RegistryClient& client, const std::string& repo
     out.reason = bytes.status().message();
     return out;
   }
-  auto bundle = ParseSigstoreBundle(*bytes);
+  auto bundle = sigstore::ParseSigstoreBundle(*bytes);
   if (!bundle.ok()) {
     out.reason = bundle.status().message();
     return out;
   }
-  out.content = BundleContentName(bundle->content);
-  BundleExpectation expected;
+  out.content = sigstore::BundleContentName(bundle->content);
+  sigstore::BundleExpectation expected;
   expected.artifact_digest = digest.str();
   expected.trusted_root = root;
-  auto verified = VerifySigstoreBundle(*bundle, key, expected);
+  auto verified = sigstore::VerifySigstoreBundle(*bundle, key, expected);
   if (!verified.ok()) {
     out.reason = verified.status().message();
     return out;
   }
   if (verified->statement) out.predicate_type = verified->statement->predicate_type;
-  if (bundle->content == BundleContent::kDsseEnvelope && !predicate_type.empty() && out.predicate_type != predicate_type) {
+  if (bundle->content == sigstore::BundleContent::kDsseEnvelope && !predicate_type.empty() &&
+      out.predicate_type != predicate_type) {
     out.reason = "its statement's predicate type is '" + out.predicate_type + "', not " + std::string(predicate_type);
     return out;
   }
@@ -64,16 +66,18 @@ Result<std::string> FetchBundle(registry::RegistryClient& client, const std::str
   }
   auto doc = nlohmann::json::parse(m.bytes, nullptr, false);
   const std::string artifact_type =
-      doc.is_object() && doc.contains("artifactType") && doc["artifactType"].is_string() ? doc["artifactType"].get<std::string>() : "";
-  if (!IsSigstoreBundleMediaType(artifact_type)) {
+      doc.is_object() && doc.contains("artifactType") && doc["artifactType"].is_string()
+          ? doc["artifactType"].get<std::string>()
+          : "";
+  if (!sigstore::IsSigstoreBundleMediaType(artifact_type)) {
     return GateRefused("its manifest's artifactType '" + artifact_type + "' is not a Sigstore bundle media type");
   }
   for (const auto& layer : m.layers) {
-    if (!IsSigstoreBundleMediaType(layer.media_type)) continue;
-    if (layer.size > static_cast<int64_t>(kMaxBundleBytes)) {
+    if (!sigstore::IsSigstoreBundleMediaType(layer.media_type)) continue;
+    if (layer.size > static_cast<int64_t>(sigstore::kMaxBundleBytes)) {
       return GateRefused("its bundle is " + std::to_string(layer.size) + " bytes, over the limit");
     }
-    auto bytes = client.GetBlobBytes(repo, layer.digest, kMaxBundleBytes, scopes, cancel);
+    auto bytes = client.GetBlobBytes(repo, layer.digest, sigstore::kMaxBundleBytes, scopes, cancel);
     if (!bytes.ok()) return bytes.status();
     return std::move(*bytes);
   }
@@ -97,14 +101,15 @@ Status BundleReport::ToStatus() const {
 }
 
 Result<BundleReport> VerifyImageBundles(registry::RegistryClient& client, const std::string& repo,
-                                        const oci::Digest& digest, const VerificationKey& key,
-                                        const TrustedRoot* trusted_root, std::string_view predicate_type,
-                                        const registry::Scopes& scopes, const CancelToken* cancel) {
+                                        const oci::Digest& digest, const sigstore::VerificationKey& key,
+                                        const sigstore::TrustedRoot* trusted_root,
+                                        std::string_view predicate_type, const registry::Scopes& scopes,
+                                        const CancelToken* cancel) {
   PROMOTE_ASSIGN_OR_RETURN(registry::ReferrerList list, registry::ListReferrers(client, repo, digest, "", scopes, cancel));
   BundleReport report;
   report.from_api = list.from_api;
   for (const auto& referrer : list.referrers) {
-    if (!IsSigstoreBundleMediaType(referrer.artifact_type)) continue;
+    if (!sigstore::IsSigstoreBundleMediaType(referrer.artifact_type)) continue;
     Status failure;
     report.bundles.push_back(
         CheckOne(client, repo, referrer, digest, key, trusted_root, predicate_type, scopes, cancel, &failure));

@@ -1,6 +1,7 @@
+// An image's bundles, read from its registry (each checked by sigstore/bundle_verify.h).
 // Verifying the Sigstore bundles attached to an image as OCI 1.1 referrers (cosign v3's default
 // format): each referrer whose artifactType is a bundle media type is fetched, its bundle layer
-// verified with the key (bundle_verify.h) against the image digest, and reported one by one, as
+// verified with the key (sigstore/bundle_verify.h) against the image digest, and reported one by one, as
 // image_verifier.h does for the .sig tag. One verified bundle is enough.
 #pragma once
 
@@ -13,10 +14,10 @@
 #include "oci/digest.h"
 #include "registry/referrers.h"
 #include "registry/registry_client.h"
-#include "sign/bundle_verify.h"
-#include "sign/in_toto.h"
-#include "sign/trusted_root.h"
-#include "sign/verification_key.h"
+#include "sigstore/bundle_verify.h"
+#include "sigstore/in_toto.h"
+#include "sigstore/trusted_root.h"
+#include "sigstore/verification_key.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -35,10 +36,11 @@ struct BundleOutcome {
   // What the referrer's dev.sigstore.bundle.predicateType annotation claims (unverified: it lets
   // a reader tell which refused bundles were meant as, say, promotion records).
   std::string annotated_predicate_type;
-  std::optional<InTotoStatement> statement;  // DSSE: the verified statement
+  std::optional<sigstore::InTotoStatement> statement;  // DSSE: the verified statement
   bool key_only = true;         // verified without a trusted root
   size_t tlog_entries_verified = 0;
-  std::vector<VerifiedTimestamp> timestamps;  // RFC 3161 timestamps verified against the trusted root
+  std::vector<sigstore::VerifiedTimestamp>
+      timestamps;                             // RFC 3161 timestamps verified against the trusted root
   size_t timestamps_unchecked = 0;            // key-only: timestamps carried but not checked
   std::string reason;           // why it was refused; empty when verified
 };
@@ -54,7 +56,7 @@ struct BundleReport {
 
 // The bundle layer of `referrer` (one of digest's referrers in `repo`), byte for byte. A manifest
 // whose subject is not `digest`, whose artifactType is not a bundle media type, that has no
-// bundle layer or one over kMaxBundleBytes is kGateRefused saying so; registry failures are
+// bundle layer or one over sigstore::kMaxBundleBytes is kGateRefused saying so; registry failures are
 // passed on.
 Result<std::string> FetchBundle(registry::RegistryClient& client, const std::string& repo,
                                 const registry::Referrer& referrer, const oci::Digest& digest,
@@ -67,8 +69,9 @@ Result<std::string> FetchBundle(registry::RegistryClient& client, const std::str
 // artifactType or bundle layer is not a bundle media type, or whose bundle is malformed is
 // refused with the reason. Registry failures are errors; refusals are outcomes.
 Result<BundleReport> VerifyImageBundles(registry::RegistryClient& client, const std::string& repo,
-                                        const oci::Digest& digest, const VerificationKey& key,
-                                        const TrustedRoot* trusted_root, std::string_view predicate_type,
-                                        const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+                                        const oci::Digest& digest, const sigstore::VerificationKey& key,
+                                        const sigstore::TrustedRoot* trusted_root,
+                                        std::string_view predicate_type, const registry::Scopes& scopes,
+                                        const CancelToken* cancel = nullptr);
 
 }  // namespace promote::sign

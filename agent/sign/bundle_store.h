@@ -13,7 +13,7 @@
 #include "oci/manifest.h"
 #include "registry/referrers.h"
 #include "registry/registry_client.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -30,11 +30,11 @@ struct BundleAttachOutcome {
 // and no log entries, and attaches it to `subject` in `repo`. `created` is the RFC 3339 time for
 // org.opencontainers.image.created. kInvalidArgument for an empty predicate type; registry
 // failures as the client reports them. `scopes` need pull and push on `repo`.
-Result<BundleAttachOutcome> AttachStatementBundle(registry::RegistryClient& client, const std::string& repo,
-                                                  const oci::Descriptor& subject, std::string_view subject_name,
-                                                  std::string_view predicate_type, const nlohmann::json& predicate,
-                                                  const PrivateKey& key, std::string_view created,
-                                                  const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+Result<BundleAttachOutcome> AttachStatementBundle(
+    registry::RegistryClient& client, const std::string& repo, const oci::Descriptor& subject,
+    std::string_view subject_name, std::string_view predicate_type, const nlohmann::json& predicate,
+    const sigstore::PrivateKey& key, std::string_view created, const registry::Scopes& scopes,
+    const CancelToken* cancel = nullptr);
 
 struct BundleSignOutcome {
   std::string reference;  // "registry/repo@sha256:<referrer manifest>"
@@ -49,8 +49,9 @@ struct BundleSignOutcome {
 // so signing again is a no-op as it is for .sig (image_signer.h).
 Result<BundleSignOutcome> SignImageBundle(registry::RegistryClient& client, const std::string& repo,
                                           const oci::Descriptor& subject, std::string_view identity,
-                                          const PrivateKey& key, std::string_view created,
-                                          const registry::Scopes& scopes, const CancelToken* cancel = nullptr);
+                                          const sigstore::PrivateKey& key, std::string_view created,
+                                          const registry::Scopes& scopes,
+                                          const CancelToken* cancel = nullptr);
 
 // Attaches `bundle_json` (a Sigstore bundle, stored byte for byte) to `subject` as a referrer
 // with the annotations above. Lower level than AttachStatementBundle, for tests and for bundles

@@ -5,8 +5,8 @@
 #include "registry/tag_lock.h"
 
 #include "sign/cosign_attachment.h"
-#include "sign/ecdsa.h"
-#include "sign/simple_signing.h"
+#include "sigstore/ecdsa.h"
+#include "sigstore/simple_signing.h"
 #include "util/base64.h"
 
 namespace promote::sign {
@@ -16,13 +16,13 @@ namespace {
 // that verifies with the signer's key. ECDSA signatures are randomised, so comparing the
 // signature annotation itself would never find a duplicate.
 bool AlreadySigned(const AttachmentManifest& sig, const oci::Digest& payload_digest, std::string_view payload,
-                   const PublicKey& key) {
+                   const sigstore::PublicKey& key) {
   for (const auto& layer : sig.layers) {
-    if (layer.media_type != kSimpleSigningMediaType || layer.digest != payload_digest) continue;
-    auto annotation = layer.annotations.find(std::string(kSignatureAnnotation));
+    if (layer.media_type != sigstore::kSimpleSigningMediaType || layer.digest != payload_digest) continue;
+    auto annotation = layer.annotations.find(std::string(sigstore::kSignatureAnnotation));
     if (annotation == layer.annotations.end()) continue;
     auto der = Base64Decode(annotation->second);
-    if (der && VerifyEcdsaSha256(key, payload, *der).ok()) return true;
+    if (der && sigstore::VerifyEcdsaSha256(key, payload, *der).ok()) return true;
   }
   return false;
 }
@@ -32,14 +32,14 @@ bool AlreadySigned(const AttachmentManifest& sig, const oci::Digest& payload_dig
 std::string DefaultSigningIdentity(const oci::Reference& reference) { return reference.Name(); }
 
 Result<SignOutcome> SignImage(registry::RegistryClient& client, const std::string& repo,
-                              const oci::Descriptor& manifest, const PrivateKey& key,
+                              const oci::Descriptor& manifest, const sigstore::PrivateKey& key,
                               const SignOptions& options, const registry::Scopes& scopes,
                               const CancelToken* cancel) {
   if (options.identity.empty())
     return InvalidArgument("signing " + manifest.digest.str() + ": identity is empty");
   PROMOTE_ASSIGN_OR_RETURN(
       std::string payload,
-      BuildSimpleSigningPayload(options.identity, manifest.digest.str(), options.annotations));
+      sigstore::BuildSimpleSigningPayload(options.identity, manifest.digest.str(), options.annotations));
   const oci::Digest payload_digest = oci::Digest::Of(payload);
   const std::string tag = AttachmentTag(manifest.digest, kSignatureTagSuffix);
 
@@ -63,11 +63,11 @@ Result<SignOutcome> SignImage(registry::RegistryClient& client, const std::strin
                                             manifest.digest.str() + " was appended; try again");
     }
     if (!layer) {
-      PROMOTE_ASSIGN_OR_RETURN(std::string der, SignEcdsaSha256(key, payload));
+      PROMOTE_ASSIGN_OR_RETURN(std::string der, sigstore::SignEcdsaSha256(key, payload));
       layer.emplace();
-      layer->media_type = std::string(kSimpleSigningMediaType);
+      layer->media_type = std::string(sigstore::kSimpleSigningMediaType);
       layer->blob = payload;
-      layer->annotations[std::string(kSignatureAnnotation)] = Base64Encode(der);
+      layer->annotations[std::string(sigstore::kSignatureAnnotation)] = Base64Encode(der);
     }
     PROMOTE_RETURN_IF_ERROR(AppendAttachmentLayer(client, repo, current, *layer, scopes, cancel).status());
     outcome.added = true;

@@ -11,7 +11,7 @@
 #include "oci/manifest.h"
 #include "oci/reference.h"
 #include "registry/registry_client.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
@@ -43,7 +43,7 @@ std::string DefaultSigningIdentity(const oci::Reference& reference);
 // kInvalidArgument for an empty identity or bad annotations; kConflict when the .sig manifest
 // is full (1000 layers); registry failures as the client reports them.
 Result<SignOutcome> SignImage(registry::RegistryClient& client, const std::string& repo,
-                              const oci::Descriptor& manifest, const PrivateKey& key,
+                              const oci::Descriptor& manifest, const sigstore::PrivateKey& key,
                               const SignOptions& options, const registry::Scopes& scopes,
                               const CancelToken* cancel = nullptr);
 

@@ -1,9 +1,9 @@
 #include "sign/image_verifier.h"
 
-#include "sign/bounded_input.h"
 #include "sign/cosign_attachment.h"
-#include "sign/docker_identity.h"
-#include "sign/simple_signing.h"
+#include "sigstore/docker_identity.h"
+#include "sigstore/simple_signing.h"
+#include "sigstore/size_limits.h"
 
 namespace promote::sign {
 
@@ -28,11 +28,11 @@ Status VerifyReport::ToStatus() const {
 }
 
 Result<VerifyReport> VerifyImage(registry::RegistryClient& client, const std::string& repo,
-                                 const oci::Digest& digest, const PublicKey& key,
+                                 const oci::Digest& digest, const sigstore::PublicKey& key,
                                  const IdentityExpectation& expected, const registry::Scopes& scopes,
                                  const CancelToken* cancel) {
-  if (expected.policy != IdentityPolicy::kIgnore) {
-    auto identity = ParseDockerIdentity(expected.identity);
+  if (expected.policy != sigstore::IdentityPolicy::kIgnore) {
+    auto identity = sigstore::ParseDockerIdentity(expected.identity);
     if (!identity.ok()) return identity.status().WithContext("expected signature identity");
   }
   const std::string tag = AttachmentTag(digest, kSignatureTagSuffix);
@@ -40,7 +40,7 @@ Result<VerifyReport> VerifyImage(registry::RegistryClient& client, const std::st
   report.signature_reference = client.host() + "/" + repo + ":" + tag;
   PROMOTE_ASSIGN_OR_RETURN(AttachmentManifest sig, ReadAttachmentManifest(client, repo, tag, scopes, cancel));
 
-  SignatureExpectation expectation{digest.str(), expected.policy, expected.identity};
+  sigstore::SignatureExpectation expectation{digest.str(), expected.policy, expected.identity};
   for (size_t i = 0; i < sig.layers.size(); ++i) {
     const AttachmentLayer& layer = sig.layers[i];
     SignatureOutcome outcome;
@@ -51,31 +51,32 @@ Result<VerifyReport> VerifyImage(registry::RegistryClient& client, const std::st
       outcome.reason = std::move(reason);
       report.signatures.push_back(outcome);
     };
-    if (layer.media_type != kSimpleSigningMediaType) {
+    if (layer.media_type != sigstore::kSimpleSigningMediaType) {
       refuse("not a simple-signing layer (media type " + layer.media_type + ")");
       continue;
     }
-    auto annotation = layer.annotations.find(std::string(kSignatureAnnotation));
+    auto annotation = layer.annotations.find(std::string(sigstore::kSignatureAnnotation));
     if (annotation == layer.annotations.end()) {
-      refuse("no " + std::string(kSignatureAnnotation) + " annotation");
+      refuse("no " + std::string(sigstore::kSignatureAnnotation) + " annotation");
       continue;
     }
-    if (layer.size > static_cast<int64_t>(kMaxSimpleSigningPayloadBytes)) {
+    if (layer.size > static_cast<int64_t>(sigstore::kMaxSimpleSigningPayloadBytes)) {
       refuse("payload of " + std::to_string(layer.size) +
              " bytes is larger than a simple-signing payload can be");
       continue;
     }
-    auto payload = client.GetBlobBytes(repo, layer.digest, kMaxSimpleSigningPayloadBytes, scopes, cancel);
+    auto payload =
+        client.GetBlobBytes(repo, layer.digest, sigstore::kMaxSimpleSigningPayloadBytes, scopes, cancel);
     if (!payload.ok()) {
       Code c = payload.status().code();
       if (c != Code::kNotFound && c != Code::kDataLoss) return payload.status();
       refuse("payload blob: " + payload.status().message());
       continue;
     }
-    auto claims = VerifySimpleSigningLayer(*payload, annotation->second, key, expectation);
+    auto claims = sigstore::VerifySimpleSigningLayer(*payload, annotation->second, key, expectation);
     if (!claims.ok()) {
       if (claims.status().code() != Code::kGateRefused) return claims.status();
-      if (auto parsed = ParseSimpleSigningPayload(*payload); parsed.ok())
+      if (auto parsed = sigstore::ParseSimpleSigningPayload(*payload); parsed.ok())
         outcome.identity = parsed->docker_reference;
       refuse(claims.status().message());
       continue;

@@ -1,3 +1,4 @@
+// An image's signatures, read from its registry (each checked by sigstore/signature_verify.h).
 // Verifying an image's cosign signatures in a registry: every simple-signing layer of the
 // "sha256-<hex>.sig" manifest is checked (signature with the key, then the digest claim, then
 // the identity policy), one accepted signature is enough, and each layer's outcome is reported
@@ -9,15 +10,15 @@
 
 #include "oci/digest.h"
 #include "registry/registry_client.h"
-#include "sign/ec_key.h"
-#include "sign/signature_verify.h"
+#include "sigstore/ec_key.h"
+#include "sigstore/signature_verify.h"
 #include "util/cancel.h"
 #include "util/status.h"
 
 namespace promote::sign {
 
 struct IdentityExpectation {
-  IdentityPolicy policy = IdentityPolicy::kMatchRepository;
+  sigstore::IdentityPolicy policy = sigstore::IdentityPolicy::kMatchRepository;
   std::string identity;  // "registry/repo[:tag]"; unused for kIgnore
 };
 
@@ -47,7 +48,7 @@ struct VerifyReport {
 // are errors; refusals are not — use VerifyReport::ToStatus for the verdict. kInvalidArgument
 // when the expectation is unusable (e.g. a malformed expected identity).
 Result<VerifyReport> VerifyImage(registry::RegistryClient& client, const std::string& repo,
-                                 const oci::Digest& digest, const PublicKey& key,
+                                 const oci::Digest& digest, const sigstore::PublicKey& key,
                                  const IdentityExpectation& expected, const registry::Scopes& scopes,
                                  const CancelToken* cancel = nullptr);
 

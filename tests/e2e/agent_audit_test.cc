@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -59,7 +59,7 @@ TEST_CASE("every call through the agent leaves an audit line naming its caller; 
   // A named token, and one written the way token files were before names existed (line 3).
   const std::string token_file = dir.Write("tokens", "# callers\nci-payments: " + named + "\n" + unnamed + "\n", 0600);
   const std::string passphrase = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(passphrase));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(passphrase));
   REQUIRE(pair.ok());
   const std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   const std::string pub = dir.Write("cosign.pub", pair->public_key_pem);

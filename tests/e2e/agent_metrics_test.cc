@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/http_fetch.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -62,7 +62,7 @@ TEST_CASE("metrics scraped around promotions and a copy through the agent count 
   SampleImage img = PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 2, 1500, 81});
   TempDir dir;
   const std::string password = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   const std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   ::setenv("METRICS_TEST_KEY_PASSWORD", password.c_str(), 1);

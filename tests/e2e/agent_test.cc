@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/child_process.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -334,7 +334,7 @@ TEST_CASE("promote run through the agent signs with the agent's key and records;
   SampleImage img = PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 2, 1500, 8});
   TempDir dir;
   const std::string password = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   std::string pub = dir.Write("cosign.pub", pair->public_key_pem);
@@ -574,7 +574,7 @@ TEST_CASE("an agent killed (SIGKILL) mid-promotion: nothing is tagged, and the r
   stage_proxy.SetRules(nlohmann::json::array({{{"method", "PUT"}, {"path", "/manifests/"}, {"fault", "stall"}}}));
   TempDir dir;
   const std::string password = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   std::string pub = dir.Write("cosign.pub", pair->public_key_pem);

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/child_process.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -128,7 +128,7 @@ TEST_CASE(
   FaultProxy source(dev.base_url()), target(stage.base_url());
   TempDir dir;
   const std::string password = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   const std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   const std::string config = dir.Write(

@@ -15,7 +15,7 @@
 #include "registry/credentials.h"
 #include "registry/registry_pool.h"
 #include "sign/attestation_store.h"
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -38,7 +38,7 @@ struct ChangePipeline {
   std::map<std::string, std::string> env;
 
   ChangePipeline() {
-    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+    auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
     REQUIRE(pair.ok());
     key_path = dir.Write("cosign.key", pair->private_key_pem, 0600);
     env = {{"PROMOTE_SIGNING_KEY", key_path}, {"PROMOTE_KEY_PASSWORD", password}};
@@ -142,8 +142,8 @@ TEST_CASE("window: a freeze refuses (also in a dry run); break-glass is bad inpu
 TEST_CASE("approvals: 2 of alice, bob, carol, dave(key); the author, a duplicate and a wrong key do not count") {
   ChangePipeline p;
   SampleImage img = PushSampleImage(p.reg, "dev/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1000, 42});
-  auto dave = promote::sign::GenerateCosignKeyPair(promote::Secret("dave-pass"));
-  auto stranger = promote::sign::GenerateCosignKeyPair(promote::Secret("other-pass"));
+  auto dave = promote::sigstore::GenerateCosignKeyPair(promote::Secret("dave-pass"));
+  auto stranger = promote::sigstore::GenerateCosignKeyPair(promote::Secret("other-pass"));
   REQUIRE(dave.ok());
   REQUIRE(stranger.ok());
   p.dir.Write("dave.pub", dave->public_key_pem);
@@ -238,10 +238,11 @@ struct ClockedRunner {
     pool = std::make_shared<promote::registry::RegistryPool>(
         std::make_shared<promote::registry::StaticKeychain>(), promote::registry::TlsOptions{},
         promote::registry::RegistryOptions{});
-    auto key = promote::sign::ParseCosignPrivateKey(ReadFile(p.key_path), promote::Secret(p.password), "key");
+    auto key =
+        promote::sigstore::ParseCosignPrivateKey(ReadFile(p.key_path), promote::Secret(p.password), "key");
     REQUIRE(key.ok());
-    signing.public_key = std::make_shared<promote::sign::PublicKey>(key->public_key());
-    signing.key = std::make_shared<promote::sign::PrivateKey>(std::move(*key));
+    signing.public_key = std::make_shared<promote::sigstore::PublicKey>(key->public_key());
+    signing.key = std::make_shared<promote::sigstore::PrivateKey>(std::move(*key));
   }
 
   promote::promotion::RunResult Prod(const std::string& sha, std::chrono::hours later) const {

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -30,7 +30,7 @@ struct Pipeline {
   // `tags` is promote.yaml's tags: block (may be ""), `stage_extra` lines under stage.
   explicit Pipeline(const std::string& tags = "", const std::string& stage_extra = "") {
     const std::string password = "key-" + RandomPassword();
-    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+    auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
     REQUIRE(pair.ok());
     env = {{"PROMOTE_SIGNING_KEY", dir.Write("cosign.key", pair->private_key_pem, 0600)},
            {"PROMOTE_KEY_PASSWORD", password}};

@@ -14,11 +14,11 @@
 
 #include "oci/manifest.h"
 #include "oci/media_types.h"
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
-#include "tests/support/test_agent.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_agent.h"
 #include "tests/support/test_registry.h"
 
 using namespace promote::testing;
@@ -278,7 +278,7 @@ TEST_CASE("signature and record uploads survive a transient failure like image b
   TestRegistry reg;
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 1000, 44});
   TempDir dir;
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret("pw"));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret("pw"));
   REQUIRE(pair.ok());
   std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   std::string pub = dir.Write("cosign.pub", pair->public_key_pem);

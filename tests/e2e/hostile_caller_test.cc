@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "client/agent_client.h"
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -57,7 +57,7 @@ struct HostileSetup {
 
   HostileSetup() {
     image = PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1500, 21});
-    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(key_password));
+    auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(key_password));
     REQUIRE(pair.ok());
     private_key_pem = std::string(pair->private_key_pem);
     key_path = dir.Write("agent-cosign.key", private_key_pem, 0600);

@@ -13,11 +13,11 @@
 #include "promotion/provenance_check.h"
 #include "promotion/verification_summary.h"
 #include "sign/attestation_store.h"
-#include "sign/attestation_verify.h"
 #include "sign/bundle_store.h"
-#include "sign/cosign_key.h"
-#include "sign/dsse.h"
-#include "sign/in_toto.h"
+#include "sigstore/attestation_verify.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/dsse.h"
+#include "sigstore/in_toto.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/slsa_provenance.h"
@@ -29,6 +29,7 @@
 
 using namespace promote::testing;
 namespace sign = promote::sign;
+namespace sigstore = promote::sigstore;
 namespace promotion = promote::promotion;
 
 namespace {
@@ -43,8 +44,8 @@ promote::registry::Scopes PushScope(const std::string& repo) {
   return {promote::registry::RepositoryScope(repo, "pull,push")};
 }
 
-sign::PrivateKey NewKey() {
-  auto key = sign::PrivateKey::Generate();
+sigstore::PrivateKey NewKey() {
+  auto key = sigstore::PrivateKey::Generate();
   REQUIRE(key.ok());
   return std::move(*key);
 }
@@ -59,11 +60,11 @@ promote::oci::Descriptor DescriptorOf(const SampleImage& image) {
 // `repo`, as `cosign attest --type slsaprovenance1` does. Returns the envelope's digest.
 std::string AttachProvenance(const TestRegistry& registry, const std::string& repo, const SampleImage& target,
                              const SampleImage& about, std::string_view predicate_type,
-                             const nlohmann::json& predicate, const sign::PrivateKey& key) {
+                             const nlohmann::json& predicate, const sigstore::PrivateKey& key) {
   auto statement =
-      sign::BuildInTotoStatement(predicate_type, registry.host() + "/" + repo, about.digest, predicate);
+      sigstore::BuildInTotoStatement(predicate_type, registry.host() + "/" + repo, about.digest, predicate);
   REQUIRE(statement.ok());
-  auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
+  auto envelope = sigstore::SignDsse(sigstore::kInTotoPayloadType, *statement, key);
   REQUIRE(envelope.ok());
   TestRegistryClient client(registry);
   auto out = sign::AttachAttestation(client.get(), repo, DescriptorOf(about), *envelope, predicate_type,
@@ -86,7 +87,7 @@ std::string AttachProvenance(const TestRegistry& registry, const std::string& re
 struct ProvenancePipeline {
   TempDir dir;
   TestRegistry dev, stage, prod;
-  sign::PrivateKey builder = NewKey();
+  sigstore::PrivateKey builder = NewKey();
   std::string builder_pub = dir.Write("build-provenance.pub", builder.public_key().ToPem());
   std::string promote_pub;
   std::string config_path, config_text;
@@ -95,7 +96,7 @@ struct ProvenancePipeline {
 
   ProvenancePipeline() {
     const std::string password = "key-" + RandomPassword();
-    auto pair = sign::GenerateCosignKeyPair(promote::Secret(password));
+    auto pair = sigstore::GenerateCosignKeyPair(promote::Secret(password));
     REQUIRE(pair.ok());
     promote_pub = dir.Write("cosign.pub", pair->public_key_pem);
     env = {{"PROMOTE_SIGNING_KEY", dir.Write("cosign.key", pair->private_key_pem, 0600)},
@@ -143,14 +144,14 @@ std::vector<nlohmann::json> Summaries(const TestRegistry& registry, const std::s
   REQUIRE(d.ok());
   auto stored = sign::ListAttestations(client.get(), "app", *d, PushScope("app"));
   REQUIRE(stored.ok());
-  auto pub = sign::PublicKey::FromPem(pub_pem, "promote key");
+  auto pub = sigstore::PublicKey::FromPem(pub_pem, "promote key");
   REQUIRE(pub.ok());
   std::vector<nlohmann::json> out;
   for (const auto& s : *stored) {
     if (s.predicate_type != promotion::kVsaPredicateType) continue;
-    auto verified = sign::VerifyAttestationEnvelope(s.envelope, *pub, digest);
+    auto verified = sigstore::VerifyAttestationEnvelope(s.envelope, *pub, digest);
     REQUIRE_MESSAGE(verified.ok(), verified.status().ToString());
-    auto envelope = sign::ParseDsseEnvelope(s.envelope);
+    auto envelope = sigstore::ParseDsseEnvelope(s.envelope);
     REQUIRE(envelope.ok());
     out.push_back(nlohmann::json::parse(envelope->payload));
   }
@@ -206,8 +207,8 @@ TEST_CASE("the provenance gate table: missing, wrong subject, wrong commit, wron
     ProvenancePipeline p;
     p.Write("        key: env:BUILD_KEY\n" +
             (c.builder_pattern.empty() ? "" : "        builder-id: \"" + c.builder_pattern + "\"\n"));
-    sign::PrivateKey stranger = NewKey();
-    const sign::PrivateKey& signer = c.stranger_key ? stranger : p.builder;
+    sigstore::PrivateKey stranger = NewKey();
+    const sigstore::PrivateKey& signer = c.stranger_key ? stranger : p.builder;
     if (c.carrier == kAtt) {
       SampleImage about =
           c.other_subject ? PushSampleImage(p.dev, "app", "other", {{"linux/amd64"}, 1, 1000, 42}) : p.image;
@@ -319,7 +320,7 @@ TEST_CASE(
   AttachProvenance(p.dev, "app", p.image, p.image, promotion::kSlsaProvenanceV02, SlsaV02Predicate(kSha),
                    p.builder);
   const std::string password = "agent-" + RandomPassword();
-  auto pair = sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   const std::string agent_key = p.dir.Write("agent-cosign.key", pair->private_key_pem, 0600);
   const std::string policy_key = p.dir.Write("policy-build.pub", p.builder.public_key().ToPem());

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "promotion/promotion_record.h"
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -33,7 +33,7 @@ struct SetPipeline {
   std::map<std::string, std::string> env;
 
   SetPipeline(const TestRegistry& dev, const TestRegistry& stage, const std::string& web_stage) {
-    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+    auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
     REQUIRE(pair.ok());
     pub_pem = pair->public_key_pem;
     env = {{"PROMOTE_SIGNING_KEY", dir.Write("cosign.key", pair->private_key_pem, 0600)},
@@ -73,7 +73,7 @@ std::map<std::string, std::string> PushSet(const TestRegistry& dev, const std::s
 std::vector<promote::promotion::CheckedRecord> RecordsOn(const TestRegistry& reg, const std::string& repo,
                                                          const std::string& digest, const std::string& pub_pem) {
   TestRegistryClient c(reg);
-  auto key = promote::sign::PublicKey::FromPem(pub_pem, "cosign.pub");
+  auto key = promote::sigstore::PublicKey::FromPem(pub_pem, "cosign.pub");
   REQUIRE(key.ok());
   auto d = promote::oci::Digest::Parse(digest);
   REQUIRE(d.ok());
@@ -273,7 +273,7 @@ TEST_CASE("a release set through the agent: promoted under the policy; one image
   TestRegistry dev, stage, web_registry;
   TempDir dir;
   const std::string password = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   const std::string key = dir.Write("agent-cosign.key", pair->private_key_pem, 0600);
   ::setenv("SET_TEST_KEY_PASSWORD", password.c_str(), 1);
@@ -363,7 +363,7 @@ TEST_CASE("a release set's approval: one approval naming every image, attached t
   TestRegistry dev, stage;
   TempDir dir;
   const std::string password = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   const std::map<std::string, std::string> env = {
       {"PROMOTE_SIGNING_KEY", dir.Write("cosign.key", pair->private_key_pem, 0600)}, {"PROMOTE_KEY_PASSWORD", password}};

@@ -9,16 +9,16 @@
 
 #include "promotion/promotion_record.h"
 #include "promotion/verification_summary.h"
-#include "sign/cosign_key.h"
-#include "sign/dsse.h"
-#include "sign/in_toto.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/dsse.h"
+#include "sigstore/in_toto.h"
 #include "tests/support/child_process.h"
-#include "util/subprocess.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_agent.h"
 #include "tests/support/test_registry.h"
+#include "util/subprocess.h"
 
 using namespace promote::testing;
 
@@ -36,7 +36,7 @@ struct Pipeline {
   std::map<std::string, std::string> env;
 
   Pipeline() {
-    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+    auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
     REQUIRE(pair.ok());
     key_path = dir.Write("cosign.key", pair->private_key_pem, 0600);
     pub_path = dir.Write("cosign.pub", pair->public_key_pem);
@@ -610,7 +610,7 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
   REQUIRE(
       RunPromote({"-o", "json", "copy", dev.host() + "/app@" + img.digest, stage.host() + "/app:sha-2b2e927"})
           .exit_code == 0);
-  auto key = promote::sign::ReadCosignPrivateKeyFile(p.key_path, promote::Secret(p.password));
+  auto key = promote::sigstore::ReadCosignPrivateKeyFile(p.key_path, promote::Secret(p.password));
   REQUIRE(key.ok());
   auto digest = promote::oci::Digest::Parse(img.digest);
   REQUIRE(digest.ok());
@@ -628,7 +628,7 @@ TEST_CASE("a record written before its tags (older versions) counts only once it
     TestRegistryClient c(stage);
     promote::oci::Descriptor subject{img.media_type, *digest, static_cast<int64_t>(img.bytes.size()), {}, {}};
     auto written = promote::promotion::WriteRecord(c.get(), "app", subject, record, *key,
-                                                   promote::sign::SignatureFormat::kCosign,
+                                                   promote::sigstore::SignatureFormat::kCosign,
                                                    {promote::registry::RepositoryScope("app", "pull,push")});
     REQUIRE(written.ok());
   }
@@ -1122,7 +1122,7 @@ std::string AttachmentTag(const std::string& digest, const std::string& suffix) 
 TEST_CASE("the signature gate accepts a Sigstore bundle (cosign v3's format) and names one by another key") {
   TestRegistry dev, stage, prod;
   Pipeline p;
-  auto stranger = promote::sign::GenerateCosignKeyPair(promote::Secret(p.password));
+  auto stranger = promote::sigstore::GenerateCosignKeyPair(promote::Secret(p.password));
   REQUIRE(stranger.ok());
   const std::string stranger_key = p.dir.Write("stranger.key", stranger->private_key_pem, 0600);
   const std::string gate = "    gates:\n      signature:\n        key: file:" + p.pub_path + "\n";
@@ -1227,7 +1227,7 @@ TEST_CASE("signing.format: bundle: every signature and record is a bundle referr
   CHECK(Writes(prod) == writes);
 
   // sigstore-js verifies both with the public key; with another key it refuses them.
-  auto other = promote::sign::GenerateCosignKeyPair(promote::Secret(p.password));
+  auto other = promote::sigstore::GenerateCosignKeyPair(promote::Secret(p.password));
   REQUIRE(other.ok());
   const std::string other_pub = p.dir.Write("other.pub", other->public_key_pem);
   const std::pair<std::string, std::string> bundles[] = {

@@ -9,8 +9,8 @@
 
 #include "promotion/scan_evidence.h"
 #include "sign/attestation_store.h"
-#include "sign/attestation_verify.h"
-#include "sign/cosign_key.h"
+#include "sigstore/attestation_verify.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -60,7 +60,7 @@ struct ScanPipeline {
   std::map<std::string, std::string> env;
 
   ScanPipeline() {
-    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+    auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
     REQUIRE(pair.ok());
     pub_path = dir.Write("cosign.pub", pair->public_key_pem);
     env = {{"PROMOTE_SIGNING_KEY", dir.Write("cosign.key", pair->private_key_pem, 0600)},
@@ -396,7 +396,7 @@ TEST_CASE("a signed promotion into prod attaches each scan report as a verifiabl
   CHECK(platforms == std::set<std::string>{"linux/amd64", "linux/arm64"});
 
   // Read back from prod and verify with the public key.
-  auto pub = promote::sign::ReadPublicKeyFile(p.pub_path);
+  auto pub = promote::sigstore::ReadPublicKeyFile(p.pub_path);
   REQUIRE(pub.ok());
   TestRegistryClient client(prod);
   auto stored = promote::sign::ListAttestations(client.get(), "app", *promote::oci::Digest::Parse(img.digest),
@@ -406,7 +406,7 @@ TEST_CASE("a signed promotion into prod attaches each scan report as a verifiabl
   for (const auto& att : *stored) {
     if (att.predicate_type != promote::promotion::kVulnPredicateType) continue;
     ++vuln;
-    auto statement = promote::sign::VerifyAttestationEnvelope(att.envelope, *pub, img.digest);
+    auto statement = promote::sigstore::VerifyAttestationEnvelope(att.envelope, *pub, img.digest);
     REQUIRE(statement.ok());
     CHECK(statement->predicate_type == promote::promotion::kVulnPredicateType);
     const auto& pred = statement->predicate;
@@ -425,10 +425,10 @@ TEST_CASE("a signed promotion into prod attaches each scan report as a verifiabl
   CHECK(cli_verify.exit_code == 0);
   // A key other than the agent's does not verify them.
   ScanPipeline other;
-  auto wrong = promote::sign::ReadPublicKeyFile(other.pub_path);
+  auto wrong = promote::sigstore::ReadPublicKeyFile(other.pub_path);
   REQUIRE(wrong.ok());
   for (const auto& att : *stored) {
-    CHECK(!promote::sign::VerifyAttestationEnvelope(att.envelope, *wrong, img.digest).ok());
+    CHECK(!promote::sigstore::VerifyAttestationEnvelope(att.envelope, *wrong, img.digest).ok());
   }
 
   // Re-running the finished promotion scans again (the gate still decides) but attaches nothing.

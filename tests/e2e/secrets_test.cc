@@ -14,7 +14,7 @@
 #include <fstream>
 #include <map>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/child_process.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -46,7 +46,7 @@ TEST_CASE("registry passwords, the agent token and the key passphrase appear in 
   std::string record_dir = dir.MakeDir("record");
   const std::string agent_token = "agent-token-" + RandomPassword() + RandomPassword();
   const std::string passphrase = "passphrase-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(passphrase));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(passphrase));
   REQUIRE(pair.ok());
   std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   std::string tokens = dir.Write("tokens", agent_token + "\n", 0600);
@@ -221,7 +221,7 @@ TEST_CASE("a credential helper and a scanner get only the variables they need, n
   const std::string docker_dir = dir.MakeDir("docker");
   dir.Write("docker/config.json", nlohmann::json{{"credHelpers", {{dev.host(), "promote-test"}}}}.dump());
   const std::string passphrase = "passphrase-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(passphrase));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(passphrase));
   REQUIRE(pair.ok());
   const std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   const std::string config = dir.Write(
@@ -351,7 +351,7 @@ TEST_CASE("PROMOTE_SIGNING_KEY holding the key itself (PEM, as CI secrets arrive
   PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 500, 31});
   TempDir dir;
   const std::string passphrase = "passphrase-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(passphrase));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(passphrase));
   REQUIRE(pair.ok());
   const std::string pem = pair->private_key_pem;
   // A line from the middle of the encrypted key: found in an output, the key was echoed.

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -34,7 +34,7 @@ struct PolicySetup {
   PolicySetup() {
     image = PushSampleImage(dev, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 1500, 31});
     const std::string password = "key-" + RandomPassword();
-    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+    auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
     REQUIRE(pair.ok());
     std::string key = dir.Write("agent-cosign.key", pair->private_key_pem, 0600);
     std::string tokens = dir.Write("tokens", token + "\n", 0600);
@@ -171,9 +171,9 @@ TEST_CASE("agent.yaml policy: approvers — the agent signs only for the policy'
   TestRegistry stage, prod;
   PushSampleImage(stage, "shop/app", "sha-2b2e927", {{"linux/amd64"}, 1, 900, 7});
   const std::string password = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
-  auto dave = promote::sign::GenerateCosignKeyPair(promote::Secret("dave-pass"));
+  auto dave = promote::sigstore::GenerateCosignKeyPair(promote::Secret("dave-pass"));
   REQUIRE(dave.ok());
   const std::string key = dir.Write("agent-cosign.key", pair->private_key_pem, 0600);
   const std::string dave_pub = dir.Write("dave.pub", dave->public_key_pem);

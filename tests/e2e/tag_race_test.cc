@@ -9,7 +9,7 @@
 #include <map>
 #include <thread>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -54,7 +54,7 @@ struct ReleasePipeline {
 
   ReleasePipeline(const TestRegistry& dev, const TestRegistry& stage) {
     const std::string password = "key-" + RandomPassword();
-    auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+    auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
     REQUIRE(pair.ok());
     env = {{"PROMOTE_SIGNING_KEY", dir.Write("cosign.key", pair->private_key_pem, 0600)},
            {"PROMOTE_KEY_PASSWORD", password}};

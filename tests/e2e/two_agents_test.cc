@@ -10,7 +10,7 @@
 #include <map>
 #include <thread>
 
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
 #include "tests/support/temp_dir.h"
@@ -51,7 +51,7 @@ TEST_CASE("two agents promoting one application at once end coherent (20 rounds)
 
   TempDir dir;
   const std::string password = "key-" + RandomPassword();
-  auto pair = promote::sign::GenerateCosignKeyPair(promote::Secret(password));
+  auto pair = promote::sigstore::GenerateCosignKeyPair(promote::Secret(password));
   REQUIRE(pair.ok());
   const std::string key = dir.Write("cosign.key", pair->private_key_pem, 0600);
   const std::string pub = dir.Write("cosign.pub", pair->public_key_pem);

@@ -1,4 +1,4 @@
-// Key files (sign/pem.h, cosign_key.h, ec_key.h): the input as PEM text, as a cosign private key
+// Key files (sigstore/pem.h, cosign_key.h, ec_key.h): the input as PEM text, as a cosign private key
 // (passphrase "hello", the fixtures' passphrase), as a public key PEM, and as raw SPKI and PKCS#8
 // DER. Invariants: a decoded PEM block re-encodes and decodes to the same block; accepted keys
 // re-serialise to DER that parses again.
@@ -7,13 +7,13 @@
 #include <string_view>
 
 #include "fuzz_check.h"
-#include "sign/cosign_key.h"
-#include "sign/ec_key.h"
-#include "sign/pem.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/ec_key.h"
+#include "sigstore/pem.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  using namespace promote::sign;
+  using namespace promote::sigstore;
   static const promote::Secret kPassphrase("hello");
 
   auto block = DecodePem(text, "fuzz");

@@ -1,4 +1,4 @@
-// DSSE envelopes and in-toto statements (sign/dsse.h, in_toto.h). The input is parsed as an
+// DSSE envelopes and in-toto statements (sigstore/dsse.h, in_toto.h). The input is parsed as an
 // envelope and as a statement, and an envelope's payload as a statement too. Invariants: an
 // accepted envelope re-encodes (EncodeDsseEnvelope) to one that parses to the same fields; an
 // accepted statement has subjects, and rebuilding it (BuildInTotoStatement) parses back to the
@@ -10,12 +10,12 @@
 
 #include "fuzz_check.h"
 #include "oci/digest.h"
-#include "sign/dsse.h"
-#include "sign/in_toto.h"
+#include "sigstore/dsse.h"
+#include "sigstore/in_toto.h"
 
 namespace {
 
-using namespace promote::sign;
+using namespace promote::sigstore;
 
 void CheckStatement(std::string_view text) {
   auto statement = ParseInTotoStatement(text);

@@ -9,12 +9,12 @@
 #include "registry/referrers.h"
 #include "sign/bundle_image_verifier.h"
 #include "sign/bundle_store.h"
-#include "sign/cosign_key.h"
-#include "sign/dsse.h"
-#include "sign/ecdsa.h"
-#include "sign/in_toto.h"
-#include "sign/sigstore_bundle.h"
 #include "sign_test_support.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/dsse.h"
+#include "sigstore/ecdsa.h"
+#include "sigstore/in_toto.h"
+#include "sigstore/sigstore_bundle.h"
 #include "tests/support/hostile_registry.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -35,7 +35,7 @@ oci::Descriptor SubjectOf(const SampleImage& img) {
 }
 
 sign::BundleAttachOutcome SignAsBundle(registry::RegistryClient& client, const SampleImage& img,
-                                       const sign::PrivateKey& key,
+                                       const sigstore::PrivateKey& key,
                                        std::string_view predicate_type = sign::kCosignSignPredicateType) {
   auto out = sign::AttachStatementBundle(client, "app", SubjectOf(img), "127.0.0.1/app", predicate_type,
                                          nlohmann::json::object(), key, kCreated, PushScope("app"));
@@ -43,9 +43,10 @@ sign::BundleAttachOutcome SignAsBundle(registry::RegistryClient& client, const S
   return *out;
 }
 
-sign::BundleReport VerifyBundles(registry::RegistryClient& client, const SampleImage& img, const sign::PrivateKey& key) {
+sign::BundleReport VerifyBundles(registry::RegistryClient& client, const SampleImage& img,
+                                 const sigstore::PrivateKey& key) {
   auto report = sign::VerifyImageBundles(client, "app", SubjectOf(img).digest,
-                                         sign::VerificationKey::FromPublicKey(key.public_key()), nullptr,
+                                         sigstore::VerificationKey::FromPublicKey(key.public_key()), nullptr,
                                          sign::kCosignSignPredicateType, PushScope("app"));
   REQUIRE_MESSAGE(report.ok(), report.status().ToString());
   return *report;
@@ -55,7 +56,7 @@ TEST_CASE("a bundle referrer on distribution 2.8 (fallback index) verifies, key-
   TestRegistry reg;
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 41});
   TestRegistryClient holder(reg);
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   auto attached = SignAsBundle(holder.get(), img, key);
   CHECK_FALSE(attached.pushed.via_api);
 
@@ -83,7 +84,7 @@ TEST_CASE("behind a registry with the referrers API, the bundle is found through
   HostileRegistry front(nlohmann::json{{"upstream", reg.base_url()}, {"referrers_api", true}});
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 42});
   TestRegistryClient holder(front.host());
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   CHECK(SignAsBundle(holder.get(), img, key).pushed.via_api);
   sign::BundleReport report = VerifyBundles(holder.get(), img, key);
   CHECK(report.from_api);
@@ -96,8 +97,8 @@ TEST_CASE("bundles that must not count are refused, each with its reason") {
   SampleImage other = PushSampleImage(reg, "app", "v2", {{"linux/amd64"}, 1, 512, 44});
   TestRegistryClient holder(reg);
   auto& client = holder.get();
-  sign::PrivateKey key = NewKey();
-  const sign::PrivateKey stranger = NewKey();
+  sigstore::PrivateKey key = NewKey();
+  const sigstore::PrivateKey stranger = NewKey();
 
   struct Case {
     std::string what;
@@ -105,7 +106,7 @@ TEST_CASE("bundles that must not count are refused, each with its reason") {
     std::string reason;
   };
   auto statement_bundle = [&](const std::string& statement) {
-    auto envelope = sign::SignDsse(sign::kInTotoPayloadType, statement, key);
+    auto envelope = sigstore::SignDsse(sigstore::kInTotoPayloadType, statement, key);
     REQUIRE(envelope.ok());
     return *envelope;
   };
@@ -116,18 +117,20 @@ TEST_CASE("bundles that must not count are refused, each with its reason") {
       {"signed by another key", [&] { SignAsBundle(client, img, stranger); }, "no DSSE signature verifies"},
       {"payload tampered after signing",
        [&] {
-         auto about = sign::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", img.digest, nlohmann::json::object());
+         auto about = sigstore::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", img.digest,
+                                                     nlohmann::json::object());
          REQUIRE(about.ok());
-         sign::DsseEnvelope envelope = statement_bundle(*about);
+         sigstore::DsseEnvelope envelope = statement_bundle(*about);
          envelope.payload.replace(envelope.payload.find("\"app\""), 5, "\"bad\"");
-         attach_raw(sign::EncodeDsseBundle(envelope, "hint"));
+         attach_raw(sigstore::EncodeDsseBundle(envelope, "hint"));
        },
        "no DSSE signature verifies"},
       {"statement about another digest",
        [&] {
-         auto about = sign::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", other.digest, nlohmann::json::object());
+         auto about = sigstore::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", other.digest,
+                                                     nlohmann::json::object());
          REQUIRE(about.ok());
-         attach_raw(sign::EncodeDsseBundle(statement_bundle(*about), "hint"));
+         attach_raw(sigstore::EncodeDsseBundle(statement_bundle(*about), "hint"));
        },
        "no subject has digest " + img.digest},
       {"another predicate type (an attestation, not a signature)",
@@ -151,7 +154,7 @@ TEST_CASE("a bundle stored under another artifactType is not a signature: no bun
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 45});
   TestRegistryClient holder(reg);
   auto& client = holder.get();
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   auto good = sign::AttachStatementBundle(client, "app", SubjectOf(img), "app", sign::kCosignSignPredicateType,
                                           nlohmann::json::object(), key, kCreated, PushScope("app"));
   REQUIRE(good.ok());
@@ -177,7 +180,7 @@ TEST_CASE("promote verify accepts a bundle-only image and reports which format v
   TestRegistry reg;
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 46});
   TestRegistryClient holder(reg);
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   TempDir dir;
   const std::string pub = WritePublicKey(dir, "cosign.pub", key);
   auto unsigned_run = RunPromote({"-o", "json", "verify", "--key", pub, reg.host() + "/app:v1"});
@@ -199,7 +202,7 @@ TEST_CASE("promote sign --format bundle attaches a bundle promote verify accepts
   TestRegistry reg;
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 47});
   TempDir dir;
-  auto pair = sign::GenerateCosignKeyPair(Secret("bundle-test"));
+  auto pair = sigstore::GenerateCosignKeyPair(Secret("bundle-test"));
   REQUIRE(pair.ok());
   const std::string key_path = dir.Write("cosign.key", pair->private_key_pem, 0600);
   const std::string pub = dir.Write("cosign.pub", pair->public_key_pem);
@@ -238,7 +241,7 @@ TEST_CASE("bundles travel with promote copy: from a registry with the referrers 
   HostileRegistry api(nlohmann::json{{"upstream", upstream.base_url()}, {"referrers_api", true}});
   SampleImage img = PushSampleImage(upstream, "app", "v1", {{"linux/amd64"}, 1, 512, 48});
   TempDir dir;
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   const std::string pub = WritePublicKey(dir, "cosign.pub", key);
   TestRegistryClient source(api.host());
   CHECK(SignAsBundle(source.get(), img, key).pushed.via_api);
@@ -264,11 +267,12 @@ TEST_CASE("bundles travel with promote copy: from a registry with the referrers 
 
 // A v0.1 bundle about `img`, signed with `key`, whose dsse 0.0.1 Rekor entry carries a signed
 // entry timestamp from `log_key`, and whose one RFC 3161 timestamp `tsa` made over the signature.
-std::string TimestampedBundle(const SampleImage& img, const sign::PrivateKey& key, const sign::PrivateKey& log_key,
-                              const TestTsa& tsa) {
-  auto statement = sign::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", img.digest, nlohmann::json::object());
+std::string TimestampedBundle(const SampleImage& img, const sigstore::PrivateKey& key,
+                              const sigstore::PrivateKey& log_key, const TestTsa& tsa) {
+  auto statement = sigstore::BuildInTotoStatement(sign::kCosignSignPredicateType, "app", img.digest,
+                                                  nlohmann::json::object());
   REQUIRE(statement.ok());
-  auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
+  auto envelope = sigstore::SignDsse(sigstore::kInTotoPayloadType, *statement, key);
   REQUIRE(envelope.ok());
   const std::string sig = envelope->signatures[0].signature;
   const std::string body = nlohmann::json{{"apiVersion", "0.0.1"}, {"kind", "dsse"},
@@ -279,10 +283,10 @@ std::string TimestampedBundle(const SampleImage& img, const sign::PrivateKey& ke
   const std::string log_id(reinterpret_cast<const char*>(raw_id.data()), raw_id.size());
   const nlohmann::json promise = {{"body", Base64Encode(body)}, {"integratedTime", 1700000000},
                                   {"logID", Sha256Hex(log_key.public_key().SpkiDer())}, {"logIndex", 3}};
-  auto set = sign::SignEcdsaSha256(log_key, promise.dump());
+  auto set = sigstore::SignEcdsaSha256(log_key, promise.dump());
   REQUIRE(set.ok());
-  nlohmann::json bundle = nlohmann::json::parse(sign::EncodeDsseBundle(*envelope, "hint"));
-  bundle["mediaType"] = sign::kBundleMediaTypeV01;
+  nlohmann::json bundle = nlohmann::json::parse(sigstore::EncodeDsseBundle(*envelope, "hint"));
+  bundle["mediaType"] = sigstore::kBundleMediaTypeV01;
   bundle["verificationMaterial"]["tlogEntries"] = {
       {{"logIndex", "3"}, {"logId", {{"keyId", Base64Encode(log_id)}}},
        {"kindVersion", {{"kind", "dsse"}, {"version", "0.0.1"}}}, {"integratedTime", "1700000000"},
@@ -293,7 +297,8 @@ std::string TimestampedBundle(const SampleImage& img, const sign::PrivateKey& ke
 }
 
 // trusted_root.json trusting `log_key` as its log and `tsa` as its timestamp authority.
-std::string TrustedRootJson(const sign::PrivateKey& log_key, const TestTsa& tsa, const std::string& tsa_name) {
+std::string TrustedRootJson(const sigstore::PrivateKey& log_key, const TestTsa& tsa,
+                            const std::string& tsa_name) {
   nlohmann::json certs = nlohmann::json::array();
   for (const std::string& der : tsa.ChainDer()) certs.push_back({{"rawBytes", Base64Encode(der)}});
   const auto raw_id = Sha256Raw(log_key.public_key().SpkiDer());
@@ -316,8 +321,8 @@ TEST_CASE("promote verify --trusted-root reports a bundle's RFC 3161 timestamp, 
   TestRegistry reg;
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 512, 50});
   TestRegistryClient holder(reg);
-  sign::PrivateKey key = NewKey();
-  sign::PrivateKey log_key = NewKey();
+  sigstore::PrivateKey key = NewKey();
+  sigstore::PrivateKey log_key = NewKey();
   const TestTsa tsa("integration"), stranger("stranger");
   REQUIRE(sign::AttachBundle(holder.get(), "app", SubjectOf(img), TimestampedBundle(img, key, log_key, tsa),
                              "dsse-envelope", sign::kCosignSignPredicateType, kCreated, PushScope("app"))

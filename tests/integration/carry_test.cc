@@ -5,9 +5,9 @@
 
 #include "oci/media_types.h"
 #include "sign/attestation_store.h"
-#include "sign/dsse.h"
 #include "sign/image_signer.h"
-#include "sign/in_toto.h"
+#include "sigstore/dsse.h"
+#include "sigstore/in_toto.h"
 #include "tests/integration/sign_test_support.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -27,17 +27,17 @@ oci::Descriptor Desc(const std::string& digest, const std::string& media_type) {
 }
 
 void SignAt(registry::RegistryClient& client, const std::string& repo, const std::string& digest,
-            const sign::PrivateKey& key, const std::string& identity) {
+            const sigstore::PrivateKey& key, const std::string& identity) {
   auto out = sign::SignImage(client, repo, Desc(digest, ""), key, {identity, {}}, PushScope(repo));
   INFO(out.status().ToString());
   REQUIRE(out.ok());
 }
 
 void AttestAt(registry::RegistryClient& client, const std::string& repo, const std::string& digest,
-              const sign::PrivateKey& key) {
-  auto statement = sign::BuildInTotoStatement(kPredicate, repo, digest, {{"env", "dev"}});
+              const sigstore::PrivateKey& key) {
+  auto statement = sigstore::BuildInTotoStatement(kPredicate, repo, digest, {{"env", "dev"}});
   REQUIRE(statement.ok());
-  auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
+  auto envelope = sigstore::SignDsse(sigstore::kInTotoPayloadType, *statement, key);
   REQUIRE(envelope.ok());
   REQUIRE(
       sign::AttachAttestation(client, repo, Desc(digest, ""), *envelope, kPredicate, PushScope(repo)).ok());
@@ -61,7 +61,7 @@ TEST_CASE("signatures and attestations survive promote copy to another registry 
   TestRegistryClient dev_holder(dev), prod_holder(prod);
   auto& devc = dev_holder.get();
   auto& prodc = prod_holder.get();
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   const std::string pub = WritePublicKey(dir, "cosign.pub", key);
   const std::string dev_identity = dev.host() + "/shop/payment-svc";
   SignAt(devc, "shop/payment-svc", img.digest, key, dev_identity);
@@ -120,7 +120,7 @@ TEST_CASE("--no-attachments leaves signatures behind") {
   TempDir dir;
   SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 1024, 21});
   TestRegistryClient dev_holder(dev);
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   SignAt(dev_holder.get(), "app", img.digest, key, dev.host() + "/app");
 
   auto run =
@@ -139,7 +139,7 @@ TEST_CASE("a target .sig is never replaced: a superset is kept, a different one 
   TempDir dir;
   SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64"}, 1, 1024, 22});
   TestRegistryClient dev_holder(dev), prod_holder(prod);
-  sign::PrivateKey ci = NewKey(), prod_key = NewKey(), late = NewKey();
+  sigstore::PrivateKey ci = NewKey(), prod_key = NewKey(), late = NewKey();
   SignAt(dev_holder.get(), "app", img.digest, ci, dev.host() + "/app");
 
   // Promoted once, then signed at prod: prod's .sig holds dev's signature and its own.
@@ -246,7 +246,7 @@ TEST_CASE("a --platform subset carries its platform images' signatures; the sour
   SampleImage img = PushSampleImage(dev, "app", "v1", {{"linux/amd64", "linux/arm64"}, 1, 1024, 24});
   REQUIRE(img.manifest_digests.size() == 2);
   TestRegistryClient dev_holder(dev), prod_holder(prod);
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   SignAt(dev_holder.get(), "app", img.digest, key, dev.host() + "/app");
   for (const auto& child : img.manifest_digests)
     SignAt(dev_holder.get(), "app", child, key, dev.host() + "/app");

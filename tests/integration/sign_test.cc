@@ -9,13 +9,13 @@
 #include "sign/attestation_store.h"
 #include "sign/attestation_verifier.h"
 #include "sign/cosign_attachment.h"
-#include "sign/cosign_key.h"
-#include "sign/dsse.h"
-#include "sign/ecdsa.h"
 #include "sign/image_signer.h"
 #include "sign/image_verifier.h"
-#include "sign/in_toto.h"
-#include "sign/simple_signing.h"
+#include "sigstore/cosign_key.h"
+#include "sigstore/dsse.h"
+#include "sigstore/ecdsa.h"
+#include "sigstore/in_toto.h"
+#include "sigstore/simple_signing.h"
 #include "tests/integration/sign_test_support.h"
 #include "tests/support/promote_cli.h"
 #include "tests/support/sample_image.h"
@@ -37,7 +37,7 @@ oci::Descriptor DescriptorOf(const SampleImage& img) {
 }
 
 sign::SignOutcome Sign(registry::RegistryClient& client, const std::string& repo, const oci::Descriptor& d,
-                       const sign::PrivateKey& key, const std::string& identity,
+                       const sigstore::PrivateKey& key, const std::string& identity,
                        std::map<std::string, std::string> annotations = {}) {
   auto out = sign::SignImage(client, repo, d, key, {identity, std::move(annotations)}, PushScope(repo));
   INFO(out.status().ToString());
@@ -51,20 +51,21 @@ void AppendLayer(registry::RegistryClient& client, const std::string& repo, cons
   auto current =
       sign::ReadAttachmentManifest(client, repo, sign::AttachmentTag(subject, "sig"), PushScope(repo));
   REQUIRE(current.ok());
-  sign::NewAttachmentLayer layer{std::string(sign::kSimpleSigningMediaType),
-                                 payload,
-                                 {{std::string(sign::kSignatureAnnotation), Base64Encode(der_signature)}}};
+  sign::NewAttachmentLayer layer{
+      std::string(sigstore::kSimpleSigningMediaType),
+      payload,
+      {{std::string(sigstore::kSignatureAnnotation), Base64Encode(der_signature)}}};
   REQUIRE(sign::AppendAttachmentLayer(client, repo, *current, layer, PushScope(repo)).ok());
 }
 
-std::string Der(const sign::PrivateKey& key, const std::string& payload) {
-  auto der = sign::SignEcdsaSha256(key, payload);
+std::string Der(const sigstore::PrivateKey& key, const std::string& payload) {
+  auto der = sigstore::SignEcdsaSha256(key, payload);
   REQUIRE(der.ok());
   return *der;
 }
 
 std::string Payload(const std::string& identity, const std::string& digest) {
-  auto p = sign::BuildSimpleSigningPayload(identity, digest);
+  auto p = sigstore::BuildSimpleSigningPayload(identity, digest);
   REQUIRE(p.ok());
   return *p;
 }
@@ -77,7 +78,7 @@ TEST_CASE("a signature written by our code is the cosign .sig layout and verifie
   SampleImage img = PushSampleImage(reg, "demo/hello", "v1", {{"linux/amd64"}, 1, 1024, 5});
   TestRegistryClient holder(reg);
   auto& client = holder.get();
-  sign::PrivateKey key = NewKey();
+  sigstore::PrivateKey key = NewKey();
   const std::string identity = reg.host() + "/demo/hello";
 
   sign::SignOutcome out = Sign(client, "demo/hello", DescriptorOf(img), key, identity, {{"env", "prod"}});
@@ -113,7 +114,7 @@ TEST_CASE("a signature written by our code is the cosign .sig layout and verifie
   std::string pub = WritePublicKey(dir, "cosign.pub", key);
   CHECK(OpensslVerifies(dir, pub, payload, *der));
   CHECK_FALSE(OpensslVerifies(dir, pub, payload + " ", *der));
-  sign::PrivateKey other = NewKey();
+  sigstore::PrivateKey other = NewKey();
   CHECK_FALSE(OpensslVerifies(dir, WritePublicKey(dir, "other.pub", other), payload, *der));
 }
 
@@ -122,7 +123,7 @@ TEST_CASE("a second signature is appended with the first layer byte-identical; a
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 1024, 6});
   TestRegistryClient holder(reg);
   auto& client = holder.get();
-  sign::PrivateKey a = NewKey(), b = NewKey();
+  sigstore::PrivateKey a = NewKey(), b = NewKey();
   const std::string tag = "sha256-" + img.digest.substr(7) + ".sig";
 
   sign::SignOutcome first = Sign(client, "app", DescriptorOf(img), a, reg.host() + "/app");
@@ -148,9 +149,9 @@ TEST_CASE("a second signature is appended with the first layer byte-identical; a
   // Different annotations are a different payload: a new signature.
   CHECK(Sign(client, "app", DescriptorOf(img), a, reg.host() + "/app", {{"stage", "qa"}}).added);
 
-  auto report =
-      sign::VerifyImage(client, "app", DescriptorOf(img).digest, a.public_key(),
-                        {sign::IdentityPolicy::kMatchRepository, reg.host() + "/app:v1"}, PushScope("app"));
+  auto report = sign::VerifyImage(client, "app", DescriptorOf(img).digest, a.public_key(),
+                                  {sigstore::IdentityPolicy::kMatchRepository, reg.host() + "/app:v1"},
+                                  PushScope("app"));
   REQUIRE(report.ok());
   CHECK(report->signatures.size() == 3);
   CHECK(report->verified_count() == 2);  // b's signature does not verify with a's key
@@ -178,16 +179,16 @@ TEST_CASE("the skopeo-made signature verifies from a registry, and ours is appen
   const std::string tag = sign::AttachmentTag(*subject, "sig");
   REQUIRE(client.PutManifest("demo/hello", tag, *manifest, PushScope("demo/hello")).ok());
 
-  auto pub = sign::ReadPublicKeyFile(kFixtures + "/cosign.pub");
+  auto pub = sigstore::ReadPublicKeyFile(kFixtures + "/cosign.pub");
   REQUIRE(pub.ok());
   // skopeo signed identity 127.0.0.1:5000/demo/hello:v1; the repository is what matters.
-  sign::IdentityExpectation expected{sign::IdentityPolicy::kMatchRepository, "127.0.0.1:5000/demo/hello"};
+  sign::IdentityExpectation expected{sigstore::IdentityPolicy::kMatchRepository, "127.0.0.1:5000/demo/hello"};
   auto report = sign::VerifyImage(client, "demo/hello", *subject, *pub, expected, PushScope("demo/hello"));
   REQUIRE(report.ok());
   REQUIRE(report->signatures.size() == 1);
   CHECK(report->signatures[0].verified);
   CHECK(report->signatures[0].identity == "127.0.0.1:5000/demo/hello:v1");
-  auto other = sign::ReadPublicKeyFile(kFixtures + "/sigstore.pub");
+  auto other = sigstore::ReadPublicKeyFile(kFixtures + "/sigstore.pub");
   REQUIRE(other.ok());
   auto refused = sign::VerifyImage(client, "demo/hello", *subject, *other, expected, PushScope("demo/hello"));
   REQUIRE(refused.ok());
@@ -195,7 +196,7 @@ TEST_CASE("the skopeo-made signature verifies from a registry, and ours is appen
 
   // Signing with the fixture key appends; skopeo's layer stays exactly as skopeo wrote it.
   auto passphrase = read(kFixtures + "/password.txt");
-  auto key = sign::ReadCosignPrivateKeyFile(kFixtures + "/cosign.key", Secret(passphrase.substr(0, 5)));
+  auto key = sigstore::ReadCosignPrivateKeyFile(kFixtures + "/cosign.key", Secret(passphrase.substr(0, 5)));
   REQUIRE(key.ok());
   oci::Descriptor d{"application/vnd.oci.image.manifest.v1+json", *subject, 401, {}, {}};
   Sign(client, "demo/hello", d, *key, "127.0.0.1:5000/demo/hello");
@@ -215,7 +216,7 @@ TEST_CASE("promote verify refuses tampered payloads, wrong digest claims, wrong 
   SampleImage other = PushSampleImage(reg, "shop/app", "v2", {{"linux/amd64"}, 1, 1024, 8});
   TestRegistryClient holder(reg);
   auto& client = holder.get();
-  sign::PrivateKey key = NewKey(), stranger = NewKey();
+  sigstore::PrivateKey key = NewKey(), stranger = NewKey();
   const std::string pub = WritePublicKey(dir, "cosign.pub", key);
   const std::string repo_identity = reg.host() + "/shop/app";
   const auto subject = DescriptorOf(img).digest;
@@ -298,7 +299,7 @@ TEST_CASE("keygen, sign and verify round trip through the CLI") {
   REQUIRE(::stat(key.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(gen.out.find("correct horse") == std::string::npos);
-  auto decrypted = sign::ReadCosignPrivateKeyFile(key, Secret("correct horse"));
+  auto decrypted = sigstore::ReadCosignPrivateKeyFile(key, Secret("correct horse"));
   REQUIRE(decrypted.ok());
   CHECK(decrypted->public_key().ToPem() == ReadFile(pub));
 
@@ -363,7 +364,7 @@ TEST_CASE("keygen --legacy writes the COSIGN label and scrypt N=32768 that skope
   REQUIRE(json_text.has_value());
   auto j = nlohmann::json::parse(*json_text);
   CHECK(j["kdf"]["params"]["N"] == 32768);
-  CHECK(sign::ReadCosignPrivateKeyFile(key, Secret("hello")).ok());
+  CHECK(sigstore::ReadCosignPrivateKeyFile(key, Secret("hello")).ok());
 
   // --force overwrites.
   CHECK(RunPromote({"keygen", "--force", "--password-file", pwfile, "--output-key", key, "--output-pub", pub})
@@ -442,12 +443,12 @@ TEST_CASE("attestations are stored as cosign .att layers and verify when read ba
   SampleImage img = PushSampleImage(reg, "app", "v1", {{"linux/amd64"}, 1, 1024, 10});
   TestRegistryClient holder(reg);
   auto& client = holder.get();
-  sign::PrivateKey key = NewKey(), stranger = NewKey();
+  sigstore::PrivateKey key = NewKey(), stranger = NewKey();
   const std::string predicate_type = "https://promote.dev/promotion/v1";
-  auto statement = sign::BuildInTotoStatement(predicate_type, reg.host() + "/app", img.digest,
-                                              {{"from", "dev"}, {"to", "prod"}});
+  auto statement = sigstore::BuildInTotoStatement(predicate_type, reg.host() + "/app", img.digest,
+                                                  {{"from", "dev"}, {"to", "prod"}});
   REQUIRE(statement.ok());
-  auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
+  auto envelope = sigstore::SignDsse(sigstore::kInTotoPayloadType, *statement, key);
   REQUIRE(envelope.ok());
 
   auto attached = sign::AttachAttestation(client, "app", DescriptorOf(img), *envelope, "", PushScope("app"));
@@ -455,8 +456,9 @@ TEST_CASE("attestations are stored as cosign .att layers and verify when read ba
   REQUIRE(attached.ok());
   CHECK(attached->added);
   CHECK(attached->attestation_reference == reg.host() + "/app:sha256-" + img.digest.substr(7) + ".att");
-  auto again = sign::AttachAttestation(client, "app", DescriptorOf(img), sign::EncodeDsseEnvelope(*envelope),
-                                       predicate_type, PushScope("app"));
+  auto again =
+      sign::AttachAttestation(client, "app", DescriptorOf(img), sigstore::EncodeDsseEnvelope(*envelope),
+                              predicate_type, PushScope("app"));
   REQUIRE(again.ok());
   CHECK_FALSE(again->added);
 
@@ -470,7 +472,7 @@ TEST_CASE("attestations are stored as cosign .att layers and verify when read ba
   REQUIRE(listed.ok());
   REQUIRE(listed->size() == 1);
   CHECK((*listed)[0].predicate_type == predicate_type);
-  CHECK((*listed)[0].envelope == sign::EncodeDsseEnvelope(*envelope));
+  CHECK((*listed)[0].envelope == sigstore::EncodeDsseEnvelope(*envelope));
 
   auto report = sign::VerifyImageAttestations(client, "app", DescriptorOf(img).digest, key.public_key(),
                                               predicate_type, PushScope("app"));
@@ -483,9 +485,9 @@ TEST_CASE("attestations are stored as cosign .att layers and verify when read ba
   CHECK(wrong->ToStatus().code() == Code::kGateRefused);
 
   // An envelope about another image is refused before anything is written.
-  auto other = sign::BuildInTotoStatement(predicate_type, "x", "sha256:" + std::string(64, 'a'), nullptr);
+  auto other = sigstore::BuildInTotoStatement(predicate_type, "x", "sha256:" + std::string(64, 'a'), nullptr);
   REQUIRE(other.ok());
-  auto other_env = sign::SignDsse(sign::kInTotoPayloadType, *other, key);
+  auto other_env = sigstore::SignDsse(sigstore::kInTotoPayloadType, *other, key);
   REQUIRE(other_env.ok());
   uint64_t puts = reg.RequestCount("PUT", "");
   auto refused = sign::AttachAttestation(client, "app", DescriptorOf(img), *other_env, "", PushScope("app"));

@@ -9,7 +9,7 @@
 
 #include "oci/digest.h"
 #include "registry/registry_client.h"
-#include "sign/ec_key.h"
+#include "sigstore/ec_key.h"
 #include "tests/support/temp_dir.h"
 #include "util/subprocess.h"
 
@@ -19,14 +19,15 @@ inline registry::Scopes PushScope(const std::string& repo) {
   return {registry::RepositoryScope(repo, "pull,push")};
 }
 
-inline sign::PrivateKey NewKey() {
-  auto key = sign::PrivateKey::Generate();
+inline sigstore::PrivateKey NewKey() {
+  auto key = sigstore::PrivateKey::Generate();
   REQUIRE(key.ok());
   return std::move(*key);
 }
 
 // Writes the public half of `key` as cosign.pub-style PEM and returns the path.
-inline std::string WritePublicKey(const TempDir& dir, const std::string& name, const sign::PrivateKey& key) {
+inline std::string WritePublicKey(const TempDir& dir, const std::string& name,
+                                  const sigstore::PrivateKey& key) {
   return dir.Write(name, key.public_key().ToPem());
 }
 

@@ -10,7 +10,7 @@
 namespace promote::promotion {
 namespace {
 
-using ApproverKeyMap = std::map<std::string, std::shared_ptr<sign::PublicKey>>;
+using ApproverKeyMap = std::map<std::string, std::shared_ptr<sigstore::PublicKey>>;
 
 // The keys approvals may be signed with: the signing key (kSigningKeyName) and each approver's own.
 Result<ApproverKeyMap> ApproverKeys(const PromotionContext& ctx, const policy::Environment& env) {
@@ -21,8 +21,8 @@ Result<ApproverKeyMap> ApproverKeys(const PromotionContext& ctx, const policy::E
     const std::string what = ctx.config.origin + ":" + std::to_string(env.line) + ": environment '" + env.name +
                              "' approval gate key of '" + a.identity + "'";
     PROMOTE_ASSIGN_OR_RETURN(std::string pem, ctx.AttachedFile(a.key, what));
-    PROMOTE_ASSIGN_OR_RETURN(sign::PublicKey key, sign::PublicKey::FromPem(pem, what));
-    keys[a.identity] = std::make_shared<sign::PublicKey>(std::move(key));
+    PROMOTE_ASSIGN_OR_RETURN(sigstore::PublicKey key, sigstore::PublicKey::FromPem(pem, what));
+    keys[a.identity] = std::make_shared<sigstore::PublicKey>(std::move(key));
   }
   return keys;
 }
@@ -49,7 +49,7 @@ GateOutcome ApprovalGate(const PromotionContext& ctx, PromotionPlan* plan) {
   if (!env.approval) return NotApplicable();
   PROMOTE_ASSIGN_OR_RETURN(std::string author, AuthorOf(ctx, plan));
   PROMOTE_ASSIGN_OR_RETURN(ApproverKeyMap owned, ApproverKeys(ctx, env));
-  std::map<std::string, const sign::PublicKey*> keys;
+  std::map<std::string, const sigstore::PublicKey*> keys;
   for (const auto& entry : owned) keys[entry.first] = entry.second.get();
   const policy::Environment& home = ApprovalHome(ctx.config, env);
   PROMOTE_ASSIGN_OR_RETURN(auto client, ctx.registries->Get(home.registry, home.repository));

@@ -7,16 +7,16 @@
 #include "promotion/gates/gates.h"
 #include "sign/bundle_image_verifier.h"
 #include "sign/image_verifier.h"
-#include "sign/trusted_root.h"
-#include "sign/verification_key.h"
+#include "sigstore/trusted_root.h"
+#include "sigstore/verification_key.h"
 
 namespace promote::promotion {
 namespace {
 
-sign::IdentityPolicy IdentityPolicyOf(const policy::SignatureGateConfig& gate) {
-  if (gate.identity_policy == "exact") return sign::IdentityPolicy::kExact;
-  if (gate.identity_policy == "ignore") return sign::IdentityPolicy::kIgnore;
-  return sign::IdentityPolicy::kMatchRepository;
+sigstore::IdentityPolicy IdentityPolicyOf(const policy::SignatureGateConfig& gate) {
+  if (gate.identity_policy == "exact") return sigstore::IdentityPolicy::kExact;
+  if (gate.identity_policy == "ignore") return sigstore::IdentityPolicy::kIgnore;
+  return sigstore::IdentityPolicy::kMatchRepository;
 }
 
 std::string GateWhat(const PromotionContext& ctx, const policy::Environment& env, const std::string& what) {
@@ -24,19 +24,20 @@ std::string GateWhat(const PromotionContext& ctx, const policy::Environment& env
 }
 
 // The files travel with the request like every file promote.yaml names (policy/attached_files.h).
-Result<std::optional<sign::TrustedRoot>> GateTrustedRoot(const PromotionContext& ctx, const policy::Environment& env) {
+Result<std::optional<sigstore::TrustedRoot>> GateTrustedRoot(const PromotionContext& ctx,
+                                                             const policy::Environment& env) {
   const std::string& name = env.verify->trusted_root;
-  if (name.empty()) return std::optional<sign::TrustedRoot>();
+  if (name.empty()) return std::optional<sigstore::TrustedRoot>();
   const std::string what = GateWhat(ctx, env, "trusted root");
   PROMOTE_ASSIGN_OR_RETURN(std::string json, ctx.AttachedFile(name, what));
-  PROMOTE_ASSIGN_OR_RETURN(sign::TrustedRoot root, sign::ParseTrustedRoot(json, what + " " + name));
-  return std::optional<sign::TrustedRoot>(std::move(root));
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::TrustedRoot root, sigstore::ParseTrustedRoot(json, what + " " + name));
+  return std::optional<sigstore::TrustedRoot>(std::move(root));
 }
 
 // cosign .sig signatures, for any identity of this application (a signature made where the image
 // was built, dev, names that repository).
 Result<sign::VerifyReport> VerifyCosign(const PromotionContext& ctx, const PromotionPlan& plan,
-                                        const sign::PublicKey& key) {
+                                        const sigstore::PublicKey& key) {
   const policy::Environment& env = *plan.target.env;
   const policy::Environment& source = *plan.target.source;
   sign::IdentityExpectation expect;
@@ -50,7 +51,7 @@ Result<sign::VerifyReport> VerifyCosign(const PromotionContext& ctx, const Promo
     expect.identity = identity;
     PROMOTE_ASSIGN_OR_RETURN(report, sign::VerifyImage(*plan.ends.source_client, source.repository, plan.source_digest,
                                                        key, expect, plan.ends.source.scopes, ctx.request.cancel));
-    if (report.verified() || expect.policy == sign::IdentityPolicy::kIgnore) break;
+    if (report.verified() || expect.policy == sigstore::IdentityPolicy::kIgnore) break;
   }
   return report;
 }
@@ -59,7 +60,8 @@ nlohmann::json BundleData(const sign::BundleReport& report) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& b : report.bundles) {
     nlohmann::json timestamps = nlohmann::json::array();
-    for (const auto& t : b.timestamps) timestamps.push_back({{"time", sign::FormatRfc3339(t.time)}, {"tsa", t.tsa_subject}});
+    for (const auto& t : b.timestamps)
+      timestamps.push_back({{"time", sigstore::FormatRfc3339(t.time)}, {"tsa", t.tsa_subject}});
     list.push_back({{"referrer", b.referrer.str()},
                     {"verified", b.verified},
                     {"verification", b.verified ? nlohmann::json(b.key_only ? "key-only" : "transparency-log")
@@ -79,8 +81,9 @@ GateOutcome SignatureGate(const PromotionContext& ctx, PromotionPlan* plan) {
   const std::string& key_name = env.verify->public_key;
   PROMOTE_ASSIGN_OR_RETURN(std::string pem, ctx.AttachedFile(key_name, GateWhat(ctx, env, "key")));
   // Bundles may be signed with any key Sigstore supports; cosign .sig signatures only with P-256.
-  PROMOTE_ASSIGN_OR_RETURN(sign::VerificationKey bundle_key, sign::VerificationKey::FromPem(pem, key_name));
-  auto cosign_key = sign::PublicKey::FromPem(pem, key_name);
+  PROMOTE_ASSIGN_OR_RETURN(sigstore::VerificationKey bundle_key,
+                           sigstore::VerificationKey::FromPem(pem, key_name));
+  auto cosign_key = sigstore::PublicKey::FromPem(pem, key_name);
   PROMOTE_ASSIGN_OR_RETURN(auto root, GateTrustedRoot(ctx, env));
 
   sign::VerifyReport cosign;

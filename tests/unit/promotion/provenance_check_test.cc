@@ -14,9 +14,9 @@ using testing::SlsaV1Predicate;
 const std::string kCommit = "2b2e927abcdef0123456789abcdef01234567890";
 const std::string kOther = "ffffffffabcdef0123456789abcdef0123456789";
 
-sign::InTotoStatement Statement(std::string_view predicate_type, nlohmann::json predicate) {
-  sign::InTotoStatement s;
-  s.type = std::string(sign::kInTotoStatementV1);
+sigstore::InTotoStatement Statement(std::string_view predicate_type, nlohmann::json predicate) {
+  sigstore::InTotoStatement s;
+  s.type = std::string(sigstore::kInTotoStatementV1);
   s.predicate_type = std::string(predicate_type);
   s.subjects = {{"app", {{"sha256", std::string(64, 'a')}}}};
   s.predicate = std::move(predicate);
@@ -59,7 +59,7 @@ TEST_CASE("provenance judged against the promoted commit and the builder pattern
 
   struct Case {
     std::string name;
-    sign::InTotoStatement statement;
+    sigstore::InTotoStatement statement;
     ProvenanceExpectation expect;
     std::string check;  // "" passes
     std::string reason_part;

@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "sign/dsse.h"
-#include "sign/in_toto.h"
+#include "sigstore/dsse.h"
+#include "sigstore/in_toto.h"
 #include "tests/support/slsa_provenance.h"
 
 namespace promote::promotion {
@@ -18,26 +18,26 @@ const std::string kDigest = "sha256:" + std::string(64, 'a');
 const std::string kOtherDigest = "sha256:" + std::string(64, 'b');
 const std::string kWhere = "127.0.0.1:5000/app:sha256-" + std::string(64, 'a') + ".att";
 
-sign::PrivateKey NewKey() {
-  auto k = sign::PrivateKey::Generate();
+sigstore::PrivateKey NewKey() {
+  auto k = sigstore::PrivateKey::Generate();
   REQUIRE(k.ok());
   return std::move(*k);
 }
 
-ProvenanceEnvelope Envelope(const sign::PrivateKey& key, std::string_view predicate_type,
+ProvenanceEnvelope Envelope(const sigstore::PrivateKey& key, std::string_view predicate_type,
                             const nlohmann::json& predicate, const std::string& subject = kDigest,
                             size_t layer = 0) {
-  auto statement = sign::BuildInTotoStatement(predicate_type, "127.0.0.1:5000/app", subject, predicate);
+  auto statement = sigstore::BuildInTotoStatement(predicate_type, "127.0.0.1:5000/app", subject, predicate);
   REQUIRE(statement.ok());
-  auto envelope = sign::SignDsse(sign::kInTotoPayloadType, *statement, key);
+  auto envelope = sigstore::SignDsse(sigstore::kInTotoPayloadType, *statement, key);
   REQUIRE(envelope.ok());
-  std::string json = sign::EncodeDsseEnvelope(*envelope);
+  std::string json = sigstore::EncodeDsseEnvelope(*envelope);
   return {kWhere, layer, oci::Digest::Of(json), json, ""};
 }
 
 TEST_CASE("the provenance gate table: each refusal names the check that failed") {
-  sign::PrivateKey builder = NewKey();
-  sign::PrivateKey stranger = NewKey();
+  sigstore::PrivateKey builder = NewKey();
+  sigstore::PrivateKey stranger = NewKey();
   const std::string generator = "https://github.com/slsa-framework/slsa-github-generator/*";
   struct Case {
     std::string name;

@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "sign/in_toto.h"
+#include "sigstore/in_toto.h"
 #include "tests/support/vsa_spec.h"
 
 namespace promote::promotion {
@@ -23,8 +23,8 @@ VerificationSummary Summary() {
 
 // The statement WriteVerificationSummary signs, parsed back.
 nlohmann::json StatementOf(const VerificationSummary& s) {
-  auto text = sign::BuildInTotoStatement(kVsaPredicateType, "prod.registry:5000/shop/payment-svc", kDigest,
-                                         s.ToPredicate(), sign::kInTotoStatementV1);
+  auto text = sigstore::BuildInTotoStatement(kVsaPredicateType, "prod.registry:5000/shop/payment-svc",
+                                             kDigest, s.ToPredicate(), sigstore::kInTotoStatementV1);
   REQUIRE(text.ok());
   return nlohmann::json::parse(*text);
 }

@@ -4,7 +4,7 @@
 
 #include "service/agent_config.h"
 #include "promotion/policy_check.h"
-#include "sign/cosign_key.h"
+#include "sigstore/cosign_key.h"
 
 using namespace promote;
 
@@ -48,7 +48,7 @@ std::string Config(const std::string& stage = "    gates:\n      scan: {scanners
 
 // A public key in cosign.pub form, new for each call.
 std::string NewPublicKeyPem() {
-  auto pair = sign::GenerateCosignKeyPair(Secret("pw"));
+  auto pair = sigstore::GenerateCosignKeyPair(Secret("pw"));
   REQUIRE(pair.ok());
   return pair->public_key_pem;
 }
