@@ -1,6 +1,7 @@
 #include "promotion/policy_check.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "policy/branch_rules.h"
 #include "scan/trivyignore.h"
@@ -196,21 +197,32 @@ Status CheckBranch(const policy::EnvironmentRule& rule, const std::string& branc
   return OkStatus();
 }
 
-}  // namespace
-
-Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
-                                   const std::string& to, const std::string& branch,
-                                   const policy::AttachedFiles& files, const std::string& break_glass) {
+// Runs `check` on the rule for writing into the environment `env_name` of `config`: for a
+// release set on each image's (as promote.yaml sees that image), a refusal naming the image. No
+// policy, or an environment promote.yaml does not have (the operation reports it): nothing to check.
+using RuleCheck = std::function<Status(const policy::PromoteConfig&, const policy::Environment&, const RuleFor&)>;
+Status CheckEachImageRule(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                          const std::string& env_name, const RuleCheck& check) {
   if (policy.empty()) return OkStatus();
-  // A release set is held to the policy image by image: each member writes its own repository.
-  for (const auto& image : config.images) {
-    Status member = CheckPromotionAgainstPolicy(policy, config.ForImage(image), to, branch, files, break_glass);
-    if (!member.ok()) return member.WithContext("image '" + image.name + "'");
+  if (!config.images.empty()) {  // each image writes its own repository, which has its rule
+    for (const auto& image : config.images) {
+      Status member = CheckEachImageRule(policy, config.ForImage(image), env_name, check);
+      if (!member.ok()) return member.WithContext("image '" + image.name + "'");
+    }
+    return OkStatus();
   }
-  if (!config.images.empty()) return OkStatus();
-  const policy::Environment* env = config.FindEnvironment(to);
-  if (env == nullptr) return OkStatus();  // the runner reports the unknown environment
+  const policy::Environment* env = config.FindEnvironment(env_name);
+  if (env == nullptr) return OkStatus();
   PROMOTE_ASSIGN_OR_RETURN(const RuleFor found, FindRule(policy, config, *env));
+  return check(config, *env, found);
+}
+
+// Whether promoting `config`'s image into `environment` is within the rule `found`: the branch,
+// stage order, signing, the signature, provenance and scan gates, and change control.
+Status CheckPromotionRule(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                          const policy::Environment& environment, const RuleFor& found, const std::string& branch,
+                          const policy::AttachedFiles& files, const std::string& break_glass) {
+  const policy::Environment* env = &environment;
   const policy::ApplicationRule* app = found.app;
   const policy::EnvironmentRule* rule = found.rule;
   const Refusal refuse(policy, *rule);
@@ -243,6 +255,18 @@ Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const pol
   return CheckChangeControl(*rule, *env, files, break_glass, refuse);
 }
 
+}  // namespace
+
+Status CheckPromotionAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
+                                   const std::string& to, const std::string& branch,
+                                   const policy::AttachedFiles& files, const std::string& break_glass) {
+  return CheckEachImageRule(policy, config, to,
+                            [&](const policy::PromoteConfig& image_config, const policy::Environment& env,
+                                const RuleFor& found) {
+                              return CheckPromotionRule(policy, image_config, env, found, branch, files, break_glass);
+                            });
+}
+
 Status CheckApprovalAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
                                   const std::string& to, const std::string& approver, bool own_key) {
   if (policy.empty()) return OkStatus();
@@ -271,23 +295,16 @@ Status CheckApprovalAgainstPolicy(const policy::ServerPolicy& policy, const poli
 
 Status CheckRollbackAgainstPolicy(const policy::ServerPolicy& policy, const policy::PromoteConfig& config,
                                   const std::string& env_name, const std::string& branch) {
-  if (policy.empty()) return OkStatus();
-  if (!config.images.empty()) {  // a release set: every image's repository has its rule
-    for (const auto& image : config.images) {
-      Status member = CheckRollbackAgainstPolicy(policy, config.ForImage(image), env_name, branch);
-      if (!member.ok()) return member.WithContext("image '" + image.name + "'");
-    }
-    return OkStatus();
-  }
-  const policy::Environment* env = config.FindEnvironment(env_name);
-  if (env == nullptr) return OkStatus();  // the rollback reports the unknown environment
-  PROMOTE_ASSIGN_OR_RETURN(const RuleFor found, FindRule(policy, config, *env));
-  const Refusal refuse(policy, *found.rule);
-  if (branch.empty()) {
-    return refuse("a rollback names the branch it runs for (--branch, or BRANCH_NAME, GITHUB_REF_NAME or "
-                  "GIT_BRANCH), which must be one the policy allows here (" + Join(found.rule->branches) + ")");
-  }
-  return CheckBranch(*found.rule, branch, "roll back", refuse);
+  return CheckEachImageRule(policy, config, env_name,
+                            [&](const policy::PromoteConfig&, const policy::Environment&, const RuleFor& found) {
+                              const Refusal refuse(policy, *found.rule);
+                              if (branch.empty()) {
+                                return refuse("a rollback names the branch it runs for (--branch, or BRANCH_NAME, "
+                                              "GITHUB_REF_NAME or GIT_BRANCH), which must be one the policy allows "
+                                              "here (" + Join(found.rule->branches) + ")");
+                              }
+                              return CheckBranch(*found.rule, branch, "roll back", refuse);
+                            });
 }
 
 Status CheckDirectWriteAgainstPolicy(const policy::ServerPolicy& policy, const std::string& host_repository,
