@@ -63,6 +63,16 @@ service::AgentConfig AgentWithProdRule(const std::string& rule) {
   return std::move(*agent);
 }
 
+// A table row's verdict: accepted when `refused` is empty, else kGateRefused saying `refused`.
+void CheckVerdict(const Status& st, const std::string& refused) {
+  if (refused.empty()) {
+    CHECK_MESSAGE(st.ok(), st.message());
+  } else {
+    CHECK(st.code() == Code::kGateRefused);
+    CHECK_MESSAGE(st.message().find(refused) != std::string::npos, st.message());
+  }
+}
+
 }  // namespace
 
 TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
@@ -117,12 +127,7 @@ TEST_CASE("agent.yaml policy: a request may tighten it but never loosen it") {
     auto config = policy::ParsePromoteConfig(c.config, "promote.yaml");
     REQUIRE_MESSAGE(config.ok(), config.status().message());
     Status st = promotion::CheckPromotionAgainstPolicy(p, *config, c.to, c.branch, policy::AttachedFiles());
-    if (c.refused.empty()) {
-      CHECK_MESSAGE(st.ok(), st.message());
-    } else {
-      CHECK(st.code() == Code::kGateRefused);
-      CHECK_MESSAGE(st.message().find(c.refused) != std::string::npos, st.message());
-    }
+    CheckVerdict(st, c.refused);
   }
 }
 
@@ -272,13 +277,8 @@ policy:
     auto config = policy::ParsePromoteConfig(Config("", c.gates), "promote.yaml");
     REQUIRE_MESSAGE(config.ok(), config.status().message());
     Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", {}, c.break_glass);
-    if (c.refused.empty()) {
-      CHECK_MESSAGE(st.ok(), st.message());
-    } else {
-      CHECK(st.code() == Code::kGateRefused);
-      CHECK_MESSAGE(st.message().find(c.refused) != std::string::npos, st.message());
-      CHECK(st.message().find("agent.yaml:6") != std::string::npos);
-    }
+    CheckVerdict(st, c.refused);
+    if (!c.refused.empty()) CHECK(st.message().find("agent.yaml:6") != std::string::npos);
   }
   auto bad = service::ParseAgentConfig(
       "listen: [unix:///a.sock]\npolicy:\n  - environments:\n      - {name: p, repositories: [\"r/x\"], "
@@ -328,12 +328,7 @@ policy:
         Config("", "    gates:\n      approval: {required: 2, approvers: " + c.approvers + "}\n"), "promote.yaml");
     REQUIRE_MESSAGE(config.ok(), config.status().message());
     Status st = promotion::CheckPromotionAgainstPolicy(agent->policy, *config, "prod", "main", files);
-    if (c.refused.empty()) {
-      CHECK_MESSAGE(st.ok(), st.message());
-    } else {
-      CHECK(st.code() == Code::kGateRefused);
-      CHECK_MESSAGE(st.message().find(c.refused) != std::string::npos, st.message());
-    }
+    CheckVerdict(st, c.refused);
   }
 
   // promote approve through the agent: it signs for listed identity-only approvers alone.
@@ -394,12 +389,7 @@ TEST_CASE("agent.yaml policy: a rollback writes only where, and for the branches
     auto config = policy::ParsePromoteConfig(c.config, "promote.yaml");
     REQUIRE_MESSAGE(config.ok(), config.status().message());
     Status st = promotion::CheckRollbackAgainstPolicy(agent->policy, *config, c.env, c.branch);
-    if (c.refused.empty()) {
-      CHECK_MESSAGE(st.ok(), st.message());
-    } else {
-      CHECK(st.code() == Code::kGateRefused);
-      CHECK_MESSAGE(st.message().find(c.refused) != std::string::npos, st.message());
-    }
+    CheckVerdict(st, c.refused);
   }
 
   // A release set: every image's repository is checked, and the refusal names the image.
